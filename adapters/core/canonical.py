@@ -1,0 +1,181 @@
+"""The canonical model: the one shape every source maps into and the target loads from.
+
+Entity names are Pipedrive's. Links between records are expressed with *source* ids (the id the
+record has in the source system); the loader resolves them to target ids through the id map.
+
+Custom field values are keyed by the source field's key and typed as follows:
+- text / varchar / phone: str
+- double: float
+- monetary: {"value": float, "currency": "EUR"}
+- date: "YYYY-MM-DD"
+- enum: the option's label (str)
+- set: list of option labels
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Entity(StrEnum):
+    """Migratable entities, in load (dependency) order."""
+
+    users = "users"
+    organizations = "organizations"
+    persons = "persons"
+    pipelines = "pipelines"
+    stages = "stages"
+    products = "products"
+    deals = "deals"
+    activities = "activities"
+    notes = "notes"
+
+
+LOAD_ORDER: tuple[Entity, ...] = tuple(Entity)
+
+# Entities whose records can carry custom fields (Pipedrive can create fields for these).
+CUSTOM_FIELD_ENTITIES: tuple[Entity, ...] = (
+    Entity.organizations,
+    Entity.persons,
+    Entity.products,
+    Entity.deals,
+)
+
+
+class FieldType(StrEnum):
+    varchar = "varchar"
+    text = "text"
+    double = "double"
+    monetary = "monetary"
+    date = "date"
+    enum = "enum"
+    set = "set"
+    phone = "phone"
+
+
+class CustomFieldDef(BaseModel):
+    entity: Entity
+    key: str  # the source system's field key
+    name: str  # the label users see
+    field_type: FieldType
+    options: list[str] = Field(default_factory=list)  # labels, for enum and set
+
+
+class Record(BaseModel):
+    source_id: str
+
+
+class ContactPoint(BaseModel):
+    value: str
+    label: str = "work"
+    primary: bool = False
+
+
+class User(Record):
+    name: str
+    email: str | None = None
+    active: bool = True
+
+
+class Organization(Record):
+    name: str
+    address: str | None = None
+    owner_source_id: str | None = None
+    custom_fields: dict[str, Any] = Field(default_factory=dict)
+
+
+class Person(Record):
+    name: str
+    first_name: str | None = None
+    last_name: str | None = None
+    emails: list[ContactPoint] = Field(default_factory=list)
+    phones: list[ContactPoint] = Field(default_factory=list)
+    org_source_id: str | None = None
+    owner_source_id: str | None = None
+    custom_fields: dict[str, Any] = Field(default_factory=dict)
+
+
+class Pipeline(Record):
+    name: str
+
+
+class Stage(Record):
+    name: str
+    pipeline_source_id: str
+    order_nr: int = 0
+    deal_probability: int | None = None
+
+
+class ProductPrice(BaseModel):
+    price: float
+    currency: str
+
+
+class Product(Record):
+    name: str
+    code: str | None = None
+    unit: str | None = None
+    tax: float | None = None
+    prices: list[ProductPrice] = Field(default_factory=list)
+    owner_source_id: str | None = None
+    custom_fields: dict[str, Any] = Field(default_factory=dict)
+
+
+class Deal(Record):
+    title: str
+    value: float | None = None
+    currency: str | None = None
+    status: str = "open"  # open | won | lost
+    person_source_id: str | None = None
+    org_source_id: str | None = None
+    pipeline_source_id: str | None = None
+    stage_source_id: str | None = None
+    owner_source_id: str | None = None
+    expected_close_date: str | None = None  # YYYY-MM-DD
+    won_time: str | None = None  # RFC 3339
+    lost_time: str | None = None
+    lost_reason: str | None = None
+    custom_fields: dict[str, Any] = Field(default_factory=dict)
+
+
+class Activity(Record):
+    subject: str
+    type: str = "task"  # activity type key: call, meeting, task, deadline, email, lunch
+    due_date: str | None = None  # YYYY-MM-DD, in UTC
+    due_time: str | None = None  # HH:MM, in UTC
+    duration: str | None = None  # HH:MM
+    done: bool = False
+    note: str | None = None
+    deal_source_id: str | None = None
+    person_source_id: str | None = None
+    org_source_id: str | None = None
+    owner_source_id: str | None = None
+
+
+class Note(Record):
+    content: str
+    deal_source_id: str | None = None
+    person_source_id: str | None = None
+    org_source_id: str | None = None
+    owner_source_id: str | None = None
+    add_time: str | None = None  # RFC 3339
+
+
+MODEL_BY_ENTITY: dict[Entity, type[Record]] = {
+    Entity.users: User,
+    Entity.organizations: Organization,
+    Entity.persons: Person,
+    Entity.pipelines: Pipeline,
+    Entity.stages: Stage,
+    Entity.products: Product,
+    Entity.deals: Deal,
+    Entity.activities: Activity,
+    Entity.notes: Note,
+}
+
+
+def parse_record(entity: Entity, data: dict[str, Any]) -> Record:
+    return MODEL_BY_ENTITY[entity].model_validate(data)

@@ -1,0 +1,97 @@
+"""What the pipeline asks of a source and of a target."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from adapters.core.canonical import CustomFieldDef, Entity, Record
+
+
+@dataclass
+class StagedItem:
+    raw: dict[str, Any]  # the record as the source returned it
+    record: Record  # its canonical form
+
+
+@dataclass
+class Page:
+    items: list[StagedItem]
+    next_cursor: str | None  # opaque resume point for the *next* page; None on the last page
+
+
+@dataclass
+class ConnectionInfo:
+    account: dict[str, Any]  # who we are connected as: company, user, email...
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+class SourceAdapter(Protocol):
+    entities: tuple[Entity, ...]
+
+    async def check(self) -> ConnectionInfo:
+        """Call the system; raise AuthFailed / Unreachable. Counts per entity where cheap."""
+        ...
+
+    async def custom_fields(self) -> list[CustomFieldDef]: ...
+
+    def extract(self, entity: Entity, cursor: str | None = None) -> AsyncIterator[Page]:
+        """Stream the entity page by page, starting at `cursor` (None: from the start)."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass
+class TargetUser:
+    id: int
+    email: str | None
+    name: str
+
+
+@dataclass
+class TargetField:
+    key: str  # the target's field key (40-char hash in Pipedrive)
+    field_type: str
+    option_ids: dict[str, int] = field(default_factory=dict)  # label -> option id
+
+
+# Resolves (entity, source_id) to the target id, or None when that record is not in the target.
+LinkResolver = Callable[[Entity, str | None], int | None]
+
+
+class TargetAdapter(Protocol):
+    async def check(self) -> ConnectionInfo: ...
+
+    async def users(self) -> list[TargetUser]: ...
+
+    async def me(self) -> TargetUser: ...
+
+    async def ensure_custom_fields(
+        self, definitions: list[CustomFieldDef]
+    ) -> dict[tuple[Entity, str], TargetField]:
+        """Find or create a target field per source field (matched by entity, name and type)."""
+        ...
+
+    def build_payload(
+        self,
+        entity: Entity,
+        record: Record,
+        resolve: LinkResolver,
+        fields: dict[tuple[Entity, str], TargetField],
+        default_owner_id: int,
+    ) -> dict[str, Any]: ...
+
+    async def create(self, entity: Entity, payload: dict[str, Any]) -> int:
+        """One request, no read-back. Raises RecordRejected for a 4xx on this record."""
+        ...
+
+    async def find_created(
+        self, entity: Entity, payloads: dict[str, dict[str, Any]]
+    ) -> dict[str, int]:
+        """After a crash: which of these payloads (by source id) already exist in the target?
+        Uses paged list reads, never per-record searches."""
+        ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,67 @@
+"""The registry of supported systems: what each takes and how to build its parts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from adapters.core.canonical import Entity
+from adapters.core.protocols import SourceAdapter, TargetAdapter
+
+
+@dataclass(frozen=True)
+class CredentialField:
+    name: str
+    label: str
+    secret: bool = True
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class System:
+    id: str
+    name: str
+    credential_fields: tuple[CredentialField, ...]
+    entities: tuple[Entity, ...]
+    default_base_url: str | None = None
+    # (credentials, base_url, transport) -> adapter; transport lets tests and the sandbox route calls.
+    source_factory: Callable[[dict[str, str], str, httpx.AsyncBaseTransport | None], SourceAdapter] | None = None
+    target_factory: Callable[[dict[str, str], str, httpx.AsyncBaseTransport | None], TargetAdapter] | None = None
+    # Builds the vendor emulator: an ASGI app factory taking the sandbox account's state.
+    emulator: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def roles(self) -> list[str]:
+        roles = []
+        if self.source_factory:
+            roles.append("source")
+        if self.target_factory:
+            roles.append("target")
+        return roles
+
+
+_SYSTEMS: dict[str, System] = {}
+
+
+def register(system: System) -> System:
+    _SYSTEMS[system.id] = system
+    return system
+
+
+def all_systems() -> list[System]:
+    _load_builtin()
+    return sorted(_SYSTEMS.values(), key=lambda s: s.name.lower())
+
+
+def get_system(system_id: str) -> System | None:
+    _load_builtin()
+    return _SYSTEMS.get(system_id)
+
+
+def _load_builtin() -> None:
+    # Importing a system's package registers it.
+    import adapters.pipedrive.system  # noqa: F401
