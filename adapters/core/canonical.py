@@ -177,5 +177,16 @@ MODEL_BY_ENTITY: dict[Entity, type[Record]] = {
 }
 
 
+# Link fields of canonical records and the entity each one points at.
+LINK_FIELDS: dict[str, Entity] = {
+    "org_source_id": Entity.organizations,
+    "person_source_id": Entity.persons,
+    "deal_source_id": Entity.deals,
+    "owner_source_id": Entity.users,
+    "pipeline_source_id": Entity.pipelines,
+    "stage_source_id": Entity.stages,
+}
+
+
 def parse_record(entity: Entity, data: dict[str, Any]) -> Record:
     return MODEL_BY_ENTITY[entity].model_validate(data)

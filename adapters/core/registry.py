@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -20,6 +20,26 @@ class CredentialField:
     required: bool = True
 
 
+class Emulator(Protocol):
+    """A vendor emulator for the sandbox: an ASGI app serving `/{account_id}/...` per account."""
+
+    app: Any
+
+    def new_credentials(self) -> dict[str, str]: ...
+
+    def provision(
+        self,
+        account_id: str,
+        credentials: dict[str, str],
+        *,
+        dataset: str,
+        size: int,
+        limits: dict[str, int],
+    ) -> None: ...
+
+    def has_account(self, account_id: str) -> bool: ...
+
+
 @dataclass(frozen=True)
 class System:
     id: str
@@ -30,8 +50,7 @@ class System:
     # (credentials, base_url, transport) -> adapter; transport lets tests and the sandbox route calls.
     source_factory: Callable[[dict[str, str], str, httpx.AsyncBaseTransport | None], SourceAdapter] | None = None
     target_factory: Callable[[dict[str, str], str, httpx.AsyncBaseTransport | None], TargetAdapter] | None = None
-    # Builds the vendor emulator: an ASGI app factory taking the sandbox account's state.
-    emulator: Any = None
+    emulator: Emulator | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

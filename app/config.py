@@ -1,0 +1,53 @@
+"""Settings, read from FERRY_* environment variables. No configuration at all = embedded mode."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+VAR_DIR = Path("var")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FERRY_", extra="ignore")
+
+    database_url: str | None = None  # unset: SQLite file under var/
+    redis_url: str | None = None  # unset: jobs run in-process
+    # Fernet key for credentials at rest; unset: generated once into var/secret.key.
+    secret_key: str | None = None
+    # Where this service is reachable: sandbox base URLs are built from it.
+    public_url: str = "http://127.0.0.1:8000"
+    sandbox: bool | None = None  # unset: on in embedded mode, off otherwise
+    max_records: int = 100_000
+    max_body_bytes: int = 1_000_000
+    # Hosts user-supplied URLs may point at even when private or loopback (comma separated).
+    allowed_hosts: list[str] = Field(default_factory=list)
+    # How long one job run works on a session before handing over to the queue (fairness).
+    chunk_seconds: float = 60.0
+    webhook_timeout: float = 10.0
+    webhook_max_tries: int = 8
+    webhook_backoff_seconds: float = 5.0  # doubles with each try
+    log_level: str = "INFO"
+
+    @property
+    def embedded(self) -> bool:
+        return self.redis_url is None
+
+    @property
+    def sandbox_enabled(self) -> bool:
+        return self.embedded if self.sandbox is None else self.sandbox
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        VAR_DIR.mkdir(exist_ok=True)
+        return f"sqlite+aiosqlite:///{(VAR_DIR / 'ferry.db').resolve()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,47 @@
+"""Annotated dependencies shared by the routers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import get_db
+from app.errors import Unauthorized
+from app.models import Account, ApiKey
+from app.security import hash_api_key
+from workers.queue import JobQueue
+
+DbSession = Annotated[AsyncSession, Depends(get_db)]
+
+
+async def current_account(request: Request, db: DbSession) -> Account:
+    header = request.headers.get("authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key:
+        raise Unauthorized(
+            "Send your API key as 'Authorization: Bearer <key>'. "
+            "Create one with 'ferry accounts create NAME'.",
+            code="missing_api_key",
+        )
+    row = await db.execute(
+        select(Account)
+        .join(ApiKey, ApiKey.account_id == Account.id)
+        .where(ApiKey.key_hash == hash_api_key(key.strip()), ApiKey.revoked_at.is_(None))
+    )
+    account = row.scalar_one_or_none()
+    if account is None:
+        raise Unauthorized("The API key is not valid.", code="invalid_api_key")
+    return account
+
+
+CurrentAccount = Annotated[Account, Depends(current_account)]
+
+
+def get_queue(request: Request) -> JobQueue:
+    return request.app.state.queue  # type: ignore[no-any-return]
+
+
+QueueDep = Annotated[JobQueue, Depends(get_queue)]

@@ -1,0 +1,134 @@
+"""Tables. Every row hangs off an account; queries are always scoped by account."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, utcnow
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    webhook_secret_enc: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class MigrationSession(Base):
+    __tablename__ = "sessions"
+    __table_args__ = (Index("ix_sessions_account_created", "account_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(32), default="queued")
+    source_system: Mapped[str] = mapped_column(String(64))
+    source_base_url: Mapped[str] = mapped_column(Text)
+    source_credentials_enc: Mapped[str] = mapped_column(Text)
+    target_system: Mapped[str] = mapped_column(String(64))
+    target_base_url: Mapped[str] = mapped_column(Text)
+    target_credentials_enc: Mapped[str] = mapped_column(Text)
+    entities: Mapped[list[str]] = mapped_column()
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    webhook_url: Mapped[str | None] = mapped_column(Text, default=None)
+    webhook_status: Mapped[str | None] = mapped_column(String(32), default=None)
+    webhook_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    phase: Mapped[str | None] = mapped_column(String(32), default=None)
+    run_count: Mapped[int] = mapped_column(Integer, default=0)  # job runs (chunks) so far
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    paused_until: Mapped[datetime | None] = mapped_column(default=None)
+    error_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    error_message: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SessionEntity(Base):
+    """Progress and checkpoint of one entity within a session."""
+
+    __tablename__ = "session_entities"
+
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    entity: Mapped[str] = mapped_column(String(32), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)  # load order
+    total: Mapped[int | None] = mapped_column(Integer, default=None)
+    extracted: Mapped[int] = mapped_column(Integer, default=0)
+    loaded: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    extract_cursor: Mapped[str | None] = mapped_column(Text, default=None)
+    extract_done: Mapped[bool] = mapped_column(default=False)
+    load_done: Mapped[bool] = mapped_column(default=False)
+
+
+class StagedRecord(Base):
+    """One source record: raw and canonical JSON, its load state, and its target id (the id map)."""
+
+    __tablename__ = "staged_records"
+    __table_args__ = (
+        UniqueConstraint("session_id", "entity", "source_id", name="uq_staged_source"),
+        Index("ix_staged_load", "session_id", "entity", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    entity: Mapped[str] = mapped_column(String(32))
+    source_id: Mapped[str] = mapped_column(String(255))
+    raw: Mapped[dict[str, Any]] = mapped_column()
+    canonical: Mapped[dict[str, Any]] = mapped_column()
+    # staged -> pending (a create may be in flight) -> loaded | skipped | failed
+    state: Mapped[str] = mapped_column(String(16), default="staged")
+    target_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+
+
+class RecordError(Base):
+    __tablename__ = "record_errors"
+    __table_args__ = (Index("ix_record_errors_session", "session_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    entity: Mapped[str] = mapped_column(String(32))
+    source_id: Mapped[str | None] = mapped_column(String(255))
+    stage: Mapped[str] = mapped_column(String(16))  # extract | map | load
+    code: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SandboxAccount(Base):
+    __tablename__ = "sandbox_accounts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    system: Mapped[str] = mapped_column(String(64))
+    dataset: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    limits: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    credentials_enc: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

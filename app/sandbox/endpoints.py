@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.deps import CurrentAccount, DbSession
+from app.errors import ErrorResponse
+from app.sandbox import service
+from app.sandbox.schemas import SandboxAccountCreate, SandboxAccountOut
+
+router = APIRouter(prefix="/sandbox/accounts", tags=["sandbox"])
+
+_ERRORS = {401: {"model": ErrorResponse}, 404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
+
+
+@router.post(
+    "",
+    response_model=SandboxAccountOut,
+    status_code=201,
+    responses=_ERRORS,
+    summary="Make an emulated account of a system, empty or seeded with the reference company",
+)
+async def create_sandbox_account(
+    body: SandboxAccountCreate, account: CurrentAccount, db: DbSession
+) -> SandboxAccountOut:
+    return await service.create_account(db, account, body)
+
+
+@router.get("", response_model=list[SandboxAccountOut], responses=_ERRORS, summary="Your sandbox accounts")
+async def list_sandbox_accounts(account: CurrentAccount, db: DbSession) -> list[SandboxAccountOut]:
+    return [service.to_out(row) for row in await service.list_accounts(db, account)]
+
+
+@router.get("/{sandbox_id}", response_model=SandboxAccountOut, responses=_ERRORS, summary="One sandbox account")
+async def get_sandbox_account(
+    sandbox_id: str, account: CurrentAccount, db: DbSession
+) -> SandboxAccountOut:
+    return service.to_out(await service.get_account(db, account, sandbox_id))

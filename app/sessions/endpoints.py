@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.deps import CurrentAccount, DbSession, QueueDep
+from app.errors import ErrorResponse
+from app.sessions import service
+from app.sessions.schemas import (
+    RecordErrorOut,
+    RecordErrorPage,
+    SessionCreate,
+    SessionOut,
+    SessionPage,
+)
+
+router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
+
+_ERRORS = {
+    401: {"model": ErrorResponse},
+    404: {"model": ErrorResponse},
+    409: {"model": ErrorResponse},
+    422: {"model": ErrorResponse},
+    502: {"model": ErrorResponse},
+}
+
+
+@router.post(
+    "",
+    response_model=SessionOut,
+    status_code=201,
+    responses=_ERRORS,
+    summary="Start a migration: both connections are checked, then the session is queued",
+)
+async def create_session(
+    body: SessionCreate, account: CurrentAccount, db: DbSession, queue: QueueDep
+) -> SessionOut:
+    session = await service.create_session(db, account, body, queue)
+    return await service.session_out(db, session)
+
+
+@router.get("", response_model=SessionPage, responses=_ERRORS, summary="Sessions, newest first")
+async def list_sessions(
+    account: CurrentAccount,
+    db: DbSession,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: str | None = None,
+) -> SessionPage:
+    sessions, next_cursor = await service.list_sessions(db, account, limit, cursor)
+    return SessionPage(
+        data=[await service.session_out(db, s) for s in sessions], next_cursor=next_cursor
+    )
+
+
+@router.get("/{session_id}", response_model=SessionOut, responses=_ERRORS, summary="One session")
+async def get_session(session_id: str, account: CurrentAccount, db: DbSession) -> SessionOut:
+    session = await service.get_session(db, account, session_id)
+    return await service.session_out(db, session)
+
+
+@router.post(
+    "/{session_id}/cancel",
+    response_model=SessionOut,
+    status_code=202,
+    responses=_ERRORS,
+    summary="Stop a session; what was loaded stays loaded and recorded",
+)
+async def cancel_session(
+    session_id: str, account: CurrentAccount, db: DbSession, queue: QueueDep
+) -> SessionOut:
+    session = await service.cancel_session(db, account, session_id, queue)
+    return await service.session_out(db, session)
+
+
+@router.get(
+    "/{session_id}/errors",
+    response_model=RecordErrorPage,
+    responses=_ERRORS,
+    summary="Records that failed, with the reason",
+)
+async def list_errors(
+    session_id: str,
+    account: CurrentAccount,
+    db: DbSession,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[int | None, Query(description="next_cursor of the previous page")] = None,
+) -> RecordErrorPage:
+    rows, next_cursor = await service.list_errors(db, account, session_id, limit, cursor)
+    return RecordErrorPage(
+        data=[
+            RecordErrorOut(
+                id=r.id,
+                entity=r.entity,
+                source_id=r.source_id,
+                stage=r.stage,
+                code=r.code,
+                message=r.message,
+                created_at=r.created_at,
+            )
+            for r in rows
+        ],
+        next_cursor=next_cursor,
+    )

@@ -1,0 +1,221 @@
+"""Migration sessions: create (check, store, commit, then enqueue), read, cancel."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.core.canonical import LOAD_ORDER, Entity
+from adapters.core.errors import ConnectionFailed
+from app.config import get_settings
+from app.connections import service as connections
+from app.errors import Conflict, FerryError, NotFound, Unprocessable
+from app.models import Account, MigrationSession, RecordError, SessionEntity
+from app.security import encrypt_json
+from app.sessions.schemas import (
+    TERMINAL_STATUSES,
+    EntityProgress,
+    SessionCreate,
+    SessionErrorSummary,
+    SessionOut,
+    SessionStatus,
+    SystemRef,
+)
+from app.urls import check_outbound_url
+from workers.finish import finish_session
+from workers.queue import JobQueue
+
+
+async def create_session(
+    db: AsyncSession, account: Account, body: SessionCreate, queue: JobQueue
+) -> MigrationSession:
+    source = await connections.resolve_endpoint(body.source, "source")
+    target = await connections.resolve_endpoint(body.target, "target")
+    if body.webhook_url:
+        await check_outbound_url(body.webhook_url, field="webhook_url")
+    entities = _entities(body.entities, source.system.entities)
+    source_info = await _checked(source, "source")
+    await _checked(target, "target")
+    _enforce_max_records(source_info.counts, entities)
+
+    session = MigrationSession(
+        account_id=account.id,
+        source_system=source.system.id,
+        source_base_url=source.base_url,
+        source_credentials_enc=encrypt_json(source.credentials),
+        target_system=target.system.id,
+        target_base_url=target.base_url,
+        target_credentials_enc=encrypt_json(target.credentials),
+        entities=[e.value for e in entities],
+        options=body.options.model_dump(),
+        webhook_url=body.webhook_url,
+    )
+    db.add(session)
+    await db.flush()
+    for position, entity in enumerate(entities):
+        db.add(
+            SessionEntity(
+                session_id=session.id,
+                entity=entity.value,
+                position=position,
+                total=source_info.counts.get(entity.value),
+            )
+        )
+    await db.commit()  # commit first: a job must never see a session that is not there
+    await enqueue_run(queue, session)
+    return session
+
+
+async def enqueue_run(queue: JobQueue, session: MigrationSession, defer: float = 0.0) -> None:
+    await queue.enqueue(
+        "run_session", session.id, job_id=f"session:{session.id}:{session.run_count}", defer=defer
+    )
+
+
+def _entities(requested: list[Entity] | None, offered: tuple[Entity, ...]) -> list[Entity]:
+    wanted = set(requested or offered) | {Entity.users}  # users are read to map owners
+    unsupported = sorted(e.value for e in wanted - set(offered))
+    if unsupported:
+        raise Unprocessable(
+            f"The source does not offer: {', '.join(unsupported)}.",
+            code="unsupported_entities",
+            details={"entities": unsupported},
+        )
+    return [e for e in LOAD_ORDER if e in wanted]
+
+
+async def _checked(endpoint: connections.Endpoint, role: connections.Role):  # type: ignore[no-untyped-def]
+    try:
+        return await connections.check(endpoint, role)
+    except ConnectionFailed as exc:
+        status = 502 if exc.code == "unreachable" else 422
+        raise FerryError(
+            f"The {role} connection failed: {exc.message}",
+            code=f"{role}_{exc.code}",
+            status_code=status,
+            details={"role": role, "system": endpoint.system.id},
+        ) from None
+
+
+def _enforce_max_records(counts: dict[str, int], entities: list[Entity]) -> None:
+    limit = get_settings().max_records
+    total = sum(counts.get(e.value, 0) for e in entities if e is not Entity.users)
+    if total > limit:
+        raise Unprocessable(
+            f"The source holds {total} records to migrate, above this service's limit of "
+            f"{limit} (FERRY_MAX_RECORDS). Migrate fewer entities or raise the limit.",
+            code="too_many_records",
+            details={"records": total, "limit": limit},
+        )
+
+
+async def get_session(db: AsyncSession, account: Account, session_id: str) -> MigrationSession:
+    session = await db.get(MigrationSession, session_id)
+    if session is None or session.account_id != account.id:
+        raise NotFound(f"No session {session_id}.", code="session_not_found")
+    return session
+
+
+async def list_sessions(
+    db: AsyncSession, account: Account, limit: int, cursor: str | None
+) -> tuple[list[MigrationSession], str | None]:
+    query = select(MigrationSession).where(MigrationSession.account_id == account.id)
+    if cursor:
+        created_at, last_id = _decode_cursor(cursor)
+        query = query.where(
+            or_(
+                MigrationSession.created_at < created_at,
+                and_(MigrationSession.created_at == created_at, MigrationSession.id < last_id),
+            )
+        )
+    query = query.order_by(MigrationSession.created_at.desc(), MigrationSession.id.desc())
+    rows = list((await db.execute(query.limit(limit + 1))).scalars())
+    next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def _encode_cursor(session: MigrationSession) -> str:
+    raw = f"{session.created_at.isoformat()}|{session.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        created_at, last_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+        return datetime.fromisoformat(created_at), last_id
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise Unprocessable("The cursor is not valid.", code="invalid_cursor") from None
+
+
+async def cancel_session(
+    db: AsyncSession, account: Account, session_id: str, queue: JobQueue
+) -> MigrationSession:
+    session = await get_session(db, account, session_id)
+    if session.status in TERMINAL_STATUSES:
+        raise Conflict(
+            f"The session has already ended ({session.status}).", code="session_finished"
+        )
+    session.cancel_requested = True
+    if session.status == SessionStatus.queued and session.started_at is None:
+        # No worker holds it yet: end it here. A job that starts later sees the status and stops.
+        await finish_session(db, session, SessionStatus.cancelled, queue)
+    else:
+        await db.commit()
+    return session
+
+
+async def list_errors(
+    db: AsyncSession, account: Account, session_id: str, limit: int, after: int | None
+) -> tuple[list[RecordError], str | None]:
+    await get_session(db, account, session_id)
+    query = select(RecordError).where(RecordError.session_id == session_id)
+    if after is not None:
+        query = query.where(RecordError.id > after)
+    rows = list((await db.execute(query.order_by(RecordError.id).limit(limit + 1))).scalars())
+    next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+async def session_out(db: AsyncSession, session: MigrationSession) -> SessionOut:
+    rows = await db.execute(
+        select(SessionEntity)
+        .where(SessionEntity.session_id == session.id)
+        .order_by(SessionEntity.position)
+    )
+    progress = {
+        row.entity: EntityProgress(
+            total=row.total,
+            extracted=row.extracted,
+            loaded=row.loaded,
+            skipped=row.skipped,
+            failed=row.failed,
+        )
+        for row in rows.scalars()
+    }
+    error = (
+        SessionErrorSummary(code=session.error_code, message=session.error_message or "")
+        if session.error_code
+        else None
+    )
+    return SessionOut(
+        id=session.id,
+        status=SessionStatus(session.status),
+        phase=session.phase,
+        source=SystemRef(system=session.source_system, base_url=session.source_base_url),
+        target=SystemRef(system=session.target_system, base_url=session.target_base_url),
+        entities=session.entities,
+        options=session.options,  # type: ignore[arg-type]
+        webhook_url=session.webhook_url,
+        webhook_status=session.webhook_status,
+        progress=progress,
+        error=error,
+        cancel_requested=session.cancel_requested,
+        paused_until=session.paused_until,
+        created_at=session.created_at,
+        started_at=session.started_at,
+        finished_at=session.finished_at,
+    )

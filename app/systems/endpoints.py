@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from adapters.core.registry import System, all_systems
+from app.deps import CurrentAccount
+
+router = APIRouter(prefix="/v1/systems", tags=["systems"])
+
+
+class CredentialFieldOut(BaseModel):
+    name: str
+    label: str
+    secret: bool
+    required: bool
+
+
+class SystemOut(BaseModel):
+    id: str
+    name: str
+    roles: list[str]
+    credential_fields: list[CredentialFieldOut]
+    entities: list[str]
+    default_base_url: str | None
+
+
+def system_out(system: System) -> SystemOut:
+    return SystemOut(
+        id=system.id,
+        name=system.name,
+        roles=system.roles,
+        credential_fields=[CredentialFieldOut(**vars(f)) for f in system.credential_fields],
+        entities=[e.value for e in system.entities],
+        default_base_url=system.default_base_url,
+    )
+
+
+@router.get("", response_model=list[SystemOut], summary="Supported systems and what they take")
+async def list_systems(_: CurrentAccount) -> list[SystemOut]:
+    return [system_out(s) for s in all_systems()]

@@ -1,0 +1,51 @@
+"""Extract: read each entity page by page and stage every record (raw + canonical)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from adapters.core.canonical import Entity
+from adapters.core.protocols import Page
+from app.models import StagedRecord
+from workers.pipeline.context import RunContext
+
+
+async def extract_entity(ctx: RunContext, entity: Entity) -> None:
+    progress = await ctx.progress(entity.value)
+    if progress.extract_done:
+        return
+    async for page in ctx.source.extract(entity, progress.extract_cursor):
+        progress.extracted += await _stage(ctx, entity, page)
+        progress.extract_cursor = page.next_cursor
+        await ctx.db.commit()  # checkpoint: a resumed run starts at the next page
+        await ctx.checkpoint()
+    progress.extract_done = True
+    if progress.total is None or progress.total != progress.extracted:
+        progress.total = progress.extracted  # the count at start was an estimate
+    await ctx.db.commit()
+
+
+async def _stage(ctx: RunContext, entity: Entity, page: Page) -> int:
+    if not page.items:
+        return 0
+    rows: list[dict[str, Any]] = [
+        {
+            "session_id": ctx.session.id,
+            "entity": entity.value,
+            "source_id": item.record.source_id,
+            "raw": item.raw,
+            "canonical": item.record.model_dump(mode="json"),
+            "state": "staged",
+        }
+        for item in page.items
+    ]
+    insert = pg_insert if ctx.db.bind.dialect.name == "postgresql" else sqlite_insert
+    # A page read twice (a resumed run) stages nothing twice.
+    statement = insert(StagedRecord).values(rows).on_conflict_do_nothing(
+        index_elements=["session_id", "entity", "source_id"]
+    )
+    result = await ctx.db.execute(statement)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
