@@ -1,0 +1,55 @@
+# Ferry. `make run` serves the API with embedded defaults; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RUNTIME := $(VENV)/.runtime-installed
+DEV := $(VENV)/.dev-installed
+
+.PHONY: run test services openapi lint format bench lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(RUNTIME): $(BIN)/python requirements.lock pyproject.toml
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+$(DEV): $(RUNTIME) requirements-dev.lock
+	$(BIN)/pip install -q -r requirements-dev.lock
+	touch $@
+
+run: $(RUNTIME)
+	$(BIN)/ferry db upgrade
+	$(BIN)/ferry serve
+
+services:
+	@bash scripts/ensure-services.sh
+
+test: $(DEV) services
+	$(BIN)/pytest -q
+
+openapi: $(RUNTIME)
+	$(BIN)/python -m app.openapi openapi/openapi.json
+
+lint: $(DEV)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(DEV)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(DEV) services
+	$(BIN)/python -m bench.migration
+
+# Re-pin the lock files from pyproject.toml (needs the package index).
+lock:
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
+	.lockenv/bin/pip install -q -e . && .lockenv/bin/pip freeze --exclude-editable > requirements.lock
+	.lockenv/bin/pip install -q -e '.[dev]' && .lockenv/bin/pip freeze --exclude-editable > requirements-dev.lock
+	rm -rf .lockenv
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import httpx
+
+from tests.helpers import endpoint, sandbox
+
+
+async def test_connection_to_a_seeded_sandbox_reports_account_and_counts(
+    client: httpx.AsyncClient,
+) -> None:
+    account = await sandbox(client, size=20)
+    response = await client.post("/v1/connections/test", json=endpoint(account))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["ok"] is True
+    assert body["counts"]["persons"] == 20
+    assert body["account"]
+
+
+async def test_wrong_token_answers_ok_false_auth_failed(client: httpx.AsyncClient) -> None:
+    account = await sandbox(client, dataset="empty")
+    bad = {**endpoint(account), "credentials": {"api_token": "wrong-token"}}
+    response = await client.post("/v1/connections/test", json=bad)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ok"] is False
+    assert body["error"]["code"] == "auth_failed"
+    assert "wrong-token" not in response.text
+
+
+async def test_unknown_system_is_422(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/v1/connections/test", json={"system": "nosuchcrm", "credentials": {}}
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "unknown_system"
+
+
+async def test_missing_credentials_are_named(client: httpx.AsyncClient) -> None:
+    response = await client.post("/v1/connections/test", json={"system": "pipedrive", "credentials": {}})
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "invalid_credentials"
+    assert error["details"]["missing"] == ["api_token"]
+
+
+async def test_private_addresses_are_refused(client: httpx.AsyncClient) -> None:
+    for url in ("http://10.1.2.3", "http://192.168.0.10/api", "http://localhost:9999"):
+        response = await client.post(
+            "/v1/connections/test",
+            json={"system": "pipedrive", "credentials": {"api_token": "x"}, "base_url": url},
+        )
+        assert response.status_code == 422, url
+        assert response.json()["error"]["code"] == "url_not_allowed"
+
+
+async def test_unreachable_host_reports_unreachable(client: httpx.AsyncClient) -> None:
+    # Allowed (on the allow-list) but nothing listens there.
+    response = await client.post(
+        "/v1/connections/test",
+        json={"system": "pipedrive", "credentials": {"api_token": "x"}, "base_url": "http://127.0.0.1:9"},
+    )
+    assert response.status_code == 200
+    assert response.json()["error"]["code"] == "unreachable"
