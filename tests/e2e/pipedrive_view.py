@@ -1,0 +1,140 @@
+"""Reads a whole Pipedrive account back and renders it in a comparable, id-free form: links
+become the linked record's identifying text, owners their email, custom fields their name and
+readable value. Two accounts holding the same company render the same."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from tests.helpers import PipedriveReader
+
+FIELD_ENDPOINTS = {
+    "organizations": "organizationFields",
+    "persons": "personFields",
+    "deals": "dealFields",
+    "products": "productFields",
+}
+
+
+def _sorted_values(items: list[dict[str, Any]] | None) -> tuple[str, ...]:
+    return tuple(sorted(str(i.get("value")) for i in items or []))
+
+
+class AccountView:
+    def __init__(self, reader: PipedriveReader) -> None:
+        self.reader = reader
+        self.data: dict[str, list[dict[str, Any]]] = {}
+        self.fields: dict[str, dict[str, dict[str, Any]]] = {}
+
+    async def load(self) -> AccountView:
+        for path in (
+            "users", "organizations", "persons", "pipelines", "stages",
+            "products", "deals", "activities", "notes",
+        ):
+            self.data[path] = await self.reader.all(path)
+        for entity, path in FIELD_ENDPOINTS.items():
+            self.fields[entity] = {
+                f["field_code"]: f for f in await self.reader.all(path) if f.get("is_custom_field")
+            }
+        self.me = await self.reader.me()
+        return self
+
+    def by_id(self, entity: str) -> dict[int, dict[str, Any]]:
+        return {r["id"]: r for r in self.data[entity]}
+
+    def _name(self, entity: str, record_id: int | None, key: str = "name") -> str | None:
+        record = self.by_id(entity).get(record_id) if record_id else None
+        return record[key] if record else None
+
+    def owner(self, user_id: int | None) -> str | None:
+        user = self.by_id("users").get(user_id) if user_id else None
+        return user["email"] if user else None
+
+    def custom(self, entity: str, record: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+        out = []
+        for key, value in (record.get("custom_fields") or {}).items():
+            field = self.fields[entity].get(key)
+            if field is None or value in (None, "", []):
+                continue
+            out.append((field["field_name"], _readable(field, value)))
+        return tuple(sorted(out))
+
+    def render(self, entity: str, owners: dict[str | None, str | None]) -> Counter[Any]:
+        """A multiset of id-free views of every record of `entity`."""
+        render = getattr(self, f"_{entity}")
+        return Counter(render(r, owners) for r in self.data[entity])
+
+    def _organizations(self, r: dict[str, Any], owners: Any) -> Any:
+        return (r["name"], owners.get(self.owner(r.get("owner_id"))), self.custom("organizations", r))
+
+    def _persons(self, r: dict[str, Any], owners: Any) -> Any:
+        return (
+            r["name"],
+            _sorted_values(r.get("emails")),
+            _sorted_values(r.get("phones")),
+            self._name("organizations", r.get("org_id")),
+            owners.get(self.owner(r.get("owner_id"))),
+            self.custom("persons", r),
+        )
+
+    def _products(self, r: dict[str, Any], owners: Any) -> Any:
+        prices = tuple(sorted((p.get("currency"), float(p.get("price") or 0)) for p in r.get("prices") or []))
+        return (r["name"], r.get("code"), r.get("unit"), prices, self.custom("products", r))
+
+    def _pipelines(self, r: dict[str, Any], owners: Any) -> Any:
+        return (r["name"],)
+
+    def _stages(self, r: dict[str, Any], owners: Any) -> Any:
+        return (r["name"], self._name("pipelines", r.get("pipeline_id")))
+
+    def _deals(self, r: dict[str, Any], owners: Any) -> Any:
+        return (
+            r["title"],
+            r.get("value"),
+            r.get("currency"),
+            r.get("status"),
+            self._name("persons", r.get("person_id")),
+            self._name("organizations", r.get("org_id")),
+            self._name("stages", r.get("stage_id")),
+            self._name("pipelines", r.get("pipeline_id")),
+            owners.get(self.owner(r.get("owner_id"))),
+            r.get("expected_close_date"),
+            r.get("lost_reason"),
+            self.custom("deals", r),
+        )
+
+    def _activities(self, r: dict[str, Any], owners: Any) -> Any:
+        return (
+            r["subject"],
+            r.get("type"),
+            r.get("due_date"),
+            r.get("due_time"),
+            bool(r.get("done")),
+            self._name("deals", r.get("deal_id"), "title"),
+            self._name("persons", r.get("person_id")),
+            self._name("organizations", r.get("org_id")),
+            owners.get(self.owner(r.get("owner_id"))),
+        )
+
+    def _notes(self, r: dict[str, Any], owners: Any) -> Any:
+        return (
+            r["content"],
+            self._name("deals", r.get("deal_id"), "title"),
+            self._name("persons", r.get("person_id")),
+            self._name("organizations", r.get("org_id")),
+        )
+
+
+def _readable(field: dict[str, Any], value: Any) -> str:
+    labels = {o["id"]: o["label"] for o in field.get("options") or []}
+    if field["field_type"] == "enum":
+        return labels.get(value, f"?{value}")
+    if field["field_type"] == "set":
+        ids = value if isinstance(value, list) else [value]
+        return ",".join(sorted(labels.get(i, f"?{i}") for i in ids))
+    if isinstance(value, dict):  # monetary and other composite values
+        return ",".join(f"{k}={float(v) if isinstance(v, int | float) else v}" for k, v in sorted(value.items()))
+    if isinstance(value, int | float):
+        return str(float(value))
+    return str(value)
