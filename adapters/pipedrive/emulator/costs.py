@@ -1,0 +1,56 @@
+"""Token cost of each operation: the `x-token-cost` the official specs give it.
+
+Keyed by (method, API version, path as written in that version's spec)."""
+
+from __future__ import annotations
+
+from adapters.core.canonical import Entity
+
+V2_COLLECTIONS: dict[Entity, str] = {
+    Entity.persons: "persons",
+    Entity.organizations: "organizations",
+    Entity.deals: "deals",
+    Entity.activities: "activities",
+    Entity.products: "products",
+    Entity.pipelines: "pipelines",
+    Entity.stages: "stages",
+}
+FIELD_COLLECTIONS: dict[Entity, str] = {
+    Entity.persons: "personFields",
+    Entity.organizations: "organizationFields",
+    Entity.deals: "dealFields",
+    Entity.products: "productFields",
+}
+
+
+def _v2_costs() -> dict[tuple[str, str, str], int]:
+    costs: dict[tuple[str, str, str], int] = {}
+    for entity, collection in V2_COLLECTIONS.items():
+        # Pipelines and stages are cheap to list: the spec prices their list calls at 5.
+        list_cost = 5 if entity in (Entity.pipelines, Entity.stages) else 10
+        costs[("GET", "v2", f"/{collection}")] = list_cost
+        costs[("POST", "v2", f"/{collection}")] = 5
+        costs[("GET", "v2", f"/{collection}/{{id}}")] = 1
+        costs[("PATCH", "v2", f"/{collection}/{{id}}")] = 5
+        costs[("DELETE", "v2", f"/{collection}/{{id}}")] = 3
+    for collection in FIELD_COLLECTIONS.values():
+        costs[("GET", "v2", f"/{collection}")] = 10
+        costs[("POST", "v2", f"/{collection}")] = 5
+        costs[("GET", "v2", f"/{collection}/{{field_code}}")] = 1
+    return costs
+
+
+TOKEN_COSTS: dict[tuple[str, str, str], int] = {
+    **_v2_costs(),
+    ("GET", "v1", "/users"): 20,
+    ("GET", "v1", "/users/me"): 2,
+    ("GET", "v1", "/users/{id}"): 2,
+    ("GET", "v1", "/activityTypes"): 20,
+    ("GET", "v1", "/notes"): 20,
+    ("POST", "v1", "/notes"): 10,
+    ("GET", "v1", "/notes/{id}"): 2,
+}
+
+
+def cost(method: str, version: str, path: str) -> int:
+    return TOKEN_COSTS[(method, version, path)]

@@ -1,0 +1,249 @@
+"""The `*Fields` of persons, organizations, deals and products: the standard fields every
+company has and the custom fields it creates, each custom one under a 40-character hash key."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from adapters.core.canonical import Entity
+from adapters.pipedrive.emulator import validators as v
+from adapters.pipedrive.emulator.errors import BadRequest
+
+if TYPE_CHECKING:
+    from adapters.pipedrive.emulator.state import AccountState
+
+# Field types POST /{entity}Fields accepts (the spec's enum).
+CREATABLE_TYPES = (
+    "varchar", "text", "double", "phone", "date", "daterange", "time", "timerange",
+    "set", "enum", "varchar_auto", "address", "monetary", "org", "people", "user",
+)  # fmt: skip
+OPTION_TYPES = ("enum", "set")
+
+_MONETARY_SUBFIELDS = ("value", "double", "Amount"), ("currency", "varchar", "Currency")
+_ADDRESS_SUBFIELDS = (
+    ("value", "varchar", "Full address"),
+    ("country", "varchar", "Country"),
+    ("locality", "varchar", "City/town/village/locality"),
+    ("route", "varchar", "Street/road name"),
+    ("street_number", "varchar", "House number"),
+    ("postal_code", "varchar", "ZIP/Postal code"),
+)
+
+# (field_code, field_name, field_type) of the standard fields, per entity.
+STANDARD_FIELDS: dict[Entity, tuple[tuple[str, str, str], ...]] = {
+    Entity.persons: (
+        ("name", "Name", "varchar"),
+        ("first_name", "First name", "varchar"),
+        ("last_name", "Last name", "varchar"),
+        ("emails", "Email", "varchar"),
+        ("phones", "Phone", "phone"),
+        ("org_id", "Organization", "org"),
+        ("owner_id", "Owner", "user"),
+        ("visible_to", "Visible to", "visible_to"),
+    ),
+    Entity.organizations: (
+        ("name", "Name", "varchar"),
+        ("address", "Address", "address"),
+        ("owner_id", "Owner", "user"),
+        ("visible_to", "Visible to", "visible_to"),
+    ),
+    Entity.deals: (
+        ("title", "Title", "varchar"),
+        ("value", "Value", "monetary"),
+        ("person_id", "Contact person", "people"),
+        ("org_id", "Organization", "org"),
+        ("stage_id", "Stage", "stage"),
+        ("status", "Status", "status"),
+        ("owner_id", "Owner", "user"),
+        ("expected_close_date", "Expected close date", "date"),
+        ("lost_reason", "Lost reason", "varchar"),
+        ("visible_to", "Visible to", "visible_to"),
+    ),
+    Entity.products: (
+        ("name", "Name", "varchar"),
+        ("code", "Product code", "varchar"),
+        ("unit", "Unit", "varchar"),
+        ("tax", "Tax", "double"),
+        ("prices", "Price", "price_list"),
+        ("owner_id", "Owner", "user"),
+        ("visible_to", "Visible to", "visible_to"),
+        ("billing_frequency", "Billing frequency", "billing_frequency"),
+    ),
+}
+
+
+@dataclass
+class FieldOption:
+    id: int
+    label: str
+
+
+@dataclass
+class FieldDef:
+    code: str
+    name: str
+    field_type: str
+    is_custom: bool
+    options: list[FieldOption] | None = None
+    add_time: str | None = None
+
+    def __post_init__(self) -> None:
+        # Options do not change after creation here; index them for value checks.
+        self._id_by_label = {option.label: option.id for option in self.options or ()}
+        self._option_ids = set(self._id_by_label.values())
+
+    def option_id(self, label: str) -> int | None:
+        return self._id_by_label.get(label)
+
+    def has_option(self, option_id: int) -> bool:
+        return option_id in self._option_ids
+
+    def subfields(self) -> list[dict[str, str]] | None:
+        rows = {"monetary": _MONETARY_SUBFIELDS, "address": _ADDRESS_SUBFIELDS}.get(self.field_type)
+        if rows is None:
+            return None
+        prefix = f"{self.code}_" if self.is_custom else ""
+        return [
+            {"field_code": f"{prefix}{code}", "field_name": f"{name}", "field_type": kind}
+            for code, kind, name in rows
+        ]
+
+
+@dataclass
+class FieldSet:
+    """The fields of one entity in one company, in creation order."""
+
+    fields: list[FieldDef] = field(default_factory=list)
+    by_code: dict[str, FieldDef] = field(default_factory=dict)
+
+    def add(self, definition: FieldDef) -> FieldDef:
+        self.fields.append(definition)
+        self.by_code[definition.code] = definition
+        return definition
+
+    def custom(self, code: str) -> FieldDef | None:
+        definition = self.by_code.get(code)
+        return definition if definition is not None and definition.is_custom else None
+
+
+def standard_field_set(entity: Entity) -> FieldSet:
+    field_set = FieldSet()
+    for code, name, kind in STANDARD_FIELDS[entity]:
+        field_set.add(FieldDef(code=code, name=name, field_type=kind, is_custom=False))
+    return field_set
+
+
+def field_code(account_id: str, serial: int) -> str:
+    """A 40-character lowercase hex key that differs per company, as Pipedrive's do; derived
+    from the account and a counter so that re-seeding an account gives the same keys."""
+    return hashlib.sha1(f"{account_id}:field:{serial}".encode()).hexdigest()
+
+
+_ADDRESS_VALUE = v.obj({code: v.string for code, _, _ in _ADDRESS_SUBFIELDS})
+_MONETARY_VALUE = v.obj({"value": v.number, "currency": v.string}, required=("value",))
+
+
+def validate_custom_value(definition: FieldDef, value: Any, state: AccountState) -> Any:
+    """Check a value written to a custom field; returns what to store."""
+    kind = definition.field_type
+    if kind in ("varchar", "varchar_auto", "text", "phone"):
+        return v.string(value, state)
+    if kind == "double":
+        return v.number(value, state)
+    if kind == "monetary":
+        return _MONETARY_VALUE(value, state)
+    if kind == "date":
+        return v.date_string(value, state)
+    if kind == "time":
+        return v.time_of_day(value, state)
+    if kind == "enum":
+        return _option_id(definition, value, state)
+    if kind == "set":
+        return _option_ids(definition, value, state)
+    if kind == "address":
+        return _ADDRESS_VALUE(value, state)
+    if kind == "org":
+        return v.ref(Entity.organizations, "Organization")(value, state)
+    if kind == "people":
+        return v.ref(Entity.persons, "Person")(value, state)
+    if kind == "user":
+        return v.user_ref(value, state)
+    if kind == "daterange":
+        return v.obj({"start": v.date_string, "end": v.date_string}, required=("start",))(
+            value, state
+        )
+    if kind == "timerange":
+        return v.obj({"start": v.time_of_day, "end": v.time_of_day}, required=("start",))(
+            value, state
+        )
+    return value
+
+
+def _option_id(definition: FieldDef, value: Any, state: AccountState) -> int:
+    option_id = v.integer(value, state)
+    if not definition.has_option(option_id):
+        raise v.Invalid(f"option {option_id} does not exist for this field")
+    return option_id
+
+
+def _option_ids(definition: FieldDef, value: Any, state: AccountState) -> list[int]:
+    # The spec: "sending an empty array [] is not supported and will result in a validation error".
+    if not isinstance(value, list) or not value:
+        raise v.Invalid("must be a non-empty array of option ids (use null to clear)")
+    ids = [_option_id(definition, element, state) for element in value]
+    if len(set(ids)) != len(ids):
+        raise v.Invalid("contains the same option twice")
+    return ids
+
+
+_OPTION = v.obj({"label": v.non_empty_string}, required=("label",))
+_FIELD_BODY: dict[str, v.Validator] = {
+    "field_name": v.non_empty_string,
+    "field_type": v.one_of(CREATABLE_TYPES),
+    "options": v.list_of(_OPTION),
+    # Display settings: accepted, not modelled.
+    "ui_visibility": v.obj({}, allow_unknown=True),
+    "important_fields": v.obj({}, allow_unknown=True),
+    "required_fields": v.obj({}, allow_unknown=True),
+}
+
+
+def create_custom_field(state: AccountState, entity: Entity, body: Any, now: str) -> FieldDef:
+    """POST /{entity}Fields: `field_name`, `field_type`, and `options` for enum and set."""
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    for key in ("field_name", "field_type"):
+        if body.get(key) is None:
+            raise BadRequest(f"Validation failed: {key}: is required")
+    checked = _check_field_body(state, body)
+    kind = checked["field_type"]
+    labels = [option["label"] for option in checked.get("options", [])]
+    if kind in OPTION_TYPES and not labels:
+        raise BadRequest(f"Validation failed: options: a field of type {kind} needs options")
+    if kind not in OPTION_TYPES and labels:
+        raise BadRequest(f"Validation failed: options: a field of type {kind} has no options")
+    options = [FieldOption(state.next_option_id(), label) for label in labels]
+    definition = FieldDef(
+        code=state.next_field_code(),
+        name=checked["field_name"],
+        field_type=kind,
+        is_custom=True,
+        options=options if kind in OPTION_TYPES else None,
+        add_time=now,
+    )
+    return state.fields[entity].add(definition)
+
+
+def _check_field_body(state: AccountState, body: dict[str, Any]) -> dict[str, Any]:
+    checked: dict[str, Any] = {}
+    for key, value in body.items():
+        validator = _FIELD_BODY.get(key)
+        if validator is None:
+            raise BadRequest(f"Validation failed: {key}: unknown field")
+        try:
+            checked[key] = validator(value, state)
+        except v.Invalid as exc:
+            raise BadRequest(f"Validation failed: {exc.describe(key)}") from None
+    return checked

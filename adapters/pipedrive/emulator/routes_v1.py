@@ -1,0 +1,94 @@
+"""The v1 API, for what v2 does not cover: users, activity types and notes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from starlette.datastructures import QueryParams
+from starlette.routing import Route
+
+from adapters.core.canonical import Entity
+from adapters.pipedrive.emulator import render
+from adapters.pipedrive.emulator.clock import normalize_rfc3339
+from adapters.pipedrive.emulator.endpoint import Call, Context, Reply, operation
+from adapters.pipedrive.emulator.errors import BadRequest, NotFound
+from adapters.pipedrive.emulator.notes import create_note, get_note
+from adapters.pipedrive.emulator.pagination import start_limit_page
+
+PREFIX = "/{account_id}/v1"
+_NOTE_FILTERS = ("deal_id", "person_id", "org_id", "user_id")
+
+
+def routes(context: Context) -> list[Route]:
+    def route(method: str, path: str, handler: Callable[[Call], Any]) -> Route:
+        endpoint = operation(context, method, "v1", path, handler)
+        starlette_path = PREFIX + path.replace("{id}", "{id:int}")
+        return Route(starlette_path, endpoint, methods=[method], include_in_schema=False)
+
+    return [
+        route("GET", "/users", list_users),
+        route("GET", "/users/me", current_user),
+        route("GET", "/users/{id}", get_user),
+        route("GET", "/activityTypes", list_activity_types),
+        route("GET", "/notes", list_notes),
+        route("POST", "/notes", add_note),
+        route("GET", "/notes/{id}", get_one_note),
+    ]
+
+
+async def list_users(call: Call) -> Reply:
+    data = [render.user(call.state, user) for user in call.state.users.values()]
+    return Reply({"success": True, "data": data})
+
+
+async def current_user(call: Call) -> Reply:
+    return Reply({"success": True, "data": render.current_user(call.state)})
+
+
+async def get_user(call: Call) -> Reply:
+    user = call.state.users.get(call.path_params["id"])
+    if user is None:
+        raise NotFound("User not found.")
+    return Reply({"success": True, "data": render.user(call.state, user)})
+
+
+async def list_activity_types(call: Call) -> Reply:
+    data = [render.activity_type(entry) for entry in call.state.activity_types]
+    return Reply({"success": True, "data": data})
+
+
+async def list_notes(call: Call) -> Reply:
+    params = call.request.query_params
+    notes = _matching_notes(call, params)
+    page, pagination = start_limit_page(params, notes)
+    data = [render.note(call.state, note) for note in page]
+    return Reply({"success": True, "data": data, "additional_data": {"pagination": pagination}})
+
+
+def _matching_notes(call: Call, params: QueryParams) -> Iterator[dict[str, Any]]:
+    wanted: dict[str, int] = {}
+    for key in _NOTE_FILTERS:
+        if (text := params.get(key)) is not None:
+            if not text.isdigit():
+                raise BadRequest(f"{key} must be an integer.")
+            wanted[key] = int(text)
+    since = params.get("updated_since")
+    since_stored = normalize_rfc3339(since) if since else None
+    if since and since_stored is None:
+        raise BadRequest("updated_since must be an RFC 3339 date-time.")
+    for note in call.state.store(Entity.notes).after(0):
+        if all(note[key] == value for key, value in wanted.items()) and (
+            since_stored is None or note["update_time"] >= since_stored
+        ):
+            yield note
+
+
+async def add_note(call: Call) -> Reply:
+    note = create_note(call.state, await call.json(), call.now)
+    return Reply({"success": True, "data": render.note(call.state, note)})
+
+
+async def get_one_note(call: Call) -> Reply:
+    note = get_note(call.state, call.path_params["id"])
+    return Reply({"success": True, "data": render.note(call.state, note)})

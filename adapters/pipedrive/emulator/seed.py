@@ -1,0 +1,244 @@
+"""Fill a new company: the reference dataset rendered into Pipedrive, or an empty company.
+
+Everything goes through the same create rules as the API. Links are written as Pipedrive ids;
+a link whose target is not in the dataset (an orphan reference) cannot exist in Pipedrive, so
+it is left out and listed in `state.dropped_links`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from adapters.core.canonical import (
+    CUSTOM_FIELD_ENTITIES,
+    Activity,
+    CustomFieldDef,
+    Deal,
+    Entity,
+    FieldType,
+    Note,
+    Organization,
+    Person,
+    Product,
+    Record,
+    Stage,
+    User,
+)
+from adapters.pipedrive.emulator import records
+from adapters.pipedrive.emulator.entities import SPECS
+from adapters.pipedrive.emulator.errors import PipedriveError
+from adapters.pipedrive.emulator.fields import OPTION_TYPES, FieldDef, create_custom_field
+from adapters.pipedrive.emulator.notes import create_note
+from adapters.pipedrive.emulator.state import AccountState
+
+if TYPE_CHECKING:
+    from adapters.reference.dataset import ReferenceCompany
+
+DATASETS = ("reference", "empty")
+# Deals seeded as if people had entered them in Pipedrive (the spec's example origin).
+SEEDED_DEAL_ORIGIN = "ManuallyCreated"
+
+
+def seed(state: AccountState, dataset: str, size: int, now: str) -> None:
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}; expected one of {DATASETS}")
+    # Imported here: only seeding needs the dataset generator.
+    from adapters.reference.dataset import TARGET_USER_IDS, generate
+
+    # Users do not depend on the size: an empty company needs no large dataset generated.
+    company = generate(size=size if dataset == "reference" else 10, seed=0)
+    # An empty company still has its team, but not the former employee the dataset marks as
+    # absent from the target (its records' owner must then be mapped to someone else).
+    users = company.users
+    if dataset == "empty":
+        users = [user for user in users if user.source_id in TARGET_USER_IDS]
+    _seed_users(state, users, now)
+    state.add_default_activity_types(now)
+    if dataset == "reference":
+        _Seeder(state, now).run(company)
+
+
+def _seed_users(state: AccountState, users: list[User], now: str) -> None:
+    for user in users:
+        # Every Pipedrive user has a login email; invent a unique one where the dataset has none.
+        email = user.email or f"{user.source_id}@{state.account_id}.invalid"
+        created = state.add_user(user.name, email, active=user.active, created=now)
+        state.remember(user.source_id, created.id)
+
+
+class _Seeder:
+    def __init__(self, state: AccountState, now: str) -> None:
+        self.state = state
+        self.now = now
+        self.custom: dict[Entity, dict[str, FieldDef]] = {e: {} for e in CUSTOM_FIELD_ENTITIES}
+
+    def run(self, company: ReferenceCompany) -> None:
+        for definition in company.custom_fields:
+            self.add_custom_field(definition)
+        for org in company.organizations:
+            self.add(Entity.organizations, org, self.organization_body(org))
+        for person in company.persons:
+            created = self.add(Entity.persons, person, self.person_body(person))
+            if person.first_name or person.last_name:
+                created["first_name"], created["last_name"] = person.first_name, person.last_name
+        for pipeline in company.pipelines:
+            self.add(Entity.pipelines, pipeline, {"name": pipeline.name})
+        for stage in company.stages:
+            self.add(Entity.stages, stage, self.stage_body(stage))
+        for product in company.products:
+            self.add(Entity.products, product, self.product_body(product))
+        for deal in company.deals:
+            self.add(Entity.deals, deal, self.deal_body(deal))["origin"] = SEEDED_DEAL_ORIGIN
+        for activity in company.activities:
+            self.add(Entity.activities, activity, self.activity_body(activity))
+        for note in company.notes:
+            self.add_note(note)
+
+    # --- writing -------------------------------------------------------------------------
+
+    def add(self, entity: Entity, source: Record, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            created = records.create(self.state, SPECS[entity], body, self.now)
+        except PipedriveError as exc:
+            raise ValueError(f"cannot seed {entity} {source.source_id}: {exc.error}") from exc
+        self.state.remember(source.source_id, created["id"])
+        return created
+
+    def add_custom_field(self, definition: CustomFieldDef) -> None:
+        if definition.entity not in self.custom:
+            return  # Pipedrive has no creatable custom fields for this entity
+        body: dict[str, Any] = {"field_name": definition.name, "field_type": definition.field_type}
+        if definition.field_type in OPTION_TYPES:
+            body["options"] = [{"label": label} for label in definition.options]
+        created = create_custom_field(self.state, definition.entity, body, self.now)
+        self.custom[definition.entity][definition.key] = created
+
+    def add_note(self, note: Note) -> None:
+        body = {
+            "content": note.content,
+            **self.links(note, deal_id=note.deal_source_id, person_id=note.person_source_id),
+            **self.links(note, org_id=note.org_source_id, user_id=note.owner_source_id),
+        }
+        if note.add_time:
+            body["add_time"] = note.add_time
+        if not any(body.get(key) for key in ("deal_id", "person_id", "org_id")):
+            self.state.dropped_links.append(f"{note.source_id}: note without an existing parent")
+            return
+        try:
+            created = create_note(self.state, body, self.now)
+        except PipedriveError as exc:
+            raise ValueError(f"cannot seed note {note.source_id}: {exc.error}") from exc
+        self.state.remember(note.source_id, created["id"])
+
+    # --- canonical -> Pipedrive bodies ---------------------------------------------------
+
+    def organization_body(self, org: Organization) -> dict[str, Any]:
+        body: dict[str, Any] = {"name": org.name, **self.links(org, owner_id=org.owner_source_id)}
+        if org.address:
+            body["address"] = {"value": org.address}
+        return self.with_custom_fields(body, Entity.organizations, org.custom_fields, org)
+
+    def person_body(self, person: Person) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "name": person.name,
+            "emails": [point.model_dump() for point in person.emails],
+            "phones": [point.model_dump() for point in person.phones],
+            **self.links(person, org_id=person.org_source_id, owner_id=person.owner_source_id),
+        }
+        return self.with_custom_fields(body, Entity.persons, person.custom_fields, person)
+
+    def stage_body(self, stage: Stage) -> dict[str, Any]:
+        body: dict[str, Any] = {"name": stage.name, "order_nr": stage.order_nr}
+        body.update(self.links(stage, pipeline_id=stage.pipeline_source_id))
+        if stage.deal_probability is not None:
+            body["deal_probability"] = stage.deal_probability
+        return body
+
+    def product_body(self, product: Product) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "name": product.name,
+            "prices": [{"price": p.price, "currency": p.currency} for p in product.prices],
+            **self.links(product, owner_id=product.owner_source_id),
+        }
+        for key in ("code", "unit", "tax"):
+            if getattr(product, key) is not None:
+                body[key] = getattr(product, key)
+        return self.with_custom_fields(body, Entity.products, product.custom_fields, product)
+
+    def deal_body(self, deal: Deal) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "title": deal.title,
+            "status": deal.status,
+            **self.links(
+                deal,
+                person_id=deal.person_source_id,
+                org_id=deal.org_source_id,
+                pipeline_id=deal.pipeline_source_id,
+                stage_id=deal.stage_source_id,
+                owner_id=deal.owner_source_id,
+            ),
+        }
+        optional = ("value", "currency", "expected_close_date", "won_time", "lost_time")
+        body.update({key: getattr(deal, key) for key in optional if getattr(deal, key) is not None})
+        if deal.lost_reason is not None:
+            body["lost_reason"] = deal.lost_reason
+        return self.with_custom_fields(body, Entity.deals, deal.custom_fields, deal)
+
+    def activity_body(self, activity: Activity) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "subject": activity.subject,
+            "type": activity.type,
+            "done": activity.done,
+            **self.links(
+                activity,
+                deal_id=activity.deal_source_id,
+                person_id=activity.person_source_id,
+                org_id=activity.org_source_id,
+                owner_id=activity.owner_source_id,
+            ),
+        }
+        optional = ("due_date", "due_time", "duration", "note")
+        body.update({k: getattr(activity, k) for k in optional if getattr(activity, k) is not None})
+        return body
+
+    def links(self, source: Record, **source_ids: str | None) -> dict[str, int]:
+        """Pipedrive ids for the given links; orphan references are noted and left out."""
+        resolved: dict[str, int] = {}
+        for key, source_id in source_ids.items():
+            if source_id is None:
+                continue
+            target = self.state.id_map.get(source_id)
+            if target is None:
+                self.state.dropped_links.append(f"{source.source_id}.{key} -> {source_id}")
+            else:
+                resolved[key] = target
+        return resolved
+
+    def with_custom_fields(
+        self, body: dict[str, Any], entity: Entity, values: dict[str, Any], source: Record
+    ) -> dict[str, Any]:
+        custom: dict[str, Any] = {}
+        for key, value in values.items():
+            if value is None:
+                continue
+            definition = self.custom[entity].get(key)
+            converted = None if definition is None else _custom_value(definition, value)
+            if definition is None or converted is None:
+                # A value for a field or option the dataset does not define: nowhere to put it.
+                self.state.dropped_links.append(f"{source.source_id}.custom_fields.{key}")
+            else:
+                custom[definition.code] = converted
+        if custom:
+            body["custom_fields"] = custom
+        return body
+
+
+def _custom_value(definition: FieldDef, value: Any) -> Any:
+    """A canonical value in Pipedrive's form: option labels become option ids."""
+    if value is None:
+        return None
+    if definition.field_type == FieldType.enum:
+        return definition.option_id(value)
+    if definition.field_type == FieldType.set:
+        ids = [definition.option_id(label) for label in value]
+        return [i for i in ids if i is not None] or None
+    return value
