@@ -20,8 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def upgrade_database() -> None:
-    from alembic import command
     from alembic.config import Config
+
+    from alembic import command
 
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "alembic"))
@@ -54,7 +55,9 @@ def serve(
     if settings.embedded:
         upgrade_database()  # one command serves: the SQLite file is created and kept current
     configure_logging(settings.log_level)
-    mode = "embedded (SQLite, in-process jobs)" if settings.embedded else "distributed (arq workers)"
+    mode = (
+        "embedded (SQLite, in-process jobs)" if settings.embedded else "distributed (arq workers)"
+    )
     console.print(f"Ferry serving on {settings.public_url} in {mode} mode")
     console.print(f"API docs: {settings.public_url}/docs")
     console.print("Get an API key: .venv/bin/ferry accounts create NAME")

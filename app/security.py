@@ -62,7 +62,9 @@ def sign_webhook(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={mac.hexdigest()}"
 
 
-def verify_webhook(secret: str, header: str, body: bytes, *, now: int, tolerance: int = 300) -> bool:
+def verify_webhook(
+    secret: str, header: str, body: bytes, *, now: int, tolerance: int = 300
+) -> bool:
     parts = dict(item.split("=", 1) for item in header.split(",") if "=" in item)
     try:
         timestamp = int(parts["t"])

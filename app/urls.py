@@ -22,7 +22,9 @@ async def check_outbound_url(url: str, *, field: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Unprocessable(
-            f"{field} must be an absolute http(s) URL.", code="invalid_url", details={"field": field}
+            f"{field} must be an absolute http(s) URL.",
+            code="invalid_url",
+            details={"field": field},
         )
     if parts.username or parts.password:
         raise Unprocessable(

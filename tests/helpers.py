@@ -74,12 +74,16 @@ class PipedriveReader:
         self.headers = {"x-api-token": account["credentials"]["api_token"]}
 
     async def all(self, path: str, **params: Any) -> list[dict[str, Any]]:
-        async with httpx.AsyncClient(base_url=self.base_url, headers=self.headers, timeout=30) as http:
+        async with httpx.AsyncClient(
+            base_url=self.base_url, headers=self.headers, timeout=30
+        ) as http:
             if path in self.V1:
                 return await self._v1(http, path, params)
             return await self._v2(http, path, params)
 
-    async def _v2(self, http: httpx.AsyncClient, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    async def _v2(
+        self, http: httpx.AsyncClient, path: str, params: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         cursor = None
         while True:
@@ -90,7 +94,9 @@ class PipedriveReader:
             if not cursor:
                 return items
 
-    async def _v1(self, http: httpx.AsyncClient, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    async def _v1(
+        self, http: httpx.AsyncClient, path: str, params: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         start = 0
         while True:
@@ -101,7 +107,9 @@ class PipedriveReader:
                 return items
             start = pagination["next_start"]
 
-    async def _get(self, http: httpx.AsyncClient, path: str, params: dict[str, Any]) -> dict[str, Any]:
+    async def _get(
+        self, http: httpx.AsyncClient, path: str, params: dict[str, Any]
+    ) -> dict[str, Any]:
         for _ in range(50):
             response = await http.get(path, params=params)
             if response.status_code != 429:

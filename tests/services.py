@@ -20,7 +20,9 @@ import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-PG_ADMIN_DSN = os.environ.get("FERRY_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_DSN = os.environ.get(
+    "FERRY_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 REDIS_BASE = os.environ.get("FERRY_TEST_REDIS", "redis://127.0.0.1:6379")
 
 
@@ -73,7 +75,9 @@ def fresh_redis(db: int) -> str:
 class Process:
     """A Ferry subprocess with its output kept in a log file for failure reports."""
 
-    def __init__(self, args: list[str], env: Mapping[str, str], log: Path, cwd: Path = ROOT) -> None:
+    def __init__(
+        self, args: list[str], env: Mapping[str, str], log: Path, cwd: Path = ROOT
+    ) -> None:
         self.log = log
         self._out = log.open("ab")
         self.proc = subprocess.Popen(

@@ -77,7 +77,9 @@ async def _run(db: AsyncSession, session: MigrationSession, queue: JobQueue) -> 
     finally:
         await source.aclose()
         await target.aclose()
-    status = SessionStatus.completed_with_errors if await failed_count(run) else SessionStatus.completed
+    status = (
+        SessionStatus.completed_with_errors if await failed_count(run) else SessionStatus.completed
+    )
     await finish_session(db, session, status, queue)
     return status.value
 
@@ -108,9 +110,14 @@ async def send_webhook(ctx: dict[str, Any], session_id: str) -> str:
         account = await db.get(Account, session.account_id)
         assert account is not None
         body = json.dumps(
-            {"event": "session.finished", "session": (await session_out(db, session)).model_dump(mode="json")}
+            {
+                "event": "session.finished",
+                "session": (await session_out(db, session)).model_dump(mode="json"),
+            }
         ).encode()
-        delivered = await _post_signed(session.webhook_url, body, decrypt_json(account.webhook_secret_enc))
+        delivered = await _post_signed(
+            session.webhook_url, body, decrypt_json(account.webhook_secret_enc)
+        )
         session.webhook_attempts += 1
         job_try = int(ctx.get("job_try", 1))
         if delivered:
@@ -144,7 +151,9 @@ async def resume_unfinished(queue: JobQueue) -> None:
     async with sessionmaker()() as db:
         rows = await db.execute(
             select(MigrationSession).where(
-                MigrationSession.status.in_([SessionStatus.queued.value, SessionStatus.running.value])
+                MigrationSession.status.in_(
+                    [SessionStatus.queued.value, SessionStatus.running.value]
+                )
             )
         )
         sessions = list(rows.scalars())

@@ -64,7 +64,9 @@ class InProcessQueue:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _run(self, name: str, args: tuple[Any, ...], job_id: str | None, defer: float) -> None:
+    async def _run(
+        self, name: str, args: tuple[Any, ...], job_id: str | None, defer: float
+    ) -> None:
         try:
             for job_try in range(1, self._max_tries + 1):
                 if defer > 0:

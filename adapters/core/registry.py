@@ -48,8 +48,12 @@ class System:
     entities: tuple[Entity, ...]
     default_base_url: str | None = None
     # (credentials, base_url, transport) -> adapter; transport lets tests and the sandbox route calls.
-    source_factory: Callable[[dict[str, str], str, httpx.AsyncBaseTransport | None], SourceAdapter] | None = None
-    target_factory: Callable[[dict[str, str], str, httpx.AsyncBaseTransport | None], TargetAdapter] | None = None
+    source_factory: (
+        Callable[[dict[str, str], str, httpx.AsyncBaseTransport | None], SourceAdapter] | None
+    ) = None
+    target_factory: (
+        Callable[[dict[str, str], str, httpx.AsyncBaseTransport | None], TargetAdapter] | None
+    ) = None
     emulator: Emulator | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -23,7 +23,9 @@ async def rotate_webhook_secret(account: CurrentAccount, db: DbSession) -> Webho
     return WebhookSecretOut(webhook_secret=await service.rotate_webhook_secret(db, account))
 
 
-@router.post("/api-keys", response_model=ApiKeyOut, status_code=201, summary="Issue another API key")
+@router.post(
+    "/api-keys", response_model=ApiKeyOut, status_code=201, summary="Issue another API key"
+)
 async def create_api_key(account: CurrentAccount, db: DbSession) -> ApiKeyOut:
     key = await service.create_api_key(db, account)
     await db.commit()

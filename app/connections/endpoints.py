@@ -17,6 +17,8 @@ router = APIRouter(prefix="/v1/connections", tags=["connections"])
 async def test_connection(body: SystemConnection, _: CurrentAccount) -> ConnectionTestOut:
     info, error = await service.test_connection(body)
     if error is not None:
-        return ConnectionTestOut(ok=False, error=ConnectionError_(code=error.code, message=error.message))
+        return ConnectionTestOut(
+            ok=False, error=ConnectionError_(code=error.code, message=error.message)
+        )
     assert info is not None
     return ConnectionTestOut(ok=True, account=info.account, counts=info.counts)

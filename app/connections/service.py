@@ -49,7 +49,9 @@ async def resolve_endpoint(conn: SystemConnection, role: Role | None = None) -> 
 
 def _check_credentials(system: System, credentials: dict[str, str], role: Role | None) -> None:
     known = {f.name for f in system.credential_fields}
-    missing = [f.name for f in system.credential_fields if f.required and not credentials.get(f.name)]
+    missing = [
+        f.name for f in system.credential_fields if f.required and not credentials.get(f.name)
+    ]
     unknown = sorted(set(credentials) - known)
     if missing or unknown:
         problems = []
@@ -83,7 +85,9 @@ async def check(endpoint: Endpoint, role: Role) -> ConnectionInfo:
         await adapter.aclose()
 
 
-async def test_connection(conn: SystemConnection) -> tuple[ConnectionInfo | None, ConnectionFailed | None]:
+async def test_connection(
+    conn: SystemConnection,
+) -> tuple[ConnectionInfo | None, ConnectionFailed | None]:
     endpoint = await resolve_endpoint(conn)
     role: Role = "source" if "source" in endpoint.system.roles else "target"
     try:

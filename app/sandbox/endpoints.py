@@ -9,7 +9,11 @@ from app.sandbox.schemas import SandboxAccountCreate, SandboxAccountOut
 
 router = APIRouter(prefix="/sandbox/accounts", tags=["sandbox"])
 
-_ERRORS = {401: {"model": ErrorResponse}, 404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
+_ERRORS = {
+    401: {"model": ErrorResponse},
+    404: {"model": ErrorResponse},
+    422: {"model": ErrorResponse},
+}
 
 
 @router.post(
@@ -25,12 +29,19 @@ async def create_sandbox_account(
     return await service.create_account(db, account, body)
 
 
-@router.get("", response_model=list[SandboxAccountOut], responses=_ERRORS, summary="Your sandbox accounts")
+@router.get(
+    "", response_model=list[SandboxAccountOut], responses=_ERRORS, summary="Your sandbox accounts"
+)
 async def list_sandbox_accounts(account: CurrentAccount, db: DbSession) -> list[SandboxAccountOut]:
     return [service.to_out(row) for row in await service.list_accounts(db, account)]
 
 
-@router.get("/{sandbox_id}", response_model=SandboxAccountOut, responses=_ERRORS, summary="One sandbox account")
+@router.get(
+    "/{sandbox_id}",
+    response_model=SandboxAccountOut,
+    responses=_ERRORS,
+    summary="One sandbox account",
+)
 async def get_sandbox_account(
     sandbox_id: str, account: CurrentAccount, db: DbSession
 ) -> SandboxAccountOut:

@@ -47,7 +47,9 @@ class SessionCreate(BaseModel):
         "Users are always read, to map owners.",
     )
     options: SessionOptions = Field(default_factory=SessionOptions)
-    webhook_url: str | None = Field(default=None, description="Called with a signed POST at the end")
+    webhook_url: str | None = Field(
+        default=None, description="Called with a signed POST at the end"
+    )
 
 
 class SystemRef(BaseModel):

@@ -37,7 +37,9 @@ async def test_unknown_system_is_422(client: httpx.AsyncClient) -> None:
 
 
 async def test_missing_credentials_are_named(client: httpx.AsyncClient) -> None:
-    response = await client.post("/v1/connections/test", json={"system": "pipedrive", "credentials": {}})
+    response = await client.post(
+        "/v1/connections/test", json={"system": "pipedrive", "credentials": {}}
+    )
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == "invalid_credentials"
@@ -58,7 +60,11 @@ async def test_unreachable_host_reports_unreachable(client: httpx.AsyncClient) -
     # Allowed (on the allow-list) but nothing listens there.
     response = await client.post(
         "/v1/connections/test",
-        json={"system": "pipedrive", "credentials": {"api_token": "x"}, "base_url": "http://127.0.0.1:9"},
+        json={
+            "system": "pipedrive",
+            "credentials": {"api_token": "x"},
+            "base_url": "http://127.0.0.1:9",
+        },
     )
     assert response.status_code == 200
     assert response.json()["error"]["code"] == "unreachable"

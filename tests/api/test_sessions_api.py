@@ -10,7 +10,11 @@ from tests.helpers import endpoint, sandbox, start_session, wait_for
 async def _count_sessions(client: httpx.AsyncClient) -> int:
     total, cursor = 0, None
     while True:
-        page = (await client.get("/v1/sessions", params={"limit": 100, **({"cursor": cursor} if cursor else {})})).json()
+        page = (
+            await client.get(
+                "/v1/sessions", params={"limit": 100, **({"cursor": cursor} if cursor else {})}
+            )
+        ).json()
         total += len(page["data"])
         cursor = page["next_cursor"]
         if not cursor:
@@ -30,22 +34,44 @@ async def test_bad_sessions_are_refused_and_nothing_is_queued(client: httpx.Asyn
     target = await sandbox(client, dataset="empty")
     before = await _count_sessions(client)
     cases = [
-        ({"source": {**endpoint(source), "system": "nosuchcrm"}, "target": endpoint(target)}, 422, "unknown_system"),
-        ({"source": {**endpoint(source), "credentials": {}}, "target": endpoint(target)}, 422, "invalid_credentials"),
         (
-            {"source": {**endpoint(source), "credentials": {"api_token": "bad"}}, "target": endpoint(target)},
+            {"source": {**endpoint(source), "system": "nosuchcrm"}, "target": endpoint(target)},
+            422,
+            "unknown_system",
+        ),
+        (
+            {"source": {**endpoint(source), "credentials": {}}, "target": endpoint(target)},
+            422,
+            "invalid_credentials",
+        ),
+        (
+            {
+                "source": {**endpoint(source), "credentials": {"api_token": "bad"}},
+                "target": endpoint(target),
+            },
             422,
             "source_auth_failed",
         ),
         (
-            {"source": endpoint(source), "target": {**endpoint(target), "credentials": {"api_token": "bad"}}},
+            {
+                "source": endpoint(source),
+                "target": {**endpoint(target), "credentials": {"api_token": "bad"}},
+            },
             422,
             "target_auth_failed",
         ),
-        ({"source": endpoint(source), "target": endpoint(target), "entities": ["spaceships"]}, 422, "validation_error"),
+        (
+            {"source": endpoint(source), "target": endpoint(target), "entities": ["spaceships"]},
+            422,
+            "validation_error",
+        ),
         ({"source": endpoint(source)}, 422, "validation_error"),
         (
-            {"source": endpoint(source), "target": endpoint(target), "webhook_url": "http://10.0.0.1/hook"},
+            {
+                "source": endpoint(source),
+                "target": endpoint(target),
+                "webhook_url": "http://10.0.0.1/hook",
+            },
             422,
             "url_not_allowed",
         ),
@@ -61,7 +87,9 @@ async def test_bad_sessions_are_refused_and_nothing_is_queued(client: httpx.Asyn
 async def test_source_above_max_records_is_refused(client: httpx.AsyncClient) -> None:
     source = await sandbox(client, size=2500)  # the test stack allows 3000 records
     target = await sandbox(client, dataset="empty")
-    response = await client.post("/v1/sessions", json={"source": endpoint(source), "target": endpoint(target)})
+    response = await client.post(
+        "/v1/sessions", json={"source": endpoint(source), "target": endpoint(target)}
+    )
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == "too_many_records"
@@ -104,7 +132,9 @@ async def test_sessions_list_newest_first_and_paginated(client: httpx.AsyncClien
     target = await sandbox(client, dataset="empty")
     ids = [(await start_session(client, source, target))["id"] for _ in range(3)]
     first = (await client.get("/v1/sessions", params={"limit": 2})).json()
-    second = (await client.get("/v1/sessions", params={"limit": 2, "cursor": first["next_cursor"]})).json()
+    second = (
+        await client.get("/v1/sessions", params={"limit": 2, "cursor": first["next_cursor"]})
+    ).json()
     listed = [s["id"] for s in first["data"] + second["data"]]
     assert listed[:3] == ids[::-1]
     for session_id in ids:

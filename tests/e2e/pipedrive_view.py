@@ -29,8 +29,15 @@ class AccountView:
 
     async def load(self) -> AccountView:
         for path in (
-            "users", "organizations", "persons", "pipelines", "stages",
-            "products", "deals", "activities", "notes",
+            "users",
+            "organizations",
+            "persons",
+            "pipelines",
+            "stages",
+            "products",
+            "deals",
+            "activities",
+            "notes",
         ):
             self.data[path] = await self.reader.all(path)
         for entity, path in FIELD_ENDPOINTS.items():
@@ -66,7 +73,11 @@ class AccountView:
         return Counter(render(r, owners) for r in self.data[entity])
 
     def _organizations(self, r: dict[str, Any], owners: Any) -> Any:
-        return (r["name"], owners.get(self.owner(r.get("owner_id"))), self.custom("organizations", r))
+        return (
+            r["name"],
+            owners.get(self.owner(r.get("owner_id"))),
+            self.custom("organizations", r),
+        )
 
     def _persons(self, r: dict[str, Any], owners: Any) -> Any:
         return (
@@ -79,7 +90,9 @@ class AccountView:
         )
 
     def _products(self, r: dict[str, Any], owners: Any) -> Any:
-        prices = tuple(sorted((p.get("currency"), float(p.get("price") or 0)) for p in r.get("prices") or []))
+        prices = tuple(
+            sorted((p.get("currency"), float(p.get("price") or 0)) for p in r.get("prices") or [])
+        )
         return (r["name"], r.get("code"), r.get("unit"), prices, self.custom("products", r))
 
     def _pipelines(self, r: dict[str, Any], owners: Any) -> Any:
@@ -134,7 +147,9 @@ def _readable(field: dict[str, Any], value: Any) -> str:
         ids = value if isinstance(value, list) else [value]
         return ",".join(sorted(labels.get(i, f"?{i}") for i in ids))
     if isinstance(value, dict):  # monetary and other composite values
-        return ",".join(f"{k}={float(v) if isinstance(v, int | float) else v}" for k, v in sorted(value.items()))
+        return ",".join(
+            f"{k}={float(v) if isinstance(v, int | float) else v}" for k, v in sorted(value.items())
+        )
     if isinstance(value, int | float):
         return str(float(value))
     return str(value)

@@ -44,8 +44,10 @@ async def _stage(ctx: RunContext, entity: Entity, page: Page) -> int:
     ]
     insert = pg_insert if ctx.db.bind.dialect.name == "postgresql" else sqlite_insert
     # A page read twice (a resumed run) stages nothing twice.
-    statement = insert(StagedRecord).values(rows).on_conflict_do_nothing(
-        index_elements=["session_id", "entity", "source_id"]
+    statement = (
+        insert(StagedRecord)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["session_id", "entity", "source_id"])
     )
     result = await ctx.db.execute(statement)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,371 @@
+"""The HTTP client every adapter talks through: retries, rate limits, error classes, counters.
+
+What a response means (Airbyte-style error handler):
+- 401/403: AuthFailed (fatal; a system may narrow which 403s count, see `is_auth_failure`).
+- connection refused / DNS: retried, then Unreachable.
+- 5xx and timeouts: retried with exponential backoff, then TransientError.
+- 429: wait `Retry-After` and retry; a wait longer than `max_retry_after` means the budget is spent
+  for a while: BudgetExhausted(resume_at) so the session pauses instead of holding a worker.
+- any other 4xx: handed back to the caller, who knows whether it rejects one record or is a bug.
+Requests that may create something (POST, PATCH) are retried only when the server surely did not
+act on them (no connection, 429), because a blind retry after a timeout could create a duplicate;
+the pipeline reconciles those with `find_created`.
+
+Pacing: a `RateLimiter` reads `x-ratelimit-remaining` / `x-ratelimit-reset` and holds the next
+request until the window resets, so a well-behaved run never sees a 429.
+
+Secrets: messages never carry a query string (it may hold an api_token) and are scrubbed of the
+auth's secrets; httpx exceptions (whose text and request may carry the URL) are not chained.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any, Protocol
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from adapters.core.auth import CredentialAuth
+from adapters.core.errors import (
+    AdapterError,
+    AuthFailed,
+    BudgetExhausted,
+    TransientError,
+    Unreachable,
+)
+
+Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+class UnexpectedResponse(AdapterError):
+    """A 4xx the caller did not expect (from `ApiClient.json`): a bug or a missing permission."""
+
+    code = "unexpected_response"
+
+    def __init__(self, message: str, *, status: int, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.status = status
+
+
+# ---------------------------------------------------------------------------------------------
+# Rate limiting
+
+
+class RateLimiter(Protocol):
+    """Pacing state per key (a token's fingerprint). A Redis-backed implementation shares it
+    across workers; both methods are async so that one can do I/O."""
+
+    async def acquire(self, key: str) -> None:
+        """Wait until a request for `key` may go out."""
+        ...
+
+    async def update(self, key: str, headers: Mapping[str, str]) -> None:
+        """Learn from a response's rate-limit headers."""
+        ...
+
+
+def seconds_until_reset(value: str, now: float) -> float | None:
+    """`x-ratelimit-reset` is seconds left in the window for most APIs (Pipedrive); some send an
+    epoch timestamp instead, told apart by size."""
+    reset = _to_float(value)
+    if reset is None:
+        return None
+    if reset > 1_000_000_000:  # an epoch timestamp, not a duration
+        reset -= now
+    return max(reset, 0.0)
+
+
+@dataclass
+class _Window:
+    remaining: int | None = None  # requests left in the current window; None: unknown
+    resets_at: float = 0.0  # on the limiter's clock
+
+
+class LocalRateLimiter:
+    """In-process pacing from the rate-limit headers. Between responses it counts the requests
+    it lets out, so concurrent callers sharing a client do not overrun the window either; when
+    none are left it holds requests until the window resets."""
+
+    def __init__(self, *, sleep: Sleep = asyncio.sleep, clock: Clock = time.monotonic) -> None:
+        self._sleep = sleep
+        self._clock = clock
+        self._windows: dict[str, _Window] = {}
+
+    async def acquire(self, key: str) -> None:
+        window = self._windows.setdefault(key, _Window())
+        now = self._clock()
+        if window.resets_at <= now:
+            window.remaining = None  # a new window: the next response tells its size
+        elif window.remaining is not None and window.remaining <= 0:
+            await self._sleep(window.resets_at - now)
+            window.remaining = None
+            return
+        if window.remaining is not None:
+            window.remaining -= 1
+
+    async def update(self, key: str, headers: Mapping[str, str]) -> None:
+        remaining = _to_float(headers.get("x-ratelimit-remaining", ""))
+        reset = seconds_until_reset(headers.get("x-ratelimit-reset", ""), time.time())
+        if remaining is None or reset is None:
+            return
+        window = self._windows.setdefault(key, _Window())
+        window.remaining = int(remaining)
+        window.resets_at = self._clock() + reset
+
+
+def _to_float(value: str) -> float | None:
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Policy and counters
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 4  # total tries, the first included
+    wait_initial: float = 0.5  # seconds; doubles per retry
+    wait_max: float = 8.0
+    max_retry_after: float = 60.0  # a longer 429 Retry-After raises BudgetExhausted
+
+
+@dataclass
+class ClientStats:
+    requests: int = 0
+    token_cost: int = 0  # sum of `x-token-cost` headers (Pipedrive's budget unit)
+    retries: int = 0
+    rate_limited: int = 0  # 429 responses seen
+    by_status: dict[int, int] = field(default_factory=dict)
+
+
+# Internal signals that a try should be repeated; never leave this module.
+class _Retry(Exception):
+    def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class _ServerError(_Retry):
+    pass
+
+
+class _RateLimited(_Retry):
+    pass
+
+
+def default_is_auth_failure(response: httpx.Response) -> bool:
+    return response.status_code in (401, 403)
+
+
+def default_error_text(response: httpx.Response) -> str:
+    """The vendor's message from common body shapes, else the reason phrase."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.reason_phrase
+    if isinstance(body, dict):
+        for key in ("error", "message", "error_description", "detail"):
+            if isinstance(body.get(key), str) and body[key]:
+                return body[key]
+    return response.reason_phrase
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Retry-After is either seconds or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max((when - now).total_seconds(), 0.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# The client
+
+
+class ApiClient:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth: CredentialAuth | None = None,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        rate_limiter: RateLimiter | None = None,
+        sleep: Sleep = asyncio.sleep,
+        system_name: str = "the system",
+        is_auth_failure: Callable[[httpx.Response], bool] = default_is_auth_failure,
+        error_text: Callable[[httpx.Response], str] = default_error_text,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self._http = httpx.AsyncClient(
+            base_url=base_url,
+            auth=auth,
+            timeout=timeout,
+            transport=transport,
+            headers={"accept": "application/json", **(headers or {})},
+        )
+        self._retry = retry or RetryPolicy()
+        self._backoff = wait_exponential(
+            multiplier=self._retry.wait_initial, max=self._retry.wait_max
+        )
+        self._sleep = sleep
+        self._limiter: RateLimiter = rate_limiter or LocalRateLimiter(sleep=sleep)
+        self._limit_key = auth.rate_limit_key if auth else "anonymous"
+        self._secrets = auth.secrets if auth else ()
+        self.system_name = system_name
+        self.is_auth_failure = is_auth_failure
+        self.error_text = error_text
+        self.stats = ClientStats()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> httpx.Response:
+        """Send with retries. Returns 2xx/3xx and the 4xx the caller must judge; raises the rest."""
+        method = method.upper()
+        may_repeat = method in IDEMPOTENT_METHODS
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._retry.attempts),
+            wait=self._wait,
+            retry=retry_if_exception(lambda exc: _should_retry(exc, may_repeat)),
+            sleep=self._sleep,
+            before_sleep=self._count_retry,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._send_once(method, path, params, json)
+        except _Retry as exc:
+            raise TransientError(self._say(method, path, f"gave up: {exc.reason}")) from None
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            reason = f"cannot connect ({type(exc).__name__})"
+            raise Unreachable(self._say(method, path, reason)) from None
+        except httpx.TimeoutException as exc:
+            reason = f"timed out ({type(exc).__name__})"
+            raise TransientError(self._say(method, path, reason)) from None
+        except httpx.TransportError as exc:
+            reason = f"connection failed ({type(exc).__name__})"
+            raise TransientError(self._say(method, path, reason)) from None
+        raise AssertionError("unreachable: tenacity either returns or raises")
+
+    async def json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> Any:
+        """`request` for callers that expect success: any other 4xx raises UnexpectedResponse."""
+        response = await self.request(method, path, params=params, json=json)
+        if response.is_error:
+            raise self.unexpected(response, method, path)
+        return response.json()
+
+    def unexpected(self, response: httpx.Response, method: str, path: str) -> UnexpectedResponse:
+        reason = f"{response.status_code} {self.error_text(response)}"
+        return UnexpectedResponse(self._say(method, path, reason), status=response.status_code)
+
+    async def _send_once(
+        self, method: str, path: str, params: Mapping[str, Any] | None, json: Any
+    ) -> httpx.Response:
+        await self._limiter.acquire(self._limit_key)
+        response = await self._http.request(method, path, params=params, json=json)
+        self._count(response)
+        await self._limiter.update(self._limit_key, response.headers)
+        status = response.status_code
+        if self.is_auth_failure(response):
+            reason = f"credentials refused ({status} {self.error_text(response)})"
+            raise AuthFailed(self._say(method, path, reason))
+        if status == 429:
+            self._raise_rate_limited(response, method, path)
+        if status >= 500:
+            raise _ServerError(f"{status} {response.reason_phrase}")
+        return response
+
+    def _raise_rate_limited(self, response: httpx.Response, method: str, path: str) -> None:
+        now = datetime.now(UTC)
+        retry_after = parse_retry_after(response.headers.get("retry-after"), now)
+        if retry_after is not None and retry_after > self._retry.max_retry_after:
+            resume_at = now + timedelta(seconds=retry_after)
+            reason = f"rate limit budget spent until {resume_at.isoformat(timespec='seconds')}"
+            raise BudgetExhausted(self._say(method, path, reason), resume_at=resume_at)
+        raise _RateLimited("429 Too Many Requests", retry_after=retry_after)
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _RateLimited) and exc.retry_after is not None:
+            return exc.retry_after
+        return self._backoff(state)
+
+    def _count_retry(self, state: RetryCallState) -> None:
+        self.stats.retries += 1
+
+    def _count(self, response: httpx.Response) -> None:
+        self.stats.requests += 1
+        status = response.status_code
+        self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
+        if status == 429:
+            self.stats.rate_limited += 1
+        cost = _to_float(response.headers.get("x-token-cost", "0")) or 0
+        self.stats.token_cost += int(cost)
+
+    def _say(self, method: str, path: str, reason: str) -> str:
+        """A message naming the call without its query string, scrubbed of secrets."""
+        url = _full_url(self._http.base_url, path).copy_with(query=None)
+        message = f"{self.system_name}: {method} {url} {reason}"
+        for secret in self._secrets:
+            message = message.replace(secret, "***")
+        return message
+
+
+def _should_retry(exc: BaseException, may_repeat: bool) -> bool:
+    """What is worth another try. For a POST only what the server surely did not act on."""
+    if isinstance(exc, _RateLimited | httpx.ConnectError | httpx.ConnectTimeout):
+        return True
+    if not may_repeat:
+        return False
+    return isinstance(exc, _ServerError | httpx.TimeoutException | httpx.TransportError)
+
+
+def _full_url(base_url: httpx.URL, path: str) -> httpx.URL:
+    """Where httpx sends `path`: absolute URLs as they are, others appended to the base path."""
+    url = httpx.URL(path)
+    if url.is_absolute_url:
+        return url
+    return httpx.URL(str(base_url).rstrip("/") + "/" + path.lstrip("/"))

@@ -1,0 +1,201 @@
+"""Paginators shared by every source: each knows how to ask for a page and where the next one is.
+
+A paginator is a stateless description; `walk()` (in the base) runs the loop: fetch a page, read
+the next token, stop on None, and raise `RepeatedPageToken` if a token comes back a second time, so
+a misbehaving API cannot make a migration loop forever. Tokens are what a job checkpoints: the
+string form of the token a page yields is the resume point of the *next* page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from adapters.core.errors import AdapterError
+
+Token = str | int
+
+
+class RepeatedPageToken(AdapterError):
+    """The API handed back a page token it had already given: following it would loop."""
+
+    code = "pagination_loop"
+
+
+@dataclass
+class PageRequest:
+    params: dict[str, Any] = field(default_factory=dict)
+    url: str | None = None  # replaces the request path (next-URL styles); None: the original path
+
+
+@dataclass
+class FetchedPage:
+    response: httpx.Response
+    body: Any  # parsed JSON, or None when the body is not JSON
+    next_token: Token | None  # None on the last page
+
+
+Fetch = Callable[[PageRequest], Awaitable[httpx.Response]]
+
+
+def dig(body: Any, path: str) -> Any:
+    """Read a dotted path ("additional_data.next_cursor") from parsed JSON; None when absent."""
+    node = body
+    for part in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+class Paginator:
+    """Base: subclasses say how to request a token's page and how to find the next token."""
+
+    def first_token(self) -> Token | None:
+        return None
+
+    def request_for(self, token: Token | None) -> PageRequest:
+        raise NotImplementedError
+
+    def next_token(self, token: Token | None, response: httpx.Response, body: Any) -> Token | None:
+        raise NotImplementedError
+
+    def parse_token(self, cursor: str) -> Token:
+        """A checkpointed cursor (always a string) back into this paginator's token."""
+        return cursor
+
+    async def walk(self, fetch: Fetch, start: str | None = None) -> AsyncIterator[FetchedPage]:
+        token = self.parse_token(start) if start is not None else self.first_token()
+        seen: set[Token] = {token} if token is not None else set()
+        while True:
+            response = await fetch(self.request_for(token))
+            body = _json_or_none(response)
+            next_token = self.next_token(token, response, body)
+            if next_token is not None and next_token in seen:
+                raise RepeatedPageToken(f"the API returned page token {next_token!r} twice")
+            yield FetchedPage(response, body, next_token)
+            if next_token is None:
+                return
+            seen.add(next_token)
+            token = next_token
+
+
+@dataclass
+class CursorInBody(Paginator):
+    """An opaque cursor read from the body (Pipedrive v2: additional_data.next_cursor)."""
+
+    cursor_path: str = "additional_data.next_cursor"
+    cursor_param: str = "cursor"
+    limit_param: str = "limit"
+    limit: int = 100
+
+    def request_for(self, token: Token | None) -> PageRequest:
+        params: dict[str, Any] = {self.limit_param: self.limit}
+        if token is not None:
+            params[self.cursor_param] = token
+        return PageRequest(params)
+
+    def next_token(self, token: Token | None, response: httpx.Response, body: Any) -> Token | None:
+        return dig(body, self.cursor_path) or None
+
+
+@dataclass
+class OffsetPaginator(Paginator):
+    """start/limit. The next start comes from `next_start_path` when the API gives it, else
+    start + limit; the walk goes on while `more_path` is true, or, without a more-items flag,
+    while a page (at `records_path`) comes back full."""
+
+    start_param: str = "start"
+    limit_param: str = "limit"
+    limit: int = 100
+    more_path: str | None = "additional_data.pagination.more_items_in_collection"
+    next_start_path: str | None = "additional_data.pagination.next_start"
+    records_path: str = "data"
+
+    def first_token(self) -> Token:
+        return 0
+
+    def parse_token(self, cursor: str) -> Token:
+        return int(cursor)
+
+    def request_for(self, token: Token | None) -> PageRequest:
+        return PageRequest({self.start_param: token or 0, self.limit_param: self.limit})
+
+    def next_token(self, token: Token | None, response: httpx.Response, body: Any) -> Token | None:
+        if not self._has_more(body):
+            return None
+        given = dig(body, self.next_start_path) if self.next_start_path else None
+        return int(given) if given is not None else int(token or 0) + self.limit
+
+    def _has_more(self, body: Any) -> bool:
+        if self.more_path:
+            return bool(dig(body, self.more_path))
+        records = dig(body, self.records_path)
+        return isinstance(records, list) and len(records) >= self.limit
+
+
+@dataclass
+class PageNumber(Paginator):
+    """page=1,2,3...; stops at `total_pages_path` when given, else on a short or empty page."""
+
+    page_param: str = "page"
+    size_param: str = "per_page"
+    size: int = 100
+    first_page: int = 1
+    records_path: str = "data"
+    total_pages_path: str | None = None
+
+    def first_token(self) -> Token:
+        return self.first_page
+
+    def parse_token(self, cursor: str) -> Token:
+        return int(cursor)
+
+    def request_for(self, token: Token | None) -> PageRequest:
+        return PageRequest({self.page_param: token, self.size_param: self.size})
+
+    def next_token(self, token: Token | None, response: httpx.Response, body: Any) -> Token | None:
+        page = int(token if token is not None else self.first_page)
+        if self.total_pages_path:
+            total = dig(body, self.total_pages_path)
+            return page + 1 if total is not None and page < int(total) else None
+        records = dig(body, self.records_path)
+        full = isinstance(records, list) and len(records) >= self.size
+        return page + 1 if full else None
+
+
+@dataclass
+class NextUrl(Paginator):
+    """The body carries the full URL of the next page (e.g. "links.next" or "nextRecordsUrl")."""
+
+    next_url_path: str = "next"
+
+    def request_for(self, token: Token | None) -> PageRequest:
+        return PageRequest(url=str(token) if token is not None else None)
+
+    def next_token(self, token: Token | None, response: httpx.Response, body: Any) -> Token | None:
+        return dig(body, self.next_url_path) or None
+
+
+@dataclass
+class LinkHeader(Paginator):
+    """RFC 8288 `Link: <...>; rel="next"` header (GitHub style)."""
+
+    rel: str = "next"
+
+    def request_for(self, token: Token | None) -> PageRequest:
+        return PageRequest(url=str(token) if token is not None else None)
+
+    def next_token(self, token: Token | None, response: httpx.Response, body: Any) -> Token | None:
+        link = response.links.get(self.rel)
+        return link.get("url") if link else None

@@ -1,0 +1,163 @@
+"""What is Pipedrive's about talking to Pipedrive: the token, the two API roots, the envelope.
+
+Everything else (retries, pacing, paging loops) is the shared `ApiClient` and paginators.
+- auth: the `x-api-token` header (Pipedrive also takes an `api_token` query parameter).
+- v2 at `{base_url}/api/v2` (cursor pages, up to 500), v1 at `{base_url}/v1` (start/limit pages).
+- envelope: `{"success": true, "data": ..., "additional_data": ...}`; errors
+  `{"success": false, "error": "...", "error_info": "..."}`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from adapters.core.auth import HeaderAuth
+from adapters.core.http import ApiClient, ClientStats, RateLimiter, RetryPolicy, Sleep
+from adapters.core.paginators import CursorInBody, OffsetPaginator, PageRequest, Paginator
+
+DEFAULT_BASE_URL = "https://api.pipedrive.com"
+V2 = "/api/v2"
+V1 = "/v1"
+PAGE_SIZE = 500  # the maximum both versions accept: fewest list calls, so fewest tokens
+
+# Plan caps ("feature_capping_deals_limit"...) come as 403 but refuse one record, not the token.
+_CAPPING = re.compile(r"feature_capping_[a-z_]+")
+
+_CODE_BY_STATUS = {
+    400: "validation_failed",
+    402: "payment_required",
+    403: "forbidden",
+    404: "not_found",
+    409: "conflict",
+    410: "gone",
+    422: "validation_failed",
+}
+
+
+@dataclass
+class ListPage:
+    items: list[dict[str, Any]]
+    next_cursor: str | None  # where the next page starts; None after the last page
+
+
+def _body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def error_text(response: httpx.Response) -> str:
+    """The vendor's words: `error`, plus `error_info` when it adds something."""
+    body = _body(response)
+    if not isinstance(body, dict):
+        return response.reason_phrase or f"HTTP {response.status_code}"
+    parts = [str(body[key]) for key in ("error", "error_info") if body.get(key)]
+    if not parts and body.get("message"):
+        parts = [str(body["message"])]
+    return ": ".join(dict.fromkeys(parts)) or response.reason_phrase
+
+
+def error_code(response: httpx.Response) -> str:
+    """A stable machine code for a refusal: Pipedrive's own when it gives one."""
+    body = _body(response)
+    if isinstance(body, dict):
+        for key in ("code", "error_code", "errorCode"):
+            if isinstance(body.get(key), str) and body[key]:
+                return body[key]
+    capping = _CAPPING.search(response.text)
+    if capping:
+        return capping.group(0)
+    return _CODE_BY_STATUS.get(response.status_code, f"http_{response.status_code}")
+
+
+def is_auth_failure(response: httpx.Response) -> bool:
+    if response.status_code == 401:
+        return True
+    return response.status_code == 403 and not _CAPPING.search(response.text)
+
+
+class PipedriveClient:
+    def __init__(
+        self,
+        api_token: str,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        rate_limiter: RateLimiter | None = None,
+        sleep: Sleep = asyncio.sleep,
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        self.api = ApiClient(
+            base_url.rstrip("/"),
+            # The header, not the documented `api_token` query: URLs end up in logs.
+            auth=HeaderAuth("x-api-token", api_token),
+            transport=transport,
+            retry=retry,
+            rate_limiter=rate_limiter,
+            sleep=sleep,
+            system_name="Pipedrive",
+            is_auth_failure=is_auth_failure,
+            error_text=error_text,
+        )
+        self.page_size = page_size
+
+    @property
+    def stats(self) -> ClientStats:
+        return self.api.stats
+
+    async def aclose(self) -> None:
+        await self.api.aclose()
+
+    # Single calls -------------------------------------------------------------------------
+
+    async def get_v1(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return await self._get(V1 + path, params)
+
+    async def get_v2(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return await self._get(V2 + path, params)
+
+    async def post_v1(self, path: str, body: Any) -> httpx.Response:
+        return await self.api.request("POST", V1 + path, json=body)
+
+    async def post_v2(self, path: str, body: Any) -> httpx.Response:
+        return await self.api.request("POST", V2 + path, json=body)
+
+    async def _get(self, path: str, params: dict[str, Any] | None) -> Any:
+        """The `data` of a successful envelope."""
+        body = await self.api.json("GET", path, params=params)
+        return body.get("data") if isinstance(body, dict) else body
+
+    # Page streams -------------------------------------------------------------------------
+
+    def iter_v2(
+        self, path: str, params: dict[str, Any] | None = None, *, start: str | None = None
+    ) -> AsyncIterator[ListPage]:
+        return self._iter(V2 + path, params, CursorInBody(limit=self.page_size), start)
+
+    def iter_v1(
+        self, path: str, params: dict[str, Any] | None = None, *, start: str | None = None
+    ) -> AsyncIterator[ListPage]:
+        return self._iter(V1 + path, params, OffsetPaginator(limit=self.page_size), start)
+
+    async def _iter(
+        self, path: str, params: dict[str, Any] | None, paginator: Paginator, start: str | None
+    ) -> AsyncIterator[ListPage]:
+        async def fetch(page: PageRequest) -> httpx.Response:
+            response = await self.api.request("GET", path, params={**(params or {}), **page.params})
+            if response.is_error:
+                raise self.api.unexpected(response, "GET", path)
+            return response
+
+        async for page in paginator.walk(fetch, start):
+            data = page.body.get("data") if isinstance(page.body, dict) else None
+            next_cursor = None if page.next_token is None else str(page.next_token)
+            # v1 answers an empty list with "data": null
+            yield ListPage(items=data or [], next_cursor=next_cursor)

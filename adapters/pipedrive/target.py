@@ -1,0 +1,583 @@
+"""Pipedrive as the target: custom fields, payloads, one-request creates, crash reconciliation.
+
+Token thrift decides the shape (see research/pipedrive.md): writes go through v2 (5 tokens) except
+notes (v1 only, 10), one POST per record with no read-back, and everything we need to know about
+what already exists comes from paged list reads (10 tokens per 500), never from searches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from adapters.core.canonical import (
+    CUSTOM_FIELD_ENTITIES,
+    Activity,
+    CustomFieldDef,
+    Deal,
+    Entity,
+    FieldType,
+    Note,
+    Organization,
+    Person,
+    Pipeline,
+    Product,
+    Record,
+    Stage,
+)
+from adapters.core.errors import RecordRejected
+from adapters.core.protocols import ConnectionInfo, LinkResolver, TargetField, TargetUser
+from adapters.pipedrive.client import PipedriveClient, error_code, error_text
+from adapters.pipedrive.source import FIELD_TYPES, FIELDS_PATH
+
+# Where each entity is created (and listed, for reconciliation).
+WRITE_PATHS: dict[Entity, tuple[str, str]] = {
+    Entity.organizations: ("v2", "/organizations"),
+    Entity.persons: ("v2", "/persons"),
+    Entity.pipelines: ("v2", "/pipelines"),
+    Entity.stages: ("v2", "/stages"),
+    Entity.products: ("v2", "/products"),
+    Entity.deals: ("v2", "/deals"),
+    Entity.activities: ("v2", "/activities"),
+    Entity.notes: ("v1", "/notes"),
+}
+
+OPTION_TYPES = (FieldType.enum, FieldType.set)
+SETUP_ENTITIES = (Entity.pipelines, Entity.stages)
+VARCHAR_MAX = 255  # Pipedrive's limit for varchar and phone fields
+TEXT_MAX = 65_000
+
+
+def _compact(payload: dict[str, Any]) -> dict[str, Any]:
+    """v2 validates strictly: leave absent values out rather than sending nulls."""
+    return {k: v for k, v in payload.items() if v is not None and v != [] and v != {}}
+
+
+# Custom field values -----------------------------------------------------------------------------
+
+
+def _as_float(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _as_date(value: Any) -> str | None:
+    try:
+        return date.fromisoformat(str(value)[:10]).isoformat()
+    except ValueError:
+        return None
+
+
+def _option_id(field: TargetField, label: Any) -> int | None:
+    if not isinstance(label, str):
+        return None
+    if label in field.option_ids:
+        return field.option_ids[label]
+    folded = label.strip().casefold()
+    return next(
+        (i for name, i in field.option_ids.items() if name.strip().casefold() == folded), None
+    )
+
+
+def _monetary(value: Any) -> dict[str, Any] | None:
+    amount = _as_float(value.get("value")) if isinstance(value, dict) else _as_float(value)
+    if amount is None:
+        return None
+    currency = value.get("currency") if isinstance(value, dict) else None
+    return {"value": amount, "currency": currency} if currency else {"value": amount}
+
+
+def target_value(field: TargetField, value: Any) -> Any:
+    """A canonical value in the target field's shape, or None when it cannot be carried (the
+    value is dropped; the record still goes in)."""
+    kind = field.field_type
+    if value is None:
+        return None
+    if kind == FieldType.double:
+        return _as_float(value)
+    if kind == FieldType.monetary:
+        return _monetary(value)
+    if kind == FieldType.date:
+        return _as_date(value)
+    if kind == FieldType.enum:
+        return _option_id(field, value)
+    if kind == FieldType.set:
+        labels = value if isinstance(value, list) else [value]
+        ids = [i for i in (_option_id(field, label) for label in labels) if i is not None]
+        return list(dict.fromkeys(ids)) or None  # Pipedrive refuses an empty set: leave it out
+    if isinstance(value, dict | list):
+        return None
+    limit = TEXT_MAX if kind == FieldType.text else VARCHAR_MAX
+    return str(value)[:limit] or None
+
+
+# Payloads ------------------------------------------------------------------------------------
+
+
+@dataclass
+class PayloadContext:
+    entity: Entity
+    resolve: LinkResolver
+    fields: dict[tuple[Entity, str], TargetField]
+    default_owner_id: int
+
+    def link(self, entity: Entity, source_id: str | None) -> int | None:
+        return self.resolve(entity, source_id) if source_id else None
+
+    def owner(self, source_id: str | None) -> int:
+        return self.link(Entity.users, source_id) or self.default_owner_id
+
+    def custom_fields(self, values: dict[str, Any]) -> dict[str, Any] | None:
+        out = {}
+        for source_key, value in values.items():
+            field = self.fields.get((self.entity, source_key))
+            if field is None:  # a field that could not be created: its values stay behind
+                continue
+            converted = target_value(field, value)
+            if converted is not None:
+                out[field.key] = converted
+        return out or None
+
+
+def _contacts(points: list[Any]) -> list[dict[str, Any]]:
+    """Contact points with exactly one primary, as Pipedrive expects."""
+    items = [{"value": p.value, "label": p.label or "work", "primary": p.primary} for p in points]
+    if items and not any(i["primary"] for i in items):
+        items[0]["primary"] = True
+    seen_primary = False
+    for item in items:
+        item["primary"] = item["primary"] and not seen_primary
+        seen_primary = seen_primary or item["primary"]
+    return items
+
+
+def organization_payload(r: Organization, ctx: PayloadContext) -> dict[str, Any]:
+    return {
+        "name": r.name,
+        "owner_id": ctx.owner(r.owner_source_id),
+        "address": {"value": r.address} if r.address else None,
+        "custom_fields": ctx.custom_fields(r.custom_fields),
+    }
+
+
+def person_payload(r: Person, ctx: PayloadContext) -> dict[str, Any]:
+    name = r.name or " ".join(p for p in (r.first_name, r.last_name) if p)
+    return {
+        "name": name,
+        "owner_id": ctx.owner(r.owner_source_id),
+        "org_id": ctx.link(Entity.organizations, r.org_source_id),
+        "emails": _contacts(r.emails),
+        "phones": _contacts(r.phones),
+        "custom_fields": ctx.custom_fields(r.custom_fields),
+    }
+
+
+def pipeline_payload(r: Pipeline, ctx: PayloadContext) -> dict[str, Any]:
+    return {"name": r.name}
+
+
+def stage_payload(r: Stage, ctx: PayloadContext) -> dict[str, Any]:
+    return {
+        "name": r.name,
+        "pipeline_id": ctx.link(Entity.pipelines, r.pipeline_source_id),
+        "deal_probability": r.deal_probability,
+    }
+
+
+def product_payload(r: Product, ctx: PayloadContext) -> dict[str, Any]:
+    return {
+        "name": r.name,
+        "code": r.code,
+        "unit": r.unit,
+        "tax": r.tax,
+        "owner_id": ctx.owner(r.owner_source_id),
+        "prices": [{"price": p.price, "currency": p.currency} for p in r.prices],
+        "custom_fields": ctx.custom_fields(r.custom_fields),
+    }
+
+
+def deal_payload(r: Deal, ctx: PayloadContext) -> dict[str, Any]:
+    status = r.status if r.status in ("open", "won", "lost") else "open"
+    stage_id = ctx.link(Entity.stages, r.stage_source_id)
+    return {
+        "title": r.title,
+        "value": r.value,
+        "currency": r.currency,
+        "status": status,
+        "person_id": ctx.link(Entity.persons, r.person_source_id),
+        "org_id": ctx.link(Entity.organizations, r.org_source_id),
+        # stage_id places the deal in its pipeline; pipeline_id alone means its first stage
+        "stage_id": stage_id,
+        "pipeline_id": None if stage_id else ctx.link(Entity.pipelines, r.pipeline_source_id),
+        "owner_id": ctx.owner(r.owner_source_id),
+        "expected_close_date": _as_date(r.expected_close_date) if r.expected_close_date else None,
+        # Pipedrive accepts these only with the matching status
+        "won_time": r.won_time if status == "won" else None,
+        "lost_time": r.lost_time if status == "lost" else None,
+        "lost_reason": r.lost_reason if status == "lost" else None,
+        "custom_fields": ctx.custom_fields(r.custom_fields),
+    }
+
+
+def activity_payload(r: Activity, ctx: PayloadContext) -> dict[str, Any]:
+    return {
+        "subject": r.subject,
+        "type": r.type,  # activity types are addressed by key in every account
+        "owner_id": ctx.owner(r.owner_source_id),
+        "deal_id": ctx.link(Entity.deals, r.deal_source_id),
+        "person_id": ctx.link(Entity.persons, r.person_source_id),
+        "org_id": ctx.link(Entity.organizations, r.org_source_id),
+        "due_date": r.due_date,
+        "due_time": r.due_time,
+        "duration": r.duration,
+        "done": r.done,
+        "note": r.note,
+    }
+
+
+def _v1_time(value: str | None) -> str | None:
+    """RFC 3339 -> v1's "YYYY-MM-DD HH:MM:SS" (UTC)."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    offset = moment.utcoffset()
+    if offset:
+        moment = moment - offset
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def note_payload(r: Note, ctx: PayloadContext) -> dict[str, Any]:
+    return {
+        "content": r.content,
+        "deal_id": ctx.link(Entity.deals, r.deal_source_id),
+        "person_id": ctx.link(Entity.persons, r.person_source_id),
+        "org_id": ctx.link(Entity.organizations, r.org_source_id),
+        "user_id": ctx.owner(r.owner_source_id),
+        "add_time": _v1_time(r.add_time),
+    }
+
+
+BUILDERS: dict[Entity, Callable[[Any, PayloadContext], dict[str, Any]]] = {
+    Entity.organizations: organization_payload,
+    Entity.persons: person_payload,
+    Entity.pipelines: pipeline_payload,
+    Entity.stages: stage_payload,
+    Entity.products: product_payload,
+    Entity.deals: deal_payload,
+    Entity.activities: activity_payload,
+    Entity.notes: note_payload,
+}
+
+
+# Identities for reconciliation ---------------------------------------------------------------
+# Payloads and v2/v1 list items share field names, so one function reads both.
+
+
+def _norm(value: Any) -> str:
+    return re.sub(r"\s+", " ", str(value or "")).strip().casefold()
+
+
+def _first_email(item: dict[str, Any]) -> str:
+    emails = item.get("emails") or []
+    return _norm(emails[0].get("value")) if emails and isinstance(emails[0], dict) else ""
+
+
+def _id(value: Any) -> Any:
+    return value.get("id", value.get("value")) if isinstance(value, dict) else value
+
+
+NOTE_PREFIX = 200
+
+IDENTITIES: dict[Entity, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
+    Entity.organizations: lambda i: (_norm(i.get("name")),),
+    Entity.persons: lambda i: (_norm(i.get("name")), _first_email(i)),
+    Entity.pipelines: lambda i: (_norm(i.get("name")),),
+    Entity.stages: lambda i: (_id(i.get("pipeline_id")), _norm(i.get("name"))),
+    Entity.products: lambda i: (_norm(i.get("name")), _norm(i.get("code"))),
+    Entity.deals: lambda i: (_norm(i.get("title")), _id(i.get("person_id")), _id(i.get("org_id"))),
+    Entity.activities: lambda i: (
+        _norm(i.get("subject")),
+        str(i.get("due_date") or ""),
+        _id(i.get("deal_id")),
+        _id(i.get("person_id")),
+        _id(i.get("org_id")),
+    ),
+    Entity.notes: lambda i: (
+        _norm(i.get("content"))[:NOTE_PREFIX],
+        _id(i.get("deal_id")),
+        _id(i.get("person_id")),
+        _id(i.get("org_id")),
+    ),
+}
+
+
+# The target ----------------------------------------------------------------------------------
+
+
+class PipedriveTarget:
+    def __init__(self, client: PipedriveClient, *, reconcile_since: datetime | None = None) -> None:
+        self.client = client
+        # Limits reconciliation reads to records changed since then (the session's start).
+        self.reconcile_since = reconcile_since
+        # Fields that could not be created or completed, with Pipedrive's reason; their values
+        # are left out of the records.
+        self.field_problems: list[str] = []
+        # False once we know the token is not an admin's: then notes keep Pipedrive's defaults
+        # for author and time instead of being refused.
+        self.token_is_admin: bool | None = None
+        # Existing pipelines and stages by identity (name; pipeline id + name), loaded on demand.
+        self._setup_ids: dict[Entity, dict[tuple[Any, ...], int]] | None = None
+        self._setup_lock = asyncio.Lock()
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    # Account -------------------------------------------------------------------------------
+
+    async def check(self) -> ConnectionInfo:
+        me = await self._me()
+        account = {
+            "company_id": me.get("company_id"),
+            "company_name": me.get("company_name"),
+            "company_domain": me.get("company_domain"),
+            "user_id": me.get("id"),
+            "user_name": me.get("name"),
+            "user_email": me.get("email"),
+            "is_admin": self.token_is_admin,
+        }
+        return ConnectionInfo(account=account)
+
+    async def me(self) -> TargetUser:
+        me = await self._me()
+        return TargetUser(id=int(me["id"]), email=me.get("email"), name=me.get("name") or "")
+
+    async def _me(self) -> dict[str, Any]:
+        me = await self.client.get_v1("/users/me")
+        access = me.get("access") or []
+        self.token_is_admin = bool(me.get("is_admin")) or any(
+            a.get("admin") for a in access if isinstance(a, dict) and a.get("app") == "global"
+        )
+        return me
+
+    async def users(self) -> list[TargetUser]:
+        """Active users only: a deactivated one cannot own records, so its records fall back to
+        the default owner."""
+        users = []
+        async for page in self.client.iter_v1("/users"):
+            for raw in page.items:
+                if raw.get("active_flag", True) and not raw.get("is_deleted"):
+                    users.append(
+                        TargetUser(
+                            id=int(raw["id"]), email=raw.get("email"), name=raw.get("name") or ""
+                        )
+                    )
+        return users
+
+    # Custom fields -------------------------------------------------------------------------
+
+    async def ensure_custom_fields(
+        self, definitions: list[CustomFieldDef]
+    ) -> dict[tuple[Entity, str], TargetField]:
+        mapping: dict[tuple[Entity, str], TargetField] = {}
+        for entity in CUSTOM_FIELD_ENTITIES:
+            wanted = [d for d in definitions if d.entity == entity]
+            if not wanted:
+                continue
+            existing = await self._custom_fields_of(entity)
+            for definition in wanted:
+                field = await self._ensure_field(definition, existing)
+                if field:
+                    mapping[(entity, definition.key)] = field
+        return mapping
+
+    async def _custom_fields_of(self, entity: Entity) -> list[dict[str, Any]]:
+        fields = []
+        async for page in self.client.iter_v2(FIELDS_PATH[entity]):
+            fields += [f for f in page.items if f.get("is_custom_field")]
+        return fields
+
+    async def _ensure_field(
+        self, definition: CustomFieldDef, existing: list[dict[str, Any]]
+    ) -> TargetField | None:
+        match = _matching_field(definition, existing)
+        if match is None:
+            match = await self._create_field(definition)
+            if match is None:
+                return None
+            existing.append(match)  # a second source field of that name reuses it
+        elif definition.field_type in OPTION_TYPES:
+            await self._add_missing_options(definition, match)
+        return _target_field(definition, match)
+
+    async def _create_field(self, definition: CustomFieldDef) -> dict[str, Any] | None:
+        body: dict[str, Any] = {
+            "field_name": definition.name,
+            "field_type": definition.field_type.value,
+        }
+        if definition.field_type in OPTION_TYPES:
+            labels = list(dict.fromkeys(definition.options))
+            if not labels:  # Pipedrive requires options for these types
+                self._field_problem(definition, "no options to create it with")
+                return None
+            body["options"] = [{"label": label} for label in labels]
+        response = await self.client.post_v2(FIELDS_PATH[definition.entity], body)
+        if not response.is_success:
+            self._field_problem(definition, error_text(response))
+            return None
+        return response.json()["data"]
+
+    async def _add_missing_options(self, definition: CustomFieldDef, field: dict[str, Any]) -> None:
+        """v2 adds options in bulk with POST /{entity}Fields/{field_code}/options."""
+        known = {str(o.get("label", "")).strip().casefold() for o in field.get("options") or []}
+        missing = [
+            o for o in dict.fromkeys(definition.options) if o.strip().casefold() not in known
+        ]
+        if not missing:
+            return
+        path = f"{FIELDS_PATH[definition.entity]}/{field['field_code']}/options"
+        response = await self.client.post_v2(path, [{"label": label} for label in missing])
+        if not response.is_success:
+            self._field_problem(definition, f"options {missing} not added: {error_text(response)}")
+            return
+        field["options"] = list(field.get("options") or []) + list(
+            response.json().get("data") or []
+        )
+
+    def _field_problem(self, definition: CustomFieldDef, reason: str) -> None:
+        self.field_problems.append(f"{definition.entity.value} field {definition.name!r}: {reason}")
+
+    # Payloads and creates ------------------------------------------------------------------
+
+    def build_payload(
+        self,
+        entity: Entity,
+        record: Record,
+        resolve: LinkResolver,
+        fields: dict[tuple[Entity, str], TargetField],
+        default_owner_id: int,
+    ) -> dict[str, Any]:
+        if entity not in BUILDERS:
+            raise ValueError(f"{entity.value} are matched, never created")
+        payload = BUILDERS[entity](
+            record, PayloadContext(entity, resolve, fields, default_owner_id)
+        )
+        if entity is Entity.notes and self.token_is_admin is False:
+            payload.pop("user_id", None)  # only an admin may set a note's author and time
+            payload.pop("add_time", None)
+        return _compact(payload)
+
+    async def create(self, entity: Entity, payload: dict[str, Any]) -> int:
+        if entity not in WRITE_PATHS:
+            raise RecordRejected(f"{entity.value} are matched, never created", code="not_supported")
+        reused = await self._reusable_setup(entity, payload)
+        if reused is not None:
+            return reused
+        version, path = WRITE_PATHS[entity]
+        post = self.client.post_v1 if version == "v1" else self.client.post_v2
+        response = await post(path, payload)
+        if not response.is_success:
+            raise RecordRejected(error_text(response), code=error_code(response))
+        created = int(response.json()["data"]["id"])
+        self._remember_setup(entity, payload, created)
+        return created
+
+    # Pipelines and stages are set-up, not data: an existing one of the same name is reused.
+
+    async def _reusable_setup(self, entity: Entity, payload: dict[str, Any]) -> int | None:
+        if entity not in SETUP_ENTITIES:
+            return None
+        known = await self._known_setup()
+        return known[entity].get(IDENTITIES[entity](payload))
+
+    def _remember_setup(self, entity: Entity, payload: dict[str, Any], target_id: int) -> None:
+        if entity in SETUP_ENTITIES and self._setup_ids is not None:
+            self._setup_ids[entity][IDENTITIES[entity](payload)] = target_id
+
+    async def _known_setup(self) -> dict[Entity, dict[tuple[Any, ...], int]]:
+        """The target's pipelines and stages by identity, read once (two list calls)."""
+        async with self._setup_lock:
+            if self._setup_ids is None:
+                known: dict[Entity, dict[tuple[Any, ...], int]] = {}
+                for entity in SETUP_ENTITIES:
+                    known[entity] = {}
+                    async for page in self._list(entity):
+                        for item in page.items:
+                            known[entity].setdefault(IDENTITIES[entity](item), int(item["id"]))
+                self._setup_ids = known
+            return self._setup_ids
+
+    # Reconciliation ------------------------------------------------------------------------
+
+    async def find_created(
+        self, entity: Entity, payloads: dict[str, dict[str, Any]]
+    ) -> dict[str, int]:
+        """Match payloads to existing records by identifying fields, reading list pages until
+        every payload is matched or the list ends. Payloads sharing an identity pair with as many
+        records as exist (never one record to two payloads)."""
+        if entity not in WRITE_PATHS or not payloads:
+            return {}
+        identity = IDENTITIES[entity]
+        waiting: dict[tuple[Any, ...], list[str]] = {}
+        for source_id, payload in payloads.items():
+            waiting.setdefault(identity(payload), []).append(source_id)
+        found: dict[str, int] = {}
+        async for page in self._list(entity):
+            for item in page.items:
+                source_ids = waiting.get(identity(item))
+                if source_ids:
+                    found[source_ids.pop(0)] = int(item["id"])
+            if len(found) == len(payloads):
+                break
+        return found
+
+    def _list(self, entity: Entity) -> Any:
+        version, path = WRITE_PATHS[entity]
+        params: dict[str, Any] = {}
+        if self.reconcile_since and entity not in SETUP_ENTITIES:
+            params["updated_since"] = self.reconcile_since.strftime("%Y-%m-%dT%H:%M:%SZ")
+        iterate = self.client.iter_v1 if version == "v1" else self.client.iter_v2
+        return iterate(path, params)
+
+
+def _matching_field(
+    definition: CustomFieldDef, existing: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """Same name (case-insensitive) and a type that holds the same canonical values."""
+    name = _norm(definition.name)
+    for field in existing:
+        same_type = FIELD_TYPES.get(field.get("field_type", "")) == definition.field_type
+        if same_type and _norm(field.get("field_name")) == name:
+            return field
+    return None
+
+
+def _target_field(definition: CustomFieldDef, field: dict[str, Any]) -> TargetField:
+    options = {
+        str(o["label"]): int(o["id"])
+        for o in field.get("options") or []
+        if o.get("label") is not None
+    }
+    for label in definition.options:  # source labels that differ only in case or spacing
+        if label not in options:
+            folded = label.strip().casefold()
+            match = next(
+                (i for name, i in options.items() if name.strip().casefold() == folded), None
+            )
+            if match is not None:
+                options[label] = match
+    return TargetField(
+        key=field["field_code"], field_type=definition.field_type.value, option_ids=options
+    )
