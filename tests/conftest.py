@@ -25,8 +25,11 @@ class Stack:
     api_key: str
     other_api_key: str
 
+    started: int = 0
+
     def start_worker(self) -> services.Process:
-        worker = services.start_worker(self.env, self.logs / f"worker-{len(self.workers)}.log")
+        self.started += 1
+        worker = services.start_worker(self.env, self.logs / f"worker-{self.started}.log")
         self.workers.append(worker)
         return worker
 
