@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -50,24 +49,10 @@ async def run(url: str, key: str, size: int) -> None:
 def main() -> None:
     size = int(os.environ.get("BENCH_SIZE", "300"))
     home = Path(tempfile.mkdtemp(prefix="ferry-bench-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FERRY_")}
-    port = services.free_port()
-    api = services.start_api(env, port, home / "api.log", cwd=home)
+    api, url, key = services.start_embedded(home, "bench")
     try:
-        key = (
-            subprocess.run(
-                [str(services.BIN / "ferry"), "accounts", "create", "bench"],
-                env=env,
-                cwd=home,
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
         print(f"embedded Ferry, reference company of {size} persons, sandbox burst limit lifted")
-        asyncio.run(run(f"http://127.0.0.1:{port}", key, size))
+        asyncio.run(run(url, key, size))
     finally:
         api.stop()
 

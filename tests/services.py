@@ -140,3 +140,20 @@ def create_account(env: Mapping[str, str], name: str) -> str:
         check=True,
     )
     return out.stdout.strip().splitlines()[-1]
+
+
+def start_embedded(home: Path, account: str) -> tuple[Process, str, str]:
+    """`ferry serve` with no FERRY_* settings in `home` (SQLite under home/var), and an account.
+    Returns the process, the service URL and the account's API key."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FERRY_")}
+    port = free_port()
+    api = start_api(env, port, home / "api.log", cwd=home)
+    out = subprocess.run(
+        [str(BIN / "ferry"), "accounts", "create", account],
+        env=env,
+        cwd=home,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return api, f"http://127.0.0.1:{port}", out.stdout.strip().splitlines()[-1]

@@ -3,8 +3,6 @@ jobs run in-process, SQLite under var/."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,23 +17,9 @@ from tests.helpers import sandbox, start_session, wait_for
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
     home = tmp_path_factory.mktemp("embedded")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FERRY_")}
-    port = services.free_port()
-    api = services.start_api(env, port, home / "api.log", cwd=home)
-    key = (
-        subprocess.run(
-            [str(services.BIN / "ferry"), "accounts", "create", "solo"],
-            env=env,
-            cwd=home,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
+    api, url, key = services.start_embedded(home, "solo")
     try:
-        yield f"http://127.0.0.1:{port}", key, home
+        yield url, key, home
     finally:
         api.stop()
 
