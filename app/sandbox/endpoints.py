@@ -3,17 +3,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.deps import CurrentAccount, DbSession
-from app.errors import ErrorResponse
+from app.errors import error_responses
 from app.sandbox import service
 from app.sandbox.schemas import SandboxAccountCreate, SandboxAccountOut
 
 router = APIRouter(prefix="/sandbox/accounts", tags=["sandbox"])
 
-_ERRORS = {
-    401: {"model": ErrorResponse},
-    404: {"model": ErrorResponse},
-    422: {"model": ErrorResponse},
-}
+_ERRORS = error_responses(401, 404, 422)
 
 
 @router.post(

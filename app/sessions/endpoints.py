@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.deps import CurrentAccount, DbSession, QueueDep
-from app.errors import ErrorResponse
+from app.errors import error_responses
 from app.sessions import service
 from app.sessions.schemas import (
     RecordErrorOut,
@@ -17,13 +17,7 @@ from app.sessions.schemas import (
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
-_ERRORS = {
-    401: {"model": ErrorResponse},
-    404: {"model": ErrorResponse},
-    409: {"model": ErrorResponse},
-    422: {"model": ErrorResponse},
-    502: {"model": ErrorResponse},
-}
+_ERRORS = error_responses(401, 404, 409, 422, 502)
 
 
 @router.post(

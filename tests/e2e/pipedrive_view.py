@@ -9,6 +9,18 @@ from typing import Any
 
 from tests.helpers import PipedriveReader
 
+# Every entity a migration writes, in the target's load order.
+MIGRATED = (
+    "organizations",
+    "persons",
+    "pipelines",
+    "stages",
+    "products",
+    "deals",
+    "activities",
+    "notes",
+)
+
 FIELD_ENDPOINTS = {
     "organizations": "organizationFields",
     "persons": "personFields",
@@ -28,17 +40,7 @@ class AccountView:
         self.fields: dict[str, dict[str, dict[str, Any]]] = {}
 
     async def load(self) -> AccountView:
-        for path in (
-            "users",
-            "organizations",
-            "persons",
-            "pipelines",
-            "stages",
-            "products",
-            "deals",
-            "activities",
-            "notes",
-        ):
+        for path in ("users", *MIGRATED):
             self.data[path] = await self.reader.all(path)
         for entity, path in FIELD_ENDPOINTS.items():
             self.fields[entity] = {

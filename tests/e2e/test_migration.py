@@ -6,19 +6,10 @@ from __future__ import annotations
 import httpx
 
 from tests.conftest import Stack
-from tests.e2e.pipedrive_view import AccountView
+from tests.e2e.pipedrive_view import MIGRATED, AccountView
 from tests.helpers import PipedriveReader, sandbox, start_session, wait_for
 
-ENTITIES = (
-    "organizations",
-    "persons",
-    "pipelines",
-    "stages",
-    "products",
-    "deals",
-    "activities",
-    "notes",
-)
+ENTITIES = MIGRATED
 
 
 async def assert_same_company(source: dict, target: dict) -> tuple[AccountView, AccountView]:
