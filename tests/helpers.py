@@ -16,8 +16,9 @@ async def sandbox(
     dataset: str = "reference",
     size: int = 30,
     limits: dict[str, int] | None = None,
+    system: str = "pipedrive",
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {"system": "pipedrive", "dataset": dataset, "size": size}
+    body: dict[str, Any] = {"system": system, "dataset": dataset, "size": size}
     if limits:
         body["limits"] = limits
     response = await client.post("/sandbox/accounts", json=body)
@@ -69,14 +70,20 @@ class PipedriveReader:
 
     V1 = {"users", "notes", "activityTypes"}
 
-    def __init__(self, account: dict[str, Any]) -> None:
+    def __init__(
+        self, account: dict[str, Any], transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         self.base_url = account["base_url"]
         self.headers = {"x-api-token": account["credentials"]["api_token"]}
+        self.transport = transport  # an in-process emulator instead of the service's sandbox
+
+    def _client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=self.base_url, headers=self.headers, timeout=30, transport=self.transport
+        )
 
     async def all(self, path: str, **params: Any) -> list[dict[str, Any]]:
-        async with httpx.AsyncClient(
-            base_url=self.base_url, headers=self.headers, timeout=30
-        ) as http:
+        async with self._client() as http:
             if path in self.V1:
                 return await self._v1(http, path, params)
             return await self._v2(http, path, params)
@@ -119,5 +126,5 @@ class PipedriveReader:
         raise AssertionError(f"{path}: rate limited for too long")
 
     async def me(self) -> dict[str, Any]:
-        async with httpx.AsyncClient(base_url=self.base_url, headers=self.headers) as http:
+        async with self._client() as http:
             return (await self._get(http, "/v1/users/me", {}))["data"]  # type: ignore[no-any-return]

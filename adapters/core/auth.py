@@ -5,10 +5,10 @@ offers `rate_limit_key`: a hash of the secret that names the rate-limit bucket (
 per token) without ever putting the secret itself in Redis, logs or errors, and `secrets`: the
 strings the client scrubs from any message it raises.
 
-Extension point: OAuth2 with refresh and session logins subclass `CredentialAuth` and override
-`async_auth_flow` (httpx's generator protocol lets a flow send a refresh request, swap the token and
-replay the original request after a 401), keeping `rate_limit_key` tied to the stable credential
-(the refresh token or the login), not to the short-lived access token.
+Token exchanges (OAuth2 refresh, client credentials, session logins) share `TokenExchangeAuth`:
+httpx's auth-flow generator lets it send the exchange, put the token on the request and replay the
+request after a 401. Its `rate_limit_key` is tied to the stable credential, not the short-lived
+token.
 """
 
 from __future__ import annotations
@@ -92,3 +92,124 @@ class BasicAuth(CredentialAuth):
     def apply(self, request: httpx.Request) -> httpx.Request:
         request.headers["Authorization"] = self._header
         return request
+
+
+class TokenExchangeAuth(CredentialAuth):
+    """A long-lived credential traded for a short-lived access token at `token_url`.
+
+    One mechanism covers OAuth2 refresh (Salesforce, Zoho), OAuth2 client credentials (Dynamics)
+    and username/password session logins (SugarCRM): what differs is the grant sent and where the
+    token goes. The token is fetched before the first call, and once more when a call comes back
+    401 (it expired), after which that call is replayed. A refused exchange is AuthFailed.
+    """
+
+    requires_response_body = True
+
+    def __init__(
+        self,
+        token_url: str,
+        grant: dict[str, str],
+        *,
+        secret_keys: tuple[str, ...],
+        as_json: bool = False,
+        header: str = "Authorization",
+        prefix: str = "Bearer",
+        token_field: str = "access_token",
+    ) -> None:
+        super().__init__(*(grant.get(key, "") for key in secret_keys))
+        self.token_url = token_url
+        self._grant = grant
+        self._as_json = as_json
+        self._header = header
+        self._prefix = prefix
+        self._token_field = token_field
+        self._token: str | None = None
+
+    @property
+    def rate_limit_key(self) -> str:
+        identity = [f"{k}={v}" for k, v in sorted(self._grant.items())]
+        return fingerprint(self.token_url, *identity)
+
+    def _token_request(self) -> httpx.Request:
+        if self._as_json:
+            return httpx.Request("POST", self.token_url, json=self._grant)
+        return httpx.Request("POST", self.token_url, data=self._grant)
+
+    def _store(self, response: httpx.Response) -> None:
+        # Imported here: errors sits beside auth and the import is only needed on failure paths.
+        from adapters.core.errors import AuthFailed
+
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        token = body.get(self._token_field) if isinstance(body, dict) else None
+        if response.status_code != 200 or not token:
+            reason = ""
+            if isinstance(body, dict):
+                reason = str(
+                    body.get("error_description")
+                    or body.get("error_message")
+                    or body.get("error")
+                    or ""
+                )
+            url = httpx.URL(self.token_url).copy_with(query=None)
+            raise AuthFailed(
+                f"token exchange at {url} refused ({response.status_code} {reason})".strip()
+            )
+        self._token = str(token)
+
+    def apply(self, request: httpx.Request) -> httpx.Request:
+        value = f"{self._prefix} {self._token}" if self._prefix else str(self._token)
+        request.headers[self._header] = value
+        return request
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if self._token is None:
+            self._store((yield self._token_request()))
+        response = yield self.apply(request)
+        if response.status_code == 401:
+            self._store((yield self._token_request()))
+            yield self.apply(request)
+
+
+def oauth2_refresh(
+    token_url: str,
+    *,
+    client_id: str,
+    client_secret: str,
+    refresh_token: str,
+    prefix: str = "Bearer",
+) -> TokenExchangeAuth:
+    """OAuth2's refresh_token grant, form-encoded (RFC 6749 section 6)."""
+    grant = {
+        "grant_type": "refresh_token",
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "refresh_token": refresh_token,
+    }
+    return TokenExchangeAuth(
+        token_url, grant, secret_keys=("client_secret", "refresh_token"), prefix=prefix
+    )
+
+
+def oauth2_client_credentials(
+    token_url: str, *, client_id: str, client_secret: str, scope: str
+) -> TokenExchangeAuth:
+    """OAuth2's client_credentials grant (RFC 6749 section 4.4), e.g. Entra ID app access."""
+    grant = {
+        "grant_type": "client_credentials",
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "scope": scope,
+    }
+    return TokenExchangeAuth(token_url, grant, secret_keys=("client_secret",))
+
+
+def password_login(
+    token_url: str, grant: dict[str, str], *, header: str, prefix: str = ""
+) -> TokenExchangeAuth:
+    """A username/password session login that returns a token in JSON (e.g. SugarCRM)."""
+    return TokenExchangeAuth(
+        token_url, grant, secret_keys=("password",), as_json=True, header=header, prefix=prefix
+    )

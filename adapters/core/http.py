@@ -204,6 +204,10 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     return max((when - now).total_seconds(), 0.0)
 
 
+def header_retry_after(response: httpx.Response) -> float | None:
+    return parse_retry_after(response.headers.get("retry-after"), datetime.now(UTC))
+
+
 # ---------------------------------------------------------------------------------------------
 # The client
 
@@ -223,6 +227,7 @@ class ApiClient:
         is_auth_failure: Callable[[httpx.Response], bool] = default_is_auth_failure,
         error_text: Callable[[httpx.Response], str] = default_error_text,
         headers: Mapping[str, str] | None = None,
+        retry_after: Callable[[httpx.Response], float | None] | None = None,
     ) -> None:
         self._http = httpx.AsyncClient(
             base_url=base_url,
@@ -242,6 +247,8 @@ class ApiClient:
         self.system_name = system_name
         self.is_auth_failure = is_auth_failure
         self.error_text = error_text
+        # How long a 429 asks to wait: Retry-After by default; some vendors say it in the body.
+        self.retry_after = retry_after or header_retry_after
         self.stats = ClientStats()
 
     async def aclose(self) -> None:
@@ -320,7 +327,7 @@ class ApiClient:
 
     def _raise_rate_limited(self, response: httpx.Response, method: str, path: str) -> None:
         now = datetime.now(UTC)
-        retry_after = parse_retry_after(response.headers.get("retry-after"), now)
+        retry_after = self.retry_after(response)
         if retry_after is not None and retry_after > self._retry.max_retry_after:
             resume_at = now + timedelta(seconds=retry_after)
             reason = f"rate limit budget spent until {resume_at.isoformat(timespec='seconds')}"

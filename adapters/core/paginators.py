@@ -41,8 +41,13 @@ class FetchedPage:
 Fetch = Callable[[PageRequest], Awaitable[httpx.Response]]
 
 
-def dig(body: Any, path: str) -> Any:
-    """Read a dotted path ("additional_data.next_cursor") from parsed JSON; None when absent."""
+def dig(body: Any, path: str | None) -> Any:
+    """Read a dotted path ("additional_data.next_cursor") from parsed JSON; None when absent.
+    A key that itself holds dots ("@odata.nextLink") is found whole; None means the body."""
+    if path is None:
+        return body
+    if isinstance(body, dict) and path in body:
+        return body[path]
     node = body
     for part in path.split("."):
         if not isinstance(node, dict):
@@ -120,7 +125,8 @@ class OffsetPaginator(Paginator):
     limit: int = 100
     more_path: str | None = "additional_data.pagination.more_items_in_collection"
     next_start_path: str | None = "additional_data.pagination.next_start"
-    records_path: str = "data"
+    records_path: str | None = "data"  # None: the body is the list
+    end_marker: Any = None  # a next start that means "no more" (SugarCRM's next_offset -1)
 
     def first_token(self) -> Token:
         return 0
@@ -138,6 +144,8 @@ class OffsetPaginator(Paginator):
         return int(given) if given is not None else int(token or 0) + self.limit
 
     def _has_more(self, body: Any) -> bool:
+        if self.next_start_path and self.end_marker is not None:
+            return dig(body, self.next_start_path) not in (None, self.end_marker)
         if self.more_path:
             return bool(dig(body, self.more_path))
         records = dig(body, self.records_path)
@@ -152,7 +160,7 @@ class PageNumber(Paginator):
     size_param: str = "per_page"
     size: int = 100
     first_page: int = 1
-    records_path: str = "data"
+    records_path: str | None = "data"  # None: the body is the list
     total_pages_path: str | None = None
 
     def first_token(self) -> Token:
@@ -199,3 +207,28 @@ class LinkHeader(Paginator):
     def next_token(self, token: Token | None, response: httpx.Response, body: Any) -> Token | None:
         link = response.links.get(self.rel)
         return link.get("url") if link else None
+
+
+@dataclass
+class Keyset(Paginator):
+    """Keyset pages: ask for records after the last key seen (`?after=<last id>`); a full page
+    means there may be more. Stable under inserts, unlike offsets."""
+
+    key_path: str = "id"  # where the key sits in each record
+    after_param: str = "after"
+    size_param: str = "limit"
+    size: int = 100
+    records_path: str | None = "data"  # None: the body is the list
+
+    def request_for(self, token: Token | None) -> PageRequest:
+        params: dict[str, Any] = {self.size_param: self.size}
+        if token is not None:
+            params[self.after_param] = token
+        return PageRequest(params)
+
+    def next_token(self, token: Token | None, response: httpx.Response, body: Any) -> Token | None:
+        records = dig(body, self.records_path)
+        if not isinstance(records, list) or len(records) < self.size or not records:
+            return None
+        key = dig(records[-1], self.key_path)
+        return None if key is None else str(key)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
 from adapters.core.canonical import Entity
 from adapters.core.protocols import SourceAdapter, TargetAdapter
+
+if TYPE_CHECKING:
+    from adapters.reference.dataset import ReferenceCompany
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,9 @@ class Emulator(Protocol):
 
     app: Any
 
-    def new_credentials(self) -> dict[str, str]: ...
+    def new_credentials(self, base_url: str) -> dict[str, str]:
+        """Fresh credentials for a new account served at `base_url` (token endpoints live there)."""
+        ...
 
     def provision(
         self,
@@ -38,6 +44,10 @@ class Emulator(Protocol):
     ) -> None: ...
 
     def has_account(self, account_id: str) -> bool: ...
+
+    def held(self, company: ReferenceCompany) -> ReferenceCompany:
+        """What of the reference company this system can hold: what a migration carries."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,10 @@ def get_system(system_id: str) -> System | None:
     return _SYSTEMS.get(system_id)
 
 
+# The built-in systems: importing a system's module registers it.
+BUILTIN = ("adapters.pipedrive.system",)
+
+
 def _load_builtin() -> None:
-    # Importing a system's package registers it.
-    import adapters.pipedrive.system  # noqa: F401
+    for module in BUILTIN:
+        importlib.import_module(module)

@@ -31,6 +31,7 @@ from adapters.core.canonical import (
     Stage,
     User,
 )
+from adapters.core.fields import SourceField, canonical_custom_fields
 from adapters.core.protocols import ConnectionInfo, Page, StagedItem
 from adapters.pipedrive.client import ListPage, PipedriveClient
 
@@ -57,14 +58,6 @@ FIELDS_PATH: dict[Entity, str] = {
     Entity.products: "/productFields",
     Entity.deals: "/dealFields",
 }
-
-
-@dataclass(frozen=True)
-class SourceField:
-    """A custom field as needed to read values: its type and option id -> label."""
-
-    definition: CustomFieldDef
-    labels: dict[str, str]  # option id (as a string) -> label
 
 
 # Reading helpers -------------------------------------------------------------------------------
@@ -122,55 +115,11 @@ def _float(value: Any) -> float | None:
 # Custom field values ---------------------------------------------------------------------------
 
 
-def _option_ids(value: Any) -> list[str]:
-    """Option ids from an int, an {id, label} object, a list, or v1's "1,2" string."""
-    if isinstance(value, list):
-        return [i for item in value for i in _option_ids(item)]
-    if isinstance(value, dict):
-        value = value.get("id")
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return [] if value is None else [str(value)]
-
-
-def _monetary(value: Any) -> dict[str, Any] | None:
-    if isinstance(value, dict):
-        amount = _float(value.get("value"))
-        currency = value.get("currency")
-    else:
-        amount, currency = _float(value), None
-    return None if amount is None else {"value": amount, "currency": currency}
-
-
-def canonical_value(field: SourceField, value: Any) -> Any:
-    """A stored Pipedrive value in the canonical typing; None when there is nothing to carry."""
-    if value is None or value == "" or value == []:
-        return None
-    kind = field.definition.field_type
-    if kind is FieldType.double:
-        return _float(value)
-    if kind is FieldType.monetary:
-        return _monetary(value)
-    if kind is FieldType.date:
-        return str(value)[:10]
-    if kind is FieldType.enum:
-        labels = [field.labels[i] for i in _option_ids(value) if i in field.labels]
-        return labels[0] if labels else None
-    if kind is FieldType.set:
-        return [field.labels[i] for i in _option_ids(value) if i in field.labels] or None
-    if isinstance(value, dict):  # phone/text objects some endpoints wrap as {value: ...}
-        value = value.get("value")
-    return _text(value)
-
-
-def canonical_custom_fields(raw: dict[str, Any], fields: dict[str, SourceField]) -> dict[str, Any]:
-    values = raw.get("custom_fields") or {}
-    out = {}
-    for code, field in fields.items():
-        value = canonical_value(field, values.get(code, raw.get(code)))
-        if value is not None:
-            out[code] = value
-    return out
+def custom_values(raw: dict[str, Any], fields: dict[str, SourceField]) -> dict[str, Any]:
+    """v2 nests values under `custom_fields`; v1 puts them at the top level."""
+    nested = raw.get("custom_fields") or {}
+    values = {code: nested.get(code, raw.get(code)) for code in fields}
+    return canonical_custom_fields(values, fields)
 
 
 # Raw -> canonical, per entity ----------------------------------------------------------------
@@ -197,7 +146,7 @@ def map_organization(raw: dict[str, Any], fields: Fields) -> Organization:
         name=raw.get("name") or "",
         address=_text(address),
         owner_source_id=ref_id(raw.get("owner_id")),
-        custom_fields=canonical_custom_fields(raw, fields),
+        custom_fields=custom_values(raw, fields),
     )
 
 
@@ -211,7 +160,7 @@ def map_person(raw: dict[str, Any], fields: Fields) -> Person:
         phones=_contacts(raw.get("phones", raw.get("phone"))),
         org_source_id=ref_id(raw.get("org_id")),
         owner_source_id=ref_id(raw.get("owner_id")),
-        custom_fields=canonical_custom_fields(raw, fields),
+        custom_fields=custom_values(raw, fields),
     )
 
 
@@ -244,7 +193,7 @@ def map_product(raw: dict[str, Any], fields: Fields) -> Product:
         tax=_float(raw.get("tax")),
         prices=prices,
         owner_source_id=ref_id(raw.get("owner_id")),
-        custom_fields=canonical_custom_fields(raw, fields),
+        custom_fields=custom_values(raw, fields),
     )
 
 
@@ -264,7 +213,7 @@ def map_deal(raw: dict[str, Any], fields: Fields) -> Deal:
         won_time=_rfc3339(raw.get("won_time")),
         lost_time=_rfc3339(raw.get("lost_time")),
         lost_reason=_text(raw.get("lost_reason")),
-        custom_fields=canonical_custom_fields(raw, fields),
+        custom_fields=custom_values(raw, fields),
     )
 
 

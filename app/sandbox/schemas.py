@@ -9,7 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 class SandboxLimits(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    burst: int | None = Field(default=None, ge=1, description="Requests per 2-second window")
+    burst: int | None = Field(
+        default=None,
+        ge=1,
+        description="Requests per rate-limit window (Pipedrive: 2 seconds; others: the vendor's window)",
+    )
     daily_tokens: int | None = Field(default=None, ge=1, description="Daily token budget")
 
 

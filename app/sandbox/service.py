@@ -9,13 +9,26 @@ from adapters.core.registry import Emulator, get_system
 from app.config import get_settings
 from app.db import sessionmaker
 from app.errors import NotFound, Unprocessable
-from app.models import Account, SandboxAccount
+from app.models import Account, SandboxAccount, new_id
 from app.sandbox.schemas import SandboxAccountCreate, SandboxAccountOut
 from app.security import decrypt_json, encrypt_json
 
 
 def base_url(row: SandboxAccount) -> str:
     return f"{get_settings().public_url.rstrip('/')}/sandbox/{row.system}/{row.id}"
+
+
+def _new_row(
+    account: Account, body: SandboxAccountCreate, limits: dict[str, int]
+) -> SandboxAccount:
+    return SandboxAccount(
+        id=new_id(),
+        account_id=account.id,
+        system=body.system,
+        dataset=body.dataset,
+        size=body.size,
+        limits=limits,
+    )
 
 
 def _emulator(system_id: str) -> Emulator:
@@ -33,16 +46,10 @@ async def create_account(
     db: AsyncSession, account: Account, body: SandboxAccountCreate
 ) -> SandboxAccountOut:
     emulator = _emulator(body.system)
-    credentials = emulator.new_credentials()
-    limits = body.limits.model_dump(exclude_none=True)
-    row = SandboxAccount(
-        account_id=account.id,
-        system=body.system,
-        dataset=body.dataset,
-        size=body.size,
-        limits=limits,
-        credentials_enc=encrypt_json(credentials),
-    )
+    row = _new_row(account, body, body.limits.model_dump(exclude_none=True))
+    credentials = emulator.new_credentials(base_url(row))
+    row.credentials_enc = encrypt_json(credentials)
+    limits = row.limits
     db.add(row)
     await db.flush()
     emulator.provision(row.id, credentials, dataset=body.dataset, size=body.size, limits=limits)

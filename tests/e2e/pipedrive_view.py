@@ -7,6 +7,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import httpx
+
+from adapters.pipedrive.emulator import Limits, PipedriveEmulator
+from adapters.reference.dataset import ReferenceCompany
 from tests.helpers import PipedriveReader
 
 # Every entity a migration writes, in the target's load order.
@@ -155,3 +159,37 @@ def _readable(field: dict[str, Any], value: Any) -> str:
     if isinstance(value, int | float):
         return str(float(value))
     return str(value)
+
+
+def assert_same(expected: AccountView, actual: AccountView) -> None:
+    """`actual` (a migrated account) holds exactly `expected`'s records. Owners are compared by
+    email; an owner missing from the target must have become the token's user."""
+    target_emails = {u["email"] for u in actual.data["users"]}
+    me = actual.me["email"]
+    expected_owners: dict[str | None, str | None] = {
+        u["email"]: (u["email"] if u["email"] in target_emails else me)
+        for u in expected.data["users"]
+    }
+    expected_owners[None] = me
+    actual_owners: dict[str | None, str | None] = {email: email for email in target_emails}
+    for entity in MIGRATED:
+        want, got = expected.render(entity, expected_owners), actual.render(entity, actual_owners)
+        assert got == want, (
+            f"{entity}: missing {list((want - got).elements())[:3]}, "
+            f"unexpected {list((got - want).elements())[:3]}"
+        )
+
+
+async def expected_view(company: ReferenceCompany) -> AccountView:
+    """A company as Pipedrive would show it once migrated: seeded into an in-process Pipedrive
+    emulator (the same rendering the sandbox uses) and read back through its API."""
+    emulator = PipedriveEmulator()
+    emulator.create_account(
+        "expected",
+        api_token="expected",
+        company=company,
+        limits=Limits(burst=1_000_000, daily_tokens=1_000_000_000),
+    )
+    account = {"base_url": "http://expected/expected", "credentials": {"api_token": "expected"}}
+    reader = PipedriveReader(account, transport=httpx.ASGITransport(app=emulator.app))
+    return await AccountView(reader).load()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 
 from tests.conftest import Stack
-from tests.e2e.pipedrive_view import MIGRATED, AccountView
+from tests.e2e.pipedrive_view import MIGRATED, AccountView, assert_same
 from tests.helpers import PipedriveReader, sandbox, start_session, wait_for
 
 ENTITIES = MIGRATED
@@ -15,20 +15,7 @@ ENTITIES = MIGRATED
 async def assert_same_company(source: dict, target: dict) -> tuple[AccountView, AccountView]:
     src = await AccountView(PipedriveReader(source)).load()
     dst = await AccountView(PipedriveReader(target)).load()
-    target_emails = {u["email"] for u in dst.data["users"]}
-    me = dst.me["email"]
-    # Owners are matched by email; owners missing in the target fall back to the token's user.
-    src_owners = {
-        u["email"]: (u["email"] if u["email"] in target_emails else me) for u in src.data["users"]
-    }
-    src_owners[None] = me
-    dst_owners = {email: email for email in target_emails}
-    for entity in ENTITIES:
-        expected, actual = src.render(entity, src_owners), dst.render(entity, dst_owners)
-        assert actual == expected, (
-            f"{entity}: missing {list((expected - actual).elements())[:3]}, "
-            f"unexpected {list((actual - expected).elements())[:3]}"
-        )
+    assert_same(src, dst)
     return src, dst
 
 

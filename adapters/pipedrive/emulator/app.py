@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -22,6 +22,9 @@ from adapters.pipedrive.emulator.errors import PipedriveError
 from adapters.pipedrive.emulator.ratelimit import Limits
 from adapters.pipedrive.emulator.seed import seed
 from adapters.pipedrive.emulator.state import AccountState
+
+if TYPE_CHECKING:
+    from adapters.reference.dataset import ReferenceCompany
 
 
 class PipedriveEmulator:
@@ -43,15 +46,20 @@ class PipedriveEmulator:
         dataset: str = "reference",
         size: int = 300,
         limits: Limits | None = None,
+        company: ReferenceCompany | None = None,
     ) -> None:
-        """Create (or re-create from scratch) a company reachable with `api_token`."""
+        """Create (or re-create from scratch) a company reachable with `api_token`; `company`
+        seeds that company instead of the generated reference one."""
         state = AccountState.new(account_id, api_token, limits or Limits())
-        seed(state, dataset, size, rfc3339(self.clock()))
+        seed(state, dataset, size, rfc3339(self.clock()), company)
         with self._lock:
             self._accounts[account_id] = state
 
     def has_account(self, account_id: str) -> bool:
         return account_id in self._accounts
+
+    def held(self, company: ReferenceCompany) -> ReferenceCompany:
+        return company  # Pipedrive holds the whole reference company
 
     def drop_account(self, account_id: str) -> None:
         with self._lock:
@@ -62,7 +70,7 @@ class PipedriveEmulator:
 
     # --- the sandbox's Emulator protocol (adapters.core.registry) -------------------------
 
-    def new_credentials(self) -> dict[str, str]:
+    def new_credentials(self, base_url: str) -> dict[str, str]:
         return {"api_token": secrets.token_hex(20)}
 
     def provision(

@@ -38,14 +38,22 @@ DATASETS = ("reference", "empty")
 SEEDED_DEAL_ORIGIN = "ManuallyCreated"
 
 
-def seed(state: AccountState, dataset: str, size: int, now: str) -> None:
+def seed(
+    state: AccountState,
+    dataset: str,
+    size: int,
+    now: str,
+    company: ReferenceCompany | None = None,
+) -> None:
+    """Seed `dataset`; a given `company` (a reference company as some system holds it) replaces
+    the generated one."""
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}; expected one of {DATASETS}")
     # Imported here: only seeding needs the dataset generator.
     from adapters.reference.dataset import TARGET_USER_IDS, generate
 
     # Users do not depend on the size: an empty company needs no large dataset generated.
-    company = generate(size=size if dataset == "reference" else 10, seed=0)
+    company = company or generate(size=size if dataset == "reference" else 10, seed=0)
     # An empty company still has its team, but not the former employee the dataset marks as
     # absent from the target (its records' owner must then be mapped to someone else).
     users = company.users

@@ -24,10 +24,11 @@ from adapters.core.canonical import (
     User,
 )
 from adapters.core.errors import AuthFailed, BudgetExhausted, RecordRejected
+from adapters.core.fields import SourceField, canonical_value
 from adapters.core.http import LocalRateLimiter, RetryPolicy
 from adapters.core.protocols import StagedItem, TargetField, TargetUser
 from adapters.pipedrive.client import PipedriveClient
-from adapters.pipedrive.source import PipedriveSource, SourceField, canonical_value
+from adapters.pipedrive.source import PipedriveSource
 from adapters.pipedrive.target import PipedriveTarget, target_value
 
 # Pure rules ------------------------------------------------------------------------------------

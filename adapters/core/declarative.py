@@ -1,0 +1,318 @@
+"""Declarative sources: a source CRM described as data, run by one shared engine.
+
+A `SourceSpec` says everything particular to a vendor: where each entity is listed (`Stream`:
+path, query, paginator, where the records sit, the mapping to the canonical model, the
+changed-since filter), where custom field definitions are (`FieldCatalog`), how to tell who we
+are connected as (`AccountCheck`), and how the vendor errs. `DeclarativeSource` runs any spec
+and is the `SourceAdapter` the pipeline sees. Auth is built by the system from the credentials
+and handed in with the client, so a spec holds no secret.
+
+An entity may come from several streams (Salesforce's Tasks and Events are both activities); the
+checkpoint cursor then says which stream and which page: "<stream index>:<page token>".
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from adapters.core.auth import CredentialAuth
+from adapters.core.canonical import (
+    LOAD_ORDER,
+    CustomFieldDef,
+    Entity,
+    FieldType,
+    Record,
+    parse_record,
+)
+from adapters.core.fields import SourceField, canonical_custom_fields
+from adapters.core.http import ApiClient, default_error_text, default_is_auth_failure
+from adapters.core.mapping import Getter, Raw, value_at
+from adapters.core.paginators import FetchedPage, PageRequest, Paginator, dig
+from adapters.core.protocols import ConnectionInfo, Page, StagedItem
+
+Fields = dict[str, SourceField]
+
+
+@dataclass(frozen=True)
+class ChangedSince:
+    """How a stream asks for records changed after a time (for delta runs): a query parameter
+    whose value is `template` with {iso} (2026-01-15T10:00:00Z) or {epoch} filled in."""
+
+    param: str
+    template: str = "{iso}"
+
+    def params(self, since: datetime) -> dict[str, str]:
+        iso = since.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {self.param: self.template.format(iso=iso, epoch=int(since.timestamp()))}
+
+
+@dataclass(frozen=True)
+class Stream:
+    entity: Entity
+    path: str
+    fields: Mapping[str, Getter]  # canonical field -> where it sits in the vendor's record
+    paginator: Paginator | None = None  # None: one request returns everything
+    records: str | None = "data"  # dotted path of the record list; None: the body is the list
+    params: Mapping[str, Any] = field(default_factory=dict)
+    # Where a record's custom values sit, as {field key: value}; None: in the record itself.
+    custom_values: Callable[[Raw], Mapping[str, Any]] | None = None
+    changed_since: ChangedSince | None = None
+    keep: Callable[[Raw], bool] | None = None  # records of another kind share the list
+    explode: Callable[[Raw], Iterable[Raw]] | None = None  # e.g. stages nested in pipelines
+    total: Callable[[httpx.Response, Any], int | None] | None = None  # count from a first page
+
+
+@dataclass(frozen=True)
+class FieldCatalog:
+    """Where an entity's field definitions are and how to read one."""
+
+    entity: Entity
+    path: str
+    key: Getter
+    name: Getter
+    type: Getter  # the vendor's type name, translated through `types`
+    types: Mapping[str, FieldType]
+    records: str | None = "data"
+    is_custom: Callable[[Raw], bool] = lambda raw: True
+    options: Callable[[Raw], list[tuple[str, str]]] | None = None  # [(option id, label)]
+    params: Mapping[str, Any] = field(default_factory=dict)
+    paginator: Paginator | None = None
+    separator: str = ","  # how a multi-choice value is joined when stored as one string
+    quote: str = ""
+
+
+@dataclass(frozen=True)
+class AccountCheck:
+    """A cheap call that proves the credentials and says who we are connected as."""
+
+    path: str
+    account: Mapping[str, Getter]
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    name: str  # the vendor's name, for messages
+    streams: tuple[Stream, ...]
+    check: AccountCheck
+    field_catalogs: tuple[FieldCatalog, ...] = ()
+    headers: Mapping[str, str] = field(default_factory=dict)
+    error_text: Callable[[httpx.Response], str] = default_error_text
+    is_auth_failure: Callable[[httpx.Response], bool] = default_is_auth_failure
+    retry_after: Callable[[httpx.Response], float | None] | None = None
+
+    @property
+    def entities(self) -> tuple[Entity, ...]:
+        present = {stream.entity for stream in self.streams}
+        return tuple(entity for entity in LOAD_ORDER if entity in present)
+
+    def client(
+        self,
+        base_url: str,
+        auth: CredentialAuth | None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> ApiClient:
+        return ApiClient(
+            base_url,
+            auth=auth,
+            transport=transport,
+            system_name=self.name,
+            is_auth_failure=self.is_auth_failure,
+            error_text=self.error_text,
+            headers=self.headers,
+            retry_after=self.retry_after,
+        )
+
+
+def records_of(body: Any, path: str | None) -> list[Raw]:
+    found = dig(body, path)
+    return [item for item in found if isinstance(item, dict)] if isinstance(found, list) else []
+
+
+def map_record(
+    entity: Entity,
+    raw: Raw,
+    mapping: Mapping[str, Getter],
+    custom: Fields,
+    custom_values: Mapping[str, Any] | None = None,
+) -> Record:
+    """The vendor's record in the canonical model. Ids and links become strings."""
+    data: dict[str, Any] = {}
+    for name, getter in mapping.items():
+        value = value_at(raw, getter)
+        if name == "source_id" or name.endswith("_source_id"):
+            value = None if value in (None, "") else str(value)
+        if value is not None:
+            data[name] = value
+    if custom:
+        data["custom_fields"] = canonical_custom_fields(
+            dict(custom_values if custom_values is not None else raw), custom
+        )
+    return parse_record(entity, data)
+
+
+def read_field(catalog: FieldCatalog, raw: Raw) -> SourceField | None:
+    """A definition as a SourceField; None when built in or of a type we cannot carry."""
+    kind = catalog.types.get(str(value_at(raw, catalog.type)))
+    if kind is None or not catalog.is_custom(raw):
+        return None
+    options = catalog.options(raw) if catalog.options else []
+    key = str(value_at(raw, catalog.key))
+    definition = CustomFieldDef(
+        entity=catalog.entity,
+        key=key,
+        name=str(value_at(raw, catalog.name) or key),
+        field_type=kind,
+        options=[label for _, label in options] if kind in (FieldType.enum, FieldType.set) else [],
+    )
+    labels = {str(option_id): label for option_id, label in options}
+    return SourceField(definition, labels, catalog.separator, catalog.quote)
+
+
+class DeclarativeSource:
+    """Runs a `SourceSpec` against a vendor through the shared client."""
+
+    def __init__(self, spec: SourceSpec, client: ApiClient, *, count_records: bool = True) -> None:
+        self.spec = spec
+        self.client = client
+        self.entities = spec.entities
+        self.count_records = count_records
+        self.skipped_fields: list[str] = []  # "deals: Region (address)": fields we cannot carry
+        self._fields: dict[Entity, Fields] | None = None
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def check(self) -> ConnectionInfo:
+        body = await self.client.json("GET", self.spec.check.path, params=self.spec.check.params)
+        account = {name: value_at(body, g) for name, g in self.spec.check.account.items()}
+        counts = {}
+        if self.count_records:
+            counts = {entity.value: await self.count(entity) for entity in self.entities}
+        return ConnectionInfo(account=account, counts=counts)
+
+    async def count(self, entity: Entity) -> int:
+        total = 0
+        for stream in self._streams(entity):
+            async for page in self._walk(stream, None):
+                given = stream.total(page.response, page.body) if stream.total else None
+                if given is not None:
+                    total += given
+                    break
+                total += len(self._raw_records(stream, page.body))
+        return total
+
+    async def custom_fields(self) -> list[CustomFieldDef]:
+        fields = await self._all_fields()
+        return [f.definition for per_entity in fields.values() for f in per_entity.values()]
+
+    async def extract(
+        self, entity: Entity, cursor: str | None = None, *, since: datetime | None = None
+    ) -> AsyncIterator[Page]:
+        custom = (await self._all_fields()).get(entity, {})
+        streams = self._streams(entity)
+        part, token = _split_cursor(cursor)
+        for index in range(part, len(streams)):
+            stream = streams[index]
+            start = token if index == part else None
+            async for page in self._walk(stream, start, since):
+                items = [
+                    self._stage(stream, raw, custom) for raw in self._raw_records(stream, page.body)
+                ]
+                if page.next_token is not None:
+                    next_cursor: str | None = f"{index}:{page.next_token}"
+                elif index + 1 < len(streams):
+                    next_cursor = f"{index + 1}:"
+                else:
+                    next_cursor = None
+                yield Page(items=items, next_cursor=next_cursor)
+
+    # --- internals ------------------------------------------------------------------------
+
+    def _streams(self, entity: Entity) -> list[Stream]:
+        return [stream for stream in self.spec.streams if stream.entity is entity]
+
+    def _stage(self, stream: Stream, raw: Raw, custom: Fields) -> StagedItem:
+        values = stream.custom_values(raw) if stream.custom_values else None
+        record = map_record(stream.entity, raw, stream.fields, custom, values)
+        return StagedItem(raw=raw, record=record)
+
+    def _raw_records(self, stream: Stream, body: Any) -> list[Raw]:
+        raws = records_of(body, stream.records)
+        if stream.explode:
+            raws = [child for raw in raws for child in stream.explode(raw)]
+        if stream.keep:
+            raws = [raw for raw in raws if stream.keep(raw)]
+        return raws
+
+    async def _walk(
+        self, stream: Stream, start: str | None, since: datetime | None = None
+    ) -> AsyncIterator[FetchedPage]:
+        params = dict(stream.params)
+        if since and stream.changed_since:
+            params.update(stream.changed_since.params(since))
+        async for page in self._pages(stream.path, params, stream.paginator, start):
+            yield page
+
+    async def _pages(
+        self, path: str, params: dict[str, Any], paginator: Paginator | None, start: str | None
+    ) -> AsyncIterator[FetchedPage]:
+        if paginator is None:
+            response = await self._get(path, params, PageRequest())
+            yield FetchedPage(response, response.json(), None)
+            return
+
+        async def fetch(request: PageRequest) -> httpx.Response:
+            return await self._get(path, params, request)
+
+        async for page in paginator.walk(fetch, start):
+            yield page
+
+    async def _get(self, path: str, params: dict[str, Any], request: PageRequest) -> httpx.Response:
+        # A next-page URL already carries the query; otherwise the page params join the stream's.
+        if request.url:
+            response = await self.client.request("GET", request.url, params=request.params or None)
+            where = request.url
+        else:
+            response = await self.client.request("GET", path, params={**params, **request.params})
+            where = path
+        if response.status_code == 204:  # some vendors (Zoho) answer an empty list with 204
+            return httpx.Response(200, json={}, request=response.request)
+        if response.is_error:
+            raise self.client.unexpected(response, "GET", where)
+        return response
+
+    async def _all_fields(self) -> dict[Entity, Fields]:
+        if self._fields is None:
+            self._fields = {}
+            for catalog in self.spec.field_catalogs:
+                self._fields.setdefault(catalog.entity, {}).update(
+                    await self._read_catalog(catalog)
+                )
+        return self._fields
+
+    async def _read_catalog(self, catalog: FieldCatalog) -> Fields:
+        fields: Fields = {}
+        async for page in self._pages(catalog.path, dict(catalog.params), catalog.paginator, None):
+            for raw in records_of(page.body, catalog.records):
+                found = read_field(catalog, raw)
+                if found:
+                    fields[found.definition.key] = found
+                elif catalog.is_custom(raw):
+                    kind = value_at(raw, catalog.type)
+                    self.skipped_fields.append(
+                        f"{catalog.entity.value}: {value_at(raw, catalog.name)} ({kind})"
+                    )
+        return fields
+
+
+def _split_cursor(cursor: str | None) -> tuple[int, str | None]:
+    if not cursor:
+        return 0, None
+    part, _, token = cursor.partition(":")
+    return int(part), token or None

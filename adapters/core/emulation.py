@@ -1,0 +1,258 @@
+"""What every source CRM emulator shares: accounts in memory, seeding, auth, rate limits, errors.
+
+A vendor's emulator subclasses `SourceEmulator` and says only what is particular to it: its
+routes (paths, envelopes, pagination), how it renders the reference company into its own record
+shapes (`render`), what of that company it can hold (`held`), how it authenticates a request,
+and how its error bodies and rate-limit headers look. Accounts are read-only once seeded: these
+systems are sources only.
+
+Routes are served under `/{account_id}/...`; the sandbox mounts the app at
+`/sandbox/{system}`, so an account's base URL is `.../sandbox/{system}/{account_id}`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute
+
+if TYPE_CHECKING:
+    from adapters.reference.dataset import ReferenceCompany
+
+Tables = dict[str, list[dict[str, Any]]]
+DATASETS = ("reference", "empty")
+
+
+class VendorError(Exception):
+    """Raised by a route; answered in the vendor's error shape by `SourceEmulator.error_body`."""
+
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+
+@dataclass
+class EmulatedAccount:
+    id: str
+    credentials: dict[str, str]
+    tables: Tables
+    burst: int  # requests allowed per window
+    tokens: set[str] = field(default_factory=set)  # access tokens issued by the token endpoint
+    window_started: float = 0.0
+    used: int = 0
+
+    def table(self, name: str) -> list[dict[str, Any]]:
+        return self.tables.get(name, [])
+
+
+@dataclass(frozen=True)
+class RateState:
+    limit: int
+    remaining: int
+    reset_seconds: float  # until the window starts over
+
+
+class SourceEmulator:
+    """Base of the read-only vendor emulators (see the module docstring)."""
+
+    window_seconds: float = 10.0  # the vendor's rate-limit window
+    default_burst: int = 1000  # requests per window unless the sandbox account sets `burst`
+
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self._accounts: dict[str, EmulatedAccount] = {}
+        self._lock = threading.Lock()
+        self.app = Starlette(
+            routes=self.routes(),
+            exception_handlers={VendorError: self._vendor_error, HTTPException: self._http_error},
+        )
+
+    # --- what a vendor says ---------------------------------------------------------------
+
+    def routes(self) -> list[BaseRoute]:
+        raise NotImplementedError
+
+    def new_credentials(self, base_url: str) -> dict[str, str]:
+        raise NotImplementedError
+
+    def render(self, company: ReferenceCompany) -> Tables:
+        """The company in the vendor's record shapes, one table per collection."""
+        raise NotImplementedError
+
+    def held(self, company: ReferenceCompany) -> ReferenceCompany:
+        """What of the company this system can hold (what a migration from it can carry)."""
+        return company
+
+    def authenticate(self, account: EmulatedAccount, request: Request) -> bool:
+        raise NotImplementedError
+
+    def error_body(self, status: int, code: str, message: str) -> Any:
+        return {"error": {"code": code, "message": message}}
+
+    def rate_headers(self, state: RateState) -> dict[str, str]:
+        return {}
+
+    def rate_limited(self, state: RateState) -> VendorError:
+        wait = str(max(1, math.ceil(state.reset_seconds)))
+        return VendorError(429, "rate_limited", "Too many requests.", {"Retry-After": wait})
+
+    def unauthorized(self) -> VendorError:
+        return VendorError(401, "unauthorized", "The credentials are not valid.")
+
+    # --- the sandbox's Emulator protocol ------------------------------------------------
+
+    def provision(
+        self,
+        account_id: str,
+        credentials: dict[str, str],
+        *,
+        dataset: str,
+        size: int,
+        limits: dict[str, int],
+    ) -> None:
+        tables = self.render(reference_company(dataset, size))
+        account = EmulatedAccount(
+            account_id, dict(credentials), tables, limits.get("burst") or self.default_burst
+        )
+        with self._lock:
+            self._accounts[account_id] = account
+
+    def has_account(self, account_id: str) -> bool:
+        return account_id in self._accounts
+
+    def account_of(self, account_id: str) -> EmulatedAccount:
+        return self._accounts[account_id]
+
+    # --- what routes call -----------------------------------------------------------------
+
+    def account(self, request: Request, *, check_auth: bool = True) -> EmulatedAccount:
+        """The request's account, after the rate limit and (unless told not to) the auth check.
+        Raises the vendor's 404, 429 or 401."""
+        account = self._accounts.get(request.path_params.get("account_id", ""))
+        if account is None:
+            raise VendorError(404, "not_found", "No such account.")
+        state = self._spend(account)
+        request.state.rate = state
+        if state.remaining < 0:
+            raise self.rate_limited(state)
+        if check_auth and not self.authenticate(account, request):
+            raise self.unauthorized()
+        return account
+
+    def respond(self, request: Request, body: Any, status: int = 200, **headers: str) -> Response:
+        """JSON with the vendor's rate-limit headers."""
+        state = getattr(request.state, "rate", None)
+        extra = self.rate_headers(state) if state else {}
+        return JSONResponse(body, status, headers={**extra, **headers})
+
+    def issue_token(self, account: EmulatedAccount) -> str:
+        token = secrets.token_hex(24)
+        account.tokens.add(token)
+        return token
+
+    # --- internals -----------------------------------------------------------------------
+
+    def _spend(self, account: EmulatedAccount) -> RateState:
+        now = self.clock()
+        with self._lock:
+            if now - account.window_started >= self.window_seconds:
+                account.window_started, account.used = now, 0
+            account.used += 1
+            reset = account.window_started + self.window_seconds - now
+            return RateState(account.burst, account.burst - account.used, reset)
+
+    async def _vendor_error(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, VendorError)
+        state = getattr(request.state, "rate", None)
+        headers = {**(self.rate_headers(state) if state else {}), **exc.headers}
+        return JSONResponse(self.error_body(exc.status, exc.code, exc.message), exc.status, headers)
+
+    async def _http_error(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        code = "not_found" if exc.status_code == 404 else "method_not_allowed"
+        body = self.error_body(exc.status_code, code, str(exc.detail))
+        return JSONResponse(body, exc.status_code)
+
+
+def reference_company(dataset: str, size: int) -> ReferenceCompany:
+    """The seeded company: the reference dataset, or an empty company that has only its users."""
+    from adapters.reference.dataset import generate
+
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}; expected one of {DATASETS}")
+    company = generate(size=size if dataset == "reference" else 10, seed=0)
+    if dataset == "empty":
+        empty = {f.name: [] for f in dataclasses.fields(company) if f.name != "users"}
+        company = dataclasses.replace(company, **empty)
+    return company
+
+
+def window(items: list[Any], start: int, size: int) -> tuple[list[Any], bool]:
+    """A page of `items` from `start`, and whether more follow."""
+    start = max(start, 0)
+    return items[start : start + size], start + size < len(items)
+
+
+def int_param(
+    request: Request, name: str, default: int, *, lo: int = 0, hi: int | None = None
+) -> int:
+    """An integer query parameter; a bad one is the vendor's 400."""
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise VendorError(400, "invalid_parameter", f"{name} must be an integer.") from None
+    if value < lo or (hi is not None and value > hi):
+        bounds = f"between {lo} and {hi}" if hi is not None else f"at least {lo}"
+        raise VendorError(400, "invalid_parameter", f"{name} must be {bounds}.")
+    return value
+
+
+def bearer(request: Request, header: str = "authorization", prefix: str = "Bearer") -> str | None:
+    """The token of an `Authorization: Bearer ...`-style header."""
+    value = request.headers.get(header, "")
+    if prefix:
+        scheme, _, token = value.partition(" ")
+        return token.strip() if scheme.lower() == prefix.lower() else None
+    return value or None
+
+
+def basic(request: Request) -> tuple[str, str] | None:
+    """(username, password) of an HTTP Basic header."""
+    import base64
+    import binascii
+
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, _, password = decoded.partition(":")
+    return user, password
+
+
+def base_url_of(request: Request) -> str:
+    """The account's base URL as the client sees it (for absolute next-page links)."""
+    root = request.scope.get("root_path", "")
+    account_id = request.path_params.get("account_id", "")
+    return f"{request.url.scheme}://{request.url.netloc}{root}/{account_id}"
