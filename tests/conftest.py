@@ -39,13 +39,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     services.require_services()
     import asyncio
 
-    database_url = asyncio.run(services.fresh_database("ferry_test"))
+    # FERRY_TEST_SLOT (1-14) lets several test runs share one machine: own database, own Redis db.
+    slot = os.environ.get("FERRY_TEST_SLOT")
+    database_url = asyncio.run(
+        services.fresh_database(f"ferry_test_{slot}" if slot else "ferry_test")
+    )
     port = services.free_port()
     logs = tmp_path_factory.mktemp("logs")
     env = {
         **os.environ,
         "FERRY_DATABASE_URL": database_url,
-        "FERRY_REDIS_URL": services.fresh_redis(15),
+        "FERRY_REDIS_URL": services.fresh_redis(int(slot) if slot else 15),
         "FERRY_SECRET_KEY": Fernet.generate_key().decode(),
         "FERRY_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "FERRY_SANDBOX": "true",

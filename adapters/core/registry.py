@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -78,6 +80,7 @@ class System:
 
 
 _SYSTEMS: dict[str, System] = {}
+_loaded = False
 
 
 def register(system: System) -> System:
@@ -95,10 +98,15 @@ def get_system(system_id: str) -> System | None:
     return _SYSTEMS.get(system_id)
 
 
-# The built-in systems: importing a system's module registers it.
-BUILTIN = ("adapters.pipedrive.system",)
-
-
 def _load_builtin() -> None:
-    for module in BUILTIN:
-        importlib.import_module(module)
+    """Every package under `adapters/` with a `system` module is a built-in system: importing
+    that module registers it. Adding a system touches nothing outside its own folder."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    import adapters
+
+    for package in pkgutil.iter_modules(adapters.__path__):
+        if package.ispkg and importlib.util.find_spec(f"adapters.{package.name}.system"):
+            importlib.import_module(f"adapters.{package.name}.system")
