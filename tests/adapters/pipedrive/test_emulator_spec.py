@@ -14,6 +14,7 @@ import yaml
 
 from adapters.pipedrive.emulator import PipedriveEmulator
 from adapters.pipedrive.emulator.costs import TOKEN_COSTS
+from tests.openapi_schema import to_json_schema
 
 SPECS_DIR = Path("/work/shared/specs/pipedrive")
 TOKEN = "spec-token"
@@ -29,42 +30,19 @@ SPECS: dict[str, dict[str, Any]] = {
 }
 
 
-def to_json_schema(node: Any, spec: dict[str, Any], seen: tuple[str, ...] = ()) -> Any:
-    """OpenAPI 3.0 schema -> JSON Schema: resolve `$ref`s, and turn `nullable: true` into a
-    union with null."""
-    if isinstance(node, list):
-        return [to_json_schema(item, spec, seen) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if "$ref" in node:
-        ref = node["$ref"]
-        if ref in seen:
-            return {}  # a recursive schema: accept anything below this point
-        target: Any = spec
-        for part in ref.removeprefix("#/").split("/"):
-            target = target[part]
-        return to_json_schema(target, spec, (*seen, ref))
-    converted = {key: to_json_schema(value, spec, seen) for key, value in node.items()}
-    if converted.pop("nullable", False):
-        if isinstance(converted.get("type"), str):
-            converted["type"] = [converted["type"], "null"]
-            if "enum" in converted:
-                converted["enum"] = [*converted["enum"], None]
-        else:
-            converted = {"anyOf": [converted, {"type": "null"}]}
-    properties = converted.get("properties")
+def _nullable_cursor(schema: dict[str, Any]) -> None:
+    properties = schema.get("properties")
     if isinstance(properties, dict) and "next_cursor" in properties:
         # Typed as a plain string in most list schemas, but described everywhere as "null if
         # you have reached the end of the dataset": take the description at its word.
         properties["next_cursor"] = {"type": ["string", "null"]}
-    return converted
 
 
 def response_schema(version: str, method: str, path: str, status: str = "200") -> dict[str, Any]:
     spec = SPECS[version]
     operation = spec["paths"][path][method.lower()]
     content = operation["responses"][status]["content"]["application/json"]
-    return to_json_schema(content["schema"], spec)
+    return to_json_schema(content["schema"], spec, fixup=_nullable_cursor)
 
 
 @pytest.fixture(scope="module")
