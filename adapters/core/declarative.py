@@ -116,7 +116,9 @@ class SourceSpec:
         base_url: str,
         auth: CredentialAuth | None,
         transport: httpx.AsyncBaseTransport | None = None,
+        **options: Any,
     ) -> ApiClient:
+        """The shared client set up for this vendor; `options` go to ApiClient (retry, sleep...)."""
         return ApiClient(
             base_url,
             auth=auth,
@@ -126,6 +128,7 @@ class SourceSpec:
             error_text=self.error_text,
             headers=self.headers,
             retry_after=self.retry_after,
+            **options,
         )
 
 

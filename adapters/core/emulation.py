@@ -251,6 +251,16 @@ def basic(request: Request) -> tuple[str, str] | None:
     return user, password
 
 
+async def form_fields(request: Request) -> dict[str, str]:
+    """An `application/x-www-form-urlencoded` body (OAuth2 token requests) as a dict; query
+    parameters count too, as some token endpoints take either."""
+    from urllib.parse import parse_qsl
+
+    fields = dict(request.query_params)
+    fields.update(parse_qsl((await request.body()).decode("utf-8", "replace")))
+    return fields
+
+
 def base_url_of(request: Request) -> str:
     """The account's base URL as the client sees it (for absolute next-page links)."""
     root = request.scope.get("root_path", "")

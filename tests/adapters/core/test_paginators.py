@@ -12,6 +12,7 @@ import pytest
 from adapters.core.paginators import (
     CursorInBody,
     FetchedPage,
+    Keyset,
     LinkHeader,
     NextUrl,
     OffsetPaginator,
@@ -149,3 +150,46 @@ async def test_link_header_follows_rel_next() -> None:
     pages = await collect(LinkHeader(), api)
     assert [r.url for r in api.requests] == [None, "http://x/items?page=2"]
     assert pages[-1].next_token is None
+
+
+async def test_offset_stops_at_the_end_marker_without_an_extra_call() -> None:
+    """SugarCRM style: next_offset is -1 after the last page, even when that page is full."""
+
+    def answer(r: PageRequest) -> httpx.Response:
+        start = r.params["offset"]
+        records = list(range(start, min(start + 2, 4)))
+        return reply({"records": records, "next_offset": start + 2 if start + 2 < 4 else -1})
+
+    api = FakeApi(answer)
+    paginator = OffsetPaginator(
+        start_param="offset",
+        limit_param="max_num",
+        limit=2,
+        more_path=None,
+        next_start_path="next_offset",
+        end_marker=-1,
+        records_path="records",
+    )
+    pages = await collect(paginator, api)
+    assert [r.params["offset"] for r in api.requests] == [0, 2]
+    assert [p.next_token for p in pages] == [2, None]
+
+
+async def test_keyset_asks_after_the_last_key_until_a_short_page() -> None:
+    ids = list(range(1, 6))
+
+    def answer(r: PageRequest) -> httpx.Response:
+        after = int(r.params.get("after", 0))
+        return reply([{"id": i} for i in ids if i > after][: r.params["limit"]])
+
+    api = FakeApi(answer)
+    pages = await collect(Keyset(size=2, records_path=None), api)
+    assert [r.params.get("after") for r in api.requests] == [None, "2", "4"]
+    assert [len(p.body) for p in pages] == [2, 2, 1]
+
+
+async def test_next_url_reads_a_key_that_holds_dots() -> None:
+    links = {None: "https://x/next?$skiptoken=1", "https://x/next?$skiptoken=1": None}
+    api = FakeApi(lambda r: reply({"value": [], "@odata.nextLink": links[r.url]}))
+    pages = await collect(NextUrl(next_url_path="@odata.nextLink"), api)
+    assert [p.next_token for p in pages] == ["https://x/next?$skiptoken=1", None]

@@ -1,0 +1,269 @@
+"""The declarative engine against a small vendor built on the shared emulator base: a token
+exchange, offset pages, two streams feeding one entity, custom field definitions, a 429."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from adapters.core.auth import oauth2_refresh
+from adapters.core.canonical import Entity, FieldType, Person
+from adapters.core.declarative import (
+    AccountCheck,
+    ChangedSince,
+    DeclarativeSource,
+    FieldCatalog,
+    SourceSpec,
+    Stream,
+)
+from adapters.core.emulation import (
+    EmulatedAccount,
+    SourceEmulator,
+    VendorError,
+    bearer,
+    form_fields,
+    int_param,
+    window,
+)
+from adapters.core.errors import AuthFailed
+from adapters.core.mapping import const, contact_points, joined, ref, text, utc_date, utc_hhmm
+from adapters.core.paginators import OffsetPaginator
+from adapters.reference.dataset import ReferenceCompany
+
+REFRESH = "refresh-secret"
+
+
+class TinyCrm(SourceEmulator):
+    """A made-up vendor: OAuth2 refresh, `?offset&limit` pages of `{"items", "more"}`."""
+
+    window_seconds = 60.0
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/{account_id}/oauth/token", self.token, methods=["POST"]),
+            Route("/{account_id}/me", self.me),
+            Route("/{account_id}/fields/people", self.fields),
+            Route("/{account_id}/{table:str}", self.listing),
+        ]
+
+    def new_credentials(self, base_url: str) -> dict[str, str]:
+        return {"client_id": "tiny", "client_secret": "s3cret", "refresh_token": REFRESH}
+
+    def render(self, company: ReferenceCompany) -> dict[str, list[dict[str, Any]]]:
+        people = [
+            {
+                "id": p.source_id,
+                "first": p.first_name,
+                "last": p.last_name,
+                "emails": [e.value for e in p.emails],
+                "company": {"id": p.org_source_id} if p.org_source_id else None,
+                "cf": {"lead_score": p.custom_fields.get("lead_score")},
+            }
+            for p in company.persons
+        ]
+        activities = [
+            {
+                "id": a.source_id,
+                "title": a.subject,
+                "at": f"{a.due_date}T{a.due_time or '00:00'}:00Z",
+            }
+            for a in company.activities
+        ]
+        return {
+            "people": people,
+            "calls": [a for a in activities if int(a["id"][1:]) % 2],
+            "meetings": [a for a in activities if not int(a["id"][1:]) % 2],
+        }
+
+    def authenticate(self, account: EmulatedAccount, request: Request) -> bool:
+        return bearer(request) in account.tokens
+
+    def error_body(self, status: int, code: str, message: str) -> Any:
+        return {"error": code, "message": message}
+
+    async def token(self, request: Request) -> Response:
+        account = self.account(request, check_auth=False)
+        form = await form_fields(request)
+        if form.get("refresh_token") != account.credentials["refresh_token"]:
+            raise VendorError(400, "invalid_grant", "bad refresh token")
+        return self.respond(request, {"access_token": self.issue_token(account)})
+
+    async def me(self, request: Request) -> Response:
+        self.account(request)
+        return self.respond(request, {"user": {"name": "Ada", "email": "ada@example.com"}})
+
+    async def fields(self, request: Request) -> Response:
+        self.account(request)
+        return self.respond(
+            request,
+            {"items": [{"key": "lead_score", "label": "Lead score", "kind": "number"}]},
+        )
+
+    async def listing(self, request: Request) -> Response:
+        account = self.account(request)
+        items = account.table(request.path_params["table"])
+        start = int_param(request, "offset", 0)
+        page, more = window(items, start, int_param(request, "limit", 10, lo=1, hi=50))
+        return self.respond(request, {"items": page, "more": more})
+
+
+def pages() -> OffsetPaginator:
+    return OffsetPaginator(
+        start_param="offset", limit=7, more_path="more", next_start_path=None, records_path="items"
+    )
+
+
+ACTIVITY_FIELDS = {
+    "source_id": "id",
+    "subject": "title",
+    "due_date": utc_date("at"),
+    "due_time": utc_hhmm("at"),
+}
+SPEC = SourceSpec(
+    name="Tiny CRM",
+    check=AccountCheck("/me", {"user_email": "user.email"}),
+    streams=(
+        Stream(
+            Entity.persons,
+            "/people",
+            paginator=pages(),
+            records="items",
+            fields={
+                "source_id": "id",
+                "name": joined("first", "last"),
+                "first_name": text("first"),
+                "emails": contact_points("emails"),
+                "org_source_id": ref("company"),
+            },
+            custom_values=lambda raw: raw["cf"],
+            changed_since=ChangedSince("updated_since"),
+        ),
+        Stream(
+            Entity.activities,
+            "/calls",
+            paginator=pages(),
+            records="items",
+            fields={**ACTIVITY_FIELDS, "type": const("call")},
+        ),
+        Stream(
+            Entity.activities,
+            "/meetings",
+            paginator=pages(),
+            records="items",
+            fields={**ACTIVITY_FIELDS, "type": const("meeting")},
+        ),
+    ),
+    field_catalogs=(
+        FieldCatalog(
+            Entity.persons,
+            "/fields/people",
+            key="key",
+            name="label",
+            type="kind",
+            types={"number": FieldType.double},
+            records="items",
+        ),
+    ),
+)
+BASE = "http://tiny/acme"
+
+
+class World:
+    """The emulator and a source talking to it, on a clock the test moves."""
+
+    def __init__(self, burst: int = 1000, refresh_token: str = REFRESH) -> None:
+        self.now = 1_000.0
+        self.emulator = TinyCrm(clock=lambda: self.now)
+        creds = self.emulator.new_credentials(BASE)
+        self.emulator.provision(
+            "acme", creds, dataset="reference", size=20, limits={"burst": burst}
+        )
+        auth = oauth2_refresh(
+            f"{BASE}/oauth/token",
+            client_id=creds["client_id"],
+            client_secret=creds["client_secret"],
+            refresh_token=refresh_token,
+        )
+        self.slept: list[float] = []
+        transport = httpx.ASGITransport(app=self.emulator.app)
+        client = SPEC.client(BASE, auth, transport, sleep=self.sleep)
+        self.source = DeclarativeSource(SPEC, client)
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[World]:
+    w = World()
+    yield w
+    await w.source.aclose()
+
+
+async def records(source: DeclarativeSource, entity: Entity, cursor: str | None = None) -> list:
+    return [item.record async for page in source.extract(entity, cursor) for item in page.items]
+
+
+async def test_persons_arrive_mapped_with_links_emails_and_custom_values(world: World) -> None:
+    persons = await records(world.source, Entity.persons)
+    assert len(persons) == 20
+    p1 = persons[0]
+    assert isinstance(p1, Person)
+    assert p1.name == "Zażółć Gęślą-Jaźń 🚀" and len(p1.emails) == 3 and p1.emails[0].primary
+    assert p1.org_source_id is not None
+    assert isinstance(p1.custom_fields["lead_score"], float)
+    assert (await world.source.custom_fields())[0].name == "Lead score"
+
+
+async def test_two_streams_feed_one_entity_and_a_cursor_resumes_in_the_second(
+    world: World,
+) -> None:
+    cursors = [page.next_cursor async for page in world.source.extract(Entity.activities)]
+    # 10 calls and 10 meetings in pages of 7: two pages each; the last call page hands over.
+    assert cursors == ["0:7", "1:", "1:7", None]
+    everything = await records(world.source, Entity.activities)
+    resumed = await records(world.source, Entity.activities, "1:7")
+    assert len(everything) == 20 and len({a.source_id for a in everything}) == 20
+    assert [a.source_id for a in resumed] == [a.source_id for a in everything][-3:]
+    assert {a.type for a in everything} == {"call", "meeting"}
+
+
+async def test_an_expired_token_is_refreshed_once_and_the_call_replayed(world: World) -> None:
+    info = await world.source.check()
+    assert info.account == {"user_email": "ada@example.com"}
+    assert info.counts["persons"] == 20 and info.counts["activities"] == 20
+    world.emulator.account_of("acme").tokens.clear()  # every issued token expires
+    assert len(await records(world.source, Entity.persons)) == 20
+    assert len(world.emulator.account_of("acme").tokens) == 1
+
+
+async def test_a_refused_refresh_token_is_an_auth_failure_that_names_no_secret() -> None:
+    w = World(refresh_token="wrong-refresh")
+    with pytest.raises(AuthFailed) as failure:
+        await w.source.check()
+    assert "400" in failure.value.message and "wrong-refresh" not in failure.value.message
+    await w.source.aclose()
+
+
+async def test_a_429_is_waited_out_as_the_vendor_says() -> None:
+    w = World(burst=3)
+    assert len(await records(w.source, Entity.persons)) == 20
+    assert w.source.client.stats.rate_limited >= 1
+    assert w.slept and all(s >= 1 for s in w.slept)
+    await w.source.aclose()
+
+
+def test_changed_since_becomes_the_vendor_parameter() -> None:
+    since = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
+    assert ChangedSince("updated_since").params(since) == {"updated_since": "2026-01-15T10:00:00Z"}
+    odata = ChangedSince("$filter", "modifiedon gt {iso}").params(since)
+    assert odata == {"$filter": "modifiedon gt 2026-01-15T10:00:00Z"}
+    assert ChangedSince("since", "{epoch}").params(since) == {"since": str(int(since.timestamp()))}
