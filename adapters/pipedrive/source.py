@@ -1,43 +1,30 @@
-"""Pipedrive as a source: read every entity page by page and map it to the canonical model.
+"""Pipedrive as a source, described for the shared declarative engine.
 
-Reads go through v2 where it has the list (10 tokens per page of 500) and v1 for users and notes.
-Custom field values come back keyed by the field's 40-character hash with option ids; the source
-translates them to the canonical typing (labels, {"value", "currency"}) with the field
-definitions, read once per entity.
+Reads go through v2 where it has the list (cursor pages of 500, 10 tokens a page) and v1 for users
+and notes (start/limit). Custom field values come back keyed by the field's 40-character hash
+with option ids, nested under `custom_fields` in v2; the engine turns them into the canonical
+typing with the `*Fields` definitions, read once.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from typing import Any
 
-from adapters.core.canonical import (
-    CUSTOM_FIELD_ENTITIES,
-    LOAD_ORDER,
-    Activity,
-    ContactPoint,
-    CustomFieldDef,
-    Deal,
-    Entity,
-    FieldType,
-    Note,
-    Organization,
-    Person,
-    Pipeline,
-    Product,
-    ProductPrice,
-    Record,
-    Stage,
-    User,
+from adapters.core.canonical import ContactPoint, Entity, FieldType, ProductPrice
+from adapters.core.declarative import (
+    AccountCheck,
+    DeclarativeSource,
+    FieldCatalog,
+    SourceSpec,
+    Stream,
 )
-from adapters.core.fields import SourceField, canonical_custom_fields
-from adapters.core.protocols import ConnectionInfo, Page, StagedItem
-from adapters.pipedrive.client import ListPage, PipedriveClient
+from adapters.core.mapping import Getter, Raw, first, ident, number, ref, text, utc_time
+from adapters.core.paginators import CursorInBody, OffsetPaginator
+from adapters.pipedrive.client import V1, V2, PipedriveClient, error_text, is_auth_failure
 
 # Pipedrive field type -> canonical type. Types missing here (user, org, people, address, time,
 # timerange, daterange, boolean...) have no canonical form: those fields are skipped and listed
-# in `PipedriveSource.skipped_fields`.
+# in `skipped_fields`.
 FIELD_TYPES: dict[str, FieldType] = {
     "varchar": FieldType.varchar,
     "varchar_auto": FieldType.varchar,
@@ -60,309 +47,238 @@ FIELDS_PATH: dict[Entity, str] = {
 }
 
 
-# Reading helpers -------------------------------------------------------------------------------
+# Getters for Pipedrive's oddities ----------------------------------------------------------------
 
 
-def ref_id(value: Any) -> str | None:
-    """A linked id as a string: Pipedrive gives ints, or objects with `id`/`value` in v1."""
-    if isinstance(value, dict):
-        value = value.get("id", value.get("value"))
-    if value is None or value == "" or isinstance(value, bool):
-        return None
-    return str(value)
+def _contacts(getter: str) -> Getter:
+    """v2 emails/phones: [{value, label, primary}], kept as labelled."""
 
-
-def _text(value: Any) -> str | None:
-    return None if value is None or value == "" else str(value)
-
-
-def _hhmm(value: Any) -> str | None:
-    """Pipedrive gives HH:MM or HH:MM:SS; the canonical model keeps HH:MM."""
-    text = _text(value)
-    return text[:5] if text else None
-
-
-def _rfc3339(value: Any) -> str | None:
-    """v1 times are "YYYY-MM-DD HH:MM:SS" in UTC; v2 already RFC 3339."""
-    text = _text(value)
-    if text and " " in text and "T" not in text:
-        return text.replace(" ", "T") + "Z"
-    return text
-
-
-def _contacts(values: Any) -> list[ContactPoint]:
-    points = []
-    for item in values or []:
-        if isinstance(item, dict) and item.get("value"):
-            label = item.get("label") or "work"
-            points.append(
-                ContactPoint(
-                    value=str(item["value"]), label=label, primary=bool(item.get("primary"))
-                )
+    def read(raw: Raw) -> list[ContactPoint]:
+        return [
+            ContactPoint(
+                value=str(i["value"]),
+                label=i.get("label") or "work",
+                primary=bool(i.get("primary")),
             )
-    return points
+            for i in raw.get(getter) or []
+            if isinstance(i, dict) and i.get("value")
+        ]
+
+    return read
 
 
-def _float(value: Any) -> float | None:
-    if value is None or value == "" or isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
+def _hhmm(getter: str) -> Getter:
+    """Pipedrive gives HH:MM or HH:MM:SS; the canonical model keeps HH:MM."""
+    return lambda raw: (text(getter)(raw) or "")[:5] or None
 
 
-# Custom field values ---------------------------------------------------------------------------
-
-
-def custom_values(raw: dict[str, Any], fields: dict[str, SourceField]) -> dict[str, Any]:
-    """v2 nests values under `custom_fields`; v1 puts them at the top level."""
-    nested = raw.get("custom_fields") or {}
-    values = {code: nested.get(code, raw.get(code)) for code in fields}
-    return canonical_custom_fields(values, fields)
-
-
-# Raw -> canonical, per entity ----------------------------------------------------------------
-
-Fields = dict[str, SourceField]
-
-
-def map_user(raw: dict[str, Any], fields: Fields) -> User:
-    active = raw.get("active_flag", raw.get("activated", True))
-    return User(
-        source_id=str(raw["id"]),
-        name=raw.get("name") or "",
-        email=_text(raw.get("email")),
-        active=bool(active),
-    )
-
-
-def map_organization(raw: dict[str, Any], fields: Fields) -> Organization:
+def _address(raw: Raw) -> str | None:
     address = raw.get("address")
-    if isinstance(address, dict):
-        address = address.get("value")
-    return Organization(
-        source_id=str(raw["id"]),
-        name=raw.get("name") or "",
-        address=_text(address),
-        owner_source_id=ref_id(raw.get("owner_id")),
-        custom_fields=custom_values(raw, fields),
-    )
+    return text("value")(address) if isinstance(address, dict) else text("address")(raw)
 
 
-def map_person(raw: dict[str, Any], fields: Fields) -> Person:
-    return Person(
-        source_id=str(raw["id"]),
-        name=raw.get("name") or "",
-        first_name=_text(raw.get("first_name")),
-        last_name=_text(raw.get("last_name")),
-        emails=_contacts(raw.get("emails", raw.get("email"))),
-        phones=_contacts(raw.get("phones", raw.get("phone"))),
-        org_source_id=ref_id(raw.get("org_id")),
-        owner_source_id=ref_id(raw.get("owner_id")),
-        custom_fields=custom_values(raw, fields),
-    )
-
-
-def map_pipeline(raw: dict[str, Any], fields: Fields) -> Pipeline:
-    return Pipeline(source_id=str(raw["id"]), name=raw.get("name") or "")
-
-
-def map_stage(raw: dict[str, Any], fields: Fields) -> Stage:
-    probability = raw.get("deal_probability")
-    return Stage(
-        source_id=str(raw["id"]),
-        name=raw.get("name") or "",
-        pipeline_source_id=ref_id(raw.get("pipeline_id")) or "",
-        order_nr=int(raw.get("order_nr") or 0),
-        deal_probability=None if probability is None else int(probability),
-    )
-
-
-def map_product(raw: dict[str, Any], fields: Fields) -> Product:
-    prices = [
-        ProductPrice(price=_float(p.get("price")) or 0.0, currency=p["currency"])
+def _prices(raw: Raw) -> list[ProductPrice]:
+    return [
+        ProductPrice(price=number("price")(p) or 0.0, currency=p["currency"])
         for p in raw.get("prices") or []
         if isinstance(p, dict) and p.get("currency")
     ]
-    return Product(
-        source_id=str(raw["id"]),
-        name=raw.get("name") or "",
-        code=_text(raw.get("code")),
-        unit=_text(raw.get("unit")),
-        tax=_float(raw.get("tax")),
-        prices=prices,
-        owner_source_id=ref_id(raw.get("owner_id")),
-        custom_fields=custom_values(raw, fields),
-    )
 
 
-def map_deal(raw: dict[str, Any], fields: Fields) -> Deal:
-    return Deal(
-        source_id=str(raw["id"]),
-        title=raw.get("title") or "",
-        value=_float(raw.get("value")),
-        currency=_text(raw.get("currency")),
-        status=raw.get("status") or "open",
-        person_source_id=ref_id(raw.get("person_id")),
-        org_source_id=ref_id(raw.get("org_id")),
-        pipeline_source_id=ref_id(raw.get("pipeline_id")),
-        stage_source_id=ref_id(raw.get("stage_id")),
-        owner_source_id=ref_id(raw.get("owner_id", raw.get("user_id"))),
-        expected_close_date=_text(raw.get("expected_close_date")),
-        won_time=_rfc3339(raw.get("won_time")),
-        lost_time=_rfc3339(raw.get("lost_time")),
-        lost_reason=_text(raw.get("lost_reason")),
-        custom_fields=custom_values(raw, fields),
-    )
-
-
-def _activity_person(raw: dict[str, Any]) -> str | None:
-    if raw.get("person_id"):
-        return ref_id(raw["person_id"])
+def _activity_person(raw: Raw) -> str | None:
+    """v2 activities name their person among `participants` (the primary one first)."""
     participants = [p for p in raw.get("participants") or [] if isinstance(p, dict)]
     primary = [p for p in participants if p.get("primary")] or participants
-    return ref_id(primary[0].get("person_id")) if primary else None
+    return ident(primary[0].get("person_id")) if primary else None
 
 
-def map_activity(raw: dict[str, Any], fields: Fields) -> Activity:
-    return Activity(
-        source_id=str(raw["id"]),
-        subject=raw.get("subject") or "",
-        type=raw.get("type") or "task",
-        due_date=_text(raw.get("due_date")),
-        due_time=_hhmm(raw.get("due_time")),
-        duration=_hhmm(raw.get("duration")),
-        done=bool(raw.get("done")),
-        note=_text(raw.get("note")),
-        deal_source_id=ref_id(raw.get("deal_id")),
-        person_source_id=_activity_person(raw),
-        org_source_id=ref_id(raw.get("org_id")),
-        owner_source_id=ref_id(raw.get("owner_id", raw.get("user_id"))),
+def _custom_values(raw: Raw) -> dict[str, Any]:
+    return raw.get("custom_fields") or {}
+
+
+def _options(raw: Raw) -> list[tuple[str, str]]:
+    return [
+        (str(o.get("id")), str(o["label"]))
+        for o in raw.get("options") or []
+        if isinstance(o, dict) and o.get("label")
+    ]
+
+
+# The description ------------------------------------------------------------------------------
+
+
+def _stream(
+    entity: Entity, path: str, size: int, fields: dict[str, Getter], **extra: Any
+) -> Stream:
+    v1 = path.startswith(V1)
+    paginator = OffsetPaginator(limit=size) if v1 else CursorInBody(limit=size)
+    return Stream(entity, path, fields, paginator=paginator, **extra)
+
+
+def _catalog(entity: Entity, size: int) -> FieldCatalog:
+    return FieldCatalog(
+        entity,
+        V2 + FIELDS_PATH[entity],
+        key="field_code",
+        name=first("field_name", "field_code"),
+        type="field_type",
+        types=FIELD_TYPES,
+        is_custom=lambda raw: bool(raw.get("is_custom_field")),
+        options=_options,
+        paginator=CursorInBody(limit=size),
     )
 
 
-def map_note(raw: dict[str, Any], fields: Fields) -> Note:
-    return Note(
-        source_id=str(raw["id"]),
-        content=raw.get("content") or "",
-        deal_source_id=ref_id(raw.get("deal_id")),
-        person_source_id=ref_id(raw.get("person_id")),
-        org_source_id=ref_id(raw.get("org_id")),
-        owner_source_id=ref_id(raw.get("user_id")),
-        add_time=_rfc3339(raw.get("add_time")),
+def pipedrive_spec(page_size: int = 500) -> SourceSpec:
+    n = page_size
+    custom = {"custom_values": _custom_values}
+    streams = (
+        _stream(
+            Entity.users,
+            V1 + "/users",
+            n,
+            {
+                "source_id": "id",
+                "name": first("name", lambda r: ""),
+                "email": text("email"),
+                "active": lambda raw: bool(raw.get("active_flag", raw.get("activated", True))),
+            },
+        ),
+        _stream(
+            Entity.organizations,
+            V2 + "/organizations",
+            n,
+            {
+                "source_id": "id",
+                "name": first("name", lambda r: ""),
+                "address": _address,
+                "owner_source_id": ref("owner_id"),
+            },
+            **custom,
+        ),
+        _stream(
+            Entity.persons,
+            V2 + "/persons",
+            n,
+            {
+                "source_id": "id",
+                "name": first("name", lambda r: ""),
+                "first_name": text("first_name"),
+                "last_name": text("last_name"),
+                "emails": _contacts("emails"),
+                "phones": _contacts("phones"),
+                "org_source_id": ref("org_id"),
+                "owner_source_id": ref("owner_id"),
+            },
+            **custom,
+        ),
+        _stream(Entity.pipelines, V2 + "/pipelines", n, {"source_id": "id", "name": "name"}),
+        _stream(
+            Entity.stages,
+            V2 + "/stages",
+            n,
+            {
+                "source_id": "id",
+                "name": "name",
+                "pipeline_source_id": ref("pipeline_id"),
+                "order_nr": lambda raw: int(raw.get("order_nr") or 0),
+                "deal_probability": "deal_probability",
+            },
+        ),
+        _stream(
+            Entity.products,
+            V2 + "/products",
+            n,
+            {
+                "source_id": "id",
+                "name": first("name", lambda r: ""),
+                "code": text("code"),
+                "unit": text("unit"),
+                "tax": number("tax"),
+                "prices": _prices,
+                "owner_source_id": ref("owner_id"),
+            },
+            **custom,
+        ),
+        _stream(
+            Entity.deals,
+            V2 + "/deals",
+            n,
+            {
+                "source_id": "id",
+                "title": first("title", lambda r: ""),
+                "value": number("value"),
+                "currency": text("currency"),
+                "status": first("status", lambda r: "open"),
+                "person_source_id": ref("person_id"),
+                "org_source_id": ref("org_id"),
+                "pipeline_source_id": ref("pipeline_id"),
+                "stage_source_id": ref("stage_id"),
+                "owner_source_id": ref("owner_id"),
+                "expected_close_date": text("expected_close_date"),
+                "won_time": utc_time("won_time"),
+                "lost_time": utc_time("lost_time"),
+                "lost_reason": text("lost_reason"),
+            },
+            **custom,
+        ),
+        _stream(
+            Entity.activities,
+            V2 + "/activities",
+            n,
+            {
+                "source_id": "id",
+                "subject": first("subject", lambda r: ""),
+                "type": first("type", lambda r: "task"),
+                "due_date": text("due_date"),
+                "due_time": _hhmm("due_time"),
+                "duration": _hhmm("duration"),
+                "done": lambda raw: bool(raw.get("done")),
+                "note": text("note"),
+                "deal_source_id": ref("deal_id"),
+                "person_source_id": _activity_person,
+                "org_source_id": ref("org_id"),
+                "owner_source_id": ref("owner_id"),
+            },
+        ),
+        _stream(
+            Entity.notes,
+            V1 + "/notes",
+            n,
+            {
+                "source_id": "id",
+                "content": first("content", lambda r: ""),
+                "deal_source_id": ref("deal_id"),
+                "person_source_id": ref("person_id"),
+                "org_source_id": ref("org_id"),
+                "owner_source_id": ref("user_id"),
+                "add_time": utc_time("add_time"),
+            },
+        ),
+    )
+    return SourceSpec(
+        name="Pipedrive",
+        streams=streams,
+        check=AccountCheck(
+            V1 + "/users/me",
+            {
+                "company_id": "data.company_id",
+                "company_name": "data.company_name",
+                "company_domain": "data.company_domain",
+                "user_id": "data.id",
+                "user_name": "data.name",
+                "user_email": "data.email",
+            },
+        ),
+        field_catalogs=tuple(_catalog(entity, n) for entity in FIELDS_PATH),
+        error_text=error_text,
+        is_auth_failure=is_auth_failure,
     )
 
 
-@dataclass(frozen=True)
-class EntityRead:
-    version: str  # "v1" or "v2"
-    path: str
-    mapper: Callable[[dict[str, Any], Fields], Record]
-
-
-READS: dict[Entity, EntityRead] = {
-    Entity.users: EntityRead("v1", "/users", map_user),
-    Entity.organizations: EntityRead("v2", "/organizations", map_organization),
-    Entity.persons: EntityRead("v2", "/persons", map_person),
-    Entity.pipelines: EntityRead("v2", "/pipelines", map_pipeline),
-    Entity.stages: EntityRead("v2", "/stages", map_stage),
-    Entity.products: EntityRead("v2", "/products", map_product),
-    Entity.deals: EntityRead("v2", "/deals", map_deal),
-    Entity.activities: EntityRead("v2", "/activities", map_activity),
-    Entity.notes: EntityRead("v1", "/notes", map_note),
-}
-
-
-def source_field(raw: dict[str, Any], entity: Entity) -> SourceField | None:
-    """A `*Fields` item as a SourceField; None when built-in or of a type we cannot carry."""
-    kind = FIELD_TYPES.get(raw.get("field_type", ""))
-    if not raw.get("is_custom_field") or kind is None:
-        return None
-    options = [o for o in raw.get("options") or [] if isinstance(o, dict) and o.get("label")]
-    has_options = kind in (FieldType.enum, FieldType.set)
-    definition = CustomFieldDef(
-        entity=entity,
-        key=raw["field_code"],
-        name=raw.get("field_name") or raw["field_code"],
-        field_type=kind,
-        options=[str(o["label"]) for o in options] if has_options else [],
-    )
-    return SourceField(definition, {str(o.get("id")): str(o["label"]) for o in options})
-
-
-class PipedriveSource:
-    entities: tuple[Entity, ...] = LOAD_ORDER
+class PipedriveSource(DeclarativeSource):
+    """The spec run over the Pipedrive client's connection (its auth, pacing and page size).
+    Counting walks every list (v2 has no count endpoint): 10 tokens per 500 records."""
 
     def __init__(self, client: PipedriveClient, *, count_records: bool = True) -> None:
-        self.client = client
-        # Counting walks every list (no count endpoint in v2): 10 tokens per 500 records.
-        self.count_records = count_records
-        self.skipped_fields: list[str] = []  # "deals: Region (address)": fields we cannot carry
-        self._fields: dict[Entity, Fields] = {}
-
-    async def aclose(self) -> None:
-        await self.client.aclose()
-
-    async def check(self) -> ConnectionInfo:
-        me = await self.client.get_v1("/users/me")
-        account = {
-            "company_id": me.get("company_id"),
-            "company_name": me.get("company_name"),
-            "company_domain": me.get("company_domain"),
-            "user_id": me.get("id"),
-            "user_name": me.get("name"),
-            "user_email": me.get("email"),
-        }
-        counts = (
-            {entity.value: await self.count(entity) for entity in self.entities}
-            if self.count_records
-            else {}
-        )
-        return ConnectionInfo(account=account, counts=counts)
-
-    async def count(self, entity: Entity) -> int:
-        """Pipedrive has no count endpoint for most entities: page through with limit 500."""
-        total = 0
-        async for page in self._pages(entity, None):
-            total += len(page.items)
-        return total
-
-    async def custom_fields(self) -> list[CustomFieldDef]:
-        definitions = []
-        for entity in CUSTOM_FIELD_ENTITIES:
-            fields = await self._fields_of(entity)
-            definitions += [f.definition for f in fields.values()]
-        return definitions
-
-    async def extract(self, entity: Entity, cursor: str | None = None) -> AsyncIterator[Page]:
-        read = READS[entity]
-        fields = await self._fields_of(entity)
-        async for page in self._pages(entity, cursor):
-            items = [StagedItem(raw=raw, record=read.mapper(raw, fields)) for raw in page.items]
-            yield Page(items=items, next_cursor=page.next_cursor)
-
-    def _pages(self, entity: Entity, cursor: str | None) -> AsyncIterator[ListPage]:
-        read = READS[entity]
-        iterate = self.client.iter_v1 if read.version == "v1" else self.client.iter_v2
-        return iterate(read.path, start=cursor)
-
-    async def _fields_of(self, entity: Entity) -> Fields:
-        if entity not in FIELDS_PATH:
-            return {}
-        if entity not in self._fields:
-            self._fields[entity] = await self._load_fields(entity)
-        return self._fields[entity]
-
-    async def _load_fields(self, entity: Entity) -> Fields:
-        fields: Fields = {}
-        async for page in self.client.iter_v2(FIELDS_PATH[entity]):
-            for raw in page.items:
-                field = source_field(raw, entity)
-                if field:
-                    fields[field.definition.key] = field
-                elif raw.get("is_custom_field"):
-                    self.skipped_fields.append(
-                        f"{entity.value}: {raw.get('field_name')} ({raw.get('field_type')})"
-                    )
-        return fields
+        super().__init__(pipedrive_spec(client.page_size), client.api, count_records=count_records)

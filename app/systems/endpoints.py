@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from adapters.core.registry import System, all_systems
 from app.deps import CurrentAccount
@@ -22,7 +22,11 @@ class SystemOut(BaseModel):
     roles: list[str]
     credential_fields: list[CredentialFieldOut]
     entities: list[str]
-    default_base_url: str | None
+    default_base_url: str | None = Field(
+        description="Where the vendor's API lives; null when each customer has their own host "
+        "and connections must give a base_url"
+    )
+    sandbox: bool = Field(description="POST /sandbox/accounts can emulate this system")
 
 
 def system_out(system: System) -> SystemOut:
@@ -33,6 +37,7 @@ def system_out(system: System) -> SystemOut:
         credential_fields=[CredentialFieldOut(**vars(f)) for f in system.credential_fields],
         entities=[e.value for e in system.entities],
         default_base_url=system.default_base_url,
+        sandbox=system.emulator is not None,
     )
 
 
