@@ -29,6 +29,7 @@ class ConnectionInfo:
 
 class SourceAdapter(Protocol):
     entities: tuple[Entity, ...]
+    skipped_fields: list[str]  # custom fields of a type with no canonical form, once read
 
     async def check(self) -> ConnectionInfo:
         """Call the system; raise AuthFailed / Unreachable. Counts per entity where cheap."""
@@ -62,6 +63,7 @@ LinkResolver = Callable[[Entity, str | None], int | None]
 
 
 class TargetAdapter(Protocol):
+    field_problems: list[str]  # source fields ensure_custom_fields could not match or create
     async def check(self) -> ConnectionInfo: ...
 
     async def users(self) -> list[TargetUser]: ...

@@ -82,6 +82,11 @@ class SessionOut(BaseModel):
     webhook_status: str | None
     progress: dict[str, EntityProgress]
     error: SessionErrorSummary | None
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What the run could not carry as asked, e.g. a source custom field of a "
+        "type the target has no equivalent for",
+    )
     cancel_requested: bool
     paused_until: datetime | None
     created_at: datetime

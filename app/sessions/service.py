@@ -205,6 +205,7 @@ async def session_out(db: AsyncSession, session: MigrationSession) -> SessionOut
         id=session.id,
         status=SessionStatus(session.status),
         phase=session.phase,
+        warnings=list(session.warnings or []),
         source=SystemRef(system=session.source_system, base_url=session.source_base_url),
         target=SystemRef(system=session.target_system, base_url=session.target_base_url),
         entities=session.entities,

@@ -93,3 +93,21 @@ async def test_a_killed_worker_loses_nothing_and_duplicates_nothing(
     done = await wait_for(client, session["id"], timeout=240)
     assert done["status"] == "completed", done
     await assert_same_company(source, target)
+
+
+async def test_a_custom_field_that_cannot_be_carried_is_reported_not_silently_dropped(
+    client: httpx.AsyncClient,
+) -> None:
+    source = await sandbox(client, size=5)
+    target = await sandbox(client, dataset="empty")
+    async with httpx.AsyncClient(
+        base_url=source["base_url"], headers={"x-api-token": source["credentials"]["api_token"]}
+    ) as pipedrive:
+        created = await pipedrive.post(
+            "/api/v2/dealFields", json={"field_name": "Region", "field_type": "address"}
+        )
+        assert created.status_code == 200, created.text
+    session = await start_session(client, source, target)
+    done = await wait_for(client, session["id"])
+    assert done["status"] == "completed"
+    assert "source field not carried: deals: Region (address)" in done["warnings"]

@@ -45,9 +45,19 @@ async def _custom_fields(ctx: RunContext, entities: list[Entity]) -> Fields:
     if not wanted:
         return {}
     definitions = [d for d in await ctx.source.custom_fields() if d.entity in wanted]
-    if not definitions:
-        return {}
-    return await ctx.target.ensure_custom_fields(definitions)
+    fields = await ctx.target.ensure_custom_fields(definitions) if definitions else {}
+    await _set_warnings(ctx)
+    return fields
+
+
+async def _set_warnings(ctx: RunContext) -> None:
+    """Fields the source has but cannot hand over, and fields the target could not match."""
+    skipped = [f"source field not carried: {s}" for s in ctx.source.skipped_fields]
+    problems = [f"target field: {p}" for p in ctx.target.field_problems]
+    warnings = list(dict.fromkeys(skipped + problems))
+    if warnings != list(ctx.session.warnings or []):
+        ctx.session.warnings = warnings
+        await ctx.db.commit()
 
 
 async def failed_count(ctx: RunContext) -> int:
