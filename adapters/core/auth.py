@@ -79,11 +79,18 @@ class BearerAuth(HeaderAuth):
 
 
 class BasicAuth(CredentialAuth):
-    def __init__(self, username: str, password: str) -> None:
-        super().__init__(password)  # the username is not secret: never scrubbed from messages
+    def __init__(self, username: str, password: str, *, secret_username: bool = False) -> None:
+        # A login name is not secret and stays readable in messages; an API key sent as the
+        # username (Close, Insightly) is, and is scrubbed like a password.
+        super().__init__(username if secret_username else "", password)
         self._username = username
         pair = base64.b64encode(f"{username}:{password}".encode()).decode()
         self._header = f"Basic {pair}"
+
+    @classmethod
+    def api_key_as_username(cls, key: str) -> BasicAuth:
+        """HTTP Basic with the API key as username and an empty password."""
+        return cls(key, "", secret_username=True)
 
     @property
     def rate_limit_key(self) -> str:

@@ -41,14 +41,39 @@ Fields = dict[str, SourceField]
 @dataclass(frozen=True)
 class ChangedSince:
     """How a stream asks for records changed after a time (for delta runs): a query parameter
-    whose value is `template` with {iso} (2026-01-15T10:00:00Z) or {epoch} filled in."""
+    whose value is `template` with {iso} (2026-01-15T10:00:00Z) or {epoch} filled in, sent to
+    `path` when the vendor filters on another endpoint (Insightly's /{Object}/Search)."""
 
     param: str
     template: str = "{iso}"
+    path: str | None = None
 
     def params(self, since: datetime) -> dict[str, str]:
         iso = since.strftime("%Y-%m-%dT%H:%M:%SZ")
         return {self.param: self.template.format(iso=iso, epoch=int(since.timestamp()))}
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A reference table read once per run and joined into records by key (currency ids to ISO
+    codes, price-book entries per product), so that no record needs a request of its own."""
+
+    name: str
+    path: str
+    key: Getter  # the key of each row
+    records: str | None = "data"
+    paginator: Paginator | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    many: bool = False  # several rows per key (joined as a list) rather than one
+
+
+@dataclass(frozen=True)
+class Join:
+    """Put the `lookup` row(s) whose key is the record's `on` value into the record at `into`."""
+
+    lookup: str
+    on: Getter
+    into: str
 
 
 @dataclass(frozen=True)
@@ -65,6 +90,7 @@ class Stream:
     keep: Callable[[Raw], bool] | None = None  # records of another kind share the list
     explode: Callable[[Raw], Iterable[Raw]] | None = None  # e.g. stages nested in pipelines
     total: Callable[[httpx.Response, Any], int | None] | None = None  # count from a first page
+    joins: tuple[Join, ...] = ()  # lookups joined into each record before it is mapped
 
 
 @dataclass(frozen=True)
@@ -101,10 +127,13 @@ class SourceSpec:
     streams: tuple[Stream, ...]
     check: AccountCheck
     field_catalogs: tuple[FieldCatalog, ...] = ()
+    lookups: tuple[Lookup, ...] = ()
     headers: Mapping[str, str] = field(default_factory=dict)
     error_text: Callable[[httpx.Response], str] = default_error_text
     is_auth_failure: Callable[[httpx.Response], bool] = default_is_auth_failure
     retry_after: Callable[[httpx.Response], float | None] | None = None
+    # Seconds until a quota refills when an answer says it is spent (pauses the session).
+    budget_spent: Callable[[httpx.Response], float | None] | None = None
 
     @property
     def entities(self) -> tuple[Entity, ...]:
@@ -128,6 +157,7 @@ class SourceSpec:
             error_text=self.error_text,
             headers=self.headers,
             retry_after=self.retry_after,
+            budget_spent=self.budget_spent,
             **options,
         )
 
@@ -187,6 +217,7 @@ class DeclarativeSource:
         self.count_records = count_records
         self.skipped_fields: list[str] = []  # "deals: Region (address)": fields we cannot carry
         self._fields: dict[Entity, Fields] | None = None
+        self._tables: dict[str, dict[str, Any]] = {}
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -223,9 +254,11 @@ class DeclarativeSource:
         for index in range(part, len(streams)):
             stream = streams[index]
             start = token if index == part else None
+            tables = {join.lookup: await self._table(join.lookup) for join in stream.joins}
             async for page in self._walk(stream, start, since):
+                raws = self._raw_records(stream, page.body)
                 items = [
-                    self._stage(stream, raw, custom) for raw in self._raw_records(stream, page.body)
+                    self._stage(stream, _joined(raw, stream.joins, tables), custom) for raw in raws
                 ]
                 if page.next_token is not None:
                     next_cursor: str | None = f"{index}:{page.next_token}"
@@ -256,10 +289,11 @@ class DeclarativeSource:
     async def _walk(
         self, stream: Stream, start: str | None, since: datetime | None = None
     ) -> AsyncIterator[FetchedPage]:
-        params = dict(stream.params)
+        params, path = dict(stream.params), stream.path
         if since and stream.changed_since:
             params.update(stream.changed_since.params(since))
-        async for page in self._pages(stream.path, params, stream.paginator, start):
+            path = stream.changed_since.path or path
+        async for page in self._pages(path, params, stream.paginator, start):
             yield page
 
     async def _pages(
@@ -290,6 +324,20 @@ class DeclarativeSource:
             raise self.client.unexpected(response, "GET", where)
         return response
 
+    async def _table(self, name: str) -> dict[str, Any]:
+        if name not in self._tables:
+            lookup = next(item for item in self.spec.lookups if item.name == name)
+            table: dict[str, Any] = {}
+            async for page in self._pages(lookup.path, dict(lookup.params), lookup.paginator, None):
+                for row in records_of(page.body, lookup.records):
+                    key = str(value_at(row, lookup.key))
+                    if lookup.many:
+                        table.setdefault(key, []).append(row)
+                    else:
+                        table[key] = row
+            self._tables[name] = table
+        return self._tables[name]
+
     async def _all_fields(self) -> dict[Entity, Fields]:
         if self._fields is None:
             self._fields = {}
@@ -312,6 +360,16 @@ class DeclarativeSource:
                         f"{catalog.entity.value}: {value_at(raw, catalog.name)} ({kind})"
                     )
         return fields
+
+
+def _joined(raw: Raw, joins: tuple[Join, ...], tables: dict[str, dict[str, Any]]) -> Raw:
+    if not joins:
+        return raw
+    joined = dict(raw)
+    for join in joins:
+        key = value_at(raw, join.on)
+        joined[join.into] = None if key is None else tables[join.lookup].get(str(key))
+    return joined
 
 
 def _split_cursor(cursor: str | None) -> tuple[int, str | None]:

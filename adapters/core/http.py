@@ -228,6 +228,7 @@ class ApiClient:
         error_text: Callable[[httpx.Response], str] = default_error_text,
         headers: Mapping[str, str] | None = None,
         retry_after: Callable[[httpx.Response], float | None] | None = None,
+        budget_spent: Callable[[httpx.Response], float | None] | None = None,
     ) -> None:
         self._http = httpx.AsyncClient(
             base_url=base_url,
@@ -249,6 +250,9 @@ class ApiClient:
         self.error_text = error_text
         # How long a 429 asks to wait: Retry-After by default; some vendors say it in the body.
         self.retry_after = retry_after or header_retry_after
+        # Seconds until a spent quota refills, for vendors that say so with something other
+        # than a 429 (Salesforce: 403 REQUEST_LIMIT_EXCEEDED); None: not that kind of answer.
+        self.budget_spent = budget_spent
         self.stats = ClientStats()
 
     async def aclose(self) -> None:
@@ -316,6 +320,11 @@ class ApiClient:
         self._count(response)
         await self._limiter.update(self._limit_key, response.headers)
         status = response.status_code
+        wait = self.budget_spent(response) if self.budget_spent else None
+        if wait is not None:
+            resume_at = datetime.now(UTC) + timedelta(seconds=wait)
+            reason = f"API quota spent until {resume_at.isoformat(timespec='seconds')}"
+            raise BudgetExhausted(self._say(method, path, reason), resume_at=resume_at)
         if self.is_auth_failure(response):
             reason = f"credentials refused ({status} {self.error_text(response)})"
             raise AuthFailed(self._say(method, path, reason))

@@ -64,6 +64,7 @@ LinkResolver = Callable[[Entity, str | None], int | None]
 
 class TargetAdapter(Protocol):
     field_problems: list[str]  # source fields ensure_custom_fields could not match or create
+
     async def check(self) -> ConnectionInfo: ...
 
     async def users(self) -> list[TargetUser]: ...

@@ -4,6 +4,7 @@ exchange, offset pages, two streams feeding one entity, custom field definitions
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +21,8 @@ from adapters.core.declarative import (
     ChangedSince,
     DeclarativeSource,
     FieldCatalog,
+    Join,
+    Lookup,
     SourceSpec,
     Stream,
 )
@@ -73,6 +76,7 @@ class TinyCrm(SourceEmulator):
                 "id": a.source_id,
                 "title": a.subject,
                 "at": f"{a.due_date}T{a.due_time or '00:00'}:00Z",
+                "who": a.person_source_id,
             }
             for a in company.activities
         ]
@@ -259,6 +263,29 @@ async def test_a_429_is_waited_out_as_the_vendor_says() -> None:
     assert w.source.client.stats.rate_limited >= 1
     assert w.slept and all(s >= 1 for s in w.slept)
     await w.source.aclose()
+
+
+async def test_a_lookup_is_read_once_and_joined_into_every_record(world: World) -> None:
+    spec = replace(
+        SPEC,
+        lookups=(Lookup("people", "/people", key="id", records="items", paginator=pages()),),
+        streams=tuple(
+            replace(
+                s,
+                joins=(Join("people", on="who", into="_who"),),
+                fields={**s.fields, "person_source_id": ref("_who.id"), "note": text("_who.last")},
+            )
+            for s in SPEC.streams
+            if s.entity is Entity.activities
+        ),
+    )
+    source = DeclarativeSource(spec, world.source.client)
+    before = world.source.client.stats.requests
+    activities = await records(source, Entity.activities)
+    people_pages, activity_pages = 3, 4  # 20 people and 2 x 10 activities, in pages of 7
+    assert world.source.client.stats.requests - before <= people_pages + activity_pages + 1
+    a3 = next(a for a in activities if a.source_id == "a3")
+    assert a3.person_source_id == "p3" and a3.note == "山田"
 
 
 def test_changed_since_becomes_the_vendor_parameter() -> None:

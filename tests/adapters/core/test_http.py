@@ -292,3 +292,22 @@ async def test_auth_styles_place_the_credential(auth: Any, where: str, expected:
     seen = app.seen[0]
     assert expected in (seen["query"] if where == "query" else seen["headers"][where])
     assert SECRET not in auth.rate_limit_key and len(auth.rate_limit_key) == 16
+
+
+async def test_a_quota_answer_other_than_429_pauses_through_budget_spent() -> None:
+    """Salesforce says its daily limit is spent with a 403, which must not read as bad
+    credentials: the vendor's hook turns it into BudgetExhausted."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(403, json=[{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "x"}])
+
+    def spent(response: httpx.Response) -> float | None:
+        return 3600.0 if "REQUEST_LIMIT_EXCEEDED" in response.text else None
+
+    client = ApiClient(
+        "https://crm.example", transport=httpx.MockTransport(handler), budget_spent=spent
+    )
+    with pytest.raises(BudgetExhausted) as paused:
+        await client.request("GET", "/query")
+    assert paused.value.resume_at > datetime.now(UTC) + timedelta(minutes=59)
+    await client.aclose()

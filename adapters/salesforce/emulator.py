@@ -1,0 +1,290 @@
+"""A Salesforce org for the sandbox: OAuth2 refresh, SOQL queries with query locators, describe,
+UI API stage values per record type, Salesforce's error bodies and API usage limit.
+
+Vendor facts relied on (REST API Developer Guide, OAuth docs; see also records.py):
+- The org answers on its My Domain host: `POST /services/oauth2/token` (form: grant_type=
+  refresh_token, client_id, client_secret, refresh_token) -> {access_token, instance_url, id,
+  token_type, issued_at, signature}; refusals are 400 {"error", "error_description"}
+  (invalid_grant, invalid_client_id, invalid_client, unsupported_grant_type).
+- `GET /services/oauth2/userinfo` says who the token belongs to (403 Bad_OAuth_Token if bad).
+- `GET /services/data/vNN.0/query?q=SOQL` -> {totalSize, done, records:[{attributes:{type,url},
+  ...}], nextRecordsUrl}; `nextRecordsUrl` (/services/data/vNN.0/query/01g...-2000) gives the
+  next batch until done. Batches are 2,000 by default; `Sforce-Query-Options: batchSize=N`
+  asks for 200..2,000. Parent fields nest as objects, child subqueries as {totalSize, done,
+  records} or null.
+- `GET /services/data/vNN.0/sobjects/{Object}/describe` -> {name, fields:[{name, label, type,
+  custom, picklistValues:[{value, label, active}]}]}.
+- `GET /services/data/vNN.0/ui-api/object-info/{Object}/picklist-values/{recordTypeId}/{Field}`
+  -> {controllerValues, defaultValue, url, values:[{attributes, label, validFor, value}]}.
+- Errors are a list: [{"message", "errorCode"}]; a bad session is 401 INVALID_SESSION_ID, an
+  unknown resource 404 NOT_FOUND. The org's API requests are counted over a rolling 24 hours
+  (`Sforce-Limit-Info: api-usage=N/M` on responses); past the limit every call is 403
+  REQUEST_LIMIT_EXCEEDED "TotalRequests Limit exceeded." Salesforce sends no 429 here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import secrets
+from collections import OrderedDict
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from adapters.core.emulation import (
+    EmulatedAccount,
+    RateState,
+    SourceEmulator,
+    VendorError,
+    base_url_of,
+    bearer,
+    form_fields,
+)
+from adapters.reference.dataset import ReferenceCompany
+from adapters.salesforce import records
+from adapters.salesforce.render import render, stage_process_values
+from adapters.salesforce.schema import describe, schemas_for
+from adapters.salesforce.soql import Evaluator, parse
+
+MAX_API_VERSION = 66
+DEFAULT_BATCH, MIN_BATCH = 2000, 200
+_BATCH = re.compile(r"batchSize\s*=\s*(\d+)", re.IGNORECASE)
+
+
+class SalesforceEmulator(SourceEmulator):
+    window_seconds = 24 * 3600.0  # the daily API request limit is a rolling 24 hours
+    default_burst = 100_000
+
+    def __init__(self, **options: Any) -> None:
+        # Query locators: results held server side between batches, as Salesforce does.
+        self._locators: OrderedDict[str, tuple[str, list[Any], int]] = OrderedDict()
+        self._next_locator = itertools.count(1)
+        super().__init__(**options)
+
+    def routes(self) -> list[BaseRoute]:
+        data = "/{account_id}/services/data/{version}"
+        return [
+            Route("/{account_id}/services/oauth2/token", self.token, methods=["POST"]),
+            Route("/{account_id}/services/oauth2/userinfo", self.userinfo),
+            Route(data + "/query", self.query),
+            Route(data + "/query/{locator}", self.query_more),
+            Route(data + "/sobjects/{object}/describe", self.describe),
+            Route(
+                data + "/ui-api/object-info/{object}/picklist-values/{record_type}/{field}",
+                self.picklist_values,
+            ),
+        ]
+
+    # --- the sandbox's side ---------------------------------------------------------------
+
+    def new_credentials(self, base_url: str) -> dict[str, str]:
+        return {
+            "client_id": "3MVG9" + secrets.token_urlsafe(24),
+            "client_secret": secrets.token_hex(32),
+            "refresh_token": "5Aep861" + secrets.token_urlsafe(40),
+        }
+
+    def render(self, company: ReferenceCompany) -> dict[str, list[dict[str, Any]]]:
+        tables = render(company)
+        tables["_custom_fields"] = [d.model_dump(mode="json") for d in company.custom_fields]
+        tables["_stage_values"] = [
+            {"RecordTypeId": rt, "values": values}
+            for rt, values in stage_process_values(company).items()
+        ]
+        return tables
+
+    def held(self, company: ReferenceCompany) -> ReferenceCompany:
+        return records.held(company)
+
+    def authenticate(self, account: EmulatedAccount, request: Request) -> bool:
+        return bearer(request) in account.tokens
+
+    def error_body(self, status: int, code: str, message: str) -> Any:
+        if code == "not_found":
+            code, message = "NOT_FOUND", "The requested resource does not exist"
+        elif code == "method_not_allowed":
+            code = "METHOD_NOT_ALLOWED"
+        return [{"message": message, "errorCode": code}]
+
+    def rate_headers(self, state: RateState) -> dict[str, str]:
+        used = min(state.limit - state.remaining, state.limit)
+        return {"Sforce-Limit-Info": f"api-usage={used}/{state.limit}"}
+
+    def rate_limited(self, state: RateState) -> VendorError:
+        return VendorError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+
+    def unauthorized(self) -> VendorError:
+        return VendorError(401, "INVALID_SESSION_ID", "Session expired or invalid")
+
+    # --- OAuth ----------------------------------------------------------------------------
+
+    async def token(self, request: Request) -> Response:
+        account = self.account(request, check_auth=False)
+        form = await form_fields(request)
+        refusal = _refusal(account, form)
+        if refusal:
+            return self.respond(
+                request, {"error": refusal[0], "error_description": refusal[1]}, 400
+            )
+        base = base_url_of(request)
+        body = {
+            "access_token": self._session_id(account),
+            "signature": secrets.token_urlsafe(32),
+            "scope": "refresh_token api",
+            "instance_url": base,
+            "id": f"{base}/id/{records.ORG_ID}AAA/{_api_user(account)['Id']}",
+            "token_type": "Bearer",
+            "issued_at": str(int(self.clock() * 1000)),
+        }
+        return self.respond(request, body)
+
+    async def userinfo(self, request: Request) -> Response:
+        account = self.account(request, check_auth=False)
+        if not self.authenticate(account, request):
+            return PlainTextResponse("Bad_OAuth_Token", 403)
+        user = _api_user(account)
+        return self.respond(
+            request,
+            {
+                "sub": f"{base_url_of(request)}/id/{records.ORG_ID}AAA/{user['Id']}",
+                "user_id": user["Id"],
+                "organization_id": records.to18(records.ORG_ID),
+                "preferred_username": user["Username"],
+                "name": user["Name"],
+                "email": user["Email"],
+                "email_verified": True,
+                "active": True,
+                "zoneinfo": "Europe/Warsaw",
+                "locale": "pl_PL",
+                "user_type": "STANDARD",
+                "updated_at": "2025-12-01T00:00:00Z",
+            },
+        )
+
+    # --- REST -----------------------------------------------------------------------------
+
+    async def query(self, request: Request) -> Response:
+        account = self._rest_account(request)
+        text = request.query_params.get("q")
+        if not text:
+            raise VendorError(400, "MALFORMED_QUERY", "A query string has to be specified")
+        evaluator = Evaluator(schemas_for(account.tables), account.tables, _url_maker(request))
+        rows = evaluator.run(parse(text))
+        return self._batch(request, account, rows, 0, _batch_size(request))
+
+    async def query_more(self, request: Request) -> Response:
+        account = self._rest_account(request)
+        locator, _, offset = request.path_params["locator"].rpartition("-")
+        found = self._locators.get(locator)
+        if found is None or found[0] != account.id or not offset.isdigit():
+            raise VendorError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+        _, rows, size = found
+        return self._batch(request, account, rows, int(offset), size, locator)
+
+    async def describe(self, request: Request) -> Response:
+        account = self._rest_account(request)
+        name = request.path_params["object"]
+        body = describe(schemas_for(account.tables), account.tables, name)
+        if body is None:
+            raise VendorError(404, "NOT_FOUND", "The requested resource does not exist")
+        return self.respond(request, body)
+
+    async def picklist_values(self, request: Request) -> Response:
+        account = self._rest_account(request)
+        params = request.path_params
+        if params["object"] != "Opportunity" or params["field"] != "StageName":
+            raise VendorError(404, "NOT_FOUND", "The requested resource does not exist")
+        found = next(
+            (
+                r
+                for r in account.table("_stage_values")
+                if r["RecordTypeId"] == params["record_type"]
+            ),
+            None,
+        )
+        if found is None:
+            raise VendorError(
+                400, "INVALID_ID_FIELD", f"Invalid record type id: {params['record_type']}"
+            )
+        values = [
+            {"attributes": None, "label": v, "validFor": [], "value": v} for v in found["values"]
+        ]
+        path = f"/services/data/{params['version']}/ui-api/object-info/Opportunity"
+        url = f"{path}/picklist-values/{params['record_type']}/StageName"
+        body = {"controllerValues": {}, "defaultValue": None, "url": url, "values": values}
+        return self.respond(request, body)
+
+    # --- internals ------------------------------------------------------------------------
+
+    def _session_id(self, account: EmulatedAccount) -> str:
+        """Salesforce access tokens read "<org id>!<secret>"."""
+        token = f"{records.ORG_ID}!{self.issue_token(account)}"
+        account.tokens.add(token)
+        return token
+
+    def _rest_account(self, request: Request) -> EmulatedAccount:
+        account = self.account(request)
+        match = re.fullmatch(r"v(\d+)\.0", request.path_params["version"])
+        if not match or not 20 <= int(match.group(1)) <= MAX_API_VERSION:
+            raise VendorError(404, "NOT_FOUND", "The requested resource does not exist")
+        return account
+
+    def _batch(
+        self,
+        request: Request,
+        account: EmulatedAccount,
+        rows: list[dict[str, Any]],
+        offset: int,
+        size: int,
+        locator: str | None = None,
+    ) -> Response:
+        page = rows[offset : offset + size]
+        body: dict[str, Any] = {"totalSize": len(rows), "done": offset + size >= len(rows)}
+        if not body["done"]:
+            locator = locator or self._remember(account, rows, size)
+            version = request.path_params["version"]
+            body["nextRecordsUrl"] = f"/services/data/{version}/query/{locator}-{offset + size}"
+        body["records"] = page
+        return self.respond(request, body)
+
+    def _remember(self, account: EmulatedAccount, rows: list[dict[str, Any]], size: int) -> str:
+        """A query locator (01g...): the result kept for the next batches, the oldest dropped."""
+        locator = f"01g5g{next(self._next_locator):010d}"
+        self._locators[locator] = (account.id, rows, size)
+        while len(self._locators) > 500:
+            self._locators.popitem(last=False)
+        return locator
+
+
+def _refusal(account: EmulatedAccount, form: dict[str, str]) -> tuple[str, str] | None:
+    expected = account.credentials
+    if form.get("grant_type") != "refresh_token":
+        return "unsupported_grant_type", "grant type not supported"
+    if form.get("client_id") != expected.get("client_id"):
+        return "invalid_client_id", "client identifier invalid"
+    if form.get("client_secret") != expected.get("client_secret"):
+        return "invalid_client", "invalid client credentials"
+    if form.get("refresh_token") != expected.get("refresh_token"):
+        return "invalid_grant", "expired access/refresh token"
+    return None
+
+
+def _api_user(account: EmulatedAccount) -> dict[str, Any]:
+    """The integration runs as the org's first active user (its administrator)."""
+    return next(u for u in account.table("User") if u["IsActive"])
+
+
+def _batch_size(request: Request) -> int:
+    match = _BATCH.search(request.headers.get("sforce-query-options", ""))
+    if not match:
+        return DEFAULT_BATCH
+    # Salesforce takes 200..2,000 and treats the size as a hint; out of range is clamped.
+    return max(MIN_BATCH, min(DEFAULT_BATCH, int(match.group(1))))
+
+
+def _url_maker(request: Request) -> Any:
+    version = request.path_params["version"]
+    return lambda object_name, row_id: f"/services/data/{version}/sobjects/{object_name}/{row_id}"

@@ -1,0 +1,262 @@
+"""The reference company as a Salesforce org holds it: ids, objects, and what cannot be held.
+
+Salesforce facts relied on (REST API / Object Reference):
+- Ids are 15 case-sensitive characters starting with the object's key prefix (001 Account, 003
+  Contact, 005 User, 006 Opportunity, 00T Task, 00U Event, 002 Note, 01t Product2, 01u
+  PricebookEntry, 012 RecordType, 019 BusinessProcess, 01J OpportunityStage), returned in the
+  18-character form: a 3-character suffix encodes which of the 15 are upper case.
+- Contact has one standard Email; orgs that keep more add custom Email fields. Its Name is
+  derived from FirstName and LastName in the reading user's locale (given name first here).
+- Multi-currency orgs put one CurrencyIsoCode on each record: every currency field of the
+  record (Amount and custom currency fields alike) is in that currency.
+- Sales processes (BusinessProcess, chosen through the Opportunity's RecordType) each offer a
+  subset of the org-wide OpportunityStage picklist; closing is a stage (IsClosed/IsWon), and
+  OpportunityHistory keeps each stage an opportunity went through.
+- A Task has a due date (ActivityDate) but no due time, a Status and IsClosed; an Event has a
+  start (ActivityDateTime, or ActivityDate when IsAllDayEvent) and DurationInMinutes but no
+  done flag. WhoId is the contact, WhatId one account or opportunity.
+- A classic Note has one ParentId and a Body of at most 32,000 characters.
+- Product2 has no owner and no tax rate; prices are PricebookEntry rows of the standard price
+  book, one per currency.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta
+from typing import Any
+
+from adapters.core.canonical import (
+    Activity,
+    ContactPoint,
+    CustomFieldDef,
+    Deal,
+    Entity,
+    FieldType,
+    Note,
+    Person,
+    Product,
+)
+from adapters.reference.dataset import ReferenceCompany
+
+Row = dict[str, Any]
+Tables = dict[str, list[Row]]
+
+NOTE_BODY_LIMIT = 32_000
+CLOSED_WON, CLOSED_LOST = "Closed Won", "Closed Lost"
+CORPORATE_CURRENCY = "EUR"
+TASK_TYPES = ("call", "task", "deadline", "email")  # the rest (meeting, lunch) are Events
+ORG_ID = "00D5g0000012345"
+
+PREFIXES = {
+    "User": "005",
+    "Account": "001",
+    "Contact": "003",
+    "Opportunity": "006",
+    "OpportunityContactRole": "00K",
+    "OpportunityHistory": "008",
+    "OpportunityStage": "01J",
+    "BusinessProcess": "019",
+    "RecordType": "012",
+    "Product2": "01t",
+    "Pricebook2": "01s",
+    "PricebookEntry": "01u",
+    "Task": "00T",
+    "Event": "00U",
+    "Note": "002",
+}
+SF_TYPES = {
+    FieldType.varchar: "string",
+    FieldType.text: "textarea",
+    FieldType.double: "double",
+    FieldType.monetary: "currency",
+    FieldType.date: "date",
+    FieldType.enum: "picklist",
+    FieldType.set: "multipicklist",
+    FieldType.phone: "phone",
+}
+CUSTOM_OBJECTS = {
+    Entity.organizations: "Account",
+    Entity.persons: "Contact",
+    Entity.deals: "Opportunity",
+    Entity.products: "Product2",
+}
+# The org's extra e-mail fields on Contact: (API name, label, reference label it holds).
+CONTACT_EMAIL_FIELDS = (
+    ("Home_Email__c", "Home Email", "home"),
+    ("Other_Email__c", "Other Email", "other"),
+)
+PHONE_FIELDS = {
+    "work": "Phone",
+    "mobile": "MobilePhone",
+    "home": "HomePhone",
+    "other": "OtherPhone",
+}
+
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+
+
+def to18(id15: str) -> str:
+    """Salesforce's case-safe 18-character id: one suffix letter per block of five."""
+    suffix = ""
+    for block in range(3):
+        chunk = id15[block * 5 : block * 5 + 5]
+        bits = sum(1 << i for i, ch in enumerate(chunk) if "A" <= ch <= "Z")
+        suffix += _SUFFIX[bits]
+    return id15 + suffix
+
+
+def sf_id(object_name: str, number: int) -> str:
+    digits = ""
+    while True:
+        number, rest = divmod(number, 62)
+        digits = _BASE62[rest] + digits
+        if number == 0:
+            break
+    return to18(f"{PREFIXES[object_name]}5g{digits.rjust(10, '0')}")
+
+
+def ref_id(object_name: str, source_id: str | None) -> str | None:
+    """The Salesforce id of a reference record ("o12" -> an Account id), deterministic."""
+    if source_id is None:
+        return None
+    return sf_id(object_name, int("".join(ch for ch in source_id if ch.isdigit())))
+
+
+def api_name(key: str) -> str:
+    return "_".join(part.capitalize() for part in key.split("_")) + "__c"
+
+
+def stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+
+
+def system_modstamp(index: int) -> str:
+    """Deterministic last-modified times, an hour apart, so changed-since filters can be tested."""
+    return stamp(datetime(2025, 12, 1) + timedelta(hours=index))
+
+
+def parse_ts(value: str) -> datetime:
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- what the org can hold ------------------------------------------------------------------
+
+
+def email_slots(person: Person) -> dict[str, ContactPoint]:
+    """Which field holds which of a person's addresses: the primary in Email, the others in
+    the custom e-mail fields (by label where it fits, else the next free one)."""
+    emails = sorted(person.emails, key=lambda e: not e.primary)
+    slots: dict[str, ContactPoint] = {}
+    if emails:
+        slots["Email"] = emails[0]
+    free = [name for name, _, _ in CONTACT_EMAIL_FIELDS]
+    rest = emails[1:]
+    for name, _, label in CONTACT_EMAIL_FIELDS:
+        match = next((e for e in rest if e.label == label), None)
+        if match:
+            slots[name] = match
+            rest.remove(match)
+            free.remove(name)
+    for name, email in zip(free, rest, strict=False):
+        slots[name] = email
+    return slots
+
+
+def record_currency(deal: Deal) -> str:
+    """An opportunity's CurrencyIsoCode: its amount's, else its setup fee's, else corporate."""
+    if deal.currency:
+        return deal.currency
+    for value in deal.custom_fields.values():
+        if isinstance(value, dict) and value.get("currency"):
+            return str(value["currency"])
+    return CORPORATE_CURRENCY
+
+
+def held(company: ReferenceCompany) -> ReferenceCompany:
+    """The company as a Salesforce org can hold it; every change says why."""
+    return dataclasses.replace(
+        company,
+        persons=[_held_person(p) for p in company.persons],
+        products=[_held_product(p) for p in company.products],
+        deals=[_held_deal(d) for d in company.deals],
+        activities=[_held_activity(a) for a in company.activities],
+        notes=[_held_note(n) for n in company.notes],
+    )
+
+
+def _held_person(person: Person) -> Person:
+    # Contact.Name is derived from FirstName + LastName in the reading user's locale; a
+    # family-name-first name (山田 太郎) cannot be kept per record, so it reads given name first.
+    name = " ".join(p for p in (person.first_name, person.last_name) if p) or person.name
+    # The primary e-mail is Email; others sit in the two custom e-mail fields (none is lost
+    # for the reference company, which has at most three addresses per person).
+    emails = list(email_slots(person).values())
+    return person.model_copy(update={"name": name, "emails": emails})
+
+
+def _held_product(product: Product) -> Product:
+    # Product2 has neither an owner nor a tax rate.
+    return product.model_copy(update={"owner_source_id": None, "tax": None})
+
+
+def _held_deal(deal: Deal) -> Deal:
+    currency = record_currency(deal)
+    custom = {
+        key: ({**value, "currency": currency} if isinstance(value, dict) else value)
+        for key, value in deal.custom_fields.items()
+    }  # every currency field of an opportunity is in the opportunity's CurrencyIsoCode
+    closed = (deal.expected_close_date + "T00:00:00Z") if deal.expected_close_date else None
+    return deal.model_copy(
+        update={
+            "custom_fields": custom,
+            # Opportunity has no standard loss-reason field.
+            "lost_reason": None,
+            # A closed opportunity keeps only its CloseDate, not the moment it was closed.
+            "won_time": closed if deal.status == "won" else None,
+            "lost_time": closed if deal.status == "lost" else None,
+        }
+    )
+
+
+def _held_activity(activity: Activity) -> Activity:
+    if activity.type in TASK_TYPES:
+        # A Task is due on a date, never at a time of day.
+        return activity.model_copy(update={"due_time": None})
+    # An Event has no done flag (it is simply in the past or not).
+    return activity.model_copy(update={"done": False})
+
+
+def _held_note(note: Note) -> Note:
+    # A Note hangs off one parent (the deal when there is one) and holds 32,000 characters.
+    update: dict[str, Any] = {"content": note.content[:NOTE_BODY_LIMIT]}
+    if note.deal_source_id:
+        update.update(person_source_id=None, org_source_id=None)
+    elif note.person_source_id:
+        update["org_source_id"] = None
+    return note.model_copy(update=update)
+
+
+def custom_defs(company: ReferenceCompany, entity: Entity) -> list[CustomFieldDef]:
+    return [d for d in company.custom_fields if d.entity is entity]
+
+
+def custom_values(company: ReferenceCompany, entity: Entity, values: dict[str, Any]) -> Row:
+    """A record's custom values under their API names, as Salesforce stores them."""
+    out: Row = {}
+    for definition in custom_defs(company, entity):
+        value = values.get(definition.key)
+        if isinstance(value, dict):  # currency: the amount; the currency is the record's
+            value = value.get("value")
+        elif isinstance(value, list):  # multi-select picklist: values joined by ";"
+            value = ";".join(value)
+        out[api_name(definition.key)] = value
+    return out
+
+
+def money_currency(values: dict[str, Any]) -> str | None:
+    for value in values.values():
+        if isinstance(value, dict) and value.get("currency"):
+            return str(value["currency"])
+    return None

@@ -1,0 +1,329 @@
+"""Renders the reference company into Salesforce objects (rows keyed by API field names)."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import timedelta
+from typing import Any
+
+from adapters.core.canonical import Activity, Deal, Entity, Note, Person, Product
+from adapters.reference.dataset import ReferenceCompany
+from adapters.salesforce.records import (
+    CLOSED_LOST,
+    CLOSED_WON,
+    CONTACT_EMAIL_FIELDS,
+    CORPORATE_CURRENCY,
+    PHONE_FIELDS,
+    TASK_TYPES,
+    Row,
+    Tables,
+    custom_values,
+    email_slots,
+    money_currency,
+    parse_ts,
+    record_currency,
+    ref_id,
+    sf_id,
+    stamp,
+    system_modstamp,
+)
+
+STANDARD_PRICEBOOK = sf_id("Pricebook2", 1)
+
+
+def render(company: ReferenceCompany) -> Tables:
+    tables: Tables = {
+        "User": _users(company),
+        "Account": [_account(company, i, o) for i, o in enumerate(company.organizations)],
+        "Contact": [_contact(company, i, p) for i, p in enumerate(company.persons)],
+        "Pricebook2": [
+            {"Id": STANDARD_PRICEBOOK, "Name": "Standard Price Book", "IsStandard": True,
+             "IsActive": True}
+        ],
+        "Product2": [_product(company, i, p) for i, p in enumerate(company.products)],
+        "PricebookEntry": _price_entries(company.products),
+    }  # fmt: skip
+    tables.update(_processes(company))
+    tables.update(_opportunities(company))
+    tables.update(_activities(company))
+    tables["Note"] = [_note(i, n) for i, n in enumerate(company.notes)]
+    return tables
+
+
+def _users(company: ReferenceCompany) -> list[Row]:
+    rows = []
+    for i, user in enumerate(company.users):
+        first, _, last = user.name.partition(" ")
+        rows.append(
+            {"Id": ref_id("User", user.source_id), "Name": user.name, "FirstName": first,
+             "LastName": last or first, "Email": user.email, "Username": user.email,
+             "IsActive": user.active, "UserType": "Standard", "SystemModstamp": system_modstamp(i)}
+        )  # fmt: skip
+    # Every org has internal users the API lists too; a migration must leave them out.
+    rows.append(
+        {"Id": sf_id("User", 900), "Name": "Automated Process", "FirstName": None,
+         "LastName": "Automated Process", "Email": "autoproc@00d5g0000012345.example",
+         "Username": "autoproc@00d5g0000012345", "IsActive": True,
+         "UserType": "AutomatedProcess", "SystemModstamp": system_modstamp(0)}
+    )  # fmt: skip
+    return rows
+
+
+def _account(company: ReferenceCompany, i: int, org: Any) -> Row:
+    return {
+        "Id": ref_id("Account", org.source_id),
+        "Name": org.name,
+        # The reference keeps one address line; Salesforce users often paste it whole.
+        "BillingStreet": org.address,
+        "BillingCity": None,
+        "BillingState": None,
+        "BillingPostalCode": None,
+        "BillingCountry": None,
+        "OwnerId": ref_id("User", org.owner_source_id),
+        "CurrencyIsoCode": money_currency(org.custom_fields) or CORPORATE_CURRENCY,
+        "SystemModstamp": system_modstamp(i),
+        **custom_values(company, Entity.organizations, org.custom_fields),
+    }
+
+
+def _contact(company: ReferenceCompany, i: int, person: Person) -> Row:
+    slots = email_slots(person)
+    phones: dict[str, str | None] = dict.fromkeys(PHONE_FIELDS.values())
+    for phone in person.phones:
+        name = PHONE_FIELDS.get(phone.label, "OtherPhone")
+        if phones[name] is not None:
+            name = next((n for n, v in phones.items() if v is None), name)
+        phones[name] = phone.value
+    row: Row = {
+        "Id": ref_id("Contact", person.source_id),
+        "FirstName": person.first_name,
+        "LastName": person.last_name or person.name,
+        # Derived by Salesforce from the name parts (see records.held).
+        "Name": " ".join(p for p in (person.first_name, person.last_name) if p) or person.name,
+        "Email": slots["Email"].value if "Email" in slots else None,
+        **phones,
+        "AccountId": ref_id("Account", person.org_source_id),
+        "OwnerId": ref_id("User", person.owner_source_id),
+        "CurrencyIsoCode": money_currency(person.custom_fields) or CORPORATE_CURRENCY,
+        "SystemModstamp": system_modstamp(i),
+        **custom_values(company, Entity.persons, person.custom_fields),
+    }
+    for name, _, _ in CONTACT_EMAIL_FIELDS:
+        row[name] = slots[name].value if name in slots else None
+    return row
+
+
+def _product(company: ReferenceCompany, i: int, product: Product) -> Row:
+    return {
+        "Id": ref_id("Product2", product.source_id),
+        "Name": product.name,
+        "ProductCode": product.code,
+        "QuantityUnitOfMeasure": product.unit,
+        "IsActive": True,
+        "CurrencyIsoCode": money_currency(product.custom_fields) or CORPORATE_CURRENCY,
+        "SystemModstamp": system_modstamp(i),
+        **custom_values(company, Entity.products, product.custom_fields),
+    }
+
+
+def _price_entries(products: list[Product]) -> list[Row]:
+    rows = []
+    for product in products:
+        for price in product.prices:
+            rows.append(
+                {"Id": sf_id("PricebookEntry", len(rows) + 1), "Pricebook2Id": STANDARD_PRICEBOOK,
+                 "Product2Id": ref_id("Product2", product.source_id), "UnitPrice": price.price,
+                 "CurrencyIsoCode": price.currency, "IsActive": True,
+                 "SystemModstamp": system_modstamp(len(rows))}
+            )  # fmt: skip
+    return rows
+
+
+def _processes(company: ReferenceCompany) -> Tables:
+    """One sales process (with one record type) per pipeline; the org-wide stage picklist
+    holds every pipeline's stages plus the shared closed stages."""
+    processes, record_types, stages = [], [], []
+    for n, pipeline in enumerate(company.pipelines, start=1):
+        process_id = ref_id("BusinessProcess", pipeline.source_id)
+        processes.append(
+            {"Id": process_id, "Name": pipeline.name, "TableEnumOrId": "Opportunity",
+             "IsActive": True, "SystemModstamp": system_modstamp(n)}
+        )  # fmt: skip
+        record_types.append(
+            {"Id": ref_id("RecordType", pipeline.source_id), "Name": pipeline.name,
+             "DeveloperName": re.sub(r"\W+", "_", pipeline.name.encode("ascii", "ignore")
+                                     .decode()).strip("_") or f"Process_{n}",
+             "SobjectType": "Opportunity", "BusinessProcessId": process_id, "IsActive": True,
+             "SystemModstamp": system_modstamp(n)}
+        )  # fmt: skip
+    order = sorted(company.stages, key=lambda s: (s.pipeline_source_id, s.order_nr))
+    for n, stage in enumerate(order, start=1):
+        stages.append(_stage(ref_id("OpportunityStage", stage.source_id), stage.name, n,
+                             stage.deal_probability, closed=False, won=False))  # fmt: skip
+    count = len(stages)
+    stages.append(_stage(sf_id("OpportunityStage", 901), CLOSED_WON, count + 1, 100, True, True))
+    stages.append(_stage(sf_id("OpportunityStage", 902), CLOSED_LOST, count + 2, 0, True, False))
+    return {"BusinessProcess": processes, "RecordType": record_types, "OpportunityStage": stages}
+
+
+def _stage(
+    stage_id: str | None, name: str, order: int, probability: Any, closed: bool, won: bool
+) -> Row:
+    return {
+        "Id": stage_id, "ApiName": name, "MasterLabel": name, "SortOrder": order,
+        "DefaultProbability": probability, "IsActive": True, "IsClosed": closed, "IsWon": won,
+        "ForecastCategoryName": ("Closed" if won else "Omitted") if closed else "Pipeline",
+        "SystemModstamp": system_modstamp(order),
+    }  # fmt: skip
+
+
+def stage_process_values(company: ReferenceCompany) -> dict[str, list[str]]:
+    """Record type id -> the stage values its sales process offers (open ones, then closed)."""
+    out: dict[str, list[str]] = {}
+    for pipeline in company.pipelines:
+        stages = sorted(
+            (s for s in company.stages if s.pipeline_source_id == pipeline.source_id),
+            key=lambda s: s.order_nr,
+        )
+        record_type = ref_id("RecordType", pipeline.source_id) or ""
+        out[record_type] = [s.name for s in stages] + [CLOSED_WON, CLOSED_LOST]
+    return out
+
+
+def _opportunities(company: ReferenceCompany) -> Tables:
+    stage_names = {s.source_id: s.name for s in company.stages}
+    opportunities, roles, history = [], [], []
+    for i, deal in enumerate(company.deals):
+        deal_id = ref_id("Opportunity", deal.source_id)
+        stage = stage_names.get(deal.stage_source_id or "", "")
+        current = {"won": CLOSED_WON, "lost": CLOSED_LOST}.get(deal.status, stage)
+        opportunities.append(_opportunity(company, i, deal, current))
+        if deal.person_source_id:
+            roles.append(
+                {"Id": sf_id("OpportunityContactRole", len(roles) + 1), "OpportunityId": deal_id,
+                 "ContactId": ref_id("Contact", deal.person_source_id), "IsPrimary": True,
+                 "Role": "Decision Maker"}
+            )  # fmt: skip
+        # The stage it was in, then (for closed ones) the closing stage.
+        opened = parse_ts(deal.won_time or deal.lost_time or "2025-06-01T09:00:00Z")
+        steps = [(stage, opened - timedelta(days=14))]
+        if current != stage:
+            steps.append((current, opened))
+        for name, moment in steps:
+            history.append(
+                {"Id": sf_id("OpportunityHistory", len(history) + 1), "OpportunityId": deal_id,
+                 "StageName": name, "CreatedDate": stamp(moment)}
+            )  # fmt: skip
+    return {
+        "Opportunity": opportunities,
+        "OpportunityContactRole": roles,
+        "OpportunityHistory": history,
+    }
+
+
+def _opportunity(company: ReferenceCompany, i: int, deal: Deal, stage: str) -> Row:
+    return {
+        "Id": ref_id("Opportunity", deal.source_id),
+        "Name": deal.title,
+        "Amount": deal.value,
+        "CurrencyIsoCode": record_currency(deal),
+        "StageName": stage,
+        "CloseDate": deal.expected_close_date,
+        "IsClosed": deal.status != "open",
+        "IsWon": deal.status == "won",
+        "AccountId": ref_id("Account", deal.org_source_id),
+        "OwnerId": ref_id("User", deal.owner_source_id),
+        "RecordTypeId": ref_id("RecordType", deal.pipeline_source_id),
+        "SystemModstamp": system_modstamp(i),
+        **custom_values(company, Entity.deals, deal.custom_fields),
+    }
+
+
+def _activities(company: ReferenceCompany) -> Tables:
+    deal_orgs = {d.source_id: d.org_source_id for d in company.deals}
+    person_orgs = {p.source_id: p.org_source_id for p in company.persons}
+    tasks, events = [], []
+    for i, activity in enumerate(company.activities):
+        what = (
+            ref_id("Opportunity", activity.deal_source_id)
+            if activity.deal_source_id
+            else ref_id("Account", activity.org_source_id)
+        )
+        # AccountId is derived: the WhatId account, the opportunity's, else the contact's.
+        account = activity.org_source_id
+        if activity.deal_source_id:
+            account = deal_orgs.get(activity.deal_source_id)
+        elif not account and activity.person_source_id:
+            account = person_orgs.get(activity.person_source_id)
+        row: Row = {
+            "Subject": activity.subject,
+            "Type": activity.type.capitalize(),
+            "Description": activity.note,
+            "WhoId": ref_id("Contact", activity.person_source_id),
+            "WhatId": what,
+            "AccountId": ref_id("Account", account),
+            "OwnerId": ref_id("User", activity.owner_source_id),
+            "SystemModstamp": system_modstamp(i),
+        }
+        if activity.type in TASK_TYPES:
+            tasks.append(_task(activity, row))
+        else:
+            events.append(_event(activity, row))
+    return {"Task": tasks, "Event": events}
+
+
+def _minutes(duration: str | None) -> int | None:
+    if not duration:
+        return None
+    hours, _, minutes = duration.partition(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _task(activity: Activity, row: Row) -> Row:
+    subtype = {"call": "Call", "email": "Email"}.get(activity.type, "Task")
+    seconds = _minutes(activity.duration)
+    return {
+        "Id": ref_id("Task", activity.source_id),
+        **row,
+        "TaskSubtype": subtype,
+        "ActivityDate": activity.due_date,
+        "Status": "Completed" if activity.done else "Not Started",
+        "IsClosed": activity.done,
+        "Priority": "Normal",
+        "CallDurationInSeconds": seconds * 60 if seconds and subtype == "Call" else None,
+    }
+
+
+def _event(activity: Activity, row: Row) -> Row:
+    all_day = activity.due_time is None
+    start = f"{activity.due_date}T{activity.due_time or '00:00'}:00.000+0000"
+    return {
+        "Id": ref_id("Event", activity.source_id),
+        **row,
+        "ActivityDate": activity.due_date,
+        "ActivityDateTime": start,
+        "IsAllDayEvent": all_day,
+        "DurationInMinutes": 1440 if all_day else (_minutes(activity.duration) or 60),
+    }
+
+
+def _note(i: int, note: Note) -> Row:
+    if note.deal_source_id:
+        parent = ref_id("Opportunity", note.deal_source_id)
+    elif note.person_source_id:
+        parent = ref_id("Contact", note.person_source_id)
+    else:
+        parent = ref_id("Account", note.org_source_id)
+    title = html.unescape(re.sub(r"<[^>]+>", " ", note.content[:400])).split()
+    created = note.add_time.replace("Z", ".000+0000") if note.add_time else None
+    return {
+        "Id": ref_id("Note", note.source_id),
+        "Title": " ".join(title)[:80] or "Note",
+        "Body": note.content[:32_000],
+        "ParentId": parent,
+        "OwnerId": ref_id("User", note.owner_source_id),
+        "IsPrivate": False,
+        "CreatedDate": created,
+        "SystemModstamp": system_modstamp(i),
+    }

@@ -1,0 +1,344 @@
+"""A small SOQL engine for the Salesforce emulator: the subset a migration's queries use.
+
+Supported: `SELECT <fields> FROM <object> [WHERE <cond> [AND <cond>]...] [ORDER BY <field>
+[ASC|DESC]] [LIMIT n]`, where a field is a plain field (`Name`), a parent relationship field
+(`RecordType.BusinessProcessId`) or a child subquery (`(SELECT ContactId FROM
+OpportunityContactRoles WHERE IsPrimary = true)`). Conditions compare a field with a literal:
+'text', true/false, null, a number, a date or a dateTime (2026-01-15T10:00:00Z). Field and object
+names are case-insensitive, as in SOQL. Errors are Salesforce's: MALFORMED_QUERY, INVALID_FIELD,
+INVALID_TYPE (all 400).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapters.core.emulation import VendorError
+from adapters.core.mapping import parse_time
+
+Row = dict[str, Any]
+
+_TOKEN = re.compile(r"\s*(?:('(?:[^'\\]|\\.)*')|(!=|<=|>=|=|<|>)|([(),])|([^\s(),'=<>!]+))")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class ObjectSchema:
+    """What SOQL may name on one object: its fields, parents and child relationships."""
+
+    name: str
+    fields: tuple[str, ...]
+    parents: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # rel -> (fk, object)
+    children: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # rel -> (object, fk)
+
+    def field_name(self, name: str) -> str | None:
+        return next((f for f in self.fields if f.lower() == name.lower()), None)
+
+
+@dataclass
+class Condition:
+    path: str
+    op: str
+    value: Any
+
+
+@dataclass
+class Query:
+    object: str
+    fields: list[Any]  # str paths, or Query for subqueries
+    where: list[Condition]
+    order: tuple[str, bool] | None = None  # (field, descending)
+    limit: int | None = None
+
+
+def malformed(message: str) -> VendorError:
+    return VendorError(400, "MALFORMED_QUERY", message)
+
+
+def tokenize(text: str) -> list[str]:
+    tokens, position = [], 0
+    text = text.strip()
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if not match or match.end() == position:
+            raise malformed(f"unexpected token at position {position}: {text[position:][:20]!r}")
+        tokens.append(next(g for g in match.groups() if g is not None))
+        position = match.end()
+    return tokens
+
+
+class _Parser:
+    def __init__(self, tokens: list[str]) -> None:
+        self.tokens = tokens
+        self.at = 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.at] if self.at < len(self.tokens) else None
+
+    def take(self, expected: str | None = None) -> str:
+        token = self.peek()
+        if token is None or (expected and token.upper() != expected):
+            raise malformed(f"expecting '{expected or 'more'}', found '{token or 'EOF'}'")
+        self.at += 1
+        return token
+
+    def keyword(self, word: str) -> bool:
+        token = self.peek()
+        if token is not None and token.upper() == word:
+            self.at += 1
+            return True
+        return False
+
+    def query(self) -> Query:
+        self.take("SELECT")
+        fields: list[Any] = []
+        while True:
+            if self.keyword("("):
+                fields.append(self.query())
+                self.take(")")
+            else:
+                fields.append(self.take())
+            if not self.keyword(","):
+                break
+        self.take("FROM")
+        query = Query(object=self.take(), fields=fields, where=[])
+        if self.keyword("WHERE"):
+            query.where.append(self.condition())
+            while self.keyword("AND"):
+                query.where.append(self.condition())
+        if self.keyword("ORDER"):
+            self.take("BY")
+            name = self.take()
+            descending = self.keyword("DESC")
+            if not descending:
+                self.keyword("ASC")
+            query.order = (name, descending)
+        if self.keyword("LIMIT"):
+            query.limit = int(_literal(self.take()) or 0)
+        return query
+
+    def condition(self) -> Condition:
+        path = self.take()
+        op = self.take()
+        if op not in ("=", "!=", "<", ">", "<=", ">="):
+            raise malformed(f"unexpected token: '{op}'")
+        return Condition(path, op, _literal(self.take()))
+
+
+def _literal(token: str) -> Any:
+    if token.startswith("'"):
+        return re.sub(r"\\(.)", r"\1", token[1:-1])
+    lowered = token.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered == "null":
+        return None
+    if _DATETIME.match(token) or _DATE.match(token):
+        return token
+    try:
+        return float(token)
+    except ValueError:
+        raise malformed(f"unexpected token: '{token}'") from None
+
+
+def parse(text: str) -> Query:
+    parser = _Parser(tokenize(text))
+    query = parser.query()
+    if parser.peek() is not None:
+        raise malformed(f"unexpected token: '{parser.peek()}'")
+    return query
+
+
+Lookup = Callable[[str, str], Row | None]  # (object, id) -> row
+
+
+class Evaluator:
+    """Runs a parsed query over tables of rows, with the schema saying what exists."""
+
+    def __init__(
+        self,
+        schemas: Mapping[str, ObjectSchema],
+        tables: Mapping[str, list[Row]],
+        url_of: Callable[[str, str], str],
+    ) -> None:
+        self.schemas = {name.lower(): schema for name, schema in schemas.items()}
+        self.tables = tables
+        self.url_of = url_of
+        self._index: dict[str, dict[str, Row]] = {}
+
+    def schema(self, name: str) -> ObjectSchema:
+        schema = self.schemas.get(name.lower())
+        if schema is None:
+            raise VendorError(
+                400,
+                "INVALID_TYPE",
+                f"sObject type '{name}' is not supported. If you are attempting to use a custom "
+                "object, be sure to append the '__c' after the entity name. Please reference "
+                "your WSDL or the describe call for the appropriate names.",
+            )
+        return schema
+
+    def run(self, query: Query) -> list[Row]:
+        schema = self.schema(query.object)
+        self._check(schema, query)
+        rows = [r for r in self.tables.get(schema.name, []) if self._matches(schema, r, query)]
+        if query.order:
+            name, descending = query.order
+            rows.sort(key=lambda r: _sort_key(self._value(schema, r, name)), reverse=descending)
+        if query.limit is not None:
+            rows = rows[: query.limit]
+        return [self._shape(schema, row, query) for row in rows]
+
+    # --- checks ---------------------------------------------------------------------------
+
+    def _check(self, schema: ObjectSchema, query: Query) -> None:
+        paths = [f for f in query.fields if isinstance(f, str)] + [c.path for c in query.where]
+        if query.order:
+            paths.append(query.order[0])
+        for path in paths:
+            self._resolve(schema, path)
+        for sub in (f for f in query.fields if isinstance(f, Query)):
+            child = self._child(schema, sub.object)
+            self._check(self.schema(child[0]), sub)
+
+    def _resolve(self, schema: ObjectSchema, path: str) -> tuple[ObjectSchema, str, list[str]]:
+        """(schema owning the field, field name, relationship hops) or INVALID_FIELD."""
+        *hops, name = path.split(".")
+        current, trail = schema, []
+        for hop in hops:
+            parent = next((k for k in current.parents if k.lower() == hop.lower()), None)
+            if parent is None:
+                raise _invalid_field(current.name, path)
+            trail.append(parent)
+            current = self.schema(current.parents[parent][1])
+        found = current.field_name(name)
+        if found is None:
+            raise _invalid_field(current.name, path)
+        return current, found, trail
+
+    def _child(self, schema: ObjectSchema, relationship: str) -> tuple[str, str]:
+        for name, child in schema.children.items():
+            if name.lower() == relationship.lower():
+                return child
+        raise VendorError(
+            400,
+            "INVALID_TYPE",
+            f"Didn't understand relationship '{relationship}' in FROM part of query call. "
+            "If you are attempting to use a custom relationship, be sure to append the '__r' "
+            "after the custom relationship name.",
+        )
+
+    # --- evaluation -----------------------------------------------------------------------
+
+    def _row(self, object_name: str, row_id: Any) -> Row | None:
+        if row_id is None:
+            return None
+        index = self._index.get(object_name)
+        if index is None:
+            index = self._index[object_name] = {
+                r["Id"]: r for r in self.tables.get(object_name, [])
+            }
+        return index.get(row_id)
+
+    def _value(self, schema: ObjectSchema, row: Row | None, path: str) -> Any:
+        owner, name, trail = self._resolve(schema, path)
+        current_schema = schema
+        for hop in trail:
+            if row is None:
+                return None
+            fk, target = current_schema.parents[hop]
+            row = self._row(target, row.get(fk))
+            current_schema = self.schema(target)
+        return None if row is None else row.get(name)
+
+    def _matches(self, schema: ObjectSchema, row: Row, query: Query) -> bool:
+        return all(_compare(self._value(schema, row, c.path), c) for c in query.where)
+
+    def _shape(self, schema: ObjectSchema, row: Row, query: Query) -> Row:
+        out: Row = {"attributes": {"type": schema.name, "url": self.url_of(schema.name, row["Id"])}}
+        for item in query.fields:
+            if isinstance(item, Query):
+                out[self._child_name(schema, item.object)] = self._children(schema, row, item)
+            else:
+                self._put(out, schema, row, item)
+        return out
+
+    def _put(self, out: Row, schema: ObjectSchema, row: Row, path: str) -> None:
+        owner, name, trail = self._resolve(schema, path)
+        if not trail:
+            out[name] = row.get(name)
+            return
+        # A parent field nests under the relationship: {"RecordType": {"attributes", field}}.
+        node, current, current_row = out, schema, row
+        for hop in trail:
+            fk, target = current.parents[hop]
+            parent_row = self._row(target, current_row.get(fk)) if current_row else None
+            if parent_row is None:
+                node[hop] = None
+                return
+            existing = node.get(hop)
+            if not isinstance(existing, dict):
+                url = self.url_of(target, parent_row["Id"])
+                node[hop] = existing = {"attributes": {"type": target, "url": url}}
+            node, current, current_row = existing, self.schema(target), parent_row
+        node[name] = current_row.get(name) if current_row else None
+
+    def _child_name(self, schema: ObjectSchema, relationship: str) -> str:
+        return next(k for k in schema.children if k.lower() == relationship.lower())
+
+    def _children(self, schema: ObjectSchema, row: Row, sub: Query) -> Row | None:
+        object_name, fk = self._child(schema, sub.object)
+        child_schema = self.schema(object_name)
+        rows = [
+            r
+            for r in self.tables.get(object_name, [])
+            if r.get(fk) == row["Id"] and self._matches(child_schema, r, sub)
+        ]
+        if not rows:
+            return None  # Salesforce gives null, not an empty list, for no children
+        shaped = [self._shape(child_schema, r, sub) for r in rows]
+        return {"totalSize": len(shaped), "done": True, "records": shaped}
+
+
+def _invalid_field(object_name: str, path: str) -> VendorError:
+    return VendorError(
+        400,
+        "INVALID_FIELD",
+        f"No such column '{path}' on entity '{object_name}'. If you are attempting to use a "
+        "custom field, be sure to append the '__c' after the custom field name. Please "
+        "reference your WSDL or the describe call for the appropriate names.",
+    )
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    return (0, "") if value is None else (1, value)
+
+
+def _comparable(value: Any, literal: Any) -> tuple[Any, Any]:
+    is_time = isinstance(literal, str) and bool(_DATETIME.match(literal) or _DATE.match(literal))
+    if is_time and isinstance(value, str) and len(value) > 10:
+        return parse_time(value), parse_time(literal)
+    return value, literal
+
+
+def _compare(value: Any, condition: Condition) -> bool:
+    left, right = _comparable(value, condition.value)
+    if condition.op == "=":
+        return left == right
+    if condition.op == "!=":
+        return left != right
+    if left is None or right is None:
+        return False
+    try:
+        return {
+            "<": left < right,
+            ">": left > right,
+            "<=": left <= right,
+            ">=": left >= right,
+        }[condition.op]
+    except TypeError:
+        return False

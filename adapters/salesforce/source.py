@@ -1,0 +1,440 @@
+"""Salesforce as a source: every entity is a SOQL query, followed batch by batch.
+
+Vendor facts relied on (REST API Developer Guide, SOQL reference, Object Reference):
+- REST root `{My Domain}/services/data/vNN.0/`, `Authorization: Bearer <access token>` from the
+  OAuth2 refresh-token grant at `{My Domain}/services/oauth2/token` (form-encoded).
+- `GET /query?q=SOQL` -> {totalSize, done, records, nextRecordsUrl}; `nextRecordsUrl` is a path
+  on the instance, followed until done. totalSize counts the whole result in one request.
+- SOQL has no "all fields" without LIMIT 200 (FIELDS(ALL|CUSTOM) must be bounded), so custom
+  fields are named one by one after `GET /sobjects/{Object}/describe` (custom: true, `__c`).
+  Changed records: `WHERE SystemModstamp > <dateTime>`.
+- Multi-select picklists store values joined by ";"; a currency field is a bare number in the
+  record's CurrencyIsoCode.
+- Contact has one Email; further addresses live in custom fields of type email, carried here as
+  the person's other e-mails (labelled from the field's label), not as custom fields.
+- Pipelines are sales processes (BusinessProcess); which stages a process offers is per record
+  type: `GET /ui-api/object-info/Opportunity/picklist-values/{recordTypeId}/StageName`. Closed
+  stages are Pipedrive's won/lost status, not stages: a closed opportunity is placed in the
+  stage it left, read from its OpportunityHistory. A stage's id here is "<process>:<stage>".
+- Tasks (00T) and Events (00U) are both activities; ids carry the object prefix, so they never
+  collide. WhoId is a contact (003) or lead; WhatId an account (001) or opportunity (006).
+- Errors are [{"message", "errorCode"}]; 401 INVALID_SESSION_ID is a dead token; 403
+  REQUEST_LIMIT_EXCEEDED is the org's daily API limit, not a credential problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from adapters.core.auth import TokenExchangeAuth, oauth2_refresh
+from adapters.core.canonical import Entity, FieldType
+from adapters.core.declarative import (
+    AccountCheck,
+    ChangedSince,
+    FieldCatalog,
+    SourceSpec,
+    Stream,
+)
+from adapters.core.mapping import (
+    contact_points,
+    joined,
+    minutes_hhmm,
+    number,
+    ref,
+    text,
+    utc_time,
+)
+from adapters.core.paginators import NextUrl
+from adapters.salesforce.getters import (
+    activity_org,
+    activity_type,
+    closed_on,
+    deal_stage,
+    deal_status,
+    event_day,
+    event_duration,
+    event_time,
+    id_with_prefix,
+    phones,
+    prices,
+    primary_contact,
+)
+
+API_VERSION = "v64.0"
+API = f"/services/data/{API_VERSION}"
+FIELD_TYPES = {
+    "string": FieldType.varchar,
+    "email": FieldType.varchar,  # outside Contact, an extra address is kept as text
+    "url": FieldType.varchar,
+    "textarea": FieldType.text,
+    "double": FieldType.double,
+    "percent": FieldType.double,
+    "int": FieldType.double,
+    "currency": FieldType.monetary,
+    "date": FieldType.date,
+    "picklist": FieldType.enum,
+    "multipicklist": FieldType.set,
+    "phone": FieldType.phone,
+}
+CUSTOM_OBJECTS = {
+    Entity.organizations: "Account",
+    Entity.persons: "Contact",
+    Entity.deals: "Opportunity",
+    Entity.products: "Product2",
+}
+
+
+@dataclass(frozen=True)
+class Soql:
+    """One SOQL query, to which the source adds the org's custom fields and a time filter."""
+
+    object: str
+    fields: tuple[str, ...]
+    where: tuple[str, ...] = ()
+    subqueries: tuple[str, ...] = ()
+    order: str = "Id"
+
+    def text(self, extra: tuple[str, ...] = (), since: str | None = None) -> str:
+        select = ", ".join((*self.fields, *extra, *(f"({s})" for s in self.subqueries)))
+        where = [*self.where, *([f"SystemModstamp > {since}"] if since else [])]
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        return f"SELECT {select} FROM {self.object}{clause} ORDER BY {self.order}"
+
+
+@dataclass(frozen=True)
+class SoqlStream(Stream):
+    soql: Soql | None = None
+
+
+def total_size(response: httpx.Response, body: Any) -> int | None:
+    return body.get("totalSize") if isinstance(body, dict) else None
+
+
+def soql_stream(entity: Entity, soql: Soql, fields: dict[str, Any], **options: Any) -> SoqlStream:
+    options.setdefault("total", total_size)
+    return SoqlStream(
+        entity,
+        API + "/query",
+        fields,
+        paginator=NextUrl("nextRecordsUrl"),
+        records="records",
+        params={"q": soql.text()},
+        changed_since=ChangedSince("q", soql.text(since="{iso}")),
+        soql=soql,
+        **options,
+    )
+
+
+OWNER = {"owner_source_id": ref("OwnerId")}
+ACTIVITY_LINKS = {
+    "deal_source_id": id_with_prefix("WhatId", "006"),
+    "person_source_id": id_with_prefix("WhoId", "003"),
+    "org_source_id": activity_org,
+    **OWNER,
+}
+
+STREAMS: tuple[SoqlStream, ...] = (
+    soql_stream(
+        Entity.users,
+        Soql("User", ("Id", "Name", "Email", "IsActive"), ("UserType = 'Standard'",)),
+        {"source_id": "Id", "name": "Name", "email": text("Email"), "active": "IsActive"},
+    ),
+    soql_stream(
+        Entity.organizations,
+        Soql(
+            "Account",
+            (
+                "Id",
+                "Name",
+                "BillingStreet",
+                "BillingCity",
+                "BillingState",
+                "BillingPostalCode",
+                "BillingCountry",
+                "OwnerId",
+                "CurrencyIsoCode",
+            ),
+        ),
+        {
+            "source_id": "Id",
+            "name": "Name",
+            **OWNER,
+            "address": joined(
+                "BillingStreet",
+                "BillingPostalCode",
+                "BillingCity",
+                "BillingState",
+                "BillingCountry",
+                sep=", ",
+            ),
+        },
+    ),  # fmt: skip
+    soql_stream(
+        Entity.persons,
+        Soql(
+            "Contact",
+            (
+                "Id",
+                "Name",
+                "FirstName",
+                "LastName",
+                "Email",
+                "Phone",
+                "MobilePhone",
+                "HomePhone",
+                "OtherPhone",
+                "AccountId",
+                "OwnerId",
+                "CurrencyIsoCode",
+            ),
+        ),
+        {
+            "source_id": "Id",
+            "name": "Name",
+            "first_name": text("FirstName"),
+            "last_name": text("LastName"),
+            "emails": contact_points("Email"),
+            "phones": phones,
+            "org_source_id": ref("AccountId"),
+            **OWNER,
+        },
+    ),  # fmt: skip
+    soql_stream(
+        Entity.pipelines,
+        Soql("BusinessProcess", ("Id", "Name"), ("TableEnumOrId = 'Opportunity'",)),
+        {"source_id": "Id", "name": "Name"},
+    ),
+    soql_stream(
+        Entity.stages,
+        Soql(
+            "OpportunityStage",
+            ("Id", "ApiName", "MasterLabel", "SortOrder", "DefaultProbability"),
+            ("IsActive = true", "IsClosed = false"),
+            order="SortOrder",
+        ),
+        {
+            "source_id": joined("_process", "ApiName", sep=":"),
+            "name": "MasterLabel",
+            "pipeline_source_id": "_process",
+            "order_nr": "SortOrder",
+            "deal_probability": number("DefaultProbability"),
+        },
+        total=None,  # a stage may sit in several processes: count what is read
+    ),  # fmt: skip
+    soql_stream(
+        Entity.products,
+        Soql(
+            "Product2",
+            ("Id", "Name", "ProductCode", "QuantityUnitOfMeasure", "CurrencyIsoCode"),
+            subqueries=(
+                "SELECT UnitPrice, CurrencyIsoCode FROM PricebookEntries "
+                "WHERE Pricebook2.IsStandard = true AND IsActive = true",
+            ),
+        ),
+        {
+            "source_id": "Id",
+            "name": "Name",
+            "code": text("ProductCode"),
+            "unit": text("QuantityUnitOfMeasure"),
+            "prices": prices,
+        },
+    ),  # fmt: skip
+    soql_stream(
+        Entity.deals,
+        Soql(
+            "Opportunity",
+            (
+                "Id",
+                "Name",
+                "Amount",
+                "CurrencyIsoCode",
+                "StageName",
+                "CloseDate",
+                "IsClosed",
+                "IsWon",
+                "AccountId",
+                "OwnerId",
+                "RecordType.BusinessProcessId",
+            ),
+            subqueries=(
+                "SELECT ContactId FROM OpportunityContactRoles WHERE IsPrimary = true",
+                "SELECT StageName, CreatedDate FROM OpportunityHistories",
+            ),
+        ),
+        {
+            "source_id": "Id",
+            "title": "Name",
+            "value": number("Amount"),
+            "currency": lambda raw: (
+                raw.get("CurrencyIsoCode") if raw.get("Amount") is not None else None
+            ),
+            "status": deal_status,
+            "person_source_id": primary_contact,
+            "org_source_id": ref("AccountId"),
+            "pipeline_source_id": ref("RecordType.BusinessProcessId"),
+            "stage_source_id": deal_stage,
+            **OWNER,
+            "expected_close_date": text("CloseDate"),
+            "won_time": closed_on("won"),
+            "lost_time": closed_on("lost"),
+        },
+    ),  # fmt: skip
+    soql_stream(
+        Entity.activities,
+        Soql(
+            "Task",
+            (
+                "Id",
+                "Subject",
+                "Type",
+                "TaskSubtype",
+                "ActivityDate",
+                "IsClosed",
+                "Description",
+                "WhoId",
+                "WhatId",
+                "AccountId",
+                "OwnerId",
+                "CallDurationInSeconds",
+            ),
+        ),
+        {
+            "source_id": "Id",
+            "subject": text("Subject"),
+            "type": activity_type("task"),
+            "due_date": text("ActivityDate"),
+            "done": "IsClosed",
+            "note": text("Description"),
+            "duration": minutes_hhmm("CallDurationInSeconds", unit_seconds=1),
+            **ACTIVITY_LINKS,
+        },
+    ),  # fmt: skip
+    soql_stream(
+        Entity.activities,
+        Soql(
+            "Event",
+            (
+                "Id",
+                "Subject",
+                "Type",
+                "ActivityDate",
+                "ActivityDateTime",
+                "DurationInMinutes",
+                "IsAllDayEvent",
+                "Description",
+                "WhoId",
+                "WhatId",
+                "AccountId",
+                "OwnerId",
+            ),
+        ),
+        {
+            "source_id": "Id",
+            "subject": text("Subject"),
+            "type": activity_type("meeting"),
+            "due_date": event_day,
+            "due_time": event_time,
+            "duration": event_duration,
+            "done": lambda raw: False,
+            "note": text("Description"),
+            **ACTIVITY_LINKS,
+        },
+    ),  # fmt: skip
+    soql_stream(
+        Entity.notes,
+        Soql("Note", ("Id", "Title", "Body", "ParentId", "OwnerId", "CreatedDate")),
+        {
+            "source_id": "Id",
+            "content": lambda raw: raw.get("Body") or raw.get("Title") or "",
+            "deal_source_id": id_with_prefix("ParentId", "006"),
+            "person_source_id": id_with_prefix("ParentId", "003"),
+            "org_source_id": id_with_prefix("ParentId", "001"),
+            **OWNER,
+            "add_time": utc_time("CreatedDate"),
+        },
+    ),  # fmt: skip
+)
+
+
+def _catalog(entity: Entity, object_name: str) -> FieldCatalog:
+    return FieldCatalog(
+        entity,
+        f"{API}/sobjects/{object_name}/describe",
+        key="name",
+        name="label",
+        type="type",
+        types=FIELD_TYPES,
+        records="fields",
+        is_custom=lambda raw: bool(raw.get("custom")),
+        options=lambda raw: [(v["value"], v["label"]) for v in raw.get("picklistValues") or []],
+        separator=";",
+    )
+
+
+def error_text(response: httpx.Response) -> str:
+    """[{"message", "errorCode"}] from the REST API, {"error", "error_description"} from OAuth."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200] or response.reason_phrase
+    if isinstance(body, list) and body and isinstance(body[0], dict):
+        return f"{body[0].get('errorCode')}: {body[0].get('message')}"
+    if isinstance(body, dict):
+        return str(body.get("error_description") or body.get("error") or response.reason_phrase)
+    return response.reason_phrase
+
+
+def error_code(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    first = body[0] if isinstance(body, list) and body else None
+    return first.get("errorCode") if isinstance(first, dict) else None
+
+
+def is_auth_failure(response: httpx.Response) -> bool:
+    """401 is a dead session; a 403 is refused access, unless it is the daily API limit."""
+    if response.status_code == 401:
+        return True
+    return response.status_code == 403 and error_code(response) != "REQUEST_LIMIT_EXCEEDED"
+
+
+def limit_spent(response: httpx.Response) -> float | None:
+    """The org's API limit counts requests over a rolling 24 hours; an hour's pause lets part of
+    the window roll off before the session tries again."""
+    if response.status_code == 403 and error_code(response) == "REQUEST_LIMIT_EXCEEDED":
+        return 3600.0
+    return None
+
+
+SPEC = SourceSpec(
+    name="Salesforce",
+    streams=STREAMS,
+    check=AccountCheck(
+        "/services/oauth2/userinfo",
+        {
+            "organization_id": "organization_id",
+            "user_id": "user_id",
+            "user_name": "name",
+            "user_email": "email",
+            "username": "preferred_username",
+        },
+    ),
+    field_catalogs=tuple(_catalog(entity, name) for entity, name in CUSTOM_OBJECTS.items()),
+    error_text=error_text,
+    is_auth_failure=is_auth_failure,
+    budget_spent=limit_spent,
+)
+
+
+def auth_from(credentials: dict[str, str], base_url: str) -> TokenExchangeAuth:
+    return oauth2_refresh(
+        base_url.rstrip("/") + "/services/oauth2/token",
+        client_id=credentials["client_id"],
+        client_secret=credentials["client_secret"],
+        refresh_token=credentials["refresh_token"],
+    )

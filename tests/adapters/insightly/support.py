@@ -1,0 +1,95 @@
+"""What the Insightly tests share: an emulator on a fake clock, a source wired to it in-process,
+and the held company with its ids turned into Insightly's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from adapters.core.auth import BasicAuth
+from adapters.core.canonical import Entity
+from adapters.core.http import RetryPolicy
+from adapters.insightly.emulator import InsightlyEmulator
+from adapters.insightly.render import field_name, insightly_id
+from adapters.insightly.source import InsightlySource
+from adapters.insightly.system import api_root
+from adapters.reference.dataset import ReferenceCompany, generate
+
+API_KEY = "test-api-key"
+SIZE = 30
+BASE_URL = "http://sandbox/acme/v3.1/"  # as an API URL is shown on the User Settings page
+
+
+class FakeClock:
+    """Time that only moves when someone sleeps: 429 waits cost nothing."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def new_emulator(clock: FakeClock, *, burst: int | None = None) -> InsightlyEmulator:
+    emulator = InsightlyEmulator(clock=clock)
+    limits = {"burst": burst} if burst else {}
+    emulator.provision("acme", {"api_key": API_KEY}, dataset="reference", size=SIZE, limits=limits)
+    return emulator
+
+
+def new_source(
+    emulator: InsightlyEmulator, clock: FakeClock, *, api_key: str = API_KEY, page_size: int = 500
+) -> InsightlySource:
+    from adapters.insightly.source import SPEC
+
+    client = SPEC.client(
+        api_root(BASE_URL),
+        BasicAuth.api_key_as_username(api_key),
+        httpx.ASGITransport(app=emulator.app),
+        sleep=clock.sleep,
+        retry=RetryPolicy(attempts=4, wait_initial=0.01),
+    )
+    return InsightlySource(client, page_size=page_size)
+
+
+def held_company() -> ReferenceCompany:
+    return InsightlyEmulator().held(generate(size=SIZE, seed=0))
+
+
+ACTIVITY_PREFIX = {"meeting": "event", "lunch": "event"}
+
+
+def as_extracted(company: ReferenceCompany, entity: Entity) -> list[dict[str, Any]]:
+    """The held records as the source must give them: Insightly ids, custom keys FIELD_NAMEs."""
+    names = {(d.entity, d.key): field_name(d) for d in company.custom_fields}
+    out = []
+    for record in company.records(entity):
+        data = record.model_dump()
+        for key, value in list(data.items()):
+            if key.endswith("_source_id") and value:
+                data[key] = str(insightly_id(value))
+        data["source_id"] = (
+            str(insightly_id(record.source_id)) if entity is not Entity.activities else None
+        )
+        if entity is Entity.activities:
+            kind = ACTIVITY_PREFIX.get(record.type, "task")  # type: ignore[attr-defined]
+            data["source_id"] = f"{kind}-{insightly_id(record.source_id, kind)}"
+        if "custom_fields" in data:
+            data["custom_fields"] = {
+                names[(entity, key)]: value for key, value in data["custom_fields"].items()
+            }
+        out.append(data)
+    return out
+
+
+async def extract_all(source: InsightlySource, entity: Entity) -> list[dict[str, Any]]:
+    records = []
+    async for page in source.extract(entity):
+        records += [item.record.model_dump() for item in page.items]
+    return records
