@@ -77,6 +77,15 @@ class Join:
 
 
 @dataclass(frozen=True)
+class ForEach:
+    """A stream listed once per row of a lookup (Capsule's milestones under each pipeline): the
+    `{placeholders}` in the stream's path and params are filled from the row by `fill`."""
+
+    lookup: str
+    fill: Mapping[str, Getter]
+
+
+@dataclass(frozen=True)
 class Stream:
     entity: Entity
     path: str
@@ -91,6 +100,7 @@ class Stream:
     explode: Callable[[Raw], Iterable[Raw]] | None = None  # e.g. stages nested in pipelines
     total: Callable[[httpx.Response, Any], int | None] | None = None  # count from a first page
     joins: tuple[Join, ...] = ()  # lookups joined into each record before it is mapped
+    for_each: ForEach | None = None  # listed under each row of a lookup
 
 
 @dataclass(frozen=True)
@@ -293,8 +303,30 @@ class DeclarativeSource:
         if since and stream.changed_since:
             params.update(stream.changed_since.params(since))
             path = stream.changed_since.path or path
+        if stream.for_each:
+            async for page in self._walk_each(stream.for_each, path, params, stream, start):
+                yield page
+            return
         async for page in self._pages(path, params, stream.paginator, start):
             yield page
+
+    async def _walk_each(
+        self, each: ForEach, path: str, params: dict[str, Any], stream: Stream, start: str | None
+    ) -> AsyncIterator[FetchedPage]:
+        """Each parent row in turn; the page token is "<row position>|<token in that row>"."""
+        rows = _rows(await self._table(each.lookup))
+        position, _, token = (start or "0|").partition("|")
+        for index in range(int(position), len(rows)):
+            values = {name: value_at(rows[index], g) for name, g in each.fill.items()}
+            filled = {k: v.format(**values) if isinstance(v, str) else v for k, v in params.items()}
+            pages = self._pages(path.format(**values), filled, stream.paginator, token or None)
+            async for page in pages:
+                if page.next_token is not None:
+                    next_token: str | None = f"{index}|{page.next_token}"
+                else:
+                    next_token = f"{index + 1}|" if index + 1 < len(rows) else None
+                yield FetchedPage(page.response, page.body, next_token)
+            token = ""
 
     async def _pages(
         self, path: str, params: dict[str, Any], paginator: Paginator | None, start: str | None
@@ -360,6 +392,14 @@ class DeclarativeSource:
                         f"{catalog.entity.value}: {value_at(raw, catalog.name)} ({kind})"
                     )
         return fields
+
+
+def _rows(table: dict[str, Any]) -> list[Raw]:
+    """A lookup's rows in the order the vendor listed them."""
+    rows: list[Raw] = []
+    for value in table.values():
+        rows += value if isinstance(value, list) else [value]
+    return rows
 
 
 def _joined(raw: Raw, joins: tuple[Join, ...], tables: dict[str, dict[str, Any]]) -> Raw:

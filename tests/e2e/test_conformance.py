@@ -56,7 +56,8 @@ async def test_source_migrates_the_reference_company_whole(
     actual = await AccountView(PipedriveReader(target)).load()
     assert_same(expected, actual)
     for entity in MIGRATED:
-        progress = done["progress"][entity]
+        # A system without an entity (Close and Capsule have no products) reports no progress.
+        progress = done["progress"].get(entity, {"loaded": 0, "failed": 0})
         assert progress["loaded"] == len(expected.data[entity]) == len(getattr(held, entity))
         assert progress["failed"] == 0
     assert_hard_cases(held, actual, done)

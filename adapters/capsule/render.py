@@ -1,0 +1,215 @@
+"""The reference company in Capsule's record shapes (`render`) and what Capsule can hold of it
+(`held`).
+
+How Capsule holds what Pipedrive links several ways (developer.capsulecrm.com/v2 models):
+- People and organisations are one list of parties (`type`), ids from one sequence; a person
+  names its organisation (`organisation: {id, name}`) and its `owner` user.
+- An opportunity has one `party` (a person, or an organisation when there is no person); its
+  organisation is the person's. A closed one sits on its pipeline's Won or Lost milestone
+  (`complete: true`) and remembers its stage in `lastOpenMilestone`; `closedOn` is a date.
+- A task and a note (an entry) each sit on exactly one record: a party, an opportunity or a
+  project (Capsule refuses an entry linked to more than one). Completed party tasks also show
+  up in `/entries` as entries of type "task".
+- A user's e-mail lives on the user's own party record, not in `/parties`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+from adapters.capsule.shapes import local_due, utc_due
+from adapters.core.canonical import (
+    Activity,
+    ContactPoint,
+    CustomFieldDef,
+    Deal,
+    Entity,
+    FieldType,
+    Note,
+    Person,
+)
+from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
+
+UPDATED_AT = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"
+# Where each kind of record's ids start; the reference's number is added (p7 -> 100007).
+BASES = {
+    "u": 1_000,
+    "p": 100_000,
+    "o": 200_000,
+    "d": 300_000,
+    "a": 400_000,
+    "n": 500_000,
+    "pl": 700,
+    "s": 800,
+}
+USER_ZONES = {
+    "u1": "Europe/Warsaw",
+    "u2": "Europe/Berlin",
+    "u3": "America/New_York",
+    "u4": "Asia/Tokyo",
+    "u5": "Europe/Warsaw",
+    "u6": "Europe/Warsaw",
+}
+CAPSULE_TYPE = {
+    FieldType.double: "number",
+    FieldType.monetary: "number",
+    FieldType.date: "date",
+    FieldType.enum: "list",
+}
+EMAIL_TYPES = {"work": "Work", "home": "Home"}
+PHONE_TYPES = {"work": "Work", "home": "Home", "mobile": "Mobile", "fax": "Fax", "direct": "Direct"}
+CATEGORY_NAMES = {"call": "Call", "meeting": "Meeting", "email": "Email", "deadline": "Deadline"}
+CATEGORY_NAMES["lunch"] = "Lunch"
+
+
+def cid(source_id: str | None) -> int | None:
+    """The Capsule id of a reference record, deterministic from its source id."""
+    if source_id is None:
+        return None
+    prefix, number = re.fullmatch(r"([a-z]+)(\d+)", source_id).groups()  # type: ignore[union-attr]
+    return BASES[prefix] + int(number)
+
+
+def won_lost_ids(pipeline_id: str) -> tuple[int, int]:
+    """Each pipeline has its own Won and Lost milestones."""
+    number = int(pipeline_id.removeprefix("pl"))
+    return 900 + 2 * number, 901 + 2 * number
+
+
+# --- what Capsule can hold ---------------------------------------------------------------------
+
+
+def held(company: ReferenceCompany) -> ReferenceCompany:
+    fields = [_held_field(f) for f in company.custom_fields if _holdable(f)]
+    orgs_of = {p.source_id: p.org_source_id for p in company.persons}
+    return dataclasses.replace(
+        company,
+        # Capsule has no products (nor price lists): there is nowhere to keep them.
+        products=[],
+        custom_fields=fields,
+        organizations=[
+            o.model_copy(update={"custom_fields": _held_values(o.custom_fields, fields)})
+            for o in company.organizations
+        ],
+        persons=[_held_person(p, fields) for p in company.persons],
+        deals=[_held_deal(d, orgs_of, fields) for d in company.deals],
+        activities=[_held_activity(a) for a in company.activities],
+        notes=[_held_note(n) for n in company.notes],
+    )
+
+
+def _holdable(field: CustomFieldDef) -> bool:
+    # Capsule has no products, and a list field holds one option: multi-choice (set) fields
+    # have no Capsule equivalent (it has no multi-select type), so they cannot be kept.
+    return field.entity is not Entity.products and field.field_type is not FieldType.set
+
+
+def _held_field(field: CustomFieldDef) -> CustomFieldDef:
+    # Capsule keeps every string as `text`, and an amount in a plain `number` field: it has no
+    # currency, phone or short-text custom field types.
+    kind = {
+        FieldType.varchar: FieldType.text,
+        FieldType.phone: FieldType.text,
+        FieldType.monetary: FieldType.double,
+    }.get(field.field_type, field.field_type)
+    return field.model_copy(update={"field_type": kind})
+
+
+def _held_values(values: dict[str, Any], fields: list[CustomFieldDef]) -> dict[str, Any]:
+    keys = {f.key for f in fields}
+    out = {}
+    for key, value in values.items():
+        if key in keys:
+            out[key] = value["value"] if isinstance(value, dict) else value  # amount only
+    return out
+
+
+def _held_person(person: Person, fields: list[CustomFieldDef]) -> Person:
+    first, last = _capsule_names(person)
+    return person.model_copy(
+        update={
+            # Capsule shows "firstName lastName": a family-name-first name keeps its written
+            # order only with the family name in firstName.
+            "first_name": first,
+            "last_name": last,
+            # Capsule has no primary flag: the first address listed is the main one.
+            "emails": _main_first(person.emails, EMAIL_TYPES),
+            "phones": _main_first(person.phones, PHONE_TYPES),
+            "custom_fields": _held_values(person.custom_fields, fields),
+        }
+    )
+
+
+def _main_first(points: list[ContactPoint], types: dict[str, str]) -> list[ContactPoint]:
+    ordered = sorted(points, key=lambda p: not p.primary)
+    return [
+        # Capsule's types are a fixed list; an address of another kind is kept as Work.
+        ContactPoint(value=p.value, label=p.label if p.label in types else "work", primary=i == 0)
+        for i, p in enumerate(ordered)
+    ]
+
+
+def _held_deal(deal: Deal, orgs_of: dict[str, str | None], fields: list[CustomFieldDef]) -> Deal:
+    closed = deal.won_time or deal.lost_time
+    update: dict[str, Any] = {
+        # One party per opportunity: with a person, the organisation is the person's.
+        "org_source_id": orgs_of[deal.person_source_id]
+        if deal.person_source_id
+        else deal.org_source_id,
+        "custom_fields": _held_values(deal.custom_fields, fields),
+    }
+    if closed:  # `closedOn` is a date: the time of day is not kept
+        midnight = f"{closed[:10]}T00:00:00Z"
+        update["won_time" if deal.won_time else "lost_time"] = midnight
+    return deal.model_copy(update=update)
+
+
+def _held_activity(activity: Activity) -> Activity:
+    deal, person, org = _one_parent(activity.deal_source_id, activity.person_source_id)
+    day, at = _round_trip(activity)
+    return activity.model_copy(
+        update={
+            "deal_source_id": deal,
+            "person_source_id": person,
+            "org_source_id": None if deal or person else activity.org_source_id,
+            # Tasks have no duration in Capsule.
+            "duration": None,
+            "due_date": day,
+            "due_time": at,
+        }
+    )
+
+
+def _round_trip(activity: Activity) -> tuple[str | None, str | None]:
+    """The UTC due date and time after being kept in the owner's zone (identical except for
+    the hour a clock change repeats)."""
+    if not activity.due_date:
+        return activity.due_date, activity.due_time
+    zone = USER_ZONES[activity.owner_source_id or "u1"]
+    day, at = local_due(activity.due_date, activity.due_time, zone)
+    return utc_due(day, at, zone)
+
+
+def _held_note(note: Note) -> Note:
+    deal, person, _ = _one_parent(note.deal_source_id, note.person_source_id)
+    return note.model_copy(
+        update={
+            "deal_source_id": deal,
+            "person_source_id": person,
+            "org_source_id": None if deal or person else note.org_source_id,
+        }
+    )
+
+
+def _one_parent(deal: str | None, person: str | None) -> tuple[str | None, str | None, None]:
+    """A task or an entry sits on one record: the opportunity, else the person, else the org."""
+    return deal, None if deal else person, None
+
+
+def _capsule_names(person: Person) -> tuple[str | None, str | None]:
+    first, last = person.first_name, person.last_name
+    if first and last and person.name == f"{last} {first}" != f"{first} {last}":
+        return last, first
+    return first, last

@@ -1,0 +1,107 @@
+"""What of the reference company Close can hold: the company a migration from Close carries.
+Every change says what Close lacks (see render.py for how the company sits in Close)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from adapters.close.render import Company, activity_kind
+from adapters.core.canonical import Activity, CustomFieldDef, Entity, FieldType, Note
+from adapters.reference.dataset import ReferenceCompany
+
+CLOSE_ENTITIES = (Entity.organizations, Entity.persons, Entity.deals)
+
+
+def held(company: ReferenceCompany) -> ReferenceCompany:
+    ref = Company(company)
+    named = {o.source_id for o in company.organizations}
+    return dataclasses.replace(
+        company,
+        # The user list does not say who left: deactivation ends a membership, and the source
+        # reads /user/ only, so every user arrives as active (the pipeline still skips the ones
+        # the target does not have).
+        users=[u.model_copy(update={"active": True}) for u in company.users],
+        # Close has no products (and so no product custom fields).
+        products=[],
+        custom_fields=[_field(f) for f in company.custom_fields if f.entity in CLOSE_ENTITIES],
+        organizations=[_values(o) for o in company.organizations],
+        # A contact has one `name`: no separate first and last name.
+        persons=[
+            _values(p).model_copy(update={"first_name": None, "last_name": None})
+            for p in company.persons
+        ],
+        # Pipeline statuses carry no win probability (only opportunities have a confidence).
+        stages=[s.model_copy(update={"deal_probability": None}) for s in company.stages],
+        deals=[_deal(d) for d in company.deals],
+        activities=[_activity(a, ref, named) for a in company.activities],
+        notes=[_note(n, ref, named) for n in company.notes],
+    )
+
+
+def _field(definition: CustomFieldDef) -> CustomFieldDef:
+    # Close field types are text, number, date, choices (one or several) and user: no currency
+    # or phone type, and one kind of text for short and long values.
+    kind = {
+        FieldType.monetary: FieldType.double,
+        FieldType.phone: FieldType.text,
+        FieldType.varchar: FieldType.text,
+    }.get(definition.field_type, definition.field_type)
+    return definition.model_copy(update={"field_type": kind})
+
+
+def _values(record: Any) -> Any:
+    """Amounts keep their number only (a `number` field has no currency)."""
+    values = {
+        key: value["value"] if isinstance(value, dict) and "currency" in value else value
+        for key, value in record.custom_fields.items()
+    }
+    return record.model_copy(update={"custom_fields": values})
+
+
+def _day_start(stamp: str | None) -> str | None:
+    # date_won and date_lost are dates: the time of day a deal closed is not kept.
+    return f"{stamp[:10]}T00:00:00Z" if stamp else None
+
+
+def _deal(deal: Any) -> Any:
+    return _values(deal).model_copy(
+        update={"won_time": _day_start(deal.won_time), "lost_time": _day_start(deal.lost_time)}
+    )
+
+
+def _links(record: Activity | Note, ref: Company, named: set[str]) -> dict[str, Any]:
+    """Activities and notes hang on a lead (and maybe a contact), never on an opportunity: the
+    deal link becomes the deal's lead and contact. A lead is an organization only when it has a
+    name (an individual's own lead is not one)."""
+    lead = ref.lead_of(record)
+    individual = None if lead in named else lead  # an individual's lead is that person
+    return {
+        "deal_source_id": None,
+        "org_source_id": lead if lead in named else None,
+        "person_source_id": ref.contact_of(record) or individual,
+    }
+
+
+def _activity(activity: Activity, ref: Company, named: set[str]) -> Activity:
+    update = _links(activity, ref, named)
+    kind = activity_kind(activity)
+    if kind == "task":
+        # A task has text, a due date or time, completion and an assignee: no kind, no length,
+        # no note. Open calls are tasks too (a Close call is one that took place).
+        update.update(type="task", duration=None, note=None)
+    elif kind == "call":
+        # A logged call has no subject line, and it always starts at a time of day.
+        update.update(subject="Call", due_time=activity.due_time or "00:00")
+    else:
+        # Meetings (a lunch is a meeting) and e-mails are timed: all-day ones start at 00:00.
+        update.update(type=kind, due_time=activity.due_time or "00:00")
+    return activity.model_copy(update=update)
+
+
+def _note(note: Note, ref: Company, named: set[str]) -> Note:
+    update = _links(note, ref, named)
+    lead = ref.lead_of(note)
+    if not note.person_source_id and lead in named:
+        update["person_source_id"] = None  # a deal's note stays on its lead, not its contact
+    return note.model_copy(update=update)

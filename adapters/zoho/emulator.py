@@ -1,0 +1,322 @@
+"""An emulator of Zoho CRM's API v8 for the sandbox: the read side a migration uses.
+
+Vendor facts it follows (Zoho's OpenAPI files zoho/crm-oas v8.0 — record.json, users.json,
+fields.json, notes.json, pipeline.json, layouts.json — and the v8 pages under
+https://www.zoho.com/crm/developer/docs/api/v8/: get-records, get-users, field-meta,
+get-notes, get-pipelines, layouts-meta, status-codes, api-limits, and the OAuth refresh page
+https://www.zoho.com/accounts/protocol/oauth/web-apps/access-token-expiry.html):
+- Paths `/crm/v8/{module}`, `/crm/v8/users`, `/crm/v8/settings/{fields,layouts,pipeline}`.
+- `Authorization: Zoho-oauthtoken <access token>`; a bad or missing token is a 401
+  `{"code":"INVALID_TOKEN","details":{},"message":"invalid oauth token","status":"error"}`.
+- Tokens come from the accounts server's `/oauth/v2/token` (grant_type=refresh_token, client_id,
+  client_secret, refresh_token, as query or form parameters). A refused refresh is still a 200,
+  with `{"error":"invalid_code"}` and no access token.
+- Record lists need `fields` (at most 50 API names; without it a 400 REQUIRED_PARAM_MISSING),
+  take `per_page` (at most 200) and `page`, or `page_token` from `info.next_page_token` (page
+  and page_token together are refused; `page` alone reaches only the first 2,000 records).
+  Envelope `{"data":[...],"info":{...}}`; an empty answer is a 204 with no body.
+- Errors `{"code","details","message","status":"error"}`. Too many requests is a 429
+  TOO_MANY_REQUESTS; the docs name no rate-limit headers and no Retry-After.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from adapters.core.emulation import (
+    EmulatedAccount,
+    RateState,
+    SourceEmulator,
+    Tables,
+    VendorError,
+    base_url_of,
+    bearer,
+    form_fields,
+    int_param,
+)
+from adapters.reference.dataset import ReferenceCompany
+from adapters.zoho import render as shapes
+from adapters.zoho.held import held
+
+API = "/{account_id}/crm/v8"
+MAX_PER_PAGE = 200
+MAX_FIELDS = 50
+PAGE_LIMIT = 2000  # records reachable with `page` alone
+RECORD_MODULES = ("Accounts", "Contacts", "Deals", "Products", "Tasks", "Events", "Calls", "Notes")
+USER_TYPES = {
+    "AllUsers": lambda u: True,
+    "ActiveUsers": lambda u: u["status"] == "active",
+    "DeactiveUsers": lambda u: u["status"] == "disabled",
+    "ConfirmedUsers": lambda u: u["confirm"],
+    "ActiveConfirmedUsers": lambda u: u["status"] == "active" and u["confirm"],
+    "NotConfirmedUsers": lambda u: not u["confirm"],
+    "AdminUsers": lambda u: u["profile"]["name"] == "Administrator",
+}
+CURRENT_USER = "u1"  # whose refresh token the sandbox hands out
+
+
+class ZohoEmulator(SourceEmulator):
+    window_seconds = 10.0
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/{account_id}/oauth/v2/token", self.token, methods=["POST"]),
+            Route(API + "/users", self.users),
+            Route(API + "/settings/fields", self.fields),
+            Route(API + "/settings/layouts", self.layouts),
+            Route(API + "/settings/pipeline", self.pipelines),
+            Route(API + "/{module}", self.records),
+        ]
+
+    def new_credentials(self, base_url: str) -> dict[str, str]:
+        return {
+            "client_id": "1000." + secrets.token_hex(15).upper(),
+            "client_secret": secrets.token_hex(21),
+            "refresh_token": f"1000.{secrets.token_hex(16)}.{secrets.token_hex(16)}",
+            "accounts_url": base_url,  # the accounts server lives on another host in real life
+        }
+
+    def render(self, company: ReferenceCompany) -> Tables:
+        return shapes.Renderer(company).tables()
+
+    def held(self, company: ReferenceCompany) -> ReferenceCompany:
+        return held(company)
+
+    def authenticate(self, account: EmulatedAccount, request: Request) -> bool:
+        token = bearer(request, prefix="Zoho-oauthtoken")
+        return token is not None and token in account.tokens
+
+    def error_body(self, status: int, code: str, message: str) -> Any:
+        details: dict[str, Any] = {}
+        if ":" in code:  # routes say "CODE:key=value" to fill one entry of `details`
+            code, _, detail = code.partition(":")
+            key, _, value = detail.partition("=")
+            details[key] = int(value) if value.isdigit() else value
+        if status == 405:
+            code, message = (
+                "INVALID_REQUEST_METHOD",
+                "The http request method type is not a valid one",
+            )
+        if status == 404 and code == "not_found":
+            code, message = (
+                "INVALID_URL_PATTERN",
+                "Please check if the URL trying to access is a correct one",
+            )
+        return {"code": code, "details": details, "message": message, "status": "error"}
+
+    def unauthorized(self) -> VendorError:
+        return VendorError(401, "INVALID_TOKEN", "invalid oauth token")
+
+    def rate_limited(self, state: RateState) -> VendorError:
+        return VendorError(
+            429, "TOO_MANY_REQUESTS", "The API call limit has been exceeded. Try again later."
+        )
+
+    # --- the accounts server ----------------------------------------------------------------
+
+    async def token(self, request: Request) -> Response:
+        account = self.account(request, check_auth=False)
+        form = await form_fields(request)
+        wanted = {
+            k: account.credentials.get(k) for k in ("client_id", "client_secret", "refresh_token")
+        }
+        if form.get("grant_type") != "refresh_token":
+            return self.respond(request, {"error": "unsupported_grant_type"})
+        if any(form.get(key) != value for key, value in wanted.items()):
+            return self.respond(request, {"error": "invalid_code"})
+        body = {
+            "access_token": f"1000.{self.issue_token(account)}",
+            "api_domain": base_url_of(request),
+            "token_type": "Bearer",
+            "expires_in": 3600,
+        }
+        account.tokens.add(body["access_token"])
+        return self.respond(request, body)
+
+    # --- meta -----------------------------------------------------------------------------
+
+    async def users(self, request: Request) -> Response:
+        account = self.account(request)
+        kind = request.query_params.get("type", "AllUsers")
+        if kind == "CurrentUser":
+            me = shapes.zoho_id(CURRENT_USER)
+            users = [u for u in account.table("users") if u["id"] == me]
+        elif kind in USER_TYPES:
+            users = [u for u in account.table("users") if USER_TYPES[kind](u)]
+        else:
+            raise VendorError(400, "INVALID_DATA:param_name=type", "invalid data")
+        per_page = _per_page(request)
+        page = int_param(request, "page", 1, lo=1)
+        chunk = users[(page - 1) * per_page : page * per_page]
+        if not chunk:
+            return Response(status_code=204)
+        more = page * per_page < len(users)
+        info = {"per_page": per_page, "count": len(chunk), "page": page, "more_records": more}
+        return self.respond(request, {"users": chunk, "info": info})
+
+    async def fields(self, request: Request) -> Response:
+        account = self.account(request)
+        module = _required(request, "module")
+        if f"fields:{module}" not in account.tables:
+            raise VendorError(
+                400, "INVALID_MODULE:param_name=module", "the module name given seems to be invalid"
+            )
+        return self.respond(request, {"fields": account.table(f"fields:{module}")})
+
+    async def layouts(self, request: Request) -> Response:
+        account = self.account(request)
+        module = _required(request, "module")
+        if module != "Deals":
+            return Response(status_code=204)  # only Deals layouts carry pipelines here
+        return self.respond(request, {"layouts": account.table("layouts")})
+
+    async def pipelines(self, request: Request) -> Response:
+        account = self.account(request)
+        layout = _required(request, "layout_id")
+        if layout not in {row["id"] for row in account.table("layouts")}:
+            raise VendorError(
+                400, "INVALID_DATA:param_name=layout_id", "the given layout id is invalid"
+            )
+        return self.respond(request, {"pipeline": account.table("pipeline")})
+
+    # --- records ----------------------------------------------------------------------------
+
+    async def records(self, request: Request) -> Response:
+        account = self.account(request)
+        module = request.path_params["module"]
+        if module not in RECORD_MODULES:
+            raise VendorError(
+                400,
+                "INVALID_MODULE:resource_path_index=0",
+                "the module name given seems to be invalid",
+            )
+        wanted = _field_names(request)
+        rows = account.table(module)
+        since = _modified_since(request)
+        if since is not None:
+            rows = [r for r in rows if _parse(r["Modified_Time"]) > since]
+            if not rows:
+                return Response(status_code=304)
+        start, per_page, page = _position(request, account.id, module)
+        chunk = rows[start : start + per_page]
+        if not chunk:
+            return Response(status_code=204)
+        more = start + per_page < len(rows)
+        data = [_select(row, wanted) for row in chunk]
+        return self.respond(
+            request,
+            {
+                "data": data,
+                "info": _info(account.id, module, start, per_page, page, len(chunk), more),
+            },
+        )
+
+
+def _required(request: Request, name: str) -> str:
+    value = request.query_params.get(name)
+    if not value:
+        raise VendorError(
+            400, f"REQUIRED_PARAM_MISSING:param={name}", "One of the expected parameter is missing"
+        )
+    return value
+
+
+def _per_page(request: Request) -> int:
+    raw = request.query_params.get("per_page")
+    try:
+        value = int(raw) if raw else MAX_PER_PAGE
+    except ValueError:
+        value = -1
+    if not 1 <= value <= MAX_PER_PAGE:
+        raise VendorError(400, "INVALID_DATA:param_name=per_page", "invalid data")
+    return value
+
+
+def _field_names(request: Request) -> list[str]:
+    names = [n.strip() for n in _required(request, "fields").split(",") if n.strip()]
+    if len(names) > MAX_FIELDS:
+        raise VendorError(
+            400, f"LIMIT_EXCEEDED:limit={MAX_FIELDS}", "Maximum number of fields exceeded"
+        )
+    return names
+
+
+def _select(row: dict[str, Any], wanted: list[str]) -> dict[str, Any]:
+    """The asked-for fields; `id` and the `$` meta keys always come along."""
+    out = {key: value for key, value in row.items() if key == "id" or key.startswith("$")}
+    out.update({name: row[name] for name in wanted if name in row})
+    return out
+
+
+def _token(account_id: str, module: str, start: int) -> str:
+    return base64.urlsafe_b64encode(f"{account_id}|{module}|{start}".encode()).decode().rstrip("=")
+
+
+def _untoken(account_id: str, module: str, token: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        owner, name, start = text.split("|")
+        if (owner, name) == (account_id, module):
+            return int(start)
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise VendorError(400, "INVALID_DATA:param_name=page_token", "invalid page token")
+
+
+def _position(request: Request, account_id: str, module: str) -> tuple[int, int, int]:
+    """(first record, page size, page number) from `page`/`per_page` or `page_token`."""
+    per_page = _per_page(request)
+    token = request.query_params.get("page_token")
+    if token:
+        if request.query_params.get("page"):
+            raise VendorError(400, "INVALID_REQUEST", "page and page_token cannot be used together")
+        start = _untoken(account_id, module, token)
+        return start, per_page, start // per_page + 1
+    page = int_param(request, "page", 1, lo=1)
+    if page * per_page > PAGE_LIMIT:
+        raise VendorError(
+            400,
+            "DISCRETE_PAGINATION_LIMIT_EXCEEDED",
+            f"cannot fetch more than {PAGE_LIMIT} records with page; use page_token",
+        )
+    return (page - 1) * per_page, per_page, page
+
+
+def _info(
+    account_id: str, module: str, start: int, per_page: int, page: int, count: int, more: bool
+) -> dict[str, Any]:
+    expiry = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    return {
+        "per_page": per_page,
+        "count": count,
+        "page": page,
+        "sort_by": "id",
+        "sort_order": "desc",
+        "more_records": more,
+        "next_page_token": _token(account_id, module, start + per_page) if more else None,
+        "previous_page_token": _token(account_id, module, start - per_page) if start else None,
+        "page_token_expiry": expiry if more else None,
+    }
+
+
+def _modified_since(request: Request) -> datetime | None:
+    raw = request.headers.get("if-modified-since")
+    if not raw:
+        return None
+    parsed = _parse(raw)
+    if parsed is None:
+        raise VendorError(400, "INVALID_DATA:param_name=If-Modified-Since", "invalid data")
+    return parsed
+
+
+def _parse(value: str) -> datetime | None:
+    from adapters.core.mapping import parse_time
+
+    return parse_time(value)

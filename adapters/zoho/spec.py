@@ -1,0 +1,353 @@
+"""Zoho CRM v8 described for the declarative engine: streams, mappings, field catalogs and the
+account check. The vendor facts it relies on are listed in `source.py`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from adapters.core.canonical import Entity, FieldType
+from adapters.core.declarative import (
+    AccountCheck,
+    FieldCatalog,
+    SourceSpec,
+    Stream,
+)
+from adapters.core.mapping import (
+    Getter,
+    Raw,
+    contact_points,
+    first,
+    ident,
+    joined,
+    number,
+    ref,
+    text,
+    utc_date,
+    utc_hhmm,
+    utc_time,
+)
+from adapters.core.paginators import CursorInBody, PageNumber
+from adapters.zoho.getters import (
+    call_duration,
+    custom_values,
+    error_text,
+    event_date,
+    me,
+    minutes_between,
+    options,
+    parent,
+    phones,
+    product_prices,
+    retry_after,
+    tax_rate,
+)
+
+API = "/crm/v8"
+DEFAULT_ACCOUNTS_URL = "https://accounts.zoho.com"
+PAGE_SIZE = 200
+MAX_FIELDS = 50
+PIPELINES = "/settings/pipeline"
+
+# Zoho data type -> canonical type. Others (lookup, boolean, datetime, fileupload...) have no
+# canonical form: such fields are skipped and listed in `skipped_fields`.
+FIELD_TYPES: dict[str, FieldType] = {
+    "text": FieldType.varchar,
+    "email": FieldType.varchar,
+    "website": FieldType.varchar,
+    "autonumber": FieldType.varchar,
+    "textarea": FieldType.text,
+    "integer": FieldType.double,
+    "bigint": FieldType.double,
+    "double": FieldType.double,
+    "decimal": FieldType.double,
+    "percent": FieldType.double,
+    "currency": FieldType.monetary,
+    "date": FieldType.date,
+    "picklist": FieldType.enum,
+    "multiselectpicklist": FieldType.set,
+    "phone": FieldType.phone,
+}
+MODULES: dict[Entity, str] = {
+    Entity.organizations: "Accounts",
+    Entity.persons: "Contacts",
+    Entity.products: "Products",
+    Entity.deals: "Deals",
+}
+CLOSED = {"Closed Won": "won", "Closed Lost": "lost"}
+
+
+@dataclass
+class Pipelines:
+    """Stage facts deals refer to by value, read once per run."""
+
+    stage_ids: dict[tuple[str, str], str] = field(default_factory=dict)  # (pipeline, value) -> id
+    kinds: dict[tuple[str, str], str] = field(default_factory=dict)  # -> forecast_type
+    first_stage: dict[str, str] = field(default_factory=dict)  # pipeline -> its first open stage
+    loaded: bool = False
+
+
+# The description -----------------------------------------------------------------------------
+
+
+def _stream(
+    entity: Entity, module: str, fields: Mapping[str, Getter], wanted: str, size: int = PAGE_SIZE
+) -> Stream:
+    paginator = CursorInBody(
+        cursor_path="info.next_page_token",
+        cursor_param="page_token",
+        limit_param="per_page",
+        limit=size,
+    )
+    custom = {"custom_values": custom_values} if entity in MODULES else {}
+    return Stream(entity, f"/{module}", fields, paginator, params={"fields": wanted}, **custom)
+
+
+def _catalog(entity: Entity) -> FieldCatalog:
+    return FieldCatalog(
+        entity,
+        "/settings/fields",
+        key="api_name",
+        name=first("field_label", "display_label", "api_name"),
+        type="data_type",
+        types=FIELD_TYPES,
+        records="fields",
+        is_custom=lambda raw: raw.get("custom_field") is True,
+        options=options,
+        params={"module": MODULES[entity]},
+    )
+
+
+def _links() -> dict[str, Getter]:
+    return {
+        "deal_source_id": parent("Deals"),
+        "org_source_id": parent("Accounts"),
+        "person_source_id": first(ref("Who_Id"), parent("Contacts", "Leads")),
+        "owner_source_id": ref("Owner"),
+    }
+
+
+def _activity_streams(size: int) -> tuple[Stream, ...]:
+    links = "What_Id,Who_Id,Owner,Description"
+    tasks = _stream(
+        Entity.activities,
+        "Tasks",
+        {
+            "source_id": "id",
+            "subject": first("Subject", lambda r: ""),
+            "type": lambda raw: "task",
+            "due_date": utc_date("Due_Date"),
+            "done": lambda raw: raw.get("Status") == "Completed",
+            "note": text("Description"),
+            **_links(),
+        },
+        f"Subject,Due_Date,Status,{links}",
+        size,
+    )
+    events = _stream(
+        Entity.activities,
+        "Events",
+        {
+            "source_id": "id",
+            "subject": first("Event_Title", lambda r: ""),
+            "type": lambda raw: "meeting",
+            "due_date": event_date,
+            "due_time": lambda raw: None if raw.get("All_day") else utc_hhmm("Start_DateTime")(raw),
+            "duration": minutes_between("Start_DateTime", "End_DateTime"),
+            "done": lambda raw: False,  # events have no completion state
+            "note": text("Description"),
+            **_links(),
+        },
+        f"Event_Title,Start_DateTime,End_DateTime,All_day,{links}",
+        size,
+    )
+    calls = _stream(
+        Entity.activities,
+        "Calls",
+        {
+            "source_id": "id",
+            "subject": first("Subject", lambda r: ""),
+            "type": lambda raw: "call",
+            "due_date": utc_date("Call_Start_Time"),
+            "due_time": utc_hhmm("Call_Start_Time"),
+            "duration": call_duration,
+            "done": lambda raw: (
+                raw.get("Outgoing_Call_Status") != "Scheduled"
+                and raw.get("Outgoing_Call_Status") != "Overdue"
+            ),
+            "note": text("Description"),
+            **_links(),
+        },
+        f"Subject,Call_Start_Time,Call_Duration,Call_Duration_in_seconds,Outgoing_Call_Status,{links}",
+        size,
+    )
+    return tasks, events, calls
+
+
+def zoho_spec(pipelines: Pipelines | None = None, page_size: int = PAGE_SIZE) -> SourceSpec:
+    pipelines = pipelines or Pipelines()
+
+    def stage_key(raw: Raw) -> tuple[str, str]:
+        return str(ident(raw.get("Pipeline")) or ""), str(raw.get("Stage") or "")
+
+    def deal_status(raw: Raw) -> str:
+        kind = pipelines.kinds.get(stage_key(raw)) or str(raw.get("Stage") or "")
+        return CLOSED.get(kind, "open")
+
+    def deal_stage(raw: Raw) -> str | None:
+        # A closed deal's stage is Closed Won/Lost, which Pipedrive has not: it takes its
+        # pipeline's first stage (the stage it was closed from is only in its Stage History).
+        if deal_status(raw) != "open":
+            return pipelines.first_stage.get(stage_key(raw)[0])
+        return pipelines.stage_ids.get(stage_key(raw))
+
+    def money(raw: Raw) -> str | None:
+        return text("Currency")(raw) if number("Amount")(raw) is not None else None
+
+    streams = (
+        Stream(
+            Entity.users,
+            "/users",
+            {
+                "source_id": "id",
+                "name": first("full_name", joined("first_name", "last_name"), "email"),
+                "email": text("email"),
+                "active": lambda raw: raw.get("status", "active") == "active",
+            },
+            PageNumber(size=page_size, records_path="users"),
+            records="users",
+            params={"type": "AllUsers"},
+        ),
+        _stream(
+            Entity.organizations,
+            "Accounts",
+            {
+                "source_id": "id",
+                "name": first("Account_Name", lambda r: ""),
+                "address": first(
+                    joined(
+                        "Billing_Street",
+                        "Billing_Code",
+                        "Billing_City",
+                        "Billing_State",
+                        "Billing_Country",
+                        sep=", ",
+                    )
+                ),  # fmt: skip
+                "owner_source_id": ref("Owner"),
+            },
+            "Account_Name,Billing_Street,Billing_Code,Billing_City,Billing_State,Billing_Country,Owner,Currency",
+            page_size,
+        ),
+        _stream(
+            Entity.persons,
+            "Contacts",
+            {
+                "source_id": "id",
+                "name": first("Full_Name", joined("First_Name", "Last_Name")),
+                "first_name": text("First_Name"),
+                "last_name": text("Last_Name"),
+                "emails": contact_points("Email", "Secondary_Email"),
+                "phones": phones,
+                "org_source_id": ref("Account_Name"),
+                "owner_source_id": ref("Owner"),
+            },
+            "First_Name,Last_Name,Full_Name,Email,Secondary_Email,Phone,Mobile,Home_Phone,"
+            "Other_Phone,Account_Name,Owner,Currency",
+            page_size,
+        ),
+        Stream(
+            Entity.pipelines,
+            PIPELINES,
+            {"source_id": "id", "name": first("display_value", "actual_value")},
+            records="pipeline",
+        ),
+        Stream(
+            Entity.stages,
+            PIPELINES,
+            {
+                "source_id": "_stage_id",
+                "name": first("display_value", "actual_value"),
+                "pipeline_source_id": "_pipeline_id",
+                "order_nr": lambda raw: int(raw.get("sequence_number") or 0),
+                "deal_probability": "_probability",
+            },
+            records="pipeline",
+            explode=lambda pipeline: [
+                stage for stage in pipeline.get("maps") or [] if stage.get("_stage_id")
+            ],
+        ),
+        _stream(
+            Entity.products,
+            "Products",
+            {
+                "source_id": "id",
+                "name": first("Product_Name", lambda r: ""),
+                "code": text("Product_Code"),
+                "unit": text("Usage_Unit"),
+                "tax": tax_rate,
+                "prices": product_prices,
+                "owner_source_id": ref("Owner"),
+            },
+            "Product_Name,Product_Code,Unit_Price,Usage_Unit,Tax,Owner,Currency",
+            page_size,
+        ),
+        _stream(
+            Entity.deals,
+            "Deals",
+            {
+                "source_id": "id",
+                "title": first("Deal_Name", lambda r: ""),
+                "value": number("Amount"),
+                "currency": money,
+                "status": deal_status,
+                "person_source_id": ref("Contact_Name"),
+                "org_source_id": ref("Account_Name"),
+                "pipeline_source_id": ref("Pipeline"),
+                "stage_source_id": deal_stage,
+                "owner_source_id": ref("Owner"),
+                "expected_close_date": utc_date("Closing_Date"),
+                "lost_reason": lambda raw: (
+                    text("Reason_For_Loss__s")(raw) if deal_status(raw) == "lost" else None
+                ),
+            },
+            "Deal_Name,Amount,Currency,Stage,Pipeline,Contact_Name,Account_Name,Owner,"
+            "Closing_Date,Reason_For_Loss__s",
+            page_size,
+        ),
+        *_activity_streams(page_size),
+        _stream(
+            Entity.notes,
+            "Notes",
+            {
+                "source_id": "id",
+                "content": first("Note_Content", "Note_Title", lambda r: ""),
+                "deal_source_id": parent("Deals"),
+                "person_source_id": parent("Contacts", "Leads"),
+                "org_source_id": parent("Accounts"),
+                "owner_source_id": ref("Owner"),
+                "add_time": utc_time("Created_Time"),
+            },
+            "Note_Title,Note_Content,Parent_Id,Owner,Created_Time",
+            page_size,
+        ),
+    )
+    return SourceSpec(
+        name="Zoho CRM",
+        streams=streams,
+        check=AccountCheck(
+            "/users",
+            {
+                "user_id": lambda body: me(body).get("id"),
+                "user_name": lambda body: me(body).get("full_name"),
+                "user_email": lambda body: me(body).get("email"),
+            },
+            params={"type": "CurrentUser"},
+        ),
+        field_catalogs=tuple(_catalog(entity) for entity in MODULES),
+        error_text=error_text,
+        retry_after=retry_after,
+    )
+
+
+SPEC = zoho_spec()

@@ -1,0 +1,73 @@
+"""What the Capsule tests share: an emulator on a clock that moves only when slept on, and a
+source wired to it in-process."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+from adapters.capsule.emulator import CapsuleEmulator
+from adapters.capsule.source import SPEC
+from adapters.core.auth import BearerAuth
+from adapters.core.declarative import DeclarativeSource, SourceSpec
+from adapters.core.http import RetryPolicy
+
+TOKEN = "test-capsule-token"
+SIZE = 30
+BASE_URL = "http://sandbox/acme"
+
+
+class FakeClock:
+    """Starts at the real time (Capsule's reset header is an epoch the client compares with
+    its own clock) and then moves only when someone sleeps: 429 waits cost nothing."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def new_emulator(clock: FakeClock | None = None, *, burst: int | None = None) -> CapsuleEmulator:
+    emulator = CapsuleEmulator(clock=clock or FakeClock())
+    limits = {"burst": burst} if burst else {}
+    emulator.provision("acme", {"api_token": TOKEN}, dataset="reference", size=SIZE, limits=limits)
+    return emulator
+
+
+def new_source(
+    emulator: CapsuleEmulator,
+    clock: FakeClock | None = None,
+    *,
+    token: str = TOKEN,
+    spec: SourceSpec = SPEC,
+) -> DeclarativeSource:
+    client = spec.client(
+        BASE_URL,
+        BearerAuth(token),
+        httpx.ASGITransport(app=emulator.app),
+        sleep=(clock or FakeClock()).sleep,
+        retry=RetryPolicy(attempts=4, wait_initial=0.01),
+    )
+    return DeclarativeSource(spec, client)
+
+
+def raw_client(emulator: CapsuleEmulator, token: str = TOKEN) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=emulator.app),
+        base_url=f"{BASE_URL}/api/v2",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+async def extract_all(
+    source: DeclarativeSource, entity: Any, cursor: str | None = None
+) -> list[Any]:
+    return [item.record async for page in source.extract(entity, cursor) for item in page.items]

@@ -1,0 +1,89 @@
+"""What the Zoho tests share: an in-process emulator account, a source on it, and a way to read
+extracted records back in the reference company's ids."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from adapters.core.canonical import Record
+from adapters.core.http import RetryPolicy
+from adapters.reference.dataset import ReferenceCompany, generate
+from adapters.zoho.emulator import ZohoEmulator
+from adapters.zoho.settings import MODULES, api_name, zoho_id
+from adapters.zoho.source import ZohoSource
+from adapters.zoho.spec import SPEC
+from adapters.zoho.system import api_root, zoho_auth
+
+BASE = "http://sandbox/acme"
+SIZE = 30
+
+
+class FakeClock:
+    """The emulator's clock, moved on by the client's sleeps: a 429 is waited out at once."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def new_account(
+    *, size: int = SIZE, burst: int = 0, dataset: str = "reference", clock: FakeClock | None = None
+) -> tuple[ZohoEmulator, dict[str, str]]:
+    emulator = ZohoEmulator(clock=clock or FakeClock())
+    credentials = emulator.new_credentials(BASE)
+    limits = {"burst": burst} if burst else {}
+    emulator.provision("acme", credentials, dataset=dataset, size=size, limits=limits)
+    return emulator, credentials
+
+
+def new_source(
+    emulator: ZohoEmulator,
+    credentials: dict[str, str],
+    *,
+    page_size: int = 200,
+    clock: FakeClock | None = None,
+) -> ZohoSource:
+    options: dict[str, Any] = {"retry": RetryPolicy(attempts=4, wait_initial=0.0)}
+    if clock:
+        options["sleep"] = clock.sleep
+    transport = httpx.ASGITransport(app=emulator.app)
+    client = SPEC.client(api_root(BASE), zoho_auth(credentials), transport, **options)
+    return ZohoSource(client, page_size=page_size)
+
+
+def held_company(size: int = SIZE) -> ReferenceCompany:
+    return ZohoEmulator().held(generate(size=size, seed=0))
+
+
+class ReferenceIds:
+    """Zoho ids back to the reference ids, and custom field API names back to field keys."""
+
+    def __init__(self, company: ReferenceCompany) -> None:
+        self.ids: dict[str, str] = {}
+        for entity in ("users", "organizations", "persons", "pipelines", "stages", "products"):
+            for record in getattr(company, entity):
+                self.ids[zoho_id(record.source_id)] = record.source_id
+        for record in [*company.deals, *company.activities, *company.notes]:
+            self.ids[zoho_id(record.source_id)] = record.source_id
+        for stage in company.stages:  # stage ids are scoped by their pipeline
+            pipeline = zoho_id(stage.pipeline_source_id)
+            self.ids[f"{pipeline}:{zoho_id(stage.source_id)}"] = stage.source_id
+        self.keys = {api_name(MODULES[f.entity], f.name): f.key for f in company.custom_fields}
+
+    def record(self, record: Record) -> dict[str, Any]:
+        data = record.model_dump()
+        for name, value in data.items():
+            if name == "source_id" or name.endswith("_source_id"):
+                data[name] = self.ids.get(value, value) if value else value
+        if "custom_fields" in data:
+            data["custom_fields"] = {self.keys[k]: v for k, v in data["custom_fields"].items()}
+        return data

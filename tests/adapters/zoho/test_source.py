@@ -1,0 +1,151 @@
+"""The Zoho source against the emulator, in-process: every entity read back as Zoho holds the
+reference company, the hard cases right, auth failures, 429s, pages and checkpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from adapters.core.canonical import Entity
+from adapters.core.errors import AuthFailed
+from adapters.zoho.source import ZohoSource
+from tests.adapters.zoho.support import (
+    FakeClock,
+    ReferenceIds,
+    held_company,
+    new_account,
+    new_source,
+)
+
+
+async def extract_all(source: ZohoSource, entity: Entity, cursor: str | None = None) -> list[Any]:
+    records = []
+    async for page in source.extract(entity, cursor):
+        records += [item.record for item in page.items]
+    return records
+
+
+@pytest.fixture
+async def read_back() -> dict[Entity, dict[str, dict[str, Any]]]:
+    """Every entity extracted once, keyed by reference id."""
+    emulator, credentials = new_account()
+    source = new_source(emulator, credentials)
+    ids = ReferenceIds(held_company())
+    out = {}
+    for entity in source.entities:
+        records = [ids.record(r) for r in await extract_all(source, entity)]
+        out[entity] = {r["source_id"]: r for r in records}
+    await source.aclose()
+    return out
+
+
+async def test_every_entity_reads_back_as_zoho_holds_it(read_back: Any) -> None:
+    held = held_company()
+    for entity in Entity:
+        want = {r.source_id: r.model_dump() for r in held.records(entity)}
+        assert set(read_back[entity]) == set(want), entity
+        for source_id, record in want.items():
+            got = read_back[entity][source_id]
+            if entity is Entity.persons:  # Zoho keeps no labels or primary flags we set
+                record["emails"] = sorted(e["value"] for e in record["emails"])
+                record["phones"] = sorted(p["value"] for p in record["phones"])
+                got = {
+                    **got,
+                    "emails": sorted(e["value"] for e in got["emails"]),
+                    "phones": sorted(p["value"] for p in got["phones"]),
+                }
+            assert got == record, (entity, source_id)
+
+
+async def test_hard_cases_read_right(read_back: Any) -> None:
+    persons, activities = read_back[Entity.persons], read_back[Entity.activities]
+    p1 = persons["p1"]
+    assert p1["name"] == "Zażółć Gęślą-Jaźń 🚀"
+    assert [e["value"] for e in p1["emails"]] == [
+        "zazolc.gesla-jazn@example.pl",
+        "zazolc@example.com",
+    ]
+    assert persons["p3"]["name"] == "山田 太郎" and persons["p3"]["org_source_id"] == "o2"
+    assert persons["p2"]["owner_source_id"] == "u6"  # the former employee stays the owner
+    # Every custom type, read from o1 (which has them all): labels, numbers, money in its currency.
+    o1 = read_back[Entity.organizations]["o1"]["custom_fields"]
+    assert {
+        "industry",
+        "employees",
+        "founded",
+        "vat_id",
+        "about",
+        "segments",
+        "switchboard",
+    } <= set(o1)
+    assert isinstance(o1["segments"], list) and isinstance(o1["employees"], float)
+    assert set(o1["annual_revenue"]) == {"value", "currency"}
+    # 23:30 UTC is 00:30 the next day in the org's zone: the UTC date and time come back.
+    assert (activities["a3"]["due_date"], activities["a3"]["due_time"]) == ("2026-01-20", "23:30")
+    assert activities["a6"]["due_time"] is None and activities["a6"]["type"] == "task"
+    deals = read_back[Entity.deals]
+    assert deals["d1"]["status"] == "won" and deals["d2"]["lost_reason"] == "Zu teuer"
+    assert deals["d3"]["person_source_id"] is None and deals["d3"]["org_source_id"] == "o2"
+    assert deals["d5"]["value"] is None and deals["d5"]["currency"] is None
+    notes = read_back[Entity.notes]
+    assert len(notes["n1"]["content"]) > 90_000 and notes["n1"]["deal_source_id"] == "d1"
+    assert read_back[Entity.users]["u6"]["active"] is False
+
+
+async def test_check_names_the_token_user_and_counts() -> None:
+    emulator, credentials = new_account()
+    source = new_source(emulator, credentials)
+    info = await source.check()
+    assert info.account["user_email"] == "anna.kowalska@example.pl"
+    assert info.counts["persons"] == 30 and info.counts["stages"] == 9
+    await source.aclose()
+
+
+async def test_a_refused_refresh_token_is_auth_failed() -> None:
+    emulator, credentials = new_account()
+    source = new_source(emulator, {**credentials, "refresh_token": "1000.wrong.token"})
+    with pytest.raises(AuthFailed, match="invalid_code"):
+        await source.check()
+    await source.aclose()
+
+
+async def test_a_429_is_waited_out() -> None:
+    clock = FakeClock()
+    emulator, credentials = new_account(burst=3, clock=clock)
+    source = new_source(emulator, credentials, clock=clock)
+    persons = await extract_all(source, Entity.persons)
+    assert len(persons) == 30
+    assert source.client.stats.rate_limited >= 1 and clock.slept
+    await source.aclose()
+
+
+async def test_pages_cross_and_resume_from_a_checkpoint() -> None:
+    emulator, credentials = new_account()
+    source = new_source(emulator, credentials, page_size=7)
+    pages = [page async for page in source.extract(Entity.persons)]
+    assert len(pages) == 5 and pages[-1].next_cursor is None
+    cursor = pages[1].next_cursor
+    assert cursor is not None
+    resumed = new_source(emulator, credentials, page_size=7)
+    rest = await extract_all(resumed, Entity.persons, cursor)
+    assert [r.source_id for r in rest] == [i.record.source_id for p in pages[2:] for i in p.items]
+    await source.aclose(), await resumed.aclose()
+
+
+async def test_activities_cross_their_three_modules_and_resume_into_the_next() -> None:
+    emulator, credentials = new_account()
+    source = new_source(emulator, credentials)
+    pages = [page async for page in source.extract(Entity.activities)]
+    assert [p.next_cursor for p in pages] == ["1:", "2:", None]  # Tasks, Events, Calls
+    resumed = await extract_all(source, Entity.activities, "2:")
+    assert {r.type for r in resumed} == {"call"}
+    await source.aclose()
+
+
+async def test_an_empty_account_reads_as_empty() -> None:
+    emulator, credentials = new_account(dataset="empty")
+    source = new_source(emulator, credentials)
+    assert await extract_all(source, Entity.deals) == []
+    assert len(await extract_all(source, Entity.users)) == 6
+    await source.aclose()
