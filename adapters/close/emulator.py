@@ -103,23 +103,16 @@ class CloseEmulator(SourceEmulator):
         }
 
     def rate_limited(self, state: RateState) -> VendorError:
-        error = VendorError(429, "rate_limited", "API call count exceeded for this period")
-        error.rate_reset = round(max(state.reset_seconds, 0.01), 3)  # type: ignore[attr-defined]
-        return error
-
-    async def _vendor_error(self, request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, VendorError)
-        if exc.status != 429:
-            return await super()._vendor_error(request, exc)
+        message = "API call count exceeded for this period"
         body = {
             "error": {
-                "rate_reset": getattr(exc, "rate_reset", 1.0),
-                "message": exc.message,
+                "rate_reset": round(max(state.reset_seconds, 0.01), 3),
+                "message": message,
                 "rate_limit_type": "key",
-                "rate_limit": f"limit={request.state.rate.limit}",
+                "rate_limit": f"limit={state.limit}",
             }
         }
-        return self.respond(request, body, 429)
+        return VendorError(429, "rate_limited", message, body=body)
 
     # --- routes -----------------------------------------------------------------------------
 

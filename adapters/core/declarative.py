@@ -42,11 +42,13 @@ Fields = dict[str, SourceField]
 class ChangedSince:
     """How a stream asks for records changed after a time (for delta runs): a query parameter
     whose value is `template` with {iso} (2026-01-15T10:00:00Z) or {epoch} filled in, sent to
-    `path` when the vendor filters on another endpoint (Insightly's /{Object}/Search)."""
+    `path` when the vendor filters on another endpoint (Insightly's /{Object}/Search), or a
+    header; a 304 Not Modified then reads as an empty page."""
 
     param: str
     template: str = "{iso}"
     path: str | None = None
+    header: bool = False  # a request header rather than a parameter (Zoho's If-Modified-Since)
 
     def params(self, since: datetime) -> dict[str, str]:
         iso = since.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -299,15 +301,16 @@ class DeclarativeSource:
     async def _walk(
         self, stream: Stream, start: str | None, since: datetime | None = None
     ) -> AsyncIterator[FetchedPage]:
-        params, path = dict(stream.params), stream.path
-        if since and stream.changed_since:
-            params.update(stream.changed_since.params(since))
-            path = stream.changed_since.path or path
+        params, path, headers = dict(stream.params), stream.path, {}
+        changed = stream.changed_since
+        if since and changed:
+            (headers if changed.header else params).update(changed.params(since))
+            path = changed.path or path
         if stream.for_each:
             async for page in self._walk_each(stream.for_each, path, params, stream, start):
                 yield page
             return
-        async for page in self._pages(path, params, stream.paginator, start):
+        async for page in self._pages(path, params, stream.paginator, start, headers):
             yield page
 
     async def _walk_each(
@@ -329,28 +332,38 @@ class DeclarativeSource:
             token = ""
 
     async def _pages(
-        self, path: str, params: dict[str, Any], paginator: Paginator | None, start: str | None
+        self,
+        path: str,
+        params: dict[str, Any],
+        paginator: Paginator | None,
+        start: str | None,
+        headers: dict[str, str] | None = None,
     ) -> AsyncIterator[FetchedPage]:
         if paginator is None:
-            response = await self._get(path, params, PageRequest())
+            response = await self._get(path, params, PageRequest(), headers)
             yield FetchedPage(response, response.json(), None)
             return
 
         async def fetch(request: PageRequest) -> httpx.Response:
-            return await self._get(path, params, request)
+            return await self._get(path, params, request, headers)
 
         async for page in paginator.walk(fetch, start):
             yield page
 
-    async def _get(self, path: str, params: dict[str, Any], request: PageRequest) -> httpx.Response:
+    async def _get(
+        self,
+        path: str,
+        params: dict[str, Any],
+        request: PageRequest,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         # A next-page URL already carries the query; otherwise the page params join the stream's.
         if request.url:
-            response = await self.client.request("GET", request.url, params=request.params or None)
-            where = request.url
+            query, where = request.params or None, request.url
         else:
-            response = await self.client.request("GET", path, params={**params, **request.params})
-            where = path
-        if response.status_code == 204:  # some vendors (Zoho) answer an empty list with 204
+            query, where = {**params, **request.params}, path
+        response = await self.client.request("GET", where, params=query, headers=headers or None)
+        if response.status_code in (204, 304):  # an empty list (Zoho), nothing changed since
             return httpx.Response(200, json={}, request=response.request)
         if response.is_error:
             raise self.client.unexpected(response, "GET", where)

@@ -38,13 +38,19 @@ class VendorError(Exception):
     """Raised by a route; answered in the vendor's error shape by `SourceEmulator.error_body`."""
 
     def __init__(
-        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        body: Any = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers or {}
+        self.body = body  # a whole vendor body, when `error_body` cannot say it (Close's 429)
 
 
 @dataclass
@@ -181,7 +187,10 @@ class SourceEmulator:
         assert isinstance(exc, VendorError)
         state = getattr(request.state, "rate", None)
         headers = {**(self.rate_headers(state) if state else {}), **exc.headers}
-        return JSONResponse(self.error_body(exc.status, exc.code, exc.message), exc.status, headers)
+        body = (
+            exc.body if exc.body is not None else self.error_body(exc.status, exc.code, exc.message)
+        )
+        return JSONResponse(body, exc.status, headers)
 
     async def _http_error(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

@@ -121,11 +121,22 @@ class LocalRateLimiter:
     async def update(self, key: str, headers: Mapping[str, str]) -> None:
         remaining = _to_float(headers.get("x-ratelimit-remaining", ""))
         reset = seconds_until_reset(headers.get("x-ratelimit-reset", ""), time.time())
+        if remaining is None and "ratelimit" in headers:
+            remaining, reset = _structured_rate_limit(headers["ratelimit"])
         if remaining is None or reset is None:
             return
         window = self._windows.setdefault(key, _Window())
         window.remaining = int(remaining)
         window.resets_at = self._clock() + reset
+
+
+def _structured_rate_limit(value: str) -> tuple[float | None, float | None]:
+    """The IETF draft's single header, `RateLimit: limit=100, remaining=42, reset=7` (Close)."""
+    parts = {}
+    for item in value.split(","):
+        name, _, number = item.strip().partition("=")
+        parts[name.strip().lower()] = number.strip()
+    return _to_float(parts.get("remaining", "")), _to_float(parts.get("reset", ""))
 
 
 def _to_float(value: str) -> float | None:
@@ -265,6 +276,7 @@ class ApiClient:
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """Send with retries. Returns 2xx/3xx and the 4xx the caller must judge; raises the rest."""
         method = method.upper()
@@ -280,7 +292,7 @@ class ApiClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._send_once(method, path, params, json)
+                    return await self._send_once(method, path, params, json, headers)
         except _Retry as exc:
             raise TransientError(self._say(method, path, f"gave up: {exc.reason}")) from None
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
@@ -313,10 +325,15 @@ class ApiClient:
         return UnexpectedResponse(self._say(method, path, reason), status=response.status_code)
 
     async def _send_once(
-        self, method: str, path: str, params: Mapping[str, Any] | None, json: Any
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         await self._limiter.acquire(self._limit_key)
-        response = await self._http.request(method, path, params=params, json=json)
+        response = await self._http.request(method, path, params=params, json=json, headers=headers)
         self._count(response)
         await self._limiter.update(self._limit_key, response.headers)
         status = response.status_code

@@ -19,7 +19,7 @@ Vendor facts the description relies on (where they come from: see the emulator's
   no completion), Calls (Call_Start_Time, Call_Duration_in_seconds, Outgoing_Call_Status); each
   has What_Id (+ `$se_module`) and Who_Id. Record ids are unique across modules, so activity ids
   need no prefix. Notes have one Parent_Id with its module.
-- Changed since is the `If-Modified-Since` header, which the engine cannot send yet: no delta.
+- Changed since is the `If-Modified-Since` header; a 304 means nothing changed.
 
 What the engine does not do is here as a small subclass: the `fields` list per request (the
 custom fields are only known at run time) and the pipeline walk over layouts.
@@ -28,6 +28,7 @@ custom fields are only known at run time) and the pipeline walk over layouts.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import datetime
 
 from adapters.core.canonical import Entity
@@ -58,10 +59,9 @@ class ZohoSource(DeclarativeSource):
             return
         if stream.entity is Entity.deals:
             await self._load_pipelines()
-        params = dict(stream.params)
-        if "fields" in params:
-            params["fields"] = await self._wanted(stream)
-        async for page in self._pages(stream.path, params, stream.paginator, start):
+        if "fields" in stream.params:
+            stream = replace(stream, params={**stream.params, "fields": await self._wanted(stream)})
+        async for page in super()._walk(stream, start, since):
             yield page
 
     async def _wanted(self, stream: Stream) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from adapters.core.canonical import Entity, FieldType
 from adapters.core.declarative import (
     AccountCheck,
+    ChangedSince,
     FieldCatalog,
     SourceSpec,
     Stream,
@@ -100,7 +101,15 @@ def _stream(
         limit=size,
     )
     custom = {"custom_values": custom_values} if entity in MODULES else {}
-    return Stream(entity, f"/{module}", fields, paginator, params={"fields": wanted}, **custom)
+    return Stream(
+        entity,
+        f"/{module}",
+        fields,
+        paginator,
+        params={"fields": wanted},
+        changed_since=ChangedSince("If-Modified-Since", header=True),
+        **custom,
+    )
 
 
 def _catalog(entity: Entity) -> FieldCatalog:

@@ -311,3 +311,14 @@ async def test_a_quota_answer_other_than_429_pauses_through_budget_spent() -> No
         await client.request("GET", "/query")
     assert paused.value.resume_at > datetime.now(UTC) + timedelta(minutes=59)
     await client.aclose()
+
+
+async def test_limiter_paces_on_the_single_ratelimit_header_too() -> None:
+    """Close sends the IETF draft's `RateLimit: limit=.., remaining=.., reset=..`."""
+    fake = FakeTime()
+    limiter = LocalRateLimiter(sleep=fake.sleep, clock=fake.clock)
+    await limiter.update("k", {"ratelimit": "limit=80, remaining=1, reset=3"})
+    await limiter.acquire("k")
+    assert fake.sleeps == []
+    await limiter.acquire("k")
+    assert fake.sleeps == [3.0]

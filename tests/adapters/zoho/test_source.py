@@ -3,6 +3,7 @@ reference company, the hard cases right, auth failures, 429s, pages and checkpoi
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -148,4 +149,17 @@ async def test_an_empty_account_reads_as_empty() -> None:
     source = new_source(emulator, credentials)
     assert await extract_all(source, Entity.deals) == []
     assert len(await extract_all(source, Entity.users)) == 6
+    await source.aclose()
+
+
+async def test_a_delta_read_asks_with_if_modified_since_and_takes_304_as_nothing_new() -> None:
+    emulator, credentials = new_account()
+    source = new_source(emulator, credentials)
+    before = datetime(2025, 6, 1, tzinfo=UTC)  # the seeded accounts were all changed after this
+    after = datetime(2025, 6, 3, tzinfo=UTC)
+    changed = [i async for p in source.extract(Entity.organizations, since=before) for i in p.items]
+    unchanged = [
+        i async for p in source.extract(Entity.organizations, since=after) for i in p.items
+    ]
+    assert len(changed) == 10 and unchanged == []
     await source.aclose()
