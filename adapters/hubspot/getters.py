@@ -1,0 +1,167 @@
+"""Getters for HubSpot's record shapes, used by the source's streams (see `source`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from adapters.core.canonical import ContactPoint, ProductPrice
+from adapters.core.mapping import Getter, Raw, contact_points, number, parse_time, utc_time
+
+# --- --------------------------------------------------------------
+
+
+def prop(name: str) -> str:
+    return f"properties.{name}"
+
+
+def linked(object_type: str) -> Getter:
+    """The first associated record of a type (the primary one is listed first)."""
+
+    def read(raw: Raw) -> str | None:
+        results = ((raw.get("associations") or {}).get(object_type) or {}).get("results") or []
+        return str(results[0]["id"]) if results else None
+
+    return read
+
+
+def additional_emails(raw: Raw) -> list[str]:
+    value = (raw.get("properties") or {}).get("hs_additional_emails") or ""
+    return [part.strip() for part in value.split(";") if part.strip()]
+
+
+def phones(raw: Raw) -> list[ContactPoint]:
+    """`phone` (work) and `mobilephone` (mobile); the first one found is the primary."""
+    found = contact_points(prop("phone"))(raw)
+    found += contact_points(prop("mobilephone"), default_label="mobile")(raw)
+    for index, point in enumerate(found):
+        point.primary = index == 0
+    return found
+
+
+def _stages_of(raw: Raw) -> dict[str, Raw]:
+    return {str(s.get("id")): s for s in (raw.get("_pipeline") or {}).get("stages") or []}
+
+
+def is_closed(stage: Raw | None) -> bool:
+    return str(((stage or {}).get("metadata") or {}).get("isClosed")).lower() == "true"
+
+
+def deal_status(raw: Raw) -> str:
+    stage = _stages_of(raw).get(str((raw.get("properties") or {}).get("dealstage")))
+    if not is_closed(stage):
+        return "open"
+    probability = float((stage or {}).get("metadata", {}).get("probability") or 0)
+    return "won" if probability >= 1.0 else "lost"
+
+
+def deal_stage(raw: Raw) -> str | None:
+    """The deal's stage, or for a closed deal the open stage it was closed from (the newest
+    open stage in the `dealstage` history): closed won/lost are outcomes, not stages."""
+    stages = _stages_of(raw)
+    current = (raw.get("properties") or {}).get("dealstage")
+    if not is_closed(stages.get(str(current))):
+        return current
+    history = (raw.get("propertiesWithHistory") or {}).get("dealstage") or []
+    for entry in history:
+        if entry.get("value") in stages and not is_closed(stages[entry["value"]]):
+            return str(entry["value"])
+    return None
+
+
+def closed_as(status: str) -> Getter:
+    stamp = utc_time(prop("closedate"))
+    return lambda raw: stamp(raw) if deal_status(raw) == status else None
+
+
+def stage_probability(raw: Raw) -> int | None:
+    value = number("metadata.probability")(raw)
+    return None if value is None else round(value * 100)
+
+
+def product_prices(raw: Raw) -> list[ProductPrice]:
+    """One price per `hs_price_{currency}`; else `price`, in the company currency."""
+    props = raw.get("properties") or {}
+    prices = [
+        ProductPrice(price=float(value), currency=key.removeprefix("hs_price_").upper())
+        for key, value in sorted(props.items())
+        if key.startswith("hs_price_") and value not in (None, "")
+    ]
+    if not prices and props.get("price") not in (None, "") and raw.get("_currency"):
+        prices.append(ProductPrice(price=float(props["price"]), currency=raw["_currency"]))
+    return prices
+
+
+def call_seconds(raw: Raw) -> float | None:
+    """`hs_call_duration` is in milliseconds."""
+    value = number(prop("hs_call_duration"))(raw)
+    return None if value is None else value / 1000
+
+
+def meeting_duration(raw: Raw) -> str | None:
+    start = parse_time((raw.get("properties") or {}).get("hs_meeting_start_time"))
+    end = parse_time((raw.get("properties") or {}).get("hs_meeting_end_time"))
+    if start is None or end is None or end <= start:
+        return None
+    minutes = int((end - start).total_seconds() // 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def meeting_type(raw: Raw) -> str:
+    """A meeting's "call and meeting type" is the account's own list; a lunch stays a lunch."""
+    kind = str((raw.get("properties") or {}).get("hs_activity_type") or "").strip().lower()
+    return "lunch" if kind == "lunch" else "meeting"
+
+
+def prefixed(kind: str) -> Getter:
+    return lambda raw: f"{kind}:{raw['id']}"
+
+
+def property_type(raw: Raw) -> str:
+    return f"{raw.get('type')}/{raw.get('fieldType')}"
+
+
+def options(raw: Raw) -> list[tuple[str, str]]:
+    return [(str(o.get("value")), str(o.get("label"))) for o in raw.get("options") or []]
+
+
+def custom_values(raw: Raw) -> dict[str, Any]:
+    return dict(raw.get("properties") or {})
+
+
+def explode_stages(pipeline: Raw) -> Iterable[Raw]:
+    for stage in pipeline.get("stages") or []:
+        yield {**stage, "_pipeline_id": pipeline.get("id")}
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """HubSpot sends no Retry-After: the ten-second window is in a header, and the daily
+    limit resets at midnight (the account's zone is unknown here: UTC midnight is a guess that
+    at worst makes the session ask again)."""
+    try:
+        policy = str(response.json().get("policyName", ""))
+    except (ValueError, AttributeError):
+        policy = ""
+    if policy == "DAILY":
+        now = datetime.now(UTC)
+        midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
+        return (midnight - now).total_seconds()
+    interval = response.headers.get("x-hubspot-ratelimit-interval-milliseconds", "10000")
+    try:
+        return float(interval) / 1000
+    except ValueError:
+        return 10.0
+
+
+def error_text(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.reason_phrase
+    if isinstance(body, dict) and body.get("message"):
+        category = body.get("category") or body.get("errorType")
+        return f"{body['message']} ({category})" if category else str(body["message"])
+    return response.reason_phrase

@@ -1,0 +1,409 @@
+"""HubSpot (CRM API v3) as a source, described for the shared declarative engine.
+
+Vendor facts the description relies on (developers.hubspot.com/docs, see the emulator):
+- `https://api.hubapi.com`, `Authorization: Bearer <private app access token>`.
+- Lists: `GET /crm/v3/objects/{type}?limit=<=100&after=...`, `{"results": [...], "paging":
+  {"next": {"after", "link"}}}`, no `paging` on the last page. A record is `{id, properties,
+  createdAt, updatedAt, archived, associations}`; only the properties named in `properties=`
+  come back (custom ones too), every value a string. `associations=contacts,companies` adds
+  `associations.<type>.results[{id, type}]`. `propertiesWithHistory=` adds each property's past
+  values, newest first, and caps a page at 50 records.
+- Owners: `/crm/v3/owners`; deactivated ones only with `archived=true`.
+- Deal pipelines: `/crm/v3/pipelines/deals`, stages inline with `metadata.isClosed` and
+  `metadata.probability` ("1.0" closed won, "0.0" closed lost): a deal's status is its stage's.
+- Property definitions: `/crm/v3/properties/{type}` (not paged); HubSpot's own carry
+  `hubspotDefined: true`. Multi-select (checkbox) values are joined with ";".
+- Engagements (calls, meetings, tasks, e-mails) are separate object types whose ids may be
+  equal across types: their source ids are prefixed with the type.
+- Products: `price` is in the company currency (`/account-info/v3/details`), and accounts with
+  several currencies have `hs_price_{currency}` per currency.
+- 429: `{"errorType": "RATE_LIMIT", "policyName": "TEN_SECONDLY_ROLLING" | "DAILY", ...}` with
+  `X-HubSpot-RateLimit-Interval-Milliseconds` and no Retry-After; the daily limit resets at
+  midnight (of the account's time zone).
+- Changed since: only the search endpoint (`POST /crm/v3/objects/{type}/search` on
+  `hs_lastmodifieddate`) filters by time; lists do not, so no stream declares ChangedSince.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from adapters.core.canonical import Entity, FieldType
+from adapters.core.declarative import (
+    AccountCheck,
+    DeclarativeSource,
+    FieldCatalog,
+    Join,
+    Lookup,
+    SourceSpec,
+    Stream,
+)
+from adapters.core.mapping import (
+    Getter,
+    Raw,
+    const,
+    contact_points,
+    first,
+    joined,
+    minutes_hhmm,
+    number,
+    ref,
+    text,
+    utc_date,
+    utc_hhmm,
+    utc_time,
+)
+from adapters.core.paginators import CursorInBody, FetchedPage
+from adapters.hubspot.getters import (
+    additional_emails,
+    call_seconds,
+    closed_as,
+    custom_values,
+    deal_stage,
+    deal_status,
+    error_text,
+    explode_stages,
+    is_closed,
+    linked,
+    meeting_duration,
+    meeting_type,
+    options,
+    phones,
+    prefixed,
+    product_prices,
+    prop,
+    property_type,
+    retry_after,
+    stage_probability,
+)
+
+DEFAULT_BASE_URL = "https://api.hubapi.com"
+OBJECTS = "/crm/v3/objects"
+PAGE = CursorInBody(cursor_path="paging.next.after", cursor_param="after", limit=100)
+HISTORY_PAGE = dataclasses.replace(PAGE, limit=50)  # the most HubSpot gives with history
+ENGAGEMENT_LINKS = "contacts,companies,deals"
+FIELD_TYPES = {
+    "string/text": FieldType.varchar,
+    "string/textarea": FieldType.text,
+    "string/phonenumber": FieldType.phone,
+    "number/number": FieldType.double,
+    "date/date": FieldType.date,
+    "datetime/date": FieldType.date,
+    "enumeration/select": FieldType.enum,
+    "enumeration/radio": FieldType.enum,
+    "enumeration/booleancheckbox": FieldType.enum,
+    "bool/booleancheckbox": FieldType.enum,
+    "enumeration/checkbox": FieldType.set,
+}
+ADDRESS_PARTS = ("address", "address2", "city", "zip", "state", "country")
+TASK_TYPES = {"CALL": "call", "EMAIL": "email"}  # TODO and the rest are tasks
+
+
+# --- the description ---------------------------------------------------------------------------
+
+
+def _objects(
+    entity: Entity, object_type: str, fields: dict[str, Getter], properties: str, **extra: Any
+) -> Stream:
+    """A CRM object list; `properties` are the built-in ones to ask for (custom ones are added
+    at run time by `HubSpotSource`)."""
+    params = {"properties": properties, **extra.pop("params", {})}
+    return Stream(
+        entity,
+        f"{OBJECTS}/{object_type}",
+        fields,
+        paginator=extra.pop("paginator", PAGE),
+        records="results",
+        params=params,
+        custom_values=custom_values,
+        **extra,
+    )
+
+
+def _engagement(kind: str, fields: dict[str, Getter], properties: str) -> Stream:
+    links = {
+        "source_id": prefixed(kind),
+        "owner_source_id": ref(prop("hubspot_owner_id")),
+        "deal_source_id": linked("deals"),
+        "person_source_id": linked("contacts"),
+        "org_source_id": linked("companies"),
+        "due_date": utc_date(prop("hs_timestamp")),
+        "due_time": utc_hhmm(prop("hs_timestamp")),
+    }
+    return _objects(
+        Entity.activities,
+        f"{kind}s",
+        {**links, **fields},
+        f"{properties},hs_timestamp,hubspot_owner_id",
+        params={"associations": ENGAGEMENT_LINKS},
+    )
+
+
+def _owners(active: bool) -> Stream:
+    return Stream(
+        Entity.users,
+        "/crm/v3/owners",
+        {
+            "source_id": ref("id"),
+            "name": first(joined("firstName", "lastName"), "email"),
+            "email": text("email"),
+            "active": const(active),
+        },
+        paginator=PAGE,
+        records="results",
+        params={"archived": str(not active).lower()},
+    )
+
+
+def _catalog(entity: Entity, object_type: str) -> FieldCatalog:
+    return FieldCatalog(
+        entity,
+        f"/crm/v3/properties/{object_type}",
+        key="name",
+        name="label",
+        type=property_type,
+        types=FIELD_TYPES,
+        records="results",
+        is_custom=lambda raw: not raw.get("hubspotDefined") and not raw.get("archived"),
+        options=options,
+        separator=";",
+    )
+
+
+ORGANIZATIONS = _objects(
+    Entity.organizations,
+    "companies",
+    {
+        "source_id": ref("id"),
+        "name": first(prop("name"), prop("domain"), "id"),
+        "address": text(joined(*(prop(p) for p in ADDRESS_PARTS), sep=", ")),
+        "owner_source_id": ref(prop("hubspot_owner_id")),
+    },
+    "name,domain,address,address2,city,zip,state,country,hubspot_owner_id",
+)
+PERSONS = _objects(
+    Entity.persons,
+    "contacts",
+    {
+        "source_id": ref("id"),
+        "name": first(joined(prop("firstname"), prop("lastname")), prop("email"), "id"),
+        "first_name": text(prop("firstname")),
+        "last_name": text(prop("lastname")),
+        "emails": contact_points(prop("email"), additional_emails),
+        "phones": phones,
+        "org_source_id": first(linked("companies"), prop("associatedcompanyid")),
+        "owner_source_id": ref(prop("hubspot_owner_id")),
+    },
+    "firstname,lastname,email,hs_additional_emails,phone,mobilephone,associatedcompanyid,"
+    "hubspot_owner_id",
+    params={"associations": "companies"},
+)
+PIPELINES = Stream(
+    Entity.pipelines,
+    "/crm/v3/pipelines/deals",
+    {"source_id": ref("id"), "name": "label"},
+    records="results",
+)
+STAGES = Stream(
+    Entity.stages,
+    "/crm/v3/pipelines/deals",
+    {
+        "source_id": ref("id"),
+        "name": "label",
+        "pipeline_source_id": ref("_pipeline_id"),
+        "order_nr": lambda raw: int(raw.get("displayOrder") or 0) + 1,
+        "deal_probability": stage_probability,
+    },
+    records="results",
+    explode=explode_stages,
+    keep=lambda raw: not is_closed(raw),  # closed won/lost are a deal's status in Pipedrive
+)
+PRODUCTS = _objects(
+    Entity.products,
+    "products",
+    {
+        "source_id": ref("id"),
+        "name": first(prop("name"), "id"),
+        "code": text(prop("hs_sku")),
+        "prices": product_prices,
+        "owner_source_id": ref(prop("hubspot_owner_id")),
+    },
+    "name,hs_sku,price,hubspot_owner_id",
+)
+DEALS = _objects(
+    Entity.deals,
+    "deals",
+    {
+        "source_id": ref("id"),
+        "title": first(prop("dealname"), "id"),
+        "value": number(prop("amount")),
+        "currency": lambda raw: (
+            text(prop("deal_currency_code"))(raw)
+            if number(prop("amount"))(raw) is not None
+            else None
+        ),
+        "status": deal_status,
+        "person_source_id": linked("contacts"),
+        "org_source_id": linked("companies"),
+        "pipeline_source_id": ref(prop("pipeline")),
+        "stage_source_id": deal_stage,
+        "owner_source_id": ref(prop("hubspot_owner_id")),
+        "expected_close_date": utc_date(prop("closedate")),
+        "won_time": closed_as("won"),
+        "lost_time": closed_as("lost"),
+        "lost_reason": lambda raw: (
+            text(prop("closed_lost_reason"))(raw) if deal_status(raw) == "lost" else None
+        ),
+    },
+    "dealname,amount,deal_currency_code,pipeline,dealstage,closedate,closed_lost_reason,"
+    "hubspot_owner_id",
+    params={"associations": "contacts,companies", "propertiesWithHistory": "dealstage"},
+    paginator=HISTORY_PAGE,
+    joins=(Join("pipelines", ref(prop("pipeline")), "_pipeline"),),
+)
+CALLS = _engagement(
+    "call",
+    {
+        "subject": first(prop("hs_call_title"), const("Call")),
+        "type": const("call"),
+        "duration": minutes_hhmm(call_seconds, unit_seconds=1),
+        "done": lambda raw: (raw.get("properties") or {}).get("hs_call_status") == "COMPLETED",
+        "note": text(prop("hs_call_body")),
+    },
+    "hs_call_title,hs_call_body,hs_call_duration,hs_call_status",
+)
+MEETINGS = _engagement(
+    "meeting",
+    {
+        "subject": first(prop("hs_meeting_title"), const("Meeting")),
+        "type": meeting_type,
+        "due_date": utc_date(first(prop("hs_meeting_start_time"), prop("hs_timestamp"))),
+        "due_time": utc_hhmm(first(prop("hs_meeting_start_time"), prop("hs_timestamp"))),
+        "duration": meeting_duration,
+        "done": lambda raw: (raw.get("properties") or {}).get("hs_meeting_outcome") == "COMPLETED",
+        "note": text(prop("hs_meeting_body")),
+    },
+    "hs_meeting_title,hs_meeting_body,hs_meeting_start_time,hs_meeting_end_time,"
+    "hs_meeting_outcome,hs_activity_type",
+)
+TASKS = _engagement(
+    "task",
+    {
+        "subject": first(prop("hs_task_subject"), const("Task")),
+        "type": lambda raw: TASK_TYPES.get(
+            str((raw.get("properties") or {}).get("hs_task_type")), "task"
+        ),
+        "done": lambda raw: (raw.get("properties") or {}).get("hs_task_status") == "COMPLETED",
+        "note": text(prop("hs_task_body")),
+    },
+    "hs_task_subject,hs_task_body,hs_task_status,hs_task_type",
+)
+EMAILS = _engagement(
+    "email",
+    {
+        "subject": first(prop("hs_email_subject"), const("E-mail")),
+        "type": const("email"),
+        "done": const(True),  # a logged e-mail has been sent or received
+        "note": text(prop("hs_email_text")),
+    },
+    "hs_email_subject,hs_email_text",
+)
+NOTES = _objects(
+    Entity.notes,
+    "notes",
+    {
+        "source_id": ref("id"),
+        "content": first(prop("hs_note_body"), const("")),
+        "owner_source_id": ref(prop("hubspot_owner_id")),
+        "add_time": utc_time(first(prop("hs_timestamp"), "createdAt")),
+        "deal_source_id": linked("deals"),
+        "person_source_id": linked("contacts"),
+        "org_source_id": linked("companies"),
+    },
+    "hs_note_body,hs_timestamp,hubspot_owner_id",
+    params={"associations": ENGAGEMENT_LINKS},
+)
+
+SPEC = SourceSpec(
+    name="HubSpot",
+    streams=(
+        _owners(active=True),
+        _owners(active=False),
+        ORGANIZATIONS,
+        PERSONS,
+        PIPELINES,
+        STAGES,
+        PRODUCTS,
+        DEALS,
+        CALLS,
+        MEETINGS,
+        TASKS,
+        EMAILS,
+        NOTES,
+    ),
+    check=AccountCheck(
+        "/account-info/v3/details",
+        {
+            "portal_id": "portalId",
+            "time_zone": "timeZone",
+            "company_currency": "companyCurrency",
+        },
+    ),
+    field_catalogs=(
+        _catalog(Entity.organizations, "companies"),
+        _catalog(Entity.persons, "contacts"),
+        _catalog(Entity.deals, "deals"),
+        _catalog(Entity.products, "products"),
+    ),
+    lookups=(Lookup("pipelines", "/crm/v3/pipelines/deals", "id", "results"),),
+    error_text=error_text,
+    retry_after=retry_after,
+)
+
+
+class HubSpotSource(DeclarativeSource):
+    """The engine, plus what HubSpot's lists need at run time: a list returns only the
+    properties it is asked for, so each stream asks for its custom properties (and, for
+    products, every `hs_price_{currency}`) by name; products get the company currency, in
+    which a bare `price` is."""
+
+    _extra_properties: dict[Entity, list[str]] | None = None
+    _company_currency: str | None = None
+
+    async def _walk(
+        self, stream: Stream, start: str | None, since: datetime | None = None
+    ) -> AsyncIterator[FetchedPage]:
+        wanted = stream.params.get("properties")
+        if wanted:
+            extra = (await self._properties()).get(stream.entity, [])
+            names = list(dict.fromkeys([*str(wanted).split(","), *extra]))
+            stream = dataclasses.replace(
+                stream, params={**stream.params, "properties": ",".join(names)}
+            )
+        if stream.entity is Entity.products and self._company_currency is None:
+            details = await self.client.json("GET", self.spec.check.path)
+            self._company_currency = str(details.get("companyCurrency") or "") or None
+        async for page in super()._walk(stream, start, since):
+            yield page
+
+    def _raw_records(self, stream: Stream, body: Any) -> list[Raw]:
+        raws = super()._raw_records(stream, body)
+        if stream.entity is Entity.products:
+            raws = [{**raw, "_currency": self._company_currency} for raw in raws]
+        return raws
+
+    async def _properties(self) -> dict[Entity, list[str]]:
+        if self._extra_properties is None:
+            fields = await self._all_fields()
+            extra = {entity: list(found) for entity, found in fields.items()}
+            prices = await self.client.json("GET", "/crm/v3/properties/products")
+            extra.setdefault(Entity.products, []).extend(
+                str(p["name"])
+                for p in prices.get("results") or []
+                if str(p.get("name", "")).startswith("hs_price_")
+            )
+            self._extra_properties = extra
+        return self._extra_properties

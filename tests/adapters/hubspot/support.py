@@ -1,0 +1,71 @@
+"""What the HubSpot tests share: an emulator on a clock that moves only when slept on, and a
+source wired to it in-process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from adapters.core.auth import BearerAuth
+from adapters.core.declarative import SourceSpec
+from adapters.core.http import RetryPolicy
+from adapters.hubspot.emulator import HubSpotEmulator
+from adapters.hubspot.source import SPEC, HubSpotSource
+
+TOKEN = "pat-eu1-test-token"
+SIZE = 30
+BASE_URL = "http://sandbox/acme"
+
+
+class FakeClock:
+    """Moves only when someone sleeps: a ten-second 429 wait costs nothing."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def new_emulator(clock: FakeClock | None = None, *, burst: int | None = None) -> HubSpotEmulator:
+    emulator = HubSpotEmulator(clock=clock or FakeClock())
+    limits = {"burst": burst} if burst else {}
+    emulator.provision(
+        "acme", {"access_token": TOKEN}, dataset="reference", size=SIZE, limits=limits
+    )
+    return emulator
+
+
+def new_source(
+    emulator: HubSpotEmulator,
+    clock: FakeClock | None = None,
+    *,
+    token: str = TOKEN,
+    spec: SourceSpec = SPEC,
+) -> HubSpotSource:
+    client = spec.client(
+        BASE_URL,
+        BearerAuth(token),
+        httpx.ASGITransport(app=emulator.app),
+        sleep=(clock or FakeClock()).sleep,
+        retry=RetryPolicy(attempts=4, wait_initial=0.01),
+    )
+    return HubSpotSource(spec, client)
+
+
+def raw_client(emulator: HubSpotEmulator, token: str = TOKEN) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=emulator.app),
+        base_url=BASE_URL,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+async def extract_all(source: HubSpotSource, entity: Any, cursor: str | None = None) -> list[Any]:
+    return [item.record async for page in source.extract(entity, cursor) for item in page.items]

@@ -1,0 +1,179 @@
+"""The HubSpot source against its emulator: every entity as HubSpot holds the reference company,
+the hard cases mapped right, bad tokens, 429s, pages and resumption."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import httpx
+import pytest
+
+from adapters.core.canonical import LINK_FIELDS, Entity, Record
+from adapters.core.errors import AuthFailed
+from adapters.hubspot.getters import retry_after
+from adapters.hubspot.render import SINGULAR, engagement_ids, hid
+from adapters.hubspot.source import PERSONS, SPEC
+from adapters.reference.dataset import generate
+from tests.adapters.hubspot.support import (
+    SIZE,
+    FakeClock,
+    extract_all,
+    new_emulator,
+    new_source,
+    raw_client,
+)
+
+HELD = new_emulator().held(generate(size=SIZE, seed=0))
+ENGAGEMENTS = {ref: f"{SINGULAR[kind]}:{i}" for ref, (kind, i) in engagement_ids(HELD).items()}
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Any:
+    return new_emulator()
+
+
+def _id(entity: Entity, source_id: str) -> str | None:
+    if entity is Entity.activities:
+        return ENGAGEMENTS[source_id]
+    return hid(source_id)
+
+
+def _expected(record: Record, entity: Entity) -> dict[str, Any]:
+    """A held record with its ids turned into HubSpot's and its custom values by label."""
+    data = record.model_dump()
+    for key, value in data.items():
+        if value and key == "source_id":
+            data[key] = _id(entity, value)
+        elif value and key in LINK_FIELDS:
+            data[key] = hid(value)
+    if "custom_fields" in data:
+        names = {f.key: f.name for f in HELD.custom_fields if f.entity is entity}
+        data["custom_fields"] = {names[k]: v for k, v in data["custom_fields"].items()}
+    return data
+
+
+async def test_every_entity_arrives_as_hubspot_holds_it(emulator: Any) -> None:
+    source = new_source(emulator)
+    fields = {(f.entity, f.key): f.name for f in await source.custom_fields()}
+    assert source.entities == tuple(Entity)
+    for entity in source.entities:
+        got = {}
+        for record in await extract_all(source, entity):
+            data = record.model_dump()
+            if "custom_fields" in data:
+                data["custom_fields"] = {
+                    fields[(entity, k)]: v for k, v in data["custom_fields"].items()
+                }
+            got[record.source_id] = data
+        want = [_expected(record, entity) for record in HELD.records(entity)]
+        assert got == {data["source_id"]: data for data in want}, entity
+
+
+async def test_field_definitions_are_the_held_ones(emulator: Any) -> None:
+    source = new_source(emulator)
+    got = sorted(
+        (f.entity, f.name, f.field_type, tuple(f.options)) for f in await source.custom_fields()
+    )
+    want = sorted((f.entity, f.name, f.field_type, tuple(f.options)) for f in HELD.custom_fields)
+    assert got == want
+    assert source.skipped_fields == []
+
+
+async def test_hard_cases(emulator: Any) -> None:
+    source = new_source(emulator)
+    persons = {p.name: p for p in await extract_all(source, Entity.persons)}
+    p1 = persons["Zażółć Gęślą-Jaźń 🚀"]
+    assert [e.value for e in p1.emails] == [
+        "zazolc.gesla-jazn@example.pl",  # `email`, then `hs_additional_emails`
+        "zazolc@example.com",
+        "z.jazn@example.de",
+    ]
+    assert p1.emails[0].primary and p1.org_source_id == hid("o3")
+    assert p1.owner_source_id == hid("u1")
+    assert persons["山田 太郎"].first_name == "山田"  # family name first, as written
+    custom = {f.key: f for f in await source.custom_fields()}
+    assert p1.custom_fields["interests"] and isinstance(p1.custom_fields["budget"], float)
+    assert custom["interests"].field_type == "set" and custom["language"].field_type == "enum"
+
+    deals = {d.source_id: d for d in await extract_all(source, Entity.deals)}
+    d1, d2, d3 = (deals[hid(f"d{i}") or ""] for i in (1, 2, 3))
+    assert (d1.status, d1.stage_source_id) == ("won", hid("s5"))  # the stage it was won from
+    assert d1.won_time and d1.won_time == HELD.deals[0].won_time
+    assert (d2.status, d2.lost_reason) == ("lost", "Zu teuer")
+    assert d3.person_source_id is None and d3.org_source_id == hid("o2")
+    assert len(d1.custom_fields) == 8
+
+    activities = {a.source_id: a for a in await extract_all(source, Entity.activities)}
+    a3 = activities[ENGAGEMENTS["a3"]]
+    # 23:30 UTC on the 20th is the 21st in Tokyo: the UTC date is kept.
+    assert (a3.due_date, a3.due_time, a3.type) == ("2026-01-20", "23:30", "call")
+    assert activities[ENGAGEMENTS["a5"]].type == "lunch"
+    assert activities[ENGAGEMENTS["a6"]].due_time == "00:00"  # an all-day e-mail task
+    # Calls and tasks number their ids apart: prefixes keep them unique.
+    assert len({i.split(":")[1] for i in activities}) < len(activities)
+
+    notes = {n.source_id: n for n in await extract_all(source, Entity.notes)}
+    n1 = notes[hid("n1") or ""]
+    assert len(n1.content) == 65_536 and n1.deal_source_id == hid("d1")
+
+    products = {p.code: p for p in await extract_all(source, Entity.products)}
+    prices = {(p.currency, p.price) for p in products["SKU-00001"].prices}
+    assert prices == {("EUR", 1188.0), ("PLN", 5108.4)}
+
+
+async def test_a_bad_token_is_auth_failed(emulator: Any) -> None:
+    with pytest.raises(AuthFailed):
+        await new_source(emulator, token="pat-eu1-wrong").check()
+
+
+async def test_a_429_is_waited_out_for_the_ten_second_window() -> None:
+    clock = FakeClock()
+    emulator = new_emulator(clock, burst=3)
+    async with raw_client(emulator) as client:
+        for _ in range(3):
+            await client.get("/crm/v3/owners")
+    source = new_source(emulator, clock)
+    users = await extract_all(source, Entity.users)
+    assert len(users) == 6
+    assert source.client.stats.rate_limited >= 1
+    assert clock.slept[0] == 10.0  # from X-HubSpot-RateLimit-Interval-Milliseconds
+
+
+async def test_pages_cross_several_and_resume_from_a_cursor(emulator: Any) -> None:
+    paginator = dataclasses.replace(PERSONS.paginator, limit=7)
+    small = dataclasses.replace(PERSONS, paginator=paginator)
+    spec = dataclasses.replace(
+        SPEC, streams=tuple(small if s is PERSONS else s for s in SPEC.streams)
+    )
+    source = new_source(emulator, spec=spec)
+    pages = [page async for page in source.extract(Entity.persons)]
+    assert len(pages) == 5  # 30 contacts, 7 a page
+    resumed = await extract_all(source, Entity.persons, pages[1].next_cursor)
+    seen = [item.record.source_id for page in pages[:2] for item in page.items]
+    assert len(seen + [r.source_id for r in resumed]) == SIZE
+    assert set(seen).isdisjoint(r.source_id for r in resumed)
+
+
+async def test_activities_resume_in_the_next_engagement_type(emulator: Any) -> None:
+    source = new_source(emulator)
+    pages = [page async for page in source.extract(Entity.activities)]
+    resumed = await extract_all(source, Entity.activities, pages[0].next_cursor)
+    assert [r.source_id for r in resumed] == [
+        i.record.source_id for page in pages[1:] for i in page.items
+    ]
+    assert all(not r.source_id.startswith("call:") for r in resumed)
+
+
+async def test_the_account_check_names_the_portal(emulator: Any) -> None:
+    info = await new_source(emulator).check()
+    assert info.account["company_currency"] == "EUR" and info.account["portal_id"]
+    assert info.counts["users"] == 6 and info.counts["persons"] == SIZE
+
+
+def test_a_spent_daily_limit_waits_until_midnight_not_ten_seconds() -> None:
+    daily = httpx.Response(429, json={"errorType": "RATE_LIMIT", "policyName": "DAILY"})
+    burst = httpx.Response(429, json={"policyName": "TEN_SECONDLY_ROLLING"})
+    wait = retry_after(daily)
+    assert wait is not None and 0 < wait <= 86_400
+    assert retry_after(burst) == 10.0  # no interval header: HubSpot's ten-second window
