@@ -220,7 +220,12 @@ def read_field(catalog: FieldCatalog, raw: Raw) -> SourceField | None:
 
 
 class DeclarativeSource:
-    """Runs a `SourceSpec` against a vendor through the shared client."""
+    """Runs a `SourceSpec` against a vendor through the shared client.
+
+    A vendor too odd for the description alone subclasses this and overrides only these hooks:
+    `_walk` (the pages of one stream: a query built at run time, e.g. SOQL naming the custom
+    fields), `_raw_records` (the records in a page), `_stage` (one raw record to canonical) and
+    `_read_catalog` (one field catalog). Everything else stays shared."""
 
     def __init__(self, spec: SourceSpec, client: ApiClient, *, count_records: bool = True) -> None:
         self.spec = spec
