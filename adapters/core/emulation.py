@@ -101,6 +101,11 @@ class SourceEmulator:
         """The company in the vendor's record shapes, one table per collection."""
         raise NotImplementedError
 
+    def render_account(self, company: ReferenceCompany, credentials: dict[str, str]) -> Tables:
+        """`render`, for vendors whose records depend on the account's credentials (Dynamics
+        lists the app registration that signs in as an application user)."""
+        return self.render(company)
+
     def held(self, company: ReferenceCompany) -> ReferenceCompany:
         """What of the company this system can hold (what a migration from it can carry)."""
         return company
@@ -132,7 +137,7 @@ class SourceEmulator:
         size: int,
         limits: dict[str, int],
     ) -> None:
-        tables = self.render(reference_company(dataset, size))
+        tables = self.render_account(reference_company(dataset, size), credentials)
         account = EmulatedAccount(
             account_id, dict(credentials), tables, limits.get("burst") or self.default_burst
         )

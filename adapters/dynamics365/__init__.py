@@ -1,0 +1,1 @@
+"""Microsoft Dynamics 365 (Dataverse Web API) as a source."""

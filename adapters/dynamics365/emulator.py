@@ -1,0 +1,311 @@
+"""An emulator of the Dataverse Web API (Dynamics 365) and of its Entra ID token endpoint.
+
+Vendor facts it follows (Microsoft Learn):
+- Token: `POST {authority}/{tenant}/oauth2/v2.0/token`, form grant_type=client_credentials,
+  client_id, client_secret, scope `{org URL}/.default`; answer {"token_type":"Bearer",
+  "expires_in":3599,"access_token":...}. A wrong secret is a 401 `invalid_client` with AADSTS7000215,
+  an unknown app a 400 `unauthorized_client` (AADSTS700016), a bad scope a 400 `invalid_scope`
+  (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow).
+- API root `{org URL}/api/data/v9.2/`; a missing or bad token is a 401 with
+  `WWW-Authenticate: Bearer authorization_uri=...` and an empty body.
+- Collections answer {"@odata.context", "value": [...], "@odata.nextLink"}; paging by
+  `Prefer: odata.maxpagesize` (Preference-Applied echoed), no $skip (webapi/query/page-results).
+- Errors {"error":{"code","message"}}: an unknown entity set is a 404 0x8006088a "Resource not
+  found for the segment", an unknown column a 400 "Could not find a property named ..."
+  (troubleshoot/power-platform/dataverse/.../web-api-client-errors).
+- Service protection: 429 with Retry-After (seconds) and 0x80072322 "Number of requests exceeded
+  the limit of 6000 over time window of 300 seconds." (data-platform/api-limits). The emulator's
+  window is a minute, so that a sandbox run waits rather than pauses; every answer says
+  x-ms-ratelimit-burst-remaining-xrm-requests.
+- `GET WhoAmI` gives {"BusinessUnitId","UserId","OrganizationId"}; metadata under
+  `EntityDefinitions(LogicalName='x')/Attributes[/Microsoft.Dynamics.CRM.<Type>AttributeMetadata]`.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from adapters.core.emulation import (
+    EmulatedAccount,
+    RateState,
+    SourceEmulator,
+    Tables,
+    VendorError,
+    base_url_of,
+    bearer,
+    form_fields,
+)
+from adapters.dynamics365 import odata
+from adapters.dynamics365.held import held
+from adapters.dynamics365.render import APPLICATION_USER, Renderer
+from adapters.dynamics365.shapes import (
+    COLLECTIONS,
+    COLUMNS,
+    ENTITY_TYPES,
+    NAVIGATION,
+    PRIMARY_KEYS,
+    guid,
+)
+from adapters.reference.dataset import ReferenceCompany
+
+API = "/api/data/v9.2"
+_METADATA = re.compile(
+    r"^EntityDefinitions\(LogicalName='(\w+)'\)/Attributes(?:/Microsoft\.Dynamics\.CRM\.(\w+))?$"
+)
+
+
+class DynamicsEmulator(SourceEmulator):
+    window_seconds = 60.0
+    default_burst = 1200
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/{account_id}/{tenant}/oauth2/v2.0/token", self.token, methods=["POST"]),
+            Route("/{account_id}" + API + "/{resource:path}", self.resource),
+        ]
+
+    def new_credentials(self, base_url: str) -> dict[str, str]:
+        return {
+            "tenant_id": str(guid(f"tenant:{secrets.token_hex(8)}")),
+            "client_id": str(guid(f"client:{secrets.token_hex(8)}")),
+            "client_secret": secrets.token_urlsafe(30),
+            "authority": base_url,  # login.microsoftonline.com lives elsewhere in real life
+        }
+
+    def render(self, company: ReferenceCompany) -> Tables:
+        return Renderer(company, "").tables()
+
+    def render_account(self, company: ReferenceCompany, credentials: dict[str, str]) -> Tables:
+        return Renderer(company, credentials.get("client_id", "")).tables()
+
+    def held(self, company: ReferenceCompany) -> ReferenceCompany:
+        return held(company)
+
+    def authenticate(self, account: EmulatedAccount, request: Request) -> bool:
+        token = bearer(request)
+        return token is not None and token in account.tokens
+
+    def unauthorized(self) -> VendorError:
+        return VendorError(401, "unauthorized", "")
+
+    def rate_headers(self, state: RateState) -> dict[str, str]:
+        return {"x-ms-ratelimit-burst-remaining-xrm-requests": str(max(state.remaining, 0))}
+
+    def rate_limited(self, state: RateState) -> VendorError:
+        wait = str(max(1, int(state.reset_seconds + 0.999)))
+        message = "Number of requests exceeded the limit of 6000 over time window of 300 seconds."
+        return VendorError(429, "0x80072322", message, {"Retry-After": wait})
+
+    async def _vendor_error(self, request: Request, exc: Exception) -> Response:
+        if isinstance(exc, VendorError) and exc.status == 401:
+            # Dataverse refuses a request without a valid token with an empty body.
+            challenge = (
+                "Bearer authorization_uri=https://login.microsoftonline.com/common/oauth2/"
+                f"authorize, resource_id={base_url_of(request)}/"
+            )
+            return Response(status_code=401, headers={"WWW-Authenticate": challenge})
+        return await super()._vendor_error(request, exc)
+
+    # --- Entra ID -----------------------------------------------------------------------
+
+    async def token(self, request: Request) -> Response:
+        account_id = request.path_params["account_id"]
+        if not self.has_account(account_id):
+            return self.respond(
+                request, _entra("invalid_request", "AADSTS90002: Tenant not found."), 400
+            )
+        account = self.account_of(account_id)
+        form = await form_fields(request)
+        wanted = account.credentials
+        if request.path_params["tenant"] != wanted.get("tenant_id"):
+            error = _entra(
+                "invalid_request",
+                f"AADSTS90002: Tenant '{request.path_params['tenant']}' not found.",
+            )
+            return self.respond(request, error, 400)
+        if form.get("grant_type") != "client_credentials":
+            error = _entra(
+                "unsupported_grant_type",
+                "AADSTS70003: The app requested an unsupported grant type.",
+            )
+            return self.respond(request, error, 400)
+        if form.get("client_id") != wanted.get("client_id"):
+            error = _entra(
+                "unauthorized_client",
+                f"AADSTS700016: Application with identifier '{form.get('client_id')}' was not "
+                "found in the directory.",
+            )
+            return self.respond(request, error, 400)
+        if form.get("client_secret") != wanted.get("client_secret"):
+            error = _entra(
+                "invalid_client",
+                "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in "
+                "the request is the client secret value, not the client secret ID.",
+            )
+            return self.respond(request, error, 401)
+        if form.get("scope", "").rstrip("/") != f"{base_url_of(request)}/.default":
+            error = _entra(
+                "invalid_scope",
+                f"AADSTS1002012: The provided value for scope {form.get('scope')} is not valid. "
+                "Client credential flows must have a scope value with /.default suffixed to the "
+                "resource identifier.",
+            )
+            return self.respond(request, error, 400)
+        body = {
+            "token_type": "Bearer",
+            "expires_in": 3599,
+            "ext_expires_in": 3599,
+            "access_token": "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9." + self.issue_token(account),
+        }
+        account.tokens.add(body["access_token"])
+        return self.respond(request, body)
+
+    # --- the Web API --------------------------------------------------------------------
+
+    async def resource(self, request: Request) -> Response:
+        account = self.account(request)
+        path = request.path_params["resource"].strip("/")
+        if path == "WhoAmI":
+            return self.respond(request, self.who_am_i(request))
+        metadata = _METADATA.match(path)
+        if metadata:
+            return self.attributes(request, account, *metadata.groups())
+        if path not in COLUMNS:
+            segment = path.split("/")[0].split("(")[0]
+            raise VendorError(404, "0x8006088a", f"Resource not found for the segment '{segment}'.")
+        return self.collection(request, account, path)
+
+    def who_am_i(self, request: Request) -> dict[str, Any]:
+        return {
+            "@odata.context": f"{base_url_of(request)}{API}/$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse",
+            "BusinessUnitId": guid("business-unit"),
+            "UserId": guid(APPLICATION_USER),
+            "OrganizationId": guid("organization"),
+        }
+
+    def attributes(
+        self, request: Request, account: EmulatedAccount, entity: str, cast: str | None
+    ) -> Response:
+        if f"attributes:{entity}" not in account.tables:
+            raise VendorError(404, "0x80040217", f"Could not find an entity with name {entity}.")
+        rows = account.table(f"attributes:{entity}")
+        if cast:
+            rows = [r for r in rows if r["@odata.type"] == f"#Microsoft.Dynamics.CRM.{cast}"]
+        columns = tuple({key for row in rows for key in row} - {"@odata.type"})
+        params = request.query_params
+        names = odata.selected(
+            params.get("$select"), columns or ("LogicalName",), "AttributeMetadata"
+        )
+        expand = odata.expansions(params.get("$expand"))
+        out = []
+        for row in rows:
+            picked = {k: v for k, v in row.items() if k != "OptionSet"}
+            if names is not None:
+                keep = {*names, "MetadataId", "@odata.type"}
+                picked = {k: v for k, v in picked.items() if k in keep}
+            if "OptionSet" in expand and "OptionSet" in row:
+                picked["OptionSet"] = row["OptionSet"]
+            out.append(picked)
+        context = f"{base_url_of(request)}{API}/$metadata#EntityDefinitions('{entity}')/Attributes"
+        return self.respond(request, {"@odata.context": context, "value": out})
+
+    def collection(self, request: Request, account: EmulatedAccount, name: str) -> Response:
+        params = request.query_params
+        for unsupported in ("$skip",):
+            if unsupported in params:
+                raise odata.bad_query(f"The query parameter {unsupported} is not supported")
+        columns, key, kind = COLUMNS[name], PRIMARY_KEYS[name], ENTITY_TYPES[name]
+        prefer = odata.preferences(request.headers.get("prefer", ""))
+        size = odata.page_size(prefer)
+        terms = odata.annotation_filter(prefer)
+        names = odata.selected(params.get("$select"), columns, kind)
+        keep = odata.row_filter(params.get("$filter"), columns, kind)
+        rows = [r for r in account.table(name) if keep(r)]
+        rows = odata.ordered(rows, params.get("$orderby"), key, columns)
+        top = params.get("$top")
+        if top is not None:
+            rows = rows[: int(top)] if top.isdigit() else rows
+        page, start = 1, 0
+        if params.get("$skiptoken"):
+            page, start = odata.resume(params["$skiptoken"], rows, key)
+        chunk = rows[start : start + size]
+        expand = odata.expansions(params.get("$expand"))
+        value = [
+            self.expanded(account, name, odata.select(r, names, key, terms), r, expand, terms)
+            for r in chunk
+        ]
+        body: dict[str, Any] = {
+            "@odata.context": self.context(request, name, names),
+            "value": value,
+        }
+        if start + size < len(rows) and chunk:
+            token = odata.skip_token(page + 1, key, str(chunk[-1][key]))
+            query = [(k, v) for k, v in params.multi_items() if k != "$skiptoken"]
+            query.append(("$skiptoken", token))
+            body["@odata.nextLink"] = (
+                f"{base_url_of(request)}{API}/{name}?{urlencode(query, safe='$')}"
+            )
+        headers = {"OData-Version": "4.0"}
+        if "odata.maxpagesize" in prefer:
+            headers["Preference-Applied"] = f"odata.maxpagesize={size}"
+        return self.respond(request, body, **headers)
+
+    def expanded(
+        self,
+        account: EmulatedAccount,
+        name: str,
+        picked: dict[str, Any],
+        row: dict[str, Any],
+        expand: dict[str, list[str] | None],
+        terms: list[str],
+    ) -> dict[str, Any]:
+        for navigation, chosen in expand.items():
+            if navigation in NAVIGATION:
+                column, target = NAVIGATION[navigation]
+                related = [
+                    r for r in account.table(target) if r[PRIMARY_KEYS[target]] == row.get(column)
+                ]
+                picked[navigation] = (
+                    odata.select(related[0], chosen, PRIMARY_KEYS[target], terms)
+                    if related
+                    else None
+                )
+            elif (name, navigation) in COLLECTIONS:
+                child, column = COLLECTIONS[(name, navigation)]
+                children = [
+                    r for r in account.table(child) if r.get(column) == row[PRIMARY_KEYS[name]]
+                ]
+                picked[navigation] = [
+                    odata.select(c, chosen, PRIMARY_KEYS[child], terms) for c in children
+                ]
+            else:
+                raise odata.bad_query(
+                    f"Could not find a property named '{navigation}' on type "
+                    f"'Microsoft.Dynamics.CRM.{ENTITY_TYPES[name]}'.",
+                    code="0x0",
+                )
+        return picked
+
+    def context(self, request: Request, name: str, names: list[str] | None) -> str:
+        shape = f"({','.join(names)})" if names else ""
+        return f"{base_url_of(request)}{API}/$metadata#{name}{shape}"
+
+
+def _entra(error: str, description: str) -> dict[str, Any]:
+    code = int(re.search(r"AADSTS(\d+)", description).group(1))  # type: ignore[union-attr]
+    return {
+        "error": error,
+        "error_description": description,
+        "error_codes": [code],
+        "timestamp": "2026-01-15 08:00:00Z",
+        "trace_id": str(guid("trace")),
+        "correlation_id": str(guid("correlation")),
+        "error_uri": f"https://login.microsoftonline.com/error?code={code}",
+    }

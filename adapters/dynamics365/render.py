@@ -1,0 +1,411 @@
+"""The reference company in Dataverse's record shapes (one table per entity set).
+
+The company is rendered as Dynamics holds it (`held`), so that what the emulator serves and what
+a migration must deliver are the same thing. Shapes: see `shapes.py`. Every row carries every
+column of its set (unset ones null), as the Web API answers without $select.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from adapters.core.canonical import (
+    Activity,
+    CustomFieldDef,
+    Entity,
+    FieldType,
+    Record,
+)
+from adapters.core.emulation import Tables
+from adapters.core.mapping import parse_time
+from adapters.dynamics365.held import EMAIL_SLOTS, held, phone_slots
+from adapters.dynamics365.shapes import (
+    COLUMNS,
+    FORMATTED,
+    LOGICAL_NAMES,
+    LOOKUP_NAME,
+    attributes,
+    guid,
+    logical_name,
+    option_value,
+)
+from adapters.reference.dataset import CURRENCIES, REFERENCE_DATE, ReferenceCompany
+
+BASE_CURRENCY = "EUR"
+CURRENCY_NAMES = {"EUR": ("Euro", "€"), "USD": ("US Dollar", "$"), "PLN": ("Złoty", "zł")}
+APPLICATION_USER = "app"  # the application user the client credentials act as
+STATE = {"open": 0, "won": 1, "lost": 2}
+STATUS = {"open": 1, "won": 3, "lost": 4}  # In Progress, Won, Canceled
+ACTIVITY_SETS = {"call": "phonecalls", "meeting": "appointments", "email": "emails"}
+
+
+def currency_id(code: str) -> str:
+    return guid(f"currency:{code}")
+
+
+def lookup(column: str, target_id: str | None, table: str, name: str | None = None) -> Raw:
+    """A lookup column with the annotations Dataverse adds when asked for them."""
+    if target_id is None:
+        return {column: None}
+    out: Raw = {column: target_id, f"{column}@{LOOKUP_NAME}": table}
+    if name is not None:
+        out[f"{column}@{FORMATTED}"] = name
+    return out
+
+
+Raw = dict[str, Any]
+
+
+class Renderer:
+    def __init__(self, company: ReferenceCompany, client_id: str = "") -> None:
+        self.company = held(company)
+        self.client_id = client_id
+        self.custom = {
+            entity: [f for f in self.company.custom_fields if f.entity is entity]
+            for entity in LOGICAL_NAMES
+        }
+
+    def tables(self) -> Tables:
+        c = self.company
+        tables: Tables = {
+            "systemusers": [*map(self.user, c.users), self.application_user()],
+            "transactioncurrencies": [self.currency(code) for code in CURRENCIES],
+            "accounts": self.each(c.organizations, self.account),
+            "contacts": self.each(c.persons, self.contact),
+            "workflows": [self.workflow(p.source_id, p.name) for p in c.pipelines],
+            "processstages": [
+                self.stage(s.source_id, s.name, s.pipeline_source_id) for s in c.stages
+            ],
+            **self.product_tables(),
+            "opportunities": self.each(c.deals, self.opportunity),
+            "opportunitycloses": [self.close(d) for d in c.deals if d.status != "open"],
+            "tasks": [],
+            "phonecalls": [],
+            "appointments": [],
+            "emails": [],
+            "annotations": self.each(c.notes, self.annotation),
+        }
+        for index, activity in enumerate(c.activities):
+            table = ACTIVITY_SETS.get(activity.type, "tasks")
+            tables[table].append(self.activity(activity, table, index, len(c.activities)))
+        tables = {name: [self.complete(name, row) for row in rows] for name, rows in tables.items()}
+        for entity, logical in LOGICAL_NAMES.items():
+            tables[f"attributes:{logical}"] = attributes(entity, c.custom_fields)
+        return tables
+
+    # --- helpers -----------------------------------------------------------------------
+
+    @staticmethod
+    def complete(name: str, row: Raw) -> Raw:
+        """Every column of the set, null when unset."""
+        return {**{column: None for column in COLUMNS[name]}, **row}
+
+    def each(self, records: list[Any], render: Any) -> list[Raw]:
+        return [render(record, i, len(records)) for i, record in enumerate(records)]
+
+    @staticmethod
+    def modified(index: int, count: int) -> str:
+        """Later records were modified later: the last one an hour before REFERENCE_DATE."""
+        moment = datetime.combine(REFERENCE_DATE, datetime.min.time()) - timedelta(
+            hours=count - index
+        )
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def owner(self, record: Record) -> Raw:
+        owner = getattr(record, "owner_source_id", None)
+        return lookup("_ownerid_value", guid(owner) if owner else None, "systemuser")
+
+    def custom_values(self, entity: Entity, values: dict[str, Any]) -> Raw:
+        out: Raw = {}
+        for definition in self.custom[entity]:
+            column = logical_name(definition)
+            value = values.get(definition.key)
+            out[column] = None if value is None else _stored(definition, value)
+            if definition.field_type is FieldType.monetary:
+                out[f"{column}_base"] = out[column]  # the emulated org has rate 1 everywhere
+        return out
+
+    # --- records -----------------------------------------------------------------------
+
+    def user(self, user: Any) -> Raw:
+        first, _, last = user.name.partition(" ")
+        return {
+            "systemuserid": guid(user.source_id),
+            "fullname": user.name,
+            "firstname": first,
+            "lastname": last,
+            "internalemailaddress": user.email,
+            "isdisabled": not user.active,
+            "modifiedon": "2025-01-02T08:00:00Z",
+        }
+
+    def application_user(self) -> Raw:
+        return {
+            "systemuserid": guid(APPLICATION_USER),
+            "fullname": "# Ferry migration",
+            "internalemailaddress": None,
+            "isdisabled": False,
+            "applicationid": self.client_id or guid("client"),
+            "modifiedon": "2025-01-02T08:00:00Z",
+        }
+
+    def currency(self, code: str) -> Raw:
+        name, symbol = CURRENCY_NAMES[code]
+        return {
+            "transactioncurrencyid": currency_id(code),
+            "isocurrencycode": code,
+            "currencyname": name,
+            "currencysymbol": symbol,
+        }
+
+    def account(self, org: Any, index: int, count: int) -> Raw:
+        money = org.custom_fields.get("annual_revenue") or {}
+        parts = org.address.split(", ") if org.address else []
+        return {
+            "accountid": guid(org.source_id),
+            "name": org.name,
+            "address1_line1": parts[0] if parts else None,
+            "address1_city": ", ".join(parts[1:-1]) or None,
+            "address1_country": parts[-1] if len(parts) > 1 else None,
+            "address1_composite": "\r\n".join(parts) or None,
+            **self.owner(org),
+            **lookup(
+                "_transactioncurrencyid_value",
+                currency_id(money.get("currency") or BASE_CURRENCY),
+                "transactioncurrency",
+            ),
+            **self.custom_values(Entity.organizations, org.custom_fields),
+            "statecode": 0,
+            "modifiedon": self.modified(index, count),
+        }
+
+    def contact(self, person: Any, index: int, count: int) -> Raw:
+        money = person.custom_fields.get("budget") or {}
+        emails = {f"emailaddress{i}": e.value for i, e in enumerate(person.emails, start=1)}
+        assert len(emails) <= len(EMAIL_SLOTS)
+        org = person.org_source_id
+        return {
+            "contactid": guid(person.source_id),
+            "firstname": person.first_name,
+            "lastname": person.last_name,
+            "fullname": person.name,
+            **emails,
+            **phone_slots(person.phones),
+            **lookup("_parentcustomerid_value", guid(org) if org else None, "account"),
+            **self.owner(person),
+            **lookup(
+                "_transactioncurrencyid_value",
+                currency_id(money.get("currency") or BASE_CURRENCY),
+                "transactioncurrency",
+            ),
+            **self.custom_values(Entity.persons, person.custom_fields),
+            "statecode": 0,
+            "modifiedon": self.modified(index, count),
+        }
+
+    def workflow(self, source_id: str, name: str) -> Raw:
+        # A business process flow is a workflow of category 4 on its primary table.
+        return {
+            "workflowid": guid(source_id),
+            "name": name,
+            "category": 4,
+            "type": 1,
+            "primaryentity": "opportunity",
+            "statecode": 1,
+        }
+
+    def stage(self, source_id: str, name: str, pipeline_id: str) -> Raw:
+        pipeline = next(p for p in self.company.pipelines if p.source_id == pipeline_id)
+        return {
+            "processstageid": guid(source_id),
+            "stagename": name,
+            "stagecategory": None,
+            "primaryentitytypecode": "opportunity",
+            **lookup("_processid_value", guid(pipeline_id), "workflow", pipeline.name),
+        }
+
+    def product_tables(self) -> Tables:
+        c = self.company
+        units = sorted({p.unit for p in c.products if p.unit})
+        price_lists = {code: guid(f"pricelist:{code}") for code in CURRENCIES}
+        products, entries = [], []
+        for index, product in enumerate(c.products):
+            first = product.prices[0] if product.prices else None
+            products.append(
+                {
+                    "productid": guid(product.source_id),
+                    "name": product.name,
+                    "productnumber": product.code,
+                    "price": first.price if first else None,
+                    **lookup(
+                        "_defaultuomid_value",
+                        guid(f"uom:{product.unit}") if product.unit else None,
+                        "uom",
+                    ),
+                    **lookup(
+                        "_transactioncurrencyid_value",
+                        currency_id(first.currency if first else BASE_CURRENCY),
+                        "transactioncurrency",
+                    ),
+                    **self.custom_values(Entity.products, product.custom_fields),
+                    "statecode": 0,
+                    "modifiedon": self.modified(index, len(c.products)),
+                }
+            )
+            for price in product.prices:  # one price list per currency
+                entries.append(
+                    {
+                        "productpricelevelid": guid(f"{product.source_id}:{price.currency}"),
+                        "amount": price.price,
+                        **lookup("_productid_value", guid(product.source_id), "product"),
+                        **lookup("_pricelevelid_value", price_lists[price.currency], "pricelevel"),
+                        **lookup(
+                            "_transactioncurrencyid_value",
+                            currency_id(price.currency),
+                            "transactioncurrency",
+                        ),
+                        "modifiedon": self.modified(index, len(c.products)),
+                    }
+                )
+        return {
+            "uoms": [{"uomid": guid(f"uom:{u}"), "name": u, "quantity": 1.0} for u in units],
+            "pricelevels": [
+                {
+                    "pricelevelid": list_id,
+                    "name": f"Price list {code}",
+                    "_transactioncurrencyid_value": currency_id(code),
+                }
+                for code, list_id in price_lists.items()
+            ],
+            "products": products,
+            "productpricelevels": entries,
+        }
+
+    def opportunity(self, deal: Any, index: int, count: int) -> Raw:
+        money = deal.custom_fields.get("setup_fee") or {}
+        currency = deal.currency or money.get("currency") or BASE_CURRENCY
+        stage = next((s for s in self.company.stages if s.source_id == deal.stage_source_id), None)
+        closed = deal.won_time or deal.lost_time
+        return {
+            "opportunityid": guid(deal.source_id),
+            "name": deal.title,
+            "estimatedvalue": deal.value,
+            "estimatedclosedate": deal.expected_close_date,
+            "actualclosedate": closed[:10] if closed else None,
+            "statecode": STATE[deal.status],
+            "statuscode": STATUS[deal.status],
+            "processid": guid(deal.pipeline_source_id) if deal.pipeline_source_id else None,
+            "stageid": guid(stage.source_id) if stage else None,
+            "stepname": stage.name if stage else None,
+            **lookup(
+                "_parentaccountid_value",
+                guid(deal.org_source_id) if deal.org_source_id else None,
+                "account",
+            ),
+            **lookup(
+                "_parentcontactid_value",
+                guid(deal.person_source_id) if deal.person_source_id else None,
+                "contact",
+            ),
+            **self.owner(deal),
+            **lookup("_transactioncurrencyid_value", currency_id(currency), "transactioncurrency"),
+            **self.custom_values(Entity.deals, deal.custom_fields),
+            "modifiedon": self.modified(index, count),
+        }
+
+    def close(self, deal: Any) -> Raw:
+        """The Opportunity Close activity written when a deal is won or lost (its reason)."""
+        closed = deal.won_time or deal.lost_time
+        return {
+            "activityid": guid(f"close:{deal.source_id}"),
+            "subject": f"Opportunity Close - {'Won' if deal.status == 'won' else 'Lost'}",
+            "description": deal.lost_reason,
+            "statecode": 1,
+            "statuscode": 2,
+            "actualend": closed,
+            **lookup("_opportunityid_value", guid(deal.source_id), "opportunity"),
+            **self.owner(deal),
+            "modifiedon": closed,
+        }
+
+    def activity(self, activity: Activity, table: str, index: int, count: int) -> Raw:
+        at = parse_time(f"{activity.due_date}T{activity.due_time or '00:00'}:00Z")
+        assert at is not None
+        minutes = _minutes(activity.duration)
+        all_day = table == "appointments" and activity.due_time is None
+        if all_day:
+            minutes = 24 * 60
+        end = at + timedelta(minutes=minutes) if table == "appointments" else at
+        row: Raw = {
+            "activityid": guid(activity.source_id),
+            "subject": activity.subject,
+            "description": activity.note,
+            "scheduledstart": _iso(at),
+            "scheduledend": _iso(end),
+            "statecode": 1 if activity.done else 0,
+            "statuscode": 2 if activity.done else 1,
+            **self.regarding(activity),
+            **self.owner(activity),
+            "modifiedon": self.modified(index, count),
+        }
+        if table == "appointments":
+            row.update(scheduleddurationminutes=minutes, isalldayevent=all_day)
+            row["statuscode"] = 3 if activity.done else 5  # Completed / Busy
+            row["statecode"] = 1 if activity.done else 3  # Completed / Scheduled
+        elif table in ("phonecalls", "tasks"):
+            row["actualdurationminutes"] = minutes or None
+        if table in ("phonecalls", "emails"):
+            row["directioncode"] = True  # outgoing
+        return row
+
+    def regarding(self, record: Activity) -> Raw:
+        for link, table in (
+            (record.deal_source_id, "opportunity"),
+            (record.person_source_id, "contact"),
+            (record.org_source_id, "account"),
+        ):
+            if link:
+                return lookup("_regardingobjectid_value", guid(link), table)
+        return {"_regardingobjectid_value": None}
+
+    def annotation(self, note: Any, index: int, count: int) -> Raw:
+        parent = self.regarding(note)
+        return {
+            "annotationid": guid(note.source_id),
+            "subject": None,
+            "notetext": note.content,
+            "objecttypecode": parent.get(f"_regardingobjectid_value@{LOOKUP_NAME}"),
+            **lookup(
+                "_objectid_value",
+                parent["_regardingobjectid_value"],
+                parent.get(f"_regardingobjectid_value@{LOOKUP_NAME}") or "",
+            ),
+            **self.owner(note),
+            "isdocument": False,
+            "createdon": note.add_time,
+            "modifiedon": note.add_time or self.modified(index, count),
+        }
+
+
+def _minutes(duration: str | None) -> int:
+    if not duration:
+        return 0
+    hours, _, minutes = duration.partition(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _stored(definition: CustomFieldDef, value: Any) -> Any:
+    """A canonical custom value as Dataverse stores the column."""
+    kind = definition.field_type
+    if kind is FieldType.enum:
+        return option_value(definition, value)
+    if kind is FieldType.set:
+        return ",".join(str(option_value(definition, label)) for label in value)
+    if kind is FieldType.monetary:
+        return value["value"]
+    return value

@@ -1,0 +1,87 @@
+"""What the Dynamics tests share: an in-process emulator account, a source on it, and a way to
+read extracted records back in the reference company's ids."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from adapters.core.canonical import Record
+from adapters.core.declarative import DeclarativeSource
+from adapters.core.http import RetryPolicy
+from adapters.dynamics365.emulator import DynamicsEmulator
+from adapters.dynamics365.shapes import guid, logical_name
+from adapters.dynamics365.source import API, dynamics_spec
+from adapters.dynamics365.system import dynamics_auth
+from adapters.reference.dataset import ReferenceCompany, generate
+
+BASE = "http://sandbox/acme"
+SIZE = 30
+
+
+class FakeClock:
+    """The emulator's clock, moved on by the client's sleeps: a 429 is waited out at once."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def new_account(
+    *, size: int = SIZE, burst: int = 0, dataset: str = "reference", clock: FakeClock | None = None
+) -> tuple[DynamicsEmulator, dict[str, str]]:
+    emulator = DynamicsEmulator(clock=clock or FakeClock())
+    credentials = emulator.new_credentials(BASE)
+    limits = {"burst": burst} if burst else {}
+    emulator.provision("acme", credentials, dataset=dataset, size=size, limits=limits)
+    return emulator, credentials
+
+
+def new_source(
+    emulator: DynamicsEmulator,
+    credentials: dict[str, str],
+    *,
+    page_size: int = 500,
+    clock: FakeClock | None = None,
+) -> DeclarativeSource:
+    options: dict[str, Any] = {"retry": RetryPolicy(attempts=4, wait_initial=0.0)}
+    if clock:
+        options["sleep"] = clock.sleep
+    spec = dynamics_spec(page_size)
+    transport = httpx.ASGITransport(app=emulator.app)
+    client = spec.client(BASE + API, dynamics_auth(credentials, BASE), transport, **options)
+    return DeclarativeSource(spec, client)
+
+
+def held_company(size: int = SIZE) -> ReferenceCompany:
+    return DynamicsEmulator().held(generate(size=size, seed=0))
+
+
+class ReferenceIds:
+    """GUIDs back to the reference ids, custom column names back to field keys."""
+
+    def __init__(self, company: ReferenceCompany) -> None:
+        self.ids: dict[str, str] = {}
+        for entity in ("users", "organizations", "persons", "pipelines", "stages", "products"):
+            for record in getattr(company, entity):
+                self.ids[guid(record.source_id)] = record.source_id
+        for record in [*company.deals, *company.activities, *company.notes]:
+            self.ids[guid(record.source_id)] = record.source_id
+        self.keys = {logical_name(f): f.key for f in company.custom_fields}
+
+    def record(self, record: Record) -> dict[str, Any]:
+        data = record.model_dump()
+        for name, value in data.items():
+            if name == "source_id" or name.endswith("_source_id"):
+                data[name] = self.ids.get(value, value) if value else value
+        if "custom_fields" in data:
+            data["custom_fields"] = {self.keys[k]: v for k, v in data["custom_fields"].items()}
+        return data

@@ -1,0 +1,130 @@
+"""The Dynamics emulator answers as Dataverse and Entra ID do: token errors, the 401 challenge,
+OData errors, paging by Prefer with no $skip, and annotations only when asked for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from adapters.dynamics365.source import API
+from tests.adapters.dynamics365.support import BASE, new_account
+
+ORG = BASE + API
+
+
+async def token(http: httpx.AsyncClient, credentials: dict[str, str], **changes: str) -> Any:
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": credentials["client_id"],
+        "client_secret": credentials["client_secret"],
+        "scope": f"{BASE}/.default",
+        **changes,
+    }
+    url = f"{credentials['authority']}/{credentials['tenant_id']}/oauth2/v2.0/token"
+    return await http.post(url, data=form)
+
+
+@pytest.fixture
+async def api() -> Any:
+    emulator, credentials = new_account(size=10)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=emulator.app)) as http:
+        answer = await token(http, credentials)
+        http.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+        yield http, credentials
+
+
+async def test_token_errors_are_entra_shaped(api: Any) -> None:
+    http, credentials = api
+    wrong = await token(http, credentials, client_secret="x")
+    assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
+    assert wrong.json()["error_description"].startswith("AADSTS7000215")
+    scope = await token(http, credentials, scope=f"{BASE}/user_impersonation")
+    assert scope.status_code == 400 and scope.json()["error"] == "invalid_scope"
+    good = await token(http, credentials)
+    assert good.json()["token_type"] == "Bearer" and good.json()["expires_in"] == 3599
+
+
+async def test_no_token_is_an_empty_401_with_a_bearer_challenge(api: Any) -> None:
+    http, _ = api
+    answer = await http.get(f"{ORG}/accounts", headers={"Authorization": "Bearer bad"})
+    assert answer.status_code == 401 and answer.content == b""
+    assert answer.headers["www-authenticate"].startswith("Bearer authorization_uri=")
+
+
+async def test_odata_errors(api: Any) -> None:
+    http, _ = api
+    missing = await http.get(f"{ORG}/Account")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "0x8006088a"
+    column = await http.get(f"{ORG}/accounts", params={"$select": "Name"})
+    assert column.status_code == 400
+    assert column.json()["error"]["message"].startswith("Could not find a property named 'Name'")
+    skip = await http.get(f"{ORG}/accounts", params={"$skip": "2"})
+    assert skip.status_code == 400 and "$skip" in skip.json()["error"]["message"]
+    size = await http.get(f"{ORG}/accounts", headers={"Prefer": "odata.maxpagesize=0"})
+    assert size.status_code == 400
+
+
+async def test_pages_by_prefer_with_a_next_link(api: Any) -> None:
+    http, _ = api
+    first = await http.get(
+        f"{ORG}/contacts", params={"$select": "fullname"}, headers={"Prefer": "odata.maxpagesize=4"}
+    )
+    assert first.headers["preference-applied"] == "odata.maxpagesize=4"
+    body = first.json()
+    assert body["@odata.context"].endswith("$metadata#contacts(fullname)")
+    assert len(body["value"]) == 4 and set(body["value"][0]) == {"fullname", "contactid"}
+    link = body["@odata.nextLink"]
+    assert "$select=fullname" in link and "$skiptoken=" in link
+    second = (await http.get(link, headers={"Prefer": "odata.maxpagesize=4"})).json()
+    assert {r["contactid"] for r in second["value"]}.isdisjoint(
+        r["contactid"] for r in body["value"]
+    )
+
+
+async def test_lookup_annotations_only_when_asked(api: Any) -> None:
+    http, _ = api
+    params = {"$select": "subject,_regardingobjectid_value"}
+    plain = (await http.get(f"{ORG}/phonecalls", params=params)).json()["value"][0]
+    assert not any("@" in key for key in plain)
+    prefer = {"Prefer": 'odata.include-annotations="*"'}
+    annotated = (await http.get(f"{ORG}/phonecalls", params=params, headers=prefer)).json()
+    row = annotated["value"][0]
+    assert row["_regardingobjectid_value@Microsoft.Dynamics.CRM.lookuplogicalname"] in (
+        "opportunity",
+        "contact",
+        "account",
+    )
+
+
+async def test_attribute_metadata_and_options(api: Any) -> None:
+    http, _ = api
+    path = f"{ORG}/EntityDefinitions(LogicalName='account')/Attributes"
+    rows = (await http.get(path)).json()["value"]
+    custom = {r["LogicalName"]: r for r in rows if r["IsCustomAttribute"]}
+    assert custom["new_annual_revenue_base"]["AttributeOf"] == "new_annual_revenue"
+    picklists = await http.get(
+        path + "/Microsoft.Dynamics.CRM.PicklistAttributeMetadata",
+        params={"$select": "LogicalName", "$expand": "OptionSet($select=Options)"},
+    )
+    options = picklists.json()["value"][0]["OptionSet"]["Options"]
+    assert options[0]["Value"] == 100_000_000
+    assert options[0]["Label"]["UserLocalizedLabel"]["Label"] == "Produkcja"
+
+
+async def test_who_am_i(api: Any) -> None:
+    http, _ = api
+    body = (await http.get(f"{ORG}/WhoAmI")).json()
+    assert {"BusinessUnitId", "UserId", "OrganizationId"} <= set(body)
+
+
+async def test_429_says_retry_after() -> None:
+    emulator, credentials = new_account(size=10, burst=2)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=emulator.app)) as http:
+        access = (await token(http, credentials)).json()["access_token"]
+        headers = {"Authorization": f"Bearer {access}"}
+        answers = [await http.get(f"{ORG}/WhoAmI", headers=headers) for _ in range(3)]
+    assert answers[-1].status_code == 429 and int(answers[-1].headers["retry-after"]) >= 1
+    assert answers[-1].json()["error"]["code"] == "0x80072322"
