@@ -67,3 +67,31 @@ async def test_systems_list_pipedrive_with_its_credential_fields(client: httpx.A
     assert {"persons", "organizations", "deals", "activities", "notes", "products"} <= set(
         pipedrive["entities"]
     )
+
+
+SOURCES = {
+    "salesforce",
+    "hubspot",
+    "zoho",
+    "dynamics365",
+    "close",
+    "insightly",
+    "capsule",
+    "sugarcrm",
+}
+
+
+async def test_systems_list_every_source_with_the_credentials_it_really_takes(
+    client: httpx.AsyncClient,
+) -> None:
+    systems = {s["id"]: s for s in (await client.get("/v1/systems")).json()}
+    assert set(systems) >= SOURCES
+    for system_id in SOURCES:
+        system = systems[system_id]
+        assert system["roles"] == ["source"] and system["sandbox"], system_id
+        fields = system["credential_fields"]
+        assert fields and any(f["secret"] for f in fields), system_id
+        assert {"persons", "organizations", "deals"} <= set(system["entities"]), system_id
+    # Customers of these have their own host: a connection must say where.
+    for system_id in ("salesforce", "dynamics365", "sugarcrm"):
+        assert systems[system_id]["default_base_url"] is None

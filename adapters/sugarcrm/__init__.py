@@ -1,0 +1,1 @@
+"""SugarCRM (REST API v11) as a source: declarative spec, sandbox emulator."""

@@ -1,0 +1,385 @@
+"""SugarCRM REST v11 described for the declarative engine: streams, mappings, field catalogs,
+the currency lookup and the account check. The vendor facts it relies on are in `source.py`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from adapters.core.canonical import ContactPoint, Entity, FieldType
+from adapters.core.declarative import (
+    AccountCheck,
+    ChangedSince,
+    FieldCatalog,
+    Join,
+    Lookup,
+    SourceSpec,
+    Stream,
+)
+from adapters.core.http import default_error_text
+from adapters.core.mapping import (
+    Getter,
+    Raw,
+    first,
+    joined,
+    number,
+    text,
+    utc_date,
+    utc_hhmm,
+    utc_time,
+)
+from adapters.core.paginators import OffsetPaginator, Paginator
+from adapters.sugarcrm.naming import (
+    CLOSED_LOST,
+    CLOSED_WON,
+    MODULES,
+    PIPELINE_ID,
+)
+
+API = "/rest/v11"
+PAGE_SIZE = 200
+METADATA = "/metadata"
+CHANGED = ChangedSince("filter[0][date_modified][$gt]")
+CONTACTS_LINK = '{"name":"contacts","fields":["id"]}'
+PHONES = (("phone_work", "work"), ("phone_mobile", "mobile"), ("phone_home", "home"),
+          ("phone_other", "other"))  # fmt: skip
+FIELD_TYPES: dict[str, FieldType] = {
+    "varchar": FieldType.varchar,
+    "name": FieldType.varchar,
+    "url": FieldType.varchar,
+    "text": FieldType.text,
+    "int": FieldType.double,
+    "decimal": FieldType.double,
+    "float": FieldType.double,
+    "currency": FieldType.monetary,
+    "date": FieldType.date,
+    "enum": FieldType.enum,
+    "radioenum": FieldType.enum,
+    "multienum": FieldType.set,
+    "phone": FieldType.phone,
+}
+
+
+@dataclass
+class SalesStages:
+    """What deals need from the sales-stage list, read once per run."""
+
+    first_open: str | None = None
+    loaded: bool = False
+
+
+# --- getters -------------------------------------------------------------------------------
+
+
+def error_text(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return default_error_text(response)
+    if isinstance(body, dict) and (body.get("error_message") or body.get("error")):
+        return str(body.get("error_message") or body.get("error"))
+    return default_error_text(response)
+
+
+def emails(raw: Raw) -> list[ContactPoint]:
+    """Sugar's addresses have no label; `primary_address` marks the primary one."""
+    items = [e for e in raw.get("email") or [] if isinstance(e, dict) and e.get("email_address")]
+    points = [
+        ContactPoint(value=str(e["email_address"]), primary=bool(e.get("primary_address")))
+        for e in items
+    ]
+    if points and not any(p.primary for p in points):
+        points[0].primary = True
+    return points
+
+
+def phones(raw: Raw) -> list[ContactPoint]:
+    points = [ContactPoint(value=str(raw[f]), label=lbl) for f, lbl in PHONES if raw.get(f)]
+    if points:
+        points[0].primary = True
+    return points
+
+
+def parent(module: str) -> Getter:
+    return lambda raw: raw.get("parent_id") or None if raw.get("parent_type") == module else None
+
+
+def linked_contact(raw: Raw) -> str | None:
+    """The first contact of a `contacts` link asked for in `fields`."""
+    records = (raw.get("contacts") or {}).get("records") or []
+    return str(records[0]["id"]) if records and records[0].get("id") else None
+
+
+def duration(raw: Raw) -> str | None:
+    hours, minutes = int(raw.get("duration_hours") or 0), int(raw.get("duration_minutes") or 0)
+    return f"{hours:02d}:{minutes:02d}" if hours or minutes else None
+
+
+def iso(raw: Raw) -> str | None:
+    return (raw.get("_currency") or {}).get("iso4217")
+
+
+def product_prices(raw: Raw) -> list[dict[str, Any]]:
+    price = number("discount_price")(raw)
+    return [] if price is None or not iso(raw) else [{"price": price, "currency": iso(raw)}]
+
+
+def _links() -> dict[str, Getter]:
+    return {
+        "deal_source_id": parent("Opportunities"),
+        "org_source_id": parent("Accounts"),
+        "owner_source_id": text("assigned_user_id"),
+    }
+
+
+# --- the description -------------------------------------------------------------------------
+
+
+def paginator(size: int) -> Paginator:
+    return OffsetPaginator(
+        start_param="offset",
+        limit_param="max_num",
+        limit=size,
+        more_path=None,
+        next_start_path="next_offset",
+        records_path="records",
+        end_marker=-1,
+    )
+
+
+def _stream(
+    entity: Entity, module: str, fields: Mapping[str, Getter], wanted: str, size: int, **kw: Any
+) -> Stream:
+    return Stream(
+        entity,
+        f"/{module}",
+        fields,
+        paginator(size),
+        records="records",
+        params={"fields": wanted},
+        changed_since=CHANGED,
+        **kw,
+    )
+
+
+def _catalog(entity: Entity) -> FieldCatalog:
+    return FieldCatalog(
+        entity,
+        METADATA,
+        key="name",
+        name=first("labelValue", "name"),
+        type="type",
+        types=FIELD_TYPES,
+        records=f"fields:{MODULES[entity]}",
+        is_custom=lambda raw: (
+            raw.get("source") == "custom_fields" or str(raw.get("name", "")).endswith("_c")
+        ),
+        options=lambda raw: raw.get("_options") or [],
+        separator=",",
+        quote="^",
+    )
+
+
+def _activity_streams(size: int) -> tuple[Stream, ...]:
+    def timed(module: str, kind: str) -> Stream:
+        mapping: dict[str, Getter] = {
+            "source_id": "id",
+            "subject": first("name", lambda r: ""),
+            "type": lambda raw: kind,
+            "due_date": utc_date("date_start"),
+            "due_time": utc_hhmm("date_start"),
+            "duration": duration,
+            "done": lambda raw: raw.get("status") == "Held",
+            "note": text("description"),
+            "person_source_id": first(linked_contact, parent("Contacts")),
+            **_links(),
+        }
+        wanted = "name,date_start,duration_hours,duration_minutes,status,description,parent_type,"
+        return _stream(
+            Entity.activities,
+            module,
+            mapping,
+            wanted + f"parent_id,assigned_user_id,{CONTACTS_LINK}",
+            size,
+        )
+
+    tasks = _stream(
+        Entity.activities,
+        "Tasks",
+        {
+            "source_id": "id",
+            "subject": first("name", lambda r: ""),
+            "type": lambda raw: "task",
+            "due_date": utc_date("date_due"),
+            "due_time": utc_hhmm("date_due"),
+            "done": lambda raw: raw.get("status") == "Completed",
+            "note": text("description"),
+            "person_source_id": first("contact_id", parent("Contacts")),
+            **_links(),
+        },
+        "name,date_due,status,description,parent_type,parent_id,contact_id,assigned_user_id",
+        size,
+    )
+    return timed("Calls", "call"), timed("Meetings", "meeting"), tasks
+
+
+def sugar_spec(stages: SalesStages | None = None, page_size: int = PAGE_SIZE) -> SourceSpec:
+    stages = stages or SalesStages()
+    currency = (Join("currencies", "currency_id", "_currency"),)
+
+    def status(raw: Raw) -> str:
+        return {CLOSED_WON: "won", CLOSED_LOST: "lost"}.get(str(raw.get("sales_stage")), "open")
+
+    def stage(raw: Raw) -> str | None:
+        # A closed deal's stage is Closed Won/Lost: it goes to the first open stage.
+        return text("sales_stage")(raw) if status(raw) == "open" else stages.first_open
+
+    streams = (
+        _stream(
+            Entity.users,
+            "Users",
+            {
+                "source_id": "id",
+                "name": first("full_name", joined("first_name", "last_name"), "user_name"),
+                "email": lambda raw: next((e.value for e in emails(raw) if e.primary), None),
+                "active": lambda raw: raw.get("status", "Active") == "Active",
+            },
+            "user_name,full_name,first_name,last_name,email,status",
+            page_size,
+        ),
+        _stream(
+            Entity.organizations,
+            "Accounts",
+            {
+                "source_id": "id",
+                "name": first("name", lambda r: ""),
+                "address": first(
+                    joined(
+                        "billing_address_street",
+                        "billing_address_city",
+                        "billing_address_state",
+                        "billing_address_postalcode",
+                        "billing_address_country",
+                        sep=", ",
+                    )
+                ),  # fmt: skip
+                "owner_source_id": text("assigned_user_id"),
+            },
+            "name,billing_address_street,billing_address_city,billing_address_state,"
+            "billing_address_postalcode,billing_address_country,assigned_user_id,currency_id",
+            page_size,
+            joins=currency,
+        ),
+        _stream(
+            Entity.persons,
+            "Contacts",
+            {
+                "source_id": "id",
+                "name": first(joined("first_name", "last_name"), "full_name"),
+                "first_name": text("first_name"),
+                "last_name": text("last_name"),
+                "emails": emails,
+                "phones": phones,
+                "org_source_id": text("account_id"),
+                "owner_source_id": text("assigned_user_id"),
+            },
+            "first_name,last_name,full_name,email,phone_work,phone_mobile,phone_home,phone_other,"
+            "account_id,assigned_user_id,currency_id",
+            page_size,
+            joins=currency,
+        ),
+        Stream(
+            Entity.pipelines, METADATA, {"source_id": "id", "name": "name"}, records="pipelines"
+        ),
+        Stream(
+            Entity.stages,
+            METADATA,
+            {
+                "source_id": "key",
+                "name": "label",
+                "pipeline_source_id": lambda raw: PIPELINE_ID,
+                "order_nr": "order",
+                "deal_probability": lambda raw: (
+                    int(float(raw["probability"])) if raw.get("probability") else None
+                ),
+            },
+            records="stages",
+        ),
+        _stream(
+            Entity.products,
+            "ProductTemplates",
+            {
+                "source_id": "id",
+                "name": first("name", lambda r: ""),
+                "code": text("mft_part_num"),
+                "prices": product_prices,
+            },
+            "name,mft_part_num,discount_price,list_price,currency_id",
+            page_size,
+            joins=currency,
+        ),
+        _stream(
+            Entity.deals,
+            "Opportunities",
+            {
+                "source_id": "id",
+                "title": first("name", lambda r: ""),
+                "value": number("amount"),
+                "currency": lambda raw: iso(raw) if number("amount")(raw) is not None else None,
+                "status": status,
+                "person_source_id": linked_contact,
+                "org_source_id": text("account_id"),
+                "pipeline_source_id": lambda raw: PIPELINE_ID,
+                "stage_source_id": stage,
+                "owner_source_id": text("assigned_user_id"),
+                "expected_close_date": utc_date("date_closed"),
+            },
+            "name,amount,currency_id,sales_stage,date_closed,account_id,assigned_user_id,"
+            + CONTACTS_LINK,
+            page_size,
+            joins=currency,
+        ),
+        *_activity_streams(page_size),
+        _stream(
+            Entity.notes,
+            "Notes",
+            {
+                "source_id": "id",
+                "content": first("description", "name", lambda r: ""),
+                "person_source_id": first("contact_id", parent("Contacts")),
+                "add_time": utc_time("date_entered"),
+                **_links(),
+            },
+            "name,description,parent_type,parent_id,contact_id,assigned_user_id,date_entered",
+            page_size,
+        ),
+    )
+    return SourceSpec(
+        name="SugarCRM",
+        streams=streams,
+        check=AccountCheck(
+            "/me",
+            {
+                "user_id": "current_user.id",
+                "user_name": "current_user.full_name",
+                "login": "current_user.user_name",
+            },
+        ),
+        field_catalogs=tuple(_catalog(entity) for entity in MODULES),
+        lookups=(
+            Lookup(
+                "currencies",
+                "/Currencies",
+                key="id",
+                records="records",
+                paginator=paginator(page_size),
+            ),
+        ),  # fmt: skip
+        error_text=error_text,
+    )
+
+
+SPEC = sugar_spec()
