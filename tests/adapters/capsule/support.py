@@ -13,26 +13,19 @@ from adapters.capsule.source import SPEC
 from adapters.core.auth import BearerAuth
 from adapters.core.declarative import DeclarativeSource, SourceSpec
 from adapters.core.http import RetryPolicy
+from tests.adapters import fakes
 
 TOKEN = "test-capsule-token"
 SIZE = 30
 BASE_URL = "http://sandbox/acme"
 
 
-class FakeClock:
-    """Starts at the real time (Capsule's reset header is an epoch the client compares with
-    its own clock) and then moves only when someone sleeps: 429 waits cost nothing."""
+class FakeClock(fakes.FakeClock):
+    """Starts at the real time: Capsule's reset header is an epoch the client compares with its
+    own clock."""
 
     def __init__(self) -> None:
-        self.now = time.time()
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
+        super().__init__(start=time.time())
 
 
 def new_emulator(clock: FakeClock | None = None, *, burst: int | None = None) -> CapsuleEmulator:

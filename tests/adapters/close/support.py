@@ -16,6 +16,7 @@ from adapters.core.canonical import Entity
 from adapters.core.declarative import DeclarativeSource
 from adapters.core.http import RetryPolicy
 from adapters.reference.dataset import ReferenceCompany, generate
+from tests.adapters.fakes import FakeClock
 
 API_KEY = "api_test-key"
 SIZE = 30
@@ -36,21 +37,6 @@ LINKS = {
     "pipeline_source_id": "pipe",
     "stage_source_id": "stat",
 }
-
-
-class FakeClock:
-    """Time that only moves when someone sleeps: 429 waits cost nothing."""
-
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def new_emulator(clock: FakeClock, *, burst: int | None = None) -> CloseEmulator:

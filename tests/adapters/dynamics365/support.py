@@ -15,24 +15,10 @@ from adapters.dynamics365.shapes import guid, logical_name
 from adapters.dynamics365.source import API, dynamics_spec
 from adapters.dynamics365.system import dynamics_auth
 from adapters.reference.dataset import ReferenceCompany, generate
+from tests.adapters.fakes import FakeClock
 
 BASE = "http://sandbox/acme"
 SIZE = 30
-
-
-class FakeClock:
-    """The emulator's clock, moved on by the client's sleeps: a 429 is waited out at once."""
-
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def new_account(

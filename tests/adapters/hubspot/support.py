@@ -12,25 +12,11 @@ from adapters.core.declarative import SourceSpec
 from adapters.core.http import RetryPolicy
 from adapters.hubspot.emulator import HubSpotEmulator
 from adapters.hubspot.source import SPEC, HubSpotSource
+from tests.adapters.fakes import FakeClock
 
 TOKEN = "pat-eu1-test-token"
 SIZE = 30
 BASE_URL = "http://sandbox/acme"
-
-
-class FakeClock:
-    """Moves only when someone sleeps: a ten-second 429 wait costs nothing."""
-
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def new_emulator(clock: FakeClock | None = None, *, burst: int | None = None) -> HubSpotEmulator:

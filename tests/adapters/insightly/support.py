@@ -15,25 +15,11 @@ from adapters.insightly.render import field_name, insightly_id
 from adapters.insightly.source import InsightlySource
 from adapters.insightly.system import api_root
 from adapters.reference.dataset import ReferenceCompany, generate
+from tests.adapters.fakes import FakeClock
 
 API_KEY = "test-api-key"
 SIZE = 30
 BASE_URL = "http://sandbox/acme/v3.1/"  # as an API URL is shown on the User Settings page
-
-
-class FakeClock:
-    """Time that only moves when someone sleeps: 429 waits cost nothing."""
-
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def new_emulator(clock: FakeClock, *, burst: int | None = None) -> InsightlyEmulator:

@@ -14,25 +14,11 @@ from adapters.sugarcrm.emulator import SugarEmulator
 from adapters.sugarcrm.naming import dropdown_keys, sugar_id
 from adapters.sugarcrm.source import PAGE_SIZE, SPEC, SugarSource
 from adapters.sugarcrm.system import api_root, sugar_auth
+from tests.adapters.fakes import FakeClock
 
 BASE = "http://sandbox/acme"
 API = "/acme/rest/v11"
 SIZE = 30
-
-
-class FakeClock:
-    """The emulator's clock, moved on by the client's sleeps: a 429 is waited out at once."""
-
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def new_account(

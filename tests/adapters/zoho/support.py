@@ -15,24 +15,10 @@ from adapters.zoho.settings import MODULES, api_name, zoho_id
 from adapters.zoho.source import ZohoSource
 from adapters.zoho.spec import SPEC
 from adapters.zoho.system import api_root, zoho_auth
+from tests.adapters.fakes import FakeClock
 
 BASE = "http://sandbox/acme"
 SIZE = 30
-
-
-class FakeClock:
-    """The emulator's clock, moved on by the client's sleeps: a 429 is waited out at once."""
-
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def new_account(
