@@ -333,7 +333,12 @@ class ApiClient:
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         await self._limiter.acquire(self._limit_key)
-        response = await self._http.request(method, path, params=params, json=json, headers=headers)
+        try:
+            response = await self._http.request(
+                method, path, params=params, json=json, headers=headers
+            )
+        except AuthFailed as exc:  # a token exchange in the auth flow was refused
+            raise AuthFailed(self._scrub(f"{self.system_name}: {exc.message}")) from None
         self._count(response)
         await self._limiter.update(self._limit_key, response.headers)
         status = response.status_code
@@ -381,7 +386,9 @@ class ApiClient:
     def _say(self, method: str, path: str, reason: str) -> str:
         """A message naming the call without its query string, scrubbed of secrets."""
         url = _full_url(self._http.base_url, path).copy_with(query=None)
-        message = f"{self.system_name}: {method} {url} {reason}"
+        return self._scrub(f"{self.system_name}: {method} {url} {reason}")
+
+    def _scrub(self, message: str) -> str:
         for secret in self._secrets:
             message = message.replace(secret, "***")
         return message
