@@ -103,6 +103,12 @@ class Stream:
     total: Callable[[httpx.Response, Any], int | None] | None = None  # count from a first page
     joins: tuple[Join, ...] = ()  # lookups joined into each record before it is mapped
     for_each: ForEach | None = None  # listed under each row of a lookup
+    # A query parameter naming the fields a list returns (Zoho and Sugar `fields`, HubSpot
+    # `properties`): the entity's custom field keys are added to it, up to `custom_param_max`.
+    custom_param: str | None = None
+    custom_param_max: int | None = None
+    # Where a record's currency is, for money custom fields stored as a bare amount in it.
+    record_currency: Getter | None = None
 
 
 @dataclass(frozen=True)
@@ -291,7 +297,9 @@ class DeclarativeSource:
         return [stream for stream in self.spec.streams if stream.entity is entity]
 
     def _stage(self, stream: Stream, raw: Raw, custom: Fields) -> StagedItem:
-        values = stream.custom_values(raw) if stream.custom_values else None
+        values = stream.custom_values(raw) if stream.custom_values else raw
+        if stream.record_currency and custom:
+            values = _in_currency(values, custom, value_at(raw, stream.record_currency))
         record = map_record(stream.entity, raw, stream.fields, custom, values)
         return StagedItem(raw=raw, record=record)
 
@@ -307,6 +315,8 @@ class DeclarativeSource:
         self, stream: Stream, start: str | None, since: datetime | None = None
     ) -> AsyncIterator[FetchedPage]:
         params, path, headers = dict(stream.params), stream.path, {}
+        if stream.custom_param:
+            params[stream.custom_param] = await self._named_fields(stream, stream.custom_param)
         changed = stream.changed_since
         if since and changed:
             (headers if changed.header else params).update(changed.params(since))
@@ -374,6 +384,20 @@ class DeclarativeSource:
             raise self.client.unexpected(response, "GET", where)
         return response
 
+    async def _named_fields(self, stream: Stream, param: str) -> str:
+        names = [name for name in str(stream.params.get(param, "")).split(",") if name]
+        custom = (await self._all_fields()).get(stream.entity, {})
+        names = list(dict.fromkeys([*names, *custom]))
+        cap = stream.custom_param_max
+        if cap is not None and len(names) > cap:
+            for key in names[cap:]:
+                if key in custom:
+                    name = custom[key].definition.name
+                    note = f"{stream.entity.value}: {name} (over the {cap} fields a list can name)"
+                    self.skipped_fields.append(note)
+            names = names[:cap]
+        return ",".join(names)
+
     async def _table(self, name: str) -> dict[str, Any]:
         if name not in self._tables:
             lookup = next(item for item in self.spec.lookups if item.name == name)
@@ -410,6 +434,19 @@ class DeclarativeSource:
                         f"{catalog.entity.value}: {value_at(raw, catalog.name)} ({kind})"
                     )
         return fields
+
+
+def _in_currency(values: Mapping[str, Any], custom: Fields, currency: Any) -> dict[str, Any]:
+    """Money custom values stored as a bare amount, paired with the record's currency."""
+    out = dict(values)
+    for key, field_ in custom.items():
+        if field_.definition.field_type is FieldType.monetary and _is_amount(out.get(key)):
+            out[key] = {"value": out[key], "currency": currency}
+    return out
+
+
+def _is_amount(value: Any) -> bool:
+    return isinstance(value, int | float | str) and not isinstance(value, bool) and value != ""
 
 
 def _rows(table: dict[str, Any]) -> list[Raw]:

@@ -99,18 +99,6 @@ def slots(columns: tuple[tuple[str, str], ...]) -> Getter:
     return read
 
 
-def custom_values(raw: Raw) -> dict[str, Any]:
-    """Numbers carry the record's transaction currency, which Money columns are in (a Double
-    reads the value alone)."""
-    currency = (raw.get("_currency") or {}).get("isocurrencycode")
-    return {
-        key: {"value": value, "currency": currency}
-        if isinstance(value, int | float) and not isinstance(value, bool)
-        else value
-        for key, value in raw.items()
-    }
-
-
 def prices(raw: Raw) -> list[dict[str, Any]]:
     return [
         {
@@ -172,7 +160,7 @@ def _all_day(getter: Getter) -> Getter:
 
 def dynamics_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
     currency = Join("currencies", "_transactioncurrencyid_value", "_currency")
-    money = {"custom_values": custom_values, "joins": (currency,)}
+    money = {"record_currency": "_currency.isocurrencycode", "joins": (currency,)}
     pages = NextUrl(next_url_path="@odata.nextLink")
     streams = (
         _stream(
@@ -272,7 +260,7 @@ def dynamics_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
             },
             page_size,
             {"$expand": "defaultuomid($select=name)"},
-            custom_values=custom_values,
+            record_currency="_currency.isocurrencycode",
             joins=(currency, Join("prices", "productid", "_prices")),
         ),
         _stream(
@@ -305,7 +293,7 @@ def dynamics_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
                 ),
             },
             page_size,
-            custom_values=custom_values,
+            record_currency="_currency.isocurrencycode",
             joins=(currency, Join("closes", "opportunityid", "_close")),
         ),
         _activity("tasks", "task", page_size),

@@ -108,8 +108,8 @@ TASK_TYPES = {"CALL": "call", "EMAIL": "email"}  # TODO and the rest are tasks
 def _objects(
     entity: Entity, object_type: str, fields: dict[str, Getter], properties: str, **extra: Any
 ) -> Stream:
-    """A CRM object list; `properties` are the built-in ones to ask for (custom ones are added
-    at run time by `HubSpotSource`)."""
+    """A CRM object list; `properties` are the built-in ones to ask for: a list returns only the
+    properties it names, so the custom ones are added at run time."""
     params = {"properties": properties, **extra.pop("params", {})}
     return Stream(
         entity,
@@ -119,6 +119,7 @@ def _objects(
         records="results",
         params=params,
         custom_values=custom_values,
+        custom_param="properties",
         **extra,
     )
 
@@ -365,27 +366,23 @@ SPEC = SourceSpec(
 
 
 class HubSpotSource(DeclarativeSource):
-    """The engine, plus what HubSpot's lists need at run time: a list returns only the
-    properties it is asked for, so each stream asks for its custom properties (and, for
-    products, every `hs_price_{currency}`) by name; products get the company currency, in
-    which a bare `price` is."""
+    """The engine, plus what products need at run time: every `hs_price_{currency}` asked for
+    by name, and the company currency, in which a bare `price` is."""
 
-    _extra_properties: dict[Entity, list[str]] | None = None
+    _prices: list[str] | None = None
     _company_currency: str | None = None
 
     async def _walk(
         self, stream: Stream, start: str | None, since: datetime | None = None
     ) -> AsyncIterator[FetchedPage]:
-        wanted = stream.params.get("properties")
-        if wanted:
-            extra = (await self._properties()).get(stream.entity, [])
-            names = list(dict.fromkeys([*str(wanted).split(","), *extra]))
+        if stream.entity is Entity.products:
+            names = [str(stream.params.get("properties")), *await self._price_properties()]
             stream = dataclasses.replace(
                 stream, params={**stream.params, "properties": ",".join(names)}
             )
-        if stream.entity is Entity.products and self._company_currency is None:
-            details = await self.client.json("GET", self.spec.check.path)
-            self._company_currency = str(details.get("companyCurrency") or "") or None
+            if self._company_currency is None:
+                details = await self.client.json("GET", self.spec.check.path)
+                self._company_currency = str(details.get("companyCurrency") or "") or None
         async for page in super()._walk(stream, start, since):
             yield page
 
@@ -395,15 +392,13 @@ class HubSpotSource(DeclarativeSource):
             raws = [{**raw, "_currency": self._company_currency} for raw in raws]
         return raws
 
-    async def _properties(self) -> dict[Entity, list[str]]:
-        if self._extra_properties is None:
-            fields = await self._all_fields()
-            extra = {entity: list(found) for entity, found in fields.items()}
-            prices = await self.client.json("GET", "/crm/v3/properties/products")
-            extra.setdefault(Entity.products, []).extend(
+    async def _price_properties(self) -> list[str]:
+        """Every `hs_price_{currency}` property: a product's price in each currency."""
+        if self._prices is None:
+            body = await self.client.json("GET", "/crm/v3/properties/products")
+            self._prices = [
                 str(p["name"])
-                for p in prices.get("results") or []
+                for p in body.get("results") or []
                 if str(p.get("name", "")).startswith("hs_price_")
-            )
-            self._extra_properties = extra
-        return self._extra_properties
+            ]
+        return self._prices

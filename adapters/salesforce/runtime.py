@@ -6,14 +6,13 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from adapters.core.canonical import ContactPoint, Entity, FieldType, Person
+from adapters.core.canonical import ContactPoint, Entity, Person
 from adapters.core.declarative import (
     DeclarativeSource,
     FieldCatalog,
     Fields,
     SourceSpec,
     Stream,
-    map_record,
     read_field,
     records_of,
 )
@@ -30,7 +29,7 @@ def email_label(field_label: str) -> str:
 
 class SalesforceSource(DeclarativeSource):
     """The spec, plus what SOQL needs at run time: custom fields named in each SELECT, extra
-    e-mail fields on Contact, currencies from the record, and the stages of each process."""
+    e-mail fields on Contact, and the stages of each process."""
 
     def __init__(self, client: Any, *, count_records: bool = True, spec: SourceSpec = SPEC) -> None:
         super().__init__(spec, client, count_records=count_records)
@@ -69,11 +68,10 @@ class SalesforceSource(DeclarativeSource):
         ]
 
     def _stage(self, stream: Stream, raw: Raw, custom: Fields) -> StagedItem:
-        values = {key: _money(raw, key, f.definition.field_type) for key, f in custom.items()}
-        record = map_record(stream.entity, raw, stream.fields, custom, values)
-        if isinstance(record, Person):
-            self._add_emails(record, raw)
-        return StagedItem(raw=raw, record=record)
+        item = super()._stage(stream, raw, custom)
+        if isinstance(item.record, Person):
+            self._add_emails(item.record, raw)
+        return item
 
     def _add_emails(self, person: Person, raw: Raw) -> None:
         for name, label in self.email_fields:
@@ -114,11 +112,3 @@ class SalesforceSource(DeclarativeSource):
             values = await self.client.json("GET", path)
             for value in records_of(values, "values"):
                 self._processes.setdefault(str(value.get("value")), []).append(process)
-
-
-def _money(raw: Raw, key: str, kind: FieldType) -> Any:
-    """A currency field is a bare number in the record's currency."""
-    value = raw.get(key)
-    if kind is FieldType.monetary and value is not None:
-        return {"value": value, "currency": raw.get("CurrencyIsoCode")}
-    return value

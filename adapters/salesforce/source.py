@@ -115,6 +115,8 @@ def total_size(response: httpx.Response, body: Any) -> int | None:
 
 def soql_stream(entity: Entity, soql: Soql, fields: dict[str, Any], **options: Any) -> SoqlStream:
     options.setdefault("total", total_size)
+    # Every currency field of a record is in the record's CurrencyIsoCode.
+    options.setdefault("record_currency", "CurrencyIsoCode")
     return SoqlStream(
         entity,
         API + "/query",

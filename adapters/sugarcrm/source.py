@@ -23,25 +23,22 @@ Vendor facts the description relies on (sources: see the emulator's docstring):
   record's `currency_id`.
 - Errors `{"error", "error_message"}`.
 
-What the engine cannot say is in `SugarSource`: the metadata document reshaped into lists, the
-custom fields added to each `fields` list, and currency fields paired with the record currency.
+What the engine cannot say is in `SugarSource`: the metadata document read once and reshaped
+into the lists the pipeline, stage and field-catalog streams read.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 import httpx
 
-from adapters.core.canonical import Entity, FieldType
-from adapters.core.declarative import DeclarativeSource, Fields, Stream, map_record
+from adapters.core.canonical import Entity
+from adapters.core.declarative import DeclarativeSource, Stream
 from adapters.core.http import ApiClient
-from adapters.core.mapping import Raw
 from adapters.core.paginators import FetchedPage, Paginator
-from adapters.core.protocols import StagedItem
 from adapters.sugarcrm.naming import (
     CLOSED_LOST,
     CLOSED_WON,
@@ -51,14 +48,13 @@ from adapters.sugarcrm.naming import (
     PROBABILITY_LIST,
     STAGE_LIST,
 )
-from adapters.sugarcrm.spec import API, METADATA, PAGE_SIZE, SPEC, SalesStages, iso, sugar_spec
+from adapters.sugarcrm.spec import API, METADATA, PAGE_SIZE, SPEC, SalesStages, sugar_spec
 
 __all__ = ["API", "PAGE_SIZE", "SPEC", "SugarSource"]
 
 
 class SugarSource(DeclarativeSource):
-    """The spec plus the metadata document read once and reshaped into lists, custom fields
-    asked for by name, and currency fields paired with the record's currency."""
+    """The spec plus the metadata document, read once and reshaped into lists."""
 
     def __init__(
         self, client: ApiClient, *, count_records: bool = True, page_size: int = PAGE_SIZE
@@ -72,10 +68,6 @@ class SugarSource(DeclarativeSource):
     ) -> AsyncIterator[FetchedPage]:
         if stream.entity is Entity.deals and not self.stages.loaded:
             await self._meta()
-        if "fields" in stream.params:
-            custom = (await self._all_fields()).get(stream.entity, {})
-            wanted = ",".join([str(stream.params["fields"]), *custom])
-            stream = replace(stream, params={**stream.params, "fields": wanted})
         async for page in super()._walk(stream, start, since):
             yield page
 
@@ -93,16 +85,6 @@ class SugarSource(DeclarativeSource):
             return
         async for page in super()._pages(path, params, paginator, start, headers):
             yield page
-
-    def _stage(self, stream: Stream, raw: Raw, custom: Fields) -> StagedItem:
-        values = {
-            key: {"value": raw.get(key), "currency": iso(raw)}
-            if field.definition.field_type is FieldType.monetary and raw.get(key) not in (None, "")
-            else raw.get(key)
-            for key, field in custom.items()
-        }
-        record = map_record(stream.entity, raw, stream.fields, custom, values)
-        return StagedItem(raw=raw, record=record)
 
     async def _meta(self) -> tuple[httpx.Response, dict[str, Any]]:
         if self._metadata is None:

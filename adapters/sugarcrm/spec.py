@@ -161,6 +161,8 @@ def _stream(
         records="records",
         params={"fields": wanted},
         changed_since=CHANGED,
+        custom_param="fields",
+        record_currency=iso,
         **kw,
     )
 

@@ -16,17 +16,6 @@ from adapters.core.mapping import Getter, Raw, contact_points, ident, number, pa
 RATE_LIMIT_WAIT = 10.0  # seconds; a 429 names no wait, and Zoho's limits are concurrency caps
 
 
-def custom_values(raw: Raw) -> dict[str, Any]:
-    """Numbers carry the record's Currency along: a currency field reads it, others ignore it."""
-    currency = raw.get("Currency")
-    return {
-        key: {"value": value, "currency": currency}
-        if isinstance(value, int | float) and not isinstance(value, bool)
-        else value
-        for key, value in raw.items()
-    }
-
-
 def options(raw: Raw) -> list[tuple[str, str]]:
     return [
         (str(option.get("actual_value")), str(option["display_value"]))

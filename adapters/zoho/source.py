@@ -21,14 +21,12 @@ Vendor facts the description relies on (where they come from: see the emulator's
   need no prefix. Notes have one Parent_Id with its module.
 - Changed since is the `If-Modified-Since` header; a 304 means nothing changed.
 
-What the engine does not do is here as a small subclass: the `fields` list per request (the
-custom fields are only known at run time) and the pipeline walk over layouts.
+What the engine does not do is here as a small subclass: the pipeline walk over layouts.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from datetime import datetime
 
 from adapters.core.canonical import Entity
@@ -36,12 +34,12 @@ from adapters.core.declarative import DeclarativeSource, Stream
 from adapters.core.http import ApiClient
 from adapters.core.mapping import Raw
 from adapters.core.paginators import FetchedPage
-from adapters.zoho.spec import CLOSED, MAX_FIELDS, PAGE_SIZE, PIPELINES, Pipelines, zoho_spec
+from adapters.zoho.spec import CLOSED, PAGE_SIZE, PIPELINES, Pipelines, zoho_spec
 
 
 class ZohoSource(DeclarativeSource):
-    """The spec plus what the engine cannot say: which fields to ask for, and pipelines per
-    Deals layout (with stage probabilities from the Stage field)."""
+    """The spec plus what the engine cannot say: pipelines per Deals layout (with stage
+    probabilities from the Stage field)."""
 
     def __init__(
         self, client: ApiClient, *, count_records: bool = True, page_size: int = PAGE_SIZE
@@ -59,19 +57,8 @@ class ZohoSource(DeclarativeSource):
             return
         if stream.entity is Entity.deals:
             await self._load_pipelines()
-        if "fields" in stream.params:
-            stream = replace(stream, params={**stream.params, "fields": await self._wanted(stream)})
         async for page in super()._walk(stream, start, since):
             yield page
-
-    async def _wanted(self, stream: Stream) -> str:
-        """The stream's fields and the entity's custom fields, up to Zoho's 50."""
-        names = [n for n in str(stream.params.get("fields", "")).split(",") if n]
-        custom = (await self._all_fields()).get(stream.entity, {})
-        names += [key for key in custom if key not in names]
-        for key in names[MAX_FIELDS:]:
-            self.skipped_fields.append(f"{stream.entity.value}: {key} (over Zoho's 50 fields)")
-        return ",".join(names[:MAX_FIELDS])
 
     async def _pipeline_pages(self) -> AsyncIterator[FetchedPage]:
         probabilities = await self._stage_probabilities()

@@ -31,7 +31,6 @@ from adapters.core.mapping import (
 from adapters.core.paginators import CursorInBody, PageNumber
 from adapters.zoho.getters import (
     call_duration,
-    custom_values,
     error_text,
     event_date,
     me,
@@ -100,13 +99,16 @@ def _stream(
         limit_param="per_page",
         limit=size,
     )
-    custom = {"custom_values": custom_values} if entity in MODULES else {}
+    # Numbers in currency fields are in the record's Currency.
+    custom = {"record_currency": "Currency"} if entity in MODULES else {}
     return Stream(
         entity,
         f"/{module}",
         fields,
         paginator,
         params={"fields": wanted},
+        custom_param="fields",
+        custom_param_max=MAX_FIELDS,
         changed_since=ChangedSince("If-Modified-Since", header=True),
         **custom,
     )
