@@ -390,9 +390,10 @@ class DeclarativeSource:
         names = list(dict.fromkeys([*names, *custom]))
         cap = stream.custom_param_max
         if cap is not None and len(names) > cap:
+            # Fields the list cannot name are not carried at all (no empty field in the target).
             for key in names[cap:]:
                 if key in custom:
-                    name = custom[key].definition.name
+                    name = custom.pop(key).definition.name
                     note = f"{stream.entity.value}: {name} (over the {cap} fields a list can name)"
                     self.skipped_fields.append(note)
             names = names[:cap]

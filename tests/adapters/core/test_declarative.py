@@ -294,3 +294,48 @@ def test_changed_since_becomes_the_vendor_parameter() -> None:
     odata = ChangedSince("$filter", "modifiedon gt {iso}").params(since)
     assert odata == {"$filter": "modifiedon gt 2026-01-15T10:00:00Z"}
     assert ChangedSince("since", "{epoch}").params(since) == {"since": str(int(since.timestamp()))}
+
+
+async def test_custom_fields_are_named_in_the_query_and_money_takes_the_record_currency() -> None:
+    asked: list[httpx.URL] = []
+
+    def vendor(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url)
+        if request.url.path == "/fields/deals":
+            return httpx.Response(200, json={"items": [
+                {"key": "fee_c", "label": "Setup fee", "kind": "money"},
+                {"key": "region_c", "label": "Region", "kind": "text"},
+            ]})  # fmt: skip
+        return httpx.Response(200, json={"items": [
+            {"id": 1, "title": "Deal", "fee_c": 12.5, "region_c": "EU", "cur": "PLN"},
+        ]})  # fmt: skip
+
+    deals = Stream(
+        Entity.deals,
+        "/deals",
+        {"source_id": "id", "title": "title"},
+        records="items",
+        params={"fields": "id,title"},
+        custom_param="fields",
+        custom_param_max=3,
+        record_currency="cur",
+    )
+    catalog = FieldCatalog(
+        Entity.deals,
+        "/fields/deals",
+        key="key",
+        name="label",
+        type="kind",
+        types={"money": FieldType.monetary, "text": FieldType.varchar},
+        records="items",
+    )
+    spec = SourceSpec("Vendor", (deals,), AccountCheck("/me", {}), field_catalogs=(catalog,))
+    source = DeclarativeSource(
+        spec, spec.client("https://crm.example", None, httpx.MockTransport(vendor))
+    )
+    [deal] = await records(source, Entity.deals)
+    assert asked[-1].params["fields"] == "id,title,fee_c"  # three names at most
+    assert deal.custom_fields == {"fee_c": {"value": 12.5, "currency": "PLN"}}
+    assert source.skipped_fields == ["deals: Region (over the 3 fields a list can name)"]
+    assert [f.name for f in await source.custom_fields()] == ["Setup fee"]
+    await source.aclose()
