@@ -45,7 +45,7 @@ from adapters.core.emulation import (
 )
 from adapters.reference.dataset import ReferenceCompany
 from adapters.salesforce import records
-from adapters.salesforce.render import render, stage_process_values
+from adapters.salesforce.render import render, stage_process_values, without_sales_processes
 from adapters.salesforce.schema import describe, schemas_for
 from adapters.salesforce.soql import Evaluator, parse
 
@@ -58,7 +58,9 @@ class SalesforceEmulator(SourceEmulator):
     window_seconds = 24 * 3600.0  # the daily API request limit is a rolling 24 hours
     default_burst = 100_000
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, *, sales_processes: bool = True, **options: Any) -> None:
+        # False: orgs served without any sales process (the master stage picklist only).
+        self.sales_processes = sales_processes
         # Query locators: results held server side between batches, as Salesforce does.
         self._locators: OrderedDict[str, tuple[str, list[Any], int]] = OrderedDict()
         self._next_locator = itertools.count(1)
@@ -90,6 +92,8 @@ class SalesforceEmulator(SourceEmulator):
     def render(self, company: ReferenceCompany) -> dict[str, list[dict[str, Any]]]:
         tables = render(company)
         tables["_custom_fields"] = [d.model_dump(mode="json") for d in company.custom_fields]
+        if not self.sales_processes:
+            return {**without_sales_processes(tables), "_stage_values": []}
         tables["_stage_values"] = [
             {"RecordTypeId": rt, "values": values}
             for rt, values in stage_process_values(company).items()
@@ -97,7 +101,8 @@ class SalesforceEmulator(SourceEmulator):
         return tables
 
     def held(self, company: ReferenceCompany) -> ReferenceCompany:
-        return records.held(company)
+        held = records.held(company)
+        return held if self.sales_processes else records.on_master_picklist(held)
 
     def authenticate(self, account: EmulatedAccount, request: Request) -> bool:
         return bearer(request) in account.tokens

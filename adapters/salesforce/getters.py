@@ -10,6 +10,8 @@ from adapters.core.mapping import Raw, minutes_hhmm, utc_date, utc_hhmm
 from adapters.core.paginators import dig
 
 ACTIVITY_TYPES = {"call", "meeting", "task", "deadline", "email", "lunch"}
+# The one pipeline of an org without sales processes: the master StageName picklist.
+MASTER_PIPELINE, MASTER_PIPELINE_NAME = "master", "Opportunities"
 
 
 def id_with_prefix(getter: str, prefix: str) -> Callable[[Raw], str | None]:
@@ -63,9 +65,16 @@ def deal_status(raw: Raw) -> str:
     return ("won" if raw.get("IsWon") else "lost") if raw.get("IsClosed") else "open"
 
 
+def deal_pipeline(raw: Raw) -> str | None:
+    """The record type's sales process; in an org with none (`_sales_processes` joined empty),
+    every opportunity is on the master picklist."""
+    process = dig(raw, "RecordType.BusinessProcessId")
+    return process or (None if raw.get("_sales_processes") else MASTER_PIPELINE)
+
+
 def deal_stage(raw: Raw) -> str | None:
     """'<process>:<stage>'; a closed opportunity's stage is the one it left to close."""
-    process, stage = dig(raw, "RecordType.BusinessProcessId"), raw.get("StageName")
+    process, stage = deal_pipeline(raw), raw.get("StageName")
     if raw.get("IsClosed"):
         history = sorted(
             child_records(raw, "OpportunityHistories"),

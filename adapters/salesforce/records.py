@@ -35,9 +35,11 @@ from adapters.core.canonical import (
     FieldType,
     Note,
     Person,
+    Pipeline,
     Product,
 )
 from adapters.reference.dataset import ReferenceCompany
+from adapters.salesforce.getters import MASTER_PIPELINE, MASTER_PIPELINE_NAME
 
 Row = dict[str, Any]
 Tables = dict[str, list[Row]]
@@ -183,6 +185,22 @@ def held(company: ReferenceCompany) -> ReferenceCompany:
         deals=[_held_deal(d) for d in company.deals],
         activities=[_held_activity(a) for a in company.activities],
         notes=[_held_note(n) for n in company.notes],
+    )
+
+
+def on_master_picklist(company: ReferenceCompany) -> ReferenceCompany:
+    """Without sales processes an org has one stage picklist (every pipeline's stages in the
+    SortOrder render gives them), which a migration carries as one pipeline named by the
+    source; each opportunity keeps its stage."""
+    order = sorted(company.stages, key=lambda s: (s.pipeline_source_id, s.order_nr))
+    return dataclasses.replace(
+        company,
+        pipelines=[Pipeline(source_id=MASTER_PIPELINE, name=MASTER_PIPELINE_NAME)],
+        stages=[
+            stage.model_copy(update={"pipeline_source_id": MASTER_PIPELINE, "order_nr": n})
+            for n, stage in enumerate(order, start=1)
+        ],
+        deals=[d.model_copy(update={"pipeline_source_id": MASTER_PIPELINE}) for d in company.deals],
     )
 
 

@@ -167,6 +167,13 @@ def _processes(company: ReferenceCompany) -> Tables:
     return {"BusinessProcess": processes, "RecordType": record_types, "OpportunityStage": stages}
 
 
+def without_sales_processes(tables: Tables) -> Tables:
+    """The org as many small ones are: no sales process and no Opportunity record type, so
+    every opportunity uses the master StageName picklist (OpportunityStage, in SortOrder)."""
+    opportunities = [{**row, "RecordTypeId": None} for row in tables["Opportunity"]]
+    return {**tables, "BusinessProcess": [], "RecordType": [], "Opportunity": opportunities}
+
+
 def _stage(
     stage_id: str | None, name: str, order: int, probability: Any, closed: bool, won: bool
 ) -> Row:

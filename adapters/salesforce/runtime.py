@@ -19,7 +19,8 @@ from adapters.core.declarative import (
 from adapters.core.mapping import Raw
 from adapters.core.paginators import FetchedPage
 from adapters.core.protocols import StagedItem
-from adapters.salesforce.source import API, SPEC, SoqlStream
+from adapters.salesforce.getters import MASTER_PIPELINE
+from adapters.salesforce.source import API, SALES_PROCESSES, SPEC, SoqlStream
 
 
 def email_label(field_label: str) -> str:
@@ -29,12 +30,13 @@ def email_label(field_label: str) -> str:
 
 class SalesforceSource(DeclarativeSource):
     """The spec, plus what SOQL needs at run time: custom fields named in each SELECT, extra
-    e-mail fields on Contact, and the stages of each process."""
+    e-mail fields on Contact, and the stages of each process (or of the master picklist)."""
 
     def __init__(self, client: Any, *, count_records: bool = True, spec: SourceSpec = SPEC) -> None:
         super().__init__(spec, client, count_records=count_records)
         self.email_fields: list[tuple[str, str]] = []  # (API name, e-mail label)
         self._processes: dict[str, list[str]] | None = None  # stage value -> process ids
+        self._master_picklist = False  # no sales process: one pipeline of the org's stages
 
     async def _walk(
         self, stream: Stream, start: str | None, since: datetime | None = None
@@ -43,7 +45,7 @@ class SalesforceSource(DeclarativeSource):
             async for page in super()._walk(stream, start, since):
                 yield page
             return
-        if stream.entity is Entity.stages:
+        if stream.entity is Entity.stages or stream.without_processes:
             await self._load_processes()
         extra = await self._extra_fields(stream.entity)
         iso = since.strftime("%Y-%m-%dT%H:%M:%SZ") if since and stream.changed_since else None
@@ -58,8 +60,12 @@ class SalesforceSource(DeclarativeSource):
 
     def _raw_records(self, stream: Stream, body: Any) -> list[Raw]:
         raws = super()._raw_records(stream, body)
+        if isinstance(stream, SoqlStream) and stream.without_processes:
+            return raws if self._master_picklist else []
         if stream.entity is not Entity.stages:
             return raws
+        if self._master_picklist:
+            return [{**raw, "_process": MASTER_PIPELINE} for raw in raws]
         processes = self._processes or {}
         return [
             {**raw, "_process": process}
@@ -97,15 +103,15 @@ class SalesforceSource(DeclarativeSource):
         return fields
 
     async def _load_processes(self) -> None:
-        """Which process offers which stage: one record type per process is asked."""
+        """Which process offers which stage: one record type per process is asked. None at all
+        leaves `_processes` empty: the org uses the master picklist."""
         if self._processes is not None:
             return
-        query = "SELECT Id, BusinessProcessId FROM RecordType WHERE SobjectType = 'Opportunity'"
-        body = await self.client.json("GET", API + "/query", params={"q": query + " ORDER BY Id"})
+        record_types = (await self._table(SALES_PROCESSES.name)).get("Opportunity", [])
         first_type: dict[str, str] = {}
-        for row in records_of(body, "records"):
-            if row.get("BusinessProcessId"):
-                first_type.setdefault(row["BusinessProcessId"], row["Id"])
+        for row in record_types:
+            first_type.setdefault(row["BusinessProcessId"], row["Id"])
+        self._master_picklist = not first_type
         self._processes = {}
         for process, record_type in first_type.items():
             path = f"{API}/ui-api/object-info/Opportunity/picklist-values/{record_type}/StageName"

@@ -16,6 +16,9 @@ Vendor facts relied on (REST API Developer Guide, SOQL reference, Object Referen
   type: `GET /ui-api/object-info/Opportunity/picklist-values/{recordTypeId}/StageName`. Closed
   stages are Pipedrive's won/lost status, not stages: a closed opportunity is placed in the
   stage it left, read from its OpportunityHistory. A stage's id here is "<process>:<stage>".
+- An org without a sales process (no Opportunity RecordType with a BusinessProcessId; common in
+  small orgs) uses the master StageName picklist (OpportunityStage) for every opportunity: it
+  becomes one pipeline, "master", whose stages are the active open OpportunityStage values.
 - Tasks (00T) and Events (00U) are both activities; ids carry the object prefix, so they never
   collide. WhoId is a contact (003) or lead; WhatId an account (001) or opportunity (006).
 - Errors are [{"message", "errorCode"}]; 401 INVALID_SESSION_ID is a dead token; 403
@@ -35,10 +38,13 @@ from adapters.core.declarative import (
     AccountCheck,
     ChangedSince,
     FieldCatalog,
+    Join,
+    Lookup,
     SourceSpec,
     Stream,
 )
 from adapters.core.mapping import (
+    const,
     contact_points,
     joined,
     minutes_hhmm,
@@ -49,9 +55,12 @@ from adapters.core.mapping import (
 )
 from adapters.core.paginators import NextUrl
 from adapters.salesforce.getters import (
+    MASTER_PIPELINE,
+    MASTER_PIPELINE_NAME,
     activity_org,
     activity_type,
     closed_on,
+    deal_pipeline,
     deal_stage,
     deal_status,
     event_day,
@@ -96,17 +105,21 @@ class Soql:
     where: tuple[str, ...] = ()
     subqueries: tuple[str, ...] = ()
     order: str = "Id"
+    limit: int | None = None
 
     def text(self, extra: tuple[str, ...] = (), since: str | None = None) -> str:
         select = ", ".join((*self.fields, *extra, *(f"({s})" for s in self.subqueries)))
         where = [*self.where, *([f"SystemModstamp > {since}"] if since else [])]
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        return f"SELECT {select} FROM {self.object}{clause} ORDER BY {self.order}"
+        limit = f" LIMIT {self.limit}" if self.limit is not None else ""
+        return f"SELECT {select} FROM {self.object}{clause} ORDER BY {self.order}{limit}"
 
 
 @dataclass(frozen=True)
 class SoqlStream(Stream):
     soql: Soql | None = None
+    # Listed only in an org without sales processes (the master picklist's one pipeline).
+    without_processes: bool = False
 
 
 def total_size(response: httpx.Response, body: Any) -> int | None:
@@ -131,6 +144,20 @@ def soql_stream(entity: Entity, soql: Soql, fields: dict[str, Any], **options: A
 
 
 OWNER = {"owner_source_id": ref("OwnerId")}
+OPEN_STAGES = ("IsActive = true", "IsClosed = false")
+# The Opportunity record types that choose a sales process; none: the org has no process.
+SALES_PROCESSES = Lookup(
+    "sales_processes",
+    API + "/query",
+    key="SobjectType",
+    records="records",
+    paginator=NextUrl("nextRecordsUrl"),
+    params={
+        "q": "SELECT Id, SobjectType, BusinessProcessId FROM RecordType "
+        "WHERE SobjectType = 'Opportunity' AND BusinessProcessId != null ORDER BY Id"
+    },
+    many=True,
+)
 ACTIVITY_LINKS = {
     "deal_source_id": id_with_prefix("WhatId", "006"),
     "person_source_id": id_with_prefix("WhoId", "003"),
@@ -210,11 +237,19 @@ STREAMS: tuple[SoqlStream, ...] = (
         {"source_id": "Id", "name": "Name"},
     ),
     soql_stream(
+        Entity.pipelines,
+        # No object stands for the master picklist: its first open stage says it has stages.
+        Soql("OpportunityStage", ("Id",), OPEN_STAGES, order="SortOrder", limit=1),
+        {"source_id": const(MASTER_PIPELINE), "name": const(MASTER_PIPELINE_NAME)},
+        total=None,  # counted after the org's sales processes are known
+        without_processes=True,
+    ),
+    soql_stream(
         Entity.stages,
         Soql(
             "OpportunityStage",
             ("Id", "ApiName", "MasterLabel", "SortOrder", "DefaultProbability"),
-            ("IsActive = true", "IsClosed = false"),
+            OPEN_STAGES,
             order="SortOrder",
         ),
         {
@@ -276,13 +311,15 @@ STREAMS: tuple[SoqlStream, ...] = (
             "status": deal_status,
             "person_source_id": primary_contact,
             "org_source_id": ref("AccountId"),
-            "pipeline_source_id": ref("RecordType.BusinessProcessId"),
+            "pipeline_source_id": deal_pipeline,
             "stage_source_id": deal_stage,
             **OWNER,
             "expected_close_date": text("CloseDate"),
             "won_time": closed_on("won"),
             "lost_time": closed_on("lost"),
         },
+        # Every SOQL record names its type: the org's sales processes for opportunities.
+        joins=(Join(SALES_PROCESSES.name, on="attributes.type", into="_sales_processes"),),
     ),  # fmt: skip
     soql_stream(
         Entity.activities,
@@ -427,6 +464,7 @@ SPEC = SourceSpec(
         },
     ),
     field_catalogs=tuple(_catalog(entity, name) for entity, name in CUSTOM_OBJECTS.items()),
+    lookups=(SALES_PROCESSES,),
     error_text=error_text,
     is_auth_failure=is_auth_failure,
     budget_spent=limit_spent,
