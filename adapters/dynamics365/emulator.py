@@ -17,6 +17,9 @@ Vendor facts it follows (Microsoft Learn):
   the limit of 6000 over time window of 300 seconds." (data-platform/api-limits). The emulator's
   window is a minute, so that a sandbox run waits rather than pauses; every answer says
   x-ms-ratelimit-burst-remaining-xrm-requests.
+- `$expand` of a single-valued lookup or of a collection such as `phonecall_activity_parties`
+  (an activity's activityparty rows), each with its own `$select`; up to 15 per query
+  (webapi/query/join-tables).
 - `GET WhoAmI` gives {"BusinessUnitId","UserId","OrganizationId"}; metadata under
   `EntityDefinitions(LogicalName='x')/Attributes[/Microsoft.Dynamics.CRM.<Type>AttributeMetadata]`.
 """
@@ -269,6 +272,7 @@ class DynamicsEmulator(SourceEmulator):
         for navigation, chosen in expand.items():
             if navigation in NAVIGATION:
                 column, target = NAVIGATION[navigation]
+                _check_columns(chosen, target)
                 related = [
                     r for r in account.table(target) if r[PRIMARY_KEYS[target]] == row.get(column)
                 ]
@@ -279,6 +283,7 @@ class DynamicsEmulator(SourceEmulator):
                 )
             elif (name, navigation) in COLLECTIONS:
                 child, column = COLLECTIONS[(name, navigation)]
+                _check_columns(chosen, child)
                 children = [
                     r for r in account.table(child) if r.get(column) == row[PRIMARY_KEYS[name]]
                 ]
@@ -296,6 +301,12 @@ class DynamicsEmulator(SourceEmulator):
     def context(self, request: Request, name: str, names: list[str] | None) -> str:
         shape = f"({','.join(names)})" if names else ""
         return f"{base_url_of(request)}{API}/$metadata#{name}{shape}"
+
+
+def _check_columns(chosen: list[str] | None, entity_set: str) -> None:
+    """An expanded $select naming a column the related table lacks is a 400, as at the top."""
+    if chosen is not None:
+        odata.selected(",".join(chosen), COLUMNS[entity_set], ENTITY_TYPES[entity_set])
 
 
 def _entra(error: str, description: str) -> dict[str, Any]:

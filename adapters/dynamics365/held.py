@@ -101,12 +101,17 @@ def _midnight(moment: str | None) -> str | None:
 
 
 def _activity(activity: Activity) -> Activity:
-    update: dict[str, Any] = _one_parent(activity)
+    update: dict[str, Any] = {}
     if activity.type == "lunch":
         update["type"] = "meeting"  # an appointment has no kind: a lunch is an appointment
     elif activity.type == "deadline":
         update["type"] = "task"  # a deadline is a task with a due date
     kind = update.get("type", activity.type)
+    if kind == "task":
+        # A task has no party list (no From/To, no attendees): its one link is Regarding, which
+        # holds one record. Phone calls, appointments and e-mails keep their person and
+        # organization as activity parties (recipients / attendees) beside the Regarding deal.
+        update.update(_one_parent(activity))
     if kind == "meeting" and activity.due_time is None:
         update["duration"] = None  # an all-day appointment lasts the day
     elif kind != "meeting" and activity.due_time is None:
@@ -118,8 +123,8 @@ def _activity(activity: Activity) -> Activity:
 
 
 def _one_parent(record: Activity | Note) -> dict[str, Any]:
-    """An activity's Regarding and a note's Object hold one record: the deal first, else the
-    person, else the organization."""
+    """A task's Regarding and a note's Object hold one record: the deal first, else the person,
+    else the organization."""
     if record.deal_source_id:
         return {"person_source_id": None, "org_source_id": None}
     if record.person_source_id:

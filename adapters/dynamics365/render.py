@@ -22,9 +22,15 @@ from adapters.core.mapping import parse_time
 from adapters.dynamics365.held import EMAIL_SLOTS, held, phone_slots
 from adapters.dynamics365.shapes import (
     COLUMNS,
+    ENTITY_TYPES,
     FORMATTED,
     LOGICAL_NAMES,
     LOOKUP_NAME,
+    ORGANIZER,
+    OWNER,
+    REQUIRED_ATTENDEE,
+    SENDER,
+    TO_RECIPIENT,
     attributes,
     guid,
     logical_name,
@@ -65,6 +71,12 @@ class Renderer:
             entity: [f for f in self.company.custom_fields if f.entity is entity]
             for entity in LOGICAL_NAMES
         }
+        c = self.company
+        self.names = {  # what a lookup's FormattedValue shows, by table
+            "systemuser": {u.source_id: u.name for u in c.users},
+            "contact": {p.source_id: p.name for p in c.persons},
+            "account": {o.source_id: o.name for o in c.organizations},
+        }
 
     def tables(self) -> Tables:
         c = self.company
@@ -84,11 +96,13 @@ class Renderer:
             "phonecalls": [],
             "appointments": [],
             "emails": [],
+            "activityparties": [],
             "annotations": self.each(c.notes, self.annotation),
         }
         for index, activity in enumerate(c.activities):
             table = ACTIVITY_SETS.get(activity.type, "tasks")
             tables[table].append(self.activity(activity, table, index, len(c.activities)))
+            tables["activityparties"] += self.parties(activity, table)
         tables = {name: [self.complete(name, row) for row in rows] for name, rows in tables.items()}
         for entity, logical in LOGICAL_NAMES.items():
             tables[f"attributes:{logical}"] = attributes(entity, c.custom_fields)
@@ -358,6 +372,33 @@ class Renderer:
         if table in ("phonecalls", "emails"):
             row["directioncode"] = True  # outgoing
         return row
+
+    def parties(self, activity: Activity, table: str) -> list[Raw]:
+        """The activity's party list: its owner (Dataverse adds that party itself), then for a
+        call or e-mail its sender and recipients, for an appointment its organizer and required
+        attendees: the user, the contact, the account. A task has no party list columns (only
+        Regarding), so it has just its owner."""
+        owner = activity.owner_source_id
+        found: list[tuple[int, str, str]] = [(OWNER, owner, "systemuser")] if owner else []
+        if table != "tasks":
+            meeting = table == "appointments"
+            if owner:
+                found.append((ORGANIZER if meeting else SENDER, owner, "systemuser"))
+            customer = REQUIRED_ATTENDEE if meeting else TO_RECIPIENT
+            if activity.person_source_id:
+                found.append((customer, activity.person_source_id, "contact"))
+            if activity.org_source_id:
+                found.append((customer, activity.org_source_id, "account"))
+        kind = ENTITY_TYPES[table]
+        return [self.party(activity.source_id, kind, *each) for each in found]
+
+    def party(self, activity_id: str, kind: str, mask: int, target: str, table: str) -> Raw:
+        return {
+            "activitypartyid": guid(f"party:{activity_id}:{mask}:{target}"),
+            **lookup("_activityid_value", guid(activity_id), kind),
+            **lookup("_partyid_value", guid(target), table, self.names[table].get(target)),
+            "participationtypemask": mask,
+        }
 
     def regarding(self, record: Activity) -> Raw:
         for link, table in (

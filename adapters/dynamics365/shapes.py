@@ -7,6 +7,10 @@ transactioncurrency, uom; and .../webapi/query-metadata-web-api for attribute me
 - ids are GUIDs; a lookup column `x` is read as `_x_value`, and with
   `Prefer: odata.include-annotations` it carries `_x_value@Microsoft.Dynamics.CRM.lookuplogicalname`
   (which table it points at) and `@OData.Community.Display.V1.FormattedValue` (its name).
+- an activity's participants are activityparty rows (`_activityid_value`, `_partyid_value` with
+  its lookuplogicalname, `participationtypemask`: 1 sender, 2 to, 5 required attendee,
+  7 organizer, 9 owner), reached from the activity as `<type>_activity_parties`
+  (https://learn.microsoft.com/power-apps/developer/data-platform/activityparty-entity).
 - custom columns carry the publisher prefix (`new_`); picklist options are integers from
   100000000; a multi-select picklist is read as "100000000,100000002"; a Money column gets a
   `_base` companion (its value in the base currency, `AttributeOf` the column).
@@ -30,6 +34,8 @@ LOGICAL_NAMES: dict[Entity, str] = {
 }
 LOOKUP_NAME = "Microsoft.Dynamics.CRM.lookuplogicalname"
 FORMATTED = "OData.Community.Display.V1.FormattedValue"
+# activityparty.participationtypemask values the renderer writes.
+SENDER, TO_RECIPIENT, REQUIRED_ATTENDEE, ORGANIZER, OWNER = 1, 2, 5, 7, 9
 
 # Columns of each entity set (the emulator answers these and rejects others in $select).
 ACTIVITY = (
@@ -142,6 +148,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "phonecalls": (*ACTIVITY, "actualdurationminutes", "phonenumber", "directioncode"),
     "appointments": (*ACTIVITY, "scheduleddurationminutes", "isalldayevent", "location"),
     "emails": (*ACTIVITY, "directioncode"),
+    "activityparties": (
+        "activitypartyid",
+        "_activityid_value",
+        "_partyid_value",
+        "participationtypemask",
+        "addressused",
+    ),
     "annotations": (
         "annotationid",
         "subject",
@@ -172,6 +185,7 @@ ENTITY_TYPES = {
     "phonecalls": "phonecall",
     "appointments": "appointment",
     "emails": "email",
+    "activityparties": "activityparty",
     "annotations": "annotation",
 }
 # Single-valued navigation properties: name -> (lookup column, entity set it points at).
@@ -182,6 +196,14 @@ NAVIGATION: dict[str, tuple[str, str]] = {
 # Collection-valued navigation properties: (entity set, name) -> (child set, child's lookup).
 COLLECTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("workflows", "process_processstage"): ("processstages", "_processid_value"),
+    # An activity's parties: `<activity logical name>_activity_parties` on each activity type.
+    **{
+        (entity_set, f"{ENTITY_TYPES[entity_set]}_activity_parties"): (
+            "activityparties",
+            "_activityid_value",
+        )
+        for entity_set in ("tasks", "phonecalls", "appointments", "emails")
+    },
 }
 
 

@@ -7,6 +7,12 @@ Vendor facts it relies on (Microsoft Learn, power-apps/developer/data-platform/w
   is asked with `Prefer: odata.maxpagesize=N` (at most 5,000); there is no $skip (query/page-results).
 - `Prefer: odata.include-annotations=...` adds `<lookup>@Microsoft.Dynamics.CRM.lookuplogicalname`,
   which says what an activity's polymorphic Regarding points at (query/select-columns).
+- Activities link one record through Regarding (`_regardingobjectid_value`); phone calls,
+  appointments and e-mails also name who they are with as activity parties, read with
+  `$expand=<type>_activity_parties($select=_partyid_value,participationtypemask)`: 1 sender,
+  2 to, 5 required attendee, 7 organizer, 8 regarding, 9 owner; the party's table is the
+  `_partyid_value` lookuplogicalname (power-apps/developer/data-platform/activityparty-entity).
+  Tasks have no party list.
 - Changed since: `$filter=modifiedon gt 2026-01-15T10:00:00Z` (query/filter-rows).
 - Users: systemusers; application users (applicationid set) are not people and are left out.
 - Opportunities: statecode 0 open / 1 won / 2 lost; the lost reason is the description of the
@@ -130,12 +136,44 @@ def _stream(
     )
 
 
+NOT_WHO = (8, 9, 10)  # the Regarding, Owner and Resource party types
+
+
+def party(parties: str, table: str) -> Getter:
+    """The first participant of an activity's party list that is a `table` record, leaving out
+    the Regarding (8), Owner (9) and Resource (10) parties, which are not who it is with."""
+
+    def read(raw: Raw) -> str | None:
+        for row in raw.get(parties) or []:
+            if row.get("participationtypemask") in NOT_WHO:
+                continue
+            if row.get("_partyid_value" + LOOKUP) == table and row.get("_partyid_value"):
+                return str(row["_partyid_value"])
+        return None
+
+    return read
+
+
+# Activity sets with a party list, and the collection-valued navigation property that reads it
+# (a task has none: its only link is Regarding).
+PARTIES = {
+    "phonecalls": "phonecall_activity_parties",
+    "appointments": "appointment_activity_parties",
+    "emails": "email_activity_parties",
+}
+
+
 def _activity(entity_set: str, kind: str, size: int, **fields: Getter) -> Stream:
     base = "subject,description,scheduledstart,scheduledend,statecode,_regardingobjectid_value,_ownerid_value"
     extra = {
         "appointments": ",scheduleddurationminutes,isalldayevent",
         "phonecalls": ",actualdurationminutes",
     }
+    parties = PARTIES.get(entity_set)
+    person, org = linked("contact"), linked("account")
+    if parties:  # the Regarding record first, else who the activity is with
+        person = first(person, party(parties, "contact"))
+        org = first(org, party(parties, "account"))
     mapping: dict[str, Getter] = {
         "source_id": "activityid",
         "subject": first("subject", lambda raw: ""),
@@ -145,12 +183,14 @@ def _activity(entity_set: str, kind: str, size: int, **fields: Getter) -> Stream
         "done": lambda raw: raw.get("statecode") == 1,
         "note": text("description"),
         "deal_source_id": linked("opportunity"),
-        "person_source_id": linked("contact"),
-        "org_source_id": linked("account"),
+        "person_source_id": person,
+        "org_source_id": org,
         "owner_source_id": ref("_ownerid_value"),
         **fields,
     }
     params = {"$select": base + extra.get(entity_set, "")}
+    if parties:  # read in the same list request, not one request per activity
+        params["$expand"] = f"{parties}($select=_partyid_value,participationtypemask)"
     return _stream(Entity.activities, entity_set, mapping, size, params)
 
 

@@ -8,10 +8,12 @@ from typing import Any
 import httpx
 import pytest
 
+from adapters.dynamics365.shapes import guid
 from adapters.dynamics365.source import API
 from tests.adapters.dynamics365.support import BASE, new_account
 
 ORG = BASE + API
+LOOKUP = "@Microsoft.Dynamics.CRM.lookuplogicalname"
 
 
 async def token(http: httpx.AsyncClient, credentials: dict[str, str], **changes: str) -> Any:
@@ -97,6 +99,49 @@ async def test_lookup_annotations_only_when_asked(api: Any) -> None:
         "contact",
         "account",
     )
+
+
+async def test_activity_parties_expand_with_their_lookup_table(api: Any) -> None:
+    http, _ = api
+    params = {
+        "$select": "activityid",
+        "$expand": "phonecall_activity_parties($select=_partyid_value,participationtypemask)",
+    }
+    prefer = {"Prefer": 'odata.include-annotations="Microsoft.Dynamics.CRM.lookuplogicalname"'}
+    calls = (await http.get(f"{ORG}/phonecalls", params=params, headers=prefer)).json()["value"]
+    a1 = next(c for c in calls if c["activityid"] == guid("a1"))  # a call on d1 (p1, o3)
+    parties = a1["phonecall_activity_parties"]
+    tables = {(p["participationtypemask"], p[f"_partyid_value{LOOKUP}"]) for p in parties}
+    assert tables == {(9, "systemuser"), (1, "systemuser"), (2, "contact"), (2, "account")}
+    assert set(parties[0]) == {
+        "activitypartyid",
+        "_partyid_value",
+        f"_partyid_value{LOOKUP}",
+        "participationtypemask",
+    }
+    plain = (await http.get(f"{ORG}/phonecalls", params=params)).json()["value"][0]
+    assert not any("@" in key for p in plain["phonecall_activity_parties"] for key in p)
+    # A task has no party list columns: Dataverse keeps only its owner party.
+    tasks = await http.get(
+        f"{ORG}/tasks", params={"$select": "subject", "$expand": "task_activity_parties"}
+    )
+    masks = {
+        p["participationtypemask"]
+        for t in tasks.json()["value"]
+        for p in t["task_activity_parties"]
+    }
+    assert masks == {9}
+
+
+async def test_unknown_expansions_and_expanded_columns_are_400(api: Any) -> None:
+    http, _ = api
+    wrong_set = await http.get(f"{ORG}/tasks", params={"$expand": "phonecall_activity_parties"})
+    assert wrong_set.status_code == 400
+    column = await http.get(
+        f"{ORG}/emails", params={"$expand": "email_activity_parties($select=partyid)"}
+    )
+    assert column.status_code == 400
+    assert "Could not find a property named 'partyid'" in column.json()["error"]["message"]
 
 
 async def test_attribute_metadata_and_options(api: Any) -> None:

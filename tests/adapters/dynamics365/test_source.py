@@ -92,6 +92,41 @@ def test_hard_cases_read_right(read_back: Any) -> None:
     assert len(read_back[Entity.notes]["n1"]["content"]) == 100_000
 
 
+def test_activities_on_a_deal_keep_who_they_are_with(read_back: Any) -> None:
+    """Regarding names the deal; the contact and account come from the activity parties."""
+    activities = read_back[Entity.activities]
+    a1, a5, a6 = activities["a1"], activities["a5"], activities["a6"]
+    assert (a1["deal_source_id"], a1["person_source_id"], a1["org_source_id"]) == ("d1", "p1", "o3")
+    assert (a5["deal_source_id"], a5["person_source_id"], a5["org_source_id"]) == ("d3", None, "o2")
+    assert (a6["deal_source_id"], a6["person_source_id"]) == ("d2", "p2")
+    # A call regarding a person names the person's organization as a party too.
+    assert (activities["a3"]["person_source_id"], activities["a3"]["org_source_id"]) == ("p3", "o2")
+    held = {a.source_id: a for a in held_company().activities}
+    on_deals = [a for a in held.values() if a.deal_source_id and a.type != "task"]
+    assert on_deals and all(
+        activities[a.source_id]["person_source_id"] == a.person_source_id for a in on_deals
+    )
+    # A task has no party list: on a deal it is linked to the deal only.
+    tasks = [a for a in held.values() if a.type == "task" and a.deal_source_id]
+    assert tasks and all(
+        (activities[t.source_id]["person_source_id"], activities[t.source_id]["org_source_id"])
+        == (None, None)
+        for t in tasks
+    )
+
+
+async def test_parties_come_with_the_activity_pages() -> None:
+    """One request per page of activities, not one per activity for its parties."""
+    emulator, credentials = new_account()
+    source = new_source(emulator, credentials, page_size=500)
+    await extract_all(source, Entity.persons)  # reads the field catalogs once
+    before = source.client.stats.requests
+    activities = await extract_all(source, Entity.activities)
+    assert len(activities) == len(held_company().activities)
+    assert source.client.stats.requests - before <= 4  # tasks, phonecalls, appointments, emails
+    await source.aclose()
+
+
 async def test_check_names_the_app_user_and_counts() -> None:
     emulator, credentials = new_account()
     source = new_source(emulator, credentials)
