@@ -322,22 +322,31 @@ class DeclarativeSource:
             (headers if changed.header else params).update(changed.params(since))
             path = changed.path or path
         if stream.for_each:
-            async for page in self._walk_each(stream.for_each, path, params, stream, start):
+            async for page in self._walk_each(stream, path, params, start, headers):
                 yield page
             return
         async for page in self._pages(path, params, stream.paginator, start, headers):
             yield page
 
     async def _walk_each(
-        self, each: ForEach, path: str, params: dict[str, Any], stream: Stream, start: str | None
+        self,
+        stream: Stream,
+        path: str,
+        params: dict[str, Any],
+        start: str | None,
+        headers: dict[str, str],
     ) -> AsyncIterator[FetchedPage]:
         """Each parent row in turn; the page token is "<row position>|<token in that row>"."""
+        each = stream.for_each
+        assert each is not None
         rows = _rows(await self._table(each.lookup))
         position, _, token = (start or "0|").partition("|")
         for index in range(int(position), len(rows)):
             values = {name: value_at(rows[index], g) for name, g in each.fill.items()}
-            filled = {k: v.format(**values) if isinstance(v, str) else v for k, v in params.items()}
-            pages = self._pages(path.format(**values), filled, stream.paginator, token or None)
+            filled = {k: _fill(v, values) for k, v in params.items()}
+            pages = self._pages(
+                _fill(path, values), filled, stream.paginator, token or None, headers
+            )
             async for page in pages:
                 if page.next_token is not None:
                     next_token: str | None = f"{index}|{page.next_token}"
@@ -448,6 +457,15 @@ def _in_currency(values: Mapping[str, Any], custom: Fields, currency: Any) -> di
 
 def _is_amount(value: Any) -> bool:
     return isinstance(value, int | float | str) and not isinstance(value, bool) and value != ""
+
+
+def _fill(template: Any, values: dict[str, Any]) -> Any:
+    """`{name}` placeholders replaced; other braces (JSON in a query) left as they are."""
+    if not isinstance(template, str):
+        return template
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", str(value))
+    return template
 
 
 def _rows(table: dict[str, Any]) -> list[Raw]:

@@ -104,9 +104,9 @@ def _load_builtin() -> None:
     global _loaded
     if _loaded:
         return
-    _loaded = True
     import adapters
 
     for package in pkgutil.iter_modules(adapters.__path__):
         if package.ispkg and importlib.util.find_spec(f"adapters.{package.name}.system"):
             importlib.import_module(f"adapters.{package.name}.system")
+    _loaded = True  # only once every system imported: a failed import is retried, not hidden
