@@ -314,7 +314,8 @@ class DeclarativeSource:
     async def _walk(
         self, stream: Stream, start: str | None, since: datetime | None = None
     ) -> AsyncIterator[FetchedPage]:
-        params, path, headers = dict(stream.params), stream.path, {}
+        params, path = dict(stream.params), stream.path
+        headers: dict[str, str] = {}
         if stream.custom_param:
             params[stream.custom_param] = await self._named_fields(stream, stream.custom_param)
         changed = stream.changed_since
