@@ -31,6 +31,7 @@ from adapters.core.canonical import (
     Person,
 )
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
+from adapters.reference.held import retyped_custom_fields
 
 UPDATED_AT = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"
 # Where each kind of record's ids start; the reference's number is added (p7 -> 100007).
@@ -81,20 +82,24 @@ def won_lost_ids(pipeline_id: str) -> tuple[int, int]:
 # --- what Capsule can hold ---------------------------------------------------------------------
 
 
+# Capsule keeps every string as `text`, and an amount in a plain `number` field: it has no
+# currency, phone or short-text custom field types.
+FIELD_TYPES = {
+    FieldType.varchar: FieldType.text,
+    FieldType.phone: FieldType.text,
+    FieldType.monetary: FieldType.double,
+}
+
+
 def held(company: ReferenceCompany) -> ReferenceCompany:
-    fields = [_held_field(f) for f in company.custom_fields if _holdable(f)]
     orgs_of = {p.source_id: p.org_source_id for p in company.persons}
+    company = retyped_custom_fields(company, FIELD_TYPES, _holdable)
     return dataclasses.replace(
         company,
         # Capsule has no products (nor price lists): there is nowhere to keep them.
         products=[],
-        custom_fields=fields,
-        organizations=[
-            o.model_copy(update={"custom_fields": _held_values(o.custom_fields, fields)})
-            for o in company.organizations
-        ],
-        persons=[_held_person(p, fields) for p in company.persons],
-        deals=[_held_deal(d, orgs_of, fields) for d in company.deals],
+        persons=[_held_person(p) for p in company.persons],
+        deals=[_held_deal(d, orgs_of) for d in company.deals],
         activities=[_held_activity(a) for a in company.activities],
         notes=[_held_note(n) for n in company.notes],
     )
@@ -106,27 +111,7 @@ def _holdable(field: CustomFieldDef) -> bool:
     return field.entity is not Entity.products and field.field_type is not FieldType.set
 
 
-def _held_field(field: CustomFieldDef) -> CustomFieldDef:
-    # Capsule keeps every string as `text`, and an amount in a plain `number` field: it has no
-    # currency, phone or short-text custom field types.
-    kind = {
-        FieldType.varchar: FieldType.text,
-        FieldType.phone: FieldType.text,
-        FieldType.monetary: FieldType.double,
-    }.get(field.field_type, field.field_type)
-    return field.model_copy(update={"field_type": kind})
-
-
-def _held_values(values: dict[str, Any], fields: list[CustomFieldDef]) -> dict[str, Any]:
-    keys = {f.key for f in fields}
-    out = {}
-    for key, value in values.items():
-        if key in keys:
-            out[key] = value["value"] if isinstance(value, dict) else value  # amount only
-    return out
-
-
-def _held_person(person: Person, fields: list[CustomFieldDef]) -> Person:
+def _held_person(person: Person) -> Person:
     first, last = _capsule_names(person)
     return person.model_copy(
         update={
@@ -137,7 +122,6 @@ def _held_person(person: Person, fields: list[CustomFieldDef]) -> Person:
             # Capsule has no primary flag: the first address listed is the main one.
             "emails": _main_first(person.emails, EMAIL_TYPES),
             "phones": _main_first(person.phones, PHONE_TYPES),
-            "custom_fields": _held_values(person.custom_fields, fields),
         }
     )
 
@@ -151,14 +135,13 @@ def _main_first(points: list[ContactPoint], types: dict[str, str]) -> list[Conta
     ]
 
 
-def _held_deal(deal: Deal, orgs_of: dict[str, str | None], fields: list[CustomFieldDef]) -> Deal:
+def _held_deal(deal: Deal, orgs_of: dict[str, str | None]) -> Deal:
     closed = deal.won_time or deal.lost_time
     update: dict[str, Any] = {
         # One party per opportunity: with a person, the organisation is the person's.
         "org_source_id": orgs_of[deal.person_source_id]
         if deal.person_source_id
         else deal.org_source_id,
-        "custom_fields": _held_values(deal.custom_fields, fields),
     }
     if closed:  # `closedOn` is a date: the time of day is not kept
         midnight = f"{closed[:10]}T00:00:00Z"

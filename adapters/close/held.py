@@ -7,15 +7,26 @@ import dataclasses
 from typing import Any
 
 from adapters.close.render import Company, activity_kind
-from adapters.core.canonical import Activity, CustomFieldDef, Entity, FieldType, Note
+from adapters.core.canonical import Activity, Entity, FieldType, Note
 from adapters.reference.dataset import ReferenceCompany
+from adapters.reference.held import retyped_custom_fields
 
 CLOSE_ENTITIES = (Entity.organizations, Entity.persons, Entity.deals)
+
+
+# Close field types are text, number, date, choices (one or several) and user: no currency or
+# phone type, and one kind of text for short and long values.
+FIELD_TYPES = {
+    FieldType.monetary: FieldType.double,
+    FieldType.phone: FieldType.text,
+    FieldType.varchar: FieldType.text,
+}
 
 
 def held(company: ReferenceCompany) -> ReferenceCompany:
     ref = Company(company)
     named = {o.source_id for o in company.organizations}
+    company = retyped_custom_fields(company, FIELD_TYPES, lambda f: f.entity in CLOSE_ENTITIES)
     return dataclasses.replace(
         company,
         # The user list does not say who left: deactivation ends a membership, and the source
@@ -24,12 +35,9 @@ def held(company: ReferenceCompany) -> ReferenceCompany:
         users=[u.model_copy(update={"active": True}) for u in company.users],
         # Close has no products (and so no product custom fields).
         products=[],
-        custom_fields=[_field(f) for f in company.custom_fields if f.entity in CLOSE_ENTITIES],
-        organizations=[_values(o) for o in company.organizations],
         # A contact has one `name`: no separate first and last name.
         persons=[
-            _values(p).model_copy(update={"first_name": None, "last_name": None})
-            for p in company.persons
+            p.model_copy(update={"first_name": None, "last_name": None}) for p in company.persons
         ],
         # Pipeline statuses carry no win probability (only opportunities have a confidence).
         stages=[s.model_copy(update={"deal_probability": None}) for s in company.stages],
@@ -39,33 +47,13 @@ def held(company: ReferenceCompany) -> ReferenceCompany:
     )
 
 
-def _field(definition: CustomFieldDef) -> CustomFieldDef:
-    # Close field types are text, number, date, choices (one or several) and user: no currency
-    # or phone type, and one kind of text for short and long values.
-    kind = {
-        FieldType.monetary: FieldType.double,
-        FieldType.phone: FieldType.text,
-        FieldType.varchar: FieldType.text,
-    }.get(definition.field_type, definition.field_type)
-    return definition.model_copy(update={"field_type": kind})
-
-
-def _values(record: Any) -> Any:
-    """Amounts keep their number only (a `number` field has no currency)."""
-    values = {
-        key: value["value"] if isinstance(value, dict) and "currency" in value else value
-        for key, value in record.custom_fields.items()
-    }
-    return record.model_copy(update={"custom_fields": values})
-
-
 def _day_start(stamp: str | None) -> str | None:
     # date_won and date_lost are dates: the time of day a deal closed is not kept.
     return f"{stamp[:10]}T00:00:00Z" if stamp else None
 
 
 def _deal(deal: Any) -> Any:
-    return _values(deal).model_copy(
+    return deal.model_copy(
         update={"won_time": _day_start(deal.won_time), "lost_time": _day_start(deal.lost_time)}
     )
 

@@ -19,13 +19,13 @@ from typing import Any
 from adapters.core.canonical import (
     Activity,
     ContactPoint,
-    CustomFieldDef,
     FieldType,
     Note,
     Person,
     Product,
 )
 from adapters.reference.dataset import ReferenceCompany
+from adapters.reference.held import retyped_custom_fields
 
 NOTE_BODY_LIMIT = 65_536
 # Canonical activity types that HubSpot keeps as a call or meeting engagement with a duration;
@@ -34,35 +34,15 @@ TIMED_KINDS = ("meeting", "lunch")
 
 
 def held(company: ReferenceCompany) -> ReferenceCompany:
-    fields = [_held_field(f) for f in company.custom_fields]
+    # A HubSpot number property (even one shown as currency) keeps no currency per value.
+    company = retyped_custom_fields(company, {FieldType.monetary: FieldType.double})
     return dataclasses.replace(
         company,
-        custom_fields=fields,
-        organizations=[
-            o.model_copy(update={"custom_fields": amounts_only(o.custom_fields)})
-            for o in company.organizations
-        ],
         persons=[_held_person(p) for p in company.persons],
         products=[_held_product(p) for p in company.products],
-        deals=[
-            d.model_copy(update={"custom_fields": amounts_only(d.custom_fields)})
-            for d in company.deals
-        ],
         activities=[_held_activity(a) for a in company.activities],
         notes=[_held_note(n) for n in company.notes],
     )
-
-
-def _held_field(field: CustomFieldDef) -> CustomFieldDef:
-    # A HubSpot number property (even one shown as currency) keeps no currency per value.
-    if field.field_type is FieldType.monetary:
-        return field.model_copy(update={"field_type": FieldType.double})
-    return field
-
-
-def amounts_only(values: dict[str, Any]) -> dict[str, Any]:
-    """Monetary values as their bare amount (see `_held_field`)."""
-    return {k: v["value"] if isinstance(v, dict) else v for k, v in values.items()}
 
 
 def hubspot_names(person: Person) -> tuple[str | None, str | None]:
@@ -104,7 +84,6 @@ def _held_person(person: Person) -> Person:
                 for i, e in enumerate(emails)
             ],
             "phones": phones,
-            "custom_fields": amounts_only(person.custom_fields),
         }
     )
 
@@ -115,7 +94,6 @@ def _held_product(product: Product) -> Product:
             # No unit of measure on HubSpot products; tax is a line item / quote matter.
             "unit": None,
             "tax": None,
-            "custom_fields": amounts_only(product.custom_fields),
         }
     )
 

@@ -4,32 +4,31 @@ Every change says what Insightly lacks; everything else is kept."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
-from adapters.core.canonical import Activity, ContactPoint, CustomFieldDef, FieldType, Person
+from adapters.core.canonical import Activity, ContactPoint, FieldType, Person
 from adapters.insightly.render import EVENT_TYPES, phone_slots, primary_email
 from adapters.insightly.shapes import PHONE_SLOTS
 from adapters.reference.dataset import ReferenceCompany
+from adapters.reference.held import retyped_custom_fields
 
 
 def held(company: ReferenceCompany) -> ReferenceCompany:
     """The company as Insightly holds it; every change says what Insightly lacks."""
-    replace = dataclasses.replace
-    return replace(
+    # No currency or phone custom field types: amounts are NUMERIC, phone numbers TEXT.
+    company = retyped_custom_fields(
+        company, {FieldType.monetary: FieldType.double, FieldType.phone: FieldType.varchar}
+    )
+    return dataclasses.replace(
         company,
         persons=[_held_person(p) for p in company.persons],
         # Pipeline stages carry no win probability (only opportunities have PROBABILITY).
         stages=[s.model_copy(update={"deal_probability": None}) for s in company.stages],
         # A product has no unit and no tax rate.
-        products=[
-            _held_values(p).model_copy(update={"unit": None, "tax": None}) for p in company.products
-        ],
+        products=[p.model_copy(update={"unit": None, "tax": None}) for p in company.products],
         # An opportunity record has no field for why it was lost (state reasons are a catalog
         # set when the state changes; the record does not return the one chosen).
-        deals=[_held_values(d).model_copy(update={"lost_reason": None}) for d in company.deals],
-        organizations=[_held_values(o) for o in company.organizations],
+        deals=[d.model_copy(update={"lost_reason": None}) for d in company.deals],
         activities=[_held_activity(a) for a in company.activities],
-        custom_fields=[_held_field(f) for f in company.custom_fields],
     )
 
 
@@ -51,7 +50,7 @@ def _held_person(person: Person) -> Person:
         # the labels are the slots', read back in slot order.
         "phones": phones,
     }
-    return _held_values(person).model_copy(update=update)
+    return person.model_copy(update=update)
 
 
 def _held_activity(activity: Activity) -> Activity:
@@ -66,20 +65,3 @@ def _held_activity(activity: Activity) -> Activity:
         )
     # A Task has a due *date* only: no time of day, no duration.
     return activity.model_copy(update={"due_time": None, "duration": None})
-
-
-def _held_field(definition: CustomFieldDef) -> CustomFieldDef:
-    # No currency or phone custom field types: amounts are NUMERIC, phone numbers TEXT.
-    kind = {FieldType.monetary: FieldType.double, FieldType.phone: FieldType.varchar}.get(
-        definition.field_type, definition.field_type
-    )
-    return definition.model_copy(update={"field_type": kind})
-
-
-def _held_values(record: Any) -> Any:
-    """Monetary custom values keep their amount only (see `_held_field`)."""
-    values = {
-        key: value["value"] if isinstance(value, dict) and "currency" in value else value
-        for key, value in record.custom_fields.items()
-    }
-    return record.model_copy(update={"custom_fields": values})

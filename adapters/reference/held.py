@@ -1,0 +1,56 @@
+"""What vendors' `held` projections of the reference company share.
+
+Many vendors lack some custom field types (no currency field, no phone field, one kind of text)
+or cannot keep some fields at all; `retyped_custom_fields` says how the company's custom fields
+then look, so each vendor states only its type table and what it cannot keep."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from adapters.core.canonical import CustomFieldDef, Entity, FieldType, Record
+from adapters.reference.dataset import ReferenceCompany
+
+
+def retyped_custom_fields(
+    company: ReferenceCompany,
+    types: Mapping[FieldType, FieldType],
+    keep: Callable[[CustomFieldDef], bool] = lambda field: True,
+) -> ReferenceCompany:
+    """Definitions retyped through `types` (e.g. monetary -> double), fields `keep` refuses
+    dropped with their values, and values reduced to what their new type holds (an amount
+    without its currency)."""
+    fields = [
+        field.model_copy(update={"field_type": types.get(field.field_type, field.field_type)})
+        for field in company.custom_fields
+        if keep(field)
+    ]
+    kinds = {(field.entity, field.key): field.field_type for field in fields}
+
+    def held(entity: Entity, record: Any) -> Any:
+        return record.model_copy(update={"custom_fields": _values(entity, record, kinds)})
+
+    return dataclasses.replace(
+        company,
+        custom_fields=fields,
+        organizations=[held(Entity.organizations, o) for o in company.organizations],
+        persons=[held(Entity.persons, p) for p in company.persons],
+        products=[held(Entity.products, p) for p in company.products],
+        deals=[held(Entity.deals, d) for d in company.deals],
+    )
+
+
+def _values(
+    entity: Entity, record: Record, kinds: dict[tuple[Entity, str], FieldType]
+) -> dict[str, Any]:
+    out = {}
+    for key, value in getattr(record, "custom_fields", {}).items():
+        kind = kinds.get((entity, key))
+        if kind is None:
+            continue  # a field the vendor cannot keep
+        if kind is not FieldType.monetary and isinstance(value, dict) and "value" in value:
+            value = value["value"]  # a monetary amount kept in a plain number field
+        out[key] = value
+    return out
