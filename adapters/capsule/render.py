@@ -31,7 +31,7 @@ from adapters.core.canonical import (
     Person,
 )
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
-from adapters.reference.held import retyped_custom_fields
+from adapters.reference.held import names_in_display_order, retyped_custom_fields
 
 UPDATED_AT = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"
 # Where each kind of record's ids start; the reference's number is added (p7 -> 100007).
@@ -112,7 +112,7 @@ def _holdable(field: CustomFieldDef) -> bool:
 
 
 def _held_person(person: Person) -> Person:
-    first, last = _capsule_names(person)
+    first, last = names_in_display_order(person)
     return person.model_copy(
         update={
             # Capsule shows "firstName lastName": a family-name-first name keeps its written
@@ -189,10 +189,3 @@ def _held_note(note: Note) -> Note:
 def _one_parent(deal: str | None, person: str | None) -> tuple[str | None, str | None, None]:
     """A task or an entry sits on one record: the opportunity, else the person, else the org."""
     return deal, None if deal else person, None
-
-
-def _capsule_names(person: Person) -> tuple[str | None, str | None]:
-    first, last = person.first_name, person.last_name
-    if first and last and person.name == f"{last} {first}" != f"{first} {last}":
-        return last, first
-    return first, last

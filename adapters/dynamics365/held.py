@@ -7,6 +7,7 @@ from typing import Any
 
 from adapters.core.canonical import Activity, ContactPoint, Deal, Note, Person, Product
 from adapters.reference.dataset import ReferenceCompany
+from adapters.reference.held import given_name_first
 
 NOTE_MAX = 100_000  # annotation.notetext holds at most 100,000 characters
 EMAIL_SLOTS = ("work", "home", "other")  # emailaddress1..3, in that order
@@ -44,7 +45,7 @@ def phone_slots(phones: list[ContactPoint]) -> dict[str, str]:
 def _person(person: Person) -> Person:
     # fullname is computed from firstname and lastname in the org's name format ("First Last"):
     # a name written family name first (山田 太郎) comes back in that order.
-    name = " ".join(p for p in (person.first_name, person.last_name) if p) or person.name
+    name = given_name_first(person)
     # Three e-mail columns without labels: emailaddress1 is the primary one.
     ordered = sorted(person.emails, key=lambda e: not e.primary)[: len(EMAIL_SLOTS)]
     emails = [

@@ -25,7 +25,7 @@ from adapters.core.canonical import (
     Product,
 )
 from adapters.reference.dataset import ReferenceCompany
-from adapters.reference.held import retyped_custom_fields
+from adapters.reference.held import names_in_display_order, retyped_custom_fields
 
 NOTE_BODY_LIMIT = 65_536
 # Canonical activity types that HubSpot keeps as a call or meeting engagement with a duration;
@@ -45,15 +45,6 @@ def held(company: ReferenceCompany) -> ReferenceCompany:
     )
 
 
-def hubspot_names(person: Person) -> tuple[str | None, str | None]:
-    """HubSpot shows "firstname lastname": a family-name-first name keeps its written order only
-    with the family name in `firstname`."""
-    first, last = person.first_name, person.last_name
-    if first and last and person.name == f"{last} {first}" != f"{first} {last}":
-        return last, first
-    return first, last
-
-
 def phone_slots(phones: list[ContactPoint]) -> tuple[ContactPoint | None, ContactPoint | None]:
     """(phone, mobilephone): the first mobile number and the first other one. A contact has no
     third phone property, so further numbers have nowhere to go."""
@@ -64,7 +55,7 @@ def phone_slots(phones: list[ContactPoint]) -> tuple[ContactPoint | None, Contac
 
 
 def _held_person(person: Person) -> Person:
-    first, last = hubspot_names(person)
+    first, last = names_in_display_order(person)
     # One `email` (the primary) and unlabeled additional addresses.
     emails = sorted(person.emails, key=lambda e: not e.primary)
     phone, mobile = phone_slots(person.phones)

@@ -29,7 +29,7 @@ from adapters.core.canonical import (
 )
 from adapters.core.emulation import Tables
 from adapters.core.mapping import parse_time
-from adapters.hubspot.held import engagement_kind, held, hubspot_names, phone_slots
+from adapters.hubspot.held import engagement_kind, held, phone_slots
 from adapters.hubspot.properties import (
     ADDITIONAL_CURRENCIES,
     COMPANY_CURRENCY,
@@ -40,6 +40,7 @@ from adapters.hubspot.properties import (
     property_name,
 )
 from adapters.reference.dataset import ReferenceCompany
+from adapters.reference.held import names_in_display_order
 
 Raw = dict[str, Any]
 
@@ -245,7 +246,7 @@ def _company(org: Organization, defs: list[CustomFieldDef]) -> Raw:
 
 
 def _contact(person: Person, defs: list[CustomFieldDef]) -> Raw:
-    first, last = hubspot_names(person)
+    first, last = names_in_display_order(person)
     phone, mobile = phone_slots(person.phones)
     emails = [e.value for e in person.emails]  # held puts the primary first
     org = hid(person.org_source_id)

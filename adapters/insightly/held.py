@@ -9,7 +9,7 @@ from adapters.core.canonical import Activity, ContactPoint, FieldType, Person
 from adapters.insightly.render import EVENT_TYPES, phone_slots, primary_email
 from adapters.insightly.shapes import PHONE_SLOTS
 from adapters.reference.dataset import ReferenceCompany
-from adapters.reference.held import retyped_custom_fields
+from adapters.reference.held import given_name_first, retyped_custom_fields
 
 
 def held(company: ReferenceCompany) -> ReferenceCompany:
@@ -43,7 +43,7 @@ def _held_person(person: Person) -> Person:
     update = {
         # A contact is FIRST_NAME + LAST_NAME; there is no display name of its own (so a
         # family-name-first name like 山田 太郎 reads first name first).
-        "name": " ".join(x for x in (person.first_name, person.last_name) if x) or person.name,
+        "name": given_name_first(person),
         # One EMAIL_ADDRESS per contact: the primary address stays, the others are lost.
         "emails": [ContactPoint(value=email, label="work", primary=True)] if email else [],
         # Fixed phone slots (PHONE, PHONE_MOBILE, PHONE_HOME, PHONE_OTHER, PHONE_ASSISTANT):

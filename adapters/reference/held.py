@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from adapters.core.canonical import CustomFieldDef, Entity, FieldType, Record
+from adapters.core.canonical import CustomFieldDef, Entity, FieldType, Person, Record
 from adapters.reference.dataset import ReferenceCompany
 
 
@@ -54,3 +54,18 @@ def _values(
             value = value["value"]  # a monetary amount kept in a plain number field
         out[key] = value
     return out
+
+
+def given_name_first(person: Person) -> str:
+    """The display name of a vendor that builds it as first name + last name: a name written
+    family name first (山田 太郎) then reads given name first."""
+    return " ".join(part for part in (person.first_name, person.last_name) if part) or person.name
+
+
+def names_in_display_order(person: Person) -> tuple[str | None, str | None]:
+    """(first, last) to store with a vendor that shows "first last", so that a name written
+    family name first keeps its written order: the family name goes in the first-name field."""
+    first, last = person.first_name, person.last_name
+    if first and last and person.name == f"{last} {first}" != f"{first} {last}":
+        return last, first
+    return first, last

@@ -39,6 +39,7 @@ from adapters.core.canonical import (
     Product,
 )
 from adapters.reference.dataset import ReferenceCompany
+from adapters.reference.held import given_name_first
 from adapters.salesforce.getters import MASTER_PIPELINE, MASTER_PIPELINE_NAME
 
 Row = dict[str, Any]
@@ -207,7 +208,7 @@ def on_master_picklist(company: ReferenceCompany) -> ReferenceCompany:
 def _held_person(person: Person) -> Person:
     # Contact.Name is derived from FirstName + LastName in the reading user's locale; a
     # family-name-first name (山田 太郎) cannot be kept per record, so it reads given name first.
-    name = " ".join(p for p in (person.first_name, person.last_name) if p) or person.name
+    name = given_name_first(person)
     # The primary e-mail is Email; others sit in the two custom e-mail fields (none is lost
     # for the reference company, which has at most three addresses per person).
     emails = list(email_slots(person).values())

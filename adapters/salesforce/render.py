@@ -9,6 +9,7 @@ from typing import Any
 
 from adapters.core.canonical import Activity, Deal, Entity, Note, Person, Product
 from adapters.reference.dataset import ReferenceCompany
+from adapters.reference.held import given_name_first
 from adapters.salesforce.records import (
     CLOSED_LOST,
     CLOSED_WON,
@@ -100,7 +101,7 @@ def _contact(company: ReferenceCompany, i: int, person: Person) -> Row:
         "FirstName": person.first_name,
         "LastName": person.last_name or person.name,
         # Derived by Salesforce from the name parts (see records.held).
-        "Name": " ".join(p for p in (person.first_name, person.last_name) if p) or person.name,
+        "Name": given_name_first(person),
         "Email": slots["Email"].value if "Email" in slots else None,
         **phones,
         "AccountId": ref_id("Account", person.org_source_id),

@@ -32,6 +32,7 @@ from adapters.core.canonical import (
     Stage,
 )
 from adapters.reference.dataset import ReferenceCompany
+from adapters.reference.held import given_name_first
 from adapters.sugarcrm.naming import PIPELINE_ID, PIPELINE_NAME
 
 NOTE_LIMIT_BYTES = 65_535
@@ -87,7 +88,7 @@ def _held_person(person: Person) -> Person:
         for index, (slot, p) in enumerate(phone_slots(person.phones))
     ]
     emails = [ContactPoint(value=e.value, label="work", primary=e.primary) for e in person.emails]
-    name = " ".join(x for x in (person.first_name, person.last_name) if x) or person.name
+    name = given_name_first(person)
     return person.model_copy(update={"name": name, "emails": emails, "phones": phones})
 
 
