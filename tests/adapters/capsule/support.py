@@ -4,7 +4,6 @@ source wired to it in-process."""
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import httpx
 
@@ -13,14 +12,14 @@ from adapters.capsule.source import SPEC
 from adapters.core.auth import BearerAuth
 from adapters.core.declarative import DeclarativeSource, SourceSpec
 from adapters.core.http import RetryPolicy
-from tests.adapters import fakes
+from tests.adapters import sources
 
 TOKEN = "test-capsule-token"
 SIZE = 30
 BASE_URL = "http://sandbox/acme"
 
 
-class FakeClock(fakes.FakeClock):
+class FakeClock(sources.FakeClock):
     """Starts at the real time: Capsule's reset header is an epoch the client compares with its
     own clock."""
 
@@ -58,9 +57,3 @@ def raw_client(emulator: CapsuleEmulator, token: str = TOKEN) -> httpx.AsyncClie
         base_url=f"{BASE_URL}/api/v2",
         headers={"Authorization": f"Bearer {token}"},
     )
-
-
-async def extract_all(
-    source: DeclarativeSource, entity: Any, cursor: str | None = None
-) -> list[Any]:
-    return [item.record async for page in source.extract(entity, cursor) for item in page.items]

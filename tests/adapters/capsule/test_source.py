@@ -17,11 +17,11 @@ from adapters.reference.dataset import generate
 from tests.adapters.capsule.support import (
     SIZE,
     FakeClock,
-    extract_all,
     new_emulator,
     new_source,
     raw_client,
 )
+from tests.adapters.sources import extract_records
 
 HELD = new_emulator().held(generate(size=SIZE, seed=0))
 
@@ -58,7 +58,7 @@ async def test_every_entity_arrives_as_capsule_holds_it(emulator: Any) -> None:
     )
     for entity in source.entities:
         got = {}
-        for record in await extract_all(source, entity):
+        for record in await extract_records(source, entity):
             data = record.model_dump()
             if "custom_fields" in data:
                 data["custom_fields"] = {
@@ -81,7 +81,7 @@ async def test_field_definitions_are_the_held_ones(emulator: Any) -> None:
 
 async def test_hard_cases(emulator: Any) -> None:
     source = new_source(emulator)
-    persons = {p.name: p for p in await extract_all(source, Entity.persons)}
+    persons = {p.name: p for p in await extract_records(source, Entity.persons)}
     p1 = persons["Zażółć Gęślą-Jaźń 🚀"]
     assert len(p1.emails) == 3 and p1.emails[0].primary
     assert p1.org_source_id == str(cid("o3")) and p1.owner_source_id
@@ -89,18 +89,18 @@ async def test_hard_cases(emulator: Any) -> None:
     assert {"Lead score", "Birthday", "Job title", "Language", "Budget"} <= {
         f.name for f in await source.custom_fields() if f.entity is Entity.persons
     }
-    deals = {d.source_id: d for d in await extract_all(source, Entity.deals)}
+    deals = {d.source_id: d for d in await extract_records(source, Entity.deals)}
     d1, d3 = deals[str(cid("d1"))], deals[str(cid("d3"))]
     assert (d1.status, d1.person_source_id, d1.org_source_id) == ("won", "100001", "200003")
     assert d1.stage_source_id == str(cid("s5")) and d1.won_time == "2025-10-01T00:00:00Z"
     assert d3.person_source_id is None and d3.org_source_id == str(cid("o2"))
     assert len(d1.custom_fields) == 7  # all but the multi-choice field, which Capsule lacks
-    activities = {a.source_id: a for a in await extract_all(source, Entity.activities)}
+    activities = {a.source_id: a for a in await extract_records(source, Entity.activities)}
     a3 = activities[str(cid("a3"))]
     # 23:30 UTC on the 20th is 08:30 on the 21st for its Tokyo owner, as Capsule stores it.
     assert (a3.due_date, a3.due_time, a3.type) == ("2026-01-20", "23:30", "call")
     assert activities[str(cid("a6"))].due_time is None
-    notes = {n.source_id: n for n in await extract_all(source, Entity.notes)}
+    notes = {n.source_id: n for n in await extract_records(source, Entity.notes)}
     n1 = notes[str(cid("n1"))]
     assert len(n1.content) > 90_000 and n1.deal_source_id == str(cid("d1"))
     assert n1.person_source_id is None  # an entry sits on one record
@@ -119,7 +119,7 @@ async def test_a_429_is_waited_out_until_the_reset_time() -> None:
         for _ in range(3):
             await client.get("/users")
     source = new_source(emulator, clock)
-    users = await extract_all(source, Entity.users)
+    users = await extract_records(source, Entity.users)
     assert len(users) == 6
     assert source.client.stats.rate_limited == 1
     assert 15 <= clock.slept[0] <= 22
@@ -131,7 +131,7 @@ async def test_an_hour_long_wait_pauses_instead_of_holding_a_worker() -> None:
     async with raw_client(emulator) as client:
         await client.get("/users")
     with pytest.raises(BudgetExhausted):
-        await extract_all(new_source(emulator, clock), Entity.users)
+        await extract_records(new_source(emulator, clock), Entity.users)
 
 
 async def test_pages_follow_the_link_header_and_resume_from_a_cursor(emulator: Any) -> None:
@@ -142,7 +142,7 @@ async def test_pages_follow_the_link_header_and_resume_from_a_cursor(emulator: A
     source = new_source(emulator, spec=spec)
     pages = [page async for page in source.extract(Entity.persons)]
     assert len(pages) > 4  # 40 parties, 7 a page; organisations are filtered out
-    resumed = await extract_all(source, Entity.persons, pages[1].next_cursor)
+    resumed = await extract_records(source, Entity.persons, pages[1].next_cursor)
     seen = [item.record.source_id for page in pages[:2] for item in page.items]
     assert len(seen + [r.source_id for r in resumed]) == SIZE
     assert set(seen).isdisjoint(r.source_id for r in resumed)
@@ -152,7 +152,7 @@ async def test_stages_resume_in_the_next_pipeline(emulator: Any) -> None:
     source = new_source(emulator)
     pages = [page async for page in source.extract(Entity.stages)]
     assert [len(p.items) for p in pages] == [5, 4]
-    resumed = await extract_all(source, Entity.stages, pages[0].next_cursor)
+    resumed = await extract_records(source, Entity.stages, pages[0].next_cursor)
     assert {s.name for s in resumed} == {"Erstkontakt", "Prüfung", "Umowa", "Onboarding ✅"}
 
 

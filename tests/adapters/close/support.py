@@ -16,7 +16,7 @@ from adapters.core.canonical import Entity
 from adapters.core.declarative import DeclarativeSource
 from adapters.core.http import RetryPolicy
 from adapters.reference.dataset import ReferenceCompany, generate
-from tests.adapters.fakes import FakeClock
+from tests.adapters.sources import FakeClock, extract_records
 
 API_KEY = "api_test-key"
 SIZE = 30
@@ -71,10 +71,7 @@ def held_company() -> ReferenceCompany:
 
 
 async def extract_all(source: DeclarativeSource, entity: Entity) -> list[dict[str, Any]]:
-    out = []
-    async for page in source.extract(entity):
-        out += [item.record.model_dump() for item in page.items]
-    return out
+    return [record.model_dump() for record in await extract_records(source, entity)]
 
 
 def as_extracted(company: ReferenceCompany, entity: Entity) -> list[dict[str, Any]]:

@@ -15,9 +15,8 @@ from adapters.dynamics365.shapes import guid, logical_name
 from adapters.dynamics365.source import API, dynamics_spec
 from adapters.dynamics365.system import dynamics_auth
 from adapters.reference.dataset import ReferenceCompany, generate
-from tests.adapters.fakes import FakeClock
+from tests.adapters.sources import BASE, FakeClock, provision
 
-BASE = "http://sandbox/acme"
 SIZE = 30
 
 
@@ -25,10 +24,7 @@ def new_account(
     *, size: int = SIZE, burst: int = 0, dataset: str = "reference", clock: FakeClock | None = None
 ) -> tuple[DynamicsEmulator, dict[str, str]]:
     emulator = DynamicsEmulator(clock=clock or FakeClock())
-    credentials = emulator.new_credentials(BASE)
-    limits = {"burst": burst} if burst else {}
-    emulator.provision("acme", credentials, dataset=dataset, size=size, limits=limits)
-    return emulator, credentials
+    return emulator, provision(emulator, size=size, burst=burst, dataset=dataset)
 
 
 def new_source(

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from adapters.core.canonical import Entity
-from adapters.core.declarative import DeclarativeSource
 from adapters.core.errors import AuthFailed
 from tests.adapters.dynamics365.support import (
     FakeClock,
@@ -18,15 +17,7 @@ from tests.adapters.dynamics365.support import (
     new_account,
     new_source,
 )
-
-
-async def extract_all(
-    source: DeclarativeSource, entity: Entity, cursor: str | None = None, **kw: Any
-) -> list[Any]:
-    records = []
-    async for page in source.extract(entity, cursor, **kw):
-        records += [item.record for item in page.items]
-    return records
+from tests.adapters.sources import extract_records
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +31,7 @@ def read_back() -> dict[Entity, dict[str, dict[str, Any]]]:
         ids = ReferenceIds(held_company())
         out = {}
         for entity in source.entities:
-            records = [ids.record(r) for r in await extract_all(source, entity)]
+            records = [ids.record(r) for r in await extract_records(source, entity)]
             out[entity] = {r["source_id"]: r for r in records}
         await source.aclose()
         return out
@@ -119,9 +110,9 @@ async def test_parties_come_with_the_activity_pages() -> None:
     """One request per page of activities, not one per activity for its parties."""
     emulator, credentials = new_account()
     source = new_source(emulator, credentials, page_size=500)
-    await extract_all(source, Entity.persons)  # reads the field catalogs once
+    await extract_records(source, Entity.persons)  # reads the field catalogs once
     before = source.client.stats.requests
-    activities = await extract_all(source, Entity.activities)
+    activities = await extract_records(source, Entity.activities)
     assert len(activities) == len(held_company().activities)
     assert source.client.stats.requests - before <= 4  # tasks, phonecalls, appointments, emails
     await source.aclose()
@@ -158,7 +149,7 @@ async def test_429_is_waited_out() -> None:
     clock = FakeClock()
     emulator, credentials = new_account(burst=3, clock=clock)
     source = new_source(emulator, credentials, page_size=5, clock=clock)
-    persons = await extract_all(source, Entity.persons)
+    persons = await extract_records(source, Entity.persons)
     assert len(persons) == len(held_company().persons)
     assert clock.slept and source.client.stats.rate_limited >= 1
     await source.aclose()
@@ -171,7 +162,7 @@ async def test_pages_resume_from_a_checkpoint() -> None:
     assert len(pages) == 8 and pages[-1].next_cursor is None
     cursor = pages[2].next_cursor
     assert cursor and "$skiptoken" in cursor
-    rest = await extract_all(source, Entity.persons, cursor)
+    rest = await extract_records(source, Entity.persons, cursor)
     assert [r.source_id for r in rest] == [i.record.source_id for p in pages[3:] for i in p.items]
     await source.aclose()
 
@@ -180,6 +171,6 @@ async def test_changed_since_reads_only_later_records() -> None:
     emulator, credentials = new_account()
     source = new_source(emulator, credentials)
     since = datetime(2026, 1, 14, 12, 0, tzinfo=UTC)  # the last 11 of 30 persons
-    changed = await extract_all(source, Entity.persons, since=since)
+    changed = await extract_records(source, Entity.persons, since=since)
     assert 0 < len(changed) < len(held_company().persons)
     await source.aclose()

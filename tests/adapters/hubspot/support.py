@@ -3,8 +3,6 @@ source wired to it in-process."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 
 from adapters.core.auth import BearerAuth
@@ -12,7 +10,7 @@ from adapters.core.declarative import SourceSpec
 from adapters.core.http import RetryPolicy
 from adapters.hubspot.emulator import HubSpotEmulator
 from adapters.hubspot.source import SPEC, HubSpotSource
-from tests.adapters.fakes import FakeClock
+from tests.adapters.sources import FakeClock
 
 TOKEN = "pat-eu1-test-token"
 SIZE = 30
@@ -51,7 +49,3 @@ def raw_client(emulator: HubSpotEmulator, token: str = TOKEN) -> httpx.AsyncClie
         base_url=BASE_URL,
         headers={"Authorization": f"Bearer {token}"},
     )
-
-
-async def extract_all(source: HubSpotSource, entity: Any, cursor: str | None = None) -> list[Any]:
-    return [item.record async for page in source.extract(entity, cursor) for item in page.items]

@@ -18,11 +18,11 @@ from adapters.reference.dataset import generate
 from tests.adapters.hubspot.support import (
     SIZE,
     FakeClock,
-    extract_all,
     new_emulator,
     new_source,
     raw_client,
 )
+from tests.adapters.sources import extract_records
 
 HELD = new_emulator().held(generate(size=SIZE, seed=0))
 ENGAGEMENTS = {ref: f"{SINGULAR[kind]}:{i}" for ref, (kind, i) in engagement_ids(HELD).items()}
@@ -59,7 +59,7 @@ async def test_every_entity_arrives_as_hubspot_holds_it(emulator: Any) -> None:
     assert source.entities == tuple(Entity)
     for entity in source.entities:
         got = {}
-        for record in await extract_all(source, entity):
+        for record in await extract_records(source, entity):
             data = record.model_dump()
             if "custom_fields" in data:
                 data["custom_fields"] = {
@@ -82,7 +82,7 @@ async def test_field_definitions_are_the_held_ones(emulator: Any) -> None:
 
 async def test_hard_cases(emulator: Any) -> None:
     source = new_source(emulator)
-    persons = {p.name: p for p in await extract_all(source, Entity.persons)}
+    persons = {p.name: p for p in await extract_records(source, Entity.persons)}
     p1 = persons["Zażółć Gęślą-Jaźń 🚀"]
     assert [e.value for e in p1.emails] == [
         "zazolc.gesla-jazn@example.pl",  # `email`, then `hs_additional_emails`
@@ -96,7 +96,7 @@ async def test_hard_cases(emulator: Any) -> None:
     assert p1.custom_fields["interests"] and isinstance(p1.custom_fields["budget"], float)
     assert custom["interests"].field_type == "set" and custom["language"].field_type == "enum"
 
-    deals = {d.source_id: d for d in await extract_all(source, Entity.deals)}
+    deals = {d.source_id: d for d in await extract_records(source, Entity.deals)}
     d1, d2, d3 = (deals[hid(f"d{i}") or ""] for i in (1, 2, 3))
     assert (d1.status, d1.stage_source_id) == ("won", hid("s5"))  # the stage it was won from
     assert d1.won_time and d1.won_time == HELD.deals[0].won_time
@@ -104,7 +104,7 @@ async def test_hard_cases(emulator: Any) -> None:
     assert d3.person_source_id is None and d3.org_source_id == hid("o2")
     assert len(d1.custom_fields) == 8
 
-    activities = {a.source_id: a for a in await extract_all(source, Entity.activities)}
+    activities = {a.source_id: a for a in await extract_records(source, Entity.activities)}
     a3 = activities[ENGAGEMENTS["a3"]]
     # 23:30 UTC on the 20th is the 21st in Tokyo: the UTC date is kept.
     assert (a3.due_date, a3.due_time, a3.type) == ("2026-01-20", "23:30", "call")
@@ -113,11 +113,11 @@ async def test_hard_cases(emulator: Any) -> None:
     # Calls and tasks number their ids apart: prefixes keep them unique.
     assert len({i.split(":")[1] for i in activities}) < len(activities)
 
-    notes = {n.source_id: n for n in await extract_all(source, Entity.notes)}
+    notes = {n.source_id: n for n in await extract_records(source, Entity.notes)}
     n1 = notes[hid("n1") or ""]
     assert len(n1.content) == 65_536 and n1.deal_source_id == hid("d1")
 
-    products = {p.code: p for p in await extract_all(source, Entity.products)}
+    products = {p.code: p for p in await extract_records(source, Entity.products)}
     prices = {(p.currency, p.price) for p in products["SKU-00001"].prices}
     assert prices == {("EUR", 1188.0), ("PLN", 5108.4)}
 
@@ -134,7 +134,7 @@ async def test_a_429_is_waited_out_for_the_ten_second_window() -> None:
         for _ in range(3):
             await client.get("/crm/v3/owners")
     source = new_source(emulator, clock)
-    users = await extract_all(source, Entity.users)
+    users = await extract_records(source, Entity.users)
     assert len(users) == 6
     assert source.client.stats.rate_limited >= 1
     assert clock.slept[0] == 10.0  # from X-HubSpot-RateLimit-Interval-Milliseconds
@@ -149,7 +149,7 @@ async def test_pages_cross_several_and_resume_from_a_cursor(emulator: Any) -> No
     source = new_source(emulator, spec=spec)
     pages = [page async for page in source.extract(Entity.persons)]
     assert len(pages) == 5  # 30 contacts, 7 a page
-    resumed = await extract_all(source, Entity.persons, pages[1].next_cursor)
+    resumed = await extract_records(source, Entity.persons, pages[1].next_cursor)
     seen = [item.record.source_id for page in pages[:2] for item in page.items]
     assert len(seen + [r.source_id for r in resumed]) == SIZE
     assert set(seen).isdisjoint(r.source_id for r in resumed)
@@ -158,7 +158,7 @@ async def test_pages_cross_several_and_resume_from_a_cursor(emulator: Any) -> No
 async def test_activities_resume_in_the_next_engagement_type(emulator: Any) -> None:
     source = new_source(emulator)
     pages = [page async for page in source.extract(Entity.activities)]
-    resumed = await extract_all(source, Entity.activities, pages[0].next_cursor)
+    resumed = await extract_records(source, Entity.activities, pages[0].next_cursor)
     assert [r.source_id for r in resumed] == [
         i.record.source_id for page in pages[1:] for i in page.items
     ]

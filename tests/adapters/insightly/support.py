@@ -15,7 +15,7 @@ from adapters.insightly.render import field_name, insightly_id
 from adapters.insightly.source import InsightlySource
 from adapters.insightly.system import api_root
 from adapters.reference.dataset import ReferenceCompany, generate
-from tests.adapters.fakes import FakeClock
+from tests.adapters.sources import FakeClock, extract_records
 
 API_KEY = "test-api-key"
 SIZE = 30
@@ -75,7 +75,4 @@ def as_extracted(company: ReferenceCompany, entity: Entity) -> list[dict[str, An
 
 
 async def extract_all(source: InsightlySource, entity: Entity) -> list[dict[str, Any]]:
-    records = []
-    async for page in source.extract(entity):
-        records += [item.record.model_dump() for item in page.items]
-    return records
+    return [record.model_dump() for record in await extract_records(source, entity)]

@@ -14,9 +14,8 @@ from adapters.sugarcrm.emulator import SugarEmulator
 from adapters.sugarcrm.naming import dropdown_keys, sugar_id
 from adapters.sugarcrm.source import PAGE_SIZE, SPEC, SugarSource
 from adapters.sugarcrm.system import api_root, sugar_auth
-from tests.adapters.fakes import FakeClock
+from tests.adapters.sources import BASE, FakeClock, provision
 
-BASE = "http://sandbox/acme"
 API = "/acme/rest/v11"
 SIZE = 30
 
@@ -25,10 +24,7 @@ def new_account(
     *, size: int = SIZE, burst: int = 0, clock: FakeClock | None = None
 ) -> tuple[SugarEmulator, dict[str, str]]:
     emulator = SugarEmulator(clock=clock or FakeClock())
-    credentials = emulator.new_credentials(BASE)
-    limits = {"burst": burst} if burst else {}
-    emulator.provision("acme", credentials, dataset="reference", size=size, limits=limits)
-    return emulator, credentials
+    return emulator, provision(emulator, size=size, burst=burst)
 
 
 def new_source(

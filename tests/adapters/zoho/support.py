@@ -15,9 +15,8 @@ from adapters.zoho.settings import MODULES, api_name, zoho_id
 from adapters.zoho.source import ZohoSource
 from adapters.zoho.spec import SPEC
 from adapters.zoho.system import api_root, zoho_auth
-from tests.adapters.fakes import FakeClock
+from tests.adapters.sources import BASE, FakeClock, provision
 
-BASE = "http://sandbox/acme"
 SIZE = 30
 
 
@@ -25,10 +24,7 @@ def new_account(
     *, size: int = SIZE, burst: int = 0, dataset: str = "reference", clock: FakeClock | None = None
 ) -> tuple[ZohoEmulator, dict[str, str]]:
     emulator = ZohoEmulator(clock=clock or FakeClock())
-    credentials = emulator.new_credentials(BASE)
-    limits = {"burst": burst} if burst else {}
-    emulator.provision("acme", credentials, dataset=dataset, size=size, limits=limits)
-    return emulator, credentials
+    return emulator, provision(emulator, size=size, burst=burst, dataset=dataset)
 
 
 def new_source(

@@ -10,7 +10,7 @@ import pytest
 
 from adapters.core.canonical import Entity
 from adapters.core.errors import AuthFailed
-from adapters.zoho.source import ZohoSource
+from tests.adapters.sources import extract_records
 from tests.adapters.zoho.support import (
     FakeClock,
     ReferenceIds,
@@ -18,13 +18,6 @@ from tests.adapters.zoho.support import (
     new_account,
     new_source,
 )
-
-
-async def extract_all(source: ZohoSource, entity: Entity, cursor: str | None = None) -> list[Any]:
-    records = []
-    async for page in source.extract(entity, cursor):
-        records += [item.record for item in page.items]
-    return records
 
 
 @pytest.fixture
@@ -35,7 +28,7 @@ async def read_back() -> dict[Entity, dict[str, dict[str, Any]]]:
     ids = ReferenceIds(held_company())
     out = {}
     for entity in source.entities:
-        records = [ids.record(r) for r in await extract_all(source, entity)]
+        records = [ids.record(r) for r in await extract_records(source, entity)]
         out[entity] = {r["source_id"]: r for r in records}
     await source.aclose()
     return out
@@ -115,7 +108,7 @@ async def test_a_429_is_waited_out() -> None:
     clock = FakeClock()
     emulator, credentials = new_account(burst=3, clock=clock)
     source = new_source(emulator, credentials, clock=clock)
-    persons = await extract_all(source, Entity.persons)
+    persons = await extract_records(source, Entity.persons)
     assert len(persons) == 30
     assert source.client.stats.rate_limited >= 1 and clock.slept
     await source.aclose()
@@ -129,7 +122,7 @@ async def test_pages_cross_and_resume_from_a_checkpoint() -> None:
     cursor = pages[1].next_cursor
     assert cursor is not None
     resumed = new_source(emulator, credentials, page_size=7)
-    rest = await extract_all(resumed, Entity.persons, cursor)
+    rest = await extract_records(resumed, Entity.persons, cursor)
     assert [r.source_id for r in rest] == [i.record.source_id for p in pages[2:] for i in p.items]
     await source.aclose(), await resumed.aclose()
 
@@ -139,7 +132,7 @@ async def test_activities_cross_their_three_modules_and_resume_into_the_next() -
     source = new_source(emulator, credentials)
     pages = [page async for page in source.extract(Entity.activities)]
     assert [p.next_cursor for p in pages] == ["1:", "2:", None]  # Tasks, Events, Calls
-    resumed = await extract_all(source, Entity.activities, "2:")
+    resumed = await extract_records(source, Entity.activities, "2:")
     assert {r.type for r in resumed} == {"call"}
     await source.aclose()
 
@@ -147,8 +140,8 @@ async def test_activities_cross_their_three_modules_and_resume_into_the_next() -
 async def test_an_empty_account_reads_as_empty() -> None:
     emulator, credentials = new_account(dataset="empty")
     source = new_source(emulator, credentials)
-    assert await extract_all(source, Entity.deals) == []
-    assert len(await extract_all(source, Entity.users)) == 6
+    assert await extract_records(source, Entity.deals) == []
+    assert len(await extract_records(source, Entity.users)) == 6
     await source.aclose()
 
 
