@@ -42,6 +42,7 @@ from adapters.core.declarative import (
     SourceSpec,
     Stream,
 )
+from adapters.core.http import header_retry_after, structured_rate_limit
 from adapters.core.mapping import (
     Getter,
     Raw,
@@ -391,25 +392,16 @@ def error_text(response: httpx.Response) -> str:
 def retry_after(response: httpx.Response) -> float | None:
     """Close says how long to wait in the 429 body (`error.rate_reset`), or in the `RateLimit`
     header's `reset=`; a Retry-After header, when present, wins."""
-    given = response.headers.get("retry-after")
-    if given:
-        try:
-            return float(given)
-        except ValueError:
-            pass
+    given = header_retry_after(response)
+    if given is not None:
+        return given
     try:
         error = response.json().get("error")
         if isinstance(error, dict) and error.get("rate_reset") is not None:
             return float(error["rate_reset"])
     except (ValueError, AttributeError):
         pass
-    for part in response.headers.get("ratelimit", "").split(","):
-        name, _, value = part.strip().partition("=")
-        if name == "reset":
-            try:
-                return float(value)
-            except ValueError:
-                return None
+    return structured_rate_limit(response.headers.get("ratelimit", ""))[1]
     return None
 
 

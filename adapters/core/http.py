@@ -122,7 +122,7 @@ class LocalRateLimiter:
         remaining = _to_float(headers.get("x-ratelimit-remaining", ""))
         reset = seconds_until_reset(headers.get("x-ratelimit-reset", ""), time.time())
         if remaining is None and "ratelimit" in headers:
-            remaining, reset = _structured_rate_limit(headers["ratelimit"])
+            remaining, reset = structured_rate_limit(headers["ratelimit"])
         if remaining is None or reset is None:
             return
         window = self._windows.setdefault(key, _Window())
@@ -130,7 +130,7 @@ class LocalRateLimiter:
         window.resets_at = self._clock() + reset
 
 
-def _structured_rate_limit(value: str) -> tuple[float | None, float | None]:
+def structured_rate_limit(value: str) -> tuple[float | None, float | None]:
     """The IETF draft's single header, `RateLimit: limit=100, remaining=42, reset=7` (Close)."""
     parts = {}
     for item in value.split(","):

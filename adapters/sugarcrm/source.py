@@ -38,7 +38,7 @@ import httpx
 from adapters.core.canonical import Entity
 from adapters.core.declarative import DeclarativeSource, Stream
 from adapters.core.http import ApiClient
-from adapters.core.paginators import FetchedPage, Paginator
+from adapters.core.paginators import FetchedPage, PageRequest, Paginator
 from adapters.sugarcrm.naming import (
     CLOSED_LOST,
     CLOSED_WON,
@@ -90,9 +90,7 @@ class SugarSource(DeclarativeSource):
         if self._metadata is None:
             params = {"type_filter": "modules,app_list_strings",
                       "module_filter": ",".join(MODULES.values())}  # fmt: skip
-            response = await self.client.request("GET", METADATA, params=params)
-            if response.is_error:
-                raise self.client.unexpected(response, "GET", METADATA)
+            response = await self._get(METADATA, params, PageRequest())
             self._metadata = (response, self._reshape(response.json()))
         return self._metadata
 
