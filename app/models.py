@@ -40,7 +40,10 @@ class ApiKey(Base):
 
 class MigrationSession(Base):
     __tablename__ = "sessions"
-    __table_args__ = (Index("ix_sessions_account_created", "account_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_sessions_account_created", "account_id", "created_at"),
+        Index("ix_sessions_status", "status"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
@@ -64,6 +67,12 @@ class MigrationSession(Base):
     error_message: Mapped[str | None] = mapped_column(Text, default=None)
     # What the run could not carry as asked (custom fields of a type the target lacks...).
     warnings: Mapped[list[str]] = mapped_column(default=list)
+    # The run that holds the session, until when (renewed every few seconds while it runs): a
+    # killed worker's lease runs out and the sweep hands the session to another worker.
+    lease_owner: Mapped[str | None] = mapped_column(String(64), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)
+    # Runs that ended on a transient failure in a row; past the limit the session fails.
+    retry_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -109,6 +118,9 @@ class StagedRecord(Base):
     state: Mapped[str] = mapped_column(String(16), default="staged")
     target_id: Mapped[int | None] = mapped_column(Integer, default=None)
     payload: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    # When the create of a pending record was sent: reconciliation claims only target records
+    # made after it.
+    attempted_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class RecordError(Base):
@@ -136,5 +148,6 @@ class SandboxAccount(Base):
     dataset: Mapped[str] = mapped_column(String(32))
     size: Mapped[int] = mapped_column(Integer)
     limits: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    faults: Mapped[dict[str, Any]] = mapped_column(default=dict)
     credentials_enc: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
