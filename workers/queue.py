@@ -9,6 +9,8 @@ from typing import Any, Protocol
 
 from arq import Retry, create_pool
 from arq.connections import ArqRedis, RedisSettings
+from arq.jobs import Job as ArqJob
+from arq.jobs import JobStatus
 
 log = logging.getLogger("ferry.queue")
 
@@ -19,6 +21,10 @@ class JobQueue(Protocol):
     async def enqueue(
         self, name: str, *args: Any, job_id: str | None = None, defer: float = 0.0
     ) -> None: ...
+
+    async def is_waiting(self, job_id: str) -> bool:
+        """Whether a job of that id is queued or deferred (in-process: also running)."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -37,6 +43,11 @@ class ArqQueue:
     ) -> None:
         # arq drops a job whose id is queued, running or kept as a result: that is the dedupe.
         await self.pool.enqueue_job(name, *args, _job_id=job_id, _defer_by=defer or None)
+
+    async def is_waiting(self, job_id: str) -> bool:
+        # A running job is not "waiting": whether it is alive is told by the session's lease.
+        status = await ArqJob(job_id, self.pool).status()
+        return status in (JobStatus.queued, JobStatus.deferred)
 
     async def close(self) -> None:
         if self._owns_pool:
@@ -83,6 +94,9 @@ class InProcessQueue:
         finally:
             if job_id is not None:
                 self._active.discard(job_id)
+
+    async def is_waiting(self, job_id: str) -> bool:
+        return job_id in self._active
 
     async def wait_idle(self, timeout: float = 30.0) -> None:
         """Tests and shutdown: wait for running jobs to end."""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from arq import cron
 from arq.connections import RedisSettings
 
 from app.config import get_settings
 from app.db import dispose_engine
-from workers.jobs import run_session, send_webhook
+from workers.jobs import run_session, send_webhook, sweep_sessions
 from workers.queue import ArqQueue
 
 
@@ -27,11 +28,14 @@ def _redis_settings() -> RedisSettings:
 
 class WorkerSettings:
     functions = [run_session, send_webhook]
+    # Every 5 s one worker (cron job ids are unique per time) re-queues sessions whose run died.
+    cron_jobs = [cron(sweep_sessions, second=set(range(0, 60, 5)), run_at_startup=True)]
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = _redis_settings()
-    # A run hands over after FERRY_CHUNK_SECONDS; the timeout leaves room for rate-limit waits.
-    job_timeout = 900
+    # A run hands over after FERRY_CHUNK_SECONDS. A killed worker's session does not wait for
+    # this timeout: its lease runs out in seconds and the sweep gives it to another worker.
+    job_timeout = 600
     max_tries = 20
     max_jobs = 10
     keep_result = 3600

@@ -32,7 +32,13 @@ from adapters.core.canonical import (
 from adapters.core.fields import SourceField, canonical_custom_fields
 from adapters.core.http import ApiClient, default_error_text, default_is_auth_failure
 from adapters.core.mapping import Getter, Raw, value_at
-from adapters.core.paginators import FetchedPage, PageRequest, Paginator, dig
+from adapters.core.paginators import (
+    FetchedPage,
+    PageRequest,
+    Paginator,
+    page_body,
+    records_of,
+)
 from adapters.core.protocols import ConnectionInfo, Page, StagedItem
 
 Fields = dict[str, SourceField]
@@ -178,11 +184,6 @@ class SourceSpec:
             budget_spent=self.budget_spent,
             **options,
         )
-
-
-def records_of(body: Any, path: str | None) -> list[Raw]:
-    found = dig(body, path)
-    return [item for item in found if isinstance(item, dict)] if isinstance(found, list) else []
 
 
 def map_record(
@@ -366,7 +367,7 @@ class DeclarativeSource:
     ) -> AsyncIterator[FetchedPage]:
         if paginator is None:
             response = await self._get(path, params, PageRequest(), headers)
-            yield FetchedPage(response, response.json(), None)
+            yield FetchedPage(response, page_body(response), None)
             return
 
         async def fetch(request: PageRequest) -> httpx.Response:
@@ -384,10 +385,12 @@ class DeclarativeSource:
     ) -> httpx.Response:
         # A next-page URL already carries the query; otherwise the page params join the stream's.
         if request.url:
-            query, where = request.params or None, request.url
+            query, where = request.params or None, self.client.on_site(request.url)
         else:
             query, where = {**params, **request.params}, path
-        response = await self.client.request("GET", where, params=query, headers=headers or None)
+        response = await self.client.request(
+            "GET", where, params=query, headers=headers or None, expect_json=True
+        )
         if response.status_code in (204, 304):  # an empty list (Zoho), nothing changed since
             return httpx.Response(200, json={}, request=response.request)
         if response.is_error:

@@ -50,3 +50,17 @@ class TransientError(AdapterError):
     """Retries ran out on a 5xx or a timeout."""
 
     code = "transient_error"
+
+
+class UnreadableResponse(TransientError):
+    """A success answer whose body cannot be read (cut short, not JSON, not the shape the
+    vendor documents), even after retries: a page that cannot be read is an error, never an
+    empty page or the end of a list."""
+
+    code = "unreadable_response"
+
+
+class OutcomeUnknown(TransientError):
+    """A write was sent and its answer lost or unreadable: it may or may not have taken effect."""
+
+    code = "outcome_unknown"

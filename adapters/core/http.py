@@ -42,14 +42,22 @@ from adapters.core.errors import (
     AdapterError,
     AuthFailed,
     BudgetExhausted,
+    ConnectionFailed,
     TransientError,
     Unreachable,
+    UnreadableResponse,
 )
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+class OffSiteUrl(ConnectionFailed):
+    """The vendor pointed us at another host: never followed with the credentials."""
+
+    code = "off_site_url"
 
 
 class UnexpectedResponse(AdapterError):
@@ -152,7 +160,7 @@ def _to_float(value: str) -> float | None:
 
 @dataclass
 class RetryPolicy:
-    attempts: int = 4  # total tries, the first included
+    attempts: int = 6  # total tries, the first included
     wait_initial: float = 0.5  # seconds; doubles per retry
     wait_max: float = 8.0
     max_retry_after: float = 60.0  # a longer 429 Retry-After raises BudgetExhausted
@@ -180,6 +188,10 @@ class _ServerError(_Retry):
 
 
 class _RateLimited(_Retry):
+    pass
+
+
+class _Unreadable(_Retry):
     pass
 
 
@@ -277,8 +289,11 @@ class ApiClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         headers: Mapping[str, str] | None = None,
+        expect_json: bool = False,
     ) -> httpx.Response:
-        """Send with retries. Returns 2xx/3xx and the 4xx the caller must judge; raises the rest."""
+        """Send with retries. Returns 2xx/3xx and the 4xx the caller must judge; raises the rest.
+        With `expect_json`, a 2xx body that does not parse is retried like a 5xx (where the
+        method may be repeated) and then raises UnreadableResponse."""
         method = method.upper()
         may_repeat = method in IDEMPOTENT_METHODS
         retrying = AsyncRetrying(
@@ -292,7 +307,12 @@ class ApiClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._send_once(method, path, params, json, headers)
+                    response = await self._send_once(method, path, params, json, headers)
+                    if expect_json:
+                        _check_json(response)
+                    return response
+        except _Unreadable as exc:
+            raise UnreadableResponse(self._say(method, path, f"gave up: {exc.reason}")) from None
         except _Retry as exc:
             raise TransientError(self._say(method, path, f"gave up: {exc.reason}")) from None
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
@@ -315,10 +335,23 @@ class ApiClient:
         json: Any = None,
     ) -> Any:
         """`request` for callers that expect success: any other 4xx raises UnexpectedResponse."""
-        response = await self.request(method, path, params=params, json=json)
+        response = await self.request(method, path, params=params, json=json, expect_json=True)
         if response.is_error:
             raise self.unexpected(response, method, path)
         return response.json()
+
+    def on_site(self, url: str) -> str:
+        """A URL the vendor handed us (a next page), refused unless it stays on the base URL's
+        scheme, host and port: the credentials ride on every request this client sends."""
+        target = _full_url(self._http.base_url, url)
+        base = self._http.base_url
+        if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
+            where = f"{target.scheme}://{target.host}"
+            raise OffSiteUrl(
+                f"{self.system_name}: a next-page link points at {where}, away from the API's "
+                "own host; it was not followed."
+            )
+        return url
 
     def unexpected(self, response: httpx.Response, method: str, path: str) -> UnexpectedResponse:
         reason = f"{response.status_code} {self.error_text(response)}"
@@ -337,8 +370,12 @@ class ApiClient:
             response = await self._http.request(
                 method, path, params=params, json=json, headers=headers
             )
-        except AuthFailed as exc:  # a token exchange in the auth flow was refused
-            raise AuthFailed(self._scrub(f"{self.system_name}: {exc.message}")) from None
+        except ConnectionFailed as exc:
+            # Raised inside the request by the auth flow (a refused token exchange) or by the
+            # transport (an outbound URL refused): fatal, never retried; it keeps its class and
+            # code and gains the system's name.
+            message = self._scrub(f"{self.system_name}: {exc.message}")
+            raise type(exc)(message, code=exc.code) from None
         self._count(response)
         await self._limiter.update(self._limit_key, response.headers)
         status = response.status_code
@@ -394,13 +431,28 @@ class ApiClient:
         return message
 
 
+def _check_json(response: httpx.Response) -> None:
+    """A success answer must parse: a truncated body is not an empty list."""
+    if not response.is_success or response.status_code in (204, 304):
+        return
+    try:
+        response.json()
+    except ValueError:
+        size = len(response.content)
+        raise _Unreadable(
+            f"{response.status_code} with a body that is not JSON ({size} bytes)"
+        ) from None
+
+
 def _should_retry(exc: BaseException, may_repeat: bool) -> bool:
     """What is worth another try. For a POST only what the server surely did not act on."""
     if isinstance(exc, _RateLimited | httpx.ConnectError | httpx.ConnectTimeout):
         return True
     if not may_repeat:
         return False
-    return isinstance(exc, _ServerError | httpx.TimeoutException | httpx.TransportError)
+    return isinstance(
+        exc, _ServerError | _Unreadable | httpx.TimeoutException | httpx.TransportError
+    )
 
 
 def _full_url(base_url: httpx.URL, path: str) -> httpx.URL:

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from adapters.core.errors import AdapterError
+from adapters.core.errors import AdapterError, UnreadableResponse
 
 Token = str | int
 
@@ -56,11 +56,31 @@ def dig(body: Any, path: str | None) -> Any:
     return node
 
 
-def _json_or_none(response: httpx.Response) -> Any:
+def page_body(response: httpx.Response) -> Any:
+    """The parsed page. A body that does not parse is an error: reading it as an empty page
+    would end the list early and lose every record after it."""
+    if response.status_code in (204, 304) or not response.content:
+        return None
     try:
         return response.json()
     except ValueError:
-        return None
+        raise UnreadableResponse(
+            f"a page answered {response.status_code} with a body that is not JSON"
+        ) from None
+
+
+def records_of(body: Any, path: str | None) -> list[dict[str, Any]]:
+    """The records of a page. Absent means none (an empty list answered as null or {}); any
+    other shape is an unreadable page, never an empty one."""
+    if body is not None and not isinstance(body, dict | list):
+        raise UnreadableResponse(f"a page body is a {type(body).__name__}, not an object")
+    found = dig(body, path)
+    if found is None:
+        return []
+    if not isinstance(found, list):
+        where = path or "the body"
+        raise UnreadableResponse(f"{where} is a {type(found).__name__}, not a list of records")
+    return [item for item in found if isinstance(item, dict)]
 
 
 class Paginator:
@@ -84,7 +104,7 @@ class Paginator:
         seen: set[Token] = {token} if token is not None else set()
         while True:
             response = await fetch(self.request_for(token))
-            body = _json_or_none(response)
+            body = page_body(response)
             next_token = self.next_token(token, response, body)
             if next_token is not None and next_token in seen:
                 raise RepeatedPageToken(f"the API returned page token {next_token!r} twice")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from adapters.core.canonical import CustomFieldDef, Entity, Record
@@ -58,6 +59,22 @@ class TargetField:
     option_ids: dict[str, int] = field(default_factory=dict)  # label -> option id
 
 
+@dataclass
+class PendingWrite:
+    """A create that was sent but whose outcome is unknown (its answer was lost)."""
+
+    source_id: str
+    payload: dict[str, Any]
+    attempted_at: datetime
+
+
+@dataclass
+class Reconciled:
+    found: dict[str, int] = field(default_factory=dict)  # source id -> the record it made
+    # Source ids whose record cannot be told apart from others: candidate target ids.
+    ambiguous: dict[str, list[int]] = field(default_factory=dict)
+
+
 # Resolves (entity, source_id) to the target id, or None when that record is not in the target.
 LinkResolver = Callable[[Entity, str | None], int | None]
 
@@ -87,14 +104,16 @@ class TargetAdapter(Protocol):
     ) -> dict[str, Any]: ...
 
     async def create(self, entity: Entity, payload: dict[str, Any]) -> int:
-        """One request, no read-back. Raises RecordRejected for a 4xx on this record."""
+        """One request, no read-back. Raises RecordRejected for a 4xx on this record and a
+        TransientError when the outcome is unknown (the record may exist: reconcile it)."""
         ...
 
-    async def find_created(
-        self, entity: Entity, payloads: dict[str, dict[str, Any]]
-    ) -> dict[str, int]:
-        """After a crash: which of these payloads (by source id) already exist in the target?
-        Uses paged list reads, never per-record searches."""
+    async def reconcile(
+        self, entity: Entity, pending: list[PendingWrite], taken: set[int]
+    ) -> Reconciled:
+        """Which of these writes with a lost answer made a record: only records made after the
+        write was attempted, not in `taken` (held by other source records), exactly matching
+        the payload. Uses paged list reads, never per-record searches."""
         ...
 
     async def aclose(self) -> None: ...

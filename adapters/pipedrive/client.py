@@ -19,7 +19,13 @@ import httpx
 
 from adapters.core.auth import HeaderAuth
 from adapters.core.http import ApiClient, ClientStats, RateLimiter, RetryPolicy, Sleep
-from adapters.core.paginators import CursorInBody, OffsetPaginator, PageRequest, Paginator
+from adapters.core.paginators import (
+    CursorInBody,
+    OffsetPaginator,
+    PageRequest,
+    Paginator,
+    records_of,
+)
 
 DEFAULT_BASE_URL = "https://api.pipedrive.com"
 V2 = "/api/v2"
@@ -151,13 +157,14 @@ class PipedriveClient:
         self, path: str, params: dict[str, Any] | None, paginator: Paginator, start: str | None
     ) -> AsyncIterator[ListPage]:
         async def fetch(page: PageRequest) -> httpx.Response:
-            response = await self.api.request("GET", path, params={**(params or {}), **page.params})
+            response = await self.api.request(
+                "GET", path, params={**(params or {}), **page.params}, expect_json=True
+            )
             if response.is_error:
                 raise self.api.unexpected(response, "GET", path)
             return response
 
         async for page in paginator.walk(fetch, start):
-            data = page.body.get("data") if isinstance(page.body, dict) else None
             next_cursor = None if page.next_token is None else str(page.next_token)
             # v1 answers an empty list with "data": null
-            yield ListPage(items=data or [], next_cursor=next_cursor)
+            yield ListPage(items=records_of(page.body, "data"), next_cursor=next_cursor)

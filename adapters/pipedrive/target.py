@@ -30,8 +30,16 @@ from adapters.core.canonical import (
     Record,
     Stage,
 )
-from adapters.core.errors import RecordRejected
-from adapters.core.protocols import ConnectionInfo, LinkResolver, TargetField, TargetUser
+from adapters.core.errors import OutcomeUnknown, RecordRejected
+from adapters.core.protocols import (
+    ConnectionInfo,
+    LinkResolver,
+    PendingWrite,
+    Reconciled,
+    TargetField,
+    TargetUser,
+)
+from adapters.pipedrive import reconcile
 from adapters.pipedrive.client import PipedriveClient, error_code, error_text
 from adapters.pipedrive.source import FIELD_TYPES, FIELDS_PATH
 
@@ -225,6 +233,10 @@ def deal_payload(r: Deal, ctx: PayloadContext) -> dict[str, Any]:
         "won_time": r.won_time if status == "won" else None,
         "lost_time": r.lost_time if status == "lost" else None,
         "lost_reason": r.lost_reason if status == "lost" else None,
+        # An archived deal is created archived (so it lands in the archived list, not the
+        # other); the spec's format for archive_time is "YYYY-MM-DD HH:MM:SS" in UTC.
+        "is_archived": True if r.is_archived else None,
+        "archive_time": _v1_time(r.archive_time) if r.is_archived else None,
         "custom_fields": ctx.custom_fields(r.custom_fields),
     }
 
@@ -282,45 +294,20 @@ BUILDERS: dict[Entity, Callable[[Any, PayloadContext], dict[str, Any]]] = {
 }
 
 
-# Identities for reconciliation ---------------------------------------------------------------
-# Payloads and v2/v1 list items share field names, so one function reads both.
+# Identities of set-up records (reused by name rather than created twice) -------------------
 
 
 def _norm(value: Any) -> str:
     return re.sub(r"\s+", " ", str(value or "")).strip().casefold()
 
 
-def _first_email(item: dict[str, Any]) -> str:
-    emails = item.get("emails") or []
-    return _norm(emails[0].get("value")) if emails and isinstance(emails[0], dict) else ""
-
-
 def _id(value: Any) -> Any:
     return value.get("id", value.get("value")) if isinstance(value, dict) else value
 
 
-NOTE_PREFIX = 200
-
-IDENTITIES: dict[Entity, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
-    Entity.organizations: lambda i: (_norm(i.get("name")),),
-    Entity.persons: lambda i: (_norm(i.get("name")), _first_email(i)),
+SETUP_IDENTITIES: dict[Entity, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
     Entity.pipelines: lambda i: (_norm(i.get("name")),),
     Entity.stages: lambda i: (_id(i.get("pipeline_id")), _norm(i.get("name"))),
-    Entity.products: lambda i: (_norm(i.get("name")), _norm(i.get("code"))),
-    Entity.deals: lambda i: (_norm(i.get("title")), _id(i.get("person_id")), _id(i.get("org_id"))),
-    Entity.activities: lambda i: (
-        _norm(i.get("subject")),
-        str(i.get("due_date") or ""),
-        _id(i.get("deal_id")),
-        _id(i.get("person_id")),
-        _id(i.get("org_id")),
-    ),
-    Entity.notes: lambda i: (
-        _norm(i.get("content"))[:NOTE_PREFIX],
-        _id(i.get("deal_id")),
-        _id(i.get("person_id")),
-        _id(i.get("org_id")),
-    ),
 }
 
 
@@ -328,10 +315,8 @@ IDENTITIES: dict[Entity, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
 
 
 class PipedriveTarget:
-    def __init__(self, client: PipedriveClient, *, reconcile_since: datetime | None = None) -> None:
+    def __init__(self, client: PipedriveClient) -> None:
         self.client = client
-        # Limits reconciliation reads to records changed since then (the session's start).
-        self.reconcile_since = reconcile_since
         # Fields that could not be created or completed, with Pipedrive's reason; their values
         # are left out of the records.
         self.field_problems: list[str] = []
@@ -490,7 +475,7 @@ class PipedriveTarget:
         response = await post(path, payload)
         if not response.is_success:
             raise RecordRejected(error_text(response), code=error_code(response))
-        created = int(response.json()["data"]["id"])
+        created = _created_id(response)
         self._remember_setup(entity, payload, created)
         return created
 
@@ -500,11 +485,11 @@ class PipedriveTarget:
         if entity not in SETUP_ENTITIES:
             return None
         known = await self._known_setup()
-        return known[entity].get(IDENTITIES[entity](payload))
+        return known[entity].get(SETUP_IDENTITIES[entity](payload))
 
     def _remember_setup(self, entity: Entity, payload: dict[str, Any], target_id: int) -> None:
         if entity in SETUP_ENTITIES and self._setup_ids is not None:
-            self._setup_ids[entity][IDENTITIES[entity](payload)] = target_id
+            self._setup_ids[entity][SETUP_IDENTITIES[entity](payload)] = target_id
 
     async def _known_setup(self) -> dict[Entity, dict[tuple[Any, ...], int]]:
         """The target's pipelines and stages by identity, read once (two list calls)."""
@@ -515,41 +500,42 @@ class PipedriveTarget:
                     known[entity] = {}
                     async for page in self._list(entity):
                         for item in page.items:
-                            known[entity].setdefault(IDENTITIES[entity](item), int(item["id"]))
+                            known[entity].setdefault(
+                                SETUP_IDENTITIES[entity](item), int(item["id"])
+                            )
                 self._setup_ids = known
             return self._setup_ids
 
     # Reconciliation ------------------------------------------------------------------------
 
-    async def find_created(
-        self, entity: Entity, payloads: dict[str, dict[str, Any]]
-    ) -> dict[str, int]:
-        """Match payloads to existing records by identifying fields, reading list pages until
-        every payload is matched or the list ends. Payloads sharing an identity pair with as many
-        records as exist (never one record to two payloads)."""
-        if entity not in WRITE_PATHS or not payloads:
-            return {}
-        identity = IDENTITIES[entity]
-        waiting: dict[tuple[Any, ...], list[str]] = {}
-        for source_id, payload in payloads.items():
-            waiting.setdefault(identity(payload), []).append(source_id)
-        found: dict[str, int] = {}
-        async for page in self._list(entity):
-            for item in page.items:
-                source_ids = waiting.get(identity(item))
-                if source_ids:
-                    found[source_ids.pop(0)] = int(item["id"])
-            if len(found) == len(payloads):
-                break
-        return found
+    async def reconcile(
+        self, entity: Entity, pending: list[PendingWrite], taken: set[int]
+    ) -> Reconciled:
+        if entity not in WRITE_PATHS or not pending:
+            return Reconciled()
+        candidates = []
+        async for page in self._list(entity, reconcile.since(pending)):
+            candidates += page.items
+        return reconcile.reconcile(entity, pending, candidates, taken)
 
-    def _list(self, entity: Entity) -> Any:
+    def _list(self, entity: Entity, updated_since: datetime | None = None) -> Any:
         version, path = WRITE_PATHS[entity]
         params: dict[str, Any] = {}
-        if self.reconcile_since and entity not in SETUP_ENTITIES:
-            params["updated_since"] = self.reconcile_since.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if updated_since and entity not in SETUP_ENTITIES:
+            params["updated_since"] = updated_since.strftime("%Y-%m-%dT%H:%M:%SZ")
         iterate = self.client.iter_v1 if version == "v1" else self.client.iter_v2
         return iterate(path, params)
+
+
+def _created_id(response: Any) -> int:
+    """The new record's id from a success answer; an answer that cannot be read leaves the
+    outcome unknown (the record was most likely made)."""
+    try:
+        return int(response.json()["data"]["id"])
+    except (ValueError, KeyError, TypeError):
+        raise OutcomeUnknown(
+            f"Pipedrive: the answer to a create could not be read ({response.status_code})"
+        ) from None
 
 
 def _matching_field(

@@ -42,9 +42,7 @@ async def list_sessions(
     cursor: str | None = None,
 ) -> SessionPage:
     sessions, next_cursor = await service.list_sessions(db, account, limit, cursor)
-    return SessionPage(
-        data=[await service.session_out(db, s) for s in sessions], next_cursor=next_cursor
-    )
+    return SessionPage(data=await service.sessions_out(db, sessions), next_cursor=next_cursor)
 
 
 @router.get("/{session_id}", response_model=SessionOut, responses=_ERRORS, summary="One session")

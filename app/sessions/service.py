@@ -16,18 +16,13 @@ from app.connections import service as connections
 from app.errors import Conflict, FerryError, NotFound, Unprocessable
 from app.models import Account, MigrationSession, RecordError, SessionEntity
 from app.security import encrypt_json
-from app.sessions.schemas import (
-    TERMINAL_STATUSES,
-    EntityProgress,
-    SessionCreate,
-    SessionErrorSummary,
-    SessionOut,
-    SessionStatus,
-    SystemRef,
-)
+from app.sessions import lifecycle
+from app.sessions.schemas import TERMINAL_STATUSES, SessionCreate
+from app.sessions.views import session_out, sessions_out
 from app.urls import check_outbound_url
-from workers.finish import finish_session
 from workers.queue import JobQueue
+
+__all__ = ["session_out", "sessions_out"]
 
 
 async def create_session(
@@ -66,14 +61,8 @@ async def create_session(
             )
         )
     await db.commit()  # commit first: a job must never see a session that is not there
-    await enqueue_run(queue, session)
+    await lifecycle.enqueue_run(queue, session)
     return session
-
-
-async def enqueue_run(queue: JobQueue, session: MigrationSession, defer: float = 0.0) -> None:
-    await queue.enqueue(
-        "run_session", session.id, job_id=f"session:{session.id}:{session.run_count}", defer=defer
-    )
 
 
 def _entities(requested: list[Entity] | None, offered: tuple[Entity, ...]) -> list[Entity]:
@@ -159,12 +148,7 @@ async def cancel_session(
         raise Conflict(
             f"The session has already ended ({session.status}).", code="session_finished"
         )
-    session.cancel_requested = True
-    if session.status == SessionStatus.queued and session.started_at is None:
-        # No worker holds it yet: end it here. A job that starts later sees the status and stops.
-        await finish_session(db, session, SessionStatus.cancelled, queue)
-    else:
-        await db.commit()
+    await lifecycle.cancel(db, session, queue)
     return session
 
 
@@ -178,45 +162,3 @@ async def list_errors(
     rows = list((await db.execute(query.order_by(RecordError.id).limit(limit + 1))).scalars())
     next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
     return rows[:limit], next_cursor
-
-
-async def session_out(db: AsyncSession, session: MigrationSession) -> SessionOut:
-    rows = await db.execute(
-        select(SessionEntity)
-        .where(SessionEntity.session_id == session.id)
-        .order_by(SessionEntity.position)
-    )
-    progress = {
-        row.entity: EntityProgress(
-            total=row.total,
-            extracted=row.extracted,
-            loaded=row.loaded,
-            skipped=row.skipped,
-            failed=row.failed,
-        )
-        for row in rows.scalars()
-    }
-    error = (
-        SessionErrorSummary(code=session.error_code, message=session.error_message or "")
-        if session.error_code
-        else None
-    )
-    return SessionOut(
-        id=session.id,
-        status=SessionStatus(session.status),
-        phase=session.phase,
-        warnings=list(session.warnings or []),
-        source=SystemRef(system=session.source_system, base_url=session.source_base_url),
-        target=SystemRef(system=session.target_system, base_url=session.target_base_url),
-        entities=session.entities,
-        options=session.options,  # type: ignore[arg-type]
-        webhook_url=session.webhook_url,
-        webhook_status=session.webhook_status,
-        progress=progress,
-        error=error,
-        cancel_requested=session.cancel_requested,
-        paused_until=session.paused_until,
-        created_at=session.created_at,
-        started_at=session.started_at,
-        finished_at=session.finished_at,
-    )

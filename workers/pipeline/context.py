@@ -10,14 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.core.protocols import SourceAdapter, TargetAdapter
 from app.models import MigrationSession, SessionEntity
+from app.sessions.lifecycle import Cancelled, ChunkEnded
 
-
-class Cancelled(Exception):
-    """The user asked the session to stop."""
-
-
-class ChunkEnded(Exception):
-    """This run has had its share of time: hand the session back to the queue."""
+__all__ = ["Cancelled", "ChunkEnded", "RunContext"]
 
 
 @dataclass

@@ -23,8 +23,15 @@ async def extract_entity(ctx: RunContext, entity: Entity) -> None:
         await ctx.db.commit()  # checkpoint: a resumed run starts at the next page
         await ctx.checkpoint()
     progress.extract_done = True
-    if progress.total is None or progress.total != progress.extracted:
-        progress.total = progress.extracted  # the count at start was an estimate
+    if progress.total is None:
+        progress.total = progress.extracted  # the source gave no count: now we know it
+    elif progress.total != progress.extracted:
+        # Never rewritten to fit: the user is told the source's count and what was read.
+        ctx.session.warnings = [
+            *(ctx.session.warnings or []),
+            f"{entity.value}: the source counted {progress.total} records, "
+            f"{progress.extracted} were read",
+        ]
     await ctx.db.commit()
 
 
@@ -42,7 +49,7 @@ async def _stage(ctx: RunContext, entity: Entity, page: Page) -> int:
         }
         for item in page.items
     ]
-    insert = pg_insert if ctx.db.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if ctx.db.get_bind().dialect.name == "postgresql" else sqlite_insert
     # A page read twice (a resumed run) stages nothing twice.
     statement = (
         insert(StagedRecord)

@@ -54,7 +54,7 @@ async def _set_warnings(ctx: RunContext) -> None:
     """Fields the source has but cannot hand over, and fields the target could not match."""
     skipped = [f"source field not carried: {s}" for s in ctx.source.skipped_fields]
     problems = [f"target field: {p}" for p in ctx.target.field_problems]
-    warnings = list(dict.fromkeys(skipped + problems))
+    warnings = list(dict.fromkeys([*(ctx.session.warnings or []), *skipped, *problems]))
     if warnings != list(ctx.session.warnings or []):
         ctx.session.warnings = warnings
         await ctx.db.commit()

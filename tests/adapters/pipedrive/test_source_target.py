@@ -26,7 +26,7 @@ from adapters.core.canonical import (
 from adapters.core.errors import AuthFailed, BudgetExhausted, RecordRejected
 from adapters.core.fields import SourceField, canonical_value
 from adapters.core.http import LocalRateLimiter, RetryPolicy
-from adapters.core.protocols import StagedItem, TargetField, TargetUser
+from adapters.core.protocols import PendingWrite, StagedItem, TargetField, TargetUser
 from adapters.pipedrive.client import PipedriveClient
 from adapters.pipedrive.source import PipedriveSource
 from adapters.pipedrive.target import PipedriveTarget, target_value
@@ -362,16 +362,61 @@ async def test_full_migration_into_an_empty_company(sandbox: Sandbox) -> None:
     assert stats.requests > 0
 
 
-async def test_find_created_recovers_ids_after_a_crash(sandbox: Sandbox) -> None:
+def _pending(payloads: dict[str, dict[str, Any]], at: datetime) -> list[PendingWrite]:
+    return [PendingWrite(sid, payload, at) for sid, payload in payloads.items()]
+
+
+async def test_reconcile_recovers_ids_after_a_crash(sandbox: Sandbox) -> None:
+    started = datetime.fromtimestamp(sandbox.clock.now, UTC)
     m = await migrate(sandbox)
     # A fresh target (a new worker) with no memory of what was created.
     target = PipedriveTarget(sandbox.client("acc2", "tok2"))
     for entity in DATA_ENTITIES:
-        found = await target.find_created(entity, m.payloads[entity])
+        result = await target.reconcile(entity, _pending(m.payloads[entity], started), set())
         expected = {sid: m.ids[(entity, sid)] for sid in m.payloads[entity]}
-        assert found == expected, entity
+        assert result.found == expected, entity
+        assert result.ambiguous == {}
     missing = {"x": {"name": "Never created", "emails": []}}
-    assert await target.find_created(Entity.persons, missing) == {}
+    assert (await target.reconcile(Entity.persons, _pending(missing, started), set())).found == {}
+
+
+async def test_reconcile_never_claims_a_namesake_or_a_record_held_by_another(
+    sandbox: Sandbox,
+) -> None:
+    target = PipedriveTarget(sandbox.client("acc2", "tok2"))
+    at = datetime.fromtimestamp(sandbox.clock.now, UTC)
+    org = await target.create(Entity.organizations, {"name": "Acme"})
+    with_org = {
+        "name": "Noah Smith",
+        "org_id": org,
+        "emails": [{"value": "n@x.io", "primary": True, "label": "work"}],
+    }
+    held = await target.create(Entity.persons, with_org)
+    # The pending write had no organization: the namesake who has one is not it.
+    alone = {"name": "Noah Smith", "emails": with_org["emails"]}
+    result = await target.reconcile(Entity.persons, _pending({"p2": alone}, at), set())
+    assert result.found == {}
+    # The same payload, but the only match already belongs to another source record.
+    result = await target.reconcile(Entity.persons, _pending({"p3": with_org}, at), {held})
+    assert result.found == {} and result.ambiguous == {}
+    # Made before the write was attempted: not ours either.
+    later = datetime.fromtimestamp(sandbox.clock.now + 60, UTC)
+    result = await target.reconcile(Entity.persons, _pending({"p4": with_org}, later), set())
+    assert result.found == {}
+
+
+async def test_reconcile_reports_what_it_cannot_tell_apart(sandbox: Sandbox) -> None:
+    target = PipedriveTarget(sandbox.client("acc2", "tok2"))
+    at = datetime.fromtimestamp(sandbox.clock.now, UTC)
+    twin = {"name": "Twin Corp"}
+    first = await target.create(Entity.organizations, twin)
+    second = await target.create(Entity.organizations, twin)
+    # Two identical pending writes and two identical records: each claims one.
+    both = await target.reconcile(Entity.organizations, _pending({"a": twin, "b": twin}, at), set())
+    assert sorted(both.found.values()) == [first, second]
+    # One pending write and two identical records nobody holds: ambiguous, not guessed.
+    one = await target.reconcile(Entity.organizations, _pending({"a": twin}, at), set())
+    assert one.found == {} and one.ambiguous == {"a": [first, second]}
 
 
 async def test_pipelines_and_stages_of_the_same_name_are_reused(sandbox: Sandbox) -> None:
@@ -455,3 +500,31 @@ async def test_missing_options_are_added_to_an_existing_field() -> None:
     assert mapped.key == "f" * 40
     assert mapped.option_ids == {"Website": 1, "Messe": 7, "website": 1}
     assert seen[-1] == ("POST", f"/api/v2/dealFields/{'f' * 40}/options", [{"label": "Messe"}])
+
+
+async def test_archived_deals_are_read_from_their_own_list_and_arrive_archived(
+    sandbox: Sandbox,
+) -> None:
+    from adapters.reference.dataset import ARCHIVE_TIME, generate
+
+    company = generate(size=SIZE)
+    archived = {d.title for d in company.deals if d.is_archived}
+    assert {d.status for d in company.deals if d.is_archived} >= {"won", "lost"}
+    source = PipedriveSource(sandbox.client("acc1", "tok"))
+    # /deals leaves archived deals out: the count and the extract read both lists.
+    assert (await source.check()).counts["deals"] == len(company.deals)
+    deals = [cast(Deal, item.record) for item in await extract_all(source, Entity.deals)]
+    assert len(deals) == len({d.source_id for d in deals}) == len(company.deals)
+    assert {d.title for d in deals if d.is_archived} == archived
+    assert {d.archive_time for d in deals if d.is_archived} == {ARCHIVE_TIME}
+
+    m = await migrate(sandbox)
+    sent = [p for p in m.payloads[Entity.deals].values() if p.get("is_archived")]
+    assert {p["title"] for p in sent} == archived
+    assert {p["archive_time"] for p in sent} == {ARCHIVE_TIME.replace("T", " ")[:19]}
+    reader = PipedriveSource(sandbox.client("acc2", "tok2"))
+    moved = [cast(Deal, item.record) for item in await extract_all(reader, Entity.deals)]
+    assert {(d.title, d.archive_time) for d in moved if d.is_archived} == {
+        (title, ARCHIVE_TIME) for title in archived
+    }
+    assert len(moved) == len(company.deals)

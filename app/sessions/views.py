@@ -1,0 +1,68 @@
+"""Sessions as the API shows them. Lists load every session's progress in one query."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import MigrationSession, SessionEntity
+from app.sessions.schemas import (
+    EntityProgress,
+    SessionErrorSummary,
+    SessionOut,
+    SessionStatus,
+    SystemRef,
+)
+
+
+async def session_out(db: AsyncSession, session: MigrationSession) -> SessionOut:
+    return (await sessions_out(db, [session]))[0]
+
+
+async def sessions_out(db: AsyncSession, sessions: list[MigrationSession]) -> list[SessionOut]:
+    if not sessions:
+        return []
+    rows = await db.execute(
+        select(SessionEntity)
+        .where(SessionEntity.session_id.in_([s.id for s in sessions]))
+        .order_by(SessionEntity.session_id, SessionEntity.position)
+    )
+    progress: dict[str, dict[str, EntityProgress]] = defaultdict(dict)
+    for row in rows.scalars():
+        progress[row.session_id][row.entity] = EntityProgress(
+            total=row.total,
+            extracted=row.extracted,
+            loaded=row.loaded,
+            skipped=row.skipped,
+            failed=row.failed,
+        )
+    return [_out(session, progress[session.id]) for session in sessions]
+
+
+def _out(session: MigrationSession, progress: dict[str, EntityProgress]) -> SessionOut:
+    error = (
+        SessionErrorSummary(code=session.error_code, message=session.error_message or "")
+        if session.error_code
+        else None
+    )
+    return SessionOut(
+        id=session.id,
+        status=SessionStatus(session.status),
+        phase=session.phase,
+        warnings=list(session.warnings or []),
+        source=SystemRef(system=session.source_system, base_url=session.source_base_url),
+        target=SystemRef(system=session.target_system, base_url=session.target_base_url),
+        entities=session.entities,
+        options=session.options,  # type: ignore[arg-type]
+        webhook_url=session.webhook_url,
+        webhook_status=session.webhook_status,
+        progress=progress,
+        error=error,
+        cancel_requested=session.cancel_requested,
+        paused_until=session.paused_until,
+        created_at=session.created_at,
+        started_at=session.started_at,
+        finished_at=session.finished_at,
+    )
