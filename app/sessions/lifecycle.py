@@ -366,6 +366,11 @@ async def cancel(db: AsyncSession, session: MigrationSession, queue: JobQueue) -
     is stopped by that run at its next checkpoint, or by its lease keeper shortly after."""
     session.cancel_requested = True
     await db.commit()
+    await _end_cancelled(db, session, queue)
+
+
+async def _end_cancelled(db: AsyncSession, session: MigrationSession, queue: JobQueue) -> None:
+    """End a cancel-requested session here, unless a live run holds it (that run ends it)."""
     now = utcnow()
     ended = await db.execute(
         update(MigrationSession)
@@ -452,6 +457,9 @@ async def sweep(queue: JobQueue) -> int:
         )
         requeued = 0
         for session in rows.scalars():
+            if session.cancel_requested:
+                await _end_cancelled(db, session, queue)  # no run to hand it to is needed
+                continue
             if await queue.is_waiting(job_id(session.id, session.run_count)):
                 continue
             if await hand_over(db, session, queue):
