@@ -30,7 +30,7 @@ from adapters.core.canonical import (
     Record,
     Stage,
 )
-from adapters.core.errors import OutcomeUnknown, RecordRejected
+from adapters.core.errors import OutcomeUnknown, RecordRejected, TransientError
 from adapters.core.protocols import (
     ConnectionInfo,
     LinkResolver,
@@ -59,6 +59,7 @@ OPTION_TYPES = (FieldType.enum, FieldType.set)
 SETUP_ENTITIES = (Entity.pipelines, Entity.stages)
 VARCHAR_MAX = 255  # Pipedrive's limit for varchar and phone fields
 TEXT_MAX = 65_000
+FIELD_ATTEMPTS = 8  # creates of one custom field whose answers were lost, before giving up
 
 
 def _compact(payload: dict[str, Any]) -> dict[str, Any]:
@@ -399,13 +400,30 @@ class PipedriveTarget:
     ) -> TargetField | None:
         match = _matching_field(definition, existing)
         if match is None:
-            match = await self._create_field(definition)
+            match = await self._create_field_once(definition, existing)
             if match is None:
                 return None
             existing.append(match)  # a second source field of that name reuses it
         elif definition.field_type in OPTION_TYPES:
             await self._add_missing_options(definition, match)
         return _target_field(definition, match)
+
+    async def _create_field_once(
+        self, definition: CustomFieldDef, existing: list[dict[str, Any]]
+    ) -> dict[str, Any] | None:
+        """Create the field; when the answer is lost, look again before trying again. A field
+        is set-up, found by name and type, so the one a lost answer made is simply reused."""
+        for attempt in range(FIELD_ATTEMPTS):
+            try:
+                return await self._create_field(definition)
+            except TransientError:
+                if attempt + 1 == FIELD_ATTEMPTS:
+                    raise
+            existing[:] = await self._custom_fields_of(definition.entity)
+            match = _matching_field(definition, existing)
+            if match is not None:
+                return match
+        return None
 
     async def _create_field(self, definition: CustomFieldDef) -> dict[str, Any] | None:
         body: dict[str, Any] = {
@@ -422,7 +440,12 @@ class PipedriveTarget:
         if not response.is_success:
             self._field_problem(definition, error_text(response))
             return None
-        return response.json()["data"]
+        try:
+            return dict(response.json()["data"])
+        except (ValueError, KeyError, TypeError):
+            raise OutcomeUnknown(
+                "Pipedrive: the answer to a field creation could not be read"
+            ) from None
 
     async def _add_missing_options(self, definition: CustomFieldDef, field: dict[str, Any]) -> None:
         """v2 adds options in bulk with POST /{entity}Fields/{field_code}/options."""
