@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: run test services openapi lint format bench lock clean
+.PHONY: run test services openapi lint format bench bench-faults lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ format: $(DEV)
 
 bench: $(DEV) services
 	$(BIN)/python -m bench.migration
+
+# Three sessions at 1,500 persons through read and write faults while workers are SIGKILLed.
+bench-faults: $(DEV) services
+	$(BIN)/python -m bench.faults
 
 # Re-pin the lock files from pyproject.toml (needs the package index).
 lock:

@@ -40,6 +40,7 @@ from app.config import get_settings
 from app.db import sessionmaker, utcnow
 from app.errors import FerryError
 from app.models import Account, MigrationSession
+from app.outbound import outbound_client
 from app.security import decrypt_json, sign_webhook
 from app.sessions.schemas import TERMINAL_STATUSES, SessionStatus
 from app.sessions.views import session_out
@@ -430,8 +431,9 @@ async def _post_signed(url: str, body: bytes, secret: str) -> bool:
         "ferry-signature": sign_webhook(secret, int(time.time()), body),
     }
     try:
-        await check_outbound_url(url, field="webhook_url")  # the host may resolve elsewhere now
-        async with httpx.AsyncClient(timeout=get_settings().webhook_timeout) as client:
+        # Checked again now (the host may resolve elsewhere), and at connect time by the client.
+        await check_outbound_url(url, field="webhook_url")
+        async with outbound_client(timeout=get_settings().webhook_timeout) as client:
             response = await client.post(url, content=body, headers=headers)
     except (httpx.HTTPError, FerryError, AdapterError) as exc:
         log.info("webhook delivery failed: %s", type(exc).__name__)
