@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Literal
 
-from adapters.core.errors import ConnectionFailed
+import httpx
+
+from adapters.core.errors import AdapterError, ConnectionFailed
 from adapters.core.protocols import ConnectionInfo, SourceAdapter, TargetAdapter
 from adapters.core.registry import System, get_system
 from app.connections.schemas import SystemConnection
 from app.errors import Unprocessable
+from app.outbound import outbound_transport
 from app.urls import check_outbound_url
 
 Role = Literal["source", "target"]
+
+log = logging.getLogger("ferry.connections")
+
+# What reading an answer of an unexpected shape raises in adapter code (a truncated or non-JSON
+# body, a missing key, a list where an object was documented).
+UNREADABLE_ANSWER = (ValueError, LookupError, TypeError, AttributeError)
+SHORTEST_SCRUBBED_SECRET = 4  # shorter values would mangle the message and hide nothing
 
 
 @dataclass
@@ -67,22 +78,57 @@ def _check_credentials(system: System, credentials: dict[str, str], role: Role |
 
 
 def open_source(endpoint: Endpoint) -> SourceAdapter:
+    """Every call of the adapter goes through the guarded transport (app/outbound.py)."""
     assert endpoint.system.source_factory is not None
-    return endpoint.system.source_factory(endpoint.credentials, endpoint.base_url, None)
+    factory = endpoint.system.source_factory
+    return factory(endpoint.credentials, endpoint.base_url, outbound_transport())
 
 
 def open_target(endpoint: Endpoint) -> TargetAdapter:
     assert endpoint.system.target_factory is not None
-    return endpoint.system.target_factory(endpoint.credentials, endpoint.base_url, None)
+    factory = endpoint.system.target_factory
+    return factory(endpoint.credentials, endpoint.base_url, outbound_transport())
 
 
 async def check(endpoint: Endpoint, role: Role) -> ConnectionInfo:
-    """Raises ConnectionFailed (auth_failed, unreachable...) when the system cannot be used."""
+    """Raises ConnectionFailed when the system cannot be used: whatever went wrong with the
+    vendor (auth_failed, unreachable, unexpected_response, transient_error, invalid_response...)
+    is a clean answer for the caller, never a 500."""
     adapter = open_source(endpoint) if role == "source" else open_target(endpoint)
     try:
         return await adapter.check()
+    except ConnectionFailed as exc:  # auth_failed, unreachable, url_not_allowed: kept as they are
+        raise _as_connection_failed(endpoint, exc.message, exc.code, type(exc)) from None
+    except AdapterError as exc:  # unexpected_response, transient_error, pagination_loop...
+        raise _as_connection_failed(endpoint, exc.message, exc.code) from None
+    except httpx.HTTPError as exc:  # e.g. a body that fails to decode, outside the retries
+        code = "invalid_response" if isinstance(exc, httpx.DecodingError) else "connection_failed"
+        reason = f"the call failed ({type(exc).__name__})"
+        raise _as_connection_failed(endpoint, reason, code) from None
+    except UNREADABLE_ANSWER as exc:
+        log.warning("%s: connection check could not read the answer", endpoint.system.id)
+        reason = f"answered in a shape that could not be read ({type(exc).__name__})"
+        raise _as_connection_failed(endpoint, reason, "invalid_response") from None
     finally:
         await adapter.aclose()
+
+
+def _as_connection_failed(
+    endpoint: Endpoint,
+    message: str,
+    code: str,
+    kind: type[ConnectionFailed] = ConnectionFailed,
+) -> ConnectionFailed:
+    """A ConnectionFailed whose message names the system and none of its secrets (the HTTP
+    client scrubs its own messages already; this also covers adapter-raised ones)."""
+    name = endpoint.system.name
+    if not message.startswith(name):
+        message = f"{name}: {message}"
+    for credential in endpoint.system.credential_fields:
+        value = endpoint.credentials.get(credential.name, "")
+        if credential.secret and len(value) >= SHORTEST_SCRUBBED_SECRET:
+            message = message.replace(value, "***")
+    return kind(message, code=code)
 
 
 async def test_connection(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from tests.helpers import endpoint, sandbox
@@ -68,3 +70,67 @@ async def test_unreachable_host_reports_unreachable(client: httpx.AsyncClient) -
     )
     assert response.status_code == 200
     assert response.json()["error"]["code"] == "unreachable"
+
+
+# Vendor failures during a check are clean answers: ok false with a stable code, never a 500.
+
+
+async def test_a_vendor_404_answers_ok_false_unexpected_response(
+    client: httpx.AsyncClient,
+) -> None:
+    account = await sandbox(client, dataset="empty")
+    wrong_path = {**endpoint(account), "base_url": account["base_url"] + "/nope"}
+    response = await client.post("/v1/connections/test", json=wrong_path)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["ok"] is False
+    assert body["error"]["code"] == "unexpected_response"
+    assert body["error"]["message"].startswith("Pipedrive")
+    assert account["credentials"]["api_token"] not in response.text
+
+
+async def test_session_with_a_vendor_404_is_refused_with_the_role_and_code(
+    client: httpx.AsyncClient,
+) -> None:
+    source = await sandbox(client, dataset="empty")
+    target = await sandbox(client, dataset="empty")
+    wrong_path = {**endpoint(source), "base_url": source["base_url"] + "/nope"}
+    response = await client.post(
+        "/v1/sessions", json={"source": wrong_path, "target": endpoint(target)}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "source_unexpected_response"
+    assert source["credentials"]["api_token"] not in response.text
+
+
+async def faulty_sandbox(client: httpx.AsyncClient, reads: dict[str, float]) -> dict[str, Any]:
+    response = await client.post(
+        "/sandbox/accounts",
+        json={"system": "pipedrive", "dataset": "empty", "faults": {"reads": reads}},
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_server_errors_until_retries_run_out_answer_transient_error(
+    client: httpx.AsyncClient,
+) -> None:
+    account = await faulty_sandbox(client, {"server_error": 1.0})
+    response = await client.post("/v1/connections/test", json=endpoint(account), timeout=90)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["ok"] is False
+    assert body["error"]["code"] == "transient_error"
+    assert account["credentials"]["api_token"] not in response.text
+
+
+async def test_a_truncated_body_answers_ok_false_not_500(client: httpx.AsyncClient) -> None:
+    account = await faulty_sandbox(client, {"truncate": 1.0})
+    response = await client.post("/v1/connections/test", json=endpoint(account), timeout=90)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["ok"] is False
+    # The HTTP client retries an unreadable success answer (unreadable_response); a body that
+    # parses but not into the documented shape is the check's own invalid_response.
+    assert body["error"]["code"] in {"unreadable_response", "invalid_response"}
+    assert account["credentials"]["api_token"] not in response.text
