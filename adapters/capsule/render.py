@@ -31,7 +31,7 @@ from adapters.core.canonical import (
     Person,
 )
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
-from adapters.reference.held import names_in_display_order, retyped_custom_fields
+from adapters.reference.held import names_in_display_order, retyped_custom_fields, without_archive
 
 UPDATED_AT = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"
 # Where each kind of record's ids start; the reference's number is added (p7 -> 100007).
@@ -92,6 +92,7 @@ FIELD_TYPES = {
 
 
 def held(company: ReferenceCompany) -> ReferenceCompany:
+    company = without_archive(company)
     orgs_of = {p.source_id: p.org_source_id for p in company.persons}
     company = retyped_custom_fields(company, FIELD_TYPES, _holdable)
     return dataclasses.replace(

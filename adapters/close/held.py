@@ -9,7 +9,7 @@ from typing import Any
 from adapters.close.render import Company, activity_kind
 from adapters.core.canonical import Activity, Entity, FieldType, Note
 from adapters.reference.dataset import ReferenceCompany
-from adapters.reference.held import retyped_custom_fields
+from adapters.reference.held import retyped_custom_fields, without_archive
 
 CLOSE_ENTITIES = (Entity.organizations, Entity.persons, Entity.deals)
 
@@ -24,6 +24,7 @@ FIELD_TYPES = {
 
 
 def held(company: ReferenceCompany) -> ReferenceCompany:
+    company = without_archive(company)
     ref = Company(company)
     named = {o.source_id for o in company.organizations}
     company = retyped_custom_fields(company, FIELD_TYPES, lambda f: f.entity in CLOSE_ENTITIES)

@@ -138,6 +138,9 @@ class Deal(Record):
     won_time: str | None = None  # RFC 3339
     lost_time: str | None = None
     lost_reason: str | None = None
+    # Archived deals are kept apart from the working lists (Pipedrive lists them on their own).
+    is_archived: bool = False
+    archive_time: str | None = None  # RFC 3339
     custom_fields: dict[str, Any] = Field(default_factory=dict)
 
 

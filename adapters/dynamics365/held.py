@@ -7,7 +7,7 @@ from typing import Any
 
 from adapters.core.canonical import Activity, ContactPoint, Deal, Note, Person, Product
 from adapters.reference.dataset import ReferenceCompany
-from adapters.reference.held import given_name_first
+from adapters.reference.held import given_name_first, without_archive
 
 NOTE_MAX = 100_000  # annotation.notetext holds at most 100,000 characters
 EMAIL_SLOTS = ("work", "home", "other")  # emailaddress1..3, in that order
@@ -17,6 +17,7 @@ SPARE_PHONE = "telephone3"
 
 
 def held(company: ReferenceCompany) -> ReferenceCompany:
+    company = without_archive(company)
     return dataclasses.replace(
         company,
         persons=[_person(p) for p in company.persons],

@@ -25,7 +25,7 @@ from adapters.core.canonical import (
     Product,
 )
 from adapters.reference.dataset import ReferenceCompany
-from adapters.reference.held import names_in_display_order, retyped_custom_fields
+from adapters.reference.held import names_in_display_order, retyped_custom_fields, without_archive
 
 NOTE_BODY_LIMIT = 65_536
 # Canonical activity types that HubSpot keeps as a call or meeting engagement with a duration;
@@ -34,6 +34,7 @@ TIMED_KINDS = ("meeting", "lunch")
 
 
 def held(company: ReferenceCompany) -> ReferenceCompany:
+    company = without_archive(company)
     # A HubSpot number property (even one shown as currency) keeps no currency per value.
     company = retyped_custom_fields(company, {FieldType.monetary: FieldType.double})
     return dataclasses.replace(

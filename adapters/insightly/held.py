@@ -9,11 +9,12 @@ from adapters.core.canonical import Activity, ContactPoint, FieldType, Person
 from adapters.insightly.render import EVENT_TYPES, phone_slots, primary_email
 from adapters.insightly.shapes import PHONE_SLOTS
 from adapters.reference.dataset import ReferenceCompany
-from adapters.reference.held import given_name_first, retyped_custom_fields
+from adapters.reference.held import given_name_first, retyped_custom_fields, without_archive
 
 
 def held(company: ReferenceCompany) -> ReferenceCompany:
     """The company as Insightly holds it; every change says what Insightly lacks."""
+    company = without_archive(company)
     # No currency or phone custom field types: amounts are NUMERIC, phone numbers TEXT.
     company = retyped_custom_fields(
         company, {FieldType.monetary: FieldType.double, FieldType.phone: FieldType.varchar}

@@ -1,7 +1,8 @@
 """Pipedrive as a source, described for the shared declarative engine.
 
 Reads go through v2 where it has the list (cursor pages of 500, 10 tokens a page) and v1 for users
-and notes (start/limit). Custom field values come back keyed by the field's 40-character hash
+and notes (start/limit). Deals come from two lists: `/deals` and, for the archived ones,
+`/deals/archived` (20 tokens a page). Custom field values come back keyed by the field's 40-character hash
 with option ids, nested under `custom_fields` in v2; the engine turns them into the canonical
 typing with the `*Fields` definitions, read once.
 """
@@ -106,6 +107,26 @@ def _options(raw: Raw) -> list[tuple[str, str]]:
 
 # The description ------------------------------------------------------------------------------
 
+DEAL_LISTS = ("/deals", "/deals/archived")
+DEAL_FIELDS: dict[str, Getter] = {
+    "source_id": "id",
+    "title": first("title", lambda r: ""),
+    "value": number("value"),
+    "currency": text("currency"),
+    "status": first("status", lambda r: "open"),
+    "person_source_id": ref("person_id"),
+    "org_source_id": ref("org_id"),
+    "pipeline_source_id": ref("pipeline_id"),
+    "stage_source_id": ref("stage_id"),
+    "owner_source_id": ref("owner_id"),
+    "expected_close_date": text("expected_close_date"),
+    "won_time": utc_time("won_time"),
+    "lost_time": utc_time("lost_time"),
+    "lost_reason": text("lost_reason"),
+    "is_archived": lambda raw: bool(raw.get("is_archived")),
+    "archive_time": utc_time("archive_time"),
+}
+
 
 def _stream(
     entity: Entity, path: str, size: int, fields: dict[str, Getter], **extra: Any
@@ -200,28 +221,8 @@ def pipedrive_spec(page_size: int = 500) -> SourceSpec:
             },
             **custom,
         ),
-        _stream(
-            Entity.deals,
-            V2 + "/deals",
-            n,
-            {
-                "source_id": "id",
-                "title": first("title", lambda r: ""),
-                "value": number("value"),
-                "currency": text("currency"),
-                "status": first("status", lambda r: "open"),
-                "person_source_id": ref("person_id"),
-                "org_source_id": ref("org_id"),
-                "pipeline_source_id": ref("pipeline_id"),
-                "stage_source_id": ref("stage_id"),
-                "owner_source_id": ref("owner_id"),
-                "expected_close_date": text("expected_close_date"),
-                "won_time": utc_time("won_time"),
-                "lost_time": utc_time("lost_time"),
-                "lost_reason": text("lost_reason"),
-            },
-            **custom,
-        ),
+        # Since July 2025 the deals list leaves archived deals out: they have a list of their own.
+        *(_stream(Entity.deals, V2 + path, n, DEAL_FIELDS, **custom) for path in DEAL_LISTS),
         _stream(
             Entity.activities,
             V2 + "/activities",

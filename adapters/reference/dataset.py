@@ -17,7 +17,8 @@ meet live at fixed early ids so that they exist at every size >= 10 (smaller siz
 - organizations: o1 ``Müller & Söhne GmbH``, o2 ``株式会社サンプル``, o3 a Polish name with
   „quotes”, o4 an emoji name, o5 an apostrophe and an ampersand.
 - deals: d1 won, d2 lost (with lost_reason), d3 org only (no person), d4 person only (no org),
-  d5 open without a value. Currencies are EUR, USD and PLN.
+  d5 open without a value. Currencies are EUR, USD and PLN. d1, d2 and every 40th deal are
+  archived (Pipedrive lists archived deals apart from the others).
 - notes: n1 is ~100,000 characters of HTML (on d1 and its person); the others are short HTML.
 - activities: a1 done call on d1, a2 open meeting on p2 only, a3 a call whose UTC date is the day
   before its Tokyo date (23:30 UTC), a4 an overdue open task on o1 only, a5 a done lunch on the
@@ -814,6 +815,8 @@ _DEAL_TOPICS: tuple[str, ...] = (
     "Formation sur site",
 )
 _CURRENCY_CUM: tuple[int, ...] = tuple(accumulate((50, 20, 30)))  # EUR, USD, PLN
+# Every archived deal was archived on the reference day, after it closed (at most a day before).
+ARCHIVE_TIME = _timestamp(0, 8 * 60)
 _LOST_REASONS: tuple[str, ...] = (
     "Za drogo",
     "Kein Budget",
@@ -930,6 +933,7 @@ def _deal(
     stage = stage_ids[-1] if spec.status == "won" else rng.pick(stage_ids)
     closed_at = _random_timestamp(rng, -540, -1)
     close_day = closed_at[:10] if spec.status != "open" else _day(rng.between(-30, 180))
+    archived = _is_archived(i)
     return Deal(
         source_id=f"d{i}",
         title=spec.title,
@@ -945,8 +949,15 @@ def _deal(
         won_time=closed_at if spec.status == "won" else None,
         lost_time=closed_at if spec.status == "lost" else None,
         lost_reason=lost_reason if spec.status == "lost" else None,
+        is_archived=archived,
+        archive_time=ARCHIVE_TIME if archived else None,
         custom_fields=_custom_values(Entity.deals, rng, full=full_fields),
     )
+
+
+def _is_archived(i: int) -> bool:
+    # Chosen by position, not drawn, so that archiving leaves every other record as it was.
+    return i in (1, 2) or i % 40 == 0
 
 
 # --------------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 Many vendors lack some custom field types (no currency field, no phone field, one kind of text)
 or cannot keep some fields at all; `retyped_custom_fields` says how the company's custom fields
-then look, so each vendor states only its type table and what it cannot keep."""
+then look, so each vendor states only its type table and what it cannot keep. Only Pipedrive
+archives deals: every other vendor's `held` starts from `without_archive`."""
 
 from __future__ import annotations
 
@@ -39,6 +40,20 @@ def retyped_custom_fields(
         persons=[held(Entity.persons, p) for p in company.persons],
         products=[held(Entity.products, p) for p in company.products],
         deals=[held(Entity.deals, d) for d in company.deals],
+    )
+
+
+def without_archive(company: ReferenceCompany) -> ReferenceCompany:
+    """The company in a system that has no archive: its archived deals are ordinary deals
+    (Pipedrive keeps them apart; no other source can say a deal was archived)."""
+    return dataclasses.replace(
+        company,
+        deals=[
+            d.model_copy(update={"is_archived": False, "archive_time": None})
+            if d.is_archived
+            else d
+            for d in company.deals
+        ],
     )
 
 

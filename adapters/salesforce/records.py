@@ -39,7 +39,7 @@ from adapters.core.canonical import (
     Product,
 )
 from adapters.reference.dataset import ReferenceCompany
-from adapters.reference.held import given_name_first
+from adapters.reference.held import given_name_first, without_archive
 from adapters.salesforce.getters import MASTER_PIPELINE, MASTER_PIPELINE_NAME
 
 Row = dict[str, Any]
@@ -179,6 +179,7 @@ def record_currency(deal: Deal) -> str:
 
 def held(company: ReferenceCompany) -> ReferenceCompany:
     """The company as a Salesforce org can hold it; every change says why."""
+    company = without_archive(company)
     return dataclasses.replace(
         company,
         persons=[_held_person(p) for p in company.persons],

@@ -32,7 +32,7 @@ from adapters.core.canonical import (
     Stage,
 )
 from adapters.reference.dataset import ReferenceCompany
-from adapters.reference.held import given_name_first
+from adapters.reference.held import given_name_first, without_archive
 from adapters.sugarcrm.naming import PIPELINE_ID, PIPELINE_NAME
 
 NOTE_LIMIT_BYTES = 65_535
@@ -42,6 +42,7 @@ MEETING_KINDS = ("meeting", "lunch")
 
 
 def held(company: ReferenceCompany) -> ReferenceCompany:
+    company = without_archive(company)
     first_stage = company.stages[0].source_id if company.stages else None
     return dataclasses.replace(
         company,

@@ -7,9 +7,11 @@ from typing import Any
 
 from adapters.core.canonical import Activity, Deal, Note, Product
 from adapters.reference.dataset import ReferenceCompany
+from adapters.reference.held import without_archive
 
 
 def held(company: ReferenceCompany) -> ReferenceCompany:
+    company = without_archive(company)
     first_stage = {
         s.pipeline_source_id: s.source_id for s in sorted(company.stages, key=lambda s: -s.order_nr)
     }

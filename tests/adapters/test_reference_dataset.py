@@ -182,6 +182,13 @@ def test_deal_cases(size: int) -> None:
     assert deals["d4"].org_source_id is None and deals["d4"].person_source_id == "p4"
     assert deals["d5"].value is None
     assert {d.currency for d in deals.values()} >= set(CURRENCIES)
+    # A won and a lost deal are archived, after they closed.
+    archived = [d for d in deals.values() if d.is_archived]
+    assert {d.source_id for d in archived} >= {"d1", "d2"}
+    assert all(
+        d.archive_time and d.archive_time > (d.won_time or d.lost_time or "") for d in archived
+    )
+    assert not any(d.archive_time for d in deals.values() if not d.is_archived)
 
 
 @pytest.mark.parametrize("size", [10, DEFAULT_SIZE])

@@ -25,6 +25,9 @@ MIGRATED = (
     "notes",
 )
 
+# Lists whose records are listed in a second list as well: archived deals are not in /deals.
+ALSO_LISTED = {"deals": "deals/archived"}
+
 FIELD_ENDPOINTS = {
     "organizations": "organizationFields",
     "persons": "personFields",
@@ -46,6 +49,8 @@ class AccountView:
     async def load(self) -> AccountView:
         for path in ("users", *MIGRATED):
             self.data[path] = await self.reader.all(path)
+            if path in ALSO_LISTED:
+                self.data[path] += await self.reader.all(ALSO_LISTED[path])
         for entity, path in FIELD_ENDPOINTS.items():
             self.fields[entity] = {
                 f["field_code"]: f for f in await self.reader.all(path) if f.get("is_custom_field")
@@ -120,6 +125,8 @@ class AccountView:
             owners.get(self.owner(r.get("owner_id"))),
             r.get("expected_close_date"),
             r.get("lost_reason"),
+            bool(r.get("is_archived")),
+            r.get("archive_time"),
             self.custom("deals", r),
         )
 

@@ -42,6 +42,8 @@ def _v2_costs() -> dict[tuple[str, str, str], int]:
 
 TOKEN_COSTS: dict[tuple[str, str, str], int] = {
     **_v2_costs(),
+    # Archived deals are listed apart, at twice the price of the other deals.
+    ("GET", "v2", "/deals/archived"): 20,
     ("GET", "v1", "/users"): 20,
     ("GET", "v1", "/users/me"): 2,
     ("GET", "v1", "/users/{id}"): 2,

@@ -1,5 +1,8 @@
 """The v2 API: `/api/v2/{collection}` CRUD for the seven record entities, configured per
-entity by its `EntitySpec`, and the `/api/v2/{entity}Fields` endpoints."""
+entity by its `EntitySpec`, and the `/api/v2/{entity}Fields` endpoints.
+
+Archived deals are not in `GET /deals` (since July 2025): `GET /deals/archived` lists them,
+with the same parameters and answer."""
 
 from __future__ import annotations
 
@@ -29,6 +32,8 @@ _TAKES_IDS = {
     Entity.activities,
     Entity.products,
 }
+# Collections whose archived records are listed apart, under `/{collection}/archived`.
+_ARCHIVABLE = {Entity.deals}
 
 
 def routes(context: Context) -> list[Route]:
@@ -48,12 +53,15 @@ def _entity_routes(context: Context, spec: EntitySpec, collection: str) -> list[
         starlette_path = PREFIX + path.replace("{id}", "{id:int}")
         return Route(starlette_path, endpoint, methods=[method], include_in_schema=False)
 
-    async def list_records(call: Call) -> Reply:
-        keep = record_filter(spec, call.request.query_params)
-        store = call.state.store(spec.entity)
-        page, next_cursor = cursor_page(call.request.query_params, store.after, keep)
-        data = [render.v2_record(spec, record) for record in page]
-        return _page(data, next_cursor)
+    def lister(archived: bool) -> Callable[[Call], Any]:
+        async def list_records(call: Call) -> Reply:
+            keep = record_filter(spec, call.request.query_params, archived)
+            store = call.state.store(spec.entity)
+            page, next_cursor = cursor_page(call.request.query_params, store.after, keep)
+            data = [render.v2_record(spec, record) for record in page]
+            return _page(data, next_cursor)
+
+        return list_records
 
     async def add_record(call: Call) -> Reply:
         record = records.create(call.state, spec, await call.json(), call.now)
@@ -71,8 +79,12 @@ def _entity_routes(context: Context, spec: EntitySpec, collection: str) -> list[
         records.delete(call.state, spec, call.path_params["id"])
         return Reply({"success": True, "data": {"id": call.path_params["id"]}})
 
+    archived = (
+        [route("GET", f"{many}/archived", lister(True))] if spec.entity in _ARCHIVABLE else []
+    )
     return [
-        route("GET", many, list_records),
+        route("GET", many, lister(False)),
+        *archived,
         route("POST", many, add_record),
         route("GET", one, get_record),
         route("PATCH", one, update_record),
@@ -88,8 +100,11 @@ def _one(spec: EntitySpec, record: dict[str, Any]) -> dict[str, Any]:
     return {"success": True, "data": render.v2_record(spec, record)}
 
 
-def record_filter(spec: EntitySpec, params: QueryParams) -> Callable[[dict[str, Any]], bool]:
-    """The list call's filters (`owner_id`, `org_id`, `ids`, `updated_since`...) as a predicate."""
+def record_filter(
+    spec: EntitySpec, params: QueryParams, archived: bool = False
+) -> Callable[[dict[str, Any]], bool]:
+    """The list call's filters (`owner_id`, `org_id`, `ids`, `updated_since`...) as a predicate;
+    of an archivable entity, only the archived records or only the others."""
     conditions: list[tuple[str, Any]] = []
     for param, (key, parse) in spec.filters.items():
         if (text := params.get(param)) is not None:
@@ -101,9 +116,12 @@ def record_filter(spec: EntitySpec, params: QueryParams) -> Callable[[dict[str, 
     since = _time_param(params, "updated_since") if spec.updated_since else None
     until = _time_param(params, "updated_until") if spec.updated_since else None
 
+    archivable = spec.entity in _ARCHIVABLE
+
     def keep(record: dict[str, Any]) -> bool:
         return (
-            all(record.get(key) == expected for key, expected in conditions)
+            (not archivable or record["is_archived"] == archived)
+            and all(record.get(key) == expected for key, expected in conditions)
             and (ids is None or record["id"] in ids)
             and (since is None or record["update_time"] >= since)
             and (until is None or record["update_time"] < until)

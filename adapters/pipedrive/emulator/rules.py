@@ -31,6 +31,8 @@ def finalize_deal(
         record["currency"] = state.token_user.default_currency
     if creating or "status" in body:
         _stamp_deal_status(record, body, now)
+    if creating or "is_archived" in body or "archive_time" in body:
+        _stamp_archive(record, body, now)
 
 
 def _place_deal(
@@ -71,6 +73,15 @@ def _stamp_deal_status(record: dict[str, Any], body: dict[str, Any], now: str) -
         record["close_time"] = record["lost_time"]
     else:
         record["close_time"] = None
+
+
+def _stamp_archive(record: dict[str, Any], body: dict[str, Any], now: str) -> None:
+    """The spec: an archived deal without `archive_time` is archived now; a deal that is not
+    archived has no archive time."""
+    if record["is_archived"]:
+        record["archive_time"] = body.get("archive_time") or record.get("archive_time") or now
+    else:
+        record["archive_time"] = None
 
 
 def finalize_activity(

@@ -189,6 +189,10 @@ class _Seeder:
         body.update({key: getattr(deal, key) for key in optional if getattr(deal, key) is not None})
         if deal.lost_reason is not None:
             body["lost_reason"] = deal.lost_reason
+        if deal.is_archived:
+            body["is_archived"] = True
+            if deal.archive_time:
+                body["archive_time"] = deal.archive_time
         return self.with_custom_fields(body, Entity.deals, deal.custom_fields, deal)
 
     def activity_body(self, activity: Activity) -> dict[str, Any]:

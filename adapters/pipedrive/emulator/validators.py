@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from adapters.core.canonical import Entity
-from adapters.pipedrive.emulator.clock import is_date, normalize_rfc3339
+from adapters.pipedrive.emulator.clock import is_date, normalize_rfc3339, parse_v1_time
 
 if TYPE_CHECKING:
     from adapters.pipedrive.emulator.state import AccountState
@@ -70,6 +70,15 @@ def timestamp(value: Any, state: AccountState) -> str:
     normalized = normalize_rfc3339(value) if isinstance(value, str) else None
     if normalized is None:
         raise Invalid("must be an RFC 3339 date-time, e.g. 2025-01-01T10:20:00Z")
+    return normalized
+
+
+def utc_datetime(value: Any, state: AccountState) -> str:
+    """`YYYY-MM-DD HH:MM:SS` in UTC, the format the v2 spec gives `archive_time`; an RFC 3339
+    time, the form v2 answers with and takes for its other times, is taken as well."""
+    normalized = parse_v1_time(value) if isinstance(value, str) else None
+    if normalized is None:
+        raise Invalid("must be a date and time in the format YYYY-MM-DD HH:MM:SS (UTC)")
     return normalized
 
 

@@ -146,7 +146,10 @@ async def test_v2_cursor_pages_walk_every_record_once_in_id_order(
     ids = await walk_cursor(client, "/api/v2/persons", limit=7)
     assert ids == list(range(1, len(company.persons) + 1))
     deal_ids = await walk_cursor(client, "/api/v2/deals", limit=500)
-    assert len(deal_ids) == len(set(deal_ids)) == len(company.deals)
+    archived_ids = await walk_cursor(client, "/api/v2/deals/archived", limit=2)
+    assert len(archived_ids) == sum(d.is_archived for d in company.deals) > 2
+    both = deal_ids + archived_ids
+    assert len(both) == len(set(both)) == len(company.deals)
 
 
 async def test_v2_limit_defaults_to_100_and_is_capped_at_500(client: httpx.AsyncClient) -> None:
@@ -295,6 +298,40 @@ async def test_deal_status_origin_and_links(client: httpx.AsyncClient) -> None:
     assert deal["person_id"] == person["id"] and "org_id" not in deal
     lost = await blank(client, "PATCH", f"/api/v2/deals/{deal['id']}", json={"status": "lost"})
     assert lost.json()["data"]["lost_time"] == "2026-01-15T12:00:00Z"
+
+
+async def test_archived_deals_are_listed_apart(client: httpx.AsyncClient) -> None:
+    await make_pipelines(client)
+
+    async def listed(path: str) -> set[int]:
+        return {d["id"] for d in (await blank(client, "GET", path)).json()["data"]}
+
+    async def deal(method: str, path: str, **body: Any) -> dict[str, Any]:
+        response = await blank(client, method, path, json=body)
+        assert response.status_code == 200, response.text
+        return response.json()["data"]  # type: ignore[no-any-return]
+
+    kept = await deal("POST", "/api/v2/deals", title="Old win", status="won", is_archived=True)
+    assert kept["is_archived"] and kept["archive_time"] == "2026-01-15T12:00:00Z"  # now
+    # The spec's format for archive_time, and RFC 3339 as every other v2 time.
+    dated = await deal("POST", "/api/v2/deals", title="D", is_archived=True,
+                       archive_time="2025-03-01 10:00:00")  # fmt: skip
+    assert dated["archive_time"] == "2025-03-01T10:00:00Z"
+    working = await deal("POST", "/api/v2/deals", title="Open one")
+    assert working["is_archived"] is False and "archive_time" not in working
+    assert await listed("/api/v2/deals") == {working["id"]}
+    assert await listed("/api/v2/deals/archived") == {kept["id"], dated["id"]}
+    won = await blank(client, "GET", "/api/v2/deals/archived", params={"status": "won"})
+    assert [d["id"] for d in won.json()["data"]] == [kept["id"]]
+    # Unarchived, a deal is back in the list and has no archive time.
+    back = await deal("PATCH", f"/api/v2/deals/{kept['id']}", is_archived=False)
+    assert "archive_time" not in back
+    assert await listed("/api/v2/deals") == {working["id"], kept["id"]}
+    for bad in ({"is_archived": "yes"}, {"archive_time": "01.03.2025"}):
+        error = assert_error(
+            await blank(client, "PATCH", f"/api/v2/deals/{kept['id']}", json=bad), 400
+        )
+        assert next(iter(bad)) in error["error"]
 
 
 async def test_activity_person_and_participants_stay_in_step(client: httpx.AsyncClient) -> None:

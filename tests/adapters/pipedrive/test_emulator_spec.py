@@ -65,6 +65,7 @@ READS = [
     ("v2", "/persons", "/api/v2/persons"),
     ("v2", "/organizations", "/api/v2/organizations"),
     ("v2", "/deals", "/api/v2/deals"),
+    ("v2", "/deals/archived", "/api/v2/deals/archived"),
     ("v2", "/activities", "/api/v2/activities"),
     ("v2", "/products", "/api/v2/products"),
     ("v2", "/pipelines", "/api/v2/pipelines"),
