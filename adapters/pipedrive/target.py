@@ -537,12 +537,19 @@ class PipedriveTarget:
         if entity not in WRITE_PATHS or not pending:
             return Reconciled()
         candidates = []
-        async for page in self._list(entity, reconcile.since(pending)):
+        since = reconcile.since(pending)
+        async for page in self._list(entity, since):
             candidates += page.items
+        if entity is Entity.deals:  # archived deals are listed apart, and may be ours too
+            async for page in self._list(entity, since, path="/deals/archived"):
+                candidates += page.items
         return reconcile.reconcile(entity, pending, candidates, taken)
 
-    def _list(self, entity: Entity, updated_since: datetime | None = None) -> Any:
-        version, path = WRITE_PATHS[entity]
+    def _list(
+        self, entity: Entity, updated_since: datetime | None = None, path: str | None = None
+    ) -> Any:
+        version, default_path = WRITE_PATHS[entity]
+        path = path or default_path
         params: dict[str, Any] = {}
         if updated_since and entity not in SETUP_ENTITIES:
             params["updated_since"] = updated_since.strftime("%Y-%m-%dT%H:%M:%SZ")

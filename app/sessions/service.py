@@ -25,6 +25,17 @@ from workers.queue import JobQueue
 __all__ = ["session_out", "sessions_out"]
 
 
+VENDOR_SIDE_CODES = frozenset(
+    {
+        "unreachable",
+        "transient_error",
+        "unreadable_response",
+        "invalid_response",
+        "connection_failed",
+    }
+)
+
+
 async def create_session(
     db: AsyncSession, account: Account, body: SessionCreate, queue: JobQueue
 ) -> MigrationSession:
@@ -81,7 +92,8 @@ async def _checked(endpoint: connections.Endpoint, role: connections.Role):  # t
     try:
         return await connections.check(endpoint, role)
     except ConnectionFailed as exc:
-        status = 502 if exc.code == "unreachable" else 422
+        # The vendor's fault (down, answering garbage) is a bad gateway; the user's a 422.
+        status = 502 if exc.code in VENDOR_SIDE_CODES else 422
         raise FerryError(
             f"The {role} connection failed: {exc.message}",
             code=f"{role}_{exc.code}",
