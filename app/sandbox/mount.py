@@ -6,12 +6,17 @@ from starlette.types import Receive, Scope, Send
 
 from adapters.core.registry import all_systems, get_system
 from app.errors import error_response
+from app.sandbox.faults import FaultInjection, quiet_deliberate_drops
 from app.sandbox.service import ensure_provisioned
 
 
 class SandboxDispatcher:
     """ASGI app mounted at /sandbox: picks the system's emulator, rebuilding an account's
-    in-memory state from the database when this process has not seen it yet."""
+    in-memory state from the database when this process has not seen it yet, and serves it
+    through the account's fault profile (Ferry's own answers here, the 404s, never misbehave)."""
+
+    def __init__(self) -> None:
+        quiet_deliberate_drops()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"][len(scope.get("root_path", "")) :] if scope["type"] == "http" else ""
@@ -30,7 +35,7 @@ class SandboxDispatcher:
         child = dict(scope)
         child["root_path"] = scope.get("root_path", "") + prefix
         child["path"] = scope["path"]  # Starlette routes on path minus root_path
-        await system.emulator.app(child, receive, send)
+        await FaultInjection(system.emulator.app)(child, receive, send)
 
 
 def sandbox_systems() -> list[str]:
