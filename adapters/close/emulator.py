@@ -7,9 +7,17 @@ api-evangelist/close openapi/close-*-api-openapi.yml):
 - `https://api.close.com/api/v1/<resource>/` with trailing slashes.
 - HTTP Basic with the API key as the user name and an empty password.
 - Lists take `_skip` / `_limit` (default 100; a limit above the resource's maximum, or a skip
-  beyond the deep-pagination ceiling, is a 400) and `_fields`; they answer
-  `{"data": [...], "has_more": bool}`.
-- Opportunities filter on `date_updated__gt` (and the other documented filters are ignored here).
+  beyond the deep-pagination ceiling of 10,000, is a 400) and `_fields`; they answer
+  `{"data": [...], "has_more": bool}`. Lead and opportunity lists also carry `total_results`
+  (the official client's docstring; the opportunity list's reference).
+- Opportunities filter on `date_updated__gt`; opportunities, tasks and activities on
+  `date_created__gt/__gte/__lt/__lte`, newest first (activities always; opportunities and
+  tasks with `_order_by=-date_created`, or oldest first with `date_created`). Other documented
+  filters and sort keys are not served here: a 400 says so rather than ignore them.
+- The Advanced Filtering API, `POST /data/search/`, with an `object_type` query (leads or
+  contacts), `_fields` as `{"<object type>": [field, ...]}` (without it a result is only its
+  `__object_type` and `id`), `_limit` (at most 200), `results_limit` and an opaque `cursor`;
+  it answers `{"data": [...], "cursor": next or null}` and has no `_skip` ceiling.
 - Rate limits per endpoint group and API key: a 429 carries
   `{"error": {"rate_reset": <seconds>, "message": ..., "rate_limit_type": ...}}`; answers carry
   the RFC-draft `RateLimit: limit=.., remaining=.., reset=..` header and `RateLimit-Policy`.
@@ -18,8 +26,15 @@ api-evangelist/close openapi/close-*-api-openapi.yml):
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import math
 import secrets
+import time
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -27,7 +42,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from adapters.close.held import held
-from adapters.close.render import API_USER, ORGANIZATION_ID, close_id, render
+from adapters.close.render import API_USER, ORGANIZATION_ID, TIMELINES, close_id, render
 from adapters.core.emulation import (
     EmulatedAccount,
     RateState,
@@ -42,7 +57,12 @@ from adapters.core.mapping import parse_time
 from adapters.reference.dataset import ReferenceCompany
 
 MAX_LIMIT = 100
-MAX_SKIP = 10_000  # the deep-pagination ceiling (Close says it varies per resource)
+MAX_SKIP = 10_000  # the deep-pagination ceiling of the list endpoints
+SEARCH_MAX_LIMIT = 200
+SEARCHABLE = ("lead", "contact")
+WITH_TOTAL = {"lead", "opportunity"}  # lists whose answers carry `total_results`
+SORTED_ON_REQUEST = {"opportunity", "task"}  # timelines that take `_order_by`
+CREATED_FILTERS = ("date_created__gt", "date_created__gte", "date_created__lt", "date_created__lte")
 LISTS = (
     "user",
     "lead",
@@ -60,15 +80,24 @@ LISTS = (
     "custom_field/opportunity",
 )
 UPDATED_FILTERS = {"opportunity"}  # lists that take date_updated__gt
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class CloseEmulator(SourceEmulator):
     window_seconds = 1.0  # limits are requests per second
     default_burst = 40
+    max_skip = MAX_SKIP  # a test may lower it to cross the ceiling with a small company
+
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(clock=clock)
+        self._timeline_keys: dict[tuple[str, str], tuple[list[dict[str, Any]], list[float]]] = {}
 
     def routes(self) -> list[BaseRoute]:
         base = "/{account_id}/api/v1"
-        routes: list[BaseRoute] = [Route(base + "/me/", self.me)]
+        routes: list[BaseRoute] = [
+            Route(base + "/me/", self.me),
+            Route(base + "/data/search/", self.search, methods=["POST"]),
+        ]
         for name in LISTS:
             routes.append(Route(f"{base}/{name}/", self._lister(name)))
             routes.append(Route(f"{base}/{name}/{{record_id}}/", self._getter(name)))
@@ -123,15 +152,48 @@ class CloseEmulator(SourceEmulator):
         organization = {"id": ORGANIZATION_ID, "name": "Ferry Reference Company"}
         return self.respond(request, {**user, "organizations": [organization]})
 
+    async def search(self, request: Request) -> Response:
+        account = self.account(request)
+        body = await _json_object(request)
+        object_type = _object_type(body.get("query"))
+        limit = _body_int(body, "_limit", MAX_LIMIT, lo=1, hi=SEARCH_MAX_LIMIT)
+        start = _decode_cursor(body.get("cursor"))
+        records = account.table(object_type)
+        end = len(records)
+        if body.get("results_limit") is not None:
+            end = min(end, _body_int(body, "results_limit", end, lo=0))
+        if body.get("sort"):
+            raise VendorError(400, "invalid_parameter", "sort is not served by this sandbox")
+        fields = _search_fields(body.get("_fields"), object_type)
+        stop = min(start + limit, end)
+        data = [_projected(record, object_type, fields) for record in records[start:stop]]
+        cursor = _encode_cursor(stop) if stop < end else None
+        return self.respond(request, {"data": data, "cursor": cursor})
+
+    def _keys(self, account: EmulatedAccount, name: str) -> list[float]:
+        """A timeline's `ascending_keys`, made once per table: it is read a page at a time."""
+        records = account.table(name)
+        cached = self._timeline_keys.get((account.id, name))
+        if cached is None or cached[0] is not records:
+            cached = self._timeline_keys[(account.id, name)] = (records, ascending_keys(records))
+        return cached[1]
+
     def _lister(self, name: str) -> Any:
         async def list_records(request: Request) -> Response:
             account = self.account(request)
-            records = _filtered(request, name, account.table(name))
-            skip = int_param(request, "_skip", 0, lo=0, hi=MAX_SKIP)
+            records = account.table(name)
+            records = _timeline(request, name, records, lambda: self._keys(account, name))
+            records = _filtered(request, name, records)
+            skip = int_param(request, "_skip", 0, lo=0)
+            if skip > self.max_skip:
+                message = f"_skip: the maximum is {self.max_skip}"
+                raise VendorError(400, "invalid_parameter", message)
             limit = int_param(request, "_limit", MAX_LIMIT, lo=1, hi=MAX_LIMIT)
             page, more = window(records, skip, limit)
-            page = [_only(record, request) for record in page]
-            return self.respond(request, {"data": page, "has_more": more})
+            body: dict[str, Any] = {"data": [_only(r, request) for r in page], "has_more": more}
+            if name in WITH_TOTAL:
+                body["total_results"] = len(records)
+            return self.respond(request, body)
 
         return list_records
 
@@ -154,6 +216,121 @@ def _only(record: dict[str, Any], request: Request) -> dict[str, Any]:
         return record
     wanted = {f.strip() for f in fields.split(",") if f.strip()}
     return {k: v for k, v in record.items() if k in wanted}
+
+
+def _timeline(
+    request: Request, name: str, records: list[dict[str, Any]], keys: Callable[[], list[float]]
+) -> list[dict]:
+    """A list cut to the asked creation times, in the asked order. Timelines are stored newest
+    first, so the cut is a slice found by bisection."""
+    given = {f: request.query_params[f] for f in CREATED_FILTERS if f in request.query_params}
+    order = request.query_params.get("_order_by")
+    if name not in TIMELINES:
+        if given:
+            raise VendorError(400, "invalid_parameter", f"Invalid filter: {next(iter(given))}")
+        return records
+    lo, hi = 0, len(records)
+    if given:
+        keyed = keys()
+        for param, text in given.items():
+            moment = parse_time(text)
+            if moment is None:
+                raise VendorError(400, "invalid_parameter", f"{param}: not a valid datetime")
+            key = -moment.timestamp()
+            if param.endswith("__lte"):
+                lo = max(lo, bisect_left(keyed, key))
+            elif param.endswith("__lt"):
+                lo = max(lo, bisect_right(keyed, key))
+            elif param.endswith("__gte"):
+                hi = min(hi, bisect_right(keyed, key))
+            else:
+                hi = min(hi, bisect_left(keyed, key))
+    cut = records[lo:hi]
+    if order is None or name not in SORTED_ON_REQUEST:
+        return cut
+    if order not in ("date_created", "-date_created"):
+        raise VendorError(400, "invalid_parameter", f"_order_by={order} is not served here")
+    return cut if order == "-date_created" else cut[::-1]
+
+
+def ascending_keys(records: list[dict[str, Any]]) -> list[float]:
+    """Minus each record's creation time: ascending, as a timeline is stored newest first."""
+    return [-(parse_time(r["date_created"]) or _EPOCH).timestamp() for r in records]
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.body() or b"null")
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise VendorError(400, "invalid_body", "The request body must be a JSON object.")
+    return body
+
+
+def _object_type(query: Any) -> str:
+    """The object type of an `object_type` query, alone or the only part of an `and`."""
+    if isinstance(query, dict) and query.get("type") == "and":
+        parts = query.get("queries") or []
+        query = parts[0] if len(parts) == 1 else None
+    if (
+        isinstance(query, dict)
+        and query.get("type") == "object_type"
+        and query.get("object_type") in SEARCHABLE
+    ):
+        return str(query["object_type"])
+    raise VendorError(
+        400, "invalid_parameter", "This sandbox searches leads and contacts by object_type only"
+    )
+
+
+def _body_int(
+    body: dict[str, Any], name: str, default: int, *, lo: int, hi: int | None = None
+) -> int:
+    value = body.get(name, default)
+    if value is None:
+        value = default
+    if isinstance(value, bool) or not isinstance(value, int) or value < lo or (hi and value > hi):
+        bounds = f"between {lo} and {hi}" if hi else f"at least {lo}"
+        raise VendorError(400, "invalid_parameter", f"{name} must be an integer {bounds}.")
+    return value
+
+
+def _search_fields(given: Any, object_type: str) -> list[str] | None:
+    if given is None:
+        return None
+    fields = given.get(object_type) if isinstance(given, dict) else None
+    if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+        raise VendorError(
+            400, "invalid_parameter", f'_fields must be {{"{object_type}": [field, ...]}}'
+        )
+    return fields
+
+
+def _projected(record: dict[str, Any], object_type: str, fields: list[str] | None) -> dict:
+    if fields is None:
+        return {"__object_type": object_type, "id": record["id"]}
+    return {name: record[name] for name in fields if name in record}
+
+
+def _encode_cursor(position: int) -> str:
+    raw = json.dumps({"position": position}).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _decode_cursor(cursor: Any) -> int:
+    if cursor is None:
+        return 0
+    try:
+        text = str(cursor)
+        position = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))["position"]
+    except (binascii.Error, ValueError, KeyError, TypeError):
+        raise VendorError(
+            400, "invalid_parameter", "cursor: not a cursor this search gave"
+        ) from None
+    if not isinstance(position, int) or position < 0:
+        raise VendorError(400, "invalid_parameter", "cursor: not a cursor this search gave")
+    return position
 
 
 def _filtered(request: Request, name: str, records: list[dict[str, Any]]) -> list[dict]:

@@ -14,6 +14,7 @@ from adapters.close.render import (
     Raw,
     activity_kind,
     close_id,
+    created_at,
     custom_values,
     deal_status,
     iso_time,
@@ -50,7 +51,7 @@ def render_opportunity(deal: Deal, ref: Company, types: dict[str, FieldType]) ->
         "note_html": f"<body><p>{html.escape(deal.title)}</p></body>",
         "date_won": deal.expected_close_date,
         "date_lost": deal.lost_time[:10] if deal.lost_time else None,
-        "date_created": CREATED,
+        "date_created": created_at(deal.source_id),
         "date_updated": CREATED,
         "created_by": None,
         "updated_by": None,
@@ -59,8 +60,7 @@ def render_opportunity(deal: Deal, ref: Company, types: dict[str, FieldType]) ->
 
 
 def _lead_name(ref: Company, lead_ref: str) -> str:
-    orgs = {o.source_id: o.name for o in ref.company.organizations}
-    return orgs.get(lead_ref) or ref.persons[lead_ref].name
+    return ref.org_names.get(lead_ref) or ref.persons[lead_ref].name
 
 
 def render_status_change(deal: Deal, ref: Company) -> Raw | None:
@@ -108,7 +108,7 @@ def _activity_base(activity: Activity, ref: Company, prefix: str = "acti") -> Ra
         "lead_id": close_id("lead", ref.lead_of(activity)),
         "contact_id": close_id("cont", contact) if contact else None,
         "organization_id": ORGANIZATION_ID,
-        "date_created": CREATED,
+        "date_created": created_at(activity.source_id),
         "date_updated": CREATED,
         "created_by": user_id(activity.owner_source_id),
         "updated_by": None,

@@ -19,9 +19,11 @@ How the Pipedrive-shaped company sits in Close (`held` says what that costs):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 from adapters.core.canonical import Activity, Deal, Entity, FieldType, Person
@@ -32,8 +34,20 @@ ORGANIZATION_ID = "orga_" + "Ferry0Reference0Company0Close0Sandbox0000001"
 API_USER = "u1"  # whose API key the sandbox hands out
 OWNER_FIELD = "Owner"
 CREATED = "2025-06-02T09:00:00.000000+00:00"
+_CREATED_AT = datetime.fromisoformat(CREATED)
+# Lists read newest first in creation-time windows (Close's deep pagination), kept in that order.
+TIMELINES = (
+    "opportunity",
+    "task",
+    "activity/call",
+    "activity/meeting",
+    "activity/email",
+    "activity/note",
+    "activity/status_change/opportunity",
+)
 LEAD_STATUS = ("stat_" + "LeadPotential0000000000000000000000000000000", "Potential")
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_DIGIT_PAIRS = tuple(_ALPHABET[n % 62] + _ALPHABET[n // 62] for n in range(62 * 62))
 # Close's contact point types for the canonical labels, and back.
 EMAIL_TYPES = {"work": "office", "home": "home", "other": "other"}
 PHONE_TYPES = {"work": "office", "mobile": "mobile", "home": "home", "other": "other"}
@@ -45,18 +59,29 @@ CUSTOM_OBJECTS = {
 }
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def close_id(prefix: str, reference_id: str) -> str:
-    """A Close-looking id (`lead_` + 43 base62 characters), the same for the same record."""
+    """A Close-looking id (`lead_` + 43 base62 characters), the same for the same record.
+    Kept once made: a record's id is asked for by every record that links to it."""
     number = int.from_bytes(hashlib.sha256(f"{prefix}:{reference_id}".encode()).digest(), "big")
     chars = []
-    for _ in range(43):
-        number, digit = divmod(number, 62)
-        chars.append(_ALPHABET[digit])
+    for _ in range(21):  # two base62 digits (least significant first) per division
+        number, pair = divmod(number, 62 * 62)
+        chars.append(_DIGIT_PAIRS[pair])
+    chars.append(_ALPHABET[number % 62])
     return f"{prefix}_{''.join(chars)}"
 
 
 def field_id(entity: Entity, key: str) -> str:
     return close_id("cf", f"{entity.value}:{key}")
+
+
+def created_at(reference_id: str) -> str:
+    """When a record was created in Close: a second apart per record, in reference order (p12
+    a second after p11), so that no two records of a list share a creation time, as in Close
+    where it is kept to the microsecond."""
+    number = int("".join(ch for ch in reference_id if ch.isdigit()) or 0)
+    return (_CREATED_AT + timedelta(seconds=number)).isoformat(timespec="microseconds")
 
 
 def lost_status_id(pipeline: str, reason: str) -> str:
@@ -88,6 +113,7 @@ class Company:
         self.users = {u.source_id: u for u in company.users}
         self.stages = {s.source_id: s for s in company.stages}
         self.pipelines = {p.source_id: p for p in company.pipelines}
+        self.org_names = {o.source_id: o.name for o in company.organizations}
 
     def person_lead(self, person_id: str) -> str:
         """The reference id the person's lead is made from: the organization, or the person."""
@@ -362,4 +388,6 @@ def render(company: ReferenceCompany) -> Tables:
     by_lead = {lead["id"]: lead for lead in tables["lead"]}
     for opportunity in tables["opportunity"]:
         by_lead[opportunity["lead_id"]]["opportunities"].append(opportunity)
+    for name in TIMELINES:  # newest first, as Close lists them
+        tables[name].sort(key=lambda r: (r["date_created"], r["id"]), reverse=True)
     return tables

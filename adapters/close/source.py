@@ -5,6 +5,13 @@ Vendor facts the description relies on (see the emulator's docstring for where t
   name, empty password.
 - Lists: `_skip` / `_limit` (at most 100), `{"data": [...], "has_more": bool}`; `_fields` trims
   records. Ids are prefixed strings (`lead_`, `cont_`, `oppo_`, `acti_`, `task_`, `stat_`...).
+- `_skip` stops at 10,000 (a 400 past it), so lists are read the ways Close documents for
+  going further (pages.py): leads and contacts through the Advanced Filtering API
+  (`POST /data/search/`, a cursor in the body), the lists that filter on `date_created`
+  (opportunities, tasks, activities) in creation-time windows, newest first. Small lists (users,
+  pipelines, field definitions) keep `_skip`.
+- Counting: opportunity lists carry `total_results`; Close documents no count for the others,
+  so they are counted by reading ids only, 200 or 100 a page, past the `_skip` cap as above.
 - A lead is the company and holds its contacts; a lead without a name is an individual (its
   display_name is the contact's), so only named leads are organizations.
 - Custom values sit in records as `custom.<cf id>`; definitions at `/custom_field/<object>/`
@@ -27,15 +34,18 @@ Vendor facts the description relies on (see the emulator's docstring for where t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 import httpx
 
+from adapters.close.pages import CreatedWindows, search_pages
 from adapters.core.canonical import Entity, FieldType
 from adapters.core.declarative import (
     AccountCheck,
     ChangedSince,
+    DeclarativeSource,
     FieldCatalog,
     Join,
     Lookup,
@@ -56,9 +66,11 @@ from adapters.core.mapping import (
     utc_hhmm,
     utc_time,
 )
-from adapters.core.paginators import OffsetPaginator
+from adapters.core.paginators import FetchedPage, OffsetPaginator, PageRequest, Paginator
 
 API = "/api/v1"
+SEARCH = f"{API}/data/search/"
+OWNER = "owner"  # a search param (not sent): also name the owner's `user` custom fields
 PAGE_SIZE = 100  # the most `_limit` allows
 LABELS = {"office": "work", "direct": "work", "mobile": "mobile", "home": "home"}
 FIELD_TYPES: dict[str, FieldType] = {
@@ -179,6 +191,23 @@ def _stream(entity: Entity, path: str, fields: Mapping[str, Getter], **extra: An
     return Stream(entity, f"{API}/{path}/", fields, paginator=pages(), **extra)
 
 
+def _timeline(
+    entity: Entity, path: str, fields: Mapping[str, Getter], *, ordered: bool = False, **extra: Any
+) -> Stream:
+    """A list read in creation-time windows; `ordered` lists are asked to sort newest first
+    (activity lists always do)."""
+    params = {"_order_by": "-date_created"} if ordered else {}
+    return Stream(
+        entity, f"{API}/{path}/", fields, paginator=CreatedWindows(), params=params, **extra
+    )
+
+
+def _search(object_type: str, fields: str, *, owner: bool = False) -> dict[str, Any]:
+    """Params of an Advanced Filtering read (the source makes them the request body); `owner`
+    names the object's `user` custom fields too, where a lead or contact keeps its owner."""
+    return {"object_type": object_type, "_fields": fields, **({OWNER: True} if owner else {})}
+
+
 def _catalog(entity: Entity, close_object: str) -> FieldCatalog:
     return FieldCatalog(
         entity,
@@ -205,13 +234,17 @@ def _user_fields(close_object: str) -> Lookup:
 
 
 LEADS = Lookup(
-    "leads", f"{API}/lead/", key="id", paginator=pages(), params={"_fields": "id,name,contact_ids"}
+    "leads",
+    SEARCH,
+    key="id",
+    paginator=search_pages(),
+    params=_search("lead", "id,name,contact_ids"),
 )
 STATUS_CHANGES = Lookup(
     "status_changes",
     f"{API}/activity/status_change/opportunity/",
     key="opportunity_id",
-    paginator=pages(),
+    paginator=CreatedWindows(),
     many=True,
 )
 ON_LEAD = Join("leads", on="lead_id", into="_lead")
@@ -233,21 +266,24 @@ STREAMS: tuple[Stream, ...] = (
         "user",
         {"source_id": "id", "name": joined("first_name", "last_name"), "email": text("email")},
     ),
-    _stream(
+    Stream(
         Entity.organizations,
-        "lead",
+        SEARCH,
         {
             "source_id": "id",
             "name": "name",
             "address": address,
             "owner_source_id": owner_from_user_field,
         },
+        paginator=search_pages(),
+        params=_search("lead", "id,name,addresses", owner=True),
+        custom_param="_fields",
         keep=lambda raw: bool(raw.get("name")),
         joins=(Join("lead_user_fields", on=const("user"), into="_user_fields"),),
     ),
-    _stream(
+    Stream(
         Entity.persons,
-        "contact",
+        SEARCH,
         {
             "source_id": "id",
             "name": first("name", "display_name"),
@@ -258,6 +294,9 @@ STREAMS: tuple[Stream, ...] = (
             "org_source_id": named_lead("lead_id"),
             "owner_source_id": owner_from_user_field,
         },
+        paginator=search_pages(),
+        params=_search("contact", "id,lead_id,name,display_name,emails,phones", owner=True),
+        custom_param="_fields",
         joins=(ON_LEAD, Join("contact_user_fields", on=const("user"), into="_user_fields")),
     ),
     _stream(Entity.pipelines, "pipeline", {"source_id": "id", "name": "name"}),
@@ -277,7 +316,7 @@ STREAMS: tuple[Stream, ...] = (
             )
         ],
     ),
-    _stream(
+    _timeline(
         Entity.deals,
         "opportunity",
         {
@@ -296,10 +335,12 @@ STREAMS: tuple[Stream, ...] = (
             "lost_time": closed_at("lost", "date_lost"),
             "lost_reason": lost_reason,
         },
+        ordered=True,
         changed_since=ChangedSince("date_updated__gt"),
         joins=(ON_LEAD, Join("status_changes", on="id", into="_status_changes")),
+        total=lambda response, body: body.get("total_results") if isinstance(body, dict) else None,
     ),
-    _stream(
+    _timeline(
         Entity.activities,
         "activity/call",
         {
@@ -314,7 +355,7 @@ STREAMS: tuple[Stream, ...] = (
         },
         joins=(ON_LEAD,),
     ),
-    _stream(
+    _timeline(
         Entity.activities,
         "activity/meeting",
         {
@@ -329,7 +370,7 @@ STREAMS: tuple[Stream, ...] = (
         },
         joins=(ON_LEAD,),
     ),
-    _stream(
+    _timeline(
         Entity.activities,
         "activity/email",
         {
@@ -343,7 +384,7 @@ STREAMS: tuple[Stream, ...] = (
         },
         joins=(ON_LEAD,),
     ),
-    _stream(
+    _timeline(
         Entity.activities,
         "task",
         {
@@ -355,9 +396,10 @@ STREAMS: tuple[Stream, ...] = (
             "due_time": utc_hhmm("date"),
             **_links("assigned_to"),
         },
+        ordered=True,
         joins=(ON_LEAD,),
     ),
-    _stream(
+    _timeline(
         Entity.notes,
         "activity/note",
         {
@@ -403,6 +445,75 @@ def retry_after(response: httpx.Response) -> float | None:
         pass
     return structured_rate_limit(response.headers.get("ratelimit", ""))[1]
     return None
+
+
+class CloseSource(DeclarativeSource):
+    """The spec, plus what a description cannot say: Advanced Filtering reads are POSTs whose
+    body carries the query, the fields and the page; counts read ids only."""
+
+    async def count(self, entity: Entity) -> int:
+        total = 0
+        for stream in self._streams(entity):
+            async for page in self._walk(_ids_only(stream), None):
+                given = stream.total(page.response, page.body) if stream.total else None
+                if given is not None:
+                    total += given
+                    break
+                total += len(self._raw_records(stream, page.body))
+        return total
+
+    async def _pages(
+        self,
+        path: str,
+        params: dict[str, Any],
+        paginator: Paginator | None,
+        start: str | None,
+        headers: dict[str, str] | None = None,
+    ) -> AsyncIterator[FetchedPage]:
+        if path != SEARCH or paginator is None:
+            async for page in super()._pages(path, params, paginator, start, headers):
+                yield page
+            return
+        body = await self._search_body(params)
+
+        async def fetch(request: PageRequest) -> httpx.Response:
+            # Searching changes nothing; the page (cursor, _limit) joins the query in the body.
+            page_body = {**body, **request.params}
+            response = await self.client.request("POST", SEARCH, json=page_body, headers=headers)
+            if response.is_error:
+                raise self.client.unexpected(response, "POST", SEARCH)
+            return response
+
+        async for page in paginator.walk(fetch, start):
+            yield page
+
+    async def _search_body(self, params: dict[str, Any]) -> dict[str, Any]:
+        """All records of one object type, with the fields named; leads and contacts keep their
+        owner in `user` custom fields, named here as well."""
+        object_type = params["object_type"]
+        fields = [name for name in str(params.get("_fields", "")).split(",") if name]
+        if params.get(OWNER):
+            user_fields = (await self._table(f"{object_type}_user_fields")).get("user", [])
+            fields += [f"custom.{field['id']}" for field in user_fields]
+        return {
+            "query": {
+                "type": "and",
+                "queries": [{"type": "object_type", "object_type": object_type}],
+            },
+            "_fields": {object_type: list(dict.fromkeys(fields))},
+        }
+
+
+def _ids_only(stream: Stream) -> Stream:
+    """The stream as counting reads it: ids only (and what paging or `keep` needs), no joins."""
+    if stream.path == SEARCH:
+        fields = "id,name" if stream.keep else "id"
+        params: dict[str, Any] = {**stream.params, "_fields": fields, OWNER: False}
+    elif isinstance(stream.paginator, CreatedWindows):
+        params = {**stream.params, "_fields": "id,date_created"}
+    else:
+        return stream
+    return replace(stream, params=params, custom_param=None, joins=())
 
 
 SPEC = SourceSpec(

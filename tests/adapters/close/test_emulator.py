@@ -60,6 +60,6 @@ async def test_a_429_says_rate_reset_in_the_body_and_header(clock: FakeClock) ->
 async def test_opportunities_filter_on_date_updated(clock: FakeClock) -> None:
     async with client(clock) as http:
         later = await http.get(f"{ROOT}/opportunity/", params={"date_updated__gt": "2030-01-01"})
-        assert later.json() == {"data": [], "has_more": False}
+        assert later.json() == {"data": [], "has_more": False, "total_results": 0}
         earlier = await http.get(f"{ROOT}/opportunity/", params={"date_updated__gt": "2020-01-01"})
         assert len(earlier.json()["data"]) == 20

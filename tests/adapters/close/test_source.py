@@ -89,11 +89,14 @@ async def test_a_429_is_waited_out_for_rate_reset(clock: FakeClock) -> None:
     await source.aclose()
 
 
-async def test_pages_cross_and_resume_from_a_checkpoint(clock: FakeClock) -> None:
+@pytest.mark.parametrize("entity", [Entity.persons, Entity.notes])  # a search, a timeline
+async def test_pages_cross_and_resume_from_a_checkpoint(clock: FakeClock, entity: Entity) -> None:
     source = new_source(new_emulator(clock), clock, page_size=7)
-    pages = [page async for page in source.extract(Entity.persons)]
-    assert [p.next_cursor for p in pages] == ["0:7", "0:14", "0:21", "0:28", None]
-    resumed = [page async for page in source.extract(Entity.persons, "0:14")]
+    pages = [page async for page in source.extract(entity)]
+    assert len(pages) == 5 and pages[-1].next_cursor is None
+    cursor = pages[1].next_cursor
+    assert cursor is not None and cursor.startswith("0:")
+    resumed = [page async for page in source.extract(entity, cursor)]
     ids = [i.record.source_id for p in resumed for i in p.items]
     assert ids == [i.record.source_id for p in pages[2:] for i in p.items]
     await source.aclose()
