@@ -138,9 +138,12 @@ def same(sent: Any, stored: Any) -> bool:
         if not isinstance(stored, str | int | float):
             return False
         stored_text = _text(str(stored))
-        # Times sent as HH:MM may be answered as HH:MM:SS.
-        return _text(sent) == stored_text or (
-            bool(_HHMM.match(sent)) and stored_text.startswith(sent + ":")
+        # Times sent as HH:MM may be answered as HH:MM:SS; a v1-style "YYYY-MM-DD HH:MM:SS"
+        # may be answered in RFC 3339.
+        return (
+            _text(sent) == stored_text
+            or (bool(_HHMM.match(sent)) and stored_text.startswith(sent + ":"))
+            or _same_moment(sent, stored_text)
         )
     return bool(sent == stored)
 
@@ -157,6 +160,13 @@ def _same_items(sent: list[Any], stored: list[Any]) -> bool:
     return True
 
 
+def _same_moment(sent: str, stored: str) -> bool:
+    if not _MOMENT.match(sent) or not _MOMENT.match(stored):
+        return False
+    first, second = parse_time(sent), parse_time(stored)
+    return first is not None and first == second
+
+
 def _same_number(sent: float, stored: Any) -> bool:
     try:
         value = float(stored)
@@ -170,6 +180,7 @@ def _text(value: str) -> str:
 
 
 _HHMM = re.compile(r"^\d\d:\d\d$")
+_MOMENT = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
 
 
 def _empty(value: Any) -> bool:

@@ -528,3 +528,20 @@ async def test_archived_deals_are_read_from_their_own_list_and_arrive_archived(
         (title, ARCHIVE_TIME) for title in archived
     }
     assert len(moved) == len(company.deals)
+
+
+async def test_reconcile_finds_an_archived_deal_whose_answer_was_lost(sandbox: Sandbox) -> None:
+    target = PipedriveTarget(sandbox.client("acc2", "tok2"))
+    at = datetime.fromtimestamp(sandbox.clock.now, UTC)
+    pipeline = await target.create(Entity.pipelines, {"name": "Sales"})
+    stage = await target.create(Entity.stages, {"name": "Lead", "pipeline_id": pipeline})
+    payload = {
+        "title": "Old deal",
+        "stage_id": stage,
+        "is_archived": True,
+        "archive_time": "2026-01-15 08:00:00",
+    }
+    created = await target.create(Entity.deals, payload)
+    # Listed apart from the other deals, and answered with the time in RFC 3339.
+    result = await target.reconcile(Entity.deals, _pending({"d1": payload}, at), set())
+    assert result.found == {"d1": created}
