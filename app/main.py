@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.accounts.endpoints import router as accounts_router
 from app.config import get_settings
 from app.connections.endpoints import router as connections_router
 from app.db import dispose_engine
-from app.errors import error_response, install_error_handlers
+from app.errors import install_error_handlers
+from app.guards import RequestGuard
 from app.sandbox.endpoints import router as sandbox_router
 from app.sandbox.mount import SandboxDispatcher
 from app.sessions.endpoints import router as sessions_router
+from app.sessions.lifecycle import sweep_forever
 from app.systems.endpoints import router as systems_router
 from workers.queue import ArqQueue, InProcessQueue, JobQueue
 
@@ -36,61 +38,23 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     queue: JobQueue
     if settings.embedded:
-        from workers.jobs import JOBS, resume_unfinished
+        from workers.jobs import JOBS
 
         queue = InProcessQueue(JOBS)
-        app.state.queue = queue
-        await resume_unfinished(queue)
     else:
         assert settings.redis_url
         queue = await ArqQueue.connect(settings.redis_url)
-        app.state.queue = queue
+    app.state.queue = queue
+    # Embedded: the sweep picks up what the last process left and watches for sessions nothing
+    # works on. Distributed: the workers' cron does that too; the API's sweep also ends
+    # cancelled sessions when no worker is alive at all. Sweeps are safe side by side.
+    sweeper = asyncio.create_task(sweep_forever(queue))
     try:
         yield
     finally:
+        sweeper.cancel()
         await queue.close()
         await dispose_engine()
-
-
-class BodySizeLimit:
-    """Refuses bodies above FERRY_MAX_BODY_BYTES before the app reads them whole."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        limit = get_settings().max_body_bytes
-        length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > limit:
-            await _too_large(limit)(scope, receive, send)
-            return
-        received = 0
-
-        async def counted() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise _BodyTooLarge
-            return message
-
-        try:
-            await self.app(scope, counted, send)
-        except _BodyTooLarge:
-            await _too_large(limit)(scope, receive, send)
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
-def _too_large(limit: int):  # type: ignore[no-untyped-def]
-    return error_response(
-        413, "payload_too_large", f"The request body is larger than {limit} bytes."
-    )
 
 
 def create_app() -> FastAPI:
@@ -115,5 +79,6 @@ def create_app() -> FastAPI:
     if settings.sandbox_enabled:
         app.include_router(sandbox_router)
         app.mount("/sandbox", SandboxDispatcher())
-    app.add_middleware(BodySizeLimit)
+    # Outermost of ours: nothing in the app reads a body or a string the guard has not seen.
+    app.add_middleware(RequestGuard)
     return app

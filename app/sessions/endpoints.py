@@ -17,14 +17,12 @@ from app.sessions.schemas import (
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
-_ERRORS = error_responses(401, 404, 409, 422, 502)
-
 
 @router.post(
     "",
     response_model=SessionOut,
     status_code=201,
-    responses=_ERRORS,
+    responses=error_responses(400, 401, 413, 422, 502),
     summary="Start a migration: both connections are checked, then the session is queued",
 )
 async def create_session(
@@ -34,7 +32,12 @@ async def create_session(
     return await service.session_out(db, session)
 
 
-@router.get("", response_model=SessionPage, responses=_ERRORS, summary="Sessions, newest first")
+@router.get(
+    "",
+    response_model=SessionPage,
+    responses=error_responses(401, 422),
+    summary="Sessions, newest first",
+)
 async def list_sessions(
     account: CurrentAccount,
     db: DbSession,
@@ -45,7 +48,12 @@ async def list_sessions(
     return SessionPage(data=await service.sessions_out(db, sessions), next_cursor=next_cursor)
 
 
-@router.get("/{session_id}", response_model=SessionOut, responses=_ERRORS, summary="One session")
+@router.get(
+    "/{session_id}",
+    response_model=SessionOut,
+    responses=error_responses(401, 404, 422),
+    summary="One session",
+)
 async def get_session(session_id: str, account: CurrentAccount, db: DbSession) -> SessionOut:
     session = await service.get_session(db, account, session_id)
     return await service.session_out(db, session)
@@ -55,7 +63,7 @@ async def get_session(session_id: str, account: CurrentAccount, db: DbSession) -
     "/{session_id}/cancel",
     response_model=SessionOut,
     status_code=202,
-    responses=_ERRORS,
+    responses=error_responses(401, 404, 409, 422),
     summary="Stop a session; what was loaded stays loaded and recorded",
 )
 async def cancel_session(
@@ -68,7 +76,7 @@ async def cancel_session(
 @router.get(
     "/{session_id}/errors",
     response_model=RecordErrorPage,
-    responses=_ERRORS,
+    responses=error_responses(401, 404, 422),
     summary="Records that failed, with the reason",
 )
 async def list_errors(

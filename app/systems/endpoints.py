@@ -5,6 +5,7 @@ from pydantic import BaseModel, Field
 
 from adapters.core.registry import System, all_systems
 from app.deps import CurrentAccount
+from app.errors import error_responses
 
 router = APIRouter(prefix="/v1/systems", tags=["systems"])
 
@@ -41,6 +42,11 @@ def system_out(system: System) -> SystemOut:
     )
 
 
-@router.get("", response_model=list[SystemOut], summary="Supported systems and what they take")
+@router.get(
+    "",
+    response_model=list[SystemOut],
+    responses=error_responses(401),
+    summary="Supported systems and what they take",
+)
 async def list_systems(_: CurrentAccount) -> list[SystemOut]:
     return [system_out(s) for s in all_systems()]
