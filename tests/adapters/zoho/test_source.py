@@ -156,3 +156,15 @@ async def test_a_delta_read_asks_with_if_modified_since_and_takes_304_as_nothing
     ]
     assert len(changed) == 10 and unchanged == []
     await source.aclose()
+
+
+async def test_more_records_than_page_can_reach_arrive_each_once() -> None:
+    """`page` stops at 2,000 records (a 400 past them): the source walks `page_token`."""
+    size = 2_100
+    emulator, credentials = new_account(size=size)
+    source = new_source(emulator, credentials)
+    persons = await extract_records(source, Entity.persons)
+    ids = [p.source_id for p in persons]
+    assert len(ids) == len(set(ids)) == size
+    assert (await source.check()).counts["persons"] == size
+    await source.aclose()
