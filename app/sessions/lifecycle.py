@@ -303,13 +303,20 @@ async def hand_over(
     session: MigrationSession,
     queue: JobQueue,
     at: datetime | None = None,
+    *,
+    unheld_only: bool = False,
 ) -> bool:
     """Give the session to its next run (now or at `at`): only from the current run number,
-    so that of two runs trying at once one wins. Returns whether this call handed it over."""
+    so that of two runs trying at once one wins, and with `unheld_only` (the sweep) only while
+    no live run holds the lease, checked in the same statement: a run that claimed the session
+    a moment ago keeps it. Returns whether this call handed it over."""
     current = session.run_count
+    conditions = [MigrationSession.id == session.id, MigrationSession.run_count == current]
+    if unheld_only:
+        conditions.append(_lease_free(utcnow()))
     moved = await db.execute(
         update(MigrationSession)
-        .where(MigrationSession.id == session.id, MigrationSession.run_count == current)
+        .where(*conditions)
         .values(
             run_count=current + 1,
             lease_owner=None,
@@ -455,6 +462,9 @@ async def sweep(queue: JobQueue) -> int:
                 MigrationSession.status.in_(OPEN_STATUSES),
                 _lease_free(now),
                 or_(MigrationSession.paused_until.is_(None), MigrationSession.paused_until < now),
+                # Untouched for a lease's length: a job just handed the session is given time
+                # to be picked up and claim it before the session counts as orphaned.
+                MigrationSession.updated_at < now - timedelta(seconds=LEASE_SECONDS),
             )
         )
         requeued = 0
@@ -464,7 +474,7 @@ async def sweep(queue: JobQueue) -> int:
                 continue
             if await queue.is_waiting(job_id(session.id, session.run_count)):
                 continue
-            if await hand_over(db, session, queue):
+            if await hand_over(db, session, queue, unheld_only=True):
                 log.info("session %s: no run holds it; re-queued", session.id)
                 requeued += 1
         await _requeue_webhooks(db, queue, now)

@@ -46,8 +46,16 @@ async def test_source_migrates_the_reference_company_whole(
     assert tested.json()["ok"], tested.json()
 
     session = await start_session(client, source, target)
-    done = await wait_for(client, session["id"], timeout=240)
-    errors = (await client.get(f"/v1/sessions/{session['id']}/errors")).json()["data"]
+    await assert_arrived_whole(client, session["id"], system_id, target)
+
+
+async def assert_arrived_whole(
+    client: httpx.AsyncClient, session_id: str, system_id: str, target: dict[str, Any]
+) -> None:
+    """The session completed with no error, and the target holds exactly what the source
+    system can hold of the reference company: every record once, links, owners, values."""
+    done = await wait_for(client, session_id, timeout=300)
+    errors = (await client.get(f"/v1/sessions/{session_id}/errors")).json()["data"]
     assert done["status"] == "completed", (done, errors[:5])
     assert errors == []
 
