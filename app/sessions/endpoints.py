@@ -84,7 +84,9 @@ async def list_errors(
     account: CurrentAccount,
     db: DbSession,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[int | None, Query(description="next_cursor of the previous page")] = None,
+    cursor: Annotated[
+        int | None, Query(ge=0, le=2**31 - 1, description="next_cursor of the previous page")
+    ] = None,
 ) -> RecordErrorPage:
     rows, next_cursor = await service.list_errors(db, account, session_id, limit, cursor)
     return RecordErrorPage(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -145,11 +145,17 @@ def _encode_cursor(session: MigrationSession) -> str:
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    invalid = Unprocessable("The cursor is not valid.", code="invalid_cursor")
     try:
         created_at, last_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
-        return datetime.fromisoformat(created_at), last_id
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise Unprocessable("The cursor is not valid.", code="invalid_cursor") from None
+        moment = datetime.fromisoformat(created_at)
+        # A cursor is ours only if it could have come from us: an aware UTC time, a clean id.
+        moment.astimezone(UTC)
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
+        raise invalid from None
+    if moment.tzinfo is None or "\x00" in last_id or len(last_id) > 36:
+        raise invalid
+    return moment, last_id
 
 
 async def cancel_session(

@@ -163,3 +163,25 @@ async def test_an_unexpected_exception_answers_500_with_the_shape_and_is_logged(
     assert_error(response, 500, "internal_error")
     logged = [r for r in caplog.records if r.name == "ferry" and r.exc_info]
     assert logged and "GET /boom" in logged[0].getMessage()
+
+
+@pytest.mark.parametrize(
+    "decoded",
+    [
+        "2024-01-01T00:00:00|x",  # a naive time: never one of ours
+        "0001-01-01T00:00:00+14:00|x",  # out of range once in UTC
+        "9999-12-31T23:59:59-23:59|x",
+        "2024-01-01T00:00:00+00:00|\x00",  # a NUL hidden inside the base64
+    ],
+)
+async def test_a_forged_session_cursor_is_a_422(client: httpx.AsyncClient, decoded: str) -> None:
+    import base64
+
+    cursor = base64.urlsafe_b64encode(decoded.encode()).decode()
+    response = await client.get("/v1/sessions", params={"cursor": cursor})
+    assert_error(response, 422, "invalid_cursor")
+
+
+async def test_an_errors_cursor_beyond_any_id_is_a_422(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/sessions/none/errors", params={"cursor": 2**31})
+    assert_error(response, 422, "validation_error")
