@@ -26,8 +26,8 @@ from adapters.core.protocols import PendingWrite, Reconciled
 
 CLOCK_SKEW = timedelta(seconds=5)  # between our clock and Pipedrive's
 
-# Payload keys the answer does not echo as sent: notes' back-dated time is checked as a time.
-NOT_COMPARED = {"add_time"}
+# Payload keys the answer does not echo as sent (none today; times are compared as moments).
+NOT_COMPARED: set[str] = set()
 # Links left out of a payload are empty in the record made from it: a person sent without an
 # organization is not the namesake who has one.
 EMPTY_WHEN_ABSENT: dict[Entity, tuple[str, ...]] = {
@@ -55,14 +55,15 @@ def reconcile(
     for write in pending:
         groups.setdefault(_key(write.payload), []).append(write)
     matches: dict[str, list[int]] = {key: [] for key in groups}
-    contested: set[str] = set()
+    contested: dict[str, list[int]] = {}
     for item in candidates:
         if int(item["id"]) in taken:
             continue
         fits = [key for key, writes in groups.items() if _fits(entity, writes[0], item)]
         best = _most_specific(fits, groups)
-        if best is None:
-            contested.update(fits)  # one record, two different payloads: cannot tell whose
+        if best is None:  # one record, two different payloads: cannot tell whose
+            for key in fits:
+                contested.setdefault(key, []).append(int(item["id"]))
         else:
             matches[best].append(int(item["id"]))
     result = Reconciled()
@@ -70,7 +71,7 @@ def reconcile(
         found = matches[key]
         if key in contested or len(found) > len(writes):
             for write in writes:
-                result.ambiguous[write.source_id] = sorted(found)
+                result.ambiguous[write.source_id] = sorted(found + contested.get(key, []))
             continue
         for write, target_id in zip(writes, sorted(found), strict=False):
             result.found[write.source_id] = target_id

@@ -545,3 +545,20 @@ async def test_reconcile_finds_an_archived_deal_whose_answer_was_lost(sandbox: S
     # Listed apart from the other deals, and answered with the time in RFC 3339.
     result = await target.reconcile(Entity.deals, _pending({"d1": payload}, at), set())
     assert result.found == {"d1": created}
+
+
+def test_notes_that_differ_only_in_their_original_time_are_told_apart() -> None:
+    from adapters.pipedrive import reconcile
+
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    first = {"content": "Call back", "person_id": 7, "add_time": "2024-01-01 10:00:00"}
+    second = {**first, "add_time": "2024-02-01 10:00:00"}
+    made = "2026-12-01 10:00:00"
+    candidates = [
+        {"id": 1, **second, "update_time": made},
+        {"id": 2, **first, "update_time": made},
+    ]
+    result = reconcile.reconcile(
+        Entity.notes, _pending({"a": first, "b": second}, at), candidates, set()
+    )
+    assert result.found == {"a": 2, "b": 1} and result.ambiguous == {}
