@@ -4,7 +4,7 @@ Vendor facts it follows (Sugar Developer Guide, support.sugarcrm.com/documentati
 sugar_developer/sugar_developer_guide_14.0/integration/web_services/rest_api/ — endpoints
 oauth2/token POST, <module> GET, <module>/filter POST, me GET, metadata GET; the cookbook "How
 to Authenticate and Log Out"; "API Exceptions"; and the community OpenAPI copy in
-/work/shared/specs/sugarcrm):
+../shared/specs/sugarcrm):
 - Everything lives under `https://{instance}/rest/v11/`. `POST oauth2/token` takes JSON
   `{grant_type: "password", client_id: "sugar", client_secret: "", username, password,
   platform}` (platform defaults to "base"; since Winter '18 other platforms must be registered

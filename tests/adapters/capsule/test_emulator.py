@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,8 +13,9 @@ import yaml
 
 from tests.adapters.capsule.support import FakeClock, new_emulator, raw_client
 from tests.openapi_schema import to_json_schema
+from tests.shared import SPECS
 
-SPEC_FILE = Path("/work/shared/specs/capsule/capsule-v2-openapi.ballerina.yml")
+SPEC_FILE = SPECS / "capsule/capsule-v2-openapi.ballerina.yml"
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ documented 200 schemas, and every operation charges the spec's `x-token-cost`.""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,8 +14,9 @@ import yaml
 from adapters.pipedrive.emulator import PipedriveEmulator
 from adapters.pipedrive.emulator.costs import TOKEN_COSTS
 from tests.openapi_schema import to_json_schema
+from tests.shared import SPECS
 
-SPECS_DIR = Path("/work/shared/specs/pipedrive")
+SPECS_DIR = SPECS / "pipedrive"
 TOKEN = "spec-token"
 
 if not SPECS_DIR.is_dir():  # the specs live beside the repository, not in it

@@ -1,5 +1,5 @@
 """The emulator's live answers against Zoho's own OpenAPI files for CRM v8 (zoho/crm-oas v8.0,
-copied to /work/shared/specs/zoho-crm/v8.0): every read a migration makes validates against the
+copied to ../shared/specs/zoho-crm/v8.0): every read a migration makes validates against the
 documented 200 schema.
 
 The files point at each other with absolute URLs
@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,8 +21,9 @@ import pytest
 
 from tests.adapters.zoho.support import new_account
 from tests.openapi_schema import to_json_schema
+from tests.shared import SPECS
 
-SPECS_DIR = Path("/work/shared/specs/zoho-crm/v8.0")
+SPECS_DIR = SPECS / "zoho-crm/v8.0"
 API = "/acme/crm/v8"
 
 if not SPECS_DIR.is_dir():  # the specs live beside the repository, not in it
