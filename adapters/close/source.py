@@ -10,8 +10,10 @@ Vendor facts the description relies on (see the emulator's docstring for where t
   (`POST /data/search/`, a cursor in the body), the lists that filter on `date_created`
   (opportunities, tasks, activities) in creation-time windows, newest first. Small lists (users,
   pipelines, field definitions) keep `_skip`.
-- Counting: opportunity lists carry `total_results`; Close documents no count for the others,
-  so they are counted by reading ids only, 200 or 100 a page, past the `_skip` cap as above.
+- Counting: opportunity lists carry `total_results` (read from one page of ids); Close
+  documents no count for the other lists read here (the lead list's `total_results` counts
+  individuals too, and organizations are named leads only), so those are counted while they
+  are extracted.
 - A lead is the company and holds its contacts; a lead without a name is an individual (its
   display_name is the contact's), so only named leads are organizations.
 - Custom values sit in records as `custom.<cf id>`; definitions at `/custom_field/<object>/`
@@ -449,18 +451,10 @@ def retry_after(response: httpx.Response) -> float | None:
 
 class CloseSource(DeclarativeSource):
     """The spec, plus what a description cannot say: Advanced Filtering reads are POSTs whose
-    body carries the query, the fields and the page; counts read ids only."""
+    body carries the query, the fields and the page; a total is read from a page of ids."""
 
-    async def count(self, entity: Entity) -> int:
-        total = 0
-        for stream in self._streams(entity):
-            async for page in self._walk(_ids_only(stream), None):
-                given = stream.total(page.response, page.body) if stream.total else None
-                if given is not None:
-                    total += given
-                    break
-                total += len(self._raw_records(stream, page.body))
-        return total
+    def _counting(self, stream: Stream) -> Stream:
+        return _ids_only(stream)
 
     async def _pages(
         self,
@@ -505,7 +499,8 @@ class CloseSource(DeclarativeSource):
 
 
 def _ids_only(stream: Stream) -> Stream:
-    """The stream as counting reads it: ids only (and what paging or `keep` needs), no joins."""
+    """The stream as counting reads its first page: ids only (and what paging or `keep`
+    needs), no joins."""
     if stream.path == SEARCH:
         fields = "id,name" if stream.keep else "id"
         params: dict[str, Any] = {**stream.params, "_fields": fields, OWNER: False}

@@ -106,7 +106,9 @@ class Stream:
     changed_since: ChangedSince | None = None
     keep: Callable[[Raw], bool] | None = None  # records of another kind share the list
     explode: Callable[[Raw], Iterable[Raw]] | None = None  # e.g. stages nested in pipelines
-    total: Callable[[httpx.Response, Any], int | None] | None = None  # count from a first page
+    # The vendor's total of the whole list, read from its first page; None: the vendor gives
+    # none, and the entity is counted while it is extracted.
+    total: Callable[[httpx.Response, Any], int | None] | None = None
     joins: tuple[Join, ...] = ()  # lookups joined into each record before it is mapped
     for_each: ForEach | None = None  # listed under each row of a lookup
     # A query parameter naming the fields a list returns (Zoho and Sugar `fields`, HubSpot
@@ -231,8 +233,9 @@ class DeclarativeSource:
 
     A vendor too odd for the description alone subclasses this and overrides only these hooks:
     `_walk` (the pages of one stream: a query built at run time, e.g. SOQL naming the custom
-    fields), `_raw_records` (the records in a page), `_stage` (one raw record to canonical) and
-    `_read_catalog` (one field catalog). Everything else stays shared."""
+    fields), `_raw_records` (the records in a page), `_stage` (one raw record to canonical),
+    `_read_catalog` (one field catalog) and `_counting` (the stream as its total is read).
+    Everything else stays shared."""
 
     def __init__(self, spec: SourceSpec, client: ApiClient, *, count_records: bool = True) -> None:
         self.spec = spec
@@ -249,20 +252,32 @@ class DeclarativeSource:
     async def check(self) -> ConnectionInfo:
         body = await self.client.json("GET", self.spec.check.path, params=self.spec.check.params)
         account = {name: value_at(body, g) for name, g in self.spec.check.account.items()}
-        counts = {}
+        counts: dict[str, int] = {}
         if self.count_records:
-            counts = {entity.value: await self.count(entity) for entity in self.entities}
+            for entity in self.entities:
+                counted = await self.count(entity)
+                if counted is not None:  # unknown: counted while it is extracted
+                    counts[entity.value] = counted
         return ConnectionInfo(account=account, counts=counts)
 
-    async def count(self, entity: Entity) -> int:
+    async def count(self, entity: Entity) -> int | None:
+        """The vendor's own total of the entity, from the first page of each of its streams;
+        None (unknown) when any stream has none. Never more than one page a stream, and no
+        request at all for an entity whose count is unknown: a count that walked every page
+        could spend a small vendor's quota before the migration starts."""
+        streams = self._streams(entity)
+        if not streams or not all(_has_total(stream) for stream in streams):
+            return None
         total = 0
-        for stream in self._streams(entity):
-            async for page in self._walk(stream, None):
-                given = stream.total(page.response, page.body) if stream.total else None
-                if given is not None:
-                    total += given
-                    break
-                total += len(self._raw_records(stream, page.body))
+        for stream in streams:
+            assert stream.total is not None
+            given = None
+            async for page in self._walk(self._counting(stream), None):
+                given = stream.total(page.response, page.body)
+                break  # the first page only
+            if given is None:
+                return None
+            total += given
         return total
 
     async def custom_fields(self) -> list[CustomFieldDef]:
@@ -296,6 +311,10 @@ class DeclarativeSource:
 
     def _streams(self, entity: Entity) -> list[Stream]:
         return [stream for stream in self.spec.streams if stream.entity is entity]
+
+    def _counting(self, stream: Stream) -> Stream:
+        """The stream as `count` reads its first page (a vendor may trim it to ids)."""
+        return stream
 
     def _stage(self, stream: Stream, raw: Raw, custom: Fields) -> StagedItem:
         values = stream.custom_values(raw) if stream.custom_values else raw
@@ -448,6 +467,12 @@ class DeclarativeSource:
                         f"{catalog.entity.value}: {value_at(raw, catalog.name)} ({kind})"
                     )
         return fields
+
+
+def _has_total(stream: Stream) -> bool:
+    """Whether the vendor's total of the stream's list is the number of records it yields:
+    not when records are dropped (`keep`), split (`explode`) or listed per parent row."""
+    return stream.total is not None and not (stream.keep or stream.explode or stream.for_each)
 
 
 def _in_currency(values: Mapping[str, Any], custom: Fields, currency: Any) -> dict[str, Any]:

@@ -30,6 +30,13 @@ class Unreachable(ConnectionFailed):
     code = "unreachable"
 
 
+class TooManyRecords(ConnectionFailed):
+    """The source holds more records than this service migrates in one session
+    (FERRY_MAX_RECORDS), found while extracting: the session fails before anything is loaded."""
+
+    code = "too_many_records"
+
+
 class BudgetExhausted(AdapterError):
     """The target's daily token budget is spent: pause until `resume_at`."""
 

@@ -279,7 +279,7 @@ def pipedrive_spec(page_size: int = 500) -> SourceSpec:
 
 class PipedriveSource(DeclarativeSource):
     """The spec run over the Pipedrive client's connection (its auth, pacing and page size).
-    Counting walks every list (v2 has no count endpoint): 10 tokens per 500 records."""
+    No list gives a total (v2 has no count endpoint): records are counted as they are read."""
 
     def __init__(self, client: PipedriveClient, *, count_records: bool = True) -> None:
         super().__init__(pipedrive_spec(client.page_size), client.api, count_records=count_records)

@@ -241,7 +241,7 @@ STREAMS: tuple[SoqlStream, ...] = (
         # No object stands for the master picklist: its first open stage says it has stages.
         Soql("OpportunityStage", ("Id",), OPEN_STAGES, order="SortOrder", limit=1),
         {"source_id": const(MASTER_PIPELINE), "name": const(MASTER_PIPELINE_NAME)},
-        total=None,  # counted after the org's sales processes are known
+        total=None,  # listed only without sales processes: counted as it is read
         without_processes=True,
     ),
     soql_stream(

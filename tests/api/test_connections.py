@@ -10,7 +10,7 @@ from tests.helpers import endpoint, sandbox
 async def test_connection_to_a_seeded_sandbox_reports_account_and_counts(
     client: httpx.AsyncClient,
 ) -> None:
-    account = await sandbox(client, size=20)
+    account = await sandbox(client, size=20, system="insightly")  # its lists carry totals
     response = await client.post("/v1/connections/test", json=endpoint(account))
     assert response.status_code == 200, response.text
     body = response.json()

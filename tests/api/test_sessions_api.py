@@ -85,7 +85,8 @@ async def test_bad_sessions_are_refused_and_nothing_is_queued(client: httpx.Asyn
 
 
 async def test_source_above_max_records_is_refused(client: httpx.AsyncClient) -> None:
-    source = await sandbox(client, size=2500)  # the test stack allows 3000 records
+    # The test stack allows 3000 records; Insightly's lists say how long they are (~4,000 here).
+    source = await sandbox(client, size=1000, system="insightly")
     target = await sandbox(client, dataset="empty")
     response = await client.post(
         "/v1/sessions", json={"source": endpoint(source), "target": endpoint(target)}
@@ -101,11 +102,12 @@ async def test_session_shows_progress_never_credentials(client: httpx.AsyncClien
     target = await sandbox(client, dataset="empty")
     session = await start_session(client, source, target)
     assert session["status"] == "queued"
-    assert session["progress"]["persons"]["total"] == 5
+    assert session["progress"]["persons"]["total"] is None  # Pipedrive gives no total
     for raw in ((await client.get(f"/v1/sessions/{session['id']}")).text, str(session)):
         assert source["credentials"]["api_token"] not in raw
         assert target["credentials"]["api_token"] not in raw
-    await wait_for(client, session["id"])
+    done = await wait_for(client, session["id"])
+    assert done["progress"]["persons"]["total"] == 5  # counted as it was extracted
 
 
 async def test_another_accounts_session_is_404(

@@ -11,6 +11,7 @@ from adapters.core.canonical import Entity
 from adapters.core.protocols import Page
 from app.models import StagedRecord
 from workers.pipeline.context import RunContext
+from workers.pipeline.limits import enforce_max_records
 
 
 async def extract_entity(ctx: RunContext, entity: Entity) -> None:
@@ -19,6 +20,7 @@ async def extract_entity(ctx: RunContext, entity: Entity) -> None:
         return
     async for page in ctx.source.extract(entity, progress.extract_cursor):
         progress.extracted += await _stage(ctx, entity, page)
+        await enforce_max_records(ctx)  # fails the session before anything is loaded
         progress.extract_cursor = page.next_cursor
         await ctx.db.commit()  # checkpoint: a resumed run starts at the next page
         await ctx.checkpoint()

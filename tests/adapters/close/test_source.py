@@ -64,11 +64,13 @@ async def test_hard_cases_read_right(clock: FakeClock) -> None:
     await source.aclose()
 
 
-async def test_check_names_the_account(clock: FakeClock) -> None:
+async def test_check_names_the_account_and_counts_deals_only(clock: FakeClock) -> None:
     source = new_source(new_emulator(clock), clock)
     info = await source.check()
     assert info.account["email"] == "anna.kowalska@example.pl"
-    assert info.counts["persons"] == 30 and info.counts["organizations"] == 10
+    # Only the opportunity list has a total: the other lists are not read to count them.
+    assert info.counts == {"deals": len(held_company().deals)}
+    assert source.client.stats.requests == 2  # /me/, one page of opportunity ids
     await source.aclose()
 
 

@@ -48,6 +48,10 @@ class TinyCrm(SourceEmulator):
 
     window_seconds = 60.0
 
+    def __init__(self, **options: Any) -> None:
+        self.listed: list[str] = []  # the lists asked for, one entry a page
+        super().__init__(**options)
+
     def routes(self) -> list[BaseRoute]:
         return [
             Route("/{account_id}/oauth/token", self.token, methods=["POST"]),
@@ -112,10 +116,15 @@ class TinyCrm(SourceEmulator):
 
     async def listing(self, request: Request) -> Response:
         account = self.account(request)
-        items = account.table(request.path_params["table"])
+        table = request.path_params["table"]
+        self.listed.append(table)
+        items = account.table(table)
         start = int_param(request, "offset", 0)
         page, more = window(items, start, int_param(request, "limit", 10, lo=1, hi=50))
-        return self.respond(request, {"items": page, "more": more})
+        body: dict[str, Any] = {"items": page, "more": more}
+        if table == "people":  # the people list says how long it is; calls and meetings do not
+            body["total"] = len(items)
+        return self.respond(request, body)
 
 
 def pages() -> OffsetPaginator:
@@ -148,6 +157,7 @@ SPEC = SourceSpec(
             },
             custom_values=lambda raw: raw["cf"],
             changed_since=ChangedSince("updated_since"),
+            total=lambda response, body: body.get("total"),
         ),
         Stream(
             Entity.activities,
@@ -243,10 +253,29 @@ async def test_two_streams_feed_one_entity_and_a_cursor_resumes_in_the_second(
 async def test_an_expired_token_is_refreshed_once_and_the_call_replayed(world: World) -> None:
     info = await world.source.check()
     assert info.account == {"user_email": "ada@example.com"}
-    assert info.counts["persons"] == 20 and info.counts["activities"] == 20
     world.emulator.account_of("acme").tokens.clear()  # every issued token expires
     assert len(await records(world.source, Entity.persons)) == 20
     assert len(world.emulator.account_of("acme").tokens) == 1
+
+
+async def test_counts_are_the_vendors_totals_and_no_list_is_walked_to_count(world: World) -> None:
+    info = await world.source.check()
+    # Persons: the total on the first of three pages. Activities: calls and meetings give none,
+    # so the count is unknown (made while extracting) and neither list is asked for.
+    assert info.counts == {"persons": 20}
+    assert world.emulator.listed == ["people"]
+    assert world.source.client.stats.requests == 2  # /me and that one page
+    assert await world.source.count(Entity.activities) is None
+    assert world.emulator.listed == ["people"]
+
+
+async def test_a_total_missing_from_the_first_page_leaves_the_count_unknown(world: World) -> None:
+    spec = replace(
+        SPEC, streams=tuple(replace(s, total=lambda response, body: None) for s in SPEC.streams)
+    )
+    source = DeclarativeSource(spec, world.source.client)
+    assert await source.count(Entity.persons) is None
+    assert world.emulator.listed == ["people"]  # one page read, no more
 
 
 async def test_a_refused_refresh_token_is_an_auth_failure_that_names_no_secret() -> None:

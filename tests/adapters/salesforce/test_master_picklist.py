@@ -62,8 +62,8 @@ async def test_one_pipeline_holds_the_open_stages_in_sort_order(org: Any) -> Non
     orders = [s.order_nr for s in stages]
     assert orders == sorted(orders) and len(set(orders)) == len(orders)
     assert len({s.source_id for s in stages}) == len(stages)
-    info = await source.check()
-    assert (info.counts["pipelines"], info.counts["stages"]) == (1, len(OPEN_STAGES_IN_ORDER))
+    info = await source.check()  # neither has a total: counted as they are read
+    assert "pipelines" not in info.counts and "stages" not in info.counts
 
 
 async def test_every_deal_lands_in_that_pipeline_at_its_stage(org: Any) -> None:
@@ -102,5 +102,5 @@ async def test_an_org_with_sales_processes_has_no_master_pipeline() -> None:
     source = SalesforceSource(SPEC.client(BASE, auth_from(credentials, BASE), transport))
     pipelines = await read_all(source, Entity.pipelines)
     assert MASTER_PIPELINE not in {p.source_id for p in pipelines} and len(pipelines) == 2
-    assert (await source.check()).counts["pipelines"] == 2
+    assert "pipelines" not in (await source.check()).counts  # the master list has no total
     await source.aclose()

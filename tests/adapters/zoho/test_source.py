@@ -92,7 +92,8 @@ async def test_check_names_the_token_user_and_counts() -> None:
     source = new_source(emulator, credentials)
     info = await source.check()
     assert info.account["user_email"] == "anna.kowalska@example.pl"
-    assert info.counts["persons"] == 30 and info.counts["stages"] == 9
+    # `info.count` is a page's count, not a total: no list is read to count it.
+    assert info.counts == {} and source.client.stats.requests == 1
     await source.aclose()
 
 
@@ -166,5 +167,4 @@ async def test_more_records_than_page_can_reach_arrive_each_once() -> None:
     persons = await extract_records(source, Entity.persons)
     ids = [p.source_id for p in persons]
     assert len(ids) == len(set(ids)) == size
-    assert (await source.check()).counts["persons"] == size
     await source.aclose()
