@@ -136,6 +136,11 @@ class PipedriveClient:
     async def post_v2(self, path: str, body: Any) -> httpx.Response:
         return await self.api.request("POST", V2 + path, json=body)
 
+    async def send(self, method: str, version: str, path: str, body: Any = None) -> httpx.Response:
+        """One write (PATCH, PUT, DELETE...) to the v1 or v2 root; the caller judges the 4xx."""
+        root = V1 if version == "v1" else V2
+        return await self.api.request(method, root + path, json=body)
+
     async def _get(self, path: str, params: dict[str, Any] | None) -> Any:
         """The `data` of a successful envelope."""
         body = await self.api.json("GET", path, params=params)

@@ -14,6 +14,7 @@ from typing import Any
 from adapters.core.canonical import ContactPoint, Entity, FieldType, ProductPrice
 from adapters.core.declarative import (
     AccountCheck,
+    ChangedSince,
     DeclarativeSource,
     FieldCatalog,
     SourceSpec,
@@ -107,6 +108,11 @@ def _options(raw: Raw) -> list[tuple[str, str]]:
 
 # The description ------------------------------------------------------------------------------
 
+# Delta reads: the lists that take `updated_since` (RFC 3339, "later than or equal to") in the
+# official specs: v2 persons, organizations, deals (both lists), products, activities; v1 notes.
+# Users, pipelines and stages take none: a delta session reads them whole.
+CHANGED = ChangedSince("updated_since")
+
 DEAL_LISTS = ("/deals", "/deals/archived")
 DEAL_FIELDS: dict[str, Getter] = {
     "source_id": "id",
@@ -152,7 +158,8 @@ def _catalog(entity: Entity, size: int) -> FieldCatalog:
 
 def pipedrive_spec(page_size: int = 500) -> SourceSpec:
     n = page_size
-    custom = {"custom_values": _custom_values}
+    # The lists with custom fields all take `updated_since` too.
+    custom = {"custom_values": _custom_values, "changed_since": CHANGED}
     streams = (
         _stream(
             Entity.users,
@@ -241,6 +248,7 @@ def pipedrive_spec(page_size: int = 500) -> SourceSpec:
                 "org_source_id": ref("org_id"),
                 "owner_source_id": ref("owner_id"),
             },
+            changed_since=CHANGED,
         ),
         _stream(
             Entity.notes,
@@ -255,6 +263,7 @@ def pipedrive_spec(page_size: int = 500) -> SourceSpec:
                 "owner_source_id": ref("user_id"),
                 "add_time": utc_time("add_time"),
             },
+            changed_since=CHANGED,
         ),
     )
     return SourceSpec(

@@ -1,7 +1,9 @@
-"""Pipedrive as the target: custom fields, payloads, one-request creates, crash reconciliation.
+"""Pipedrive as the target: custom fields, payloads, one-request writes (create, update,
+delete), matching with records it already holds, crash reconciliation, update times for undo.
 
-Token thrift decides the shape (see research/pipedrive.md): writes go through v2 (5 tokens) except
-notes (v1 only, 10), one POST per record with no read-back, and everything we need to know about
+Token thrift decides the shape (see research/pipedrive.md): writes go through v2 (5 tokens; a
+DELETE 3) except notes (v1 only: POST and PUT 10, DELETE 6), one request per record with no
+read-back (what a write left is read from its own answer), and everything we need to know about
 what already exists comes from paged list reads (10 tokens per 500), never from searches.
 """
 
@@ -9,10 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from adapters.core.canonical import (
@@ -34,16 +35,21 @@ from adapters.core.errors import OutcomeUnknown, RecordRejected, TransientError
 from adapters.core.protocols import (
     ConnectionInfo,
     LinkResolver,
+    Matched,
+    MergeCandidate,
     PendingWrite,
     Reconciled,
     TargetField,
     TargetUser,
+    Written,
 )
 from adapters.pipedrive import reconcile
 from adapters.pipedrive.client import PipedriveClient, error_code, error_text
+from adapters.pipedrive.merge import MATCHED_ENTITIES, MergeIndex
+from adapters.pipedrive.merge import normalize_name as _norm
 from adapters.pipedrive.source import FIELD_TYPES, FIELDS_PATH
 
-# Where each entity is created (and listed, for reconciliation).
+# Where each entity is created (and listed, for reconciliation); `{path}/{id}` updates and deletes.
 WRITE_PATHS: dict[Entity, tuple[str, str]] = {
     Entity.organizations: ("v2", "/organizations"),
     Entity.persons: ("v2", "/persons"),
@@ -60,6 +66,7 @@ SETUP_ENTITIES = (Entity.pipelines, Entity.stages)
 VARCHAR_MAX = 255  # Pipedrive's limit for varchar and phone fields
 TEXT_MAX = 65_000
 FIELD_ATTEMPTS = 8  # creates of one custom field whose answers were lost, before giving up
+GONE = (404, 410)  # the record is not (or no longer) in the target
 
 
 def _compact(payload: dict[str, Any]) -> dict[str, Any]:
@@ -298,10 +305,6 @@ BUILDERS: dict[Entity, Callable[[Any, PayloadContext], dict[str, Any]]] = {
 # Identities of set-up records (reused by name rather than created twice) -------------------
 
 
-def _norm(value: Any) -> str:
-    return re.sub(r"\s+", " ", str(value or "")).strip().casefold()
-
-
 def _id(value: Any) -> Any:
     return value.get("id", value.get("value")) if isinstance(value, dict) else value
 
@@ -327,9 +330,17 @@ class PipedriveTarget:
         # Existing pipelines and stages by identity (name; pipeline id + name), loaded on demand.
         self._setup_ids: dict[Entity, dict[tuple[Any, ...], int]] | None = None
         self._setup_lock = asyncio.Lock()
+        # The target's persons, organizations and products by their match keys, read once.
+        self._merge_indexes: dict[Entity, MergeIndex] = {}
+        self._merge_lock = asyncio.Lock()
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+    @property
+    def tokens_spent(self) -> int:
+        """The `x-token-cost` of every answer so far (Pipedrive's budget unit)."""
+        return self.client.stats.token_cost
 
     # Account -------------------------------------------------------------------------------
 
@@ -487,20 +498,41 @@ class PipedriveTarget:
             payload.pop("add_time", None)
         return _compact(payload)
 
-    async def create(self, entity: Entity, payload: dict[str, Any]) -> int:
-        if entity not in WRITE_PATHS:
-            raise RecordRejected(f"{entity.value} are matched, never created", code="not_supported")
+    async def create(self, entity: Entity, payload: dict[str, Any]) -> Written:
+        version, path = _write_path(entity)
         reused = await self._reusable_setup(entity, payload)
         if reused is not None:
-            return reused
-        version, path = WRITE_PATHS[entity]
-        post = self.client.post_v1 if version == "v1" else self.client.post_v2
-        response = await post(path, payload)
+            return Written(reused, reused=True)
+        response = await self.client.send("POST", version, path, payload)
         if not response.is_success:
             raise RecordRejected(error_text(response), code=error_code(response))
-        created = _created_id(response)
-        self._remember_setup(entity, payload, created)
-        return created
+        written = _written(response, "a create")
+        self._remember_setup(entity, payload, written.id)
+        return written
+
+    async def update(self, entity: Entity, target_id: int, payload: dict[str, Any]) -> Written:
+        """v2 PATCH (notes: v1 PUT) of the fields sent; the others are left as they are."""
+        version, path = _write_path(entity)
+        method = "PUT" if version == "v1" else "PATCH"
+        response = await self.client.send(method, version, f"{path}/{target_id}", payload)
+        if response.status_code in GONE:
+            raise RecordRejected(
+                f"{entity.value} {target_id} is no longer in Pipedrive: {error_text(response)}",
+                code="target_record_gone",
+            )
+        if not response.is_success:
+            raise RecordRejected(error_text(response), code=error_code(response))
+        return _written(response, "an update")
+
+    async def delete(self, entity: Entity, target_id: int) -> bool:
+        version, path = _write_path(entity)
+        response = await self.client.send("DELETE", version, f"{path}/{target_id}")
+        if response.status_code in GONE:
+            return False
+        if not response.is_success:
+            raise RecordRejected(error_text(response), code=error_code(response))
+        self._forget_setup(entity, target_id)
+        return True
 
     # Pipelines and stages are set-up, not data: an existing one of the same name is reused.
 
@@ -513,6 +545,13 @@ class PipedriveTarget:
     def _remember_setup(self, entity: Entity, payload: dict[str, Any], target_id: int) -> None:
         if entity in SETUP_ENTITIES and self._setup_ids is not None:
             self._setup_ids[entity][SETUP_IDENTITIES[entity](payload)] = target_id
+
+    def _forget_setup(self, entity: Entity, target_id: int) -> None:
+        """A deleted pipeline or stage is no longer there to be reused."""
+        if entity in SETUP_ENTITIES and self._setup_ids is not None:
+            known = self._setup_ids[entity]
+            for identity in [i for i, known_id in known.items() if known_id == target_id]:
+                del known[identity]
 
     async def _known_setup(self) -> dict[Entity, dict[tuple[Any, ...], int]]:
         """The target's pipelines and stages by identity, read once (two list calls)."""
@@ -529,6 +568,43 @@ class PipedriveTarget:
                 self._setup_ids = known
             return self._setup_ids
 
+    # Records the target already holds ----------------------------------------------------
+
+    async def match(
+        self, entity: Entity, candidates: list[MergeCandidate], taken: set[int]
+    ) -> dict[str, Matched]:
+        if entity not in MATCHED_ENTITIES or not candidates:
+            return {}
+        index = await self._merge_index(entity)
+        return index.pair(candidates, taken)
+
+    async def _merge_index(self, entity: Entity) -> MergeIndex:
+        """The entity's target records by match key: one paged list read per adapter instance."""
+        async with self._merge_lock:
+            if entity not in self._merge_indexes:
+                items = [item async for page in self._list(entity) for item in page.items]
+                self._merge_indexes[entity] = MergeIndex.build(entity, items)
+            return self._merge_indexes[entity]
+
+    # Update times, for undo -----------------------------------------------------------------
+
+    async def updated_times(
+        self, entity: Entity, ids: set[int], since: datetime
+    ) -> dict[int, str | None]:
+        if entity not in WRITE_PATHS or not ids:
+            return {}
+        times: dict[int, str | None] = {}
+        for path in _list_paths(entity):
+            async for page in self._list(entity, since, path=path):
+                for item in page.items:
+                    target_id = int(item["id"])
+                    # Pipelines and stages take no `updated_since`: filtered here instead.
+                    if target_id in ids and (
+                        entity not in SETUP_ENTITIES or _updated_since(item, since)
+                    ):
+                        times[target_id] = item.get("update_time")
+        return times
+
     # Reconciliation ------------------------------------------------------------------------
 
     async def reconcile(
@@ -538,10 +614,8 @@ class PipedriveTarget:
             return Reconciled()
         candidates = []
         since = reconcile.since(pending)
-        async for page in self._list(entity, since):
-            candidates += page.items
-        if entity is Entity.deals:  # archived deals are listed apart, and may be ours too
-            async for page in self._list(entity, since, path="/deals/archived"):
+        for path in _list_paths(entity):
+            async for page in self._list(entity, since, path=path):
                 candidates += page.items
         return reconcile.reconcile(entity, pending, candidates, taken)
 
@@ -552,19 +626,41 @@ class PipedriveTarget:
         path = path or default_path
         params: dict[str, Any] = {}
         if updated_since and entity not in SETUP_ENTITIES:
-            params["updated_since"] = updated_since.strftime("%Y-%m-%dT%H:%M:%SZ")
+            params["updated_since"] = _utc(updated_since).strftime("%Y-%m-%dT%H:%M:%SZ")
         iterate = self.client.iter_v1 if version == "v1" else self.client.iter_v2
         return iterate(path, params)
 
 
-def _created_id(response: Any) -> int:
-    """The new record's id from a success answer; an answer that cannot be read leaves the
-    outcome unknown (the record was most likely made)."""
+def _write_path(entity: Entity) -> tuple[str, str]:
+    if entity not in WRITE_PATHS:
+        raise RecordRejected(f"{entity.value} are matched, never written", code="not_supported")
+    return WRITE_PATHS[entity]
+
+
+def _list_paths(entity: Entity) -> tuple[str | None, ...]:
+    """The lists an entity's records are in (None: its own); archived deals are listed apart."""
+    return (None, "/deals/archived") if entity is Entity.deals else (None,)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _updated_since(item: dict[str, Any], since: datetime) -> bool:
+    when = reconcile.parse_time(item.get("update_time"))
+    return when is None or when >= _utc(since)  # an unreadable time is reported: undo keeps it
+
+
+def _written(response: Any, what: str) -> Written:
+    """The record's id and update time from a success answer; an answer that cannot be read
+    leaves the outcome unknown (the write most likely took effect)."""
     try:
-        return int(response.json()["data"]["id"])
-    except (ValueError, KeyError, TypeError):
+        data = response.json()["data"]
+        update_time = data.get("update_time")
+        return Written(int(data["id"]), updated_at=str(update_time) if update_time else None)
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise OutcomeUnknown(
-            f"Pipedrive: the answer to a create could not be read ({response.status_code})"
+            f"Pipedrive: the answer to {what} could not be read ({response.status_code})"
         ) from None
 
 

@@ -51,6 +51,8 @@ TOKEN_COSTS: dict[tuple[str, str, str], int] = {
     ("GET", "v1", "/notes"): 20,
     ("POST", "v1", "/notes"): 10,
     ("GET", "v1", "/notes/{id}"): 2,
+    ("PUT", "v1", "/notes/{id}"): 10,
+    ("DELETE", "v1", "/notes/{id}"): 6,
 }
 
 

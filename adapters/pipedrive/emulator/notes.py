@@ -1,6 +1,8 @@
 """v1 notes: `content` plus at least one parent (deal, person or organization).
 
-v1 is looser than v2 about types: ids may come as numeric strings, flags as 0/1."""
+`PUT /v1/notes/{id}` changes the fields it is given (the spec's `noteRequest`, none required) and
+keeps the note attached to something; every write sets a new `update_time`. v1 is looser than
+v2 about types: ids may come as numeric strings, flags as 0/1."""
 
 from __future__ import annotations
 
@@ -21,27 +23,56 @@ _ACCEPTED = {"content", "lead_id", "user_id", "add_time", *PARENTS, *PINNED_FLAG
 
 
 def create_note(state: AccountState, body: Any, now: str) -> dict[str, Any]:
+    record = {"lead_id": None, **_changes(state, body, now, creating=True), "update_time": now}
+    _check_attached(record)
+    return state.store(Entity.notes).insert(record)
+
+
+def update_note(state: AccountState, note_id: int, body: Any, now: str) -> dict[str, Any]:
+    note = get_note(state, note_id)
+    updated = {**note, **_changes(state, body, now, creating=False), "update_time": now}
+    _check_attached(updated)
+    note.update(updated)
+    return note
+
+
+def delete_note(state: AccountState, note_id: int) -> None:
+    if not state.store(Entity.notes).remove(note_id):
+        raise NotFound("Note not found.")
+
+
+def _changes(state: AccountState, body: Any, now: str, *, creating: bool) -> dict[str, Any]:
+    """The body's fields, checked: on a create every field (absent ones take their defaults),
+    on an update only those given."""
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.")
     unknown = sorted(set(body) - _ACCEPTED)
     if unknown:
         raise BadRequest(f"Unknown field(s): {', '.join(unknown)}")
-    content = body.get("content")
-    if not isinstance(content, str) or not content.strip():
-        raise BadRequest("Note content is required.")
+    changes: dict[str, Any] = {}
+    if creating or "content" in body:
+        content = body.get("content")
+        if not isinstance(content, str) or not content.strip():
+            raise BadRequest("Note content is required.")
+        changes["content"] = content
     if body.get("lead_id") is not None:
         raise BadRequest("Lead not found.")  # this emulator keeps no leads
-    record: dict[str, Any] = {"content": content, "lead_id": None}
     for key, (entity, label) in PARENTS.items():
-        record[key] = _parent_id(state, body.get(key), entity, label)
+        if creating or key in body:
+            changes[key] = _parent_id(state, body.get(key), entity, label)
+    if creating or body.get("user_id") is not None:
+        changes["user_id"] = _author(state, body.get("user_id"))
+    if creating or body.get("add_time") is not None:
+        changes["add_time"] = _add_time(body.get("add_time"), now)
+    for flag in PINNED_FLAGS:
+        if creating or flag in body:
+            changes[flag] = _flag(body.get(flag), flag)
+    return changes
+
+
+def _check_attached(record: dict[str, Any]) -> None:
     if not any(record[key] for key in PARENTS):
         raise BadRequest("Note must be attached to a deal, person, organization or lead.")
-    record["user_id"] = _author(state, body.get("user_id"))
-    record["add_time"] = _add_time(body.get("add_time"), now)
-    record["update_time"] = now
-    for flag in PINNED_FLAGS:
-        record[flag] = _flag(body.get(flag), flag)
-    return state.store(Entity.notes).insert(record)
 
 
 def get_note(state: AccountState, note_id: int) -> dict[str, Any]:

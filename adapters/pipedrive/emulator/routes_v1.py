@@ -13,7 +13,7 @@ from adapters.pipedrive.emulator import render
 from adapters.pipedrive.emulator.clock import normalize_rfc3339
 from adapters.pipedrive.emulator.endpoint import Call, Context, Reply, operation
 from adapters.pipedrive.emulator.errors import BadRequest, NotFound
-from adapters.pipedrive.emulator.notes import create_note, get_note
+from adapters.pipedrive.emulator.notes import create_note, delete_note, get_note, update_note
 from adapters.pipedrive.emulator.pagination import start_limit_page
 
 PREFIX = "/{account_id}/v1"
@@ -34,6 +34,8 @@ def routes(context: Context) -> list[Route]:
         route("GET", "/notes", list_notes),
         route("POST", "/notes", add_note),
         route("GET", "/notes/{id}", get_one_note),
+        route("PUT", "/notes/{id}", put_note),
+        route("DELETE", "/notes/{id}", remove_note),
     ]
 
 
@@ -92,3 +94,13 @@ async def add_note(call: Call) -> Reply:
 async def get_one_note(call: Call) -> Reply:
     note = get_note(call.state, call.path_params["id"])
     return Reply({"success": True, "data": render.note(call.state, note)})
+
+
+async def put_note(call: Call) -> Reply:
+    note = update_note(call.state, call.path_params["id"], await call.json(), call.now)
+    return Reply({"success": True, "data": render.note(call.state, note)})
+
+
+async def remove_note(call: Call) -> Reply:
+    delete_note(call.state, call.path_params["id"])
+    return Reply({"success": True, "data": True})  # the spec's DeleteNoteResponse

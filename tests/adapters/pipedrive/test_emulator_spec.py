@@ -132,6 +132,40 @@ async def test_creates_match_the_documented_schema_and_status(
     jsonschema.validate(response.json(), response_schema(version, "POST", spec_path, status))
 
 
+# (version, collection, a body to create one, a body to change it)
+CHANGES = [
+    ("v2", "/persons", {"name": "Spec Person"}, {"name": "Spec Person 2"}),
+    ("v2", "/organizations", {"name": "Spec Org"}, {"name": "Spec Org 2"}),
+    ("v2", "/products", {"name": "Spec product"}, {"code": "SP-1"}),
+    ("v1", "/notes", {"content": "<p>spec</p>", "org_id": 1}, {"content": "<p>spec 2</p>"}),
+]
+
+
+@pytest.mark.parametrize(("version", "collection", "body", "change"), CHANGES)
+async def test_updates_and_deletes_match_the_documented_schema(
+    client: httpx.AsyncClient,
+    version: str,
+    collection: str,
+    body: dict[str, Any],
+    change: dict[str, Any],
+) -> None:
+    prefix = "/api/v2" if version == "v2" else "/v1"
+    made = (await client.post(prefix + collection, json=body)).json()["data"]
+    one, spec_path = f"{prefix}{collection}/{made['id']}", f"{collection}/{{id}}"
+    method = "PATCH" if version == "v2" else "PUT"
+    response = await client.request(method, one, json=change)
+    assert response.status_code == 200, response.text
+    jsonschema.validate(response.json(), response_schema(version, method, spec_path))
+    assert response.json()["data"]["update_time"]
+    response = await client.delete(one)
+    assert response.status_code == 200, response.text
+    jsonschema.validate(response.json(), response_schema(version, "DELETE", spec_path))
+    # Gone: a second delete and an update answer 404 in the error envelope.
+    for again in (await client.delete(one), await client.request(method, one, json=change)):
+        assert again.status_code == 404
+        assert again.json()["success"] is False and again.json()["error"]
+
+
 @pytest.mark.parametrize(("method", "version", "path"), sorted(TOKEN_COSTS))
 def test_operations_exist_in_the_spec_and_cost_its_tokens(
     method: str, version: str, path: str

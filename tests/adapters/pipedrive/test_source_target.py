@@ -252,7 +252,8 @@ async def migrate(sandbox: Sandbox) -> Migration:
                 payload = target.build_payload(entity, record, resolve, fields, me.id)
                 payloads[entity][record.source_id] = payload
                 try:
-                    ids[(entity, record.source_id)] = await target.create(entity, payload)
+                    written = await target.create(entity, payload)
+                    ids[(entity, record.source_id)] = written.id
                 except RecordRejected as exc:
                     rejected.append((entity, record.source_id, f"{exc.code}: {exc.message}"))
     await source.aclose()
@@ -381,13 +382,13 @@ async def test_reconcile_never_claims_a_namesake_or_a_record_held_by_another(
 ) -> None:
     target = PipedriveTarget(sandbox.client("acc2", "tok2"))
     at = datetime.fromtimestamp(sandbox.clock.now, UTC)
-    org = await target.create(Entity.organizations, {"name": "Acme"})
+    org = (await target.create(Entity.organizations, {"name": "Acme"})).id
     with_org = {
         "name": "Noah Smith",
         "org_id": org,
         "emails": [{"value": "n@x.io", "primary": True, "label": "work"}],
     }
-    held = await target.create(Entity.persons, with_org)
+    held = (await target.create(Entity.persons, with_org)).id
     # The pending write had no organization: the namesake who has one is not it.
     alone = {"name": "Noah Smith", "emails": with_org["emails"]}
     result = await target.reconcile(Entity.persons, _pending({"p2": alone}, at), set())
@@ -405,8 +406,8 @@ async def test_reconcile_reports_what_it_cannot_tell_apart(sandbox: Sandbox) -> 
     target = PipedriveTarget(sandbox.client("acc2", "tok2"))
     at = datetime.fromtimestamp(sandbox.clock.now, UTC)
     twin = {"name": "Twin Corp"}
-    first = await target.create(Entity.organizations, twin)
-    second = await target.create(Entity.organizations, twin)
+    first = (await target.create(Entity.organizations, twin)).id
+    second = (await target.create(Entity.organizations, twin)).id
     # Two identical pending writes and two identical records: each claims one.
     both = await target.reconcile(Entity.organizations, _pending({"a": twin, "b": twin}, at), set())
     assert sorted(both.found.values()) == [first, second]
@@ -418,10 +419,13 @@ async def test_reconcile_reports_what_it_cannot_tell_apart(sandbox: Sandbox) -> 
 async def test_pipelines_and_stages_of_the_same_name_are_reused(sandbox: Sandbox) -> None:
     target = PipedriveTarget(sandbox.client("acc2", "tok2"))
     first = await target.create(Entity.pipelines, {"name": "Sales"})
-    stage = await target.create(Entity.stages, {"name": "Won?", "pipeline_id": first})
+    stage = await target.create(Entity.stages, {"name": "Won?", "pipeline_id": first.id})
+    assert not first.reused and not stage.reused
     before = target.client.stats.requests
-    assert await target.create(Entity.pipelines, {"name": "sales "}) == first
-    assert await target.create(Entity.stages, {"name": "WON?", "pipeline_id": first}) == stage
+    again = await target.create(Entity.pipelines, {"name": "sales "})
+    assert (again.id, again.reused) == (first.id, True)
+    again = await target.create(Entity.stages, {"name": "WON?", "pipeline_id": first.id})
+    assert (again.id, again.reused) == (stage.id, True)
     assert target.client.stats.requests == before  # answered from the cache, no request
 
 
@@ -528,15 +532,15 @@ async def test_archived_deals_are_read_from_their_own_list_and_arrive_archived(
 async def test_reconcile_finds_an_archived_deal_whose_answer_was_lost(sandbox: Sandbox) -> None:
     target = PipedriveTarget(sandbox.client("acc2", "tok2"))
     at = datetime.fromtimestamp(sandbox.clock.now, UTC)
-    pipeline = await target.create(Entity.pipelines, {"name": "Sales"})
-    stage = await target.create(Entity.stages, {"name": "Lead", "pipeline_id": pipeline})
+    pipeline = (await target.create(Entity.pipelines, {"name": "Sales"})).id
+    stage = (await target.create(Entity.stages, {"name": "Lead", "pipeline_id": pipeline})).id
     payload = {
         "title": "Old deal",
         "stage_id": stage,
         "is_archived": True,
         "archive_time": "2026-01-15 08:00:00",
     }
-    created = await target.create(Entity.deals, payload)
+    created = (await target.create(Entity.deals, payload)).id
     # Listed apart from the other deals, and answered with the time in RFC 3339.
     result = await target.reconcile(Entity.deals, _pending({"d1": payload}, at), set())
     assert result.found == {"d1": created}
