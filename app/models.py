@@ -43,6 +43,7 @@ class MigrationSession(Base):
     __table_args__ = (
         Index("ix_sessions_account_created", "account_id", "created_at"),
         Index("ix_sessions_status", "status"),
+        Index("ix_sessions_pair", "account_id", "source_key", "target_key"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -73,6 +74,17 @@ class MigrationSession(Base):
     lease_until: Mapped[datetime | None] = mapped_column(default=None)
     # Runs that ended on a transient failure in a row; past the limit the session fails.
     retry_count: Mapped[int] = mapped_column(Integer, default=0)
+    # full | sample | delta | undo | preview (see app/sessions/schemas.py SessionMode).
+    mode: Mapped[str] = mapped_column(String(16), default="full")
+    # The pair whose ledger the session reads and writes: "<system>:<source account id>" and
+    # "<system>:<target company id>", from the connection checks.
+    source_key: Mapped[str | None] = mapped_column(String(255), default=None)
+    target_key: Mapped[str | None] = mapped_column(String(255), default=None)
+    undoes: Mapped[str | None] = mapped_column(String(36), default=None)  # an undo's session
+    # A delta reads what changed after this moment (the previous session's start, less a margin).
+    changed_since: Mapped[datetime | None] = mapped_column(default=None)
+    tokens_spent: Mapped[int] = mapped_column(Integer, default=0)  # Pipedrive's x-token-cost
+    report: Mapped[dict[str, Any] | None] = mapped_column(default=None)  # a preview's findings
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -94,6 +106,14 @@ class SessionEntity(Base):
     loaded: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    matched: Mapped[int] = mapped_column(Integer, default=0)  # linked to a record already there
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    deleted: Mapped[int] = mapped_column(Integer, default=0)
+    # Linked records no longer in the source; None when the source was read by changed-since
+    # and so cannot tell.
+    gone: Mapped[int | None] = mapped_column(Integer, default=None)
     extract_cursor: Mapped[str | None] = mapped_column(Text, default=None)
     extract_done: Mapped[bool] = mapped_column(default=False)
     load_done: Mapped[bool] = mapped_column(default=False)
@@ -114,13 +134,44 @@ class StagedRecord(Base):
     source_id: Mapped[str] = mapped_column(String(255))
     raw: Mapped[dict[str, Any]] = mapped_column()
     canonical: Mapped[dict[str, Any]] = mapped_column()
-    # staged -> pending (a create may be in flight) -> loaded | skipped | failed
+    # staged -> pending (a write may be in flight) -> loaded | skipped | failed; `outside`: read
+    # but not part of a sample.
     state: Mapped[str] = mapped_column(String(16), default="staged")
+    action: Mapped[str | None] = mapped_column(String(8), default=None)  # create | update
     target_id: Mapped[int | None] = mapped_column(Integer, default=None)
     payload: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     # When the create of a pending record was sent: reconciliation claims only target records
     # made after it.
     attempted_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class RecordLink(Base):
+    """The ledger: which Pipedrive record stands for which source record, across sessions of
+    the same pair (source account, target company)."""
+
+    __tablename__ = "record_links"
+    __table_args__ = (
+        UniqueConstraint(
+            "account_id", "source_key", "target_key", "entity", "source_id", name="uq_record_link"
+        ),
+        Index("ix_record_links_created_by", "created_by", "entity"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    source_key: Mapped[str] = mapped_column(String(255))
+    target_key: Mapped[str] = mapped_column(String(255))
+    entity: Mapped[str] = mapped_column(String(32))
+    source_id: Mapped[str] = mapped_column(String(255))
+    target_id: Mapped[int] = mapped_column(Integer)
+    origin: Mapped[str] = mapped_column(String(16))  # created | matched | reused
+    fingerprint: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The target's update time in the answer to Ferry's last write: a newer one means the
+    # record was edited in the target since.
+    target_updated_at: Mapped[str | None] = mapped_column(String(40), default=None)
+    created_by: Mapped[str] = mapped_column(String(36))  # the session that made the link
+    written_by: Mapped[str] = mapped_column(String(36))  # the session that last wrote it
+    written_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class RecordError(Base):

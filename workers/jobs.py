@@ -10,11 +10,9 @@ from typing import Any
 from arq import Retry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.core.registry import get_system
 from app.config import get_settings
-from app.connections.service import Endpoint, open_source, open_target
+from app.connections.service import open_source, open_target, stored_endpoint
 from app.models import MigrationSession
-from app.security import decrypt_json
 from app.sessions import lifecycle
 from app.sessions.schemas import SessionStatus
 from workers.pipeline.context import RunContext
@@ -29,8 +27,8 @@ async def run_session(ctx: dict[str, Any], session_id: str, run: int | None = No
 
 async def migrate(db: AsyncSession, session: MigrationSession) -> lifecycle.Outcome:
     """The work of one run: extract, map and load until done or the chunk's time is up."""
-    source = open_source(_endpoint(session, "source"))
-    target = open_target(_endpoint(session, "target"))
+    source = open_source(stored_endpoint(session, "source"))
+    target = open_target(stored_endpoint(session, "target"))
     deadline = time.monotonic() + get_settings().chunk_seconds
     run = RunContext(db, session, source, target, deadline)
     try:
@@ -42,13 +40,6 @@ async def migrate(db: AsyncSession, session: MigrationSession) -> lifecycle.Outc
     return lifecycle.Outcome(
         SessionStatus.completed_with_errors if failed else SessionStatus.completed
     )
-
-
-def _endpoint(session: MigrationSession, role: str) -> Endpoint:
-    system = get_system(getattr(session, f"{role}_system"))
-    assert system is not None
-    credentials = decrypt_json(getattr(session, f"{role}_credentials_enc"))
-    return Endpoint(system, credentials, getattr(session, f"{role}_base_url"))
 
 
 async def send_webhook(ctx: dict[str, Any], session_id: str) -> str:

@@ -284,6 +284,11 @@ class DeclarativeSource:
         fields = await self._all_fields()
         return [f.definition for per_entity in fields.values() for f in per_entity.values()]
 
+    def reads_changes(self, entity: Entity) -> bool:
+        """Whether every stream of the entity can be asked for what changed since a time."""
+        streams = self._streams(entity)
+        return bool(streams) and all(stream.changed_since for stream in streams)
+
     async def extract(
         self, entity: Entity, cursor: str | None = None, *, since: datetime | None = None
     ) -> AsyncIterator[Page]:

@@ -7,9 +7,10 @@ What a response means (Airbyte-style error handler):
 - 429: wait `Retry-After` and retry; a wait longer than `max_retry_after` means the budget is spent
   for a while: BudgetExhausted(resume_at) so the session pauses instead of holding a worker.
 - any other 4xx: handed back to the caller, who knows whether it rejects one record or is a bug.
-Requests that may create something (POST, PATCH) are retried only when the server surely did not
-act on them (no connection, 429), because a blind retry after a timeout could create a duplicate;
-the pipeline reconciles those with `find_created`.
+Requests that may create something (POST) are retried only when the server surely did not act on
+them (no connection, 429), because a blind retry after a timeout could create a duplicate; the
+pipeline reconciles those. PATCH is repeated like PUT: Ferry's PATCH bodies set values outright,
+so sending one twice leaves the record as sending it once.
 
 Pacing: a `RateLimiter` reads `x-ratelimit-remaining` / `x-ratelimit-reset` and holds the next
 request until the window resets, so a well-behaved run never sees a 429.
@@ -51,7 +52,7 @@ from adapters.core.errors import (
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
 
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 
 
 class OffSiteUrl(ConnectionFailed):
@@ -252,6 +253,7 @@ class ApiClient:
         headers: Mapping[str, str] | None = None,
         retry_after: Callable[[httpx.Response], float | None] | None = None,
         budget_spent: Callable[[httpx.Response], float | None] | None = None,
+        token_cost: Callable[[str, str], int] | None = None,
     ) -> None:
         self._http = httpx.AsyncClient(
             base_url=base_url,
@@ -276,6 +278,9 @@ class ApiClient:
         # Seconds until a spent quota refills, for vendors that say so with something other
         # than a 429 (Salesforce: 403 REQUEST_LIMIT_EXCEEDED); None: not that kind of answer.
         self.budget_spent = budget_spent
+        # What a call costs (method, URL path), for vendors whose budget unit is documented
+        # per operation rather than said in a response header.
+        self.token_cost = token_cost
         self.stats = ClientStats()
 
     async def aclose(self) -> None:
@@ -418,6 +423,8 @@ class ApiClient:
         if status == 429:
             self.stats.rate_limited += 1
         cost = _to_float(response.headers.get("x-token-cost", "0")) or 0
+        if not cost and self.token_cost and status != 429:  # a refused call is not charged
+            cost = self.token_cost(response.request.method, response.request.url.path)
         self.stats.token_cost += int(cost)
 
     def _say(self, method: str, path: str, reason: str) -> str:

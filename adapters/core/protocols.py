@@ -38,8 +38,15 @@ class SourceAdapter(Protocol):
 
     async def custom_fields(self) -> list[CustomFieldDef]: ...
 
-    def extract(self, entity: Entity, cursor: str | None = None) -> AsyncIterator[Page]:
-        """Stream the entity page by page, starting at `cursor` (None: from the start)."""
+    def extract(
+        self, entity: Entity, cursor: str | None = None, *, since: datetime | None = None
+    ) -> AsyncIterator[Page]:
+        """Stream the entity page by page, starting at `cursor` (None: from the start); with
+        `since`, only records changed after it where the source can filter so."""
+        ...
+
+    def reads_changes(self, entity: Entity) -> bool:
+        """Whether `extract(since=...)` filters the entity (else it reads every record)."""
         ...
 
     async def aclose(self) -> None: ...
@@ -75,12 +82,45 @@ class Reconciled:
     ambiguous: dict[str, list[int]] = field(default_factory=dict)
 
 
+@dataclass
+class Written:
+    """What a write left in the target, read from its own answer (never read back)."""
+
+    id: int
+    # The record's update time as the write's answer gave it: undo compares it with the
+    # target's current one to tell records edited in the target since Ferry wrote them.
+    updated_at: str | None = None
+    reused: bool = False  # an existing set-up record (pipeline, stage) was taken, none created
+
+
+@dataclass
+class MergeCandidate:
+    """A record about to be created, offered to the target to match with one it holds."""
+
+    source_id: str
+    payload: dict[str, Any]
+
+
+@dataclass
+class Matched:
+    """A record the target already held that stands for a source record."""
+
+    id: int
+    # Fields of the payload that are empty on the target's record: what `fill_empty` writes.
+    fill: dict[str, Any] = field(default_factory=dict)
+
+
 # Resolves (entity, source_id) to the target id, or None when that record is not in the target.
 LinkResolver = Callable[[Entity, str | None], int | None]
 
 
 class TargetAdapter(Protocol):
     field_problems: list[str]  # source fields ensure_custom_fields could not match or create
+
+    @property
+    def tokens_spent(self) -> int:
+        """What the adapter's calls have cost so far, in the target's budget unit."""
+        ...
 
     async def check(self) -> ConnectionInfo: ...
 
@@ -103,9 +143,35 @@ class TargetAdapter(Protocol):
         default_owner_id: int,
     ) -> dict[str, Any]: ...
 
-    async def create(self, entity: Entity, payload: dict[str, Any]) -> int:
+    async def create(self, entity: Entity, payload: dict[str, Any]) -> Written:
         """One request, no read-back. Raises RecordRejected for a 4xx on this record and a
         TransientError when the outcome is unknown (the record may exist: reconcile it)."""
+        ...
+
+    async def update(self, entity: Entity, target_id: int, payload: dict[str, Any]) -> Written:
+        """One PATCH (idempotent: a lost answer is simply sent again). RecordRejected for a
+        4xx, including a record deleted in the target (code `target_record_gone`)."""
+        ...
+
+    async def delete(self, entity: Entity, target_id: int) -> bool:
+        """One DELETE. False when the record was already gone (idempotent)."""
+        ...
+
+    async def match(
+        self, entity: Entity, candidates: list[MergeCandidate], taken: set[int]
+    ) -> dict[str, Matched]:
+        """Records the target already holds that stand for these (persons by any e-mail,
+        organizations by normalized name, products by code, else name; other entities never),
+        paired one to one and never with an id in `taken`. Paged list reads, read once per
+        adapter instance, never per-record searches."""
+        ...
+
+    async def updated_times(
+        self, entity: Entity, ids: set[int], since: datetime
+    ) -> dict[int, str | None]:
+        """The current update time of those of `ids` the target holds, from paged list reads
+        of records updated since `since`; ids absent from the answer were not updated since
+        (or are gone). Used by undo to keep records edited in the target."""
         ...
 
     async def reconcile(

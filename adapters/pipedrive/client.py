@@ -26,6 +26,7 @@ from adapters.core.paginators import (
     Paginator,
     records_of,
 )
+from adapters.pipedrive.costs import request_cost
 
 DEFAULT_BASE_URL = "https://api.pipedrive.com"
 V2 = "/api/v2"
@@ -112,6 +113,7 @@ class PipedriveClient:
             system_name="Pipedrive",
             is_auth_failure=is_auth_failure,
             error_text=error_text,
+            token_cost=request_cost,
         )
         self.page_size = page_size
 

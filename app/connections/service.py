@@ -13,7 +13,9 @@ from adapters.core.protocols import ConnectionInfo, SourceAdapter, TargetAdapter
 from adapters.core.registry import System, get_system
 from app.connections.schemas import SystemConnection
 from app.errors import Unprocessable
+from app.models import MigrationSession
 from app.outbound import outbound_transport
+from app.security import decrypt_json
 from app.urls import check_outbound_url
 
 Role = Literal["source", "target"]
@@ -75,6 +77,14 @@ def _check_credentials(system: System, credentials: dict[str, str], role: Role |
             code="invalid_credentials",
             details={"role": role, "missing": missing, "unknown": unknown},
         )
+
+
+def stored_endpoint(session: MigrationSession, role: Role) -> Endpoint:
+    """The endpoint a session was created with (credentials decrypted)."""
+    system = get_system(getattr(session, f"{role}_system"))
+    assert system is not None
+    credentials = decrypt_json(getattr(session, f"{role}_credentials_enc"))
+    return Endpoint(system, credentials, getattr(session, f"{role}_base_url"))
 
 
 def open_source(endpoint: Endpoint) -> SourceAdapter:

@@ -13,6 +13,7 @@ from app.sessions.schemas import (
     SessionCreate,
     SessionOut,
     SessionPage,
+    UndoRequest,
 )
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
     "",
     response_model=SessionOut,
     status_code=201,
-    responses=error_responses(400, 401, 413, 422, 502),
+    responses=error_responses(400, 401, 409, 413, 422, 502),
     summary="Start a migration: both connections are checked, then the session is queued",
 )
 async def create_session(
@@ -70,6 +71,25 @@ async def cancel_session(
     session_id: str, account: CurrentAccount, db: DbSession, queue: QueueDep
 ) -> SessionOut:
     session = await service.cancel_session(db, account, session_id, queue)
+    return await service.session_out(db, session)
+
+
+@router.post(
+    "/{session_id}/undo",
+    response_model=SessionOut,
+    status_code=201,
+    responses=error_responses(401, 404, 409, 422, 502),
+    summary="Undo a session: delete what it created (never what it matched or reused), "
+    "as a new session of mode undo",
+)
+async def undo_session(
+    session_id: str,
+    account: CurrentAccount,
+    db: DbSession,
+    queue: QueueDep,
+    body: UndoRequest | None = None,
+) -> SessionOut:
+    session = await service.undo_session(db, account, session_id, body or UndoRequest(), queue)
     return await service.session_out(db, session)
 
 

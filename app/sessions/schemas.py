@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,6 +29,39 @@ TERMINAL_STATUSES = frozenset(
 )
 
 
+class SessionMode(StrEnum):
+    full = "full"  # everything, idempotent: what the ledger already links is not created again
+    sample = "sample"  # a small slice whose links hold; a later full session continues it
+    delta = "delta"  # what changed since the pair's last full or delta session
+    undo = "undo"  # deletes what another session created
+    preview = "preview"  # reads and reports, writes nothing
+
+
+WRITING_MODES = (SessionMode.full, SessionMode.sample, SessionMode.delta)
+
+
+class SampleOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    per_entity: int = Field(
+        default=20,
+        ge=1,
+        le=1000,
+        description="Records of each entity to pick; their parents (a deal's person and "
+        "organization, a note's deal...) come with them",
+    )
+
+
+class MergeOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    fill_empty: bool = Field(
+        default=False,
+        description="Fill the fields that are empty on a matched Pipedrive record "
+        "(one PATCH per such record); nothing that holds a value is overwritten",
+    )
+
+
 class SessionOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -46,9 +80,34 @@ class SessionCreate(BaseModel):
         description="Entities to migrate; all the source offers when omitted. "
         "Users are always read, to map owners.",
     )
+    mode: Literal["full", "sample", "delta"] = Field(
+        default="full",
+        description="full: everything, never creating twice what an earlier session of the "
+        "same source account and Pipedrive company created; sample: a small linked slice; "
+        "delta: only what changed since the last full or delta session of the pair",
+    )
+    sample: SampleOptions | None = Field(
+        default=None, description="With mode sample (default: 20 per entity)"
+    )
+    merge: MergeOptions | bool = Field(
+        default=True,
+        description="Link records Pipedrive already holds instead of creating them: persons "
+        "by any e-mail, organizations by name, products by code or name (deals, activities "
+        "and notes are never merged). false turns it off",
+    )
     options: SessionOptions = Field(default_factory=SessionOptions)
     webhook_url: str | None = Field(
         default=None, description="Called with a signed POST at the end"
+    )
+
+
+class UndoRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    force: bool = Field(
+        default=False,
+        description="Delete records edited in Pipedrive since Ferry wrote them too "
+        "(by default they are kept and listed in the undo's errors)",
     )
 
 
@@ -63,6 +122,15 @@ class EntityProgress(BaseModel):
     loaded: int
     skipped: int
     failed: int
+    created: int = Field(description="Records this session created in the target")
+    updated: int = Field(description="Linked records whose source changed, written again")
+    matched: int = Field(description="Linked to a record the target already held")
+    unchanged: int = Field(description="Linked by an earlier session and unchanged since")
+    deleted: int = Field(description="Deleted by an undo")
+    gone: int | None = Field(
+        description="Linked records no longer in the source (never deleted in the target); "
+        "null when the source was read by changed-since and cannot tell"
+    )
 
 
 class SessionErrorSummary(BaseModel):
@@ -73,6 +141,10 @@ class SessionErrorSummary(BaseModel):
 class SessionOut(BaseModel):
     id: str
     status: SessionStatus
+    mode: SessionMode
+    undoes: str | None = Field(default=None, description="The session an undo undoes")
+    sample: SampleOptions | None = None
+    merge: MergeOptions | None = Field(description="null when merging is off")
     phase: str | None
     source: SystemRef
     target: SystemRef
@@ -86,6 +158,9 @@ class SessionOut(BaseModel):
         default_factory=list,
         description="What the run could not carry as asked, e.g. a source custom field of a "
         "type the target has no equivalent for",
+    )
+    tokens_spent: int = Field(
+        description="Pipedrive API tokens the session's calls cost (each call's x-token-cost)"
     )
     cancel_requested: bool
     paused_until: datetime | None

@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.core.canonical import LOAD_ORDER, Entity
 from adapters.core.errors import ConnectionFailed
+from adapters.core.protocols import ConnectionInfo
 from app.config import get_settings
 from app.connections import service as connections
 from app.errors import Conflict, FerryError, NotFound, Unprocessable
+from app.ledger import service as ledger
 from app.models import Account, MigrationSession, RecordError, SessionEntity
 from app.security import encrypt_json
 from app.sessions import lifecycle
-from app.sessions.schemas import TERMINAL_STATUSES, SessionCreate
+from app.sessions.schemas import (
+    TERMINAL_STATUSES,
+    WRITING_MODES,
+    MergeOptions,
+    SampleOptions,
+    SessionCreate,
+    UndoRequest,
+)
 from app.sessions.views import session_out, sessions_out
 from app.urls import check_outbound_url
 from workers.queue import JobQueue
@@ -34,6 +43,9 @@ VENDOR_SIDE_CODES = frozenset(
         "connection_failed",
     }
 )
+# A delta reads from a while before its baseline started: the source's clock and ours differ,
+# and what is read twice is compared by fingerprint and left alone.
+DELTA_MARGIN = timedelta(minutes=5)
 
 
 async def create_session(
@@ -43,13 +55,26 @@ async def create_session(
     target = await connections.resolve_endpoint(body.target, "target")
     if body.webhook_url:
         await check_outbound_url(body.webhook_url, field="webhook_url")
+    if body.sample is not None and body.mode != "sample":
+        raise Unprocessable("`sample` goes with mode sample.", code="sample_without_sample_mode")
     entities = _entities(body.entities, source.system.entities)
     source_info = await _checked(source, "source")
-    await _checked(target, "target")
+    target_info = await _checked(target, "target")
     _enforce_max_records(source_info.counts, entities)
+    pair = ledger.Pair(
+        account.id,
+        ledger.endpoint_key(source.system.id, source_info, source.base_url),
+        ledger.endpoint_key(target.system.id, target_info, target.base_url),
+    )
+    await _refuse_busy(db, pair)
+    changed_since = await _delta_start(db, pair) if body.mode == "delta" else None
 
     session = MigrationSession(
         account_id=account.id,
+        mode=body.mode,
+        source_key=pair.source_key,
+        target_key=pair.target_key,
+        changed_since=changed_since,
         source_system=source.system.id,
         source_base_url=source.base_url,
         source_credentials_enc=encrypt_json(source.credentials),
@@ -57,9 +82,19 @@ async def create_session(
         target_base_url=target.base_url,
         target_credentials_enc=encrypt_json(target.credentials),
         entities=[e.value for e in entities],
-        options=body.options.model_dump(),
+        options=_options(body),
         webhook_url=body.webhook_url,
     )
+    # A delta's count is what changed, known once read; the vendor's totals count everything.
+    counts = {} if body.mode == "delta" else source_info.counts
+    await _store(db, session, entities, counts)
+    await lifecycle.enqueue_run(queue, session)
+    return session
+
+
+async def _store(
+    db: AsyncSession, session: MigrationSession, entities: list[Entity], counts: dict[str, int]
+) -> None:
     db.add(session)
     await db.flush()
     for position, entity in enumerate(entities):
@@ -68,12 +103,43 @@ async def create_session(
                 session_id=session.id,
                 entity=entity.value,
                 position=position,
-                total=source_info.counts.get(entity.value),
+                total=counts.get(entity.value),
             )
         )
     await db.commit()  # commit first: a job must never see a session that is not there
-    await lifecycle.enqueue_run(queue, session)
-    return session
+
+
+def _options(body: SessionCreate) -> dict[str, object]:
+    merge = MergeOptions() if body.merge is True else body.merge or None
+    sample = body.sample or SampleOptions() if body.mode == "sample" else None
+    return {
+        **body.options.model_dump(),
+        "merge": merge.model_dump() if merge else None,
+        "sample": sample.model_dump() if sample else None,
+    }
+
+
+async def _refuse_busy(db: AsyncSession, pair: ledger.Pair) -> None:
+    running = await ledger.open_session(db, pair)
+    if running is not None:
+        raise Conflict(
+            f"Session {running.id} between the same source account and Pipedrive company is "
+            "still running; wait for it to end (or cancel it) before starting another.",
+            code="pair_busy",
+            details={"session_id": running.id},
+        )
+
+
+async def _delta_start(db: AsyncSession, pair: ledger.Pair) -> datetime:
+    base = await ledger.baseline(db, pair)
+    if base is None:
+        raise Conflict(
+            "A delta brings over what changed since the last completed full or delta session "
+            "between this source account and this Pipedrive company, and there is none yet. "
+            "Run a full session first.",
+            code="no_baseline",
+        )
+    return (base.started_at or base.created_at) - DELTA_MARGIN
 
 
 def _entities(requested: list[Entity] | None, offered: tuple[Entity, ...]) -> list[Entity]:
@@ -88,7 +154,7 @@ def _entities(requested: list[Entity] | None, offered: tuple[Entity, ...]) -> li
     return [e for e in LOAD_ORDER if e in wanted]
 
 
-async def _checked(endpoint: connections.Endpoint, role: connections.Role):  # type: ignore[no-untyped-def]
+async def _checked(endpoint: connections.Endpoint, role: connections.Role) -> ConnectionInfo:
     try:
         return await connections.check(endpoint, role)
     except ConnectionFailed as exc:
@@ -180,3 +246,41 @@ async def list_errors(
     rows = list((await db.execute(query.order_by(RecordError.id).limit(limit + 1))).scalars())
     next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+async def undo_session(
+    db: AsyncSession, account: Account, session_id: str, body: UndoRequest, queue: JobQueue
+) -> MigrationSession:
+    """A session of mode undo that deletes what `session_id` created."""
+    undone = await get_session(db, account, session_id)
+    if undone.mode not in WRITING_MODES or not undone.source_key or not undone.target_key:
+        raise Unprocessable(
+            f"A session of mode {undone.mode} created nothing to undo.", code="nothing_to_undo"
+        )
+    if undone.status not in TERMINAL_STATUSES:
+        raise Conflict(
+            "The session is still running; cancel it or wait for it to end, then undo it.",
+            code="session_running",
+        )
+    await _refuse_busy(db, ledger.pair_of(undone))
+    await _checked(connections.stored_endpoint(undone, "target"), "target")
+    session = MigrationSession(
+        account_id=account.id,
+        mode="undo",
+        undoes=undone.id,
+        source_key=undone.source_key,
+        target_key=undone.target_key,
+        source_system=undone.source_system,
+        source_base_url=undone.source_base_url,
+        source_credentials_enc=undone.source_credentials_enc,
+        target_system=undone.target_system,
+        target_base_url=undone.target_base_url,
+        target_credentials_enc=undone.target_credentials_enc,
+        entities=[e for e in undone.entities if e != Entity.users.value],
+        options={"force": body.force, "merge": None, "sample": None},
+        webhook_url=undone.webhook_url,
+    )
+    entities = [Entity(e) for e in reversed(session.entities)]
+    await _store(db, session, entities, {})
+    await lifecycle.enqueue_run(queue, session)
+    return session

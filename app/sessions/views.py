@@ -10,11 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models import MigrationSession, SessionEntity
 from app.sessions.schemas import (
     EntityProgress,
+    MergeOptions,
+    SampleOptions,
     SessionErrorSummary,
+    SessionMode,
+    SessionOptions,
     SessionOut,
     SessionStatus,
     SystemRef,
 )
+
+OPTION_KEYS = frozenset(SessionOptions.model_fields)
+COUNTS = ("created", "updated", "matched", "unchanged", "deleted", "gone")
 
 
 async def session_out(db: AsyncSession, session: MigrationSession) -> SessionOut:
@@ -37,6 +44,7 @@ async def sessions_out(db: AsyncSession, sessions: list[MigrationSession]) -> li
             loaded=row.loaded,
             skipped=row.skipped,
             failed=row.failed,
+            **{name: getattr(row, name) for name in COUNTS},
         )
     return [_out(session, progress[session.id]) for session in sessions]
 
@@ -47,15 +55,22 @@ def _out(session: MigrationSession, progress: dict[str, EntityProgress]) -> Sess
         if session.error_code
         else None
     )
+    options = session.options or {}
+    sample, merge = options.get("sample"), options.get("merge")
     return SessionOut(
         id=session.id,
         status=SessionStatus(session.status),
+        mode=SessionMode(session.mode),
+        undoes=session.undoes,
+        sample=SampleOptions(**sample) if sample else None,
+        merge=MergeOptions(**merge) if merge else None,
+        tokens_spent=session.tokens_spent,
         phase=session.phase,
         warnings=list(session.warnings or []),
         source=SystemRef(system=session.source_system, base_url=session.source_base_url),
         target=SystemRef(system=session.target_system, base_url=session.target_base_url),
         entities=session.entities,
-        options=session.options,  # type: ignore[arg-type]
+        options=SessionOptions(**{k: v for k, v in options.items() if k in OPTION_KEYS}),
         webhook_url=session.webhook_url,
         webhook_status=session.webhook_status,
         progress=progress,

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from adapters.core.canonical import Entity
 from adapters.core.protocols import SourceAdapter, TargetAdapter
+from app.ledger import service as ledger
 from app.models import MigrationSession, SessionEntity
 from app.sessions.lifecycle import Cancelled, ChunkEnded
 
@@ -23,10 +26,29 @@ class RunContext:
     target: TargetAdapter
     deadline: float  # time.monotonic() after which the run hands over
     _last_cancel_check: float = field(default=0.0)
+    _tokens_counted: int = field(default=0)
+    # Target ids the ledger already links, per entity, read once per run and kept up to date.
+    _taken: dict[Entity, set[int]] = field(default_factory=dict)
+
+    @property
+    def pair(self) -> ledger.Pair:
+        return ledger.pair_of(self.session)
+
+    @property
+    def merge(self) -> dict[str, Any] | None:
+        """The merge options, or None when merging is off."""
+        merge = (self.session.options or {}).get("merge")
+        return merge if isinstance(merge, dict) else None
+
+    async def taken(self, entity: Entity) -> set[int]:
+        if entity not in self._taken:
+            self._taken[entity] = await ledger.taken(self.db, self.pair, entity)
+        return self._taken[entity]
 
     async def checkpoint(self) -> None:
         """Called between units of work: stop if cancelled, hand over if the chunk is used up.
         The cancel flag is re-read at most once a second (it is set by the API process)."""
+        self.count_tokens()
         now = time.monotonic()
         if now - self._last_cancel_check >= 1.0:
             self._last_cancel_check = now
@@ -39,6 +61,16 @@ class RunContext:
                 raise Cancelled
         if now >= self.deadline:
             raise ChunkEnded
+
+    def count_tokens(self) -> None:
+        """Adds what the target's calls cost since the last count to the session (saved with
+        the next commit)."""
+        spent = self.target.tokens_spent
+        if spent != self._tokens_counted:
+            self.session.tokens_spent = (self.session.tokens_spent or 0) + (
+                spent - self._tokens_counted
+            )
+            self._tokens_counted = spent
 
     async def progress(self, entity: str) -> SessionEntity:
         row = await self.db.get(SessionEntity, (self.session.id, entity))

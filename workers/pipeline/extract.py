@@ -18,7 +18,8 @@ async def extract_entity(ctx: RunContext, entity: Entity) -> None:
     progress = await ctx.progress(entity.value)
     if progress.extract_done:
         return
-    async for page in ctx.source.extract(entity, progress.extract_cursor):
+    since = ctx.session.changed_since if entity is not Entity.users else None
+    async for page in ctx.source.extract(entity, progress.extract_cursor, since=since):
         progress.extracted += await _stage(ctx, entity, page)
         await enforce_max_records(ctx)  # fails the session before anything is loaded
         progress.extract_cursor = page.next_cursor

@@ -1,4 +1,4 @@
-"""The extract -> map -> load pipeline of one session run."""
+"""The extract -> map -> load pipeline of one session run, and the undo of a session."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ from adapters.core.canonical import CUSTOM_FIELD_ENTITIES, Entity
 from app.models import SessionEntity
 from workers.pipeline.context import RunContext
 from workers.pipeline.extract import extract_entity
+from workers.pipeline.gone import note_gone
 from workers.pipeline.load import Fields, load_entity, match_users
+from workers.pipeline.sample import select_sample
+from workers.pipeline.undo import delete_entity, stage_created, undo_entities
+
+# A session moves forward through these; a resumed run never moves it back.
+PHASES = ("extract", "sampled", "load", "undo")
 
 
 def _entities(ctx: RunContext) -> list[Entity]:
@@ -17,21 +23,45 @@ def _entities(ctx: RunContext) -> list[Entity]:
 
 async def run_pipeline(ctx: RunContext) -> None:
     """Idempotent: every step skips what an earlier run of the same session finished."""
+    if ctx.session.mode == "undo":
+        await run_undo(ctx)
+        return
     entities = _entities(ctx)
-    await _set_phase(ctx, "extract")
+    await _advance(ctx, "extract")
     for entity in entities:
         await extract_entity(ctx, entity)
-    await _set_phase(ctx, "load")
-    await match_users(ctx)
+        if entity is not Entity.users and ctx.session.mode != "sample":
+            await note_gone(ctx, entity)
+    if ctx.session.mode == "sample":
+        await select_sample(ctx, int((ctx.session.options.get("sample") or {})["per_entity"]))
+    await _advance(ctx, "load")
+    await match_users(ctx, _mapping(ctx).get("owners"))
     fields = await _custom_fields(ctx, entities)
     default_owner = (await ctx.target.me()).id
     for entity in entities:
         if entity is not Entity.users:
             await load_entity(ctx, entity, fields, default_owner)
+    ctx.count_tokens()
 
 
-async def _set_phase(ctx: RunContext, phase: str) -> None:
-    if ctx.session.phase != phase:
+async def run_undo(ctx: RunContext) -> None:
+    entities = undo_entities(ctx.session.entities)
+    await _advance(ctx, "extract")
+    for entity in entities:
+        await stage_created(ctx, entity)
+    await _advance(ctx, "undo")
+    for entity in entities:
+        await delete_entity(ctx, entity)
+    ctx.count_tokens()
+
+
+def _mapping(ctx: RunContext) -> dict:  # type: ignore[type-arg]
+    return dict((ctx.session.options or {}).get("mapping") or {})
+
+
+async def _advance(ctx: RunContext, phase: str) -> None:
+    current = PHASES.index(ctx.session.phase) if ctx.session.phase in PHASES else -1
+    if PHASES.index(phase) > current:
         ctx.session.phase = phase
         await ctx.db.commit()
 

@@ -12,8 +12,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from adapters.pipedrive.costs import cost
 from adapters.pipedrive.emulator.clock import Clock, rfc3339
-from adapters.pipedrive.emulator.costs import cost
 from adapters.pipedrive.emulator.errors import (
     BadRequest,
     NotFound,

@@ -5,6 +5,7 @@ every other empty field is left out (the spec types them as plain integers or st
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from adapters.core.canonical import Entity
@@ -64,10 +65,15 @@ def user(state: AccountState, account: User) -> dict[str, Any]:
     }
 
 
+def company_id(account_id: str) -> int:
+    return int(hashlib.sha256(account_id.encode()).hexdigest()[:10], 16)
+
+
 def current_user(state: AccountState) -> dict[str, Any]:
     return {
         **user(state, state.token_user),
-        "company_id": 1,
+        # Real companies have ids unique across Pipedrive; Ferry's ledger tells them apart by it.
+        "company_id": company_id(state.account_id),
         "company_name": state.account_id,
         "company_domain": state.account_id,
         "language": {"language_code": "en", "country_code": "US"},

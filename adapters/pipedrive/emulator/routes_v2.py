@@ -13,9 +13,9 @@ from starlette.datastructures import QueryParams
 from starlette.routing import Route
 
 from adapters.core.canonical import Entity
+from adapters.pipedrive.costs import FIELD_COLLECTIONS, V2_COLLECTIONS
 from adapters.pipedrive.emulator import records, render
 from adapters.pipedrive.emulator.clock import normalize_rfc3339
-from adapters.pipedrive.emulator.costs import FIELD_COLLECTIONS, V2_COLLECTIONS
 from adapters.pipedrive.emulator.endpoint import Call, Context, Reply, operation
 from adapters.pipedrive.emulator.entities import SPECS, EntitySpec
 from adapters.pipedrive.emulator.errors import BadRequest, NotFound

@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 import yaml
 
+from adapters.pipedrive.costs import TOKEN_COSTS
 from adapters.pipedrive.emulator import PipedriveEmulator
-from adapters.pipedrive.emulator.costs import TOKEN_COSTS
 from tests.openapi_schema import to_json_schema
 from tests.shared import SPECS
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from adapters.core.canonical import Entity
-from adapters.core.errors import OutcomeUnknown, RecordRejected, TransientError
+from adapters.core.errors import OutcomeUnknown, RecordRejected
 from adapters.core.http import RetryPolicy
 from adapters.core.protocols import MergeCandidate
 from adapters.pipedrive import merge
@@ -125,11 +125,6 @@ async def test_an_unreadable_update_answer_leaves_the_outcome_unknown() -> None:
         await PipedriveTarget(client).update(Entity.persons, 1, {"name": "X"})
 
 
-@pytest.mark.xfail(
-    raises=TransientError,
-    reason="core: adapters/core/http.py IDEMPOTENT_METHODS lacks PATCH, so a 5xx on an update "
-    "is not retried; remove this mark once PATCH is listed there",
-)
 async def test_an_update_that_met_a_server_error_is_sent_again(sandbox: Sandbox) -> None:
     inner = httpx.ASGITransport(app=sandbox.emulator.app)
     failed: list[str] = []

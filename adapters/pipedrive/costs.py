@@ -1,4 +1,6 @@
-"""Token cost of each operation: the `x-token-cost` the official specs give it.
+"""Token cost of each operation: the `x-token-cost` the official specs give it. Pipedrive
+charges these against the company's daily budget but does not say them in its answers, so the
+client counts them from this table and the emulator charges them from it.
 
 Keyed by (method, API version, path as written in that version's spec)."""
 
@@ -58,3 +60,27 @@ TOKEN_COSTS: dict[tuple[str, str, str], int] = {
 
 def cost(method: str, version: str, path: str) -> int:
     return TOKEN_COSTS[(method, version, path)]
+
+
+ROOTS = (("v2", "/api/v2"), ("v1", "/v1"))
+
+
+def request_cost(method: str, url_path: str) -> int:
+    """What a request to a concrete URL path costs (0 for an operation the table lacks)."""
+    for version, root in ROOTS:
+        at = url_path.rfind(root + "/")
+        if at >= 0:
+            return _path_cost(method.upper(), version, url_path[at + len(root) :])
+    return 0
+
+
+def _path_cost(method: str, version: str, path: str) -> int:
+    segments = path.strip("/").split("/")
+    by_id = "/" + "/".join("{id}" if s.isdigit() else s for s in segments)
+    by_code = (
+        "/" + "/".join([segments[0], "{field_code}", *segments[2:]]) if len(segments) > 1 else path
+    )
+    for template in (path, by_id, by_code):
+        if (method, version, template) in TOKEN_COSTS:
+            return TOKEN_COSTS[(method, version, template)]
+    return 0
