@@ -176,7 +176,7 @@ class DynamicsEmulator(SourceEmulator):
         account = self.account(request)
         path = request.path_params["resource"].strip("/")
         if path == "WhoAmI":
-            return self.respond(request, self.who_am_i(request))
+            return self.respond(request, self.who_am_i(request, account))
         metadata = _METADATA.match(path)
         if metadata:
             return self.attributes(request, account, *metadata.groups())
@@ -185,12 +185,15 @@ class DynamicsEmulator(SourceEmulator):
             raise VendorError(404, "0x8006088a", f"Resource not found for the segment '{segment}'.")
         return self.collection(request, account, path)
 
-    def who_am_i(self, request: Request) -> dict[str, Any]:
+    def who_am_i(self, request: Request, account: EmulatedAccount) -> dict[str, Any]:
         return {
             "@odata.context": f"{base_url_of(request)}{API}/$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse",
-            "BusinessUnitId": guid("business-unit"),
+            # Real organizations (and their root business units) have ids unique across
+            # Dynamics; Ferry's ledger tells organizations apart by theirs, so each sandbox
+            # account is its own organization.
+            "BusinessUnitId": guid(f"business-unit:{account.id}"),
             "UserId": guid(APPLICATION_USER),
-            "OrganizationId": guid("organization"),
+            "OrganizationId": guid(f"organization:{account.id}"),
         }
 
     def attributes(

@@ -42,7 +42,7 @@ from adapters.core.emulation import (
     int_param,
 )
 from adapters.hubspot.held import held
-from adapters.hubspot.render import render
+from adapters.hubspot.render import portal_id, render
 from adapters.reference.dataset import ReferenceCompany
 
 Raw = dict[str, Any]
@@ -145,7 +145,8 @@ class HubSpotEmulator(SourceEmulator):
 
     async def account_details(self, request: Request) -> Response:
         account = self.account(request)
-        return self.respond(request, account.table("account")[0])
+        details = {"portalId": portal_id(account.id), **account.table("account")[0]}
+        return self.respond(request, details)
 
     async def list_owners(self, request: Request) -> Response:
         account = self.account(request)

@@ -11,6 +11,7 @@ joined with ";"; ids are numeric strings, and ids of different object types may 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import timedelta
 from typing import Any
@@ -128,9 +129,15 @@ def render(company: ReferenceCompany) -> Tables:
     return tables
 
 
+def portal_id(account_id: str) -> int:
+    """The sandbox account's portal (Hub) id, stable per account: real portal ids are unique
+    across HubSpot, and Ferry's ledger tells portals apart by them."""
+    return 1 + int(hashlib.sha256(account_id.encode()).hexdigest()[:10], 16) % 999_999_999
+
+
 def _account() -> Raw:
+    """The account's details but its `portalId`, which the emulator adds per account."""
     return {
-        "portalId": 145_998_321,
         "accountType": "STANDARD",
         "timeZone": "Europe/Berlin",
         "companyCurrency": COMPANY_CURRENCY,

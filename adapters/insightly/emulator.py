@@ -90,6 +90,18 @@ class InsightlyEmulator(SourceEmulator):
     def render(self, company: ReferenceCompany) -> Tables:
         return render.render(company)
 
+    def provision(
+        self,
+        account_id: str,
+        credentials: dict[str, str],
+        *,
+        dataset: str,
+        size: int,
+        limits: dict[str, int],
+    ) -> None:
+        super().provision(account_id, credentials, dataset=dataset, size=size, limits=limits)
+        render.with_instance(self.account_of(account_id).tables, account_id)
+
     def held(self, company: ReferenceCompany) -> ReferenceCompany:
         return held(company)
 

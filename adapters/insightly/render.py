@@ -3,6 +3,7 @@ reference ids ("p12" -> 140000012), so every seeding gives the same ids."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Any
 
@@ -140,6 +141,7 @@ def render(company: ReferenceCompany) -> Tables:
 
 
 def _user(user: Any, i: int) -> dict[str, Any]:
+    """A user; its INSTANCE_ID is the account's, set by `with_instance`."""
     first, _, last = user.name.partition(" ")
     return {
         "USER_ID": insightly_id(user.source_id), "CONTACT_ID": None,
@@ -148,8 +150,22 @@ def _user(user: Any, i: int) -> dict[str, Any]:
         "ACCOUNT_OWNER": user.source_id == API_USER, "ACTIVE": user.active,
         "DATE_CREATED_UTC": "2020-01-06 09:00:00", "DATE_UPDATED_UTC": updated_at(i),
         "USER_CURRENCY": "EUR", "CONTACT_DISPLAY": "FirstLast", "CONTACT_ORDER": "FirstLast",
-        "TASK_WEEK_START": 1, "INSTANCE_ID": 907_001, "PROFILE_ID": None, "ROLE_ID": None,
+        "TASK_WEEK_START": 1, "INSTANCE_ID": None, "PROFILE_ID": None, "ROLE_ID": None,
     }  # fmt: skip
+
+
+def instance_id(account_id: str) -> int:
+    """The sandbox account's instance id, stable per account: real instance ids are unique
+    across Insightly, and Ferry's ledger tells instances apart by them."""
+    return 1 + int(hashlib.sha256(account_id.encode()).hexdigest()[:10], 16) % (2**31 - 1)
+
+
+def with_instance(tables: Tables, account_id: str) -> Tables:
+    """The tables with the account's instance id on every user (all users of an instance
+    carry it)."""
+    for user in tables.get("Users", []):
+        user["INSTANCE_ID"] = instance_id(account_id)
+    return tables
 
 
 def _custom(record: Any, defs: dict[Entity, list[CustomFieldDef]], entity: Entity) -> list:

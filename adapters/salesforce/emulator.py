@@ -140,7 +140,7 @@ class SalesforceEmulator(SourceEmulator):
             "signature": secrets.token_urlsafe(32),
             "scope": "refresh_token api",
             "instance_url": base,
-            "id": f"{base}/id/{records.ORG_ID}AAA/{_api_user(account)['Id']}",
+            "id": f"{base}/id/{_org_id18(account)}/{_api_user(account)['Id']}",
             "token_type": "Bearer",
             "issued_at": str(int(self.clock() * 1000)),
         }
@@ -154,9 +154,9 @@ class SalesforceEmulator(SourceEmulator):
         return self.respond(
             request,
             {
-                "sub": f"{base_url_of(request)}/id/{records.ORG_ID}AAA/{user['Id']}",
+                "sub": f"{base_url_of(request)}/id/{_org_id18(account)}/{user['Id']}",
                 "user_id": user["Id"],
-                "organization_id": records.to18(records.ORG_ID),
+                "organization_id": _org_id18(account),
                 "preferred_username": user["Username"],
                 "name": user["Name"],
                 "email": user["Email"],
@@ -226,7 +226,7 @@ class SalesforceEmulator(SourceEmulator):
 
     def _session_id(self, account: EmulatedAccount) -> str:
         """Salesforce access tokens read "<org id>!<secret>"."""
-        token = f"{records.ORG_ID}!{self.issue_token(account)}"
+        token = f"{records.org_id(account.id)}!{self.issue_token(account)}"
         account.tokens.add(token)
         return token
 
@@ -280,6 +280,11 @@ def _refusal(account: EmulatedAccount, form: dict[str, str]) -> tuple[str, str] 
 def _api_user(account: EmulatedAccount) -> dict[str, Any]:
     """The integration runs as the org's first active user (its administrator)."""
     return next(u for u in account.table("User") if u["IsActive"])
+
+
+def _org_id18(account: EmulatedAccount) -> str:
+    """The org's id in its 18-character form, one per sandbox account."""
+    return records.to18(records.org_id(account.id))
 
 
 def _batch_size(request: Request) -> int:

@@ -18,11 +18,15 @@ Salesforce facts relied on (REST API / Object Reference):
 - A classic Note has one ParentId and a Body of at most 32,000 characters.
 - Product2 has no owner and no tax rate; prices are PricebookEntry rows of the standard price
   book, one per currency.
+- An org id is 15 characters too: "00D", the instance's two characters, a reserved "0" and nine
+  base-62 characters, unique across Salesforce (the 18-character form in userinfo, the 15 in
+  session ids "<org id>!<secret>"). Record ids do not embed it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -49,7 +53,6 @@ NOTE_BODY_LIMIT = 32_000
 CLOSED_WON, CLOSED_LOST = "Closed Won", "Closed Lost"
 CORPORATE_CURRENCY = "EUR"
 TASK_TYPES = ("call", "task", "deadline", "email")  # the rest (meeting, lunch) are Events
-ORG_ID = "00D5g0000012345"
 
 PREFIXES = {
     "User": "005",
@@ -108,6 +111,17 @@ def to18(id15: str) -> str:
         bits = sum(1 << i for i, ch in enumerate(chunk) if "A" <= ch <= "Z")
         suffix += _SUFFIX[bits]
     return id15 + suffix
+
+
+def org_id(account_id: str) -> str:
+    """The 15-character id of the sandbox account's org, stable per account: real org ids are
+    unique across Salesforce, and Ferry's ledger tells orgs apart by them."""
+    number = int(hashlib.sha256(account_id.encode()).hexdigest(), 16) % 62**9
+    digits = ""
+    for _ in range(9):
+        number, rest = divmod(number, 62)
+        digits = _BASE62[rest] + digits
+    return f"00D5g0{digits}"
 
 
 def sf_id(object_name: str, number: int) -> str:

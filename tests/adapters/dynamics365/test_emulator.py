@@ -3,11 +3,13 @@ OData errors, paging by Prefer with no $skip, and annotations only when asked fo
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
 import pytest
 
+from adapters.dynamics365.emulator import DynamicsEmulator
 from adapters.dynamics365.shapes import guid
 from adapters.dynamics365.source import API
 from tests.adapters.dynamics365.support import BASE, new_account
@@ -163,6 +165,24 @@ async def test_who_am_i(api: Any) -> None:
     http, _ = api
     body = (await http.get(f"{ORG}/WhoAmI")).json()
     assert {"BusinessUnitId", "UserId", "OrganizationId"} <= set(body)
+
+
+async def test_each_sandbox_account_is_its_own_organization_and_stays_it() -> None:
+    """Real organization ids are unique across Dynamics; Ferry's ledger tells them apart."""
+    emulator = DynamicsEmulator()
+    seen: dict[str, set[str]] = {}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=emulator.app)) as http:
+        for name in ("acme", "globex"):
+            base = f"http://sandbox/{name}"
+            credentials = emulator.new_credentials(base)
+            emulator.provision(name, credentials, dataset="empty", size=10, limits={})
+            for _ in range(2):
+                access = (await token(http, credentials, scope=f"{base}/.default")).json()
+                headers = {"Authorization": f"Bearer {access['access_token']}"}
+                body = (await http.get(f"{base}{API}/WhoAmI", headers=headers)).json()
+                seen.setdefault(name, set()).add(str(uuid.UUID(body["OrganizationId"])))
+    assert all(len(ids) == 1 for ids in seen.values())
+    assert seen["acme"] != seen["globex"]
 
 
 async def test_429_says_retry_after() -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
+from adapters.hubspot.emulator import HubSpotEmulator
 from adapters.hubspot.render import hid
-from tests.adapters.hubspot.support import FakeClock, new_emulator, raw_client
+from tests.adapters.hubspot.support import TOKEN, FakeClock, new_emulator, raw_client
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +124,21 @@ async def test_pipelines_end_in_closed_won_and_lost_stages(emulator: Any) -> Non
     assert [p["id"] for p in pipelines][0] == "default"
     closed = [s["metadata"] for s in pipelines[0]["stages"] if s["metadata"]["isClosed"] == "true"]
     assert [m["probability"] for m in closed] == ["1.0", "0.0"]
+
+
+async def test_each_sandbox_account_is_its_own_portal_and_stays_it() -> None:
+    """Real portal ids are unique across HubSpot; Ferry's ledger tells portals apart by them."""
+    emulator = HubSpotEmulator()
+    seen: dict[str, set[int]] = {}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=emulator.app)) as client:
+        for name in ("acme", "globex"):
+            emulator.provision(name, {"access_token": TOKEN}, dataset="empty", size=10, limits={})
+            auth = {"Authorization": f"Bearer {TOKEN}"}
+            for _ in range(2):
+                url = f"http://sandbox/{name}/account-info/v3/details"
+                body = (await client.get(url, headers=auth)).json()
+                assert isinstance(body["portalId"], int) and body["portalId"] > 0
+                assert body["companyCurrency"] == "EUR"
+                seen.setdefault(name, set()).add(body["portalId"])
+    assert all(len(ids) == 1 for ids in seen.values())
+    assert seen["acme"] != seen["globex"]

@@ -14,6 +14,7 @@ import httpx
 import jsonschema
 import pytest
 
+from adapters.insightly.emulator import InsightlyEmulator
 from tests.adapters.insightly.support import API_KEY, FakeClock, new_emulator
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"{API_KEY}:".encode()).decode()}
@@ -170,3 +171,20 @@ async def test_too_many_requests_in_a_second_is_a_429() -> None:
         statuses = [(await client.get("/v3.1/Users", headers=AUTH)) for _ in range(3)]
     assert [r.status_code for r in statuses] == [200, 200, 429]
     assert statuses[2].headers["Retry-After"] == "1" and set(statuses[2].json()) == {"Message"}
+
+
+async def test_each_sandbox_account_is_its_own_instance_and_stays_it() -> None:
+    """Real instance ids are unique across Insightly; Ferry's ledger tells them apart by it."""
+    emulator = InsightlyEmulator(clock=FakeClock())
+    seen: dict[str, set[int]] = {}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=emulator.app)) as client:
+        for name in ("acme", "globex"):
+            emulator.provision(name, {"api_key": API_KEY}, dataset="empty", size=10, limits={})
+            for _ in range(2):
+                me = (await client.get(f"http://sandbox/{name}/v3.1/Users/Me", headers=AUTH)).json()
+                assert isinstance(me["INSTANCE_ID"], int) and me["INSTANCE_ID"] > 0
+                seen.setdefault(name, set()).add(me["INSTANCE_ID"])
+            users = (await client.get(f"http://sandbox/{name}/v3.1/Users", headers=AUTH)).json()
+            assert {u["INSTANCE_ID"] for u in users} == seen[name]  # every user of the instance
+    assert all(len(ids) == 1 for ids in seen.values())
+    assert seen["acme"] != seen["globex"]

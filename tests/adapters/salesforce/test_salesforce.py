@@ -13,7 +13,7 @@ from adapters.core.canonical import Entity, Record
 from adapters.core.errors import AuthFailed, BudgetExhausted
 from adapters.reference.dataset import generate
 from adapters.salesforce.emulator import SalesforceEmulator
-from adapters.salesforce.records import ref_id
+from adapters.salesforce.records import ref_id, to18
 from adapters.salesforce.runtime import SalesforceSource
 from adapters.salesforce.source import SPEC, auth_from
 
@@ -196,3 +196,26 @@ async def test_emulator_answers_in_salesforce_shapes() -> None:
     assert first["attributes"]["type"] == "Account" and len(first["Id"]) == 18
     assert first["Owner"]["Email"] == "anna.kowalska@example.pl"
     assert ok.headers["Sforce-Limit-Info"].startswith("api-usage=")
+
+
+async def test_each_sandbox_org_has_its_own_org_id_and_keeps_it() -> None:
+    """Real org ids are unique across Salesforce; Ferry's ledger tells orgs apart by them."""
+    emulator = SalesforceEmulator()
+    seen: dict[str, set[str]] = {}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=emulator.app)) as client:
+        for name in ("org1", "org2"):
+            base = f"http://sf.test/{name}"
+            credentials = emulator.new_credentials(base)
+            emulator.provision(name, credentials, dataset="empty", size=10, limits={})
+            form = {"grant_type": "refresh_token", **credentials}
+            for _ in range(2):
+                token = (await client.post(f"{base}/services/oauth2/token", data=form)).json()
+                auth = {"Authorization": f"Bearer {token['access_token']}"}
+                info = (await client.get(f"{base}/services/oauth2/userinfo", headers=auth)).json()
+                org_id = info["organization_id"]
+                assert org_id.startswith("00D") and to18(org_id[:15]) == org_id
+                assert token["access_token"].startswith(org_id[:15] + "!")
+                assert f"/id/{org_id}/" in token["id"] and f"/id/{org_id}/" in info["sub"]
+                seen.setdefault(name, set()).add(org_id)
+    assert all(len(ids) == 1 for ids in seen.values())
+    assert seen["org1"] != seen["org2"]
