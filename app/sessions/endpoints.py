@@ -33,6 +33,21 @@ async def create_session(
     return await service.session_out(db, session)
 
 
+@router.post(
+    "/preview",
+    response_model=SessionOut,
+    status_code=201,
+    responses=error_responses(400, 401, 409, 413, 422, 502),
+    summary="Preview a migration: the same body as a session; reads the source and the target "
+    "and writes nothing. The session's `report` holds the findings once it has completed",
+)
+async def preview_session(
+    body: SessionCreate, account: CurrentAccount, db: DbSession, queue: QueueDep
+) -> SessionOut:
+    session = await service.create_session(db, account, body, queue, preview=True)
+    return await service.session_out(db, session)
+
+
 @router.get(
     "",
     response_model=SessionPage,

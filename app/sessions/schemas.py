@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.core.canonical import Entity
 from app.connections.schemas import SystemConnection
+from app.sessions.preview_schemas import PreviewReport
 
 
 class SessionStatus(StrEnum):
@@ -62,11 +63,56 @@ class MergeOptions(BaseModel):
     )
 
 
+FieldEntity = Literal["organizations", "persons", "products", "deals"]  # custom field holders
+MAPPING_EXAMPLE: dict[str, Any] = {
+    "fields": {
+        "persons": {"Lead score": "Rating", "Bio": None},
+        "deals": {"Lead source": "Channel"},
+    },
+    "stages": {"Demo scheduled": "Sales / Discovery"},
+    "owners": {"max.mustermann@example.de": "emma.johnson@example.com"},
+    "default_owner": "hanako.sato@example.org",
+}
+
+
+class MappingOptions(BaseModel):
+    """Overrides of how source fields, stages and owners land in Pipedrive. Every name is
+    checked when the session is created: a wrong one is a 422 `invalid_mapping` naming it and
+    listing the choices."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": MAPPING_EXAMPLE})
+
+    fields: dict[FieldEntity, dict[str, str | None]] = Field(
+        default_factory=dict,
+        description="Per entity, a source custom field (key or label) -> an existing "
+        "Pipedrive custom field of that entity (key or name, case-insensitive) of a type "
+        "that holds its values, or null: the field is not carried (nor created)",
+    )
+    stages: dict[str, str | int] = Field(
+        default_factory=dict,
+        description="A source stage (id, name, or `Pipeline / Stage` when names repeat) -> an "
+        "existing Pipedrive stage (the same forms): it is not created, its deals go there",
+    )
+    owners: dict[str, str] = Field(
+        default_factory=dict,
+        description="A source user's e-mail -> an active Pipedrive user's e-mail: that user "
+        "owns their records (instead of matching by the same e-mail)",
+    )
+    default_owner: str | None = Field(
+        default=None,
+        description="The active Pipedrive user (e-mail) who owns records whose owner has no "
+        "match; the API token's user when omitted",
+    )
+
+
 class SessionOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     custom_fields: bool = Field(
         default=True, description="Carry custom fields, creating missing ones in the target"
+    )
+    mapping: MappingOptions | None = Field(
+        default=None, description="Overrides of field, stage and owner mapping"
     )
 
 
@@ -158,6 +204,9 @@ class SessionOut(BaseModel):
         default_factory=list,
         description="What the run could not carry as asked, e.g. a source custom field of a "
         "type the target has no equivalent for",
+    )
+    report: PreviewReport | None = Field(
+        default=None, description="A completed preview's findings (mode preview only)"
     )
     tokens_spent: int = Field(
         description="Pipedrive API tokens the session's calls cost (each call's x-token-cost)"

@@ -19,6 +19,7 @@ from app.ledger import service as ledger
 from app.models import Account, MigrationSession, RecordError, SessionEntity
 from app.security import encrypt_json
 from app.sessions import lifecycle
+from app.sessions.mapping import resolve_mapping
 from app.sessions.schemas import (
     TERMINAL_STATUSES,
     WRITING_MODES,
@@ -49,8 +50,9 @@ DELTA_MARGIN = timedelta(minutes=5)
 
 
 async def create_session(
-    db: AsyncSession, account: Account, body: SessionCreate, queue: JobQueue
+    db: AsyncSession, account: Account, body: SessionCreate, queue: JobQueue, preview: bool = False
 ) -> MigrationSession:
+    """With `preview`, a session of mode preview that reads and reports what `body` would do."""
     source = await connections.resolve_endpoint(body.source, "source")
     target = await connections.resolve_endpoint(body.target, "target")
     if body.webhook_url:
@@ -66,12 +68,13 @@ async def create_session(
         ledger.endpoint_key(source.system.id, source_info, source.base_url),
         ledger.endpoint_key(target.system.id, target_info, target.base_url),
     )
-    await _refuse_busy(db, pair)
+    if not preview:  # a preview writes nothing, so it may run beside a session of the pair
+        await _refuse_busy(db, pair)
     changed_since = await _delta_start(db, pair) if body.mode == "delta" else None
 
     session = MigrationSession(
         account_id=account.id,
-        mode=body.mode,
+        mode="preview" if preview else body.mode,
         source_key=pair.source_key,
         target_key=pair.target_key,
         changed_since=changed_since,
@@ -85,6 +88,7 @@ async def create_session(
         options=_options(body),
         webhook_url=body.webhook_url,
     )
+    await resolve_mapping(session, body.options.mapping, source, target)  # 422 on a wrong name
     # A delta's count is what changed, known once read; the vendor's totals count everything.
     counts = {} if body.mode == "delta" else source_info.counts
     await _store(db, session, entities, counts)
@@ -114,6 +118,7 @@ def _options(body: SessionCreate) -> dict[str, object]:
     sample = body.sample or SampleOptions() if body.mode == "sample" else None
     return {
         **body.options.model_dump(),
+        "plan": body.mode,  # what a preview previews; the mode itself otherwise
         "merge": merge.model_dump() if merge else None,
         "sample": sample.model_dump() if sample else None,
     }

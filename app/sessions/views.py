@@ -65,6 +65,7 @@ def _out(session: MigrationSession, progress: dict[str, EntityProgress]) -> Sess
         sample=SampleOptions(**sample) if sample else None,
         merge=MergeOptions(**merge) if merge else None,
         tokens_spent=session.tokens_spent,
+        report=session.report,
         phase=session.phase,
         warnings=list(session.warnings or []),
         source=SystemRef(system=session.source_system, base_url=session.source_base_url),

@@ -131,8 +131,9 @@ async def test_another_accounts_session_is_404(
 
 async def test_sessions_list_newest_first_and_paginated(client: httpx.AsyncClient) -> None:
     source = await sandbox(client, size=2)
-    target = await sandbox(client, dataset="empty")
-    ids = [(await start_session(client, source, target))["id"] for _ in range(3)]
+    # One target each: sessions between the same pair run one at a time.
+    targets = [await sandbox(client, dataset="empty") for _ in range(3)]
+    ids = [(await start_session(client, source, target))["id"] for target in targets]
     first = (await client.get("/v1/sessions", params={"limit": 2})).json()
     second = (
         await client.get("/v1/sessions", params={"limit": 2, "cursor": first["next_cursor"]})

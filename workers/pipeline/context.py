@@ -35,6 +35,11 @@ class RunContext:
         return ledger.pair_of(self.session)
 
     @property
+    def plan(self) -> str:
+        """full, sample or delta: what the session does, or for a preview what it previews."""
+        return str((self.session.options or {}).get("plan") or self.session.mode)
+
+    @property
     def merge(self) -> dict[str, Any] | None:
         """The merge options, or None when merging is off."""
         merge = (self.session.options or {}).get("merge")

@@ -23,6 +23,7 @@ from adapters.core.protocols import MergeCandidate, PendingWrite, TargetField, W
 from app.db import utcnow
 from app.ledger import service as ledger
 from app.models import RecordError, RecordLink, StagedRecord
+from workers.pipeline import overrides
 from workers.pipeline.context import Cancelled, ChunkEnded, RunContext
 
 BATCH = 50
@@ -111,6 +112,10 @@ async def _prepare(
     writes: list[StagedRecord] = []
     new: list[StagedRecord] = []
     for row in rows:
+        if (mapped := overrides.mapped_stage(ctx, row, known)) is not None:  # never created
+            _link(ctx, entity, row, Written(mapped), ledger.REUSED, known.get(row.source_id))
+            await _settle(ctx, row, mapped, "matched")
+            continue
         try:
             record = parse_record(entity, row.canonical)
             payload = ctx.target.build_payload(entity, record, resolve, fields, default_owner)

@@ -6,10 +6,12 @@ from sqlalchemy import func, select
 
 from adapters.core.canonical import CUSTOM_FIELD_ENTITIES, Entity
 from app.models import SessionEntity
+from workers.pipeline import overrides
 from workers.pipeline.context import RunContext
 from workers.pipeline.extract import extract_entity
 from workers.pipeline.gone import note_gone
 from workers.pipeline.load import Fields, load_entity, match_users
+from workers.pipeline.preview import preview
 from workers.pipeline.sample import select_sample
 from workers.pipeline.undo import delete_entity, stage_created, undo_entities
 
@@ -30,14 +32,17 @@ async def run_pipeline(ctx: RunContext) -> None:
     await _advance(ctx, "extract")
     for entity in entities:
         await extract_entity(ctx, entity)
-        if entity is not Entity.users and ctx.session.mode != "sample":
+        if entity is not Entity.users and ctx.plan != "sample":
             await note_gone(ctx, entity)
-    if ctx.session.mode == "sample":
+    if ctx.plan == "sample":
         await select_sample(ctx, int((ctx.session.options.get("sample") or {})["per_entity"]))
+    if ctx.session.mode == "preview":
+        await preview(ctx)
+        return
     await _advance(ctx, "load")
-    await match_users(ctx, _mapping(ctx).get("owners"))
+    await match_users(ctx, overrides.owners(ctx))
     fields = await _custom_fields(ctx, entities)
-    default_owner = (await ctx.target.me()).id
+    default_owner = await overrides.default_owner(ctx)
     for entity in entities:
         if entity is not Entity.users:
             await load_entity(ctx, entity, fields, default_owner)
@@ -53,10 +58,6 @@ async def run_undo(ctx: RunContext) -> None:
     for entity in entities:
         await delete_entity(ctx, entity)
     ctx.count_tokens()
-
-
-def _mapping(ctx: RunContext) -> dict:  # type: ignore[type-arg]
-    return dict((ctx.session.options or {}).get("mapping") or {})
 
 
 async def _advance(ctx: RunContext, phase: str) -> None:
@@ -75,16 +76,17 @@ async def _custom_fields(ctx: RunContext, entities: list[Entity]) -> Fields:
     if not wanted:
         return {}
     definitions = [d for d in await ctx.source.custom_fields() if d.entity in wanted]
+    definitions, mapped, notes = await overrides.split_fields(ctx, definitions)
     fields = await ctx.target.ensure_custom_fields(definitions) if definitions else {}
-    await _set_warnings(ctx)
-    return fields
+    await _set_warnings(ctx, *notes)
+    return {**fields, **mapped}
 
 
-async def _set_warnings(ctx: RunContext) -> None:
+async def _set_warnings(ctx: RunContext, *more: str) -> None:
     """Fields the source has but cannot hand over, and fields the target could not match."""
     skipped = [f"source field not carried: {s}" for s in ctx.source.skipped_fields]
     problems = [f"target field: {p}" for p in ctx.target.field_problems]
-    warnings = list(dict.fromkeys([*(ctx.session.warnings or []), *skipped, *problems]))
+    warnings = list(dict.fromkeys([*(ctx.session.warnings or []), *skipped, *problems, *more]))
     if warnings != list(ctx.session.warnings or []):
         ctx.session.warnings = warnings
         await ctx.db.commit()
