@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from adapters.core.canonical import CustomFieldDef, Entity, Record
+from adapters.core.canonical import CustomFieldDef, Entity, FieldType, Record
 
 
 @dataclass
@@ -64,6 +64,25 @@ class TargetField:
     key: str  # the target's field key (40-char hash in Pipedrive)
     field_type: str
     option_ids: dict[str, int] = field(default_factory=dict)  # label -> option id
+
+
+@dataclass
+class TargetFieldInfo:
+    """A custom field the target already holds, as a mapping override names it."""
+
+    key: str
+    name: str
+    type_name: str  # the target's own type ("varchar", "enum", "user"...)
+    field_type: FieldType | None  # its canonical type; None when it has none
+    option_ids: dict[str, int] = field(default_factory=dict)  # label -> option id
+
+
+@dataclass
+class TargetStage:
+    id: int
+    name: str
+    pipeline_id: int
+    pipeline_name: str
 
 
 @dataclass
@@ -127,6 +146,14 @@ class TargetAdapter(Protocol):
     async def users(self) -> list[TargetUser]: ...
 
     async def me(self) -> TargetUser: ...
+
+    async def fields(self, entity: Entity) -> list[TargetFieldInfo]:
+        """The custom fields the target holds for `entity` (one paged list read)."""
+        ...
+
+    async def stages(self) -> list[TargetStage]:
+        """Every stage the target holds, with its pipeline (two list reads)."""
+        ...
 
     async def ensure_custom_fields(
         self, definitions: list[CustomFieldDef]

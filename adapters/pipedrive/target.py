@@ -40,6 +40,8 @@ from adapters.core.protocols import (
     PendingWrite,
     Reconciled,
     TargetField,
+    TargetFieldInfo,
+    TargetStage,
     TargetUser,
     Written,
 )
@@ -400,6 +402,35 @@ class PipedriveTarget:
                     mapping[(entity, definition.key)] = field
         return mapping
 
+    async def fields(self, entity: Entity) -> list[TargetFieldInfo]:
+        """The entity's custom fields as a mapping override may name them (key or name)."""
+        return [
+            TargetFieldInfo(
+                key=str(raw["field_code"]),
+                name=str(raw.get("field_name") or raw["field_code"]),
+                type_name=str(raw.get("field_type") or ""),
+                field_type=FIELD_TYPES.get(str(raw.get("field_type") or "")),
+                option_ids=_option_ids(raw),
+            )
+            for raw in await self._custom_fields_of(entity)
+        ]
+
+    async def stages(self) -> list[TargetStage]:
+        pipelines = {
+            int(item["id"]): str(item.get("name") or "")
+            async for page in self._list(Entity.pipelines)
+            for item in page.items
+        }
+        stages = []
+        async for page in self._list(Entity.stages):
+            for item in page.items:
+                pipeline_id = int(_id(item.get("pipeline_id")) or 0)
+                name = str(item.get("name") or "")
+                stages.append(
+                    TargetStage(int(item["id"]), name, pipeline_id, pipelines.get(pipeline_id, ""))
+                )
+        return stages
+
     async def _custom_fields_of(self, entity: Entity) -> list[dict[str, Any]]:
         fields = []
         async for page in self.client.iter_v2(FIELDS_PATH[entity]):
@@ -676,12 +707,16 @@ def _matching_field(
     return None
 
 
-def _target_field(definition: CustomFieldDef, field: dict[str, Any]) -> TargetField:
-    options = {
+def _option_ids(field: dict[str, Any]) -> dict[str, int]:
+    return {
         str(o["label"]): int(o["id"])
         for o in field.get("options") or []
         if o.get("label") is not None
     }
+
+
+def _target_field(definition: CustomFieldDef, field: dict[str, Any]) -> TargetField:
+    options = _option_ids(field)
     for label in definition.options:  # source labels that differ only in case or spacing
         if label not in options:
             folded = label.strip().casefold()
