@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: run test services openapi lint format bench bench-faults lock clean
+.PHONY: run test services openapi lint format bench bench-faults bench-ledger lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ bench: $(DEV) services
 # Three sessions at 1,500 persons through read and write faults while workers are SIGKILLed.
 bench-faults: $(DEV) services
 	$(BIN)/python -m bench.faults
+
+# Preview, sample, full, delta, full again and undo between two sandbox companies, with tokens.
+bench-ledger: $(DEV) services
+	$(BIN)/python -m bench.ledger
 
 # Re-pin the lock files from pyproject.toml (needs the package index).
 lock:
