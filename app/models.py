@@ -6,10 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
+
+OPEN_WRITING = "status IN ('queued', 'running') AND mode <> 'preview'"
 
 
 def new_id() -> str:
@@ -44,6 +46,16 @@ class MigrationSession(Base):
         Index("ix_sessions_account_created", "account_id", "created_at"),
         Index("ix_sessions_status", "status"),
         Index("ix_sessions_pair", "account_id", "source_key", "target_key"),
+        # One open writing session per pair, even when two are asked for at the same moment.
+        Index(
+            "uq_sessions_open_pair",
+            "account_id",
+            "source_key",
+            "target_key",
+            unique=True,
+            postgresql_where=text(OPEN_WRITING),
+            sqlite_where=text(OPEN_WRITING),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

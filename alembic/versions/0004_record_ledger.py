@@ -15,6 +15,7 @@ branch_labels = None
 depends_on = None
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
+OPEN_WRITING = "status IN ('queued', 'running') AND mode <> 'preview'"
 COUNTS = ("created", "updated", "matched", "unchanged", "deleted")
 
 
@@ -55,6 +56,14 @@ def upgrade() -> None:
         )
         batch.add_column(sa.Column("report", JSON, nullable=True))
     op.create_index("ix_sessions_pair", "sessions", ["account_id", "source_key", "target_key"])
+    op.create_index(
+        "uq_sessions_open_pair",
+        "sessions",
+        ["account_id", "source_key", "target_key"],
+        unique=True,
+        postgresql_where=sa.text(OPEN_WRITING),
+        sqlite_where=sa.text(OPEN_WRITING),
+    )
     with op.batch_alter_table("session_entities") as batch:
         for name in COUNTS:
             batch.add_column(sa.Column(name, sa.Integer(), nullable=False, server_default="0"))
@@ -70,6 +79,7 @@ def downgrade() -> None:
         batch.drop_column("gone")
         for name in reversed(COUNTS):
             batch.drop_column(name)
+    op.drop_index("uq_sessions_open_pair", "sessions")
     op.drop_index("ix_sessions_pair", "sessions")
     with op.batch_alter_table("sessions") as batch:
         for name in ("report", "tokens_spent", "changed_since", "undoes", "target_key"):

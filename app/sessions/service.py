@@ -7,6 +7,7 @@ import binascii
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.core.canonical import LOAD_ORDER, Entity
@@ -110,7 +111,15 @@ async def _store(
                 total=counts.get(entity.value),
             )
         )
-    await db.commit()  # commit first: a job must never see a session that is not there
+    try:
+        await db.commit()  # commit first: a job must never see a session that is not there
+    except IntegrityError:  # another session of the pair was stored in the meantime
+        await db.rollback()
+        raise Conflict(
+            "Another session between the same source account and Pipedrive company has just "
+            "started; wait for it to end before starting another.",
+            code="pair_busy",
+        ) from None
 
 
 def _options(body: SessionCreate) -> dict[str, object]:
