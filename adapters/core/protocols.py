@@ -129,6 +129,20 @@ class Matched:
     fill: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class FieldPlan:
+    """Where a source custom field would go, found without creating anything (a preview)."""
+
+    goes_to: str  # existing_custom_field | new_custom_field | not_carried
+    # What its values would be written under: the existing field, or a stand-in for a new one
+    # (key "new:<source key>", negative option ids); None when it is not carried.
+    target_field: TargetField | None = None
+    target_key: str | None = None  # the field's key (a new one's stand-in key)
+    target_name: str | None = None
+    reason: str | None = None  # why it is not carried
+    missing_options: list[str] = field(default_factory=list)  # labels an existing field lacks
+
+
 # Resolves (entity, source_id) to the target id, or None when that record is not in the target.
 LinkResolver = Callable[[Entity, str | None], int | None]
 
@@ -139,6 +153,11 @@ class TargetAdapter(Protocol):
     @property
     def tokens_spent(self) -> int:
         """What the adapter's calls have cost so far, in the target's budget unit."""
+        ...
+
+    @property
+    def daily_budget_left(self) -> int | None:
+        """The target's daily budget left as its last answer reported it; None if never said."""
         ...
 
     async def check(self) -> ConnectionInfo: ...
@@ -159,6 +178,31 @@ class TargetAdapter(Protocol):
         self, definitions: list[CustomFieldDef]
     ) -> dict[tuple[Entity, str], TargetField]:
         """Find or create a target field per source field (matched by entity, name and type)."""
+        ...
+
+    async def plan_custom_fields(
+        self, definitions: list[CustomFieldDef]
+    ) -> dict[tuple[Entity, str], FieldPlan]:
+        """What `ensure_custom_fields` would do with these, read-only: the same list reads,
+        nothing created."""
+        ...
+
+    def standard_fields(self, entity: Entity) -> dict[str, str]:
+        """Canonical field -> where the target puts it, for the fields its payloads carry."""
+        ...
+
+    def write_cost(self, entity: Entity, write: str) -> int:
+        """What one write costs in the target's budget unit: `create`, `update` (a fill too),
+        `custom_field` (creating one of the entity's fields), `field_options` (adding options
+        to one)."""
+        ...
+
+    def setup_identity(self, entity: Entity, payload: dict[str, Any]) -> tuple[Any, ...] | None:
+        """What a set-up record is reused by instead of created twice (None: always created)."""
+        ...
+
+    async def existing_setup(self, entity: Entity) -> dict[tuple[Any, ...], int]:
+        """The target's set-up records of the entity by identity (a copy; list reads, once)."""
         ...
 
     def build_payload(

@@ -11,14 +11,21 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from adapters.core.auth import HeaderAuth
-from adapters.core.http import ApiClient, ClientStats, RateLimiter, RetryPolicy, Sleep
+from adapters.core.http import (
+    ApiClient,
+    ClientStats,
+    LocalRateLimiter,
+    RateLimiter,
+    RetryPolicy,
+    Sleep,
+)
 from adapters.core.paginators import (
     CursorInBody,
     OffsetPaginator,
@@ -90,6 +97,26 @@ def is_auth_failure(response: httpx.Response) -> bool:
     return response.status_code == 403 and not _CAPPING.search(response.text)
 
 
+class BudgetWatch:
+    """Paces like the limiter it wraps, and keeps the daily budget left that the last answer
+    reported (`x-daily-requests-left`): every response's headers pass through `update`."""
+
+    HEADER = "x-daily-requests-left"
+
+    def __init__(self, inner: RateLimiter) -> None:
+        self.inner = inner
+        self.daily_left: int | None = None  # None until an answer says it
+
+    async def acquire(self, key: str) -> None:
+        await self.inner.acquire(key)
+
+    async def update(self, key: str, headers: Mapping[str, str]) -> None:
+        left = headers.get(self.HEADER, "")
+        if left.strip().isdigit():
+            self.daily_left = int(left)
+        await self.inner.update(key, headers)
+
+
 class PipedriveClient:
     def __init__(
         self,
@@ -102,13 +129,14 @@ class PipedriveClient:
         sleep: Sleep = asyncio.sleep,
         page_size: int = PAGE_SIZE,
     ) -> None:
+        self.budget = BudgetWatch(rate_limiter or LocalRateLimiter(sleep=sleep))
         self.api = ApiClient(
             base_url.rstrip("/"),
             # The header, not the documented `api_token` query: URLs end up in logs.
             auth=HeaderAuth("x-api-token", api_token),
             transport=transport,
             retry=retry,
-            rate_limiter=rate_limiter,
+            rate_limiter=self.budget,
             sleep=sleep,
             system_name="Pipedrive",
             is_auth_failure=is_auth_failure,

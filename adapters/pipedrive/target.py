@@ -34,6 +34,7 @@ from adapters.core.canonical import (
 from adapters.core.errors import OutcomeUnknown, RecordRejected, TransientError
 from adapters.core.protocols import (
     ConnectionInfo,
+    FieldPlan,
     LinkResolver,
     Matched,
     MergeCandidate,
@@ -46,7 +47,8 @@ from adapters.core.protocols import (
     Written,
 )
 from adapters.pipedrive import reconcile
-from adapters.pipedrive.client import PipedriveClient, error_code, error_text
+from adapters.pipedrive.client import V1, V2, PipedriveClient, error_code, error_text
+from adapters.pipedrive.costs import request_cost
 from adapters.pipedrive.merge import MATCHED_ENTITIES, MergeIndex
 from adapters.pipedrive.merge import normalize_name as _norm
 from adapters.pipedrive.source import FIELD_TYPES, FIELDS_PATH
@@ -301,6 +303,76 @@ BUILDERS: dict[Entity, Callable[[Any, PayloadContext], dict[str, Any]]] = {
     Entity.deals: deal_payload,
     Entity.activities: activity_payload,
     Entity.notes: note_payload,
+}
+
+
+# Where the builders put each canonical field (what a preview lists); fields missing here are
+# not sent. Users are matched by e-mail, never written.
+_OWNER = "owner_id (the matched user, else the token's user)"
+STANDARD_FIELDS: dict[Entity, dict[str, str]] = {
+    Entity.users: {"email": "matched with a user's e-mail (users are never created)"},
+    Entity.organizations: {"name": "name", "address": "address", "owner_source_id": _OWNER},
+    Entity.persons: {
+        "name": "name",
+        "first_name": "name (joined with last_name when the source has no full name)",
+        "last_name": "name (joined with first_name when the source has no full name)",
+        "emails": "emails",
+        "phones": "phones",
+        "org_source_id": "org_id",
+        "owner_source_id": _OWNER,
+    },
+    Entity.pipelines: {"name": "name (a pipeline of that name is reused)"},
+    Entity.stages: {
+        "name": "name (a stage of that name in the pipeline is reused)",
+        "pipeline_source_id": "pipeline_id",
+        "deal_probability": "deal_probability",
+    },
+    Entity.products: {
+        "name": "name",
+        "code": "code",
+        "unit": "unit",
+        "tax": "tax",
+        "prices": "prices",
+        "owner_source_id": _OWNER,
+    },
+    Entity.deals: {
+        "title": "title",
+        "value": "value",
+        "currency": "currency",
+        "status": "status (open, won or lost; anything else: open)",
+        "person_source_id": "person_id",
+        "org_source_id": "org_id",
+        "stage_source_id": "stage_id",
+        "pipeline_source_id": "pipeline_id (when the deal has no stage)",
+        "owner_source_id": _OWNER,
+        "expected_close_date": "expected_close_date",
+        "won_time": "won_time (won deals)",
+        "lost_time": "lost_time (lost deals)",
+        "lost_reason": "lost_reason (lost deals)",
+        "is_archived": "is_archived",
+        "archive_time": "archive_time",
+    },
+    Entity.activities: {
+        "subject": "subject",
+        "type": "type",
+        "due_date": "due_date",
+        "due_time": "due_time",
+        "duration": "duration",
+        "done": "done",
+        "note": "note",
+        "deal_source_id": "deal_id",
+        "person_source_id": "person_id",
+        "org_source_id": "org_id",
+        "owner_source_id": _OWNER,
+    },
+    Entity.notes: {
+        "content": "content",
+        "deal_source_id": "deal_id",
+        "person_source_id": "person_id",
+        "org_source_id": "org_id",
+        "owner_source_id": "user_id (with an admin's token; else the token's user)",
+        "add_time": "add_time (with an admin's token; else the time of the migration)",
+    },
 }
 
 
@@ -617,6 +689,55 @@ class PipedriveTarget:
                 self._merge_indexes[entity] = MergeIndex.build(entity, items)
             return self._merge_indexes[entity]
 
+    # Planning, read-only (what a preview asks) -----------------------------------------------
+
+    @property
+    def daily_budget_left(self) -> int | None:
+        return self.client.budget.daily_left
+
+    async def plan_custom_fields(
+        self, definitions: list[CustomFieldDef]
+    ) -> dict[tuple[Entity, str], FieldPlan]:
+        """`ensure_custom_fields` without the creates: the same list read per entity; a field
+        it would create stands in for itself, so a second source field of that name reuses it."""
+        plans: dict[tuple[Entity, str], FieldPlan] = {}
+        for entity in CUSTOM_FIELD_ENTITIES:
+            wanted = [d for d in definitions if d.entity == entity]
+            if wanted:
+                existing = await self._custom_fields_of(entity)
+                for definition in wanted:
+                    plans[(entity, definition.key)] = _plan_field(definition, existing)
+        for definition in definitions:
+            plans.setdefault(
+                (definition.entity, definition.key),
+                FieldPlan(
+                    NOT_CARRIED, reason=f"Pipedrive has no custom fields for {definition.entity}"
+                ),
+            )
+        return plans
+
+    def standard_fields(self, entity: Entity) -> dict[str, str]:
+        return dict(STANDARD_FIELDS.get(entity, {}))
+
+    def write_cost(self, entity: Entity, write: str) -> int:
+        if write in ("custom_field", "field_options"):
+            fields = V2 + FIELDS_PATH[entity]
+            path = fields if write == "custom_field" else f"{fields}/{{field_code}}/options"
+            return request_cost("POST", path)
+        version, path = _write_path(entity)
+        root = V1 if version == "v1" else V2
+        if write == "create":
+            return request_cost("POST", root + path)
+        return request_cost("PUT" if version == "v1" else "PATCH", f"{root}{path}/1")
+
+    def setup_identity(self, entity: Entity, payload: dict[str, Any]) -> tuple[Any, ...] | None:
+        return SETUP_IDENTITIES[entity](payload) if entity in SETUP_ENTITIES else None
+
+    async def existing_setup(self, entity: Entity) -> dict[tuple[Any, ...], int]:
+        if entity not in SETUP_ENTITIES:
+            return {}
+        return dict((await self._known_setup())[entity])
+
     # Update times, for undo -----------------------------------------------------------------
 
     async def updated_times(
@@ -713,6 +834,36 @@ def _option_ids(field: dict[str, Any]) -> dict[str, int]:
         for o in field.get("options") or []
         if o.get("label") is not None
     }
+
+
+EXISTING, NEW, NOT_CARRIED = "existing_custom_field", "new_custom_field", "not_carried"
+
+
+def _plan_field(definition: CustomFieldDef, existing: list[dict[str, Any]]) -> FieldPlan:
+    """What `_ensure_field` would do; a field it would create is appended to `existing` as a
+    stand-in (key "new:<source key>", negative option ids)."""
+    match = _matching_field(definition, existing)
+    labels = list(dict.fromkeys(definition.options))
+    if match is None:
+        if definition.field_type in OPTION_TYPES and not labels:
+            return FieldPlan(NOT_CARRIED, reason="no options to create it with")
+        match = {
+            "field_code": f"new:{definition.key}",
+            "field_name": definition.name,
+            "field_type": definition.field_type.value,
+            "options": [{"id": -n, "label": label} for n, label in enumerate(labels, 1)],
+        }
+        existing.append(match)
+    name, key = str(match.get("field_name") or ""), str(match["field_code"])
+    goes_to = NEW if key.startswith("new:") else EXISTING
+    missing: list[str] = []
+    if goes_to == EXISTING and definition.field_type in OPTION_TYPES:
+        known = {str(o.get("label", "")).strip().casefold() for o in match.get("options") or []}
+        missing = [label for label in labels if label.strip().casefold() not in known]
+        options = [*(match.get("options") or [])]
+        options += [{"id": -n, "label": label} for n, label in enumerate(missing, 1)]
+        match = {**match, "options": options}
+    return FieldPlan(goes_to, _target_field(definition, match), key, name, None, missing)
 
 
 def _target_field(definition: CustomFieldDef, field: dict[str, Any]) -> TargetField:

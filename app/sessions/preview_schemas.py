@@ -100,7 +100,7 @@ class FieldPreview(BaseModel):
 class TokenItem(BaseModel):
     what: str = Field(description="The kind of call, e.g. `create`, `update`, `read users`")
     entity: str | None
-    count: int = Field(description="How many calls (for reads: how many reads were measured)")
+    count: int = Field(description="How many writes; for a read, 1 (its tokens are measured)")
     tokens: int
 
 
@@ -116,9 +116,13 @@ class TokenEstimate(BaseModel):
     )
     reads_per_run: int = Field(
         description="What every further run of the session repeats: the token's user and the "
-        "custom field lists, plus the list of an entity it merges (10 per 500 records Pipedrive "
-        "then holds). A session is cut into runs (chunks of a few minutes, and one a day when "
-        "the budget runs out), so it spends about runs - 1 times this more than `total`"
+        "custom field lists (plus, in a run that goes on merging an entity, that entity's list "
+        "again: 10 per 500 records Pipedrive then holds). A session is cut into runs (chunks "
+        "of FERRY_CHUNK_SECONDS, and a new one each day the budget runs out), so it spends "
+        "(runs - 1) x this more than `total`. Measured: the reference company (size 30) into "
+        "an empty Pipedrive spent exactly `total` in one run and total + reads_per_run in two; "
+        "a sample followed by a full session spends the second session's reads on top (users, "
+        "the token's user, the field lists and the lists it merges with, about 70 tokens)"
     )
     items: list[TokenItem]
 

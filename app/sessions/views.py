@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import MigrationSession, SessionEntity
+from app.sessions.preview_schemas import PreviewReport
 from app.sessions.schemas import (
     EntityProgress,
     MergeOptions,
@@ -65,7 +66,7 @@ def _out(session: MigrationSession, progress: dict[str, EntityProgress]) -> Sess
         sample=SampleOptions(**sample) if sample else None,
         merge=MergeOptions(**merge) if merge else None,
         tokens_spent=session.tokens_spent,
-        report=session.report,
+        report=PreviewReport.model_validate(session.report) if session.report else None,
         phase=session.phase,
         warnings=list(session.warnings or []),
         source=SystemRef(system=session.source_system, base_url=session.source_base_url),

@@ -4,6 +4,9 @@ Run after the extract (and, for a sample, the sample selection) of a preview ses
 of the load. It makes the load's decisions without its writes: the same ledger lookups, the same
 payloads, the same merge list reads; the target's custom fields are planned, not ensured.
 
+- The mapping overrides (options.mapping, resolved at creation) apply as in the load: mapped
+  custom fields go to their Pipedrive field, mapped stages are never created, owners and the
+  default owner are mapped.
 - Links in payloads resolve as the load would resolve them: through the ledger; users through
   the e-mail matching done here; pipelines to the id of the pipeline they would reuse. A link to
   a record this session would create resolves to a negative stand-in id (PLACEHOLDER), so a
@@ -11,8 +14,10 @@ payloads, the same merge list reads; the target's custom fields are planned, not
   exactly as it would once that record had its id; a link to a record that would not be loaded
   (an orphan, outside the sample) resolves to nothing, as in the load.
 - Tokens: writes are counted at the target's price per write; the reads are the ones the load
-  would make, made here and measured. Everything is recomputed from the staged records and the
-  ledger, so a run killed half-way and run again writes the same report.
+  would make, made here and measured.
+- Nothing is kept between runs: the report is recomputed from the staged records, the ledger
+  and the target, and written in one commit, so a run killed half-way and run again writes the
+  same report (but for `cost_of_preview`, which counts what the runs really spent).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import select
 
@@ -40,6 +45,7 @@ from app.sessions.preview_schemas import (
     DefaultOwner,
     EntityPreview,
     FieldPreview,
+    GoesTo,
     OwnerMatch,
     OwnersPreview,
     OwnerUnmatched,
@@ -48,6 +54,7 @@ from app.sessions.preview_schemas import (
     TokenEstimate,
     TokenItem,
 )
+from workers.pipeline import overrides
 from workers.pipeline.context import RunContext
 from workers.pipeline.load import BATCH, _wanted_links
 
@@ -83,14 +90,21 @@ class _Preview:
 
     async def report(self) -> PreviewReport:
         ctx = self.ctx
-        me = await self._read("read the token's user", None, self.target.me())
+        mapped_owner = overrides.resolved(ctx).get("default_owner")
+        # The load reads the token's user only when no default owner is mapped; the preview
+        # always does (the report names it, and notes' payloads depend on its rights).
+        me = await self._read(
+            "read the token's user", None, self.target.me(), counted=mapped_owner is None
+        )
         users = await self._read("read users", None, self.target.users())
-        owners = await self._owners(users, me)
+        default = next((u for u in users if u.id == int(mapped_owner)), me) if mapped_owner else me
+        owners = await self._owners(users, default)
         plans, fields = await self._fields()
+        written = {key: plan.target_field for key, plan in plans.items() if plan.target_field}
         entities = {}
         for entity in self.entities:
             if entity is not Entity.users:
-                entities[entity.value] = await self._entity(entity, plans, me.id)
+                entities[entity.value] = await self._entity(entity, written, default.id)
         self._write_items(entities, plans)
         ctx.count_tokens()
         tokens = self._tokens()
@@ -106,21 +120,23 @@ class _Preview:
             ),
         )
 
-    async def _read(self, what: str, entity: Entity | None, call: Awaitable[T]) -> T:
-        """Makes a read the load would make, and counts what it cost."""
+    async def _read(
+        self, what: str, entity: Entity | None, call: Awaitable[T], counted: bool = True
+    ) -> T:
+        """Makes a read the load would make (unless not `counted`), and counts what it cost."""
         before = self.target.tokens_spent
         result = await call
         spent = self.target.tokens_spent - before
-        self.reads.append(TokenItem(what=what, entity=entity, count=1, tokens=spent))
+        if counted:
+            self.reads.append(TokenItem(what=what, entity=entity, count=1, tokens=spent))
         return result
 
     # Owners ----------------------------------------------------------------------------------
 
-    async def _owners(self, users: list[TargetUser], me: TargetUser) -> OwnersPreview:
+    async def _owners(self, users: list[TargetUser], default: TargetUser) -> OwnersPreview:
         """As `match_users` matches them (by e-mail, or as the owners mapping says)."""
         by_email = {u.email.lower(): u for u in users if u.email}
-        mapping = (self.ctx.session.options or {}).get("mapping") or {}
-        aliases = {k.lower(): v.lower() for k, v in (mapping.get("owners") or {}).items()}
+        aliases = {k.lower(): v.lower() for k, v in overrides.owners(self.ctx).items()}
         matched, unmatched = [], []
         for row in await self._staged(Entity.users, after=0, limit=None):
             name, email = row.canonical.get("name") or "", row.canonical.get("email") or None
@@ -142,7 +158,7 @@ class _Preview:
             matched=matched,
             unmatched=unmatched,
             unmatched_emails=[u.email for u in unmatched if u.email],
-            default_owner=DefaultOwner(id=me.id, email=me.email, name=me.name),
+            default_owner=DefaultOwner(id=default.id, email=default.email, name=default.name),
         )
 
     # Fields ----------------------------------------------------------------------------------
@@ -151,22 +167,62 @@ class _Preview:
         out = [f for entity in self.entities for f in self._standard_fields(entity)]
         definitions = await self.ctx.source.custom_fields()
         carried = bool(self.ctx.session.options.get("custom_fields", True))
-        wanted = [d for d in definitions if d.entity in self.entities]
+        wanted = [
+            d
+            for d in definitions
+            if d.entity in self.entities and d.entity in CUSTOM_FIELD_ENTITIES
+        ]
         plans: dict[tuple[Entity, str], FieldPlan] = {}
-        if carried and any(d.entity in CUSTOM_FIELD_ENTITIES for d in wanted):
-            plans = await self._read(
-                "read custom field lists", None, self.target.plan_custom_fields(wanted)
-            )
+        if carried and wanted:  # as the load's `_custom_fields`
+            plans = await self._read("read custom field lists", None, self._plan_fields(wanted))
+            plans.update(await self._mapped_fields(wanted, plans))
         for definition in definitions:
             if definition.entity not in self.entities:
                 plan = FieldPlan("not_carried", reason=f"{definition.entity} are not migrated")
             elif not carried:
                 plan = FieldPlan("not_carried", reason="the custom_fields option is off")
             else:
-                plan = plans[(definition.entity, definition.key)]
+                plan = plans.get((definition.entity, definition.key)) or FieldPlan(
+                    "not_carried", reason=f"the target has no custom fields for {definition.entity}"
+                )
             out.append(_custom_field(definition, plan))
         out += [_skipped_field(note) for note in self.ctx.source.skipped_fields]
         return plans, out
+
+    async def _plan_fields(
+        self, definitions: list[CustomFieldDef]
+    ) -> dict[tuple[Entity, str], FieldPlan]:
+        """The load's reads and decisions: fields the mapping sends to a Pipedrive field are
+        taken as they are, the rest found by name or created."""
+        rest, mapped, _ = await overrides.split_fields(self.ctx, definitions)
+        plans = await self.target.plan_custom_fields(rest) if rest else {}
+        for key, field in mapped.items():
+            plans[key] = FieldPlan("existing_custom_field", field, field.key)
+        return plans
+
+    async def _mapped_fields(
+        self, definitions: list[CustomFieldDef], plans: dict[tuple[Entity, str], FieldPlan]
+    ) -> dict[tuple[Entity, str], FieldPlan]:
+        """Names for the mapped fields, and why the others the mapping names are not carried
+        (the mapping keeps keys only: one more list read per such entity, the preview's own)."""
+        mapping = overrides.resolved(self.ctx).get("fields") or {}
+        out: dict[tuple[Entity, str], FieldPlan] = {}
+        names: dict[Entity, dict[str, str]] = {}
+        for definition in definitions:
+            entity, key = definition.entity, (definition.entity, definition.key)
+            if definition.key not in (mapping.get(entity.value) or {}):
+                continue
+            plan = plans.get(key)
+            if plan is None:
+                mapped_to = mapping[entity.value][definition.key]
+                why = "gone from Pipedrive" if mapped_to else "mapped to nothing (options.mapping)"
+                out[key] = FieldPlan("not_carried", reason=why)
+                continue
+            if entity not in names:
+                fields = await self.target.fields(entity)
+                names[entity] = {f.key: f.name for f in fields}
+            plan.target_name = names[entity].get(plan.target_key or "")
+        return out
 
     def _standard_fields(self, entity: Entity) -> list[FieldPreview]:
         where = self.target.standard_fields(entity)
@@ -200,11 +256,8 @@ class _Preview:
     # Records ---------------------------------------------------------------------------------
 
     async def _entity(
-        self, entity: Entity, plans: dict[tuple[Entity, str], FieldPlan], default_owner: int
+        self, entity: Entity, fields: dict[tuple[Entity, str], TargetField], default_owner: int
     ) -> EntityPreview:
-        fields: dict[tuple[Entity, str], TargetField] = {
-            key: plan.target_field for key, plan in plans.items() if plan.target_field
-        }
         progress = await self.ctx.progress(entity.value)
         counts = EntityPreview(
             read=progress.extracted, source=0, create=0, merge=0, update=0, unchanged=0,
@@ -247,6 +300,10 @@ class _Preview:
         new: list[tuple[str, dict[str, Any]]] = []
         for row in rows:
             counts.source += 1
+            if (stage := overrides.mapped_stage(self.ctx, row, {})) is not None:
+                counts.merge += 1  # mapped to a Pipedrive stage: never created
+                self.planned[(entity, row.source_id)] = stage
+                continue
             try:
                 record = parse_record(entity, row.canonical)
                 payload = self.target.build_payload(entity, record, resolve, fields, default_owner)
@@ -382,7 +439,7 @@ def _custom_field(definition: CustomFieldDef, plan: FieldPlan) -> FieldPreview:
         name=definition.name,
         custom=True,
         source_type=definition.field_type.value,
-        goes_to=plan.goes_to,  # type: ignore[arg-type]
+        goes_to=cast(GoesTo, plan.goes_to),
         target_field=plan.target_key,
         target_name=plan.target_name,
         reason=plan.reason,
@@ -394,7 +451,7 @@ def _skipped_field(note: str) -> FieldPreview:
     """A custom field the source could not hand over, from its note."""
     found = SKIPPED.match(note)
     entity, name, why = (found["entity"], found["name"], found["why"]) if found else ("", note, "")
-    reason = why if why.startswith("over ") else f"its type ({why}) has no Pipedrive equivalent"
+    reason = why if why.startswith("over ") else f"its type ({why}) has no form Ferry can carry"
     return FieldPreview(
         entity=entity,
         source_field=name,
