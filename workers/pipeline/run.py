@@ -68,11 +68,16 @@ async def _advance(ctx: RunContext, phase: str) -> None:
 
 
 async def _custom_fields(ctx: RunContext, entities: list[Entity]) -> Fields:
-    """Find or create the target fields each run (a list read per entity): cheap, and it
-    keeps the mapping true even if someone changed the target's fields in between."""
+    """Find or create the target fields of the entities still to load, each run (a list read
+    per entity): it keeps the mapping true even if someone changed the target's fields in
+    between, and an entity already loaded costs nothing more."""
     if not ctx.session.options.get("custom_fields", True):
         return {}
-    wanted = [e for e in CUSTOM_FIELD_ENTITIES if e in entities]
+    wanted = [
+        e
+        for e in CUSTOM_FIELD_ENTITIES
+        if e in entities and not (await ctx.progress(e.value)).load_done
+    ]
     if not wanted:
         return {}
     definitions = [d for d in await ctx.source.custom_fields() if d.entity in wanted]
