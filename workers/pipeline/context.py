@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adapters.core.canonical import Entity
 from adapters.core.protocols import SourceAdapter, TargetAdapter
 from app.ledger import service as ledger
-from app.models import MigrationSession, SessionEntity
+from app.models import MigrationSession, RecordError, SessionEntity
 from app.sessions.lifecycle import Cancelled, ChunkEnded
 
 __all__ = ["Cancelled", "ChunkEnded", "RunContext"]
@@ -76,6 +76,19 @@ class RunContext:
                 spent - self._tokens_counted
             )
             self._tokens_counted = spent
+
+    def note(self, entity: str, source_id: str, stage: str, code: str, message: str) -> None:
+        """A line in the session's errors about one record (saved with the next commit)."""
+        self.db.add(
+            RecordError(
+                session_id=self.session.id,
+                entity=entity,
+                source_id=source_id,
+                stage=stage,
+                code=code,
+                message=message[:2000],
+            )
+        )
 
     async def progress(self, entity: str) -> SessionEntity:
         row = await self.db.get(SessionEntity, (self.session.id, entity))

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from adapters.core.canonical import Entity
 from app.ledger import service as ledger
-from app.models import RecordError, StagedRecord
+from app.models import StagedRecord
 from workers.pipeline.context import RunContext
 
 LISTED = 200  # gone records listed one by one in the session's errors; the count says the rest
@@ -27,15 +27,7 @@ async def note_gone(ctx: RunContext, entity: Entity) -> None:
     )
     gone = sorted(await ledger.linked_source_ids(ctx.db, ctx.pair, entity) - set(read.scalars()))
     for source_id in gone[:LISTED]:
-        ctx.db.add(
-            RecordError(
-                session_id=ctx.session.id,
-                entity=entity.value,
-                source_id=source_id,
-                stage="extract",
-                code="gone_from_source",
-                message="No longer in the source; its Pipedrive record is left as it is.",
-            )
-        )
+        message = "No longer in the source; its Pipedrive record is left as it is."
+        ctx.note(entity.value, source_id, "extract", "gone_from_source", message)
     progress.gone = len(gone)
     await ctx.db.commit()

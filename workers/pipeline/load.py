@@ -22,7 +22,7 @@ from adapters.core.errors import BudgetExhausted, RecordRejected, TransientError
 from adapters.core.protocols import MergeCandidate, PendingWrite, TargetField, Written
 from app.db import utcnow
 from app.ledger import service as ledger
-from app.models import RecordError, RecordLink, StagedRecord
+from app.models import RecordLink, StagedRecord
 from workers.pipeline import overrides
 from workers.pipeline.context import Cancelled, ChunkEnded, RunContext
 
@@ -309,13 +309,4 @@ def _ambiguous(candidates: dict[str, list[int]], row: StagedRecord) -> str:
 async def _fail(ctx: RunContext, row: StagedRecord, stage: str, code: str, message: str) -> None:
     row.state = "failed"
     (await ctx.progress(row.entity)).failed += 1
-    ctx.db.add(
-        RecordError(
-            session_id=ctx.session.id,
-            entity=row.entity,
-            source_id=row.source_id,
-            stage=stage,
-            code=code,
-            message=message[:2000],
-        )
-    )
+    ctx.note(row.entity, row.source_id, stage, code, message)

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from adapters.core.canonical import LOAD_ORDER, Entity
 from app.ledger import service as ledger
-from app.models import RecordError, RecordLink, StagedRecord
+from app.models import RecordLink, StagedRecord
 from workers.pipeline.context import RunContext
 
 UNDO_ORDER = tuple(e for e in reversed(LOAD_ORDER) if e is not Entity.users)
@@ -125,16 +125,8 @@ def _aware(moment: datetime) -> datetime:
 async def _keep(ctx: RunContext, row: StagedRecord, link: RecordLink) -> None:
     row.state = "skipped"
     (await ctx.progress(row.entity)).skipped += 1
-    ctx.db.add(
-        RecordError(
-            session_id=ctx.session.id,
-            entity=row.entity,
-            source_id=row.source_id,
-            stage="undo",
-            code="edited_in_target",
-            message=(
-                f"Kept: Pipedrive record {link.target_id} was edited after Ferry wrote it. "
-                'Undo with {"force": true} to delete it anyway.'
-            ),
-        )
+    message = (
+        f"Kept: Pipedrive record {link.target_id} was edited after Ferry wrote it. "
+        'Undo with {"force": true} to delete it anyway.'
     )
+    ctx.note(row.entity, row.source_id, "undo", "edited_in_target", message)
