@@ -93,7 +93,7 @@ async def cancel_session(
     "/{session_id}/undo",
     response_model=SessionOut,
     status_code=201,
-    responses=error_responses(401, 404, 409, 422, 502),
+    responses=error_responses(400, 401, 404, 409, 413, 422, 502),
     summary="Undo a session: delete what it created (never what it matched or reused), "
     "as a new session of mode undo",
 )
