@@ -153,20 +153,31 @@ async def linked_source_ids(db: AsyncSession, pair: Pair, entity: Entity) -> set
 
 async def baseline(db: AsyncSession, pair: Pair) -> MigrationSession | None:
     """The pair's last completed full or delta session: where a delta starts from. A sample
-    is no baseline (what it left out has not arrived)."""
-    query = (
+    is no baseline (what it left out has not arrived), and neither is anything before a
+    completed undo (what it deleted would not come back unless it changed)."""
+    last = (await db.execute(_completed(pair, ("full", "delta")).limit(1))).scalars().first()
+    undo = (await db.execute(_completed(pair, ("undo",)).limit(1))).scalars().first()
+    if last is None or (undo is not None and _started(undo) > _started(last)):
+        return None
+    return last
+
+
+def _completed(pair: Pair, modes: tuple[str, ...]) -> Any:
+    return (
         select(MigrationSession)
         .where(
             MigrationSession.account_id == pair.account_id,
             MigrationSession.source_key == pair.source_key,
             MigrationSession.target_key == pair.target_key,
-            MigrationSession.mode.in_(("full", "delta")),
+            MigrationSession.mode.in_(modes),
             MigrationSession.status.in_(("completed", "completed_with_errors")),
         )
-        .order_by(MigrationSession.started_at.desc())
-        .limit(1)
+        .order_by(MigrationSession.created_at.desc())
     )
-    return (await db.execute(query)).scalars().first()
+
+
+def _started(session: MigrationSession) -> datetime:
+    return session.started_at or session.created_at
 
 
 async def open_session(db: AsyncSession, pair: Pair) -> MigrationSession | None:

@@ -149,8 +149,8 @@ async def _delta_start(db: AsyncSession, pair: ledger.Pair) -> datetime:
     if base is None:
         raise Conflict(
             "A delta brings over what changed since the last completed full or delta session "
-            "between this source account and this Pipedrive company, and there is none yet. "
-            "Run a full session first.",
+            "between this source account and this Pipedrive company, and there is none (or an "
+            "undo came after it). Run a full session first.",
             code="no_baseline",
         )
     return (base.started_at or base.created_at) - DELTA_MARGIN

@@ -384,6 +384,11 @@ async def test_a_second_undo_deletes_nothing_and_a_full_session_creates_the_undo
         assert again.progress(entity)["deleted"] == 0, (entity, again.progress(entity))
     assert ids(again.target) == ids(undone.target)
 
+    # What the undo deleted has not changed in S: a delta would not bring it back.
+    body = {"source": endpoint(pair.source), "target": endpoint(pair.target), "mode": "delta"}
+    refused = await api.post("/v1/sessions", json=body)
+    assert refused.status_code == 409 and error_code(refused) == "no_baseline", refused.text
+
     full = await run(api, pair.source, pair.target)
     assert_completed(full)
     assert_same(changed.source, full.target)
