@@ -286,9 +286,9 @@ def pipedrive_spec(page_size: int = 500) -> SourceSpec:
     )
 
 
-class PipedriveSource(DeclarativeSource):
+def pipedrive_source(client: PipedriveClient, *, count_records: bool = True) -> DeclarativeSource:
     """The spec run over the Pipedrive client's connection (its auth, pacing and page size).
     No list gives a total (v2 has no count endpoint): records are counted as they are read."""
-
-    def __init__(self, client: PipedriveClient, *, count_records: bool = True) -> None:
-        super().__init__(pipedrive_spec(client.page_size), client.api, count_records=count_records)
+    return DeclarativeSource(
+        pipedrive_spec(client.page_size), client.api, count_records=count_records
+    )

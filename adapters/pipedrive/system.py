@@ -5,10 +5,11 @@ from __future__ import annotations
 import httpx
 
 from adapters.core.canonical import LOAD_ORDER
+from adapters.core.declarative import DeclarativeSource
 from adapters.core.registry import CredentialField, System, register
 from adapters.pipedrive.client import DEFAULT_BASE_URL, PipedriveClient
 from adapters.pipedrive.emulator import PipedriveEmulator
-from adapters.pipedrive.source import PipedriveSource
+from adapters.pipedrive.source import pipedrive_source
 from adapters.pipedrive.target import PipedriveTarget
 
 
@@ -22,8 +23,8 @@ def make_client(
 
 def make_source(
     credentials: dict[str, str], base_url: str, transport: httpx.AsyncBaseTransport | None
-) -> PipedriveSource:
-    return PipedriveSource(make_client(credentials, base_url, transport))
+) -> DeclarativeSource:
+    return pipedrive_source(make_client(credentials, base_url, transport))
 
 
 def make_target(

@@ -23,12 +23,13 @@ from adapters.core.canonical import (
     Record,
     User,
 )
+from adapters.core.declarative import DeclarativeSource
 from adapters.core.errors import AuthFailed, BudgetExhausted, RecordRejected
 from adapters.core.fields import SourceField, canonical_value
 from adapters.core.http import LocalRateLimiter, RetryPolicy
 from adapters.core.protocols import PendingWrite, StagedItem, TargetField, TargetUser
 from adapters.pipedrive.client import PipedriveClient
-from adapters.pipedrive.source import PipedriveSource
+from adapters.pipedrive.source import pipedrive_source
 from adapters.pipedrive.target import PipedriveTarget, target_value
 
 # Pure rules ------------------------------------------------------------------------------------
@@ -208,7 +209,7 @@ def sandbox() -> Sandbox:
     return Sandbox(emulator, clock)
 
 
-async def extract_all(source: PipedriveSource, entity: Entity) -> list[StagedItem]:
+async def extract_all(source: DeclarativeSource, entity: Entity) -> list[StagedItem]:
     return [item async for page in source.extract(entity) for item in page.items]
 
 
@@ -225,7 +226,7 @@ class Migration:
 
 async def migrate(sandbox: Sandbox) -> Migration:
     """What the pipeline does, in its simplest form: extract, ensure fields, create in order."""
-    source = PipedriveSource(sandbox.client("acc1", "tok"))
+    source = pipedrive_source(sandbox.client("acc1", "tok"))
     target = PipedriveTarget(sandbox.client("acc2", "tok2"))
     me = await target.me()
     target_users = {u.email.casefold(): u.id for u in await target.users() if u.email}
@@ -261,7 +262,7 @@ async def migrate(sandbox: Sandbox) -> Migration:
 
 
 async def test_check_reports_the_account_and_reads_no_list(sandbox: Sandbox) -> None:
-    source = PipedriveSource(sandbox.client("acc1", "tok"))
+    source = pipedrive_source(sandbox.client("acc1", "tok"))
     info = await source.check()
     assert info.account["company_name"] == "acc1" and info.account["user_email"]
     # No Pipedrive list gives a total: none is read to count it (counted as it is extracted).
@@ -269,14 +270,14 @@ async def test_check_reports_the_account_and_reads_no_list(sandbox: Sandbox) -> 
 
 
 async def test_wrong_token_is_auth_failed_without_the_token(sandbox: Sandbox) -> None:
-    source = PipedriveSource(sandbox.client("acc1", "not-the-token"))
+    source = pipedrive_source(sandbox.client("acc1", "not-the-token"))
     with pytest.raises(AuthFailed) as caught:
         await source.check()
     assert "not-the-token" not in str(caught.value) and "api_token" not in str(caught.value)
 
 
 async def test_source_maps_custom_fields_and_hard_cases(sandbox: Sandbox) -> None:
-    source = PipedriveSource(sandbox.client("acc1", "tok"))
+    source = pipedrive_source(sandbox.client("acc1", "tok"))
     definitions = await source.custom_fields()
     assert {d.field_type for d in definitions} == set(FieldType)
     assert len(definitions) == 32
@@ -296,7 +297,7 @@ async def test_full_migration_into_an_empty_company(sandbox: Sandbox) -> None:
     assert m.rejected == []
     assert len(m.fields) == 32 and m.target.field_problems == []
 
-    reader = PipedriveSource(sandbox.client("acc2", "tok2"))
+    reader = pipedrive_source(sandbox.client("acc2", "tok2"))
     migrated = {e: [i.record for i in await extract_all(reader, e)] for e in DATA_ENTITIES}
     for entity in DATA_ENTITIES:
         assert len(migrated[entity]) == len(m.source_records[entity]), entity
@@ -438,7 +439,7 @@ async def test_create_turns_a_refusal_into_record_rejected(sandbox: Sandbox) -> 
 
 
 async def test_existing_fields_are_matched_not_duplicated(sandbox: Sandbox) -> None:
-    source = PipedriveSource(sandbox.client("acc1", "tok"))
+    source = pipedrive_source(sandbox.client("acc1", "tok"))
     definitions = await source.custom_fields()
     # acc1 already holds these fields: all matched by name and type, none created.
     target = PipedriveTarget(sandbox.client("acc1", "tok"))
@@ -451,7 +452,7 @@ async def test_existing_fields_are_matched_not_duplicated(sandbox: Sandbox) -> N
 
 @pytest.mark.parametrize("entity", [Entity.persons, Entity.notes])  # a v2 cursor, a v1 offset
 async def test_extract_resumes_from_a_page_cursor(sandbox: Sandbox, entity: Entity) -> None:
-    source = PipedriveSource(sandbox.client("acc1", "tok", page_size=7))
+    source = pipedrive_source(sandbox.client("acc1", "tok", page_size=7))
     pages = [page async for page in source.extract(entity)]
     assert len(pages) > 2 and pages[-1].next_cursor is None
     resumed = [page async for page in source.extract(entity, pages[1].next_cursor)]
@@ -463,7 +464,7 @@ async def test_spent_daily_budget_raises_budget_exhausted(sandbox: Sandbox) -> N
     sandbox.emulator.create_account(
         "poor", api_token="tok3", dataset="reference", size=10, limits=Limits(daily_tokens=25)
     )
-    source = PipedriveSource(sandbox.client("poor", "tok3"))
+    source = pipedrive_source(sandbox.client("poor", "tok3"))
     with pytest.raises(BudgetExhausted) as caught:
         for entity in DATA_ENTITIES:
             await extract_all(source, entity)
@@ -510,7 +511,7 @@ async def test_archived_deals_are_read_from_their_own_list_and_arrive_archived(
     company = generate(size=SIZE)
     archived = {d.title for d in company.deals if d.is_archived}
     assert {d.status for d in company.deals if d.is_archived} >= {"won", "lost"}
-    source = PipedriveSource(sandbox.client("acc1", "tok"))
+    source = pipedrive_source(sandbox.client("acc1", "tok"))
     # /deals leaves archived deals out: the extract reads both lists.
     deals = [cast(Deal, item.record) for item in await extract_all(source, Entity.deals)]
     assert len(deals) == len({d.source_id for d in deals}) == len(company.deals)
@@ -521,7 +522,7 @@ async def test_archived_deals_are_read_from_their_own_list_and_arrive_archived(
     sent = [p for p in m.payloads[Entity.deals].values() if p.get("is_archived")]
     assert {p["title"] for p in sent} == archived
     assert {p["archive_time"] for p in sent} == {ARCHIVE_TIME.replace("T", " ")[:19]}
-    reader = PipedriveSource(sandbox.client("acc2", "tok2"))
+    reader = pipedrive_source(sandbox.client("acc2", "tok2"))
     moved = [cast(Deal, item.record) for item in await extract_all(reader, Entity.deals)]
     assert {(d.title, d.archive_time) for d in moved if d.is_archived} == {
         (title, ARCHIVE_TIME) for title in archived

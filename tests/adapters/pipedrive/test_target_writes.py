@@ -16,7 +16,7 @@ from adapters.core.protocols import MergeCandidate
 from adapters.pipedrive import merge
 from adapters.pipedrive.client import PipedriveClient
 from adapters.pipedrive.emulator import PipedriveEmulator
-from adapters.pipedrive.source import PipedriveSource
+from adapters.pipedrive.source import pipedrive_source
 from adapters.pipedrive.target import PipedriveTarget
 from tests.adapters.pipedrive.test_source_target import Sandbox, SharedClock
 
@@ -369,12 +369,12 @@ async def test_a_delta_read_brings_only_what_changed(sandbox: Sandbox, entity: E
     for target_id in sorted(changed):
         body = {"content": "changed"} if entity is Entity.notes else {}
         await target.update(entity, target_id, body)
-    source = PipedriveSource(sandbox.client("w", TOKEN))
+    source = pipedrive_source(sandbox.client("w", TOKEN))
     assert source.reads_changes(entity)
     read = [i.record.source_id async for p in source.extract(entity, since=since) for i in p.items]
     assert sorted(read) == sorted(str(i) for i in changed)
 
 
 def test_the_lists_without_updated_since_are_read_whole() -> None:
-    source = PipedriveSource(PipedriveClient("tok", "http://pd.test"))
+    source = pipedrive_source(PipedriveClient("tok", "http://pd.test"))
     assert not any(source.reads_changes(e) for e in (Entity.users, Entity.pipelines))
