@@ -331,10 +331,8 @@ def _closed_when(*states: str) -> Getter:
 SPEC = insightly_spec()
 
 
-class InsightlySource(DeclarativeSource):
+def insightly_source(
+    client: ApiClient, *, count_records: bool = True, page_size: int = PAGE_SIZE
+) -> DeclarativeSource:
     """The spec at a page size (tests use small pages to cross page boundaries)."""
-
-    def __init__(
-        self, client: ApiClient, *, count_records: bool = True, page_size: int = PAGE_SIZE
-    ) -> None:
-        super().__init__(insightly_spec(page_size), client, count_records=count_records)
+    return DeclarativeSource(insightly_spec(page_size), client, count_records=count_records)

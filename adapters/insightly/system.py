@@ -11,9 +11,10 @@ from __future__ import annotations
 import httpx
 
 from adapters.core.auth import BasicAuth
+from adapters.core.declarative import DeclarativeSource
 from adapters.core.registry import CredentialField, System, register
 from adapters.insightly.emulator import InsightlyEmulator
-from adapters.insightly.source import API, SPEC, InsightlySource
+from adapters.insightly.source import API, SPEC
 
 
 def api_root(base_url: str) -> str:
@@ -23,9 +24,9 @@ def api_root(base_url: str) -> str:
 
 def make_source(
     credentials: dict[str, str], base_url: str, transport: httpx.AsyncBaseTransport | None
-) -> InsightlySource:
+) -> DeclarativeSource:
     auth = BasicAuth.api_key_as_username(credentials["api_key"])
-    return InsightlySource(SPEC.client(api_root(base_url), auth, transport))
+    return DeclarativeSource(SPEC, SPEC.client(api_root(base_url), auth, transport))
 
 
 INSIGHTLY = register(

@@ -9,10 +9,11 @@ import httpx
 
 from adapters.core.auth import BasicAuth
 from adapters.core.canonical import Entity
+from adapters.core.declarative import DeclarativeSource
 from adapters.core.http import RetryPolicy
 from adapters.insightly.emulator import InsightlyEmulator
 from adapters.insightly.render import field_name, insightly_id
-from adapters.insightly.source import InsightlySource
+from adapters.insightly.source import insightly_source
 from adapters.insightly.system import api_root
 from adapters.reference.dataset import ReferenceCompany, generate
 from tests.adapters.sources import FakeClock, extract_records
@@ -31,7 +32,7 @@ def new_emulator(clock: FakeClock, *, burst: int | None = None) -> InsightlyEmul
 
 def new_source(
     emulator: InsightlyEmulator, clock: FakeClock, *, api_key: str = API_KEY, page_size: int = 500
-) -> InsightlySource:
+) -> DeclarativeSource:
     from adapters.insightly.source import SPEC
 
     client = SPEC.client(
@@ -41,7 +42,7 @@ def new_source(
         sleep=clock.sleep,
         retry=RetryPolicy(attempts=4, wait_initial=0.01),
     )
-    return InsightlySource(client, page_size=page_size)
+    return insightly_source(client, page_size=page_size)
 
 
 def held_company() -> ReferenceCompany:
@@ -74,5 +75,5 @@ def as_extracted(company: ReferenceCompany, entity: Entity) -> list[dict[str, An
     return out
 
 
-async def extract_all(source: InsightlySource, entity: Entity) -> list[dict[str, Any]]:
+async def extract_all(source: DeclarativeSource, entity: Entity) -> list[dict[str, Any]]:
     return [record.model_dump() for record in await extract_records(source, entity)]
