@@ -24,6 +24,16 @@ FIELD_COLLECTIONS: dict[Entity, str] = {
     Entity.products: "productFields",
 }
 
+# Fields the emulator lists and does not let clients add to (v2 has no POST /activityFields).
+READ_ONLY_FIELD_COLLECTIONS: dict[Entity, str] = {Entity.activities: "activityFields"}
+# v1's `*Fields` lists, paged with start/limit, and its one-field reads: named as in v2.
+V1_FIELD_COLLECTIONS: dict[Entity, str] = FIELD_COLLECTIONS
+# v1's unpaged `*Fields` lists, without one-field reads.
+V1_FLAT_FIELD_COLLECTIONS: dict[Entity, str] = {
+    Entity.activities: "activityFields",
+    Entity.notes: "noteFields",
+}
+
 
 def _v2_costs() -> dict[tuple[str, str, str], int]:
     costs: dict[tuple[str, str, str], int] = {}
@@ -39,11 +49,25 @@ def _v2_costs() -> dict[tuple[str, str, str], int]:
         costs[("GET", "v2", f"/{collection}")] = 10
         costs[("POST", "v2", f"/{collection}")] = 5
         costs[("GET", "v2", f"/{collection}/{{field_code}}")] = 1
+    for collection in READ_ONLY_FIELD_COLLECTIONS.values():
+        costs[("GET", "v2", f"/{collection}")] = 10
+        costs[("GET", "v2", f"/{collection}/{{field_code}}")] = 1
+    return costs
+
+
+def _v1_field_costs() -> dict[tuple[str, str, str], int]:
+    costs: dict[tuple[str, str, str], int] = {}
+    for collection in V1_FIELD_COLLECTIONS.values():
+        costs[("GET", "v1", f"/{collection}")] = 20
+        costs[("GET", "v1", f"/{collection}/{{id}}")] = 2
+    for collection in V1_FLAT_FIELD_COLLECTIONS.values():
+        costs[("GET", "v1", f"/{collection}")] = 20
     return costs
 
 
 TOKEN_COSTS: dict[tuple[str, str, str], int] = {
     **_v2_costs(),
+    **_v1_field_costs(),
     # Archived deals are listed apart, at twice the price of the other deals.
     ("GET", "v2", "/deals/archived"): 20,
     ("GET", "v1", "/users"): 20,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from adapters.core.canonical import Entity
 from adapters.pipedrive.emulator import validators as v
+from adapters.pipedrive.emulator.params import RECORD_LIST_UNSUPPORTED
 from adapters.pipedrive.emulator.rules import (
     finalize_activity,
     finalize_deal,
@@ -49,6 +50,10 @@ class EntitySpec:
     filters: dict[str, tuple[str, QueryParser]] = field(default_factory=dict)
     custom_fields: bool = False
     updated_since: bool = True
+    # The list call's `sort_by` values (the spec's enum; `id` the default).
+    sort_fields: tuple[str, ...] = ("id", "update_time", "add_time")
+    # Parameters of the list call the spec documents and the emulator does not implement.
+    unsupported: frozenset[str] = frozenset()
     owned: bool = True  # gets the token's user as owner when none is given
     finalize: Finalize | None = None
     create_status: int = 200
@@ -76,10 +81,15 @@ def parse_bool(text: str) -> bool:
     return text in ("true", "1")
 
 
-def parse_status(text: str) -> str:
-    if text not in ("open", "won", "lost"):
-        raise ValueError("must be one of: open, won, lost")
-    return text
+def parse_status(text: str) -> frozenset[str]:
+    """One status or several, comma-separated; `deleted` is documented, but deleted deals are
+    not kept here, so it is refused rather than answered with nothing."""
+    statuses = frozenset(part.strip() for part in text.split(","))
+    if "deleted" in statuses:
+        raise ValueError("deleted is not supported by this emulator (it keeps no deleted deals)")
+    if not statuses <= {"open", "won", "lost"}:
+        raise ValueError("must be one or more of open, won, lost, deleted, comma-separated")
+    return statuses
 
 
 def _owner_filter() -> dict[str, tuple[str, QueryParser]]:
@@ -125,6 +135,7 @@ PERSONS = EntitySpec(
     },
     filters={**_owner_filter(), "org_id": ("org_id", parse_int)},
     custom_fields=True,
+    unsupported=RECORD_LIST_UNSUPPORTED | {"deal_id"},
     finalize=finalize_person,
 )
 
@@ -164,6 +175,7 @@ ORGANIZATIONS = EntitySpec(
     nullable=frozenset({"website", "linkedin", "industry", "annual_revenue", "employee_count"}),
     filters=_owner_filter(),
     custom_fields=True,
+    unsupported=RECORD_LIST_UNSUPPORTED,
 )
 
 DEALS = EntitySpec(
@@ -253,6 +265,7 @@ DEALS = EntitySpec(
         "status": ("status", parse_status),
     },
     custom_fields=True,
+    unsupported=RECORD_LIST_UNSUPPORTED,
     finalize=finalize_deal,
 )
 
@@ -312,8 +325,12 @@ ACTIVITIES = EntitySpec(
         "deal_id": ("deal_id", parse_int),
         "person_id": ("person_id", parse_int),
         "org_id": ("org_id", parse_int),
+        "lead_id": ("lead_id", str),
         "done": ("done", parse_bool),
     },
+    sort_fields=("id", "update_time", "add_time", "due_date"),
+    # include_fields=attendees is taken: attendees are always in the answer here.
+    unsupported=frozenset({"filter_id"}),
     finalize=finalize_activity,
 )
 
@@ -358,6 +375,8 @@ PRODUCTS = EntitySpec(
     nullable=frozenset({"category", "billing_frequency_cycles"}),
     filters=_owner_filter(),
     custom_fields=True,
+    sort_fields=("id", "name", "add_time", "update_time"),
+    unsupported=frozenset({"filter_id"}),
     finalize=finalize_product,
     create_status=201,  # the only v2 create the spec answers with 201
 )
@@ -408,6 +427,7 @@ STAGES = EntitySpec(
     filters={"pipeline_id": ("pipeline_id", parse_int)},
     updated_since=False,
     owned=False,
+    sort_fields=("id", "update_time", "add_time", "order_nr"),
     finalize=finalize_stage,
 )
 

@@ -74,6 +74,41 @@ STANDARD_FIELDS: dict[Entity, tuple[tuple[str, str, str], ...]] = {
 }
 
 
+# The fields of entities whose fields the emulator serves but does not let clients add to.
+READ_ONLY_STANDARD_FIELDS: dict[Entity, tuple[tuple[str, str, str], ...]] = {
+    Entity.activities: (
+        ("subject", "Subject", "varchar"),
+        ("type", "Type", "varchar_options"),
+        ("due_date", "Due date", "date"),
+        ("due_time", "Due time", "time"),
+        ("duration", "Duration", "time"),
+        ("owner_id", "Assigned to user", "user"),
+        ("deal_id", "Deal", "deal"),
+        ("lead_id", "Lead", "lead"),
+        ("person_id", "Contact person", "people"),
+        ("org_id", "Organization", "org"),
+        ("project_id", "Project", "project"),
+        ("location", "Location", "address"),
+        ("busy", "Free/busy", "boolean"),
+        ("done", "Done", "boolean"),
+        ("note", "Note", "text"),
+        ("public_description", "Public description", "text"),
+    ),
+    Entity.notes: (
+        ("content", "Content", "text"),
+        ("deal_id", "Deal", "deal"),
+        ("lead_id", "Lead", "lead"),
+        ("person_id", "Person", "people"),
+        ("org_id", "Organization", "org"),
+        ("user_id", "User", "user"),
+        ("pinned_to_deal_flag", "Pinned to deal", "boolean"),
+        ("pinned_to_lead_flag", "Pinned to lead", "boolean"),
+        ("pinned_to_person_flag", "Pinned to person", "boolean"),
+        ("pinned_to_organization_flag", "Pinned to organization", "boolean"),
+    ),
+}
+
+
 @dataclass
 class FieldOption:
     id: int
@@ -130,7 +165,7 @@ class FieldSet:
 
 def standard_field_set(entity: Entity) -> FieldSet:
     field_set = FieldSet()
-    for code, name, kind in STANDARD_FIELDS[entity]:
+    for code, name, kind in {**STANDARD_FIELDS, **READ_ONLY_STANDARD_FIELDS}[entity]:
         field_set.add(FieldDef(code=code, name=name, field_type=kind, is_custom=False))
     return field_set
 
@@ -247,3 +282,15 @@ def _check_field_body(state: AccountState, body: dict[str, Any]) -> dict[str, An
         except v.Invalid as exc:
             raise BadRequest(f"Validation failed: {exc.describe(key)}") from None
     return checked
+
+
+# Shared by every company: nothing changes them.
+READ_ONLY_FIELD_SETS: dict[Entity, FieldSet] = {
+    entity: standard_field_set(entity) for entity in READ_ONLY_STANDARD_FIELDS
+}
+
+
+def account_fields(state: AccountState, entity: Entity) -> FieldSet:
+    """The fields of `entity` in a company: its own, or the read-only ones every company has."""
+    read_only = READ_ONLY_FIELD_SETS.get(entity)
+    return state.fields[entity] if read_only is None else read_only

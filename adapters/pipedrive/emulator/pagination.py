@@ -23,19 +23,31 @@ Record = dict[str, Any]
 
 
 def encode_cursor(last_id: int) -> str:
-    raw = json.dumps({"field": "id", "id": last_id}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    return _encode({"field": "id", "id": last_id})
 
 
 def decode_cursor(cursor: str) -> int:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        last_id = json.loads(base64.urlsafe_b64decode(padded))["id"]
-    except (binascii.Error, ValueError, KeyError, TypeError):
-        raise BadRequest("Invalid cursor.") from None
+    payload = _decode(cursor)
+    # A cursor of a sorted walk (it says its direction) does not seek by id.
+    if not isinstance(payload, dict) or payload.get("field") != "id" or "desc" in payload:
+        raise BadRequest("Invalid cursor.")
+    last_id = payload.get("id")
     if not isinstance(last_id, int):
         raise BadRequest("Invalid cursor.")
     return last_id
+
+
+def _decode(cursor: str) -> Any:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return json.loads(base64.urlsafe_b64decode(padded))
+    except (binascii.Error, ValueError):
+        raise BadRequest("Invalid cursor.") from None
+
+
+def _encode(payload: dict[str, Any]) -> str:
+    raw = json.dumps(payload, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 def parse_limit(params: QueryParams) -> int:
@@ -78,3 +90,46 @@ def start_limit_page(
     if more:
         pagination["next_start"] = start + limit
     return window[:limit], pagination
+
+
+def _sort_key(record: Record, sort_by: str) -> tuple[Any, ...]:
+    value = record.get(sort_by)
+    # Empty values (a stage's order_nr, an activity's due_date) sort first.
+    return (value is not None, value if value is not None else 0, record["id"])
+
+
+def sorted_page(
+    params: QueryParams,
+    records: Iterable[Record],
+    keep: Callable[[Record], bool],
+    sort_by: str,
+    descending: bool,
+) -> tuple[list[Record], str | None]:
+    """One v2 page of a walk in `sort_by` order (ties in id order): the records are sorted
+    afresh on each page, and the cursor carries the last record's sort key."""
+    limit = parse_limit(params)
+    matching = sorted(
+        (r for r in records if keep(r)), key=lambda r: _sort_key(r, sort_by), reverse=descending
+    )
+    if cursor := params.get("cursor"):
+        payload = _decode(cursor)
+        if (
+            not isinstance(payload, dict)
+            or payload.get("field") != sort_by
+            or payload.get("desc") is not descending
+            or not isinstance(payload.get("key"), list)
+        ):
+            raise BadRequest("Invalid cursor.")
+        last = tuple(payload["key"])
+        try:
+            matching = [
+                r
+                for r in matching
+                if (_sort_key(r, sort_by) < last if descending else _sort_key(r, sort_by) > last)
+            ]
+        except TypeError:
+            raise BadRequest("Invalid cursor.") from None
+    if len(matching) > limit:
+        key = list(_sort_key(matching[limit - 1], sort_by))
+        return matching[:limit], _encode({"field": sort_by, "desc": descending, "key": key})
+    return matching, None

@@ -15,12 +15,19 @@ from adapters.pipedrive.emulator.fields import FieldDef
 from adapters.pipedrive.emulator.state import AccountState, ActivityType, User
 
 
-def v2_record(spec: EntitySpec, record: dict[str, Any]) -> dict[str, Any]:
+def v2_record(
+    spec: EntitySpec, record: dict[str, Any], custom_keys: frozenset[str] | None = None
+) -> dict[str, Any]:
+    """`custom_keys`: the custom fields asked for (the `custom_fields` parameter), None for all."""
     rendered = {
         key: value for key, value in record.items() if value is not None or key in spec.nullable
     }
     if "custom_fields" in record:
-        rendered["custom_fields"] = dict(record["custom_fields"])
+        rendered["custom_fields"] = {
+            key: value
+            for key, value in record["custom_fields"].items()
+            if custom_keys is None or key in custom_keys
+        }
     if spec.entity is Entity.products:
         rendered["prices"] = [{**price, "product_id": record["id"]} for price in record["prices"]]
     return rendered
@@ -37,6 +44,53 @@ def field(definition: FieldDef) -> dict[str, Any]:
         "is_custom_field": definition.is_custom,
         "is_optional_response_field": False,
     }
+
+
+# v1 names some standard fields differently from v2.
+_V1_KEYS = {
+    Entity.persons: {"emails": "email", "phones": "phone"},
+    Entity.deals: {"owner_id": "user_id"},
+    Entity.activities: {"owner_id": "user_id"},
+}
+
+
+def v1_field(entity: Entity, definition: FieldDef, field_id: int) -> dict[str, Any]:
+    """A v1 `*Fields` entry; `field_id` is its position among the entity's fields."""
+    options = definition.options
+    added = v1_time(definition.add_time) if definition.add_time else V1_EPOCH
+    rendered: dict[str, Any] = {
+        "id": field_id,
+        "key": _V1_KEYS.get(entity, {}).get(definition.code, definition.code),
+        "name": definition.name,
+        "order_nr": field_id,
+        "field_type": definition.field_type,
+        # Fields are not changed after creation here; who made them is not kept (left out).
+        "add_time": added,
+        "update_time": added,
+        "active_flag": True,
+        "edit_flag": definition.is_custom,
+        "index_visible_flag": True,
+        "details_visible_flag": True,
+        "add_visible_flag": True,
+        "important_flag": False,
+        "bulk_edit_allowed": True,
+        "searchable_flag": False,
+        "filtering_allowed": True,
+        "sortable_flag": True,
+        "mandatory_flag": definition.code in ("name", "title", "subject", "content"),
+        "options": None if options is None else [{"id": o.id, "label": o.label} for o in options],
+    }
+    subfields = definition.subfields()
+    if subfields is not None:
+        rendered["subfields"] = [
+            {"key": sub["field_code"], "name": sub["field_name"], "field_type": sub["field_type"]}
+            for sub in subfields
+        ]
+    return rendered
+
+
+# The add time v1 gives the standard fields, which every company has had from the start.
+V1_EPOCH = "2010-01-01 00:00:00"
 
 
 def user(state: AccountState, account: User) -> dict[str, Any]:

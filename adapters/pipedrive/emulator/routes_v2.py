@@ -1,6 +1,10 @@
 """The v2 API: `/api/v2/{collection}` CRUD for the seven record entities, configured per
 entity by its `EntitySpec`, and the `/api/v2/{entity}Fields` endpoints.
 
+Lists take the spec's filters (deals' `status` one or several, comma-separated), `ids`,
+`updated_since`/`updated_until`, `sort_by`/`sort_direction` and `custom_fields`; the documented
+parameters they do not implement (`filter_id`, `include_fields`...) are refused (`params`).
+
 Archived deals are not in `GET /deals` (since July 2025): `GET /deals/archived` lists them,
 with the same parameters and answer."""
 
@@ -13,14 +17,24 @@ from starlette.datastructures import QueryParams
 from starlette.routing import Route
 
 from adapters.core.canonical import Entity
-from adapters.pipedrive.costs import FIELD_COLLECTIONS, V2_COLLECTIONS
+from adapters.pipedrive.costs import (
+    FIELD_COLLECTIONS,
+    READ_ONLY_FIELD_COLLECTIONS,
+    V2_COLLECTIONS,
+)
 from adapters.pipedrive.emulator import records, render
 from adapters.pipedrive.emulator.clock import normalize_rfc3339
 from adapters.pipedrive.emulator.endpoint import Call, Context, Reply, operation
 from adapters.pipedrive.emulator.entities import SPECS, EntitySpec
 from adapters.pipedrive.emulator.errors import BadRequest, NotFound
-from adapters.pipedrive.emulator.fields import create_custom_field
-from adapters.pipedrive.emulator.pagination import cursor_page
+from adapters.pipedrive.emulator.fields import account_fields, create_custom_field
+from adapters.pipedrive.emulator.pagination import cursor_page, sorted_page
+from adapters.pipedrive.emulator.params import (
+    FIELD_UNSUPPORTED,
+    RECORD_GET_UNSUPPORTED,
+    custom_field_keys,
+    refuse_unsupported,
+)
 
 PREFIX = "/{account_id}/api/v2"
 MAX_IDS = 100
@@ -40,7 +54,7 @@ def routes(context: Context) -> list[Route]:
     result: list[Route] = []
     for entity, collection in V2_COLLECTIONS.items():
         result += _entity_routes(context, SPECS[entity], collection)
-    for entity, collection in FIELD_COLLECTIONS.items():
+    for entity, collection in {**FIELD_COLLECTIONS, **READ_ONLY_FIELD_COLLECTIONS}.items():
         result += _field_routes(context, entity, collection)
     return result
 
@@ -55,10 +69,17 @@ def _entity_routes(context: Context, spec: EntitySpec, collection: str) -> list[
 
     def lister(archived: bool) -> Callable[[Call], Any]:
         async def list_records(call: Call) -> Reply:
-            keep = record_filter(spec, call.request.query_params, archived)
+            params = call.request.query_params
+            refuse_unsupported(params, spec.unsupported)
+            keep = record_filter(spec, params, archived)
+            keys = _custom_field_keys(spec, params)
+            sort_by, descending = _sort(spec, params)
             store = call.state.store(spec.entity)
-            page, next_cursor = cursor_page(call.request.query_params, store.after, keep)
-            data = [render.v2_record(spec, record) for record in page]
+            if sort_by == "id" and not descending:
+                page, next_cursor = cursor_page(params, store.after, keep)
+            else:
+                page, next_cursor = sorted_page(params, store.after(0), keep, sort_by, descending)
+            data = [render.v2_record(spec, record, keys) for record in page]
             return _page(data, next_cursor)
 
         return list_records
@@ -68,7 +89,11 @@ def _entity_routes(context: Context, spec: EntitySpec, collection: str) -> list[
         return Reply(_one(spec, record), spec.create_status)
 
     async def get_record(call: Call) -> Reply:
-        return Reply(_one(spec, records.get(call.state, spec, call.path_params["id"])))
+        params = call.request.query_params
+        refuse_unsupported(params, RECORD_GET_UNSUPPORTED & spec.unsupported)
+        keys = _custom_field_keys(spec, params)
+        record = records.get(call.state, spec, call.path_params["id"])
+        return Reply({"success": True, "data": render.v2_record(spec, record, keys)})
 
     async def update_record(call: Call) -> Reply:
         body = await call.json()
@@ -100,6 +125,20 @@ def _one(spec: EntitySpec, record: dict[str, Any]) -> dict[str, Any]:
     return {"success": True, "data": render.v2_record(spec, record)}
 
 
+def _custom_field_keys(spec: EntitySpec, params: QueryParams) -> frozenset[str] | None:
+    return custom_field_keys(params) if spec.custom_fields else None
+
+
+def _sort(spec: EntitySpec, params: QueryParams) -> tuple[str, bool]:
+    sort_by = params.get("sort_by", "id")
+    if sort_by not in spec.sort_fields:
+        raise BadRequest(f"sort_by must be one of: {', '.join(spec.sort_fields)}.")
+    direction = params.get("sort_direction", "asc")
+    if direction not in ("asc", "desc"):
+        raise BadRequest("sort_direction must be one of: asc, desc.")
+    return sort_by, direction == "desc"
+
+
 def record_filter(
     spec: EntitySpec, params: QueryParams, archived: bool = False
 ) -> Callable[[dict[str, Any]], bool]:
@@ -121,13 +160,18 @@ def record_filter(
     def keep(record: dict[str, Any]) -> bool:
         return (
             (not archivable or record["is_archived"] == archived)
-            and all(record.get(key) == expected for key, expected in conditions)
+            and all(_matches(record.get(key), expected) for key, expected in conditions)
             and (ids is None or record["id"] in ids)
             and (since is None or record["update_time"] >= since)
             and (until is None or record["update_time"] < until)
         )
 
     return keep
+
+
+def _matches(value: Any, expected: Any) -> bool:
+    # A filter given several values (deals' comma-separated `status`) keeps any of them.
+    return value in expected if isinstance(expected, frozenset) else value == expected
 
 
 def _ids(text: str | None) -> set[int] | None:
@@ -158,7 +202,8 @@ def _field_routes(context: Context, entity: Entity, collection: str) -> list[Rou
         return Route(PREFIX + path, endpoint, methods=[method], include_in_schema=False)
 
     async def list_fields(call: Call) -> Reply:
-        fields = call.state.fields[entity].fields
+        refuse_unsupported(call.request.query_params, FIELD_UNSUPPORTED)
+        fields = account_fields(call.state, entity).fields
 
         def after(position: int) -> Iterator[dict[str, Any]]:
             # Fields have no numeric id: their position stands in for one in the cursor.
@@ -174,13 +219,12 @@ def _field_routes(context: Context, entity: Entity, collection: str) -> list[Rou
         return Reply({"success": True, "data": render.field(definition)})
 
     async def get_field(call: Call) -> Reply:
-        definition = call.state.fields[entity].by_code.get(call.path_params["field_code"])
+        refuse_unsupported(call.request.query_params, FIELD_UNSUPPORTED)
+        definition = account_fields(call.state, entity).by_code.get(call.path_params["field_code"])
         if definition is None:
             raise NotFound("Field not found.")
         return Reply({"success": True, "data": render.field(definition)})
 
-    return [
-        route("GET", many, list_fields),
-        route("POST", many, add_field),
-        route("GET", one, get_field),
-    ]
+    # Activity fields are listed, not added to: the emulator keeps no custom activity fields.
+    add = [route("POST", many, add_field)] if entity in FIELD_COLLECTIONS else []
+    return [route("GET", many, list_fields), *add, route("GET", one, get_field)]
