@@ -14,24 +14,18 @@ import jsonschema
 import pytest
 
 from adapters.pipedrive.emulator import Limits, PipedriveEmulator
-from tests.adapters.pipedrive.test_emulator_spec import TOKEN, response_schema
+from tests.adapters.pipedrive.test_emulator_spec import acme, acme_client, response_schema
 
 
 @pytest.fixture(scope="module")
 def emulator() -> PipedriveEmulator:
     # Walks with small pages make many calls: no burst limit to trip over here.
-    emulator = PipedriveEmulator()
-    limits = Limits(burst=1_000_000, daily_tokens=1_000_000_000)
-    emulator.create_account("acme", api_token=TOKEN, size=40, limits=limits)
-    return emulator
+    return acme(Limits(burst=1_000_000, daily_tokens=1_000_000_000))
 
 
 @pytest.fixture(scope="module")
 async def client(emulator: PipedriveEmulator) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=emulator.app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://sandbox/acme", params={"api_token": TOKEN}
-    ) as client:
+    async with acme_client(emulator) as client:
         yield client
 
 
@@ -68,50 +62,41 @@ def v1_field_schema(path: str) -> dict[str, Any]:
     return _widen_field_types(copy.deepcopy(response_schema("v1", "GET", path)))
 
 
-V2_FIELD_READS = [
-    ("/activityFields", "/api/v2/activityFields"),
-    ("/activityFields/{field_code}", "/api/v2/activityFields/subject"),
-    ("/dealFields/{field_code}", "/api/v2/dealFields/title"),
-    ("/personFields/{field_code}", "/api/v2/personFields/name"),
-    ("/organizationFields/{field_code}", "/api/v2/organizationFields/address"),
-    ("/productFields/{field_code}", "/api/v2/productFields/prices"),
-]
-V1_FIELD_READS = [
-    ("/dealFields", "/v1/dealFields"),
-    ("/personFields", "/v1/personFields"),
-    ("/organizationFields", "/v1/organizationFields"),
-    ("/productFields", "/v1/productFields"),
-    ("/activityFields", "/v1/activityFields"),
-    ("/noteFields", "/v1/noteFields"),
-    ("/dealFields/{id}", "/v1/dealFields/1"),
-    ("/personFields/{id}", "/v1/personFields/2"),
-    ("/organizationFields/{id}", "/v1/organizationFields/1"),
-    ("/productFields/{id}", "/v1/productFields/1"),
+FIELD_READS = [
+    ("v2", "/activityFields", "/api/v2/activityFields"),
+    ("v2", "/activityFields/{field_code}", "/api/v2/activityFields/subject"),
+    ("v2", "/dealFields/{field_code}", "/api/v2/dealFields/title"),
+    ("v2", "/personFields/{field_code}", "/api/v2/personFields/name"),
+    ("v2", "/organizationFields/{field_code}", "/api/v2/organizationFields/address"),
+    ("v2", "/productFields/{field_code}", "/api/v2/productFields/prices"),
+    ("v1", "/dealFields", "/v1/dealFields"),
+    ("v1", "/personFields", "/v1/personFields"),
+    ("v1", "/organizationFields", "/v1/organizationFields"),
+    ("v1", "/productFields", "/v1/productFields"),
+    ("v1", "/activityFields", "/v1/activityFields"),
+    ("v1", "/noteFields", "/v1/noteFields"),
+    ("v1", "/dealFields/{id}", "/v1/dealFields/1"),
+    ("v1", "/personFields/{id}", "/v1/personFields/2"),
+    ("v1", "/organizationFields/{id}", "/v1/organizationFields/1"),
+    ("v1", "/productFields/{id}", "/v1/productFields/1"),
 ]
 
 
-@pytest.mark.parametrize(("spec_path", "url"), V2_FIELD_READS, ids=[r[1] for r in V2_FIELD_READS])
-async def test_v2_field_reads_match_the_spec(
-    client: httpx.AsyncClient,
-    spec_path: str,
-    url: str,
+@pytest.mark.parametrize(
+    ("version", "spec_path", "url"), FIELD_READS, ids=[r[2] for r in FIELD_READS]
+)
+async def test_field_reads_match_the_spec(
+    client: httpx.AsyncClient, version: str, spec_path: str, url: str
 ) -> None:
     response = await client.get(url)
     assert response.status_code == 200, response.text
     assert response.json()["data"]
-    jsonschema.validate(response.json(), response_schema("v2", "GET", spec_path))
-
-
-@pytest.mark.parametrize(("spec_path", "url"), V1_FIELD_READS, ids=[r[1] for r in V1_FIELD_READS])
-async def test_v1_field_reads_match_the_spec(
-    client: httpx.AsyncClient,
-    spec_path: str,
-    url: str,
-) -> None:
-    response = await client.get(url)
-    assert response.status_code == 200, response.text
-    assert response.json()["data"]
-    jsonschema.validate(response.json(), v1_field_schema(spec_path))
+    schema = (
+        v1_field_schema(spec_path)
+        if version == "v1"
+        else response_schema(version, "GET", spec_path)
+    )
+    jsonschema.validate(response.json(), schema)
 
 
 async def test_v1_and_v2_list_the_same_fields_custom_ones_included(

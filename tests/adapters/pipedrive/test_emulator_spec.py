@@ -4,6 +4,7 @@ documented 200 schemas, and every operation charges the spec's `x-token-cost`.""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -12,7 +13,7 @@ import pytest
 import yaml
 
 from adapters.pipedrive.costs import TOKEN_COSTS
-from adapters.pipedrive.emulator import PipedriveEmulator
+from adapters.pipedrive.emulator import Limits, PipedriveEmulator
 from tests.openapi_schema import to_json_schema
 from tests.shared import SPECS
 
@@ -45,19 +46,29 @@ def response_schema(version: str, method: str, path: str, status: str = "200") -
     return to_json_schema(content["schema"], spec, fixup=_nullable_cursor)
 
 
-@pytest.fixture(scope="module")
-def emulator() -> PipedriveEmulator:
+def acme(limits: Limits | None = None) -> PipedriveEmulator:
     emulator = PipedriveEmulator()
-    emulator.create_account("acme", api_token=TOKEN, size=40)
+    emulator.create_account("acme", api_token=TOKEN, size=40, limits=limits)
     return emulator
 
 
-@pytest.fixture(scope="module")
-async def client(emulator: PipedriveEmulator) -> AsyncIterator[httpx.AsyncClient]:
+@asynccontextmanager
+async def acme_client(emulator: PipedriveEmulator) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=emulator.app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://sandbox/acme", params={"api_token": TOKEN}
     ) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def emulator() -> PipedriveEmulator:
+    return acme()
+
+
+@pytest.fixture(scope="module")
+async def client(emulator: PipedriveEmulator) -> AsyncIterator[httpx.AsyncClient]:
+    async with acme_client(emulator) as client:
         yield client
 
 
