@@ -12,8 +12,18 @@ Vendor facts relied on (REST API Developer Guide, OAuth docs; see also records.p
   next batch until done. Batches are 2,000 by default; `Sforce-Query-Options: batchSize=N`
   asks for 200..2,000. Parent fields nest as objects, child subqueries as {totalSize, done,
   records} or null.
+- `GET /services/data/vNN.0/queryAll?q=SOQL` is the same with deleted and archived rows too
+  (this org holds none, so it answers as `query`); its batches follow at
+  `/services/data/vNN.0/queryAll/01g...-2000`.
+- Describe Global, `GET /services/data/vNN.0/sobjects/` -> {encoding: "UTF-8", maxBatchSize:
+  200, sobjects: [{name, label, labelPlural, keyPrefix, custom, queryable, retrieveable,
+  searchable, createable, updateable, deletable, ..., urls: {sobject, describe, rowTemplate}}]}.
+- sObject Basic Information, `GET /services/data/vNN.0/sobjects/{Object}/` ->
+  {objectDescribe: <the object's describe-global entry>, recentItems: []}.
 - `GET /services/data/vNN.0/sobjects/{Object}/describe` -> {name, fields:[{name, label, type,
   custom, picklistValues:[{value, label, active}]}]}.
+- Clients name these resources with or without a trailing slash (simple-salesforce asks for
+  `query/`, `queryAll/` and `sobjects`); both are served.
 - `GET /services/data/vNN.0/ui-api/object-info/{Object}/picklist-values/{recordTypeId}/{Field}`
   -> {controllerValues, defaultValue, url, values:[{attributes, label, validFor, value}]}.
 - Errors are a list: [{"message", "errorCode"}]; a bad session is 401 INVALID_SESSION_ID, an
@@ -68,12 +78,19 @@ class SalesforceEmulator(SourceEmulator):
 
     def routes(self) -> list[BaseRoute]:
         data = "/{account_id}/services/data/{version}"
+        rest = [
+            ("/query", self.query),
+            ("/queryAll", self.query_all),
+            ("/query/{locator}", self.query_more),
+            ("/queryAll/{locator}", self.query_more),
+            ("/sobjects", self.describe_global),
+            ("/sobjects/{object}", self.sobject_info),
+            ("/sobjects/{object}/describe", self.describe),
+        ]
         return [
             Route("/{account_id}/services/oauth2/token", self.token, methods=["POST"]),
             Route("/{account_id}/services/oauth2/userinfo", self.userinfo),
-            Route(data + "/query", self.query),
-            Route(data + "/query/{locator}", self.query_more),
-            Route(data + "/sobjects/{object}/describe", self.describe),
+            *(Route(data + path + slash, handler) for path, handler in rest for slash in ("", "/")),
             Route(
                 data + "/ui-api/object-info/{object}/picklist-values/{record_type}/{field}",
                 self.picklist_values,
@@ -172,13 +189,39 @@ class SalesforceEmulator(SourceEmulator):
     # --- REST -----------------------------------------------------------------------------
 
     async def query(self, request: Request) -> Response:
+        return self._query(request, "query")
+
+    async def query_all(self, request: Request) -> Response:
+        # The org holds no deleted or archived rows: queryAll finds what query finds.
+        return self._query(request, "queryAll")
+
+    def _query(self, request: Request, resource: str) -> Response:
         account = self._rest_account(request)
         text = request.query_params.get("q")
         if not text:
             raise VendorError(400, "MALFORMED_QUERY", "A query string has to be specified")
         evaluator = Evaluator(schemas_for(account.tables), account.tables, _url_maker(request))
         rows = evaluator.run(parse(text))
-        return self._batch(request, account, rows, 0, _batch_size(request))
+        return self._batch(request, account, rows, 0, _batch_size(request), resource=resource)
+
+    async def describe_global(self, request: Request) -> Response:
+        account = self._rest_account(request)
+        version = request.path_params["version"]
+        sobjects = [_global_entry(name, version) for name in schemas_for(account.tables)]
+        return self.respond(
+            request, {"encoding": "UTF-8", "maxBatchSize": 200, "sobjects": sobjects}
+        )
+
+    async def sobject_info(self, request: Request) -> Response:
+        account = self._rest_account(request)
+        schemas = schemas_for(account.tables)
+        name = next(
+            (n for n in schemas if n.lower() == request.path_params["object"].lower()), None
+        )
+        if name is None:
+            raise VendorError(404, "NOT_FOUND", "The requested resource does not exist")
+        entry = _global_entry(name, request.path_params["version"])
+        return self.respond(request, {"objectDescribe": entry, "recentItems": []})
 
     async def query_more(self, request: Request) -> Response:
         account = self._rest_account(request)
@@ -187,7 +230,8 @@ class SalesforceEmulator(SourceEmulator):
         if found is None or found[0] != account.id or not offset.isdigit():
             raise VendorError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
         _, rows, size = found
-        return self._batch(request, account, rows, int(offset), size, locator)
+        resource = request.url.path.rstrip("/").split("/")[-2]
+        return self._batch(request, account, rows, int(offset), size, locator, resource)
 
     async def describe(self, request: Request) -> Response:
         account = self._rest_account(request)
@@ -245,13 +289,15 @@ class SalesforceEmulator(SourceEmulator):
         offset: int,
         size: int,
         locator: str | None = None,
+        resource: str = "query",
     ) -> Response:
         page = rows[offset : offset + size]
         body: dict[str, Any] = {"totalSize": len(rows), "done": offset + size >= len(rows)}
         if not body["done"]:
             locator = locator or self._remember(account, rows, size)
             version = request.path_params["version"]
-            body["nextRecordsUrl"] = f"/services/data/{version}/query/{locator}-{offset + size}"
+            next_url = f"/services/data/{version}/{resource}/{locator}-{offset + size}"
+            body["nextRecordsUrl"] = next_url
         body["records"] = page
         return self.respond(request, body)
 
@@ -293,6 +339,54 @@ def _batch_size(request: Request) -> int:
         return DEFAULT_BATCH
     # Salesforce takes 200..2,000 and treats the size as a hint; out of range is clamped.
     return max(MIN_BATCH, min(DEFAULT_BATCH, int(match.group(1))))
+
+
+# Objects a user may read but not create, change or delete through the API.
+_READ_ONLY = {"OpportunityStage", "OpportunityHistory", "BusinessProcess", "RecordType", "User"}
+_PLURALS = {"Opportunity": "Opportunities", "OpportunityHistory": "Opportunity History",
+            "Pricebook2": "Price Books", "Product2": "Products", "PricebookEntry": "Price Book Entries",
+            "BusinessProcess": "Business Processes"}  # fmt: skip
+_LABELS = {"Pricebook2": "Price Book", "Product2": "Product", "PricebookEntry": "Price Book Entry"}
+
+
+def _global_entry(name: str, version: str) -> dict[str, Any]:
+    """An object's entry in Describe Global (DescribeGlobalSObjectResult)."""
+    path = f"/services/data/{version}/sobjects/{name}"
+    writable = name not in _READ_ONLY
+    label = _LABELS.get(name, re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name))
+    return {
+        "activateable": False,
+        "createable": writable,
+        "custom": name.endswith("__c"),
+        "customSetting": False,
+        "deepCloneable": False,
+        "deletable": writable,
+        "deprecatedAndHidden": False,
+        "feedEnabled": name in ("Account", "Contact", "Opportunity"),
+        "hasSubtypes": False,
+        "isInterface": False,
+        "isSubtype": False,
+        "keyPrefix": records.PREFIXES.get(name),
+        "label": label,
+        "labelPlural": _PLURALS.get(name, label + "s"),
+        "layoutable": writable,
+        "mergeable": name in ("Account", "Contact"),
+        "mruEnabled": writable,
+        "name": name,
+        "queryable": True,
+        "replicateable": True,
+        "retrieveable": True,
+        "searchable": writable,
+        "triggerable": writable,
+        "undeletable": writable,
+        "updateable": writable,
+        "urls": {
+            "rowTemplate": f"{path}/{{ID}}",
+            "defaultValues": f"{path}/defaultValues?recordTypeId&fields",
+            "describe": f"{path}/describe",
+            "sobject": path,
+        },
+    }
 
 
 def _url_maker(request: Request) -> Any:

@@ -1,12 +1,19 @@
 """A small SOQL engine for the Salesforce emulator: the subset a migration's queries use.
 
 Supported: `SELECT <fields> FROM <object> [WHERE <cond> [AND <cond>]...] [ORDER BY <field>
-[ASC|DESC]] [LIMIT n]`, where a field is a plain field (`Name`), a parent relationship field
-(`RecordType.BusinessProcessId`) or a child subquery (`(SELECT ContactId FROM
-OpportunityContactRoles WHERE IsPrimary = true)`). Conditions compare a field with a literal:
-'text', true/false, null, a number, a date or a dateTime (2026-01-15T10:00:00Z). Field and object
-names are case-insensitive, as in SOQL. Errors are Salesforce's: MALFORMED_QUERY, INVALID_FIELD,
-INVALID_TYPE (all 400).
+[ASC|DESC] [NULLS FIRST|LAST] [, ...]] [LIMIT n] [OFFSET n]`, where a field is a plain field
+(`Name`), a parent relationship field (`RecordType.BusinessProcessId`) or a child subquery
+(`(SELECT ContactId FROM OpportunityContactRoles WHERE IsPrimary = true ORDER BY ... LIMIT n)`).
+Conditions compare a field with a literal: 'text', true/false, null, a number, a date or a
+dateTime (2026-01-15T10:00:00Z). Field and object names are case-insensitive, as in SOQL.
+Ascending order puts nulls first and descending last unless NULLS says otherwise (SOQL's
+defaults).
+
+Whatever else SOQL has (OR, NOT, LIKE, IN, parentheses, aggregates and GROUP BY, date literals
+such as TODAY, FIELDS(), TYPEOF, FOR VIEW/UPDATE, WITH, USING SCOPE) is refused with a 400
+MALFORMED_QUERY rather than ignored: an emulator that ignored a clause would answer a query
+Salesforce answers differently. Errors are Salesforce's: MALFORMED_QUERY, INVALID_FIELD,
+INVALID_TYPE (all 400), each `[{"message", "errorCode"}]`.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ Row = dict[str, Any]
 _TOKEN = re.compile(r"\s*(?:('(?:[^'\\]|\\.)*')|(!=|<=|>=|=|<|>)|([(),])|([^\s(),'=<>!]+))")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_OPERATOR = re.compile(r"^(!=|<=|>=|=|<|>)$")
 
 
 @dataclass(frozen=True)
@@ -46,13 +54,21 @@ class Condition:
     value: Any
 
 
+@dataclass(frozen=True)
+class Order:
+    path: str
+    descending: bool = False
+    nulls_last: bool = False
+
+
 @dataclass
 class Query:
     object: str
     fields: list[Any]  # str paths, or Query for subqueries
     where: list[Condition]
-    order: tuple[str, bool] | None = None  # (field, descending)
+    order: list[Order] = field(default_factory=list)
     limit: int | None = None
+    offset: int = 0
 
 
 def malformed(message: str) -> VendorError:
@@ -101,7 +117,7 @@ class _Parser:
                 fields.append(self.query())
                 self.take(")")
             else:
-                fields.append(self.take())
+                fields.append(self.name())
             if not self.keyword(","):
                 break
         self.take("FROM")
@@ -112,17 +128,47 @@ class _Parser:
                 query.where.append(self.condition())
         if self.keyword("ORDER"):
             self.take("BY")
-            name = self.take()
-            descending = self.keyword("DESC")
-            if not descending:
-                self.keyword("ASC")
-            query.order = (name, descending)
+            query.order.append(self.order())
+            while self.keyword(","):
+                query.order.append(self.order())
         if self.keyword("LIMIT"):
-            query.limit = int(_literal(self.take()) or 0)
+            query.limit = self.count("LIMIT")
+        if self.keyword("OFFSET"):
+            query.offset = self.count("OFFSET")
         return query
 
+    def order(self) -> Order:
+        path = self.name()
+        descending = self.keyword("DESC")
+        if not descending:
+            self.keyword("ASC")
+        nulls_last = descending
+        if self.keyword("NULLS"):
+            if self.keyword("LAST"):
+                nulls_last = True
+            else:
+                self.take("FIRST")
+                nulls_last = False
+        return Order(path, descending, nulls_last)
+
+    def count(self, clause: str) -> int:
+        token = self.take()
+        if not token.isdigit():
+            raise malformed(f"{clause} must be a non-negative integer, found '{token}'")
+        return int(token)
+
+    def name(self) -> str:
+        """A field path; a parenthesis or operator where one belongs is a clause not served."""
+        token = self.take()
+        if token in ("(", ")", ",") or _OPERATOR.match(token) or token.startswith("'"):
+            raise malformed(f"unexpected token: '{token}'")
+        if self.peek() == "(":
+            # A function call: COUNT(), FIELDS(ALL), toLabel(), CALENDAR_YEAR()...
+            raise malformed(f"unexpected token: '{token}(': functions are not supported")
+        return token
+
     def condition(self) -> Condition:
-        path = self.take()
+        path = self.name()
         op = self.take()
         if op not in ("=", "!=", "<", ">", "<=", ">="):
             raise malformed(f"unexpected token: '{op}'")
@@ -186,19 +232,23 @@ class Evaluator:
         schema = self.schema(query.object)
         self._check(schema, query)
         rows = [r for r in self.tables.get(schema.name, []) if self._matches(schema, r, query)]
-        if query.order:
-            name, descending = query.order
-            rows.sort(key=lambda r: _sort_key(self._value(schema, r, name)), reverse=descending)
-        if query.limit is not None:
-            rows = rows[: query.limit]
-        return [self._shape(schema, row, query) for row in rows]
+        return [self._shape(schema, row, query) for row in self._arrange(schema, rows, query)]
+
+    def _arrange(self, schema: ObjectSchema, rows: list[Row], query: Query) -> list[Row]:
+        """ORDER BY (the last key first, as sorts are stable), then OFFSET and LIMIT."""
+        for order in reversed(query.order):
+            present = [r for r in rows if self._value(schema, r, order.path) is not None]
+            absent = [r for r in rows if self._value(schema, r, order.path) is None]
+            present.sort(key=lambda r: self._value(schema, r, order.path), reverse=order.descending)
+            rows = present + absent if order.nulls_last else absent + present
+        end = None if query.limit is None else query.offset + query.limit
+        return rows[query.offset : end]
 
     # --- checks ---------------------------------------------------------------------------
 
     def _check(self, schema: ObjectSchema, query: Query) -> None:
         paths = [f for f in query.fields if isinstance(f, str)] + [c.path for c in query.where]
-        if query.order:
-            paths.append(query.order[0])
+        paths += [order.path for order in query.order]
         for path in paths:
             self._resolve(schema, path)
         for sub in (f for f in query.fields if isinstance(f, Query)):
@@ -298,6 +348,7 @@ class Evaluator:
             for r in self.tables.get(object_name, [])
             if r.get(fk) == row["Id"] and self._matches(child_schema, r, sub)
         ]
+        rows = self._arrange(child_schema, rows, sub)
         if not rows:
             return None  # Salesforce gives null, not an empty list, for no children
         shaped = [self._shape(child_schema, r, sub) for r in rows]
@@ -312,10 +363,6 @@ def _invalid_field(object_name: str, path: str) -> VendorError:
         "custom field, be sure to append the '__c' after the custom field name. Please "
         "reference your WSDL or the describe call for the appropriate names.",
     )
-
-
-def _sort_key(value: Any) -> tuple[int, Any]:
-    return (0, "") if value is None else (1, value)
 
 
 def _comparable(value: Any, literal: Any) -> tuple[Any, Any]:
