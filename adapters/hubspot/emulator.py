@@ -9,7 +9,18 @@ Vendor facts it follows (developers.hubspot.com/docs):
   `associations.<type>.results` lists `{id, type}`, primary and unlabeled both.
 - crm-owners-v3: `/crm/v3/owners` (`archived=true` for deactivated users), paged the same way.
 - crm-pipelines-v3: `/crm/v3/pipelines/deals`, `{"results": [pipeline with stages]}`.
-- crm-properties-v3: `/crm/v3/properties/{type}`, `{"results": [...]}`, not paged.
+- crm-properties-v3: `/crm/v3/properties/{type}`, `{"results": [...]}`, not paged: HubSpot's
+  default properties of the type (`hubspotDefined: true`, render.PROPERTY_CATALOGUE) and the
+  portal's custom ones.
+- Tickets and line items are CRM objects like the others (`/crm/v3/objects/tickets`, paged the
+  same way; the reference company has none); `/crm/v3/pipelines/tickets` lists the Support
+  Pipeline every portal starts with.
+- `GET /crm/v3/objects/{type}/{id}?idProperty=<unique property>` finds a record by that
+  property instead of its id.
+- Each list takes only its documented query parameters; HubSpot sorts, filters and searches
+  through `POST /crm/v3/objects/{type}/search`, which this sandbox does not serve. A parameter
+  the sandbox does not serve (`sort`, `filter`, `q`, `email=` off the owners list...) is a 400
+  VALIDATION_ERROR naming it, rather than ignored.
 - account-info/v3/details: portal id, time zone, company currency.
 - Errors: `{"status": "error", "message", "correlationId", "category"}` (401
   INVALID_AUTHENTICATION, 400 VALIDATION_ERROR, 404 OBJECT_NOT_FOUND).
@@ -56,6 +67,8 @@ OBJECT_TYPES = (
     "tasks",
     "emails",
     "notes",
+    "tickets",
+    "line_items",
 )
 # What a list answers when no `properties` are named (beside the ones always present).
 DEFAULT_PROPERTIES = {
@@ -63,6 +76,25 @@ DEFAULT_PROPERTIES = {
     "contacts": ("firstname", "lastname", "email"),
     "deals": ("dealname", "amount", "dealstage", "pipeline", "closedate"),
     "products": ("name", "price", "description"),
+    "tickets": (
+        "subject",
+        "content",
+        "hs_pipeline",
+        "hs_pipeline_stage",
+        "hs_ticket_category",
+        "hs_ticket_priority",
+    ),
+    "line_items": ("name", "price", "quantity", "amount", "discount", "hs_product_id", "tax"),
+}
+# The query parameters each kind of request takes (the crm-*-v3 references).
+_OBJECT_READ = ("properties", "propertiesWithHistory", "associations", "archived")
+PARAMETERS = {
+    "account_details": (),
+    "list_owners": ("email", "after", "limit", "archived"),
+    "list_pipelines": (),
+    "list_properties": ("archived", "dataSensitivity", "locale", "properties"),
+    "list_objects": ("limit", "after", *_OBJECT_READ),
+    "get_object": ("idProperty", *_OBJECT_READ),
 }
 ALWAYS = ("hs_object_id", "createdate", "lastmodifieddate", "hs_lastmodifieddate")
 DAILY_LIMIT = 650_000  # a Professional account's private app
@@ -143,6 +175,21 @@ class HubSpotEmulator(SourceEmulator):
 
     # --- routes ---------------------------------------------------------------------------
 
+    def account(self, request: Request, *, check_auth: bool = True) -> EmulatedAccount:
+        account = super().account(request, check_auth=check_auth)
+        endpoint = getattr(request.scope.get("endpoint"), "__name__", "")
+        allowed = PARAMETERS.get(endpoint)
+        if allowed is not None:
+            unknown = [name for name in request.query_params if name not in allowed]
+            if unknown:
+                raise VendorError(
+                    400,
+                    "VALIDATION_ERROR",
+                    f"Unsupported query parameter(s): {', '.join(sorted(set(unknown)))}. "
+                    f"Supported: {', '.join(allowed) or 'none'}.",
+                )
+        return account
+
     async def account_details(self, request: Request) -> Response:
         account = self.account(request)
         details = {"portalId": portal_id(account.id), **account.table("account")[0]}
@@ -183,8 +230,10 @@ class HubSpotEmulator(SourceEmulator):
         account = self.account(request)
         kind = _object_type(request)
         wanted = request.path_params["object_id"]
+        key = request.query_params.get("idProperty")
         for record in account.table(kind):
-            if record["id"] == wanted:
+            found = record["properties"].get(key) if key else record["id"]
+            if found == wanted:
                 return self.respond(request, _Shape.of(request).apply(kind, record))
         raise VendorError(404, "OBJECT_NOT_FOUND", "resource not found")
 

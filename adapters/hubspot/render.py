@@ -35,6 +35,7 @@ from adapters.hubspot.properties import (
     ADDITIONAL_CURRENCIES,
     COMPANY_CURRENCY,
     STAMP,
+    _definition,
     built_in_properties,
     custom_property,
     option_value,
@@ -122,11 +123,218 @@ def render(company: ReferenceCompany) -> Tables:
     for kind in SINGULAR:
         tables[kind] = [_engagement(a, ids[a.source_id]) for a in kept.activities
                         if ids[a.source_id][0] == kind]  # fmt: skip
-    for kind, defs in fields.items():
-        tables[f"properties:{kind}"] = built_in_properties(kind) + [
+    tables["tickets"], tables["line_items"] = [], []  # the reference company has neither
+    tables["pipelines:tickets"] = [_support_pipeline()]
+    for kind in PROPERTY_CATALOGUE:
+        defs = fields.get(kind, [])
+        tables[f"properties:{kind}"] = default_properties(kind) + [
             custom_property(kind, f) for f in defs
         ]
     return tables
+
+
+# --- HubSpot's default properties ---------------------------------------------------------------
+
+# Each object's HubSpot-defined properties (`hubspotDefined: true`), a representative part of the
+# catalogue a new portal lists (developers.hubspot.com: "HubSpot's default contact / company /
+# deal / ticket / product / line item properties", the engagement guides): name, label, the
+# type/fieldType pair and the property group. Types are short: s=string/text, t=string/
+# textarea, ph=string/phonenumber, n=number/number, dt=datetime/date, d=date/date,
+# sel=enumeration/select, rad=enumeration/radio, chk=enumeration/checkbox, b=enumeration/
+# booleancheckbox.
+_KINDS = {
+    "s": ("string", "text"),
+    "t": ("string", "textarea"),
+    "ph": ("string", "phonenumber"),
+    "n": ("number", "number"),
+    "dt": ("datetime", "date"),
+    "d": ("date", "date"),
+    "sel": ("enumeration", "select"),
+    "rad": ("enumeration", "radio"),
+    "chk": ("enumeration", "checkbox"),
+    "b": ("enumeration", "booleancheckbox"),
+}
+_COMMON = (
+    ("hs_object_id", "Record ID", "n"),
+    ("hs_createdate", "Create Date", "dt"),
+    ("hs_lastmodifieddate", "Last Modified Date", "dt"),
+    ("hubspot_owner_id", "Owner", "sel"),
+    ("hs_created_by_user_id", "Created by user ID", "n"),
+    ("hs_updated_by_user_id", "Updated by user ID", "n"),
+    ("hs_all_owner_ids", "All owner IDs", "chk"),
+    ("hs_merged_object_ids", "Merged record IDs", "chk"),
+)
+_ENGAGEMENT = (("hs_timestamp", "Activity date", "dt"), ("hs_attachment_ids", "Attachments", "chk"))
+PROPERTY_CATALOGUE: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
+    "contacts": ("contactinformation", (
+        ("firstname", "First Name", "s"), ("lastname", "Last Name", "s"),
+        ("email", "Email", "s"), ("hs_additional_emails", "Additional email addresses", "chk"),
+        ("phone", "Phone Number", "ph"), ("mobilephone", "Mobile Phone Number", "ph"),
+        ("fax", "Fax Number", "ph"), ("salutation", "Salutation", "s"),
+        ("jobtitle", "Job Title", "s"), ("company", "Company Name", "s"),
+        ("website", "Website URL", "s"), ("address", "Street Address", "s"),
+        ("city", "City", "s"), ("state", "State/Region", "s"), ("zip", "Postal Code", "s"),
+        ("country", "Country/Region", "s"), ("industry", "Industry", "s"),
+        ("annualrevenue", "Annual Revenue", "s"), ("message", "Message", "t"),
+        ("date_of_birth", "Date of birth", "s"), ("lifecyclestage", "Lifecycle Stage", "rad"),
+        ("hs_lead_status", "Lead Status", "rad"), ("hs_persona", "Persona", "rad"),
+        ("hs_language", "Preferred language", "sel"), ("hs_timezone", "Time Zone", "sel"),
+        ("associatedcompanyid", "Primary Associated Company ID", "n"),
+        ("num_associated_deals", "Number of Associated Deals", "n"),
+        ("hs_email_optout", "Unsubscribed from all email", "b"),
+        ("hs_analytics_source", "Original Source", "sel"),
+        ("notes_last_updated", "Last Activity Date", "dt"),
+        ("createdate", "Create Date", "dt"), ("lastmodifieddate", "Last Modified Date", "dt"),
+        ("closedate", "Close Date", "dt"),
+    )),
+    "companies": ("companyinformation", (
+        ("name", "Company name", "s"), ("domain", "Company Domain Name", "s"),
+        ("website", "Website URL", "s"), ("phone", "Phone Number", "ph"),
+        ("address", "Street Address", "s"), ("address2", "Street Address 2", "s"),
+        ("city", "City", "s"), ("state", "State/Region", "s"), ("zip", "Postal Code", "s"),
+        ("country", "Country/Region", "s"), ("industry", "Industry", "sel"),
+        ("type", "Type", "rad"), ("description", "Description", "t"),
+        ("about_us", "About Us", "t"), ("numberofemployees", "Number of Employees", "n"),
+        ("annualrevenue", "Annual Revenue", "n"), ("founded_year", "Year Founded", "s"),
+        ("is_public", "Is Public", "b"), ("timezone", "Time Zone", "s"),
+        ("linkedin_company_page", "LinkedIn Company Page", "s"),
+        ("twitterhandle", "Twitter Handle", "s"),
+        ("facebook_company_page", "Facebook Company Page", "s"),
+        ("lifecyclestage", "Lifecycle Stage", "rad"), ("hs_lead_status", "Lead Status", "rad"),
+        ("num_associated_contacts", "Number of Associated Contacts", "n"),
+        ("num_associated_deals", "Number of Associated Deals", "n"),
+        ("total_money_raised", "Total Money Raised", "s"),
+        ("notes_last_updated", "Last Activity Date", "dt"),
+        ("createdate", "Create Date", "dt"),
+    )),
+    "deals": ("dealinformation", (
+        ("dealname", "Deal Name", "s"), ("amount", "Amount", "n"),
+        ("dealstage", "Deal Stage", "rad"), ("pipeline", "Pipeline", "sel"),
+        ("closedate", "Close Date", "dt"), ("dealtype", "Deal Type", "rad"),
+        ("description", "Deal Description", "t"), ("deal_currency_code", "Currency", "sel"),
+        ("amount_in_home_currency", "Amount in company currency", "n"),
+        ("closed_lost_reason", "Closed Lost Reason", "t"),
+        ("closed_won_reason", "Closed Won Reason", "t"), ("hs_priority", "Priority", "sel"),
+        ("hs_next_step", "Next step", "t"),
+        ("hs_deal_stage_probability", "Deal Stage Probability", "n"),
+        ("hs_forecast_amount", "Forecast amount", "n"),
+        ("hs_forecast_probability", "Forecast probability", "n"),
+        ("hs_is_closed", "Is Deal Closed?", "b"), ("hs_is_closed_won", "Is closed won", "b"),
+        ("hs_closed_amount", "Closed Deal Amount", "n"),
+        ("hs_acv", "Annual contract value", "n"), ("hs_arr", "Annual recurring revenue", "n"),
+        ("hs_mrr", "Monthly recurring revenue", "n"), ("hs_tcv", "Total contract value", "n"),
+        ("num_associated_contacts", "Number of Associated Contacts", "n"),
+        ("notes_last_updated", "Last Activity Date", "dt"),
+        ("createdate", "Create Date", "dt"),
+    )),
+    "products": ("productinformation", (
+        ("name", "Name", "s"), ("description", "Description", "t"),
+        ("price", "Unit price", "n"), ("hs_sku", "SKU", "s"),
+        ("hs_cost_of_goods_sold", "Unit cost", "n"),
+        ("hs_recurring_billing_period", "Term", "s"),
+        ("recurringbillingfrequency", "Billing frequency", "sel"),
+        ("hs_product_type", "Product type", "sel"), ("hs_url", "URL", "s"),
+        ("hs_images", "Image URL", "s"), ("hs_folder_id", "Folder", "n"),
+        ("tax", "Tax", "n"), ("createdate", "Create Date", "dt"),
+    )),
+    "line_items": ("lineiteminformation", (
+        ("name", "Name", "s"), ("description", "Description", "t"),
+        ("price", "Unit price", "n"), ("quantity", "Quantity", "n"),
+        ("amount", "Net price", "n"), ("discount", "Unit discount", "n"),
+        ("hs_discount_percentage", "Discount Percentage", "n"),
+        ("hs_total_discount", "Total discount", "n"), ("hs_product_id", "Product ID", "n"),
+        ("hs_sku", "SKU", "s"), ("hs_line_item_currency_code", "Currency", "sel"),
+        ("hs_recurring_billing_period", "Term", "s"),
+        ("recurringbillingfrequency", "Billing frequency", "sel"), ("tax", "Tax", "n"),
+        ("hs_position_on_quote", "Position on quote", "n"), ("createdate", "Create Date", "dt"),
+    )),
+    "tickets": ("ticketinformation", (
+        ("subject", "Ticket name", "s"), ("content", "Ticket description", "t"),
+        ("hs_pipeline", "Pipeline", "sel"), ("hs_pipeline_stage", "Ticket status", "sel"),
+        ("hs_ticket_priority", "Priority", "sel"), ("hs_ticket_category", "Category", "chk"),
+        ("source_type", "Source", "sel"), ("hs_resolution", "Resolution", "sel"),
+        ("hs_ticket_id", "Ticket ID", "n"), ("closed_date", "Close date", "dt"),
+        ("time_to_close", "Time to close", "n"),
+        ("first_agent_reply_date", "First agent email reply date", "dt"),
+        ("hs_file_upload", "File upload", "s"), ("createdate", "Create date", "dt"),
+    )),
+    "calls": ("call", (*_ENGAGEMENT,
+        ("hs_call_title", "Call Title", "s"), ("hs_call_body", "Call notes", "t"),
+        ("hs_call_duration", "Call duration", "n"), ("hs_call_status", "Call status", "sel"),
+        ("hs_call_direction", "Call direction", "sel"), ("hs_call_disposition", "Call outcome", "sel"),
+        ("hs_call_to_number", "To Number", "s"), ("hs_call_from_number", "From Number", "s"),
+        ("hs_call_recording_url", "Recording URL", "s"),
+    )),
+    "meetings": ("meeting", (*_ENGAGEMENT,
+        ("hs_meeting_title", "Meeting name", "s"), ("hs_meeting_body", "Meeting description", "t"),
+        ("hs_internal_meeting_notes", "Internal notes", "t"),
+        ("hs_meeting_start_time", "Start Time", "dt"), ("hs_meeting_end_time", "End Time", "dt"),
+        ("hs_meeting_location", "Location", "s"), ("hs_meeting_outcome", "Meeting outcome", "sel"),
+        ("hs_meeting_external_url", "External URL", "s"),
+    )),
+    "tasks": ("task", (*_ENGAGEMENT,
+        ("hs_task_subject", "Task Title", "s"), ("hs_task_body", "Notes", "t"),
+        ("hs_task_status", "Task Status", "sel"), ("hs_task_priority", "Priority", "sel"),
+        ("hs_task_type", "Task Type", "sel"), ("hs_task_reminders", "Reminder", "s"),
+        ("hs_task_completion_date", "Completed at", "dt"),
+    )),
+    "emails": ("email", (*_ENGAGEMENT,
+        ("hs_email_subject", "Email subject", "s"), ("hs_email_text", "Email body", "t"),
+        ("hs_email_html", "Email HTML body", "t"), ("hs_email_direction", "Email direction", "sel"),
+        ("hs_email_status", "Email send status", "sel"), ("hs_email_headers", "Email headers", "t"),
+    )),
+    "notes": ("note", (*_ENGAGEMENT, ("hs_note_body", "Note body", "t"))),
+}  # fmt: skip
+
+
+def default_properties(kind: str) -> list[Raw]:
+    """HubSpot's own properties of an object type: its catalogue, the ones every object has, and
+    what `properties.built_in_properties` adds (the products' price per currency)."""
+    group, own = PROPERTY_CATALOGUE[kind]
+    out: dict[str, Raw] = {}
+    for order, (name, label, short) in enumerate((*own, *_COMMON)):
+        if name in out:
+            continue
+        options = []
+        if short == "b":
+            options = [{"label": label, "value": value, "displayOrder": i, "hidden": False}
+                       for i, (label, value) in enumerate((("Yes", "true"), ("No", "false")))]  # fmt: skip
+        out[name] = _definition(
+            name, label, _KINDS[short], hubspotDefined=True, groupName=group,
+            displayOrder=order, options=options, formField=kind in ("contacts", "companies"),
+        )  # fmt: skip
+    if kind in ("companies", "contacts", "deals", "products"):
+        for extra in built_in_properties(kind):
+            out.setdefault(extra["name"], extra)
+    return list(out.values())
+
+
+def _support_pipeline() -> Raw:
+    """The ticket pipeline every portal starts with: New, Waiting on contact, Waiting on us,
+    Closed (stage ids "1".."4", `metadata.ticketState` OPEN or CLOSED)."""
+    names = ("New", "Waiting on contact", "Waiting on us", "Closed")
+    stages = [
+        {
+            "id": str(i + 1),
+            "label": label,
+            "displayOrder": i,
+            "metadata": {"ticketState": "CLOSED" if label == "Closed" else "OPEN"},
+            "createdAt": STAMP,
+            "updatedAt": STAMP,
+            "archived": False,
+            "writePermissions": "CRUD_ALL",
+        }
+        for i, label in enumerate(names)
+    ]
+    return {
+        "id": "0",
+        "label": "Support Pipeline",
+        "displayOrder": 0,
+        "stages": stages,
+        "createdAt": STAMP,
+        "updatedAt": STAMP,
+        "archived": False,
+    }
 
 
 def portal_id(account_id: str) -> int:
