@@ -21,6 +21,21 @@ api-evangelist/close openapi/close-*-api-openapi.yml):
 - Rate limits per endpoint group and API key: a 429 carries
   `{"error": {"rate_reset": <seconds>, "message": ..., "rate_limit_type": ...}}`; answers carry
   the RFC-draft `RateLimit: limit=.., remaining=.., reset=..` header and `RateLimit-Policy`.
+- `/activity/` lists every activity type together, newest first, with `lead_id`, `_type` /
+  `_type__in`, `user_id` / `user_id__in` and `contact_id` / `contact_id__in` (those but
+  `lead_id` only together with `lead_id`, as documented), the creation-time filters,
+  `activity_at__gt/__lt` and `_order_by` on `date_created` or `activity_at`. The per-type lists
+  (`/activity/call/`...) take `lead_id`, `user_id` and `contact_id`; opportunities `lead_id`,
+  `user_id`, `status_id` and `status_type`; tasks `lead_id`, `assigned_to`, `is_complete` and
+  `_type`. Activity types the reference company holds none of are served as empty lists.
+- The event log, `GET /event/`: `{"data": [...], "cursor_next", "cursor_previous"}`, most recently
+  updated first, `_limit` at most 50 (the default), `_cursor` from a previous answer, no
+  `_skip`; filters `object_type`, `object_id`, `action`, `lead_id`, `user_id`, `request_id` in
+  the documented combinations only, each with `date_updated__gte/__lte` if wished.
+- Custom fields at `/custom_field/<object>/` and at the older `/custom_fields/<object>/`
+  (lead, contact, opportunity, activity), the same lists.
+- A query parameter a list does not serve (`query`, `_order_by` on other keys, filters it does
+  not implement) is a 400 naming it, rather than ignored.
 - Validation errors are `{"errors": [...], "field-errors": {...}}`; other errors `{"error": ...}`.
 """
 
@@ -42,7 +57,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from adapters.close.held import held
-from adapters.close.render import API_USER, ORGANIZATION_ID, TIMELINES, close_id, render
+from adapters.close.render import (
+    API_USER,
+    EMPTY_ACTIVITY_LISTS,
+    ORGANIZATION_ID,
+    TIMELINES,
+    close_id,
+    render,
+)
 from adapters.core.emulation import (
     EmulatedAccount,
     RateState,
@@ -75,11 +97,39 @@ LISTS = (
     "activity/email",
     "activity/note",
     "activity/status_change/opportunity",
+    *EMPTY_ACTIVITY_LISTS,
     "custom_field/lead",
     "custom_field/contact",
     "custom_field/opportunity",
+    "custom_field/activity",
 )
+# The older custom-field path, served alongside: list name -> the table it shows.
+ALIASES = {f"custom_fields/{o}": f"custom_field/{o}" for o in ("lead", "contact", "opportunity",
+           "activity")}  # fmt: skip
 UPDATED_FILTERS = {"opportunity"}  # lists that take date_updated__gt
+TIMED = {*TIMELINES, "activity"}  # lists that take the creation-time filters
+ACTIVITY_FILTERS = ("lead_id", "user_id", "contact_id")
+# Equality filters each list serves (a `__in` one takes a comma-separated list).
+FILTERS: dict[str, tuple[str, ...]] = {
+    "opportunity": ("lead_id", "user_id", "status_id", "status_type"),
+    "task": ("lead_id", "assigned_to", "is_complete", "_type"),
+    "activity": ("lead_id", "user_id", "user_id__in", "contact_id", "contact_id__in", "_type",
+                 "_type__in"),
+    **{n: ACTIVITY_FILTERS for n in LISTS if n.startswith("activity/")},
+}  # fmt: skip
+LEAD_ONLY = ("user_id", "user_id__in", "contact_id", "contact_id__in", "_type", "_type__in")
+ACTIVITY_TYPES = ("Call", "Created", "Email", "EmailThread", "LeadStatusChange", "Meeting",
+                  "Note", "OpportunityStatusChange", "SMS", "TaskCompleted", "Custom")  # fmt: skip
+PAGING = ("_skip", "_limit", "_fields")
+EVENT_LIMIT = 50
+EVENT_FILTERS = ("object_type", "object_id", "action", "lead_id", "user_id", "request_id")
+EVENT_COMBINATIONS = {frozenset(c.split()) for c in (
+    "object_type object_id", "object_type action", "object_id action", "lead_id object_type",
+    "lead_id object_type action", "lead_id user_id object_type",
+    "lead_id user_id object_type action", "lead_id user_id", "user_id object_id",
+    "user_id object_id action", "user_id object_type", "user_id object_type action", "lead_id",
+    "user_id", "request_id", "",
+)}  # fmt: skip
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -98,9 +148,17 @@ class CloseEmulator(SourceEmulator):
             Route(base + "/me/", self.me),
             Route(base + "/data/search/", self.search, methods=["POST"]),
         ]
+        routes += [
+            Route(base + "/event/", self.events),
+            Route(base + "/event/{record_id}/", self._getter("event")),
+            Route(base + "/activity/", self._lister("activity")),
+        ]
         for name in LISTS:
             routes.append(Route(f"{base}/{name}/", self._lister(name)))
             routes.append(Route(f"{base}/{name}/{{record_id}}/", self._getter(name)))
+        for name, table in ALIASES.items():
+            routes.append(Route(f"{base}/{name}/", self._lister(table)))
+            routes.append(Route(f"{base}/{name}/{{record_id}}/", self._getter(table)))
         return routes
 
     def new_credentials(self, base_url: str) -> dict[str, str]:
@@ -181,9 +239,10 @@ class CloseEmulator(SourceEmulator):
     def _lister(self, name: str) -> Any:
         async def list_records(request: Request) -> Response:
             account = self.account(request)
+            _check_parameters(request, name)
             records = account.table(name)
             records = _timeline(request, name, records, lambda: self._keys(account, name))
-            records = _filtered(request, name, records)
+            records = _filtered(request, name, _equal(request, name, records))
             skip = int_param(request, "_skip", 0, lo=0)
             if skip > self.max_skip:
                 message = f"_skip: the maximum is {self.max_skip}"
@@ -196,6 +255,43 @@ class CloseEmulator(SourceEmulator):
             return self.respond(request, body)
 
         return list_records
+
+    async def events(self, request: Request) -> Response:
+        account = self.account(request)
+        params = request.query_params
+        allowed = {*EVENT_FILTERS, "_cursor", "_limit", "_fields", "date_updated__gte",
+                   "date_updated__lte"}  # fmt: skip
+        for name in params:
+            if name not in allowed:
+                raise VendorError(400, "invalid_parameter", f"Invalid parameter: {name}")
+        given = {name: params[name] for name in EVENT_FILTERS if name in params}
+        if frozenset(given) not in EVENT_COMBINATIONS:
+            combination = " and ".join(sorted(given))
+            raise VendorError(
+                400, "invalid_parameter", f"Unsupported filter combination: {combination}"
+            )
+        limit = int_param(request, "_limit", EVENT_LIMIT, lo=1, hi=EVENT_LIMIT)
+        events = [e for e in account.table("event") if all(e[k] == v for k, v in given.items())]
+        for param, keep in (("date_updated__gte", 1), ("date_updated__lte", -1)):
+            if param in params:
+                moment = parse_time(params[param])
+                if moment is None:
+                    raise VendorError(400, "invalid_parameter", f"{param}: not a valid datetime")
+                events = [
+                    e
+                    for e in events
+                    if ((parse_time(e["date_updated"]) or moment) - moment).total_seconds() * keep
+                    >= 0
+                ]
+        start = _decode_cursor(params.get("_cursor"))
+        page = events[start : start + limit]
+        stop = start + len(page)
+        body = {
+            "data": [_only(e, request) for e in page],
+            "cursor_next": _encode_cursor(stop) if stop < len(events) else None,
+            "cursor_previous": _encode_cursor(max(start - limit, 0)) if start else None,
+        }
+        return self.respond(request, body)
 
     def _getter(self, name: str) -> Any:
         async def get_record(request: Request) -> Response:
@@ -225,6 +321,8 @@ def _timeline(
     first, so the cut is a slice found by bisection."""
     given = {f: request.query_params[f] for f in CREATED_FILTERS if f in request.query_params}
     order = request.query_params.get("_order_by")
+    if name == "activity":
+        return _all_activities(request, records, given, keys)
     if name not in TIMELINES:
         if given:
             raise VendorError(400, "invalid_parameter", f"Invalid filter: {next(iter(given))}")
@@ -251,6 +349,84 @@ def _timeline(
     if order not in ("date_created", "-date_created"):
         raise VendorError(400, "invalid_parameter", f"_order_by={order} is not served here")
     return cut if order == "-date_created" else cut[::-1]
+
+
+def _all_activities(
+    request: Request,
+    records: list[dict[str, Any]],
+    given: dict[str, str],
+    keys: Callable[[], list[float]],
+) -> list[dict]:
+    """`/activity/`: cut on creation and activity times, ordered on either (newest first by
+    default)."""
+    params = request.query_params
+    cut = records
+    for param, text in [*given.items(), *((p, params[p]) for p in ACTIVITY_AT if p in params)]:
+        moment = parse_time(text)
+        if moment is None:
+            raise VendorError(400, "invalid_parameter", f"{param}: not a valid datetime")
+        stamp, _, op = param.partition("__")
+        cut = [r for r in cut if _holds(parse_time(r.get(stamp)), op, moment)]
+    order = params.get("_order_by", "-date_created")
+    key = order.lstrip("-")
+    if key not in ("date_created", "activity_at"):
+        raise VendorError(400, "invalid_parameter", f"_order_by={order} is not served here")
+    if order == "-date_created":
+        return cut
+    moments = {id(r): parse_time(r.get(key)) or _EPOCH for r in cut}
+    return sorted(cut, key=lambda r: moments[id(r)], reverse=order.startswith("-"))
+
+
+ACTIVITY_AT = ("activity_at__gt", "activity_at__lt")
+
+
+def _holds(value: datetime | None, op: str, moment: datetime) -> bool:
+    if value is None:
+        return False
+    return {"gt": value > moment, "gte": value >= moment, "lt": value < moment,
+            "lte": value <= moment}[op]  # fmt: skip
+
+
+def _check_parameters(request: Request, name: str) -> None:
+    """A parameter this list does not serve is a 400, not ignored."""
+    allowed = {*PAGING, *FILTERS.get(name, ())}
+    if name in TIMED:
+        allowed.update(CREATED_FILTERS)
+    if name in UPDATED_FILTERS:
+        allowed.add("date_updated__gt")
+    if name in SORTED_ON_REQUEST or name == "activity":
+        allowed.add("_order_by")
+    if name == "activity":
+        allowed.update(ACTIVITY_AT)
+    for param in request.query_params:
+        if param not in allowed:
+            raise VendorError(400, "invalid_parameter", f"Invalid parameter: {param}")
+    if name == "activity" and "lead_id" not in request.query_params:
+        for param in LEAD_ONLY:
+            if param in request.query_params:
+                message = f"{param} can only be used when listing the activities of one lead"
+                raise VendorError(400, "invalid_parameter", message)
+
+
+def _equal(request: Request, name: str, records: list[dict[str, Any]]) -> list[dict]:
+    """The equality filters (`x=v`, `x__in=v1,v2`) a list serves."""
+    for param in FILTERS.get(name, ()):
+        raw = request.query_params.get(param)
+        if raw is None:
+            continue
+        field, _, many = param.partition("__")
+        wanted = set(raw.split(",")) if many else {raw}
+        if field == "_type":
+            unknown = [t for t in wanted if t not in ACTIVITY_TYPES and name == "activity"
+                       and not t.startswith("actitype_")]  # fmt: skip
+            if unknown:
+                raise VendorError(400, "invalid_parameter", f"_type: unknown type {unknown[0]}")
+        records = [r for r in records if _text(r.get(field)) in wanted]
+    return records
+
+
+def _text(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def ascending_keys(records: list[dict[str, Any]]) -> list[float]:

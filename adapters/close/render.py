@@ -45,6 +45,27 @@ TIMELINES = (
     "activity/note",
     "activity/status_change/opportunity",
 )
+# The activity lists of types the reference company holds none of: served, and empty.
+EMPTY_ACTIVITY_LISTS = (
+    "activity/created",
+    "activity/emailthread",
+    "activity/sms",
+    "activity/status_change/lead",
+    "activity/task_completed",
+    "activity/custom",
+)
+# Each event's `object_type` for the objects of a table (developer.close.com, Event Log).
+EVENT_OBJECTS = {
+    "lead": "lead",
+    "contact": "contact",
+    "opportunity": "opportunity",
+    "task": "task.lead",
+    "activity/call": "activity.call",
+    "activity/meeting": "activity.meeting",
+    "activity/email": "activity.email",
+    "activity/note": "activity.note",
+    "activity/status_change/opportunity": "status_change.opportunity",
+}
 LEAD_STATUS = ("stat_" + "LeadPotential0000000000000000000000000000000", "Potential")
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _DIGIT_PAIRS = tuple(_ALPHABET[n % 62] + _ALPHABET[n // 62] for n in range(62 * 62))
@@ -390,4 +411,42 @@ def render(company: ReferenceCompany) -> Tables:
         by_lead[opportunity["lead_id"]]["opportunities"].append(opportunity)
     for name in TIMELINES:  # newest first, as Close lists them
         tables[name].sort(key=lambda r: (r["date_created"], r["id"]), reverse=True)
+    tables.update({name: [] for name in EMPTY_ACTIVITY_LISTS})
+    tables["custom_field/activity"] = []
+    # `/activity/` lists every type together, newest first.
+    everything = [r for name in TIMELINES if name.startswith("activity/") for r in tables[name]]
+    tables["activity"] = sorted(
+        everything, key=lambda r: (r["date_created"], r["id"]), reverse=True
+    )
+    tables["event"] = render_events(tables)
     return tables
+
+
+def render_events(tables: Tables) -> list[Raw]:
+    """The event log: one `created` event per lead, contact, opportunity, task and activity,
+    most recently updated first (as Close lists it)."""
+    events = []
+    for table, object_type in EVENT_OBJECTS.items():
+        for record in tables[table]:
+            lead_id = record["id"] if table == "lead" else record.get("lead_id")
+            events.append(
+                {
+                    "id": close_id("ev", f"{table}:{record['id']}"),
+                    "date_created": record["date_created"],
+                    "date_updated": record["date_created"],
+                    "organization_id": ORGANIZATION_ID,
+                    "user_id": record.get("created_by") or record.get("user_id"),
+                    "request_id": close_id("req", f"{table}:{record['id']}"),
+                    "api_key_id": None,
+                    "object_type": object_type,
+                    "object_id": record["id"],
+                    "lead_id": lead_id,
+                    "action": "created",
+                    "changed_fields": [],
+                    "meta": {"request_method": "POST", "request_path": f"/api/v1/{table}/"},
+                    "data": {k: v for k, v in record.items() if k not in ("contacts", "tasks")},
+                    "previous_data": {},
+                }
+            )
+    events.sort(key=lambda e: (e["date_updated"], e["id"]), reverse=True)
+    return events
