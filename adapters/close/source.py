@@ -36,7 +36,7 @@ Vendor facts the description relies on (see the emulator's docstring for where t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -47,10 +47,11 @@ from adapters.core.canonical import Entity, FieldType
 from adapters.core.declarative import (
     AccountCheck,
     ChangedSince,
-    DeclarativeSource,
     FieldCatalog,
     Join,
     Lookup,
+    PostRead,
+    RunState,
     SourceSpec,
     Stream,
 )
@@ -68,7 +69,7 @@ from adapters.core.mapping import (
     utc_hhmm,
     utc_time,
 )
-from adapters.core.paginators import FetchedPage, OffsetPaginator, PageRequest, Paginator
+from adapters.core.paginators import OffsetPaginator
 
 API = "/api/v1"
 SEARCH = f"{API}/data/search/"
@@ -205,9 +206,31 @@ def _timeline(
 
 
 def _search(object_type: str, fields: str, *, owner: bool = False) -> dict[str, Any]:
-    """Params of an Advanced Filtering read (the source makes them the request body); `owner`
-    names the object's `user` custom fields too, where a lead or contact keeps its owner."""
-    return {"object_type": object_type, "_fields": fields, **({OWNER: True} if owner else {})}
+    """An Advanced Filtering read: a POST (that changes nothing) whose body carries the query,
+    the fields and the page; `owner` names the object's `user` custom fields too, where a lead or
+    contact keeps its owner."""
+    params = {"object_type": object_type, "_fields": fields, **({OWNER: True} if owner else {})}
+    needs = (f"{object_type}_user_fields",) if owner else ()
+    return {"paginator": search_pages(), "params": params, "post": SEARCH_READ, "needs": needs}
+
+
+def _search_body(params: Mapping[str, Any], state: RunState) -> dict[str, Any]:
+    """All records of one object type, with the fields named (and the owner's fields)."""
+    object_type = params["object_type"]
+    fields = [name for name in str(params.get("_fields", "")).split(",") if name]
+    if params.get(OWNER):
+        user_fields = state[f"{object_type}_user_fields"].get("user", [])
+        fields += [f"custom.{field['id']}" for field in user_fields]
+    return {
+        "query": {
+            "type": "and",
+            "queries": [{"type": "object_type", "object_type": object_type}],
+        },
+        "_fields": {object_type: list(dict.fromkeys(fields))},
+    }
+
+
+SEARCH_READ = PostRead(_search_body)
 
 
 def _catalog(entity: Entity, close_object: str) -> FieldCatalog:
@@ -239,8 +262,7 @@ LEADS = Lookup(
     "leads",
     SEARCH,
     key="id",
-    paginator=search_pages(),
-    params=_search("lead", "id,name,contact_ids"),
+    **_search("lead", "id,name,contact_ids"),
 )
 STATUS_CHANGES = Lookup(
     "status_changes",
@@ -277,8 +299,7 @@ STREAMS: tuple[Stream, ...] = (
             "address": address,
             "owner_source_id": owner_from_user_field,
         },
-        paginator=search_pages(),
-        params=_search("lead", "id,name,addresses", owner=True),
+        **_search("lead", "id,name,addresses", owner=True),
         custom_param="_fields",
         keep=lambda raw: bool(raw.get("name")),
         joins=(Join("lead_user_fields", on=const("user"), into="_user_fields"),),
@@ -296,8 +317,7 @@ STREAMS: tuple[Stream, ...] = (
             "org_source_id": named_lead("lead_id"),
             "owner_source_id": owner_from_user_field,
         },
-        paginator=search_pages(),
-        params=_search("contact", "id,lead_id,name,display_name,emails,phones", owner=True),
+        **_search("contact", "id,lead_id,name,display_name,emails,phones", owner=True),
         custom_param="_fields",
         joins=(ON_LEAD, Join("contact_user_fields", on=const("user"), into="_user_fields")),
     ),
@@ -449,58 +469,9 @@ def retry_after(response: httpx.Response) -> float | None:
     return None
 
 
-class CloseSource(DeclarativeSource):
-    """The spec, plus what a description cannot say: Advanced Filtering reads are POSTs whose
-    body carries the query, the fields and the page; a total is read from a page of ids."""
-
-    def _counting(self, stream: Stream) -> Stream:
-        return _ids_only(stream)
-
-    async def _pages(
-        self,
-        path: str,
-        params: dict[str, Any],
-        paginator: Paginator | None,
-        start: str | None,
-        headers: dict[str, str] | None = None,
-    ) -> AsyncIterator[FetchedPage]:
-        if path != SEARCH or paginator is None:
-            async for page in super()._pages(path, params, paginator, start, headers):
-                yield page
-            return
-        body = await self._search_body(params)
-
-        async def fetch(request: PageRequest) -> httpx.Response:
-            # Searching changes nothing; the page (cursor, _limit) joins the query in the body.
-            page_body = {**body, **request.params}
-            response = await self.client.request("POST", SEARCH, json=page_body, headers=headers)
-            if response.is_error:
-                raise self.client.unexpected(response, "POST", SEARCH)
-            return response
-
-        async for page in paginator.walk(fetch, start):
-            yield page
-
-    async def _search_body(self, params: dict[str, Any]) -> dict[str, Any]:
-        """All records of one object type, with the fields named; leads and contacts keep their
-        owner in `user` custom fields, named here as well."""
-        object_type = params["object_type"]
-        fields = [name for name in str(params.get("_fields", "")).split(",") if name]
-        if params.get(OWNER):
-            user_fields = (await self._table(f"{object_type}_user_fields")).get("user", [])
-            fields += [f"custom.{field['id']}" for field in user_fields]
-        return {
-            "query": {
-                "type": "and",
-                "queries": [{"type": "object_type", "object_type": object_type}],
-            },
-            "_fields": {object_type: list(dict.fromkeys(fields))},
-        }
-
-
 def _ids_only(stream: Stream) -> Stream:
     """The stream as counting reads its first page: ids only (and what paging or `keep`
-    needs), no joins."""
+    needs), no joins, no owner fields."""
     if stream.path == SEARCH:
         fields = "id,name" if stream.keep else "id"
         params: dict[str, Any] = {**stream.params, "_fields": fields, OWNER: False}
@@ -508,7 +479,7 @@ def _ids_only(stream: Stream) -> Stream:
         params = {**stream.params, "_fields": "id,date_created"}
     else:
         return stream
-    return replace(stream, params=params, custom_param=None, joins=())
+    return replace(stream, params=params, custom_param=None, joins=(), needs=())
 
 
 SPEC = SourceSpec(
@@ -530,4 +501,5 @@ SPEC = SourceSpec(
     lookups=(LEADS, STATUS_CHANGES, _user_fields("lead"), _user_fields("contact")),
     error_text=error_text,
     retry_after=retry_after,
+    counting=_ids_only,
 )

@@ -6,8 +6,9 @@ from __future__ import annotations
 import httpx
 
 from adapters.close.emulator import CloseEmulator
-from adapters.close.source import SPEC, CloseSource
+from adapters.close.source import SPEC
 from adapters.core.auth import BasicAuth
+from adapters.core.declarative import DeclarativeSource
 from adapters.core.registry import CredentialField, System, register
 
 DEFAULT_BASE_URL = "https://api.close.com"
@@ -15,10 +16,10 @@ DEFAULT_BASE_URL = "https://api.close.com"
 
 def make_source(
     credentials: dict[str, str], base_url: str, transport: httpx.AsyncBaseTransport | None
-) -> CloseSource:
+) -> DeclarativeSource:
     auth = BasicAuth.api_key_as_username(credentials["api_key"])
     root = (base_url or DEFAULT_BASE_URL).rstrip("/").removesuffix("/api/v1")
-    return CloseSource(SPEC, SPEC.client(root, auth, transport))
+    return DeclarativeSource(SPEC, SPEC.client(root, auth, transport))
 
 
 CLOSE = register(

@@ -7,6 +7,11 @@ are connected as (`AccountCheck`), and how the vendor errs. `DeclarativeSource` 
 and is the `SourceAdapter` the pipeline sees. Auth is built by the system from the credentials
 and handed in with the client, so a spec holds no secret.
 
+Run-time facts are lookups too: a `Lookup` is read once per run (by GET, by a POST that only
+reads, or once per row of another lookup), a `Derived` table is computed from other tables, and
+a stream's hooks (`query`, `select`, `amend`, a POST body) see the tables it `needs` as a
+read-only `RunState`. So no vendor subclasses the engine: a vendor is data plus small functions.
+
 An entity may come from several streams (Salesforce's Tasks and Events are both activities); the
 checkpoint cursor then says which stream and which page: "<stream index>:<page token>".
 """
@@ -16,6 +21,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 import httpx
@@ -42,6 +48,29 @@ from adapters.core.paginators import (
 from adapters.core.protocols import ConnectionInfo, Page, StagedItem
 
 Fields = dict[str, SourceField]
+# The lookup tables a hook may read, by lookup name: read once per run, never written by a hook.
+RunState = Mapping[str, Mapping[str, Any]]
+Rows = Callable[[Any], list[Raw]]  # the records of a parsed page, where a dotted path cannot say
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a stream's `query` sees: the tables it needs, the entity's custom fields (by key)
+    and the time of a delta read."""
+
+    state: RunState
+    custom: Mapping[str, SourceField]
+    since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PostRead:
+    """A list read by POST (a search, JSON-RPC): `build` makes the JSON body from the params and
+    the run state; each page's token and size join the body. `repeatable`: the POST only reads,
+    so it is retried like a GET."""
+
+    build: Callable[[Mapping[str, Any], RunState], dict[str, Any]]
+    repeatable: bool = True
 
 
 @dataclass(frozen=True)
@@ -73,6 +102,20 @@ class Lookup:
     paginator: Paginator | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
     many: bool = False  # several rows per key (joined as a list) rather than one
+    rows: Rows | None = None  # the rows of a page, instead of the list at `records`
+    for_each: ForEach | None = None  # read once per row of another table
+    post: PostRead | None = None
+    needs: tuple[str, ...] = ()  # the tables `post` reads
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A table computed from other tables (stage ids per pipeline from the pipelines and the
+    probabilities): `build` gets the tables named in `needs`, read-only."""
+
+    name: str
+    needs: tuple[str, ...]
+    build: Callable[[RunState], Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -91,6 +134,7 @@ class ForEach:
 
     lookup: str
     fill: Mapping[str, Getter]
+    tag: str | None = None  # a lookup read per row keeps the filled values in each row here
 
 
 @dataclass(frozen=True)
@@ -117,6 +161,14 @@ class Stream:
     custom_param_max: int | None = None
     # Where a record's currency is, for money custom fields stored as a bare amount in it.
     record_currency: Getter | None = None
+    rows_of: str | None = None  # the records are a table's rows, not a list of their own
+    rows: Rows | None = None  # the records of a page, instead of the list at `records`
+    needs: tuple[str, ...] = ()  # tables read before the stream, for the hooks below
+    # The params at run time, from the declared ones (a query naming the custom fields).
+    query: Callable[[dict[str, Any], Run], Mapping[str, Any]] | None = None
+    post: PostRead | None = None
+    select: Callable[[list[Raw], RunState], list[Raw]] | None = None  # a page's records reworked
+    amend: Callable[[Record, Raw, RunState], None] | None = None  # a last touch to each record
 
 
 @dataclass(frozen=True)
@@ -136,6 +188,7 @@ class FieldCatalog:
     paginator: Paginator | None = None
     separator: str = ","  # how a multi-choice value is joined when stored as one string
     quote: str = ""
+    rows_of: str | None = None  # the definitions are a table's rows (a document read once)
 
 
 @dataclass(frozen=True)
@@ -154,12 +207,15 @@ class SourceSpec:
     check: AccountCheck
     field_catalogs: tuple[FieldCatalog, ...] = ()
     lookups: tuple[Lookup, ...] = ()
+    derived: tuple[Derived, ...] = ()
     headers: Mapping[str, str] = field(default_factory=dict)
     error_text: Callable[[httpx.Response], str] = default_error_text
     is_auth_failure: Callable[[httpx.Response], bool] = default_is_auth_failure
     retry_after: Callable[[httpx.Response], float | None] | None = None
     # Seconds until a quota refills when an answer says it is spent (pauses the session).
     budget_spent: Callable[[httpx.Response], float | None] | None = None
+    # The stream as `count` reads its first page (trimmed to ids, say); None: as it is.
+    counting: Callable[[Stream], Stream] | None = None
 
     @property
     def entities(self) -> tuple[Entity, ...]:
@@ -229,13 +285,8 @@ def read_field(catalog: FieldCatalog, raw: Raw) -> SourceField | None:
 
 
 class DeclarativeSource:
-    """Runs a `SourceSpec` against a vendor through the shared client.
-
-    A vendor too odd for the description alone subclasses this and overrides only these hooks:
-    `_walk` (the pages of one stream: a query built at run time, e.g. SOQL naming the custom
-    fields), `_raw_records` (the records in a page), `_stage` (one raw record to canonical),
-    `_read_catalog` (one field catalog) and `_counting` (the stream as its total is read).
-    Everything else stays shared."""
+    """Runs a `SourceSpec` against a vendor through the shared client. What is odd about a
+    vendor is said in its spec (hooks, lookups, derived tables), never in a subclass."""
 
     def __init__(self, spec: SourceSpec, client: ApiClient, *, count_records: bool = True) -> None:
         self.spec = spec
@@ -244,7 +295,7 @@ class DeclarativeSource:
         self.count_records = count_records
         self.skipped_fields: list[str] = []  # "deals: Region (address)": fields we cannot carry
         self._fields: dict[Entity, Fields] | None = None
-        self._tables: dict[str, dict[str, Any]] = {}
+        self._tables: dict[str, Mapping[str, Any]] = {}
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -298,11 +349,12 @@ class DeclarativeSource:
         for index in range(part, len(streams)):
             stream = streams[index]
             start = token if index == part else None
-            tables = {join.lookup: await self._table(join.lookup) for join in stream.joins}
+            state = await self._state(*stream.needs, *(join.lookup for join in stream.joins))
             async for page in self._walk(stream, start, since):
-                raws = self._raw_records(stream, page.body)
+                raws = self._raw_records(stream, page.body, state)
                 items = [
-                    self._stage(stream, _joined(raw, stream.joins, tables), custom) for raw in raws
+                    self._stage(stream, _joined(raw, stream.joins, state), custom, state)
+                    for raw in raws
                 ]
                 if page.next_token is not None:
                     next_cursor: str | None = f"{index}:{page.next_token}"
@@ -319,40 +371,64 @@ class DeclarativeSource:
 
     def _counting(self, stream: Stream) -> Stream:
         """The stream as `count` reads its first page (a vendor may trim it to ids)."""
-        return stream
+        return self.spec.counting(stream) if self.spec.counting else stream
 
-    def _stage(self, stream: Stream, raw: Raw, custom: Fields) -> StagedItem:
+    def _stage(self, stream: Stream, raw: Raw, custom: Fields, state: RunState) -> StagedItem:
         values = stream.custom_values(raw) if stream.custom_values else raw
         if stream.record_currency and custom:
             values = _in_currency(values, custom, value_at(raw, stream.record_currency))
         record = map_record(stream.entity, raw, stream.fields, custom, values)
+        if stream.amend:
+            stream.amend(record, raw, state)
         return StagedItem(raw=raw, record=record)
 
-    def _raw_records(self, stream: Stream, body: Any) -> list[Raw]:
-        raws = records_of(body, stream.records)
+    def _raw_records(self, stream: Stream, body: Any, state: RunState) -> list[Raw]:
+        where = None if stream.rows_of else stream.records  # a table's rows come as a list
+        raws = stream.rows(body) if stream.rows else records_of(body, where)
         if stream.explode:
             raws = [child for raw in raws for child in stream.explode(raw)]
         if stream.keep:
             raws = [raw for raw in raws if stream.keep(raw)]
-        return raws
+        return stream.select(raws, state) if stream.select else raws
 
     async def _walk(
         self, stream: Stream, start: str | None, since: datetime | None = None
     ) -> AsyncIterator[FetchedPage]:
-        params, path = dict(stream.params), stream.path
-        headers: dict[str, str] = {}
-        if stream.custom_param:
-            params[stream.custom_param] = await self._named_fields(stream, stream.custom_param)
-        changed = stream.changed_since
-        if since and changed:
-            (headers if changed.header else params).update(changed.params(since))
-            path = changed.path or path
+        if stream.rows_of:
+            yield await self._table_page(stream.rows_of)
+            return
+        state = await self._state(*stream.needs)
+        params, path, headers = await self._request(stream, state, since)
+        post = _post(stream.post, params, state)
         if stream.for_each:
             async for page in self._walk_each(stream, path, params, start, headers):
                 yield page
             return
-        async for page in self._pages(path, params, stream.paginator, start, headers):
+        async for page in self._pages(path, params, stream.paginator, start, headers, post):
             yield page
+
+    async def _request(
+        self, stream: Stream, state: RunState, since: datetime | None
+    ) -> tuple[dict[str, Any], str, dict[str, str]]:
+        """The params, path and headers of a stream's list at run time."""
+        params, path = dict(stream.params), stream.path
+        headers: dict[str, str] = {}
+        changed = stream.changed_since
+        if since and changed:
+            (headers if changed.header else params).update(changed.params(since))
+            path = changed.path or path
+        if stream.query:
+            custom = (await self._all_fields()).get(stream.entity, {})
+            params = dict(stream.query(params, Run(state, custom, since)))
+        if stream.custom_param:
+            given = params.get(stream.custom_param, "")
+            params[stream.custom_param] = await self._named_fields(stream, str(given))
+        return params, path, headers
+
+    async def _table_page(self, name: str) -> FetchedPage:
+        """A table's rows as one page (a stream that lists what a lookup read)."""
+        rows = _rows(await self._table(name))
+        return FetchedPage(httpx.Response(200, json=rows), rows, None)
 
     async def _walk_each(
         self,
@@ -368,7 +444,7 @@ class DeclarativeSource:
         rows = _rows(await self._table(each.lookup))
         position, _, token = (start or "0|").partition("|")
         for index in range(int(position), len(rows)):
-            values = {name: value_at(rows[index], g) for name, g in each.fill.items()}
+            values = _values(each, rows[index])
             filled = {k: _fill(v, values) for k, v in params.items()}
             pages = self._pages(
                 _fill(path, values), filled, stream.paginator, token or None, headers
@@ -388,14 +464,15 @@ class DeclarativeSource:
         paginator: Paginator | None,
         start: str | None,
         headers: dict[str, str] | None = None,
+        post: _Post | None = None,
     ) -> AsyncIterator[FetchedPage]:
         if paginator is None:
-            response = await self._get(path, params, PageRequest(), headers)
+            response = await self._get(path, params, PageRequest(), headers, post)
             yield FetchedPage(response, page_body(response), None)
             return
 
         async def fetch(request: PageRequest) -> httpx.Response:
-            return await self._get(path, params, request, headers)
+            return await self._get(path, params, request, headers, post)
 
         async for page in paginator.walk(fetch, start):
             yield page
@@ -406,7 +483,10 @@ class DeclarativeSource:
         params: dict[str, Any],
         request: PageRequest,
         headers: dict[str, str] | None = None,
+        post: _Post | None = None,
     ) -> httpx.Response:
+        if post is not None:  # a read by POST: the page (token, size) joins the body
+            return await self._post(path, post, request, headers)
         # A next-page URL already carries the query; otherwise the page params join the stream's.
         if request.url:
             query, where = request.params or None, self.client.on_site(request.url)
@@ -421,8 +501,19 @@ class DeclarativeSource:
             raise self.client.unexpected(response, "GET", where)
         return response
 
-    async def _named_fields(self, stream: Stream, param: str) -> str:
-        names = [name for name in str(stream.params.get(param, "")).split(",") if name]
+    async def _post(
+        self, path: str, post: _Post, request: PageRequest, headers: dict[str, str] | None
+    ) -> httpx.Response:
+        body = {**post.body, **request.params}
+        response = await self.client.request(
+            "POST", path, json=body, headers=headers or None, repeatable=post.repeatable
+        )
+        if response.is_error:
+            raise self.client.unexpected(response, "POST", path)
+        return response
+
+    async def _named_fields(self, stream: Stream, given: str) -> str:
+        names = [name for name in given.split(",") if name]
         custom = (await self._all_fields()).get(stream.entity, {})
         names = list(dict.fromkeys([*names, *custom]))
         cap = stream.custom_param_max
@@ -436,19 +527,46 @@ class DeclarativeSource:
             names = names[:cap]
         return ",".join(names)
 
-    async def _table(self, name: str) -> dict[str, Any]:
+    async def _state(self, *names: str) -> RunState:
+        """The named tables, read-only, each read (or derived) once per run."""
+        return MappingProxyType({name: await self._table(name) for name in names})
+
+    async def _table(self, name: str) -> Mapping[str, Any]:
         if name not in self._tables:
-            lookup = next(item for item in self.spec.lookups if item.name == name)
-            table: dict[str, Any] = {}
-            async for page in self._pages(lookup.path, dict(lookup.params), lookup.paginator, None):
-                for row in records_of(page.body, lookup.records):
-                    key = str(value_at(row, lookup.key))
-                    if lookup.many:
-                        table.setdefault(key, []).append(row)
-                    else:
-                        table[key] = row
-            self._tables[name] = table
+            derived = next((item for item in self.spec.derived if item.name == name), None)
+            if derived is not None:
+                built = derived.build(await self._state(*derived.needs))
+                self._tables[name] = MappingProxyType(dict(built))
+            else:
+                lookup = next(item for item in self.spec.lookups if item.name == name)
+                self._tables[name] = MappingProxyType(await self._read_lookup(lookup))
         return self._tables[name]
+
+    async def _read_lookup(self, lookup: Lookup) -> dict[str, Any]:
+        table: dict[str, Any] = {}
+        async for row in self._lookup_rows(lookup):
+            key = str(value_at(row, lookup.key))
+            if lookup.many:
+                table.setdefault(key, []).append(row)
+            else:
+                table[key] = row
+        return table
+
+    async def _lookup_rows(self, lookup: Lookup) -> AsyncIterator[Raw]:
+        """A lookup's rows: from its list, or from its list under each row of another table."""
+        each = lookup.for_each
+        parents = _rows(await self._table(each.lookup)) if each else [{}]
+        post = _post(lookup.post, lookup.params, await self._state(*lookup.needs))
+        for parent in parents:
+            values = _values(each, parent) if each else {}
+            params = {k: _fill(v, values) for k, v in lookup.params.items()}
+            path = _fill(lookup.path, values)
+            async for page in self._pages(path, params, lookup.paginator, None, None, post):
+                rows = (
+                    lookup.rows(page.body) if lookup.rows else records_of(page.body, lookup.records)
+                )
+                for row in rows:
+                    yield {**row, each.tag: values} if each and each.tag else row
 
     async def _all_fields(self) -> dict[Entity, Fields]:
         if self._fields is None:
@@ -461,17 +579,39 @@ class DeclarativeSource:
 
     async def _read_catalog(self, catalog: FieldCatalog) -> Fields:
         fields: Fields = {}
+        async for raw in self._definitions(catalog):
+            found = read_field(catalog, raw)
+            if found:
+                fields[found.definition.key] = found
+            elif catalog.is_custom(raw):
+                kind = value_at(raw, catalog.type)
+                self.skipped_fields.append(
+                    f"{catalog.entity.value}: {value_at(raw, catalog.name)} ({kind})"
+                )
+        return fields
+
+    async def _definitions(self, catalog: FieldCatalog) -> AsyncIterator[Raw]:
+        if catalog.rows_of:
+            for raw in _rows(await self._table(catalog.rows_of)):
+                yield raw
+            return
         async for page in self._pages(catalog.path, dict(catalog.params), catalog.paginator, None):
             for raw in records_of(page.body, catalog.records):
-                found = read_field(catalog, raw)
-                if found:
-                    fields[found.definition.key] = found
-                elif catalog.is_custom(raw):
-                    kind = value_at(raw, catalog.type)
-                    self.skipped_fields.append(
-                        f"{catalog.entity.value}: {value_at(raw, catalog.name)} ({kind})"
-                    )
-        return fields
+                yield raw
+
+
+@dataclass(frozen=True)
+class _Post:
+    body: dict[str, Any]
+    repeatable: bool
+
+
+def _post(post: PostRead | None, params: Mapping[str, Any], state: RunState) -> _Post | None:
+    return None if post is None else _Post(post.build(params, state), post.repeatable)
+
+
+def _values(each: ForEach, row: Raw) -> dict[str, Any]:
+    return {name: value_at(row, getter) for name, getter in each.fill.items()}
 
 
 def _has_total(stream: Stream) -> bool:
@@ -502,7 +642,7 @@ def _fill(template: Any, values: dict[str, Any]) -> Any:
     return template
 
 
-def _rows(table: dict[str, Any]) -> list[Raw]:
+def _rows(table: Mapping[str, Any]) -> list[Raw]:
     """A lookup's rows in the order the vendor listed them."""
     rows: list[Raw] = []
     for value in table.values():
@@ -510,7 +650,7 @@ def _rows(table: dict[str, Any]) -> list[Raw]:
     return rows
 
 
-def _joined(raw: Raw, joins: tuple[Join, ...], tables: dict[str, dict[str, Any]]) -> Raw:
+def _joined(raw: Raw, joins: tuple[Join, ...], tables: RunState) -> Raw:
     if not joins:
         return raw
     joined = dict(raw)

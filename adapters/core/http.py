@@ -295,12 +295,14 @@ class ApiClient:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         expect_json: bool = False,
+        repeatable: bool = False,
     ) -> httpx.Response:
         """Send with retries. Returns 2xx/3xx and the 4xx the caller must judge; raises the rest.
         With `expect_json`, a 2xx body that does not parse is retried like a 5xx (where the
-        method may be repeated) and then raises UnreadableResponse."""
+        method may be repeated) and then raises UnreadableResponse. `repeatable`: a POST that
+        only reads (a search), repeated like a GET."""
         method = method.upper()
-        may_repeat = method in IDEMPOTENT_METHODS
+        may_repeat = repeatable or method in IDEMPOTENT_METHODS
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._retry.attempts),
             wait=self._wait,

@@ -27,17 +27,17 @@ Vendor facts the description relies on (developers.hubspot.com/docs, see the emu
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Any
 
 from adapters.core.canonical import Entity, FieldType
 from adapters.core.declarative import (
     AccountCheck,
-    DeclarativeSource,
+    Derived,
     FieldCatalog,
     Join,
     Lookup,
+    Run,
+    RunState,
     SourceSpec,
     Stream,
 )
@@ -56,7 +56,7 @@ from adapters.core.mapping import (
     utc_hhmm,
     utc_time,
 )
-from adapters.core.paginators import CursorInBody, FetchedPage
+from adapters.core.paginators import CursorInBody, records_of
 from adapters.hubspot.getters import (
     additional_emails,
     call_seconds,
@@ -82,6 +82,7 @@ from adapters.hubspot.getters import (
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 OBJECTS = "/crm/v3/objects"
+DETAILS = "/account-info/v3/details"
 PAGE = CursorInBody(cursor_path="paging.next.after", cursor_param="after", limit=100)
 HISTORY_PAGE = dataclasses.replace(PAGE, limit=50)  # the most HubSpot gives with history
 ENGAGEMENT_LINKS = "contacts,companies,deals"
@@ -233,6 +234,10 @@ PRODUCTS = _objects(
         "owner_source_id": ref(prop("hubspot_owner_id")),
     },
     "name,hs_sku,price,hubspot_owner_id",
+    # Every `hs_price_{currency}` is asked for by name; a bare `price` is in the company currency.
+    needs=("price_properties", "company_currency"),
+    query=lambda params, run: {**params, "properties": _with_prices(params, run)},
+    joins=(Join("company_currency", on=lambda raw: "", into="_currency"),),
 )
 DEALS = _objects(
     Entity.deals,
@@ -328,6 +333,23 @@ NOTES = _objects(
     params={"associations": ENGAGEMENT_LINKS},
 )
 
+
+def _price_rows(body: Any) -> list[Raw]:
+    """Every `hs_price_{currency}` property: a product's price in each currency."""
+    return [
+        p for p in records_of(body, "results") if str(p.get("name", "")).startswith("hs_price_")
+    ]
+
+
+def _with_prices(params: dict[str, Any], run: Run) -> str:
+    return ",".join([str(params.get("properties")), *run.state["price_properties"]])
+
+
+def _company_currency(state: RunState) -> dict[str, Any]:
+    details = state["details"].get("") or {}
+    return {"": str(details.get("companyCurrency") or "") or None}
+
+
 SPEC = SourceSpec(
     name="HubSpot",
     streams=(
@@ -346,7 +368,7 @@ SPEC = SourceSpec(
         NOTES,
     ),
     check=AccountCheck(
-        "/account-info/v3/details",
+        DETAILS,
         {
             "portal_id": "portalId",
             "time_zone": "timeZone",
@@ -359,46 +381,12 @@ SPEC = SourceSpec(
         _catalog(Entity.deals, "deals"),
         _catalog(Entity.products, "products"),
     ),
-    lookups=(Lookup("pipelines", "/crm/v3/pipelines/deals", "id", "results"),),
+    lookups=(
+        Lookup("pipelines", "/crm/v3/pipelines/deals", "id", "results"),
+        Lookup("price_properties", "/crm/v3/properties/products", "name", rows=_price_rows),
+        Lookup("details", DETAILS, lambda raw: "", rows=lambda body: [body or {}]),
+    ),
+    derived=(Derived("company_currency", ("details",), _company_currency),),
     error_text=error_text,
     retry_after=retry_after,
 )
-
-
-class HubSpotSource(DeclarativeSource):
-    """The engine, plus what products need at run time: every `hs_price_{currency}` asked for
-    by name, and the company currency, in which a bare `price` is."""
-
-    _prices: list[str] | None = None
-    _company_currency: str | None = None
-
-    async def _walk(
-        self, stream: Stream, start: str | None, since: datetime | None = None
-    ) -> AsyncIterator[FetchedPage]:
-        if stream.entity is Entity.products:
-            names = [str(stream.params.get("properties")), *await self._price_properties()]
-            stream = dataclasses.replace(
-                stream, params={**stream.params, "properties": ",".join(names)}
-            )
-            if self._company_currency is None:
-                details = await self.client.json("GET", self.spec.check.path)
-                self._company_currency = str(details.get("companyCurrency") or "") or None
-        async for page in super()._walk(stream, start, since):
-            yield page
-
-    def _raw_records(self, stream: Stream, body: Any) -> list[Raw]:
-        raws = super()._raw_records(stream, body)
-        if stream.entity is Entity.products:
-            raws = [{**raw, "_currency": self._company_currency} for raw in raws]
-        return raws
-
-    async def _price_properties(self) -> list[str]:
-        """Every `hs_price_{currency}` property: a product's price in each currency."""
-        if self._prices is None:
-            body = await self.client.json("GET", "/crm/v3/properties/products")
-            self._prices = [
-                str(p["name"])
-                for p in body.get("results") or []
-                if str(p.get("name", "")).startswith("hs_price_")
-            ]
-        return self._prices

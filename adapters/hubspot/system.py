@@ -5,16 +5,17 @@ from __future__ import annotations
 import httpx
 
 from adapters.core.auth import BearerAuth
+from adapters.core.declarative import DeclarativeSource
 from adapters.core.registry import CredentialField, System, register
 from adapters.hubspot.emulator import HubSpotEmulator
-from adapters.hubspot.source import DEFAULT_BASE_URL, SPEC, HubSpotSource
+from adapters.hubspot.source import DEFAULT_BASE_URL, SPEC
 
 
 def make_source(
     credentials: dict[str, str], base_url: str, transport: httpx.AsyncBaseTransport | None
-) -> HubSpotSource:
+) -> DeclarativeSource:
     auth = BearerAuth(credentials["access_token"])
-    return HubSpotSource(SPEC, SPEC.client(base_url or DEFAULT_BASE_URL, auth, transport))
+    return DeclarativeSource(SPEC, SPEC.client(base_url or DEFAULT_BASE_URL, auth, transport))
 
 
 HUBSPOT = register(

@@ -1,26 +1,22 @@
-"""The declarative engine plus what SOQL needs at run time (see source.py for the facts)."""
+"""What SOQL needs at run time, as data and small functions for the engine (see source.py for
+the facts): custom fields named in each SELECT, extra e-mail fields on Contact, and the stages of
+each sales process (or of the master picklist)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import datetime
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from adapters.core.canonical import ContactPoint, Entity, Person
-from adapters.core.declarative import (
-    DeclarativeSource,
-    FieldCatalog,
-    Fields,
-    SourceSpec,
-    Stream,
-    read_field,
-    records_of,
-)
+from adapters.core.canonical import ContactPoint, Person, Record
+from adapters.core.declarative import Derived, ForEach, Lookup, Run, RunState
 from adapters.core.mapping import Raw
-from adapters.core.paginators import FetchedPage
-from adapters.core.protocols import StagedItem
+from adapters.core.paginators import NextUrl
 from adapters.salesforce.getters import MASTER_PIPELINE
-from adapters.salesforce.source import API, SALES_PROCESSES, SPEC, SoqlStream
+
+API_VERSION = "v64.0"
+API = f"/services/data/{API_VERSION}"
+CONTACT_FIELDS = f"{API}/sobjects/Contact/describe"
+PROCESS_TABLES = ("first_record_types", "stage_values")  # what stage lists need
 
 
 def email_label(field_label: str) -> str:
@@ -28,93 +24,99 @@ def email_label(field_label: str) -> str:
     return next((label for label in ("home", "work") if label in lowered), "other")
 
 
-class SalesforceSource(DeclarativeSource):
-    """The spec, plus what SOQL needs at run time: custom fields named in each SELECT, extra
-    e-mail fields on Contact, and the stages of each process (or of the master picklist)."""
+def is_email(raw: Raw) -> bool:
+    return bool(raw.get("custom")) and raw.get("type") == "email"
 
-    def __init__(self, client: Any, *, count_records: bool = True, spec: SourceSpec = SPEC) -> None:
-        super().__init__(spec, client, count_records=count_records)
-        self.email_fields: list[tuple[str, str]] = []  # (API name, e-mail label)
-        self._processes: dict[str, list[str]] | None = None  # stage value -> process ids
-        self._master_picklist = False  # no sales process: one pipeline of the org's stages
 
-    async def _walk(
-        self, stream: Stream, start: str | None, since: datetime | None = None
-    ) -> AsyncIterator[FetchedPage]:
-        if not isinstance(stream, SoqlStream) or stream.soql is None:
-            async for page in super()._walk(stream, start, since):
-                yield page
-            return
-        if stream.entity is Entity.stages or stream.without_processes:
-            await self._load_processes()
-        extra = await self._extra_fields(stream.entity)
-        iso = since.strftime("%Y-%m-%dT%H:%M:%SZ") if since and stream.changed_since else None
-        params = {"q": stream.soql.text(extra, iso)}
-        async for page in self._pages(stream.path, params, stream.paginator, start):
-            yield page
+# The Opportunity record types that choose a sales process; none: the org has no process.
+SALES_PROCESSES = Lookup(
+    "sales_processes",
+    API + "/query",
+    key="SobjectType",
+    records="records",
+    paginator=NextUrl("nextRecordsUrl"),
+    params={
+        "q": "SELECT Id, SobjectType, BusinessProcessId FROM RecordType "
+        "WHERE SobjectType = 'Opportunity' AND BusinessProcessId != null ORDER BY Id"
+    },
+    many=True,
+)
 
-    async def _extra_fields(self, entity: Entity) -> tuple[str, ...]:
-        custom = tuple((await self._all_fields()).get(entity, {}))
-        emails = tuple(name for name, _ in self.email_fields) if entity is Entity.persons else ()
-        return custom + emails
 
-    def _raw_records(self, stream: Stream, body: Any) -> list[Raw]:
-        raws = super()._raw_records(stream, body)
-        if isinstance(stream, SoqlStream) and stream.without_processes:
-            return raws if self._master_picklist else []
-        if stream.entity is not Entity.stages:
-            return raws
-        if self._master_picklist:
-            return [{**raw, "_process": MASTER_PIPELINE} for raw in raws]
-        processes = self._processes or {}
-        return [
-            {**raw, "_process": process}
-            for raw in raws
-            for process in processes.get(str(raw.get("ApiName")), [])
-        ]
+def _first_record_types(state: RunState) -> dict[str, Any]:
+    """One record type per process: its stage picklist is the process's stages."""
+    first: dict[str, Any] = {}
+    for row in state[SALES_PROCESSES.name].get("Opportunity", []):
+        process = row["BusinessProcessId"]
+        first.setdefault(process, {"process": process, "record_type": row["Id"]})
+    return first
 
-    def _stage(self, stream: Stream, raw: Raw, custom: Fields) -> StagedItem:
-        item = super()._stage(stream, raw, custom)
-        if isinstance(item.record, Person):
-            self._add_emails(item.record, raw)
-        return item
 
-    def _add_emails(self, person: Person, raw: Raw) -> None:
-        for name, label in self.email_fields:
-            if raw.get(name):
-                person.emails.append(ContactPoint(value=str(raw[name]), label=label))
-        if person.emails and not any(e.primary for e in person.emails):
-            person.emails[0].primary = True
+def _email_fields(state: RunState) -> dict[str, Any]:
+    """Contact's custom e-mail fields (API name -> e-mail label), carried as e-mails."""
+    rows = state["contact_fields"].values()
+    return {raw["name"]: email_label(str(raw.get("label"))) for raw in rows if is_email(raw)}
 
-    async def _read_catalog(self, catalog: FieldCatalog) -> Fields:
-        if catalog.entity is not Entity.persons:
-            return await super()._read_catalog(catalog)
-        body = await self.client.json("GET", catalog.path)
-        fields: Fields = {}
-        for raw in records_of(body, catalog.records):
-            if raw.get("custom") and raw.get("type") == "email":
-                self.email_fields.append((raw["name"], email_label(str(raw.get("label")))))
-                continue
-            found = read_field(catalog, raw)
-            if found:
-                fields[found.definition.key] = found
-            elif raw.get("custom"):
-                self.skipped_fields.append(f"persons: {raw.get('label')} ({raw.get('type')})")
-        return fields
 
-    async def _load_processes(self) -> None:
-        """Which process offers which stage: one record type per process is asked. None at all
-        leaves `_processes` empty: the org uses the master picklist."""
-        if self._processes is not None:
-            return
-        record_types = (await self._table(SALES_PROCESSES.name)).get("Opportunity", [])
-        first_type: dict[str, str] = {}
-        for row in record_types:
-            first_type.setdefault(row["BusinessProcessId"], row["Id"])
-        self._master_picklist = not first_type
-        self._processes = {}
-        for process, record_type in first_type.items():
-            path = f"{API}/ui-api/object-info/Opportunity/picklist-values/{record_type}/StageName"
-            values = await self.client.json("GET", path)
-            for value in records_of(values, "values"):
-                self._processes.setdefault(str(value.get("value")), []).append(process)
+LOOKUPS = (
+    SALES_PROCESSES,
+    Lookup("contact_fields", CONTACT_FIELDS, key="name", records="fields"),
+    # Which process offers which stage value (each row keeps its process under "_each").
+    Lookup(
+        "stage_values",
+        API + "/ui-api/object-info/Opportunity/picklist-values/{record_type}/StageName",
+        key="value",
+        records="values",
+        many=True,
+        for_each=ForEach(
+            "first_record_types", {"record_type": "record_type", "process": "process"}, "_each"
+        ),
+    ),
+)
+DERIVED = (
+    Derived("first_record_types", (SALES_PROCESSES.name,), _first_record_types),
+    Derived("email_fields", ("contact_fields",), _email_fields),
+)
+
+
+def query(soql_text: Callable[..., str], *, delta: bool) -> Callable[..., Mapping[str, Any]]:
+    """The `q` of a SOQL stream at run time: the custom fields (and Contact's e-mail fields) in
+    the SELECT, and the time filter of a delta read."""
+
+    def params(given: dict[str, Any], run: Run) -> Mapping[str, Any]:
+        extra = (*run.custom, *run.state.get("email_fields", {}))
+        since = run.since.strftime("%Y-%m-%dT%H:%M:%SZ") if run.since and delta else None
+        return {**given, "q": soql_text(extra, since)}
+
+    return params
+
+
+def _master_picklist(state: RunState) -> bool:
+    """No sales process: the org has one pipeline, of the master picklist's stages."""
+    return not state["first_record_types"]
+
+
+def stages_per_process(raws: list[Raw], state: RunState) -> list[Raw]:
+    """Each stage once per process that offers it (the master pipeline when none does)."""
+    if _master_picklist(state):
+        return [{**raw, "_process": MASTER_PIPELINE} for raw in raws]
+    values = state["stage_values"]
+    return [
+        {**raw, "_process": row["_each"]["process"]}
+        for raw in raws
+        for row in values.get(str(raw.get("ApiName")), [])
+    ]
+
+
+def only_without_processes(raws: list[Raw], state: RunState) -> list[Raw]:
+    return raws if _master_picklist(state) else []
+
+
+def add_emails(record: Record, raw: Raw, state: RunState) -> None:
+    if not isinstance(record, Person):
+        return
+    for name, label in state["email_fields"].items():
+        if raw.get(name):
+            record.emails.append(ContactPoint(value=str(raw[name]), label=label))
+    if record.emails and not any(e.primary for e in record.emails):
+        record.emails[0].primary = True

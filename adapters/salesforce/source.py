@@ -39,7 +39,6 @@ from adapters.core.declarative import (
     ChangedSince,
     FieldCatalog,
     Join,
-    Lookup,
     SourceSpec,
     Stream,
 )
@@ -71,9 +70,21 @@ from adapters.salesforce.getters import (
     prices,
     primary_contact,
 )
+from adapters.salesforce.runtime import (
+    API,
+    API_VERSION,
+    DERIVED,
+    LOOKUPS,
+    PROCESS_TABLES,
+    SALES_PROCESSES,
+    add_emails,
+    is_email,
+    only_without_processes,
+    query,
+    stages_per_process,
+)
 
-API_VERSION = "v64.0"
-API = f"/services/data/{API_VERSION}"
+__all__ = ["API", "API_VERSION", "SPEC", "auth_from"]
 FIELD_TYPES = {
     "string": FieldType.varchar,
     "email": FieldType.varchar,  # outside Contact, an extra address is kept as text
@@ -115,22 +126,15 @@ class Soql:
         return f"SELECT {select} FROM {self.object}{clause} ORDER BY {self.order}{limit}"
 
 
-@dataclass(frozen=True)
-class SoqlStream(Stream):
-    soql: Soql | None = None
-    # Listed only in an org without sales processes (the master picklist's one pipeline).
-    without_processes: bool = False
-
-
 def total_size(response: httpx.Response, body: Any) -> int | None:
     return body.get("totalSize") if isinstance(body, dict) else None
 
 
-def soql_stream(entity: Entity, soql: Soql, fields: dict[str, Any], **options: Any) -> SoqlStream:
+def soql_stream(entity: Entity, soql: Soql, fields: dict[str, Any], **options: Any) -> Stream:
     options.setdefault("total", total_size)
     # Every currency field of a record is in the record's CurrencyIsoCode.
     options.setdefault("record_currency", "CurrencyIsoCode")
-    return SoqlStream(
+    return Stream(
         entity,
         API + "/query",
         fields,
@@ -138,26 +142,13 @@ def soql_stream(entity: Entity, soql: Soql, fields: dict[str, Any], **options: A
         records="records",
         params={"q": soql.text()},
         changed_since=ChangedSince("q", soql.text(since="{iso}")),
-        soql=soql,
+        query=query(soql.text, delta=True),
         **options,
     )
 
 
 OWNER = {"owner_source_id": ref("OwnerId")}
 OPEN_STAGES = ("IsActive = true", "IsClosed = false")
-# The Opportunity record types that choose a sales process; none: the org has no process.
-SALES_PROCESSES = Lookup(
-    "sales_processes",
-    API + "/query",
-    key="SobjectType",
-    records="records",
-    paginator=NextUrl("nextRecordsUrl"),
-    params={
-        "q": "SELECT Id, SobjectType, BusinessProcessId FROM RecordType "
-        "WHERE SobjectType = 'Opportunity' AND BusinessProcessId != null ORDER BY Id"
-    },
-    many=True,
-)
 ACTIVITY_LINKS = {
     "deal_source_id": id_with_prefix("WhatId", "006"),
     "person_source_id": id_with_prefix("WhoId", "003"),
@@ -165,7 +156,7 @@ ACTIVITY_LINKS = {
     **OWNER,
 }
 
-STREAMS: tuple[SoqlStream, ...] = (
+STREAMS: tuple[Stream, ...] = (
     soql_stream(
         Entity.users,
         Soql("User", ("Id", "Name", "Email", "IsActive"), ("UserType = 'Standard'",)),
@@ -230,6 +221,8 @@ STREAMS: tuple[SoqlStream, ...] = (
             "org_source_id": ref("AccountId"),
             **OWNER,
         },
+        needs=("email_fields",),
+        amend=add_emails,
     ),  # fmt: skip
     soql_stream(
         Entity.pipelines,
@@ -242,7 +235,8 @@ STREAMS: tuple[SoqlStream, ...] = (
         Soql("OpportunityStage", ("Id",), OPEN_STAGES, order="SortOrder", limit=1),
         {"source_id": const(MASTER_PIPELINE), "name": const(MASTER_PIPELINE_NAME)},
         total=None,  # listed only without sales processes: counted as it is read
-        without_processes=True,
+        needs=PROCESS_TABLES,
+        select=only_without_processes,
     ),
     soql_stream(
         Entity.stages,
@@ -260,6 +254,8 @@ STREAMS: tuple[SoqlStream, ...] = (
             "deal_probability": number("DefaultProbability"),
         },
         total=None,  # a stage may sit in several processes: count what is read
+        needs=PROCESS_TABLES,
+        select=stages_per_process,
     ),  # fmt: skip
     soql_stream(
         Entity.products,
@@ -399,6 +395,7 @@ STREAMS: tuple[SoqlStream, ...] = (
 
 
 def _catalog(entity: Entity, object_name: str) -> FieldCatalog:
+    contact = entity is Entity.persons  # Contact's e-mail fields are carried as e-mails
     return FieldCatalog(
         entity,
         f"{API}/sobjects/{object_name}/describe",
@@ -407,9 +404,10 @@ def _catalog(entity: Entity, object_name: str) -> FieldCatalog:
         type="type",
         types=FIELD_TYPES,
         records="fields",
-        is_custom=lambda raw: bool(raw.get("custom")),
+        is_custom=lambda raw: bool(raw.get("custom")) and not (contact and is_email(raw)),
         options=lambda raw: [(v["value"], v["label"]) for v in raw.get("picklistValues") or []],
         separator=";",
+        rows_of="contact_fields" if contact else None,  # read once, e-mail fields and all
     )
 
 
@@ -464,7 +462,8 @@ SPEC = SourceSpec(
         },
     ),
     field_catalogs=tuple(_catalog(entity, name) for entity, name in CUSTOM_OBJECTS.items()),
-    lookups=(SALES_PROCESSES,),
+    lookups=LOOKUPS,
+    derived=DERIVED,
     error_text=error_text,
     is_auth_failure=is_auth_failure,
     budget_spent=limit_spent,

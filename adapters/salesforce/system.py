@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import httpx
 
+from adapters.core.declarative import DeclarativeSource
 from adapters.core.registry import CredentialField, System, register
 from adapters.salesforce.emulator import SalesforceEmulator
-from adapters.salesforce.runtime import SalesforceSource
 from adapters.salesforce.source import SPEC, auth_from
 
 
 def make_source(
     credentials: dict[str, str], base_url: str, transport: httpx.AsyncBaseTransport | None
-) -> SalesforceSource:
-    return SalesforceSource(SPEC.client(base_url, auth_from(credentials, base_url), transport))
+) -> DeclarativeSource:
+    client = SPEC.client(base_url, auth_from(credentials, base_url), transport)
+    return DeclarativeSource(SPEC, client)
 
 
 SALESFORCE = register(

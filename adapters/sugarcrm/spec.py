@@ -4,7 +4,6 @@ the currency lookup and the account check. The vendor facts it relies on are in 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -13,9 +12,11 @@ from adapters.core.canonical import ContactPoint, Entity, FieldType
 from adapters.core.declarative import (
     AccountCheck,
     ChangedSince,
+    Derived,
     FieldCatalog,
     Join,
     Lookup,
+    RunState,
     SourceSpec,
     Stream,
 )
@@ -37,6 +38,9 @@ from adapters.sugarcrm.naming import (
     CLOSED_WON,
     MODULES,
     PIPELINE_ID,
+    PIPELINE_NAME,
+    PROBABILITY_LIST,
+    STAGE_LIST,
 )
 
 API = "/rest/v11"
@@ -63,12 +67,80 @@ FIELD_TYPES: dict[str, FieldType] = {
 }
 
 
-@dataclass
-class SalesStages:
-    """What deals need from the sales-stage list, read once per run."""
+# --- the metadata document, read once and reshaped into the tables streams read -------------
 
-    first_open: str | None = None
-    loaded: bool = False
+META_LOOKUP = Lookup(
+    "metadata",
+    METADATA,
+    key=lambda raw: "",
+    params={
+        "type_filter": "modules,app_list_strings",
+        "module_filter": ",".join(MODULES.values()),
+    },  # fmt: skip
+    rows=lambda body: [body] if isinstance(body, dict) else [],
+)
+FIRST = "first"  # the key of the one row of "first_open": the stage closed deals go to
+
+
+def _meta(state: RunState) -> dict[str, Any]:
+    return dict(state["metadata"].get("") or {})
+
+
+def _dropdowns(state: RunState) -> dict[str, Any]:
+    return _meta(state).get("app_list_strings") or {}
+
+
+def _open_stages(state: RunState) -> list[tuple[str, str]]:
+    return [
+        (key, label)
+        for key, label in (_dropdowns(state).get(STAGE_LIST) or {}).items()
+        if key and key not in (CLOSED_WON, CLOSED_LOST)
+    ]
+
+
+def _stages(state: RunState) -> dict[str, Any]:
+    probabilities = _dropdowns(state).get(PROBABILITY_LIST) or {}
+    return {
+        key: {"key": key, "label": label, "order": n, "probability": probabilities.get(key)}
+        for n, (key, label) in enumerate(_open_stages(state), start=1)
+    }
+
+
+def _first_open(state: RunState) -> dict[str, Any]:
+    stages = _open_stages(state)
+    return {FIRST: stages[0][0] if stages else None}
+
+
+def _definitions(module: str) -> Derived:
+    """A module's field definitions, each with its dropdown's (key, label) options."""
+
+    def build(state: RunState) -> dict[str, Any]:
+        lists = _dropdowns(state)
+        meta = (_meta(state).get("modules") or {}).get(module) or {}
+        return {
+            name: {
+                **d,
+                "_options": [
+                    (k, v) for k, v in (lists.get(d.get("options") or "") or {}).items() if k
+                ],
+            }
+            for name, d in (meta.get("fields") or {}).items()
+            if isinstance(d, dict)
+        }
+
+    return Derived(f"fields:{module}", ("metadata",), build)
+
+
+DERIVED = (
+    Derived(
+        "pipelines",
+        ("metadata",),
+        lambda state: {PIPELINE_ID: {"id": PIPELINE_ID, "name": PIPELINE_NAME}},
+    ),
+    Derived("stages", ("metadata",), _stages),
+    Derived("first_open", ("metadata",), _first_open),
+    *(_definitions(module) for module in MODULES.values()),
+)
 
 
 # --- getters -------------------------------------------------------------------------------
@@ -175,7 +247,7 @@ def _catalog(entity: Entity) -> FieldCatalog:
         name=first("labelValue", "name"),
         type="type",
         types=FIELD_TYPES,
-        records=f"fields:{MODULES[entity]}",
+        rows_of=f"fields:{MODULES[entity]}",
         is_custom=lambda raw: (
             raw.get("source") == "custom_fields" or str(raw.get("name", "")).endswith("_c")
         ),
@@ -228,8 +300,7 @@ def _activity_streams(size: int) -> tuple[Stream, ...]:
     return timed("Calls", "call"), timed("Meetings", "meeting"), tasks
 
 
-def sugar_spec(stages: SalesStages | None = None, page_size: int = PAGE_SIZE) -> SourceSpec:
-    stages = stages or SalesStages()
+def sugar_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
     currency = (Join("currencies", "currency_id", "_currency"),)
 
     def status(raw: Raw) -> str:
@@ -237,7 +308,7 @@ def sugar_spec(stages: SalesStages | None = None, page_size: int = PAGE_SIZE) ->
 
     def stage(raw: Raw) -> str | None:
         # A closed deal's stage is Closed Won/Lost: it goes to the first open stage.
-        return text("sales_stage")(raw) if status(raw) == "open" else stages.first_open
+        return text("sales_stage")(raw) if status(raw) == "open" else raw.get("_first_open")
 
     streams = (
         _stream(
@@ -294,7 +365,7 @@ def sugar_spec(stages: SalesStages | None = None, page_size: int = PAGE_SIZE) ->
             joins=currency,
         ),
         Stream(
-            Entity.pipelines, METADATA, {"source_id": "id", "name": "name"}, records="pipelines"
+            Entity.pipelines, METADATA, {"source_id": "id", "name": "name"}, rows_of="pipelines"
         ),
         Stream(
             Entity.stages,
@@ -308,7 +379,7 @@ def sugar_spec(stages: SalesStages | None = None, page_size: int = PAGE_SIZE) ->
                     int(float(raw["probability"])) if raw.get("probability") else None
                 ),
             },
-            records="stages",
+            rows_of="stages",
         ),
         _stream(
             Entity.products,
@@ -342,7 +413,7 @@ def sugar_spec(stages: SalesStages | None = None, page_size: int = PAGE_SIZE) ->
             "name,amount,currency_id,sales_stage,date_closed,account_id,assigned_user_id,"
             + CONTACTS_LINK,
             page_size,
-            joins=currency,
+            joins=(*currency, Join("first_open", on=lambda raw: FIRST, into="_first_open")),
         ),
         *_activity_streams(page_size),
         _stream(
@@ -371,7 +442,9 @@ def sugar_spec(stages: SalesStages | None = None, page_size: int = PAGE_SIZE) ->
             },
         ),
         field_catalogs=tuple(_catalog(entity) for entity in MODULES),
+        derived=DERIVED,
         lookups=(
+            META_LOOKUP,
             Lookup(
                 "currencies",
                 "/Currencies",

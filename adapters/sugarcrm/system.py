@@ -13,9 +13,10 @@ from __future__ import annotations
 import httpx
 
 from adapters.core.auth import TokenExchangeAuth, password_login
+from adapters.core.declarative import DeclarativeSource
 from adapters.core.registry import CredentialField, System, register
 from adapters.sugarcrm.emulator import SugarEmulator
-from adapters.sugarcrm.source import API, SPEC, SugarSource
+from adapters.sugarcrm.source import API, SPEC
 
 DEFAULT_CLIENT_ID = "sugar"
 DEFAULT_PLATFORM = "base"
@@ -40,9 +41,9 @@ def sugar_auth(credentials: dict[str, str], base_url: str) -> TokenExchangeAuth:
 
 def make_source(
     credentials: dict[str, str], base_url: str, transport: httpx.AsyncBaseTransport | None
-) -> SugarSource:
+) -> DeclarativeSource:
     auth = sugar_auth(credentials, base_url)
-    return SugarSource(SPEC.client(api_root(base_url), auth, transport))
+    return DeclarativeSource(SPEC, SPEC.client(api_root(base_url), auth, transport))
 
 
 SUGARCRM = register(

@@ -10,9 +10,10 @@ import httpx
 
 from adapters.close.emulator import CloseEmulator
 from adapters.close.render import CUSTOM_OBJECTS, activity_kind, close_id, field_id
-from adapters.close.source import SPEC, CloseSource
+from adapters.close.source import SPEC
 from adapters.core.auth import BasicAuth
 from adapters.core.canonical import Entity
+from adapters.core.declarative import DeclarativeSource
 from adapters.core.http import RetryPolicy
 from adapters.reference.dataset import ReferenceCompany, generate
 from tests.adapters.sources import FakeClock, extract_records
@@ -47,7 +48,7 @@ def new_emulator(clock: FakeClock, *, burst: int | None = None) -> CloseEmulator
 
 def new_source(
     emulator: CloseEmulator, clock: FakeClock, *, api_key: str = API_KEY, page_size: int = 100
-) -> CloseSource:
+) -> DeclarativeSource:
     spec = replace(
         SPEC,
         streams=tuple(
@@ -62,14 +63,14 @@ def new_source(
         sleep=clock.sleep,
         retry=RetryPolicy(attempts=4, wait_initial=0.01),
     )
-    return CloseSource(spec, client)
+    return DeclarativeSource(spec, client)
 
 
 def held_company() -> ReferenceCompany:
     return CloseEmulator().held(generate(size=SIZE, seed=0))
 
 
-async def extract_all(source: CloseSource, entity: Entity) -> list[dict[str, Any]]:
+async def extract_all(source: DeclarativeSource, entity: Entity) -> list[dict[str, Any]]:
     return [record.model_dump() for record in await extract_records(source, entity)]
 
 

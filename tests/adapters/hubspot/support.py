@@ -6,10 +6,10 @@ from __future__ import annotations
 import httpx
 
 from adapters.core.auth import BearerAuth
-from adapters.core.declarative import SourceSpec
+from adapters.core.declarative import DeclarativeSource, SourceSpec
 from adapters.core.http import RetryPolicy
 from adapters.hubspot.emulator import HubSpotEmulator
-from adapters.hubspot.source import SPEC, HubSpotSource
+from adapters.hubspot.source import SPEC
 from tests.adapters.sources import FakeClock
 
 TOKEN = "pat-eu1-test-token"
@@ -32,7 +32,7 @@ def new_source(
     *,
     token: str = TOKEN,
     spec: SourceSpec = SPEC,
-) -> HubSpotSource:
+) -> DeclarativeSource:
     client = spec.client(
         BASE_URL,
         BearerAuth(token),
@@ -40,7 +40,7 @@ def new_source(
         sleep=(clock or FakeClock()).sleep,
         retry=RetryPolicy(attempts=4, wait_initial=0.01),
     )
-    return HubSpotSource(spec, client)
+    return DeclarativeSource(spec, client)
 
 
 def raw_client(emulator: HubSpotEmulator, token: str = TOKEN) -> httpx.AsyncClient:

@@ -9,11 +9,11 @@ import httpx
 import pytest
 
 from adapters.core.canonical import Entity
+from adapters.core.declarative import DeclarativeSource
 from adapters.reference.dataset import generate
 from adapters.salesforce.emulator import SalesforceEmulator
 from adapters.salesforce.getters import MASTER_PIPELINE, MASTER_PIPELINE_NAME
 from adapters.salesforce.records import ref_id
-from adapters.salesforce.runtime import SalesforceSource
 from adapters.salesforce.source import SPEC, auth_from
 
 BASE = "http://sf.test/org1"
@@ -30,7 +30,7 @@ OPEN_STAGES_IN_ORDER = [
 ]
 
 
-async def read_all(source: SalesforceSource, entity: Entity) -> list[Any]:
+async def read_all(source: DeclarativeSource, entity: Entity) -> list[Any]:
     return [item.record async for page in source.extract(entity) for item in page.items]
 
 
@@ -40,7 +40,7 @@ async def org() -> Any:
     credentials = emulator.new_credentials(BASE)
     emulator.provision("org1", credentials, dataset="reference", size=30, limits={})
     transport = httpx.ASGITransport(app=emulator.app)
-    source = SalesforceSource(SPEC.client(BASE, auth_from(credentials, BASE), transport))
+    source = DeclarativeSource(SPEC, SPEC.client(BASE, auth_from(credentials, BASE), transport))
     yield emulator, source
     await source.aclose()
 
@@ -99,7 +99,7 @@ async def test_an_org_with_sales_processes_has_no_master_pipeline() -> None:
     credentials = emulator.new_credentials(BASE)
     emulator.provision("org1", credentials, dataset="reference", size=10, limits={})
     transport = httpx.ASGITransport(app=emulator.app)
-    source = SalesforceSource(SPEC.client(BASE, auth_from(credentials, BASE), transport))
+    source = DeclarativeSource(SPEC, SPEC.client(BASE, auth_from(credentials, BASE), transport))
     pipelines = await read_all(source, Entity.pipelines)
     assert MASTER_PIPELINE not in {p.source_id for p in pipelines} and len(pipelines) == 2
     assert "pipelines" not in (await source.check()).counts  # the master list has no total

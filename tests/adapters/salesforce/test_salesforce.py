@@ -10,11 +10,11 @@ import httpx
 import pytest
 
 from adapters.core.canonical import Entity, Record
+from adapters.core.declarative import DeclarativeSource
 from adapters.core.errors import AuthFailed, BudgetExhausted
 from adapters.reference.dataset import generate
 from adapters.salesforce.emulator import SalesforceEmulator
 from adapters.salesforce.records import ref_id, to18
-from adapters.salesforce.runtime import SalesforceSource
 from adapters.salesforce.source import SPEC, auth_from
 
 BASE = "http://sf.test/org1"
@@ -29,14 +29,14 @@ def make_org(size: int = 30, **limits: int) -> tuple[SalesforceEmulator, dict[st
 
 def source_for(
     emulator: SalesforceEmulator, credentials: dict[str, str], **headers: str
-) -> SalesforceSource:
+) -> DeclarativeSource:
     spec = dataclasses.replace(SPEC, headers=headers) if headers else SPEC
     transport = httpx.ASGITransport(app=emulator.app)
     client = spec.client(BASE, auth_from(credentials, BASE), transport)
-    return SalesforceSource(client, spec=spec)
+    return DeclarativeSource(spec, client)
 
 
-async def read_all(source: SalesforceSource, entity: Entity) -> list[Any]:
+async def read_all(source: DeclarativeSource, entity: Entity) -> list[Any]:
     return [item.record async for page in source.extract(entity) for item in page.items]
 
 

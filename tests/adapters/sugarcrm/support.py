@@ -8,11 +8,12 @@ from typing import Any
 import httpx
 
 from adapters.core.canonical import Record
+from adapters.core.declarative import DeclarativeSource
 from adapters.core.http import RetryPolicy
 from adapters.reference.dataset import ReferenceCompany, generate
 from adapters.sugarcrm.emulator import SugarEmulator
 from adapters.sugarcrm.naming import dropdown_keys, sugar_id
-from adapters.sugarcrm.source import PAGE_SIZE, SPEC, SugarSource
+from adapters.sugarcrm.source import PAGE_SIZE, SPEC, sugar_source
 from adapters.sugarcrm.system import api_root, sugar_auth
 from tests.adapters.sources import BASE, FakeClock, provision
 
@@ -33,13 +34,13 @@ def new_source(
     *,
     page_size: int = PAGE_SIZE,
     clock: FakeClock | None = None,
-) -> SugarSource:
+) -> DeclarativeSource:
     options: dict[str, Any] = {"retry": RetryPolicy(attempts=4, wait_initial=0.0)}
     if clock:
         options["sleep"] = clock.sleep
     transport = httpx.ASGITransport(app=emulator.app)
     client = SPEC.client(api_root(BASE), sugar_auth(credentials, BASE), transport, **options)
-    return SugarSource(client, page_size=page_size)
+    return sugar_source(client, page_size=page_size)
 
 
 async def logged_in(emulator: SugarEmulator, credentials: dict[str, str]) -> httpx.AsyncClient:

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from adapters.core.canonical import Entity
+from adapters.core.declarative import DeclarativeSource
 from adapters.core.errors import AuthFailed
-from adapters.sugarcrm.source import SugarSource
 from tests.adapters.sugarcrm.support import (
     FakeClock,
     ReferenceIds,
@@ -20,7 +20,9 @@ from tests.adapters.sugarcrm.support import (
 )
 
 
-async def extracted(source: SugarSource, entity: Entity, cursor: str | None = None) -> list[Any]:
+async def extracted(
+    source: DeclarativeSource, entity: Entity, cursor: str | None = None
+) -> list[Any]:
     return [item.record async for page in source.extract(entity, cursor) for item in page.items]
 
 
@@ -33,7 +35,7 @@ async def source() -> Any:
 
 
 @pytest.mark.parametrize("entity", list(Entity), ids=lambda e: e.value)
-async def test_every_entity_arrives_as_held(source: SugarSource, entity: Entity) -> None:
+async def test_every_entity_arrives_as_held(source: DeclarativeSource, entity: Entity) -> None:
     held = held_company()
     ids = ReferenceIds(held)
     got = {r["source_id"]: r for r in map(ids.record, await extracted(source, entity))}
@@ -57,7 +59,7 @@ def _comparable(entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-async def test_hard_cases(source: SugarSource) -> None:
+async def test_hard_cases(source: DeclarativeSource) -> None:
     ids = ReferenceIds(held_company())
     persons = {r["source_id"]: r for r in map(ids.record, await extracted(source, Entity.persons))}
     p1 = persons["p1"]
@@ -84,7 +86,9 @@ async def test_hard_cases(source: SugarSource) -> None:
     assert deals["d5"]["value"] is None and deals["d5"]["currency"] is None
 
 
-async def test_custom_field_definitions_have_labels_types_and_options(source: SugarSource) -> None:
+async def test_custom_field_definitions_have_labels_types_and_options(
+    source: DeclarativeSource,
+) -> None:
     fields = {(f.entity.value, f.key): f for f in await source.custom_fields()}
     industry = fields[("organizations", "industry_c")]
     assert industry.name == "Industry" and "物流" in industry.options
@@ -126,7 +130,7 @@ async def test_activities_resume_across_modules() -> None:
     assert {c.split(":")[0] for c in cursors if c} == {"0", "1", "2"}  # Calls, Meetings, Tasks
 
 
-async def test_changed_since_filters_on_date_modified(source: SugarSource) -> None:
+async def test_changed_since_filters_on_date_modified(source: DeclarativeSource) -> None:
     later = datetime(2026, 2, 1, tzinfo=UTC)
     earlier = datetime(2026, 1, 1, tzinfo=UTC)
     assert [p async for p in source.extract(Entity.deals, since=later)][0].items == []
