@@ -4,13 +4,18 @@ account check. The vendor facts it relies on are listed in `source.py`."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from typing import Any
 
 from adapters.core.canonical import Entity, FieldType
 from adapters.core.declarative import (
     AccountCheck,
     ChangedSince,
+    Derived,
     FieldCatalog,
+    ForEach,
+    Join,
+    Lookup,
+    RunState,
     SourceSpec,
     Stream,
 )
@@ -77,21 +82,100 @@ MODULES: dict[Entity, str] = {
 CLOSED = {"Closed Won": "won", "Closed Lost": "lost"}
 
 
-@dataclass
-class Pipelines:
-    """Stage facts deals refer to by value, read once per run."""
+# Pipelines: read once per run, per Deals layout, with stage probabilities from the Deals `Stage`
+# field; stages are pipeline-scoped (stage values are shared between pipelines), and won and lost
+# are deal states in Pipedrive, not stages.
+LOOKUPS = (
+    Lookup("deal_layouts", "/settings/layouts", "id", "layouts", params={"module": "Deals"}),
+    Lookup("deal_fields", "/settings/fields", "api_name", "fields", params={"module": "Deals"}),
+    Lookup(
+        "pipelines",
+        PIPELINES,
+        "id",
+        "pipeline",
+        params={"layout_id": "{layout_id}"},
+        for_each=ForEach("deal_layouts", {"layout_id": "id"}),
+    ),
+)
 
-    stage_ids: dict[tuple[str, str], str] = field(default_factory=dict)  # (pipeline, value) -> id
-    kinds: dict[tuple[str, str], str] = field(default_factory=dict)  # -> forecast_type
-    first_stage: dict[str, str] = field(default_factory=dict)  # pipeline -> its first open stage
-    loaded: bool = False
+
+def _probabilities(state: RunState) -> dict[str, int]:
+    stage = state["deal_fields"].get("Stage") or {}
+    return {
+        str(option.get("actual_value")): option["probability"]
+        for option in stage.get("pick_list_values") or []
+        if isinstance(option.get("probability"), int)
+    }
+
+
+def _stage_rows(state: RunState) -> list[tuple[str, str, Raw]]:
+    """(pipeline id, stage value, stage) of every pipeline's stages, in their order."""
+    rows = []
+    for pipeline in state["pipelines"].values():
+        maps = pipeline.get("maps") or []
+        for stage in sorted(maps, key=lambda stage: stage.get("sequence_number") or 0):
+            value = str(stage.get("actual_value") or stage.get("display_value"))
+            rows.append((str(pipeline.get("id")), value, stage))
+    return rows
+
+
+def _kind(stage: Raw) -> str:
+    return str(stage.get("forecast_type") or "Open")
+
+
+def _stage_id(pipeline_id: str, stage: Raw) -> str | None:
+    return None if _kind(stage) in CLOSED else f"{pipeline_id}:{stage.get('id')}"
+
+
+def _stages(state: RunState) -> dict[str, Any]:
+    """The open stages, each with its own id, its pipeline and its probability."""
+    probabilities = _probabilities(state)
+    return {
+        stage_id: {
+            **stage,
+            "_stage_id": stage_id,
+            "_pipeline_id": pipeline_id,
+            "_probability": probabilities.get(value),
+        }  # fmt: skip
+        for pipeline_id, value, stage in _stage_rows(state)
+        if (stage_id := _stage_id(pipeline_id, stage))
+    }
+
+
+def _deal_stages(state: RunState) -> dict[str, Any]:
+    """What a deal's (pipeline, stage value) is: its kind and its stage id."""
+    return {
+        f"{pipeline_id}|{value}": {"kind": _kind(stage), "stage_id": _stage_id(pipeline_id, stage)}
+        for pipeline_id, value, stage in _stage_rows(state)
+    }
+
+
+def _first_stages(state: RunState) -> dict[str, Any]:
+    """Each pipeline's first open stage."""
+    first_stage: dict[str, Any] = {}
+    for pipeline_id, _, stage in _stage_rows(state):
+        if (stage_id := _stage_id(pipeline_id, stage)) is not None:
+            first_stage.setdefault(pipeline_id, stage_id)
+    return first_stage
+
+
+DERIVED = (
+    Derived("stages", ("deal_fields", "pipelines"), _stages),
+    Derived("deal_stages", ("pipelines",), _deal_stages),
+    Derived("first_stages", ("pipelines",), _first_stages),
+)
 
 
 # The description -----------------------------------------------------------------------------
 
 
 def _stream(
-    entity: Entity, module: str, fields: Mapping[str, Getter], wanted: str, size: int = PAGE_SIZE
+    entity: Entity,
+    module: str,
+    fields: Mapping[str, Getter],
+    wanted: str,
+    size: int = PAGE_SIZE,
+    joins: tuple[Join, ...] = (),
 ) -> Stream:
     paginator = CursorInBody(
         cursor_path="info.next_page_token",
@@ -110,6 +194,7 @@ def _stream(
         custom_param="fields",
         custom_param_max=MAX_FIELDS,
         changed_since=ChangedSince("If-Modified-Since", header=True),
+        joins=joins,
         **custom,
     )
 
@@ -195,23 +280,30 @@ def _activity_streams(size: int) -> tuple[Stream, ...]:
     return tasks, events, calls
 
 
-def zoho_spec(pipelines: Pipelines | None = None, page_size: int = PAGE_SIZE) -> SourceSpec:
-    pipelines = pipelines or Pipelines()
+def _stage_key(raw: Raw) -> str:
+    return f"{ident(raw.get('Pipeline')) or ''}|{raw.get('Stage') or ''}"
 
-    def stage_key(raw: Raw) -> tuple[str, str]:
-        return str(ident(raw.get("Pipeline")) or ""), str(raw.get("Stage") or "")
 
-    def deal_status(raw: Raw) -> str:
-        kind = pipelines.kinds.get(stage_key(raw)) or str(raw.get("Stage") or "")
-        return CLOSED.get(kind, "open")
+def _deal_status(raw: Raw) -> str:
+    kind = (raw.get("_stage") or {}).get("kind") or str(raw.get("Stage") or "")
+    return CLOSED.get(kind, "open")
 
-    def deal_stage(raw: Raw) -> str | None:
-        # A closed deal's stage is Closed Won/Lost, which Pipedrive has not: it takes its
-        # pipeline's first stage (the stage it was closed from is only in its Stage History).
-        if deal_status(raw) != "open":
-            return pipelines.first_stage.get(stage_key(raw)[0])
-        return pipelines.stage_ids.get(stage_key(raw))
 
+def _deal_stage(raw: Raw) -> str | None:
+    # A closed deal's stage is Closed Won/Lost, which Pipedrive has not: it takes its
+    # pipeline's first stage (the stage it was closed from is only in its Stage History).
+    if _deal_status(raw) != "open":
+        return raw.get("_first_stage")
+    return (raw.get("_stage") or {}).get("stage_id")
+
+
+DEAL_JOINS = (
+    Join("deal_stages", on=_stage_key, into="_stage"),
+    Join("first_stages", on=lambda raw: ident(raw.get("Pipeline")), into="_first_stage"),
+)
+
+
+def zoho_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
     def money(raw: Raw) -> str | None:
         return text("Currency")(raw) if number("Amount")(raw) is not None else None
 
@@ -271,7 +363,7 @@ def zoho_spec(pipelines: Pipelines | None = None, page_size: int = PAGE_SIZE) ->
             Entity.pipelines,
             PIPELINES,
             {"source_id": "id", "name": first("display_value", "actual_value")},
-            records="pipeline",
+            rows_of="pipelines",
         ),
         Stream(
             Entity.stages,
@@ -283,10 +375,7 @@ def zoho_spec(pipelines: Pipelines | None = None, page_size: int = PAGE_SIZE) ->
                 "order_nr": lambda raw: int(raw.get("sequence_number") or 0),
                 "deal_probability": "_probability",
             },
-            records="pipeline",
-            explode=lambda pipeline: [
-                stage for stage in pipeline.get("maps") or [] if stage.get("_stage_id")
-            ],
+            rows_of="stages",
         ),
         _stream(
             Entity.products,
@@ -311,20 +400,21 @@ def zoho_spec(pipelines: Pipelines | None = None, page_size: int = PAGE_SIZE) ->
                 "title": first("Deal_Name", lambda r: ""),
                 "value": number("Amount"),
                 "currency": money,
-                "status": deal_status,
+                "status": _deal_status,
                 "person_source_id": ref("Contact_Name"),
                 "org_source_id": ref("Account_Name"),
                 "pipeline_source_id": ref("Pipeline"),
-                "stage_source_id": deal_stage,
+                "stage_source_id": _deal_stage,
                 "owner_source_id": ref("Owner"),
                 "expected_close_date": utc_date("Closing_Date"),
                 "lost_reason": lambda raw: (
-                    text("Reason_For_Loss__s")(raw) if deal_status(raw) == "lost" else None
+                    text("Reason_For_Loss__s")(raw) if _deal_status(raw) == "lost" else None
                 ),
             },
             "Deal_Name,Amount,Currency,Stage,Pipeline,Contact_Name,Account_Name,Owner,"
             "Closing_Date,Reason_For_Loss__s",
             page_size,
+            joins=DEAL_JOINS,
         ),
         *_activity_streams(page_size),
         _stream(
@@ -356,6 +446,8 @@ def zoho_spec(pipelines: Pipelines | None = None, page_size: int = PAGE_SIZE) ->
             params={"type": "CurrentUser"},
         ),
         field_catalogs=tuple(_catalog(entity) for entity in MODULES),
+        lookups=LOOKUPS,
+        derived=DERIVED,
         error_text=error_text,
         retry_after=retry_after,
     )

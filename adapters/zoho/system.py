@@ -10,9 +10,9 @@ from __future__ import annotations
 import httpx
 
 from adapters.core.auth import TokenExchangeAuth, oauth2_refresh
+from adapters.core.declarative import DeclarativeSource
 from adapters.core.registry import CredentialField, System, register
 from adapters.zoho.emulator import ZohoEmulator
-from adapters.zoho.source import ZohoSource
 from adapters.zoho.spec import API, DEFAULT_ACCOUNTS_URL, SPEC
 
 DEFAULT_BASE_URL = "https://www.zohoapis.com"
@@ -36,8 +36,9 @@ def zoho_auth(credentials: dict[str, str]) -> TokenExchangeAuth:
 
 def make_source(
     credentials: dict[str, str], base_url: str, transport: httpx.AsyncBaseTransport | None
-) -> ZohoSource:
-    return ZohoSource(SPEC.client(api_root(base_url), zoho_auth(credentials), transport))
+) -> DeclarativeSource:
+    client = SPEC.client(api_root(base_url), zoho_auth(credentials), transport)
+    return DeclarativeSource(SPEC, client)
 
 
 ZOHO = register(

@@ -8,11 +8,12 @@ from typing import Any
 import httpx
 
 from adapters.core.canonical import Record
+from adapters.core.declarative import DeclarativeSource
 from adapters.core.http import RetryPolicy
 from adapters.reference.dataset import ReferenceCompany, generate
 from adapters.zoho.emulator import ZohoEmulator
 from adapters.zoho.settings import MODULES, api_name, zoho_id
-from adapters.zoho.source import ZohoSource
+from adapters.zoho.source import zoho_source
 from adapters.zoho.spec import SPEC
 from adapters.zoho.system import api_root, zoho_auth
 from tests.adapters.sources import BASE, FakeClock, provision
@@ -33,13 +34,13 @@ def new_source(
     *,
     page_size: int = 200,
     clock: FakeClock | None = None,
-) -> ZohoSource:
+) -> DeclarativeSource:
     options: dict[str, Any] = {"retry": RetryPolicy(attempts=4, wait_initial=0.0)}
     if clock:
         options["sleep"] = clock.sleep
     transport = httpx.ASGITransport(app=emulator.app)
     client = SPEC.client(api_root(BASE), zoho_auth(credentials), transport, **options)
-    return ZohoSource(client, page_size=page_size)
+    return zoho_source(client, page_size=page_size)
 
 
 def held_company(size: int = SIZE) -> ReferenceCompany:
