@@ -26,6 +26,10 @@ Vendor facts relied on (REST API Developer Guide, OAuth docs; see also records.p
   `query/`, `queryAll/` and `sobjects`); both are served.
 - `GET /services/data/vNN.0/ui-api/object-info/{Object}/picklist-values/{recordTypeId}/{Field}`
   -> {controllerValues, defaultValue, url, values:[{attributes, label, validFor, value}]}.
+- sObject Blob Get, `GET /services/data/vNN.0/sobjects/{Object}/{id}/{blobField}`, answers a
+  base64 field's data as binary, not JSON (ContentNote's Content: the note's text, whole); it
+  cannot ride in a Composite request, so each blob is a request of its own. A query names a
+  blob field's path, not its data.
 - Errors are a list: [{"message", "errorCode"}]; a bad session is 401 INVALID_SESSION_ID, an
   unknown resource 404 NOT_FOUND. The org's API requests are counted over a rolling 24 hours
   (`Sforce-Limit-Info: api-usage=N/M` on responses); past the limit every call is 403
@@ -34,6 +38,7 @@ Vendor facts relied on (REST API Developer Guide, OAuth docs; see also records.p
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 import secrets
@@ -55,7 +60,12 @@ from adapters.core.emulation import (
 )
 from adapters.reference.dataset import ReferenceCompany
 from adapters.salesforce import records
-from adapters.salesforce.render import render, stage_process_values, without_sales_processes
+from adapters.salesforce.render import (
+    is_content_note,
+    render,
+    stage_process_values,
+    without_sales_processes,
+)
 from adapters.salesforce.schema import describe, schemas_for
 from adapters.salesforce.soql import Evaluator, parse
 
@@ -68,9 +78,13 @@ class SalesforceEmulator(SourceEmulator):
     window_seconds = 24 * 3600.0  # the daily API request limit is a rolling 24 hours
     default_burst = 100_000
 
-    def __init__(self, *, sales_processes: bool = True, **options: Any) -> None:
+    def __init__(
+        self, *, sales_processes: bool = True, enhanced_notes: bool = False, **options: Any
+    ) -> None:
         # False: orgs served without any sales process (the master stage picklist only).
         self.sales_processes = sales_processes
+        # True: part of the notes (the long ones among them) are ContentNotes, not Notes.
+        self.enhanced_notes = enhanced_notes
         # Query locators: results held server side between batches, as Salesforce does.
         self._locators: OrderedDict[str, tuple[str, list[Any], int]] = OrderedDict()
         self._next_locator = itertools.count(1)
@@ -86,6 +100,7 @@ class SalesforceEmulator(SourceEmulator):
             ("/sobjects", self.describe_global),
             ("/sobjects/{object}", self.sobject_info),
             ("/sobjects/{object}/describe", self.describe),
+            ("/sobjects/{object}/{record_id}/{field}", self.blob),
         ]
         return [
             Route("/{account_id}/services/oauth2/token", self.token, methods=["POST"]),
@@ -107,7 +122,7 @@ class SalesforceEmulator(SourceEmulator):
         }
 
     def render(self, company: ReferenceCompany) -> dict[str, list[dict[str, Any]]]:
-        tables = render(company)
+        tables = render(company, enhanced_notes=self.enhanced_notes)
         tables["_custom_fields"] = [d.model_dump(mode="json") for d in company.custom_fields]
         if not self.sales_processes:
             return {**without_sales_processes(tables), "_stage_values": []}
@@ -119,6 +134,8 @@ class SalesforceEmulator(SourceEmulator):
 
     def held(self, company: ReferenceCompany) -> ReferenceCompany:
         held = records.held(company)
+        if self.enhanced_notes:
+            held = _with_content_notes(held, company)
         return held if self.sales_processes else records.on_master_picklist(held)
 
     def authenticate(self, account: EmulatedAccount, request: Request) -> bool:
@@ -241,6 +258,17 @@ class SalesforceEmulator(SourceEmulator):
             raise VendorError(404, "NOT_FOUND", "The requested resource does not exist")
         return self.respond(request, body)
 
+    async def blob(self, request: Request) -> Response:
+        """sObject Blob Get: a base64 field's data, as bytes (a 15- or 18-character id)."""
+        account = self._rest_account(request)
+        params = request.path_params
+        data = _blob(account, params["object"], params["record_id"], params["field"])
+        if data is None:
+            raise VendorError(404, "NOT_FOUND", "The requested resource does not exist")
+        state = getattr(request.state, "rate", None)
+        headers = self.rate_headers(state) if state else {}
+        return Response(data, 200, headers=headers, media_type="application/octet-stream")
+
     async def picklist_values(self, request: Request) -> Response:
         account = self._rest_account(request)
         params = request.path_params
@@ -310,6 +338,26 @@ class SalesforceEmulator(SourceEmulator):
         return locator
 
 
+def _with_content_notes(held: ReferenceCompany, company: ReferenceCompany) -> ReferenceCompany:
+    """A ContentNote keeps its whole text (no 32,000-character Body) and every record it is
+    linked to (a ContentDocumentLink each), where a classic Note has one ParentId."""
+    enhanced = {n.source_id: n for n in company.notes if is_content_note(n)}
+    notes = []
+    for note in held.notes:
+        whole = enhanced.get(note.source_id)
+        if whole is not None:
+            note = note.model_copy(
+                update={
+                    "content": whole.content,
+                    "deal_source_id": whole.deal_source_id,
+                    "person_source_id": whole.person_source_id,
+                    "org_source_id": whole.org_source_id,
+                }
+            )
+        notes.append(note)
+    return dataclasses.replace(held, notes=notes)
+
+
 def _refusal(account: EmulatedAccount, form: dict[str, str]) -> tuple[str, str] | None:
     expected = account.credentials
     if form.get("grant_type") != "refresh_token":
@@ -320,6 +368,20 @@ def _refusal(account: EmulatedAccount, form: dict[str, str]) -> tuple[str, str] 
         return "invalid_client", "invalid client credentials"
     if form.get("refresh_token") != expected.get("refresh_token"):
         return "invalid_grant", "expired access/refresh token"
+    return None
+
+
+def _blob(account: EmulatedAccount, object_name: str, record_id: str, field: str) -> bytes | None:
+    schema = next(
+        (s for n, s in schemas_for(account.tables).items() if n.lower() == object_name.lower()),
+        None,
+    )
+    if schema is None or field.lower() not in {f.lower() for f in schema.blobs}:
+        return None
+    name = next(f for f in schema.blobs if f.lower() == field.lower())
+    for row in account.table(schema.name):
+        if record_id in (row["Id"], row["Id"][:15]) and row.get(name) is not None:
+            return str(row[name]).encode()
     return None
 
 

@@ -16,6 +16,14 @@ Salesforce facts relied on (REST API / Object Reference):
   start (ActivityDateTime, or ActivityDate when IsAllDayEvent) and DurationInMinutes but no
   done flag. WhoId is the contact, WhatId one account or opportunity.
 - A classic Note has one ParentId and a Body of at most 32,000 characters.
+- Enhanced notes (Winter '16 on, the default in Lightning orgs) are ContentNote (API 32.0+): Id
+  (the ContentDocument's, 069), Title and TextPreview (255 characters each), Content (base64:
+  the note's HTML or plain text, whole), OwnerId, CreatedDate, LastModifiedDate, ContentSize,
+  FileType "SNOTE", and no SystemModstamp. A note is linked to each record it sits on (and to
+  its owner) by a ContentDocumentLink (06A: ContentDocumentId, LinkedEntityId, ShareType V/C/I,
+  Visibility AllUsers/InternalUsers/SharedUsers), so it may sit on an account, a contact and an
+  opportunity at once. ContentDocumentLink refuses a query not filtered by ContentDocumentId or
+  LinkedEntityId (= or IN). Object Reference: ContentNote, ContentDocumentLink.
 - Product2 has no owner and no tax rate; prices are PricebookEntry rows of the standard price
   book, one per currency.
 - An org id is 15 characters too: "00D", the instance's two characters, a reserved "0" and nine
@@ -70,6 +78,9 @@ PREFIXES = {
     "Task": "00T",
     "Event": "00U",
     "Note": "002",
+    "ContentNote": "069",  # a ContentNote's id is its ContentDocument's
+    "ContentDocumentLink": "06A",
+    "ContentVersion": "068",
 }
 SF_TYPES = {
     FieldType.varchar: "string",

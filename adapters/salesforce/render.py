@@ -15,6 +15,7 @@ from adapters.salesforce.records import (
     CLOSED_WON,
     CONTACT_EMAIL_FIELDS,
     CORPORATE_CURRENCY,
+    NOTE_BODY_LIMIT,
     PHONE_FIELDS,
     TASK_TYPES,
     Row,
@@ -33,7 +34,16 @@ from adapters.salesforce.records import (
 STANDARD_PRICEBOOK = sf_id("Pricebook2", 1)
 
 
-def render(company: ReferenceCompany) -> Tables:
+def is_content_note(note: Note) -> bool:
+    """In an org with enhanced notes: which reference notes are ContentNotes (the long ones,
+    which no classic Note could hold, and every second one), the rest classic Notes."""
+    number = int("".join(ch for ch in note.source_id if ch.isdigit()) or 0)
+    return len(note.content) > NOTE_BODY_LIMIT or number % 2 == 0
+
+
+def render(company: ReferenceCompany, *, enhanced_notes: bool = False) -> Tables:
+    """The org's tables; with `enhanced_notes`, part of the notes (the long ones among them) are
+    ContentNotes linked to their records, the rest classic Notes."""
     tables: Tables = {
         "User": _users(company),
         "Account": [_account(company, i, o) for i, o in enumerate(company.organizations)],
@@ -48,7 +58,12 @@ def render(company: ReferenceCompany) -> Tables:
     tables.update(_processes(company))
     tables.update(_opportunities(company))
     tables.update(_activities(company))
-    tables["Note"] = [_note(i, n) for i, n in enumerate(company.notes)]
+    enhanced = [n for n in company.notes if enhanced_notes and is_content_note(n)]
+    content_ids = {n.source_id for n in enhanced}
+    tables["Note"] = [
+        _note(i, n) for i, n in enumerate(company.notes) if n.source_id not in content_ids
+    ]
+    tables.update(_content_notes(enhanced))
     return tables
 
 
@@ -316,6 +331,47 @@ def _event(activity: Activity, row: Row) -> Row:
     }
 
 
+def _title(note: Note, length: int) -> str:
+    return " ".join(_text(note.content[:400]).split())[:length] or "Note"
+
+
+def _text(content: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", content))
+
+
+def _content_notes(notes: list[Note]) -> Tables:
+    """ContentNote rows (Content: the whole text, served as a blob) and a ContentDocumentLink to
+    each record the note sits on and to its owner (ShareType I: inferred from ownership)."""
+    rows: list[Row] = []
+    links: list[Row] = []
+    for i, note in enumerate(notes):
+        note_id = ref_id("ContentNote", note.source_id)
+        created = note.add_time.replace("Z", ".000+0000") if note.add_time else None
+        rows.append(
+            {"Id": note_id, "Title": _title(note, 255), "Content": note.content,
+             "TextPreview": " ".join(_text(note.content[:2000]).split())[:255],
+             "OwnerId": ref_id("User", note.owner_source_id), "CreatedDate": created,
+             "LastModifiedDate": system_modstamp(i), "ContentModifiedDate": created,
+             "ContentSize": len(note.content.encode()), "FileType": "SNOTE",
+             "FileExtension": "snote", "IsReadOnly": False, "SharingPrivacy": "N",
+             "LatestPublishedVersionId": ref_id("ContentVersion", note.source_id)}
+        )  # fmt: skip
+        parents = [
+            ref_id("Opportunity", note.deal_source_id),
+            ref_id("Contact", note.person_source_id),
+            ref_id("Account", note.org_source_id),
+        ]
+        owner = ref_id("User", note.owner_source_id)
+        targets = [(p, "V") for p in parents if p] + ([(owner, "I")] if owner else [])
+        for entity, share in targets:
+            links.append(
+                {"Id": sf_id("ContentDocumentLink", len(links) + 1), "ContentDocumentId": note_id,
+                 "LinkedEntityId": entity, "ShareType": share, "Visibility": "AllUsers",
+                 "IsDeleted": False, "SystemModstamp": system_modstamp(i)}
+            )  # fmt: skip
+    return {"ContentNote": rows, "ContentDocumentLink": links}
+
+
 def _note(i: int, note: Note) -> Row:
     if note.deal_source_id:
         parent = ref_id("Opportunity", note.deal_source_id)
@@ -323,11 +379,10 @@ def _note(i: int, note: Note) -> Row:
         parent = ref_id("Contact", note.person_source_id)
     else:
         parent = ref_id("Account", note.org_source_id)
-    title = html.unescape(re.sub(r"<[^>]+>", " ", note.content[:400])).split()
     created = note.add_time.replace("Z", ".000+0000") if note.add_time else None
     return {
         "Id": ref_id("Note", note.source_id),
-        "Title": " ".join(title)[:80] or "Note",
+        "Title": _title(note, 80),
         "Body": note.content[:32_000],
         "ParentId": parent,
         "OwnerId": ref_id("User", note.owner_source_id),

@@ -41,7 +41,18 @@ _STANDARD: dict[str, tuple[str, ...]] = {
     "Event": ("Id", "Subject", "Type", "ActivityDate", "ActivityDateTime", "DurationInMinutes",
               "IsAllDayEvent", "Description", "WhoId", "WhatId", "AccountId", "OwnerId"),
     "Note": ("Id", "Title", "Body", "ParentId", "OwnerId", "IsPrivate", "CreatedDate"),
+    "ContentNote": ("Id", "Title", "Content", "TextPreview", "OwnerId", "CreatedDate",
+                    "LastModifiedDate", "ContentModifiedDate", "ContentSize", "FileType",
+                    "FileExtension", "IsReadOnly", "SharingPrivacy", "LatestPublishedVersionId"),
+    "ContentDocumentLink": ("Id", "ContentDocumentId", "LinkedEntityId", "ShareType",
+                            "Visibility", "IsDeleted"),
 }  # fmt: skip
+_NO_MODSTAMP = {"ContentNote"}  # ContentNote has LastModifiedDate, no SystemModstamp
+_ID_FILTERS = {"ContentDocumentLink": ("ContentDocumentId", "LinkedEntityId")}
+_BLOBS = {"ContentNote": ("Content",)}
+_TYPES = {"Content": "base64", "ContentSize": "int", "LastModifiedDate": "datetime",
+          "ContentModifiedDate": "datetime", "ShareType": "picklist", "Visibility": "picklist",
+          "SharingPrivacy": "picklist"}  # fmt: skip
 _PARENTS: dict[str, dict[str, tuple[str, str]]] = {
     "Account": _OWNED,
     "Contact": {**_OWNED, "Account": ("AccountId", "Account")},
@@ -59,6 +70,7 @@ _PARENTS: dict[str, dict[str, tuple[str, str]]] = {
     "Task": _OWNED,
     "Event": _OWNED,
     "Note": _OWNED,
+    "ContentNote": _OWNED,
 }
 _CHILDREN: dict[str, dict[str, tuple[str, str]]] = {
     "Account": {
@@ -99,15 +111,23 @@ def schemas_for(tables: dict[str, list[dict[str, Any]]]) -> dict[str, ObjectSche
     return {
         name: ObjectSchema(
             name=name,
-            fields=(*fields, "SystemModstamp", *(f["name"] for f in extra.get(name, []))),
+            fields=(
+                *fields,
+                *(() if name in _NO_MODSTAMP else ("SystemModstamp",)),
+                *(f["name"] for f in extra.get(name, [])),
+            ),
             parents=_PARENTS.get(name, {}),
             children=_CHILDREN.get(name, {}),
+            id_filter=_ID_FILTERS.get(name, ()),
+            blobs=_BLOBS.get(name, ()),
         )
         for name, fields in _STANDARD.items()
     }
 
 
 def _standard_type(name: str) -> str:
+    if name in _TYPES:
+        return _TYPES[name]
     if name == "Id":
         return "id"
     if name.endswith("Id"):

@@ -5,15 +5,23 @@ Supported: `SELECT <fields> FROM <object> [WHERE <cond> [AND <cond>]...] [ORDER 
 (`Name`), a parent relationship field (`RecordType.BusinessProcessId`) or a child subquery
 (`(SELECT ContactId FROM OpportunityContactRoles WHERE IsPrimary = true ORDER BY ... LIMIT n)`).
 Conditions compare a field with a literal: 'text', true/false, null, a number, a date or a
-dateTime (2026-01-15T10:00:00Z). Field and object names are case-insensitive, as in SOQL.
+dateTime (2026-01-15T10:00:00Z), or test it against a list: `Field IN ('a', 'b')` or a semi-join
+`Field IN (SELECT Id FROM Account [WHERE ...])` (one field selected). Field and object names are
+case-insensitive, as in SOQL.
 Ascending order puts nulls first and descending last unless NULLS says otherwise (SOQL's
 defaults).
 
-Whatever else SOQL has (OR, NOT, LIKE, IN, parentheses, aggregates and GROUP BY, date literals
-such as TODAY, FIELDS(), TYPEOF, FOR VIEW/UPDATE, WITH, USING SCOPE) is refused with a 400
+Whatever else SOQL has (OR, NOT, NOT IN, LIKE, INCLUDES, parentheses, aggregates and GROUP BY,
+date literals such as TODAY, FIELDS(), TYPEOF, FOR VIEW/UPDATE, WITH, USING SCOPE) is refused with a 400
 MALFORMED_QUERY rather than ignored: an emulator that ignored a clause would answer a query
 Salesforce answers differently. Errors are Salesforce's: MALFORMED_QUERY, INVALID_FIELD,
 INVALID_TYPE (all 400), each `[{"message", "errorCode"}]`.
+
+Some objects refuse a query without a filter on their ids (ContentDocumentLink: "Implementation
+restriction: ContentDocumentLink requires a filter by a single Id on ContentDocumentId or
+LinkedEntityId using the equals operator or multiple Id's using the IN operator."); an object's
+schema says so in `id_filter`. Base64 fields (`blobs`, ContentNote.Content) are answered with the
+path of their blob (/services/data/vNN.0/sobjects/ContentNote/{id}/Content), not the data.
 """
 
 from __future__ import annotations
@@ -42,6 +50,8 @@ class ObjectSchema:
     fields: tuple[str, ...]
     parents: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # rel -> (fk, object)
     children: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # rel -> (object, fk)
+    id_filter: tuple[str, ...] = ()  # a query must filter on one of these by = or IN
+    blobs: tuple[str, ...] = ()  # base64 fields: a query answers the blob's path
 
     def field_name(self, name: str) -> str | None:
         return next((f for f in self.fields if f.lower() == name.lower()), None)
@@ -51,7 +61,7 @@ class ObjectSchema:
 class Condition:
     path: str
     op: str
-    value: Any
+    value: Any  # a literal; for IN a tuple of literals or a Query (a semi-join)
 
 
 @dataclass(frozen=True)
@@ -170,9 +180,26 @@ class _Parser:
     def condition(self) -> Condition:
         path = self.name()
         op = self.take()
+        if op.upper() == "IN":
+            return Condition(path, "IN", self.in_list())
         if op not in ("=", "!=", "<", ">", "<=", ">="):
             raise malformed(f"unexpected token: '{op}'")
         return Condition(path, op, _literal(self.take()))
+
+    def in_list(self) -> Any:
+        """`('a', 'b')`, or `(SELECT Id FROM Object ...)`: a semi-join of one field."""
+        self.take("(")
+        if self.peek() is not None and str(self.peek()).upper() == "SELECT":
+            sub = self.query()
+            self.take(")")
+            if len(sub.fields) != 1 or not isinstance(sub.fields[0], str):
+                raise malformed("a semi-join subquery must select exactly one field")
+            return sub
+        values = [_literal(self.take())]
+        while self.keyword(","):
+            values.append(_literal(self.take()))
+        self.take(")")
+        return tuple(values)
 
 
 def _literal(token: str) -> Any:
@@ -231,8 +258,35 @@ class Evaluator:
     def run(self, query: Query) -> list[Row]:
         schema = self.schema(query.object)
         self._check(schema, query)
-        rows = [r for r in self.tables.get(schema.name, []) if self._matches(schema, r, query)]
+        self._id_filtered(schema, query)
+        rows = self._selected(schema, query)
         return [self._shape(schema, row, query) for row in self._arrange(schema, rows, query)]
+
+    def _selected(self, schema: ObjectSchema, query: Query) -> list[Row]:
+        self._semi_joins(query)
+        return [r for r in self.tables.get(schema.name, []) if self._matches(schema, r, query)]
+
+    def _semi_joins(self, query: Query) -> None:
+        """Each `IN (SELECT ...)` run once, its values put in place of the subquery."""
+        for condition in query.where:
+            if isinstance(condition.value, Query):
+                sub = condition.value
+                sub_schema = self.schema(sub.object)
+                self._id_filtered(sub_schema, sub)
+                rows = self._selected(sub_schema, sub)
+                values = (self._value(sub_schema, r, sub.fields[0]) for r in rows)
+                condition.value = tuple(v for v in values if v is not None)
+
+    def _id_filtered(self, schema: ObjectSchema, query: Query) -> None:
+        if not schema.id_filter:
+            return
+        fields = {f.lower() for f in schema.id_filter}
+        if not any(c.path.lower() in fields and c.op in ("=", "IN") for c in query.where):
+            raise malformed(
+                f"Implementation restriction: {schema.name} requires a filter by a single Id on "
+                f"{' or '.join(schema.id_filter)} using the equals operator or multiple Id's "
+                "using the IN operator."
+            )
 
     def _arrange(self, schema: ObjectSchema, rows: list[Row], query: Query) -> list[Row]:
         """ORDER BY (the last key first, as sorts are stable), then OFFSET and LIMIT."""
@@ -254,6 +308,8 @@ class Evaluator:
         for sub in (f for f in query.fields if isinstance(f, Query)):
             child = self._child(schema, sub.object)
             self._check(self.schema(child[0]), sub)
+        for semi in (c.value for c in query.where if isinstance(c.value, Query)):
+            self._check(self.schema(semi.object), semi)
 
     def _resolve(self, schema: ObjectSchema, path: str) -> tuple[ObjectSchema, str, list[str]]:
         """(schema owning the field, field name, relationship hops) or INVALID_FIELD."""
@@ -319,6 +375,10 @@ class Evaluator:
 
     def _put(self, out: Row, schema: ObjectSchema, row: Row, path: str) -> None:
         owner, name, trail = self._resolve(schema, path)
+        if not trail and name in schema.blobs:
+            has_blob = row.get(name) is not None
+            out[name] = f"{self.url_of(schema.name, row['Id'])}/{name}" if has_blob else None
+            return
         if not trail:
             out[name] = row.get(name)
             return
@@ -343,6 +403,7 @@ class Evaluator:
     def _children(self, schema: ObjectSchema, row: Row, sub: Query) -> Row | None:
         object_name, fk = self._child(schema, sub.object)
         child_schema = self.schema(object_name)
+        self._semi_joins(sub)
         rows = [
             r
             for r in self.tables.get(object_name, [])
@@ -373,6 +434,8 @@ def _comparable(value: Any, literal: Any) -> tuple[Any, Any]:
 
 
 def _compare(value: Any, condition: Condition) -> bool:
+    if condition.op == "IN":
+        return any(_compare(value, Condition(condition.path, "=", v)) for v in condition.value)
     left, right = _comparable(value, condition.value)
     if condition.op == "=":
         return left == right

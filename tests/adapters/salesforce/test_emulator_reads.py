@@ -14,6 +14,7 @@ from tests.adapters.salesforce.test_salesforce import BASE, make_org, source_for
 
 API = "/services/data/v59.0"
 SIZE = 250  # enough Contacts and Notes for more than one batch of 200
+ID_FILTERED = {"ContentDocumentLink"}  # queried by ContentDocumentId or LinkedEntityId only
 
 
 @pytest.fixture
@@ -92,6 +93,11 @@ async def test_a_generic_client_reads_every_object_to_the_end_and_counts_as_ferr
     for entry in (o for o in globals_ if o["queryable"]):
         fields = [f["name"] for f in (await client.get(entry["urls"]["describe"])).json()["fields"]]
         soql = f"SELECT {', '.join(fields)} FROM {entry['name']}"
+        if entry["name"] in ID_FILTERED:  # generic clients leave these out: they need ids
+            refused = await client.get(f"{API}/queryAll/", params={"q": soql})
+            assert refused.status_code == 400
+            assert refused.json()[0]["message"].startswith("Implementation restriction")
+            continue
         read[entry["name"]] = await read_everything(client, soql, "queryAll")
         assert all(r["attributes"]["type"] == entry["name"] for r in read[entry["name"]])
     assert len(read["Contact"]) > 200 and len(read["Note"]) > 200  # more than one batch
@@ -140,7 +146,8 @@ async def test_order_by_several_keys_nulls_offset_and_limit_are_served(org: Any)
         "SELECT Id FROM Account WHERE Name = 'a' OR Name = 'b'",
         "SELECT Id FROM Account WHERE NOT Name = 'a'",
         "SELECT Id FROM Account WHERE Name LIKE 'A%'",
-        "SELECT Id FROM Account WHERE Name IN ('a', 'b')",
+        "SELECT Id FROM Account WHERE Name NOT IN ('a', 'b')",
+        "SELECT Id FROM Account WHERE Name IN ()",
         "SELECT Id FROM Account WHERE (Name = 'a')",
         "SELECT COUNT() FROM Account",
         "SELECT FIELDS(ALL) FROM Account LIMIT 200",
