@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 
 import httpx
 
@@ -99,6 +99,21 @@ class BasicAuth(CredentialAuth):
     def apply(self, request: httpx.Request) -> httpx.Request:
         request.headers["Authorization"] = self._header
         return request
+
+
+# How a system's credentials become the auth of its client: (credentials, base URL) -> auth. The
+# base URL is there for token endpoints on the vendor's own host (Salesforce, SugarCRM).
+AuthStyle = Callable[[dict[str, str], str], CredentialAuth]
+
+
+def bearer(field: str) -> AuthStyle:
+    """The style of a token given as the credential `field`, sent as `Authorization: Bearer`."""
+    return lambda credentials, _base_url: BearerAuth(credentials[field])
+
+
+def api_key_as_username(field: str) -> AuthStyle:
+    """The style of an API key given as the credential `field`, sent as the Basic username."""
+    return lambda credentials, _base_url: BasicAuth.api_key_as_username(credentials[field])
 
 
 class TokenExchangeAuth(CredentialAuth):

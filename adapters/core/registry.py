@@ -1,4 +1,9 @@
-"""The registry of supported systems: what each takes and how to build its parts."""
+"""The registry of supported systems: what each takes and how to build its parts.
+
+A source run by the declarative engine is data, a `SourceSystem` (its spec, credential fields,
+auth style, default base URL, API path, emulator), and `register_source` builds its System; a
+system with parts of its own (Pipedrive, the target) registers its `System` as it is.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
+from adapters.core.auth import AuthStyle
 from adapters.core.canonical import Entity
+from adapters.core.declarative import DeclarativeSource, SourceSpec
 from adapters.core.protocols import SourceAdapter, TargetAdapter
 
 if TYPE_CHECKING:
@@ -79,6 +86,47 @@ class System:
         return roles
 
 
+@dataclass(frozen=True)
+class SourceSystem:
+    """A source run by the declarative engine, as data: what `register_source` builds it from.
+
+    `auth` puts the credentials on every call (see the styles in adapters/core/auth.py); it gets
+    the base URL as given, or the default. `api_path` is where the vendor's API sits under the
+    host the user gives: with `api_in_root` the client's root ends in it (added when left off),
+    without, the spec's paths carry it and a pasted one is cut off the root. No `api_path`: the
+    base URL is the root as it is.
+    """
+
+    id: str
+    name: str
+    spec: SourceSpec
+    credential_fields: tuple[CredentialField, ...]
+    auth: AuthStyle
+    default_base_url: str | None = None
+    api_path: str = ""
+    api_in_root: bool = False
+    emulator: Emulator | None = None
+
+    def root(self, base_url: str) -> str:
+        """The client's root for a base URL the user gave (the host, or the API URL pasted)."""
+        if not self.api_path:
+            return base_url
+        host = base_url.rstrip("/").removesuffix(self.api_path)
+        return host + self.api_path if self.api_in_root else host
+
+    def source(
+        self,
+        credentials: dict[str, str],
+        base_url: str,
+        transport: httpx.AsyncBaseTransport | None,
+    ) -> DeclarativeSource:
+        """The source over the shared client; `transport` (the guarded one in the app) carries
+        every call, the token exchanges included."""
+        url = base_url or self.default_base_url or ""
+        auth = self.auth(credentials, url)
+        return DeclarativeSource(self.spec, self.spec.client(self.root(url), auth, transport))
+
+
 _SYSTEMS: dict[str, System] = {}
 _loaded = False
 
@@ -86,6 +134,21 @@ _loaded = False
 def register(system: System) -> System:
     _SYSTEMS[system.id] = system
     return system
+
+
+def register_source(description: SourceSystem) -> System:
+    """Registers a declarative source: its System, with the factory building it from the data."""
+    return register(
+        System(
+            id=description.id,
+            name=description.name,
+            credential_fields=description.credential_fields,
+            entities=description.spec.entities,
+            default_base_url=description.default_base_url,
+            source_factory=description.source,
+            emulator=description.emulator,
+        )
+    )
 
 
 def all_systems() -> list[System]:

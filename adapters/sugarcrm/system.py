@@ -10,21 +10,13 @@ migration's login does not end the same user's browser session.
 
 from __future__ import annotations
 
-import httpx
-
 from adapters.core.auth import TokenExchangeAuth, password_login
-from adapters.core.declarative import DeclarativeSource
-from adapters.core.registry import CredentialField, System, register
+from adapters.core.registry import CredentialField, SourceSystem, register_source
 from adapters.sugarcrm.emulator import SugarEmulator
 from adapters.sugarcrm.source import API, SPEC
 
 DEFAULT_CLIENT_ID = "sugar"
 DEFAULT_PLATFORM = "base"
-
-
-def api_root(base_url: str) -> str:
-    root = base_url.rstrip("/")
-    return root if root.endswith(API) else root + API
 
 
 def sugar_auth(credentials: dict[str, str], base_url: str) -> TokenExchangeAuth:
@@ -39,39 +31,33 @@ def sugar_auth(credentials: dict[str, str], base_url: str) -> TokenExchangeAuth:
     return password_login(f"{api_root(base_url)}/oauth2/token", grant, header="OAuth-Token")
 
 
-def make_source(
-    credentials: dict[str, str], base_url: str, transport: httpx.AsyncBaseTransport | None
-) -> DeclarativeSource:
-    auth = sugar_auth(credentials, base_url)
-    return DeclarativeSource(SPEC, SPEC.client(api_root(base_url), auth, transport))
-
-
-SUGARCRM = register(
-    System(
-        id="sugarcrm",
-        name="SugarCRM",
-        credential_fields=(
-            CredentialField("username", "Username", secret=False),
-            CredentialField("password", "Password"),
-            CredentialField(
-                "client_id",
-                f"OAuth key (default {DEFAULT_CLIENT_ID})",
-                secret=False,
-                required=False,
-            ),
-            CredentialField(
-                "client_secret", "OAuth secret (only for a custom OAuth key)", required=False
-            ),
-            CredentialField(
-                "platform",
-                f"API platform (default {DEFAULT_PLATFORM}; register one for integrations)",
-                secret=False,
-                required=False,
-            ),
+SOURCE = SourceSystem(
+    id="sugarcrm",
+    name="SugarCRM",
+    spec=SPEC,
+    credential_fields=(
+        CredentialField("username", "Username", secret=False),
+        CredentialField("password", "Password"),
+        CredentialField(
+            "client_id",
+            f"OAuth key (default {DEFAULT_CLIENT_ID})",
+            secret=False,
+            required=False,
         ),
-        entities=SPEC.entities,
-        default_base_url=None,
-        source_factory=make_source,
-        emulator=SugarEmulator(),
-    )
+        CredentialField(
+            "client_secret", "OAuth secret (only for a custom OAuth key)", required=False
+        ),
+        CredentialField(
+            "platform",
+            f"API platform (default {DEFAULT_PLATFORM}; register one for integrations)",
+            secret=False,
+            required=False,
+        ),
+    ),
+    auth=sugar_auth,
+    api_path=API,
+    api_in_root=True,
+    emulator=SugarEmulator(),
 )
+api_root = SOURCE.root
+SUGARCRM = register_source(SOURCE)

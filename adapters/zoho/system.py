@@ -7,23 +7,16 @@ accounts server is its own, non-secret credential field, defaulting to the US on
 
 from __future__ import annotations
 
-import httpx
-
 from adapters.core.auth import TokenExchangeAuth, oauth2_refresh
-from adapters.core.declarative import DeclarativeSource
-from adapters.core.registry import CredentialField, System, register
+from adapters.core.registry import CredentialField, SourceSystem, register_source
 from adapters.zoho.emulator import ZohoEmulator
 from adapters.zoho.spec import API, DEFAULT_ACCOUNTS_URL, SPEC
 
 DEFAULT_BASE_URL = "https://www.zohoapis.com"
 
 
-def api_root(base_url: str) -> str:
-    root = (base_url or DEFAULT_BASE_URL).rstrip("/")
-    return root if root.endswith(API) else root + API
-
-
-def zoho_auth(credentials: dict[str, str]) -> TokenExchangeAuth:
+def zoho_auth(credentials: dict[str, str], base_url: str = "") -> TokenExchangeAuth:
+    """The refresh grant at the accounts server; the API host plays no part in it."""
     accounts = (credentials.get("accounts_url") or DEFAULT_ACCOUNTS_URL).rstrip("/")
     return oauth2_refresh(
         f"{accounts}/oauth/v2/token",
@@ -34,31 +27,26 @@ def zoho_auth(credentials: dict[str, str]) -> TokenExchangeAuth:
     )
 
 
-def make_source(
-    credentials: dict[str, str], base_url: str, transport: httpx.AsyncBaseTransport | None
-) -> DeclarativeSource:
-    client = SPEC.client(api_root(base_url), zoho_auth(credentials), transport)
-    return DeclarativeSource(SPEC, client)
-
-
-ZOHO = register(
-    System(
-        id="zoho",
-        name="Zoho CRM",
-        credential_fields=(
-            CredentialField("client_id", "Client ID", secret=False),
-            CredentialField("client_secret", "Client secret"),
-            CredentialField("refresh_token", "Refresh token"),
-            CredentialField(
-                "accounts_url",
-                f"Accounts server (default {DEFAULT_ACCOUNTS_URL})",
-                secret=False,
-                required=False,
-            ),
+SOURCE = SourceSystem(
+    id="zoho",
+    name="Zoho CRM",
+    spec=SPEC,
+    credential_fields=(
+        CredentialField("client_id", "Client ID", secret=False),
+        CredentialField("client_secret", "Client secret"),
+        CredentialField("refresh_token", "Refresh token"),
+        CredentialField(
+            "accounts_url",
+            f"Accounts server (default {DEFAULT_ACCOUNTS_URL})",
+            secret=False,
+            required=False,
         ),
-        entities=SPEC.entities,
-        default_base_url=DEFAULT_BASE_URL,
-        source_factory=make_source,
-        emulator=ZohoEmulator(),
-    )
+    ),
+    auth=zoho_auth,
+    default_base_url=DEFAULT_BASE_URL,
+    api_path=API,
+    api_in_root=True,
+    emulator=ZohoEmulator(),
 )
+api_root = SOURCE.root
+ZOHO = register_source(SOURCE)
