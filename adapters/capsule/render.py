@@ -17,21 +17,16 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any
 
 from adapters.capsule.shapes import local_due, utc_due
 from adapters.core.canonical import (
     Activity,
-    ContactPoint,
     CustomFieldDef,
-    Deal,
     Entity,
     FieldType,
-    Note,
-    Person,
 )
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
-from adapters.reference.held import names_in_display_order, retyped_custom_fields, without_archive
+from adapters.reference.holds import ACTIVITY_TYPES, CloseTime, Holds, Names, Parents, listed
 
 UPDATED_AT = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"
 # Where each kind of record's ids start; the reference's number is added (p7 -> 100007).
@@ -80,30 +75,7 @@ def won_lost_ids(pipeline_id: str) -> tuple[int, int]:
 
 
 # --- what Capsule can hold ---------------------------------------------------------------------
-
-
-# Capsule keeps every string as `text`, and an amount in a plain `number` field: it has no
-# currency, phone or short-text custom field types.
-FIELD_TYPES = {
-    FieldType.varchar: FieldType.text,
-    FieldType.phone: FieldType.text,
-    FieldType.monetary: FieldType.double,
-}
-
-
-def held(company: ReferenceCompany) -> ReferenceCompany:
-    company = without_archive(company)
-    orgs_of = {p.source_id: p.org_source_id for p in company.persons}
-    company = retyped_custom_fields(company, FIELD_TYPES, _holdable)
-    return dataclasses.replace(
-        company,
-        # Capsule has no products (nor price lists): there is nowhere to keep them.
-        products=[],
-        persons=[_held_person(p) for p in company.persons],
-        deals=[_held_deal(d, orgs_of) for d in company.deals],
-        activities=[_held_activity(a) for a in company.activities],
-        notes=[_held_note(n) for n in company.notes],
-    )
+# --- what Capsule can hold ---------------------------------------------------------------------
 
 
 def _holdable(field: CustomFieldDef) -> bool:
@@ -112,58 +84,23 @@ def _holdable(field: CustomFieldDef) -> bool:
     return field.entity is not Entity.products and field.field_type is not FieldType.set
 
 
-def _held_person(person: Person) -> Person:
-    first, last = names_in_display_order(person)
-    return person.model_copy(
-        update={
-            # Capsule shows "firstName lastName": a family-name-first name keeps its written
-            # order only with the family name in firstName.
-            "first_name": first,
-            "last_name": last,
-            # Capsule has no primary flag: the first address listed is the main one.
-            "emails": _main_first(person.emails, EMAIL_TYPES),
-            "phones": _main_first(person.phones, PHONE_TYPES),
-        }
+def _one_party(company: ReferenceCompany) -> ReferenceCompany:
+    """One party per opportunity: with a person, the organisation is the person's."""
+    orgs_of = {p.source_id: p.org_source_id for p in company.persons}
+    return dataclasses.replace(
+        company,
+        deals=[
+            d.model_copy(update={"org_source_id": orgs_of[d.person_source_id]})
+            if d.person_source_id
+            else d
+            for d in company.deals
+        ],
     )
-
-
-def _main_first(points: list[ContactPoint], types: dict[str, str]) -> list[ContactPoint]:
-    ordered = sorted(points, key=lambda p: not p.primary)
-    return [
-        # Capsule's types are a fixed list; an address of another kind is kept as Work.
-        ContactPoint(value=p.value, label=p.label if p.label in types else "work", primary=i == 0)
-        for i, p in enumerate(ordered)
-    ]
-
-
-def _held_deal(deal: Deal, orgs_of: dict[str, str | None]) -> Deal:
-    closed = deal.won_time or deal.lost_time
-    update: dict[str, Any] = {
-        # One party per opportunity: with a person, the organisation is the person's.
-        "org_source_id": orgs_of[deal.person_source_id]
-        if deal.person_source_id
-        else deal.org_source_id,
-    }
-    if closed:  # `closedOn` is a date: the time of day is not kept
-        midnight = f"{closed[:10]}T00:00:00Z"
-        update["won_time" if deal.won_time else "lost_time"] = midnight
-    return deal.model_copy(update=update)
 
 
 def _held_activity(activity: Activity) -> Activity:
-    deal, person, org = _one_parent(activity.deal_source_id, activity.person_source_id)
     day, at = _round_trip(activity)
-    return activity.model_copy(
-        update={
-            "deal_source_id": deal,
-            "person_source_id": person,
-            "org_source_id": None if deal or person else activity.org_source_id,
-            # Tasks have no duration in Capsule.
-            "duration": None,
-            "due_date": day,
-            "due_time": at,
-        }
-    )
+    return activity.model_copy(update={"due_date": day, "due_time": at})
 
 
 def _round_trip(activity: Activity) -> tuple[str | None, str | None]:
@@ -176,17 +113,33 @@ def _round_trip(activity: Activity) -> tuple[str | None, str | None]:
     return utc_due(day, at, zone)
 
 
-def _held_note(note: Note) -> Note:
-    deal, person, _ = _one_parent(note.deal_source_id, note.person_source_id)
-    return note.model_copy(
-        update={
-            "deal_source_id": deal,
-            "person_source_id": person,
-            "org_source_id": None if deal or person else note.org_source_id,
-        }
-    )
+HOLDS = Holds(
+    # Capsule keeps every string as `text`, and an amount in a plain `number` field: it has no
+    # currency, phone or short-text custom field types.
+    field_types={
+        FieldType.varchar: FieldType.text,
+        FieldType.phone: FieldType.text,
+        FieldType.monetary: FieldType.double,
+    },
+    keeps_field=_holdable,
+    # Capsule shows "firstName lastName": a family-name-first name keeps its written order
+    # only with the family name in firstName.
+    names=Names.display_order,
+    # Capsule has no primary flag: the first address listed is the main one. Its types are a
+    # fixed list; an address of another kind is kept as Work.
+    emails=listed(labels=EMAIL_TYPES),
+    phones=listed(labels=PHONE_TYPES),
+    # Capsule has no products (nor price lists): there is nowhere to keep them.
+    products=False,
+    # `closedOn` is a date: the time of day is not kept.
+    close_time=CloseTime.day,
+    # A task or an entry sits on one record: the opportunity, else the person, else the org.
+    activity_parents=Parents.one,
+    # Tasks have no duration in Capsule.
+    no_duration=ACTIVITY_TYPES,
+    activity=_held_activity,
+    note_parents=Parents.one,
+    extra=(_one_party,),
+)
 
-
-def _one_parent(deal: str | None, person: str | None) -> tuple[str | None, str | None, None]:
-    """A task or an entry sits on one record: the opportunity, else the person, else the org."""
-    return deal, None if deal else person, None
+held = HOLDS.held

@@ -1,5 +1,5 @@
 """What of the reference company Close can hold: the company a migration from Close carries.
-Every change says what Close lacks (see render.py for how the company sits in Close)."""
+Every rule says what Close lacks (see render.py for how the company sits in Close)."""
 
 from __future__ import annotations
 
@@ -9,60 +9,25 @@ from typing import Any
 from adapters.close.render import Company, activity_kind
 from adapters.core.canonical import Activity, Entity, FieldType, Note
 from adapters.reference.dataset import ReferenceCompany
-from adapters.reference.held import retyped_custom_fields, without_archive
+from adapters.reference.holds import CloseTime, Holds, Names
 
 CLOSE_ENTITIES = (Entity.organizations, Entity.persons, Entity.deals)
 
 
-# Close field types are text, number, date, choices (one or several) and user: no currency or
-# phone type, and one kind of text for short and long values.
-FIELD_TYPES = {
-    FieldType.monetary: FieldType.double,
-    FieldType.phone: FieldType.text,
-    FieldType.varchar: FieldType.text,
-}
-
-
-def held(company: ReferenceCompany) -> ReferenceCompany:
-    company = without_archive(company)
+def _on_leads(company: ReferenceCompany) -> ReferenceCompany:
+    """Activities and notes hang on a lead (and maybe a contact), never on an opportunity."""
     ref = Company(company)
     named = {o.source_id for o in company.organizations}
-    company = retyped_custom_fields(company, FIELD_TYPES, lambda f: f.entity in CLOSE_ENTITIES)
     return dataclasses.replace(
         company,
-        # The user list does not say who left: deactivation ends a membership, and the source
-        # reads /user/ only, so every user arrives as active (the pipeline still skips the ones
-        # the target does not have).
-        users=[u.model_copy(update={"active": True}) for u in company.users],
-        # Close has no products (and so no product custom fields).
-        products=[],
-        # A contact has one `name`: no separate first and last name.
-        persons=[
-            p.model_copy(update={"first_name": None, "last_name": None}) for p in company.persons
-        ],
-        # Pipeline statuses carry no win probability (only opportunities have a confidence).
-        stages=[s.model_copy(update={"deal_probability": None}) for s in company.stages],
-        deals=[_deal(d) for d in company.deals],
         activities=[_activity(a, ref, named) for a in company.activities],
         notes=[_note(n, ref, named) for n in company.notes],
     )
 
 
-def _day_start(stamp: str | None) -> str | None:
-    # date_won and date_lost are dates: the time of day a deal closed is not kept.
-    return f"{stamp[:10]}T00:00:00Z" if stamp else None
-
-
-def _deal(deal: Any) -> Any:
-    return deal.model_copy(
-        update={"won_time": _day_start(deal.won_time), "lost_time": _day_start(deal.lost_time)}
-    )
-
-
 def _links(record: Activity | Note, ref: Company, named: set[str]) -> dict[str, Any]:
-    """Activities and notes hang on a lead (and maybe a contact), never on an opportunity: the
-    deal link becomes the deal's lead and contact. A lead is an organization only when it has a
-    name (an individual's own lead is not one)."""
+    """The deal link becomes the deal's lead and contact. A lead is an organization only when
+    it has a name (an individual's own lead is not one)."""
     lead = ref.lead_of(record)
     individual = None if lead in named else lead  # an individual's lead is that person
     return {
@@ -94,3 +59,31 @@ def _note(note: Note, ref: Company, named: set[str]) -> Note:
     if not note.person_source_id and lead in named:
         update["person_source_id"] = None  # a deal's note stays on its lead, not its contact
     return note.model_copy(update=update)
+
+
+HOLDS = Holds(
+    # Close field types are text, number, date, choices (one or several) and user: no currency
+    # or phone type, and one kind of text for short and long values; custom fields only on
+    # leads, contacts and opportunities.
+    field_types={
+        FieldType.monetary: FieldType.double,
+        FieldType.phone: FieldType.text,
+        FieldType.varchar: FieldType.text,
+    },
+    keeps_field=lambda field: field.entity in CLOSE_ENTITIES,
+    # The user list does not say who left: deactivation ends a membership, and the source reads
+    # /user/ only, so every user arrives as active (the pipeline still skips the ones the target
+    # does not have).
+    inactive_users=False,
+    # Pipeline statuses carry no win probability (only opportunities have a confidence).
+    stage_probability=False,
+    # A contact has one `name`: no separate first and last name.
+    names=Names.one,
+    # Close has no products (and so no product custom fields).
+    products=False,
+    # date_won and date_lost are dates: the time of day a deal closed is not kept.
+    close_time=CloseTime.day,
+    extra=(_on_leads,),
+)
+
+held = HOLDS.held

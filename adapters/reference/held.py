@@ -3,7 +3,8 @@
 Many vendors lack some custom field types (no currency field, no phone field, one kind of text)
 or cannot keep some fields at all; `retyped_custom_fields` says how the company's custom fields
 then look, so each vendor states only its type table and what it cannot keep. Only Pipedrive
-archives deals: every other vendor's `held` starts from `without_archive`."""
+archives deals: every other vendor's view starts from `without_archive`. A vendor states all it
+holds as a `Holds` profile (holds.py), which `held_by` applies with these."""
 
 from __future__ import annotations
 
