@@ -39,19 +39,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from adapters.core.canonical import (
-    Activity,
     ContactPoint,
     CustomFieldDef,
     Deal,
     Entity,
     FieldType,
-    Note,
     Person,
     Pipeline,
-    Product,
 )
 from adapters.reference.dataset import ReferenceCompany
-from adapters.reference.held import given_name_first, without_archive
+from adapters.reference.holds import ACTIVITY_TYPES, Holds, Names, Parents, in_currency
 from adapters.salesforce.getters import MASTER_PIPELINE, MASTER_PIPELINE_NAME
 
 Row = dict[str, Any]
@@ -175,7 +172,11 @@ def parse_ts(value: str) -> datetime:
 def email_slots(person: Person) -> dict[str, ContactPoint]:
     """Which field holds which of a person's addresses: the primary in Email, the others in
     the custom e-mail fields (by label where it fits, else the next free one)."""
-    emails = sorted(person.emails, key=lambda e: not e.primary)
+    return _email_slots(person.emails)
+
+
+def _email_slots(emails: list[ContactPoint]) -> dict[str, ContactPoint]:
+    emails = sorted(emails, key=lambda e: not e.primary)
     slots: dict[str, ContactPoint] = {}
     if emails:
         slots["Email"] = emails[0]
@@ -202,19 +203,6 @@ def record_currency(deal: Deal) -> str:
     return CORPORATE_CURRENCY
 
 
-def held(company: ReferenceCompany) -> ReferenceCompany:
-    """The company as a Salesforce org can hold it; every change says why."""
-    company = without_archive(company)
-    return dataclasses.replace(
-        company,
-        persons=[_held_person(p) for p in company.persons],
-        products=[_held_product(p) for p in company.products],
-        deals=[_held_deal(d) for d in company.deals],
-        activities=[_held_activity(a) for a in company.activities],
-        notes=[_held_note(n) for n in company.notes],
-    )
-
-
 def on_master_picklist(company: ReferenceCompany) -> ReferenceCompany:
     """Without sales processes an org has one stage picklist (every pipeline's stages in the
     SortOrder render gives them), which a migration carries as one pipeline named by the
@@ -231,33 +219,13 @@ def on_master_picklist(company: ReferenceCompany) -> ReferenceCompany:
     )
 
 
-def _held_person(person: Person) -> Person:
-    # Contact.Name is derived from FirstName + LastName in the reading user's locale; a
-    # family-name-first name (山田 太郎) cannot be kept per record, so it reads given name first.
-    name = given_name_first(person)
-    # The primary e-mail is Email; others sit in the two custom e-mail fields (none is lost
-    # for the reference company, which has at most three addresses per person).
-    emails = list(email_slots(person).values())
-    return person.model_copy(update={"name": name, "emails": emails})
-
-
-def _held_product(product: Product) -> Product:
-    # Product2 has neither an owner nor a tax rate.
-    return product.model_copy(update={"owner_source_id": None, "tax": None})
-
-
 def _held_deal(deal: Deal) -> Deal:
     currency = record_currency(deal)
-    custom = {
-        key: ({**value, "currency": currency} if isinstance(value, dict) else value)
-        for key, value in deal.custom_fields.items()
-    }  # every currency field of an opportunity is in the opportunity's CurrencyIsoCode
     closed = (deal.expected_close_date + "T00:00:00Z") if deal.expected_close_date else None
     return deal.model_copy(
         update={
-            "custom_fields": custom,
-            # Opportunity has no standard loss-reason field.
-            "lost_reason": None,
+            # Every currency field of an opportunity is in the opportunity's CurrencyIsoCode.
+            "custom_fields": in_currency(deal.custom_fields, currency),
             # A closed opportunity keeps only its CloseDate, not the moment it was closed.
             "won_time": closed if deal.status == "won" else None,
             "lost_time": closed if deal.status == "lost" else None,
@@ -265,22 +233,30 @@ def _held_deal(deal: Deal) -> Deal:
     )
 
 
-def _held_activity(activity: Activity) -> Activity:
-    if activity.type in TASK_TYPES:
-        # A Task is due on a date, never at a time of day.
-        return activity.model_copy(update={"due_time": None})
-    # An Event has no done flag (it is simply in the past or not).
-    return activity.model_copy(update={"done": False})
-
-
-def _held_note(note: Note) -> Note:
+HOLDS = Holds(
+    # Contact.Name is derived from FirstName + LastName in the reading user's locale; a
+    # family-name-first name (山田 太郎) cannot be kept per record, so it reads given name first.
+    names=Names.given_first,
+    # The primary e-mail is Email; others sit in the two custom e-mail fields (none is lost
+    # for the reference company, which has at most three addresses per person).
+    emails=lambda emails: list(_email_slots(emails).values()),
+    # Product2 has neither an owner nor a tax rate.
+    product_tax=False,
+    product_owner=False,
+    # Opportunity has no standard loss-reason field.
+    lost_reason=False,
+    deal=_held_deal,
+    # A Task is due on a date, never at a time of day; an Event has no done flag (it is simply
+    # in the past or not).
+    date_only=frozenset(TASK_TYPES),
+    no_done=ACTIVITY_TYPES - frozenset(TASK_TYPES),
     # A Note hangs off one parent (the deal when there is one) and holds 32,000 characters.
-    update: dict[str, Any] = {"content": note.content[:NOTE_BODY_LIMIT]}
-    if note.deal_source_id:
-        update.update(person_source_id=None, org_source_id=None)
-    elif note.person_source_id:
-        update["org_source_id"] = None
-    return note.model_copy(update=update)
+    note_parents=Parents.one,
+    note_chars=NOTE_BODY_LIMIT,
+)
+
+# The company as a Salesforce org can hold it (classic notes, sales processes).
+held = HOLDS.held
 
 
 def custom_defs(company: ReferenceCompany, entity: Entity) -> list[CustomFieldDef]:

@@ -134,7 +134,7 @@ def test_no_products() -> None:
 
 
 VENDORS = ["capsule.render", "close.held", "dynamics365.held", "hubspot.held", "insightly.held"]
-VENDORS += ["sugarcrm.held", "zoho.held"]
+VENDORS += ["salesforce.records", "sugarcrm.held", "zoho.held"]
 
 
 @pytest.mark.parametrize("module", VENDORS)
