@@ -10,7 +10,9 @@ and handed in with the client, so a spec holds no secret.
 Run-time facts are lookups too: a `Lookup` is read once per run (by GET, by a POST that only
 reads, or once per row of another lookup), a `Derived` table is computed from other tables, and
 a stream's hooks (`query`, `select`, `amend`, a POST body) see the tables it `needs` as a
-read-only `RunState`. So no vendor subclasses the engine: a vendor is data plus small functions.
+read-only `RunState`. What a list does not carry may be read by a request per record (`Detail`:
+a body served apart, its answer JSON or not). So no vendor subclasses the engine: a vendor is
+data plus small functions.
 
 An entity may come from several streams (Salesforce's Tasks and Events are both activities); the
 checkpoint cursor then says which stream and which page: "<stream index>:<page token>".
@@ -138,6 +140,21 @@ class ForEach:
 
 
 @dataclass(frozen=True)
+class Detail:
+    """A request per record for what its list does not carry: GET `path`, its `{placeholders}`
+    filled from the record by `fill`; the answer goes into the record at `into`, made by `read`
+    from the whole response (a body that need not be JSON), or else the parsed JSON. A body that
+    is not JSON cannot show it was cut short: `complete` may check it against the record (a size
+    the list gives), and a body it refuses is asked again, as an unreadable answer is."""
+
+    path: str
+    fill: Mapping[str, Getter]
+    into: str
+    read: Callable[[httpx.Response], Any] | None = None
+    complete: Callable[[Raw, httpx.Response], bool] | None = None
+
+
+@dataclass(frozen=True)
 class Stream:
     entity: Entity
     path: str
@@ -169,6 +186,7 @@ class Stream:
     post: PostRead | None = None
     select: Callable[[list[Raw], RunState], list[Raw]] | None = None  # a page's records reworked
     amend: Callable[[Record, Raw, RunState], None] | None = None  # a last touch to each record
+    detail: Detail | None = None  # a request per record, before joins and mapping
 
 
 @dataclass(frozen=True)
@@ -352,6 +370,8 @@ class DeclarativeSource:
             state = await self._state(*stream.needs, *(join.lookup for join in stream.joins))
             async for page in self._walk(stream, start, since):
                 raws = self._raw_records(stream, page.body, state)
+                if stream.detail:
+                    raws = [await self._detailed(stream.detail, raw) for raw in raws]
                 items = [
                     self._stage(stream, _joined(raw, stream.joins, state), custom, state)
                     for raw in raws
@@ -500,6 +520,20 @@ class DeclarativeSource:
         if response.is_error:
             raise self.client.unexpected(response, "GET", where)
         return response
+
+    async def _detailed(self, detail: Detail, raw: Raw) -> Raw:
+        """The record with its `Detail` at `into`: one GET, whatever its body (with `read`)."""
+        path = _fill(detail.path, {name: value_at(raw, g) for name, g in detail.fill.items()})
+        check = detail.complete
+        response = await self.client.request(
+            "GET",
+            path,
+            expect_json=detail.read is None,
+            complete=(lambda answer: check(raw, answer)) if check else None,
+        )
+        if response.is_error:
+            raise self.client.unexpected(response, "GET", path)
+        return {**raw, detail.into: detail.read(response) if detail.read else page_body(response)}
 
     async def _post(
         self, path: str, post: _Post, request: PageRequest, headers: dict[str, str] | None

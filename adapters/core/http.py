@@ -296,11 +296,13 @@ class ApiClient:
         headers: Mapping[str, str] | None = None,
         expect_json: bool = False,
         repeatable: bool = False,
+        complete: Callable[[httpx.Response], bool] | None = None,
     ) -> httpx.Response:
         """Send with retries. Returns 2xx/3xx and the 4xx the caller must judge; raises the rest.
         With `expect_json`, a 2xx body that does not parse is retried like a 5xx (where the
-        method may be repeated) and then raises UnreadableResponse. `repeatable`: a POST that
-        only reads (a search), repeated like a GET."""
+        method may be repeated) and then raises UnreadableResponse; so is a 2xx body that
+        `complete` says is cut short (a body that is not JSON, checked against a known size).
+        `repeatable`: a POST that only reads (a search), repeated like a GET."""
         method = method.upper()
         may_repeat = repeatable or method in IDEMPOTENT_METHODS
         retrying = AsyncRetrying(
@@ -317,6 +319,8 @@ class ApiClient:
                     response = await self._send_once(method, path, params, json, headers)
                     if expect_json:
                         _check_json(response)
+                    if complete is not None:
+                        _check_complete(response, complete)
                     return response
         except _Unreadable as exc:
             raise UnreadableResponse(self._say(method, path, f"gave up: {exc.reason}")) from None
@@ -451,6 +455,13 @@ def _check_json(response: httpx.Response) -> None:
         raise _Unreadable(
             f"{response.status_code} with a body that is not JSON ({size} bytes)"
         ) from None
+
+
+def _check_complete(response: httpx.Response, complete: Callable[[httpx.Response], bool]) -> None:
+    if response.is_success and not complete(response):
+        raise _Unreadable(
+            f"{response.status_code} with a body cut short ({len(response.content)} bytes)"
+        )
 
 
 def _should_retry(exc: BaseException, may_repeat: bool) -> bool:

@@ -24,6 +24,16 @@ def id_with_prefix(getter: str, prefix: str) -> Callable[[Raw], str | None]:
     return read
 
 
+def linked_with_prefix(links: str, prefix: str) -> Callable[[Raw], str | None]:
+    """The first record of one object among a ContentNote's ContentDocumentLinks (at `links`)."""
+
+    def read(raw: Raw) -> str | None:
+        ids = (link.get("LinkedEntityId") for link in raw.get(links) or [])
+        return next((i for i in ids if isinstance(i, str) and i.startswith(prefix)), None)
+
+    return read
+
+
 def activity_org(raw: Raw) -> str | None:
     """The account named by WhatId, or the opportunity's account (Salesforce's AccountId) —
     not the contact's account, which the activity itself does not name."""

@@ -1,6 +1,7 @@
 """What SOQL needs at run time, as data and small functions for the engine (see source.py for
-the facts): custom fields named in each SELECT, extra e-mail fields on Contact, and the stages of
-each sales process (or of the master picklist)."""
+the facts): custom fields named in each SELECT, extra e-mail fields on Contact, the stages of
+each sales process (or of the master picklist), and which records each enhanced note
+(ContentNote) is linked to."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ API_VERSION = "v64.0"
 API = f"/services/data/{API_VERSION}"
 CONTACT_FIELDS = f"{API}/sobjects/Contact/describe"
 PROCESS_TABLES = ("first_record_types", "stage_values")  # what stage lists need
+NOTE_LINKS = "content_note_links"  # ContentDocumentId -> its links to accounts, contacts, deals
+NOTE_BATCHES = "content_note_batches"
+NOTE_BATCH = 200  # ContentNote ids per query (well inside SOQL's 100,000-character statement)
+LINKED_OBJECTS = ("Account", "Contact", "Opportunity")  # what a note may sit on, as a parent
 
 
 def email_label(field_label: str) -> str:
@@ -58,6 +63,19 @@ def _email_fields(state: RunState) -> dict[str, Any]:
     return {raw["name"]: email_label(str(raw.get("label"))) for raw in rows if is_email(raw)}
 
 
+def _linked_objects(state: RunState) -> dict[str, Any]:
+    return {name: {"object": name} for name in LINKED_OBJECTS}
+
+
+def _note_batches(state: RunState) -> dict[str, Any]:
+    """The linked ContentNotes' ids, quoted for `Id IN (...)`, a batch per query."""
+    ids = sorted(state[NOTE_LINKS])
+    return {
+        str(start): {"ids": ", ".join(f"'{i}'" for i in ids[start : start + NOTE_BATCH])}
+        for start in range(0, len(ids), NOTE_BATCH)
+    }
+
+
 LOOKUPS = (
     SALES_PROCESSES,
     Lookup("contact_fields", CONTACT_FIELDS, key="name", records="fields"),
@@ -72,10 +90,27 @@ LOOKUPS = (
             "first_record_types", {"record_type": "record_type", "process": "process"}, "_each"
         ),
     ),
+    # ContentDocumentLink must be filtered by LinkedEntityId (or ContentDocumentId): the links to
+    # the org's accounts, contacts and opportunities, a query each (not the owners' links).
+    Lookup(
+        NOTE_LINKS,
+        API + "/query",
+        key="ContentDocumentId",
+        records="records",
+        paginator=NextUrl("nextRecordsUrl"),
+        params={
+            "q": "SELECT Id, ContentDocumentId, LinkedEntityId FROM ContentDocumentLink "
+            "WHERE LinkedEntityId IN (SELECT Id FROM {object}) ORDER BY Id"
+        },
+        many=True,
+        for_each=ForEach("linked_objects", {"object": "object"}),
+    ),
 )
 DERIVED = (
     Derived("first_record_types", (SALES_PROCESSES.name,), _first_record_types),
     Derived("email_fields", ("contact_fields",), _email_fields),
+    Derived("linked_objects", (), _linked_objects),
+    Derived(NOTE_BATCHES, (NOTE_LINKS,), _note_batches),
 )
 
 

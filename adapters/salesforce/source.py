@@ -19,6 +19,14 @@ Vendor facts relied on (REST API Developer Guide, SOQL reference, Object Referen
 - An org without a sales process (no Opportunity RecordType with a BusinessProcessId; common in
   small orgs) uses the master StageName picklist (OpportunityStage) for every opportunity: it
   becomes one pipeline, "master", whose stages are the active open OpportunityStage values.
+- Notes are classic Notes (one ParentId, a Body of at most 32,000 characters) and, in orgs with
+  enhanced notes, ContentNotes (069), read whole: a ContentNote sits on each record a
+  ContentDocumentLink links it to (ContentDocumentLink must be queried by LinkedEntityId or
+  ContentDocumentId: `IN (SELECT Id FROM Account)`, a query per parent object), its rows are
+  read by `Id IN (...)`, and its Content (the text, whole) is a blob that a query names by path
+  only: `GET /sobjects/ContentNote/{id}/Content` answers its bytes, one request per note (a blob
+  cannot be read in bulk nor ride in a Composite request); its ContentSize is the body's size in
+  bytes. ContentNote has LastModifiedDate, no SystemModstamp.
 - Tasks (00T) and Events (00U) are both activities; ids carry the object prefix, so they never
   collide. WhoId is a contact (003) or lead; WhatId an account (001) or opportunity (006).
 - Errors are [{"message", "errorCode"}]; 401 INVALID_SESSION_ID is a dead token; 403
@@ -37,7 +45,9 @@ from adapters.core.canonical import Entity, FieldType
 from adapters.core.declarative import (
     AccountCheck,
     ChangedSince,
+    Detail,
     FieldCatalog,
+    ForEach,
     Join,
     SourceSpec,
     Stream,
@@ -66,6 +76,7 @@ from adapters.salesforce.getters import (
     event_duration,
     event_time,
     id_with_prefix,
+    linked_with_prefix,
     phones,
     prices,
     primary_contact,
@@ -75,6 +86,8 @@ from adapters.salesforce.runtime import (
     API_VERSION,
     DERIVED,
     LOOKUPS,
+    NOTE_BATCHES,
+    NOTE_LINKS,
     PROCESS_TABLES,
     SALES_PROCESSES,
     add_emails,
@@ -155,6 +168,51 @@ ACTIVITY_LINKS = {
     "org_source_id": activity_org,
     **OWNER,
 }
+CONTENT_NOTES = (
+    "SELECT Id, Title, OwnerId, CreatedDate, LastModifiedDate, ContentSize FROM ContentNote "
+    "WHERE Id IN ({ids}){since} ORDER BY Id"
+)
+
+
+def whole_body(raw: Any, response: httpx.Response) -> bool:
+    """A blob is bytes, not JSON: its ContentSize (bytes) tells a body cut short."""
+    size = raw.get("ContentSize")
+    return not isinstance(size, int) or len(response.content) == size
+
+
+def content_note_stream() -> Stream:
+    """Enhanced notes, whole: the linked ContentNotes a batch of ids per query, then each one's
+    body by the blob endpoint; its parents are the records it is linked to."""
+    return Stream(
+        Entity.notes,
+        API + "/query",
+        {
+            "source_id": "Id",
+            "content": lambda raw: raw.get("_body") or raw.get("Title") or "",
+            "deal_source_id": linked_with_prefix("_links", "006"),
+            "person_source_id": linked_with_prefix("_links", "003"),
+            "org_source_id": linked_with_prefix("_links", "001"),
+            **OWNER,
+            "add_time": utc_time("CreatedDate"),
+        },
+        paginator=NextUrl("nextRecordsUrl"),
+        records="records",
+        params={"q": CONTENT_NOTES.format(ids="{ids}", since="")},
+        changed_since=ChangedSince(
+            "q", CONTENT_NOTES.format(ids="{{ids}}", since=" AND LastModifiedDate > {iso}")
+        ),
+        for_each=ForEach(NOTE_BATCHES, {"ids": "ids"}),
+        joins=(Join(NOTE_LINKS, on="Id", into="_links"),),
+        # The vendor serves a note's body only by itself: one request per ContentNote.
+        detail=Detail(
+            API + "/sobjects/ContentNote/{id}/Content",
+            {"id": "Id"},
+            "_body",
+            read=lambda response: response.content.decode("utf-8"),
+            complete=whole_body,
+        ),
+    )
+
 
 STREAMS: tuple[Stream, ...] = (
     soql_stream(
@@ -391,6 +449,7 @@ STREAMS: tuple[Stream, ...] = (
             "add_time": utc_time("CreatedDate"),
         },
     ),  # fmt: skip
+    content_note_stream(),
 )
 
 

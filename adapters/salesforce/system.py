@@ -18,6 +18,7 @@ SALESFORCE = register_source(
             CredentialField("refresh_token", "OAuth refresh token"),
         ),
         auth=auth_from,
-        emulator=SalesforceEmulator(),
+        # An org with enhanced notes: both classic Notes and ContentNotes (the long ones whole).
+        emulator=SalesforceEmulator(enhanced_notes=True),
     )
 )

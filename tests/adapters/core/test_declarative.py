@@ -20,6 +20,7 @@ from adapters.core.declarative import (
     AccountCheck,
     ChangedSince,
     DeclarativeSource,
+    Detail,
     FieldCatalog,
     Join,
     Lookup,
@@ -315,6 +316,87 @@ async def test_a_lookup_is_read_once_and_joined_into_every_record(world: World) 
     assert world.source.client.stats.requests - before <= people_pages + activity_pages + 1
     a3 = next(a for a in activities if a.source_id == "a3")
     assert a3.person_source_id == "p3" and a3.note == "山田"
+
+
+async def test_a_detail_per_record_reads_an_answer_that_is_not_json() -> None:
+    asked: list[str] = []
+
+    def vendor(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        if request.url.path == "/notes":
+            return httpx.Response(200, json={"items": [{"id": "n1"}, {"id": "n2"}]})
+        if request.url.path.startswith("/meta/"):
+            return httpx.Response(200, json={"summary": request.url.path[6:] + " in short"})
+        note = request.url.path.split("/")[2]
+        text = f"<p>{note}: " + "ż" * 40_000  # bytes, not JSON
+        return httpx.Response(200, content=text.encode(), headers={"content-type": "text/html"})
+
+    body = Detail("/notes/{id}/body", {"id": "id"}, "_body", read=lambda r: r.content.decode())
+    stream = Stream(
+        Entity.notes,
+        "/notes",
+        {"source_id": "id", "content": "_body"},
+        records="items",
+        detail=body,
+    )
+    spec = SourceSpec("Vendor", (stream,), AccountCheck("/me", {}))
+    source = DeclarativeSource(
+        spec, spec.client("https://crm.example", None, httpx.MockTransport(vendor))
+    )
+    read = await records(source, Entity.notes)
+    assert [(n.source_id, n.content) for n in read] == [
+        (f"n{i}", f"<p>n{i}: " + "ż" * 40_000) for i in (1, 2)
+    ]
+    assert asked == ["/notes", "/notes/n1/body", "/notes/n2/body"]  # one request per record
+    await source.aclose()
+    # Without `read`, the answer is JSON.
+    meta = Detail("/meta/{id}", {"id": "id"}, "_meta")
+    fields = {"source_id": "id", "content": "_meta.summary"}
+    spec = replace(spec, streams=(replace(stream, detail=meta, fields=fields),))
+    source = DeclarativeSource(
+        spec, spec.client("https://crm.example", None, httpx.MockTransport(vendor))
+    )
+    assert [n.content for n in await records(source, Entity.notes)] == [
+        "n1 in short",
+        "n2 in short",
+    ]
+    await source.aclose()
+
+
+async def test_a_detail_cut_short_is_asked_again() -> None:
+    text = "ż" * 1_000
+    answers: list[int] = []
+
+    def vendor(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/notes":
+            return httpx.Response(200, json={"items": [{"id": "n1", "size": len(text.encode())}]})
+        answers.append(len(answers))
+        body = text.encode()
+        return httpx.Response(200, content=body[: len(body) // 2] if len(answers) == 1 else body)
+
+    async def no_wait(seconds: float) -> None:
+        return None
+
+    stream = Stream(
+        Entity.notes,
+        "/notes",
+        {"source_id": "id", "content": "_body"},
+        records="items",
+        detail=Detail(
+            "/notes/{id}/body",
+            {"id": "id"},
+            "_body",
+            read=lambda response: response.content.decode(),
+            complete=lambda raw, response: len(response.content) == raw["size"],
+        ),
+    )
+    spec = SourceSpec("Vendor", (stream,), AccountCheck("/me", {}))
+    client = spec.client("https://crm.example", None, httpx.MockTransport(vendor), sleep=no_wait)
+    source = DeclarativeSource(spec, client)
+    [note] = await records(source, Entity.notes)
+    assert note.content == text and len(answers) == 2  # the half body was not taken
+    assert source.client.stats.retries == 1
+    await source.aclose()
 
 
 def test_changed_since_becomes_the_vendor_parameter() -> None:
