@@ -14,15 +14,12 @@ import asyncio
 import os
 import random
 import signal
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
-from cryptography.fernet import Fernet
 
+from bench.cluster import Cluster, distributed
 from tests import services
 from tests.e2e.pipedrive_view import AccountView, assert_same, expected_view
 from tests.e2e.test_faults import SOURCE_READ_FAULTS, TARGET_WRITE_FAULTS
@@ -30,27 +27,6 @@ from tests.helpers import TERMINAL, PipedriveReader, sandbox, start_session, wai
 
 SYSTEMS = ("pipedrive", "hubspot", "salesforce")
 LIMITS = {"burst": 10_000, "daily_tokens": 10_000_000}
-
-
-class Cluster:
-    def __init__(self, env: dict[str, str], logs: Path) -> None:
-        self.env, self.logs = env, logs
-        self.workers: list[services.Process] = []
-        self.dsn = env["FERRY_DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
-
-    def start_worker(self) -> None:
-        log = self.logs / f"worker-{len(self.workers) + 1}.log"
-        self.workers.append(services.start_worker(self.env, log))
-
-    async def holder(self, session_id: str) -> services.Process | None:
-        conn = await asyncpg.connect(self.dsn)
-        try:
-            owner = await conn.fetchval("SELECT lease_owner FROM sessions WHERE id=$1", session_id)
-        finally:
-            await conn.close()
-        pid = int(owner.split(":")[1]) if owner and owner.count(":") >= 2 else None
-        alive = (w for w in self.workers if w.proc.poll() is None)
-        return next((w for w in alive if w.proc.pid == pid), None)
 
 
 async def kill_workers(
@@ -116,45 +92,18 @@ async def verdict(client: httpx.AsyncClient, system: str, size: int, pair: Any) 
 
 
 async def main(size: int, kills: int) -> None:
-    home = Path(tempfile.mkdtemp(prefix="ferry-bench-faults-"))
-    port = services.free_port()
-    env = {
-        **os.environ,
-        "FERRY_DATABASE_URL": await services.fresh_database("ferry_bench_faults"),
-        "FERRY_REDIS_URL": services.fresh_redis(13),
-        "FERRY_SECRET_KEY": Fernet.generate_key().decode(),
-        "FERRY_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "FERRY_SANDBOX": "true",
-        "FERRY_ALLOWED_HOSTS": '["127.0.0.1"]',
-        "FERRY_MAX_RECORDS": "1000000",
-        "FERRY_CHUNK_SECONDS": "20",
-    }
-    services.create_account(env, "bootstrap")
-    api = services.start_api(env, port, home / "api.log")
-    cluster = Cluster(env, home)
-    cluster.start_worker()
-    cluster.start_worker()
-    key = services.create_account(env, "bench")
-    headers = {"authorization": f"Bearer {key}"}
-    try:
-        async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=600
-        ) as client:
-            started = time.monotonic()
-            pairs = [await one_pair(client, system, size) for system in SYSTEMS]
-            takeovers = await kill_workers(cluster, [p[2] for p in pairs], kills, client)
-            for system, pair in zip(SYSTEMS, pairs, strict=True):
-                await verdict(client, system, size, pair)
-            print(f"all ended in {time.monotonic() - started:.0f} s; logs in {home}")
-            if takeovers:
-                print(
-                    f"{len(takeovers)} SIGKILLs; takeover median "
-                    f"{sorted(takeovers)[len(takeovers) // 2]:.1f} s, max {max(takeovers):.1f} s"
-                )
-    finally:
-        for worker in cluster.workers:
-            worker.stop()
-        api.stop()
+    async with distributed("bench-faults", 13, FERRY_CHUNK_SECONDS="20") as (cluster, client):
+        started = time.monotonic()
+        pairs = [await one_pair(client, system, size) for system in SYSTEMS]
+        takeovers = await kill_workers(cluster, [p[2] for p in pairs], kills, client)
+        for system, pair in zip(SYSTEMS, pairs, strict=True):
+            await verdict(client, system, size, pair)
+        print(f"all ended in {time.monotonic() - started:.0f} s; logs in {cluster.logs}")
+        if takeovers:
+            print(
+                f"{len(takeovers)} SIGKILLs; takeover median "
+                f"{sorted(takeovers)[len(takeovers) // 2]:.1f} s, max {max(takeovers):.1f} s"
+            )
 
 
 if __name__ == "__main__":

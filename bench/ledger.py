@@ -13,27 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import os
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
-from cryptography.fernet import Fernet
 
-from bench.faults import Cluster
+from bench.cluster import distributed, tokens_left
 from tests import services
 from tests.helpers import PipedriveReader, endpoint, sandbox, wait_for
 
 LIMITS = {"burst": 10_000, "daily_tokens": 10_000_000}
 COUNTS = ("created", "updated", "matched", "unchanged", "deleted")
-
-
-async def tokens_left(account: dict[str, Any]) -> int:
-    headers = {"x-api-token": account["credentials"]["api_token"]}
-    async with httpx.AsyncClient(base_url=account["base_url"], headers=headers) as http:
-        response = await http.get("/v1/users/me")
-    return int(response.headers["x-daily-requests-left"])
 
 
 async def step(
@@ -70,48 +60,21 @@ async def change_source(source: dict[str, Any], renamed: int, added: int) -> Non
 
 
 async def main(size: int) -> None:
-    home = Path(tempfile.mkdtemp(prefix="ferry-bench-ledger-"))
-    port = services.free_port()
-    env = {
-        **os.environ,
-        "FERRY_DATABASE_URL": await services.fresh_database("ferry_bench_ledger"),
-        "FERRY_REDIS_URL": services.fresh_redis(12),
-        "FERRY_SECRET_KEY": Fernet.generate_key().decode(),
-        "FERRY_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "FERRY_SANDBOX": "true",
-        "FERRY_ALLOWED_HOSTS": '["127.0.0.1"]',
-        "FERRY_MAX_RECORDS": "1000000",
-    }
-    services.create_account(env, "bootstrap")
-    api = services.start_api(env, port, home / "api.log")
-    cluster = Cluster(env, home)
-    cluster.start_worker()
-    cluster.start_worker()
-    headers = {"authorization": f"Bearer {services.create_account(env, 'bench')}"}
-    try:
-        async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=600
-        ) as client:
-            source = await sandbox(client, size=size, limits=LIMITS)
-            target = await sandbox(client, dataset="empty", limits=LIMITS)
-            pair = {"source": endpoint(source), "target": endpoint(target)}
-            preview = await step(client, "preview", target, "/v1/sessions/preview", pair)
-            sample = await step(
-                client, "sample", target, "/v1/sessions", {**pair, "mode": "sample"}
-            )
-            full = await step(client, "full", target, "/v1/sessions", pair)
-            await change_source(source, renamed=max(1, size // 20), added=max(1, size // 100))
-            await step(client, "delta", target, "/v1/sessions", {**pair, "mode": "delta"})
-            await step(client, "full2", target, "/v1/sessions", pair)
-            await step(client, "undo", target, f"/v1/sessions/{full['id']}/undo", {})
-            estimate = ((preview.get("report") or {}).get("tokens") or {}).get("total")
-            spent = sample["tokens_spent"] + full["tokens_spent"]
-            print(f"preview's estimate {estimate} tokens; sample + full spent {spent}")
-            print(f"logs in {home}")
-    finally:
-        for worker in cluster.workers:
-            worker.stop()
-        api.stop()
+    async with distributed("bench-ledger", 12) as (cluster, client):
+        source = await sandbox(client, size=size, limits=LIMITS)
+        target = await sandbox(client, dataset="empty", limits=LIMITS)
+        pair = {"source": endpoint(source), "target": endpoint(target)}
+        preview = await step(client, "preview", target, "/v1/sessions/preview", pair)
+        sample = await step(client, "sample", target, "/v1/sessions", {**pair, "mode": "sample"})
+        full = await step(client, "full", target, "/v1/sessions", pair)
+        await change_source(source, renamed=max(1, size // 20), added=max(1, size // 100))
+        await step(client, "delta", target, "/v1/sessions", {**pair, "mode": "delta"})
+        await step(client, "full2", target, "/v1/sessions", pair)
+        await step(client, "undo", target, f"/v1/sessions/{full['id']}/undo", {})
+        estimate = ((preview.get("report") or {}).get("tokens") or {}).get("total")
+        spent = sample["tokens_spent"] + full["tokens_spent"]
+        print(f"preview's estimate {estimate} tokens; sample + full spent {spent}")
+        print(f"logs in {cluster.logs}")
 
 
 if __name__ == "__main__":

@@ -15,17 +15,11 @@ from pathlib import Path
 
 import httpx
 
+from bench.cluster import tokens_left
 from tests import services
 from tests.helpers import sandbox, start_session, wait_for
 
 BUDGET = 10_000_000
-
-
-async def _tokens_left(account: dict) -> int:
-    headers = {"x-api-token": account["credentials"]["api_token"]}
-    async with httpx.AsyncClient(base_url=account["base_url"], headers=headers) as http:
-        response = await http.get("/v1/users/me")
-    return int(response.headers["x-daily-requests-left"])
 
 
 async def run(client: httpx.AsyncClient, system: str, size: int) -> None:
@@ -33,12 +27,12 @@ async def run(client: httpx.AsyncClient, system: str, size: int) -> None:
     limits = {"burst": 10_000, "daily_tokens": BUDGET}
     source = await sandbox(client, size=size, limits=limits, system=system)
     target = await sandbox(client, dataset="empty", limits=limits)
-    before = await _tokens_left(target)
+    before = await tokens_left(target)
     started = time.monotonic()
     session = await start_session(client, source, target)
     done = await wait_for(client, session["id"], timeout=3600)
     elapsed = time.monotonic() - started
-    spent = before - await _tokens_left(target) - 2  # the last users/me call costs 2
+    spent = before - await tokens_left(target) - 2  # the last users/me call costs 2
     records = sum(p["loaded"] for e, p in done["progress"].items() if e != "users")
     print(
         f"{system:<12} {done['status']:<10} {records:>8} {elapsed:>8.1f} "

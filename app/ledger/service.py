@@ -192,10 +192,10 @@ async def open_session(db: AsyncSession, pair: Pair) -> MigrationSession | None:
     return (await db.execute(query.limit(1))).scalars().first()
 
 
-def moment(value: str | datetime | None) -> datetime | None:
+def moment(value: str | None) -> datetime | None:
     """An RFC 3339 or Pipedrive v1 ("YYYY-MM-DD HH:MM:SS", UTC) time as an aware datetime."""
-    if value is None or isinstance(value, datetime):
-        return value
+    if value is None:
+        return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "T"))
     except ValueError:

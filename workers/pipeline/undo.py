@@ -7,7 +7,7 @@ stopped, and a delete whose answer was lost is simply sent again (a second DELET
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -114,12 +114,8 @@ def _edited(link: RecordLink, current: dict[int, str | None]) -> bool:
         return False
     written = ledger.moment(link.target_updated_at)
     if written is None:  # reconciled after a lost answer: only our own clock to go by
-        return now > _aware(link.written_at) + CLOCK_MARGIN
+        return now > link.written_at + CLOCK_MARGIN
     return abs(now - written) > SAME_MOMENT
-
-
-def _aware(moment: datetime) -> datetime:
-    return ledger.moment(moment) or moment
 
 
 async def _keep(ctx: RunContext, row: StagedRecord, link: RecordLink) -> None:
