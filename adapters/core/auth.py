@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Callable, Generator
+from typing import Any
 
 import httpx
 
@@ -137,14 +138,24 @@ class TokenExchangeAuth(CredentialAuth):
         header: str = "Authorization",
         prefix: str = "Bearer",
         token_field: str = "access_token",
+        method: str = "POST",
+        login_headers: dict[str, str] | None = None,
+        present: Callable[[str], str] | None = None,
+        query_param: str | None = None,
     ) -> None:
-        super().__init__(*(grant.get(key, "") for key in secret_keys))
+        super().__init__(
+            *(grant.get(key, "") for key in secret_keys), *(login_headers or {}).values()
+        )
         self.token_url = token_url
         self._grant = grant
         self._as_json = as_json
         self._header = header
         self._prefix = prefix
         self._token_field = token_field
+        self._method = method
+        self._login_headers = login_headers or {}
+        self._present = present  # the header value made from the token (Redtail's Userkeyauth)
+        self._query_param = query_param  # the token goes as this parameter instead of a header
         self._token: str | None = None
 
     @property
@@ -153,9 +164,12 @@ class TokenExchangeAuth(CredentialAuth):
         return fingerprint(self.token_url, *identity)
 
     def _token_request(self) -> httpx.Request:
+        headers = self._login_headers
+        if self._method == "GET":
+            return httpx.Request("GET", self.token_url, params=self._grant, headers=headers)
         if self._as_json:
-            return httpx.Request("POST", self.token_url, json=self._grant)
-        return httpx.Request("POST", self.token_url, data=self._grant)
+            return httpx.Request("POST", self.token_url, json=self._grant, headers=headers)
+        return httpx.Request("POST", self.token_url, data=self._grant, headers=headers)
 
     def _store(self, response: httpx.Response) -> None:
         # Imported here: errors sits beside auth and the import is only needed on failure paths.
@@ -165,7 +179,7 @@ class TokenExchangeAuth(CredentialAuth):
             body = response.json()
         except ValueError:
             body = {}
-        token = body.get(self._token_field) if isinstance(body, dict) else None
+        token = _dig(body, self._token_field)
         if response.status_code != 200 or not token:
             reason = ""
             if isinstance(body, dict):
@@ -182,7 +196,14 @@ class TokenExchangeAuth(CredentialAuth):
         self._token = str(token)
 
     def apply(self, request: httpx.Request) -> httpx.Request:
-        value = f"{self._prefix} {self._token}" if self._prefix else str(self._token)
+        token = str(self._token)
+        if self._query_param:
+            request.url = request.url.copy_merge_params({self._query_param: token})
+            return request
+        if self._present:
+            value = self._present(token)
+        else:
+            value = f"{self._prefix} {token}" if self._prefix else token
         request.headers[self._header] = value
         return request
 
@@ -235,3 +256,10 @@ def password_login(
     return TokenExchangeAuth(
         token_url, grant, secret_keys=("password",), as_json=True, header=header, prefix=prefix
     )
+
+
+def _dig(body: Any, path: str) -> Any:
+    """The value at a dotted path of a JSON body (a token nested in the login's answer)."""
+    for key in path.split("."):
+        body = body.get(key) if isinstance(body, dict) else None
+    return body

@@ -73,6 +73,8 @@ class PostRead:
 
     build: Callable[[Mapping[str, Any], RunState], dict[str, Any]]
     repeatable: bool = True
+    # Where in the body the page's token and size go (JSON-RPC's "params"); None: at its top.
+    page_into: str | None = None
 
 
 @dataclass(frozen=True)
@@ -538,7 +540,7 @@ class DeclarativeSource:
     async def _post(
         self, path: str, post: _Post, request: PageRequest, headers: dict[str, str] | None
     ) -> httpx.Response:
-        body = {**post.body, **request.params}
+        body = post.with_page(request.params)
         response = await self.client.request(
             "POST", path, json=body, headers=headers or None, repeatable=post.repeatable
         )
@@ -638,10 +640,19 @@ class DeclarativeSource:
 class _Post:
     body: dict[str, Any]
     repeatable: bool
+    page_into: str | None = None
+
+    def with_page(self, page: Mapping[str, Any]) -> dict[str, Any]:
+        if self.page_into is None:
+            return {**self.body, **page}
+        inner = {**(self.body.get(self.page_into) or {}), **page}
+        return {**self.body, self.page_into: inner}
 
 
 def _post(post: PostRead | None, params: Mapping[str, Any], state: RunState) -> _Post | None:
-    return None if post is None else _Post(post.build(params, state), post.repeatable)
+    if post is None:
+        return None
+    return _Post(post.build(params, state), post.repeatable, post.page_into)
 
 
 def _values(each: ForEach, row: Raw) -> dict[str, Any]:

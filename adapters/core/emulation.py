@@ -17,17 +17,19 @@ import math
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Route
 
 if TYPE_CHECKING:
+    from adapters.core.emulated_auth import Login
+    from adapters.core.serving import Collection, Pages, Served
     from adapters.reference.dataset import ReferenceCompany
 
 Tables = dict[str, list[dict[str, Any]]]
@@ -74,11 +76,53 @@ class RateState:
     reset_seconds: float  # until the window starts over
 
 
+@dataclass(frozen=True)
+class RateHeaders:
+    """A vendor's rate-limit headers, as data: names (None: not sent), and whether the reset is
+    in seconds from now or an epoch; `retry_after`: a 429 carries Retry-After."""
+
+    limit: str | None = "X-RateLimit-Limit"
+    remaining: str | None = "X-RateLimit-Remaining"
+    reset: str | None = "X-RateLimit-Reset"
+    reset_epoch: bool = False
+    retry_after: bool = True
+
+    def headers(self, state: RateState, now: float) -> dict[str, str]:
+        reset = math.ceil(now + state.reset_seconds if self.reset_epoch else state.reset_seconds)
+        values = {
+            self.limit: str(state.limit),
+            self.remaining: str(max(state.remaining, 0)),
+            self.reset: str(reset),
+        }
+        return {name: value for name, value in values.items() if name}
+
+
+def filled(shape: Any, values: dict[str, Any]) -> Any:
+    """An error envelope template with "{status}", "{code}" and "{message}" filled in; a string
+    that is exactly one placeholder takes the value as it is (the status stays a number)."""
+    if isinstance(shape, dict):
+        return {key: filled(value, values) for key, value in shape.items()}
+    if isinstance(shape, list):
+        return [filled(item, values) for item in shape]
+    if isinstance(shape, str):
+        if shape.startswith("{") and shape.endswith("}") and shape[1:-1] in values:
+            return values[shape[1:-1]]
+        return shape.format(**values)
+    return shape
+
+
 class SourceEmulator:
     """Base of the read-only vendor emulators (see the module docstring)."""
 
     window_seconds: float = 10.0  # the vendor's rate-limit window
     default_burst: int = 1000  # requests per window unless the sandbox account sets `burst`
+    # What most vendors differ in, as data (the methods below read them; override for the odd).
+    gate: Callable[[EmulatedAccount, Request], bool] | None = None  # see emulated_auth
+    credential_names: tuple[str, ...] = ()  # each gets a fresh random secret...
+    credential_values: ClassVar[Mapping[str, str]] = {}  # ...unless fixed ("{account}" filled)
+    error_shape: ClassVar[Any] = {"error": {"code": "{code}", "message": "{message}"}}
+    rate: RateHeaders | None = None
+    unauthorized_message: str = "The credentials are not valid."
 
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
@@ -95,7 +139,10 @@ class SourceEmulator:
         raise NotImplementedError
 
     def new_credentials(self, base_url: str) -> dict[str, str]:
-        raise NotImplementedError
+        account = base_url.rstrip("/").rsplit("/", 1)[-1]
+        fresh = {name: secrets.token_hex(20) for name in self.credential_names}
+        fixed = {k: v.format(account=account) for k, v in self.credential_values.items()}
+        return {**fresh, **fixed}
 
     def render(self, company: ReferenceCompany) -> Tables:
         """The company in the vendor's record shapes, one table per collection."""
@@ -111,20 +158,24 @@ class SourceEmulator:
         return company
 
     def authenticate(self, account: EmulatedAccount, request: Request) -> bool:
-        raise NotImplementedError
+        if self.gate is None:
+            raise NotImplementedError
+        return self.gate(account, request)
 
     def error_body(self, status: int, code: str, message: str) -> Any:
-        return {"error": {"code": code, "message": message}}
+        return filled(self.error_shape, {"status": status, "code": code, "message": message})
 
     def rate_headers(self, state: RateState) -> dict[str, str]:
-        return {}
+        return self.rate.headers(state, self.clock()) if self.rate else {}
 
     def rate_limited(self, state: RateState) -> VendorError:
-        wait = str(max(1, math.ceil(state.reset_seconds)))
-        return VendorError(429, "rate_limited", "Too many requests.", {"Retry-After": wait})
+        headers = {}
+        if self.rate is None or self.rate.retry_after:
+            headers["Retry-After"] = str(max(1, math.ceil(state.reset_seconds)))
+        return VendorError(429, "rate_limited", "Too many requests.", headers)
 
     def unauthorized(self) -> VendorError:
-        return VendorError(401, "unauthorized", "The credentials are not valid.")
+        return VendorError(401, "unauthorized", self.unauthorized_message)
 
     # --- the sandbox's Emulator protocol ------------------------------------------------
 
@@ -176,6 +227,45 @@ class SourceEmulator:
         token = secrets.token_hex(24)
         account.tokens.add(token)
         return token
+
+    def login_route(self, path: str, login: Login, methods: tuple[str, ...] = ("POST",)) -> Route:
+        """A token endpoint under the account (`{API}/oauth/token`, a session login): see
+        `emulated_auth.Login`. The token it answers is accepted by `emulated_auth.issued`."""
+
+        async def serve(request: Request) -> Response:
+            account = self.account(request, check_auth=False)
+            refused = await login.refused(account, request)
+            if refused is not None:
+                status, body = login.refusal(refused)
+                return self.respond(request, body, status)
+            token = login.token()
+            account.tokens.add(token)
+            return self.respond(request, login.answer(token, request))
+
+        return Route(path, serve, methods=list(methods))
+
+    def serve_list(
+        self,
+        request: Request,
+        collection: Collection,
+        pages: Pages,
+        envelope: Callable[[Served, Request], Any],
+        *,
+        shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        link: bool = False,
+    ) -> Response:
+        """A list route in one call: the account (auth, rate limit), the collection's records
+        for this query, one page of them, each shaped, in the vendor's envelope (with a Link
+        header announcing the next page when `link`)."""
+        account = self.account(request)
+        params = request.query_params
+        page = pages.serve(collection.rows(account.table(collection.table), params, pages), params)
+        if shape:
+            page = dataclasses.replace(page, items=[shape(item) for item in page.items])
+        from adapters.core.serving import link_header  # serving builds on this module
+
+        headers = link_header(request, page) if link else {}
+        return self.respond(request, envelope(page, request), 200, **headers)
 
     # --- internals -----------------------------------------------------------------------
 

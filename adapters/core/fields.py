@@ -8,6 +8,7 @@ separator (Salesforce "a;b", SugarCRM "^a^,^b^"); `canonical_value` takes them a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,3 +103,41 @@ def canonical_custom_fields(
         if value is not None:
             out[key] = value
     return out
+
+
+@dataclass(frozen=True)
+class ValueStyle:
+    """How a vendor stores custom values, for `vendor_value`: each choice as `option` makes it
+    (its label by default), several joined by `joined` (None: a list), numbers and amounts as
+    text when `numbers_as_text`, amounts as {value, currency} objects when `amount_object`."""
+
+    option: Callable[[CustomFieldDef, str], Any] = lambda definition, label: label
+    joined: str | None = None
+    quote: str = ""
+    numbers_as_text: bool = False
+    amount_object: bool = False
+
+
+def vendor_value(definition: CustomFieldDef, value: Any, style: ValueStyle = ValueStyle()) -> Any:
+    """A canonical value as the vendor stores it: the inverse of `canonical_value` for a
+    source that reads it with the matching `SourceField`."""
+    if value is None:
+        return None
+    kind = definition.field_type
+    if kind is FieldType.enum:
+        return style.option(definition, value)
+    if kind is FieldType.set:
+        choices = [f"{style.quote}{style.option(definition, v)}{style.quote}" for v in value]
+        return style.joined.join(choices) if style.joined is not None else choices
+    if kind is FieldType.monetary:
+        amount = value["value"]
+        if style.amount_object:
+            return {"value": amount, "currency": value.get("currency")}
+        return _number_text(amount) if style.numbers_as_text else amount
+    if kind is FieldType.double:
+        return _number_text(value) if style.numbers_as_text else value
+    return str(value)
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)

@@ -1,0 +1,167 @@
+"""How emulators check credentials, as data: one check per client auth style, and one token
+endpoint for OAuth2 refresh, client credentials and session logins.
+
+Each check mirrors a style of adapters/core/auth.py (header key, query key, Basic, bearer, a
+token a login issued); an emulator names its check as `SourceEmulator.gate`. A `Login` says
+what a token endpoint takes (which request fields must equal which credentials), how it reads
+them (form, JSON, a Basic header of several parts), and how it answers; `SourceEmulator.login`
+serves it and remembers the token it issued, which `issued` then accepts.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+
+from adapters.core.emulation import basic, bearer, form_fields
+
+if TYPE_CHECKING:
+    from adapters.core.emulation import EmulatedAccount
+
+Gate = Callable[["EmulatedAccount", Request], bool]
+Reader = Callable[[Request], Awaitable[dict[str, str]]]
+
+
+def _same(given: str | None, wanted: str | None) -> bool:
+    return bool(given) and bool(wanted) and secrets.compare_digest(str(given), str(wanted))
+
+
+def header_key(header: str, credential: str, prefix: str = "") -> Gate:
+    """The credential in a header (`X-Keap-API-Key: <key>`, `Authorization: Token <key>`)."""
+
+    def check(account: EmulatedAccount, request: Request) -> bool:
+        value = request.headers.get(header, "")
+        if prefix:
+            scheme, _, value = value.partition(" ")
+            if scheme.lower() != prefix.lower():
+                return False
+        return _same(value.strip(), account.credentials.get(credential))
+
+    return check
+
+
+def query_key(param: str, credential: str) -> Gate:
+    """The credential as a query parameter (`?api_key=`, `?auth_token=`)."""
+    return lambda account, request: _same(
+        request.query_params.get(param), account.credentials.get(credential)
+    )
+
+
+def basic_pair(username: str, password: str | None) -> Gate:
+    """HTTP Basic: `username` and `password` name credentials; `password` None takes any
+    password (an API key sent as the username, with an X or nothing after the colon)."""
+
+    def check(account: EmulatedAccount, request: Request) -> bool:
+        pair = basic(request)
+        if pair is None or not _same(pair[0], account.credentials.get(username)):
+            return False
+        return password is None or _same(pair[1], account.credentials.get(password))
+
+    return check
+
+
+def bearer_key(credential: str, prefix: str = "Bearer") -> Gate:
+    """A long-lived token given as a credential, sent as `Authorization: Bearer <token>`."""
+    return lambda account, request: _same(
+        bearer(request, prefix=prefix), account.credentials.get(credential)
+    )
+
+
+def issued(header: str = "authorization", prefix: str = "Bearer") -> Gate:
+    """A token this emulator's token endpoint issued to the account."""
+
+    def check(account: EmulatedAccount, request: Request) -> bool:
+        token = bearer(request, header, prefix)
+        return bool(token) and token in account.tokens
+
+    return check
+
+
+def any_of(*gates: Gate) -> Gate:
+    """Any one of several ways in (an OAuth token or a service-account key)."""
+    return lambda account, request: any(gate(account, request) for gate in gates)
+
+
+# --- token endpoints -----------------------------------------------------------------------------
+
+
+async def json_fields(request: Request) -> dict[str, str]:
+    """A JSON login body as strings (query parameters count too)."""
+    fields = dict(request.query_params)
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except ValueError:
+        body = {}
+    if isinstance(body, dict):
+        fields.update({k: str(v) for k, v in body.items() if v is not None})
+    return fields
+
+
+def basic_parts(*names: str) -> Reader:
+    """A Basic header whose decoded value is several credentials joined by colons (Redtail's
+    `APIKey:Username:Password`), read as fields by these names."""
+
+    async def read(request: Request) -> dict[str, str]:
+        scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "basic":
+            return {}
+        try:
+            parts = base64.b64decode(encoded).decode().split(":", len(names) - 1)
+        except (binascii.Error, UnicodeDecodeError):
+            return {}
+        return dict(zip(names, parts, strict=False))
+
+    return read
+
+
+def oauth2_answer(token: str, request: Request) -> Any:
+    return {"access_token": token, "token_type": "bearer", "expires_in": 3600}
+
+
+def oauth2_refusal(reason: str) -> tuple[int, Any]:
+    """RFC 6749 section 5.2: 400 with an `error` code."""
+    code = "unsupported_grant_type" if reason == "grant_type" else "invalid_grant"
+    return 400, {"error": code, "error_description": f"{reason} is not valid"}
+
+
+@dataclass(frozen=True)
+class Login:
+    """A token endpoint: the request's `fields` (read by `read`) must equal the account's
+    credentials named in `matches` (request field -> credential), and `grant_type`, when
+    given, must be that literal. It answers `answer(token, request)` or `refusal(field)`."""
+
+    matches: Mapping[str, str]
+    grant_type: str | None = None
+    read: Reader = form_fields
+    answer: Callable[[str, Request], Any] = oauth2_answer
+    refusal: Callable[[str], tuple[int, Any]] = oauth2_refusal
+    token: Callable[[], str] = field(default=lambda: secrets.token_hex(24))
+
+    async def refused(self, account: EmulatedAccount, request: Request) -> str | None:
+        """The first field that does not match, or None when the login is good."""
+        given = await self.read(request)
+        if self.grant_type is not None and given.get("grant_type") != self.grant_type:
+            return "grant_type"
+        for name, credential in self.matches.items():
+            if not _same(given.get(name), account.credentials.get(credential)):
+                return name
+        return None
+
+
+def oauth2_refresh_login(**extra: Any) -> Login:
+    """OAuth2's refresh_token grant against the account's client id, secret and refresh token."""
+    matches = {name: name for name in ("client_id", "client_secret", "refresh_token")}
+    return Login(matches, grant_type="refresh_token", **extra)
+
+
+def oauth2_client_login(**extra: Any) -> Login:
+    """OAuth2's client_credentials grant against the account's client id and secret."""
+    matches = {name: name for name in ("client_id", "client_secret")}
+    return Login(matches, grant_type="client_credentials", **extra)

@@ -1,0 +1,51 @@
+"""Vendor ids for reference records, from one parse: a reference source id is a kind and a
+number ("p7" is person 7, "pl2" pipeline 2), and a vendor's id scheme turns that pair into its
+own id format (integers from a base per kind, 24-hex object ids, GUIDs), deterministically, so
+that a rendering and its tests agree without parsing ids back out of strings themselves.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+_REFERENCE_ID = re.compile(r"([a-z]+)(\d+)")
+
+
+def kind_and_number(source_id: str) -> tuple[str, int]:
+    """("p", 7) for "p7"; the one place a reference id is taken apart."""
+    found = _REFERENCE_ID.fullmatch(source_id)
+    if found is None:
+        raise ValueError(f"{source_id!r} is not a reference id")
+    return found.group(1), int(found.group(2))
+
+
+@dataclass(frozen=True)
+class IdScheme:
+    """A vendor's ids for the reference records: `bases` per kind ("p": 100_000 makes p7 ->
+    100007); `namespace` seeds the hex and GUID forms, so two vendors' ids differ."""
+
+    bases: Mapping[str, int]
+    namespace: str = "ferry"
+
+    def integer(self, source_id: str | None) -> int | None:
+        if source_id is None:
+            return None
+        kind, number = kind_and_number(source_id)
+        return self.bases[kind] + number
+
+    def hex24(self, source_id: str | None) -> str | None:
+        """A 24-hex-digit object id (MongoDB-style, as OnePageCRM and Nimble use)."""
+        number = self.integer(source_id)
+        return None if number is None else f"{self._seed():08x}{number:016x}"
+
+    def guid(self, source_id: str | None) -> str | None:
+        number = self.integer(source_id)
+        if number is None:
+            return None
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.namespace}/{number}"))
+
+    def _seed(self) -> int:
+        return uuid.uuid5(uuid.NAMESPACE_URL, self.namespace).int & 0xFFFFFFFF
