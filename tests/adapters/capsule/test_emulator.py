@@ -13,9 +13,9 @@ import yaml
 
 from tests.adapters.capsule.support import FakeClock, new_emulator, raw_client
 from tests.openapi_schema import to_json_schema
-from tests.shared import SPECS
+from tests.shared import spec_path
 
-SPEC_FILE = SPECS / "capsule/capsule-v2-openapi.ballerina.yml"
+SPEC_FILE = spec_path("capsule/capsule-v2-openapi.ballerina.yml")
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ import yaml
 
 from tests.adapters.sugarcrm.support import API, logged_in, new_account
 from tests.openapi_schema import to_json_schema
-from tests.shared import SPECS
+from tests.shared import spec_path
 
-SPEC_FILE = SPECS / "sugarcrm/sugarcrm-rest-v12-openapi.ballerina.yaml"
+SPEC_FILE = spec_path("sugarcrm/sugarcrm-rest-v12-openapi.ballerina.yaml")
 
 
 @pytest.fixture
