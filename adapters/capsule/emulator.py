@@ -19,8 +19,6 @@ Vendor facts it follows (developer.capsulecrm.com/v2):
 
 from __future__ import annotations
 
-import math
-import secrets
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -31,26 +29,32 @@ from starlette.routing import BaseRoute, Route
 
 from adapters.capsule.records import render
 from adapters.capsule.render import held
+from adapters.core.emulated_auth import bearer_key
 from adapters.core.emulation import (
     EmulatedAccount,
-    RateState,
+    RateHeaders,
     SourceEmulator,
     Tables,
     VendorError,
     base_url_of,
-    bearer,
-    int_param,
 )
 from adapters.core.mapping import parse_time
+from adapters.core.serving import NumberedPages, link_header
 from adapters.reference.dataset import ReferenceCompany
 
 API = "/{account_id}/api/v2"
+PAGES = NumberedPages(size_param="perPage", default=50, most=100)
 Raw = dict[str, Any]
 
 
 class CapsuleEmulator(SourceEmulator):
     window_seconds = 3600.0  # the limit is per hour
     default_burst = 4000
+    gate = staticmethod(bearer_key("api_token"))
+    credential_names = ("api_token",)
+    rate = RateHeaders(reset_epoch=True, retry_after=False)
+    rate_limited_message = "rate limit reached"
+    unauthorized_message = "authentication failed"
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -71,18 +75,11 @@ class CapsuleEmulator(SourceEmulator):
 
     # --- what the sandbox calls -----------------------------------------------------------
 
-    def new_credentials(self, base_url: str) -> dict[str, str]:
-        return {"api_token": secrets.token_urlsafe(48)}
-
     def render(self, company: ReferenceCompany) -> Tables:
         return render(company)
 
     def held(self, company: ReferenceCompany) -> ReferenceCompany:
         return held(company)
-
-    def authenticate(self, account: EmulatedAccount, request: Request) -> bool:
-        token = bearer(request)
-        return bool(token) and secrets.compare_digest(token, account.credentials["api_token"])
 
     def error_body(self, status: int, code: str, message: str) -> Any:
         if status == 429:
@@ -90,19 +87,6 @@ class CapsuleEmulator(SourceEmulator):
         if status == 404:
             return {"message": "Could not find resource"}
         return {"message": message}
-
-    def rate_headers(self, state: RateState) -> dict[str, str]:
-        return {
-            "X-RateLimit-Limit": str(state.limit),
-            "X-RateLimit-Remaining": str(max(state.remaining, 0)),
-            "X-RateLimit-Reset": str(math.ceil(self.clock() + state.reset_seconds)),
-        }
-
-    def rate_limited(self, state: RateState) -> VendorError:
-        return VendorError(429, "rate_limited", "rate limit reached")
-
-    def unauthorized(self) -> VendorError:
-        return VendorError(401, "unauthorized", "authentication failed")
 
     # --- routes ---------------------------------------------------------------------------
 
@@ -189,18 +173,12 @@ class CapsuleEmulator(SourceEmulator):
     # --- shapes ---------------------------------------------------------------------------
 
     def _page(self, request: Request, key: str, items: list[Raw]) -> Response:
-        page = int_param(request, "page", 1, lo=1)
-        size = int_param(request, "perPage", 50, lo=1, hi=100)
-        start = (page - 1) * size
-        headers = {}
-        links = []
-        if start + size < len(items):
-            links.append(f'<{_page_url(request, page + 1)}>; rel="next"')
-        if page > 1:
-            links.append(f'<{_page_url(request, page - 1)}>; rel="prev"')
-        if links:
-            headers["Link"] = ", ".join(links)
-        return self.respond(request, {key: items[start : start + size]}, **headers)
+        page = PAGES.serve(items, request.query_params)
+        links = [link_header(request, page).get("Link", "")]
+        if page.page > 1:  # Capsule announces the previous page too
+            links.append(f'<{_page_url(request, page.page - 1)}>; rel="prev"')
+        headers = {"Link": ", ".join(filter(None, links))} if any(links) else {}
+        return self.respond(request, {key: page.items}, 200, **headers)
 
     def _user(self, account: EmulatedAccount, user: Raw, embeds: set[str]) -> Raw:
         if "party" not in embeds:

@@ -123,6 +123,7 @@ class SourceEmulator:
     error_shape: ClassVar[Any] = {"error": {"code": "{code}", "message": "{message}"}}
     rate: RateHeaders | None = None
     unauthorized_message: str = "The credentials are not valid."
+    rate_limited_message: str = "Too many requests."
 
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
@@ -172,7 +173,7 @@ class SourceEmulator:
         headers = {}
         if self.rate is None or self.rate.retry_after:
             headers["Retry-After"] = str(max(1, math.ceil(state.reset_seconds)))
-        return VendorError(429, "rate_limited", "Too many requests.", headers)
+        return VendorError(429, "rate_limited", self.rate_limited_message, headers)
 
     def unauthorized(self) -> VendorError:
         return VendorError(401, "unauthorized", self.unauthorized_message)
