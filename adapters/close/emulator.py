@@ -65,13 +65,13 @@ from adapters.close.render import (
     close_id,
     render,
 )
+from adapters.core.emulated_auth import basic_pair
 from adapters.core.emulation import (
     EmulatedAccount,
     RateState,
     SourceEmulator,
     Tables,
     VendorError,
-    basic,
     int_param,
     window,
 )
@@ -134,6 +134,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class CloseEmulator(SourceEmulator):
+    gate = staticmethod(basic_pair("api_key", None))  # the key as the Basic username
+    unauthorized_message = "Unauthorized"
     window_seconds = 1.0  # limits are requests per second
     default_burst = 40
     max_skip = MAX_SKIP  # a test may lower it to cross the ceiling with a small company
@@ -170,17 +172,10 @@ class CloseEmulator(SourceEmulator):
     def held(self, company: ReferenceCompany) -> ReferenceCompany:
         return held(company)
 
-    def authenticate(self, account: EmulatedAccount, request: Request) -> bool:
-        pair = basic(request)
-        return pair is not None and pair[0] == account.credentials.get("api_key")
-
     def error_body(self, status: int, code: str, message: str) -> Any:
         if status == 400:
             return {"errors": [message], "field-errors": {}}
         return {"error": message}
-
-    def unauthorized(self) -> VendorError:
-        return VendorError(401, "unauthorized", "Unauthorized")
 
     def rate_headers(self, state: RateState) -> dict[str, str]:
         reset = max(0, math.ceil(state.reset_seconds))

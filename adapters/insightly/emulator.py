@@ -20,19 +20,19 @@ leapforce-dev/lib-go-insightly):
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from adapters.core.emulated_auth import basic_pair
 from adapters.core.emulation import (
     EmulatedAccount,
     RateState,
     SourceEmulator,
     Tables,
     VendorError,
-    basic,
     int_param,
     window,
 )
@@ -63,6 +63,10 @@ DETAIL_KEYS = ("LINKS", "TAGS", "DATES", "EMAILDOMAINS")  # left out of brief an
 
 
 class InsightlyEmulator(SourceEmulator):
+    gate = staticmethod(basic_pair("api_key", None))  # the key as the Basic username
+    error_shape: ClassVar[Any] = {"Message": "{message}"}
+    unauthorized_message = "Authorization has been denied for this request."
+    rate_limited_message = "API rate limit exceeded. Please retry later."
     window_seconds = 1.0  # the burst limit is per second
     default_burst = 50
 
@@ -105,23 +109,9 @@ class InsightlyEmulator(SourceEmulator):
     def held(self, company: ReferenceCompany) -> ReferenceCompany:
         return held(company)
 
-    def authenticate(self, account: EmulatedAccount, request: Request) -> bool:
-        pair = basic(request)
-        return pair is not None and pair[0] == account.credentials.get("api_key")
-
-    def error_body(self, status: int, code: str, message: str) -> Any:
-        return {"Message": message}
-
-    def unauthorized(self) -> VendorError:
-        return VendorError(401, "unauthorized", "Authorization has been denied for this request.")
-
     def rate_limited(self, state: RateState) -> VendorError:
-        return VendorError(
-            429,
-            "rate_limited",
-            "API rate limit exceeded. Please retry later.",
-            {"Retry-After": "1"},
-        )
+        # Insightly's window is daily but it asks for a retry after one second regardless.
+        return VendorError(429, "rate_limited", self.rate_limited_message, {"Retry-After": "1"})
 
     def rate_headers(self, state: RateState) -> dict[str, str]:
         return {"X-RateLimit-Limit": str(DAILY_LIMIT)}
