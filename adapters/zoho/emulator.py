@@ -30,15 +30,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from adapters.core.emulated_auth import issued, oauth2_refresh_login
 from adapters.core.emulation import (
-    EmulatedAccount,
     RateState,
     SourceEmulator,
     Tables,
     VendorError,
     base_url_of,
-    bearer,
-    form_fields,
     int_param,
 )
 from adapters.reference.dataset import ReferenceCompany
@@ -62,12 +60,34 @@ USER_TYPES = {
 CURRENT_USER = "u1"  # whose refresh token the sandbox hands out
 
 
+def _token_answer(token: str, request: Request) -> dict[str, Any]:
+    return {
+        "access_token": token,
+        "api_domain": base_url_of(request),
+        "token_type": "Bearer",
+        "expires_in": 3600,
+    }
+
+
+def _token_refusal(field: str) -> tuple[int, Any]:
+    # Zoho's accounts server refuses a refresh with a 200 and no access token.
+    return 200, {"error": "unsupported_grant_type" if field == "grant_type" else "invalid_code"}
+
+
+REFRESH = oauth2_refresh_login(
+    answer=_token_answer,
+    refusal=_token_refusal,
+    token=lambda: f"1000.{secrets.token_hex(24)}",
+)
+
+
 class ZohoEmulator(SourceEmulator):
+    gate = staticmethod(issued(prefix="Zoho-oauthtoken"))
     window_seconds = 10.0
 
     def routes(self) -> list[BaseRoute]:
         return [
-            Route("/{account_id}/oauth/v2/token", self.token, methods=["POST"]),
+            self.login_route("/{account_id}/oauth/v2/token", REFRESH),
             Route(API + "/users", self.users),
             Route(API + "/settings/fields", self.fields),
             Route(API + "/settings/layouts", self.layouts),
@@ -88,10 +108,6 @@ class ZohoEmulator(SourceEmulator):
 
     def held(self, company: ReferenceCompany) -> ReferenceCompany:
         return held(company)
-
-    def authenticate(self, account: EmulatedAccount, request: Request) -> bool:
-        token = bearer(request, prefix="Zoho-oauthtoken")
-        return token is not None and token in account.tokens
 
     def error_body(self, status: int, code: str, message: str) -> Any:
         details: dict[str, Any] = {}
@@ -120,25 +136,6 @@ class ZohoEmulator(SourceEmulator):
         )
 
     # --- the accounts server ----------------------------------------------------------------
-
-    async def token(self, request: Request) -> Response:
-        account = self.account(request, check_auth=False)
-        form = await form_fields(request)
-        wanted = {
-            k: account.credentials.get(k) for k in ("client_id", "client_secret", "refresh_token")
-        }
-        if form.get("grant_type") != "refresh_token":
-            return self.respond(request, {"error": "unsupported_grant_type"})
-        if any(form.get(key) != value for key, value in wanted.items()):
-            return self.respond(request, {"error": "invalid_code"})
-        body = {
-            "access_token": f"1000.{self.issue_token(account)}",
-            "api_domain": base_url_of(request),
-            "token_type": "Bearer",
-            "expires_in": 3600,
-        }
-        account.tokens.add(body["access_token"])
-        return self.respond(request, body)
 
     # --- meta -----------------------------------------------------------------------------
 
