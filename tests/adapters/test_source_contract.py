@@ -1,0 +1,60 @@
+"""One contract for every registered source with an emulator, in-process: its connection check
+proves good credentials and refuses changed ones, and its source reads every entity to the end,
+as many records as the vendor can hold of the reference company. A new source is checked by
+registering; per-vendor tests keep only what is the vendor's own."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from adapters.core.errors import AuthFailed
+from adapters.core.registry import System, all_systems, get_system
+from adapters.reference.dataset import generate
+from tests.adapters.sources import BASE, extract_records
+
+SIZE = 30
+
+
+def sources() -> list[str]:
+    return sorted(s.id for s in all_systems() if s.source_factory and s.emulator)
+
+
+def emulated(system_id: str) -> tuple[System, dict[str, str], httpx.ASGITransport]:
+    system = get_system(system_id)
+    assert system is not None and system.emulator is not None and system.source_factory
+    emulator = type(system.emulator)()  # an emulator of its own, not the sandbox's
+    credentials = emulator.new_credentials(BASE)
+    emulator.provision("acme", credentials, dataset="reference", size=SIZE, limits={})
+    return system, credentials, httpx.ASGITransport(app=emulator.app)
+
+
+def changed(credentials: dict[str, str], system: System) -> dict[str, str]:
+    """The credentials with every secret one changed."""
+    secret = {f.name for f in system.credential_fields if f.secret}
+    return {k: (v[:-2] + "zz" if k in secret and v else v) for k, v in credentials.items()}
+
+
+@pytest.mark.parametrize("system_id", sources())
+async def test_the_check_proves_good_credentials_and_refuses_changed_ones(system_id: str) -> None:
+    system, credentials, transport = emulated(system_id)
+    assert system.source_factory is not None
+    source = system.source_factory(credentials, BASE, transport)
+    info = await source.check()
+    assert info.account, system_id
+    bad = system.source_factory(changed(credentials, system), BASE, transport)
+    with pytest.raises(AuthFailed):
+        await bad.check()
+
+
+@pytest.mark.parametrize("system_id", sources())
+async def test_every_entity_is_read_to_the_end(system_id: str) -> None:
+    system, credentials, transport = emulated(system_id)
+    assert system.source_factory is not None and system.emulator is not None
+    held = system.emulator.held(generate(size=SIZE, seed=0))
+    source = system.source_factory(credentials, BASE, transport)
+    for entity in source.entities:
+        records = await extract_records(source, entity)
+        ids = [r.source_id for r in records]
+        assert len(ids) == len(set(ids)), (system_id, entity)  # nothing doubled
+        assert len(ids) == len(held.records(entity)), (system_id, entity)
