@@ -1,0 +1,86 @@
+"""An emulator of Pipeline CRM's (PipelineDeals') REST API v3 for the sandbox.
+
+Vendor facts it follows (research notes /work/shared/research/source-crms.md, "PipelineDeals";
+basis: the PipelineDeals/pipeline_api client's recorded responses):
+- `https://api.pipelinecrm.com/api/v3/<resource>.json`, the key as `?api_key=`.
+- `users`, `companies`, `people`, `deals`, `notes`, `calendar_entries`, `admin/deal_stages`,
+  `admin/{deal,person,company}_custom_field_labels`; integer ids; times like
+  `2012/02/07 15:26:10 -0500`; custom values `custom_fields.custom_label_{id}`.
+- Lists take `page` (from 1) and `per_page` (at most 200) and answer
+  `{"entries": [...], "pagination": {"page", "per_page", "total", "pages"}}`.
+- About 5 calls a second per key; over it a 429 (the body and headers are not documented:
+  here `{"error": ...}` with Retry-After). A bad key is a 401.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from adapters.core.emulated_auth import query_key
+from adapters.core.emulation import RateHeaders, SourceEmulator, Tables
+from adapters.core.serving import Collection, NumberedPages, Served
+from adapters.pipelinecrm.render import held, render
+from adapters.reference.dataset import ReferenceCompany
+
+API = "/{account_id}/api/v3"
+PAGES = NumberedPages(page_param="page", size_param="per_page", default=200, most=200)
+LISTS = {
+    "users": "users",
+    "companies": "companies",
+    "people": "people",
+    "deals": "deals",
+    "notes": "notes",
+    "calendar_entries": "calendar_entries",
+    "admin/deal_stages": "deal_stages",
+    "admin/deal_custom_field_labels": "deal_custom_field_labels",
+    "admin/person_custom_field_labels": "person_custom_field_labels",
+    "admin/company_custom_field_labels": "company_custom_field_labels",
+}
+
+
+def envelope(page: Served, request: Request) -> Any:
+    return {
+        "entries": page.items,
+        "pagination": {
+            "page": page.page,
+            "per_page": page.size,
+            "total": page.total,
+            "pages": page.pages,
+        },
+    }
+
+
+class PipelineCrmEmulator(SourceEmulator):
+    window_seconds = 1.0
+    default_burst = 5  # about five calls a second
+    gate = staticmethod(query_key("api_key", "api_key"))
+    credential_names = ("api_key",)
+    error_shape = {"error": "{message}"}
+    rate = RateHeaders(limit=None, remaining=None, reset=None, retry_after=True)
+    unauthorized_message = "Unauthorized: the api_key is not valid."
+    rate_limited_message = "Rate limit exceeded."
+
+    def routes(self) -> list[BaseRoute]:
+        routes: list[BaseRoute] = []
+        for path, table in LISTS.items():
+            routes.append(Route(f"{API}/{path}.json", self._lister(table)))
+            routes.append(Route(f"{API}/{path}", self._lister(table)))
+        return routes
+
+    def _lister(self, table: str) -> Any:
+        collection = Collection(table, known=frozenset({"api_key"}), order=lambda r: r["id"])
+
+        async def serve(request: Request) -> Response:
+            return self.serve_list(request, collection, PAGES, envelope)
+
+        return serve
+
+    def render(self, company: ReferenceCompany) -> Tables:
+        return render(company)
+
+    def held(self, company: ReferenceCompany) -> ReferenceCompany:
+        return held(company)

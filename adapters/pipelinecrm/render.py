@@ -1,0 +1,240 @@
+"""The reference company as Pipeline CRM holds it (`HOLDS`, `held`) and in its API's record
+shapes (`render`: one table per list endpoint).
+
+How Pipeline CRM keeps what Pipedrive links several ways:
+- A person has one `email` and fixed phone slots (`work_phone`, `mobile`, `home_phone`); a
+  company has one address (`address_1`, `city`...). There is one list of deal stages (one
+  pipeline), each with a `percent`. No products.
+- A deal names its `company_id`, `primary_contact_id` (and `person_ids`), `user_id` and
+  `deal_stage_id`; a closed deal keeps its stage, with `status` and `closed_time`.
+- Tasks (`type: "Task"`, a `due_date` day, `complete`) and events (`type: "CalendarEvent"`,
+  `start_time`/`end_time`, no completion) are `calendar_entries`, typed by a category.
+- Custom values sit in `custom_fields` as `custom_label_{id}`; a dropdown keeps its entry id,
+  a multi-select a list of entry ids, a currency field a bare amount.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from adapters.core.canonical import CustomFieldDef, Entity, FieldType
+from adapters.core.emulation import Tables
+from adapters.core.fields import ValueStyle, vendor_value
+from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
+from adapters.reference.holds import Holds, Names, listed
+from adapters.reference.ids import IdScheme
+
+IDS = IdScheme(
+    bases={
+        "u": 1_000,
+        "p": 100_000,
+        "o": 200_000,
+        "d": 300_000,
+        "a": 400_000,
+        "n": 500_000,
+        "pl": 700,
+        "s": 800,
+        "pr": 900_000,
+        "f": 600,
+    },
+    namespace="pipelinecrm",
+)
+PIPELINE = ("pl1", "Pipeline")
+PHONE_SLOTS = ("work_phone", "mobile", "home_phone")
+EVENT_TYPES = frozenset({"call", "meeting", "email", "lunch"})  # the rest are tasks
+VENDOR_TYPE = {
+    FieldType.text: "text",
+    FieldType.double: "numeric",
+    FieldType.date: "date",
+    FieldType.enum: "dropdown",
+    FieldType.set: "multi_select",
+}
+UPDATED = datetime(REFERENCE_DATE.year, REFERENCE_DATE.month, REFERENCE_DATE.day, 8, tzinfo=UTC)
+Raw = dict[str, Any]
+
+HOLDS = Holds(
+    # Custom field types are text, numeric, currency (an amount without currency), date,
+    # dropdown and multi-select: no short-text or phone type.
+    field_types={
+        FieldType.varchar: FieldType.text,
+        FieldType.phone: FieldType.text,
+        FieldType.monetary: FieldType.double,
+    },
+    keeps_field=lambda f: f.entity is not Entity.products,
+    inactive_users=False,  # the user list does not say who left
+    one_pipeline=PIPELINE,
+    names=Names.display_order,  # `full_name` is "first_name last_name"
+    emails=listed(most=1, labels=("work",)),
+    phones=listed(labels=("work", "mobile", "home")),
+    products=False,
+    lost_reason=False,
+    date_only=frozenset({"task", "deadline"}),  # a task is due on a day
+    no_duration=frozenset({"task", "deadline"}),
+    all_day_no_duration=EVENT_TYPES,
+    no_done=EVENT_TYPES,  # an event has no completion state
+)
+held = HOLDS.held
+
+
+def stamp(moment: datetime) -> str:
+    """Pipeline CRM's time format, "2012/02/07 15:26:10 -0500" (kept here in UTC)."""
+    return moment.astimezone(UTC).strftime("%Y/%m/%d %H:%M:%S %z")
+
+
+def rfc(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def field_id(definition: CustomFieldDef, fields: list[CustomFieldDef]) -> int:
+    return 600 + fields.index(definition) + 1
+
+
+def option_id(definition: CustomFieldDef, label: str) -> int:
+    return field_id_cache[definition.key] * 100 + definition.options.index(label) + 1
+
+
+field_id_cache: dict[str, int] = {}
+STYLE = ValueStyle(option=option_id)
+
+
+def render(company: ReferenceCompany) -> Tables:
+    kept = held(company)
+    fields = kept.custom_fields
+    field_id_cache.update({f.key: field_id(f, fields) for f in fields})
+    by_key = {(f.entity, f.key): f for f in fields}
+
+    def custom(entity: Entity, values: dict[str, Any]) -> Raw:
+        out = {}
+        for key, value in values.items():
+            definition = by_key[(entity, key)]
+            stored = vendor_value(definition, value, STYLE)
+            out[f"custom_label_{field_id_cache[key]}"] = stored
+        return out
+
+    def labels(entity: Entity) -> list[Raw]:
+        return [
+            {
+                "id": field_id_cache[f.key],
+                "name": f.name,
+                "field_type": VENDOR_TYPE[f.field_type],
+                "custom_field_label_dropdown_entries": [
+                    {"id": option_id(f, label), "name": label} for label in f.options
+                ],
+            }
+            for f in fields
+            if f.entity is entity
+        ]
+
+    base = {"created_at": stamp(UPDATED), "updated_at": stamp(UPDATED)}
+    return {
+        "users": [
+            {
+                "id": IDS.integer(u.source_id),
+                "first_name": u.name.partition(" ")[0],
+                "last_name": u.name.partition(" ")[2],
+                "email": u.email,
+                **base,
+            }
+            for u in kept.users
+        ],
+        "companies": [
+            {
+                "id": IDS.integer(o.source_id),
+                "name": o.name,
+                "address_1": o.address,
+                "user_id": IDS.integer(o.owner_source_id),
+                "custom_fields": custom(Entity.organizations, o.custom_fields),
+                **base,
+            }
+            for o in kept.organizations
+        ],
+        "people": [_person(p, custom(Entity.persons, p.custom_fields), base) for p in kept.persons],
+        "deal_stages": [
+            {"id": IDS.integer(s.source_id), "name": s.name, "percent": s.deal_probability or 0}
+            for s in sorted(kept.stages, key=lambda s: s.order_nr)
+        ],
+        "deals": [
+            {
+                "id": IDS.integer(d.source_id),
+                "name": d.title,
+                "value": d.value,
+                "currency": {"code": d.currency} if d.currency else None,
+                "status": d.status,
+                "closed_time": stamp(t) if (t := rfc(d.won_time or d.lost_time)) else None,
+                "company_id": IDS.integer(d.org_source_id),
+                "primary_contact_id": IDS.integer(d.person_source_id),
+                "person_ids": [IDS.integer(d.person_source_id)] if d.person_source_id else [],
+                "user_id": IDS.integer(d.owner_source_id),
+                "deal_stage_id": IDS.integer(d.stage_source_id),
+                "expected_close_date": d.expected_close_date.replace("-", "/")
+                if d.expected_close_date
+                else None,
+                "custom_fields": custom(Entity.deals, d.custom_fields),
+                **base,
+            }
+            for d in kept.deals
+        ],
+        "calendar_entries": [_entry(a, base) for a in kept.activities],
+        "notes": [
+            {
+                "id": IDS.integer(n.source_id),
+                "content": n.content,
+                "deal_id": IDS.integer(n.deal_source_id),
+                "person_id": IDS.integer(n.person_source_id),
+                "company_id": IDS.integer(n.org_source_id),
+                "user_id": IDS.integer(n.owner_source_id),
+                **base,
+                "created_at": stamp(rfc(n.add_time) or UPDATED),
+            }
+            for n in kept.notes
+        ],
+        "deal_custom_field_labels": labels(Entity.deals),
+        "person_custom_field_labels": labels(Entity.persons),
+        "company_custom_field_labels": labels(Entity.organizations),
+    }
+
+
+def _person(p: Any, custom: Raw, base: Raw) -> Raw:
+    phones = {slot: None for slot in PHONE_SLOTS}
+    phones.update({slot: point.value for slot, point in zip(PHONE_SLOTS, p.phones, strict=False)})
+    return {
+        "id": IDS.integer(p.source_id),
+        "first_name": p.first_name,
+        "last_name": p.last_name,
+        "full_name": " ".join(filter(None, (p.first_name, p.last_name))) or p.name,
+        "email": p.emails[0].value if p.emails else None,
+        **phones,
+        "company_id": IDS.integer(p.org_source_id),
+        "user_id": IDS.integer(p.owner_source_id),
+        "custom_fields": custom,
+        **base,
+    }
+
+
+def _entry(a: Any, base: Raw) -> Raw:
+    out: Raw = {
+        "id": IDS.integer(a.source_id),
+        "name": a.subject,
+        "description": a.note,
+        "category": {"name": a.type},
+        "user_id": IDS.integer(a.owner_source_id),
+        "deal_id": IDS.integer(a.deal_source_id),
+        "person_id": IDS.integer(a.person_source_id),
+        "company_id": IDS.integer(a.org_source_id),
+        **base,
+    }
+    if a.type not in EVENT_TYPES:
+        day = a.due_date.replace("-", "/") if a.due_date else None
+        return {**out, "type": "Task", "due_date": day, "complete": a.done}
+    start = datetime.fromisoformat(f"{a.due_date}T{a.due_time or '00:00'}+00:00")
+    hours, _, minutes = (a.duration or "00:00").partition(":")
+    end = start + timedelta(hours=int(hours), minutes=int(minutes))
+    all_day = a.due_time is None
+    return {
+        **out,
+        "type": "CalendarEvent",
+        "all_day": all_day,
+        "start_time": stamp(start),
+        "end_time": None if all_day else stamp(end),
+    }
