@@ -86,36 +86,34 @@ def rfc(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
-def field_id(definition: CustomFieldDef, fields: list[CustomFieldDef]) -> int:
-    return 600 + fields.index(definition) + 1
-
-
-def option_id(definition: CustomFieldDef, label: str) -> int:
-    return field_id_cache[definition.key] * 100 + definition.options.index(label) + 1
-
-
-field_id_cache: dict[str, int] = {}
-STYLE = ValueStyle(option=option_id)
+def field_ids(fields: list[CustomFieldDef]) -> dict[str, int]:
+    """Each custom field label's id, in the order of the definitions."""
+    return {f.key: 600 + position for position, f in enumerate(fields, 1)}
 
 
 def render(company: ReferenceCompany) -> Tables:
     kept = held(company)
     fields = kept.custom_fields
-    field_id_cache.update({f.key: field_id(f, fields) for f in fields})
+    ids = field_ids(fields)
+
+    def option_id(definition: CustomFieldDef, label: str) -> int:
+        return ids[definition.key] * 100 + definition.options.index(label) + 1
+
+    style = ValueStyle(option=option_id)
     by_key = {(f.entity, f.key): f for f in fields}
 
     def custom(entity: Entity, values: dict[str, Any]) -> Raw:
         out = {}
         for key, value in values.items():
             definition = by_key[(entity, key)]
-            stored = vendor_value(definition, value, STYLE)
-            out[f"custom_label_{field_id_cache[key]}"] = stored
+            stored = vendor_value(definition, value, style)
+            out[f"custom_label_{ids[key]}"] = stored
         return out
 
     def labels(entity: Entity) -> list[Raw]:
         return [
             {
-                "id": field_id_cache[f.key],
+                "id": ids[f.key],
                 "name": f.name,
                 "field_type": VENDOR_TYPE[f.field_type],
                 "custom_field_label_dropdown_entries": [

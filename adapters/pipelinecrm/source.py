@@ -19,6 +19,7 @@ from adapters.core.paginators import PageNumber
 
 API = "/api/v3"
 DEFAULT_BASE_URL = "https://api.pipelinecrm.com"
+ADDRESS = ("address_1", "city", "state", "postal_code", "country")
 PIPELINE_ID = "1"  # the account's one list of stages
 FIELD_TYPES = {
     "text": "text",
@@ -80,7 +81,7 @@ def duration(raw: Raw) -> str | None:
         datetime.strptime(raw[k], "%Y/%m/%d %H:%M:%S %z") for k in ("start_time", "end_time")
     )
     minutes = int((end - start).total_seconds() // 60)
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+    return f"{minutes // 60:02d}:{minutes % 60:02d}" if minutes else None
 
 
 def custom_values(raw: Raw) -> dict[str, Any]:
@@ -139,7 +140,7 @@ STREAMS = (
         "companies",
         {
             "name": text("name"),
-            "address": joined("address_1", "city", "state", "postal_code", "country", sep=", "),
+            "address": lambda raw: joined(*ADDRESS, sep=", ")(raw) or None,
             "owner_source_id": ref("user_id"),
         },
         custom_values=custom_values,
@@ -181,7 +182,10 @@ STREAMS = (
             "name": text("name"),
             "pipeline_source_id": lambda raw: PIPELINE_ID,
             "deal_probability": "percent",
+            "order_nr": "position",
         },
+        # Stages come in the account's order (one page holds them all); number them so.
+        select=lambda raws, state: [{**r, "position": i} for i, r in enumerate(raws, 1)],
     ),
     _stream(
         Entity.deals,
