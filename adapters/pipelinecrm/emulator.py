@@ -7,9 +7,14 @@ basis: the PipelineDeals/pipeline_api client's recorded responses):
   `admin/{deal,person,company}_custom_field_labels`; integer ids; times like
   `2012/02/07 15:26:10 -0500`; custom values `custom_fields.custom_label_{id}`.
 - Lists take `page` (from 1) and `per_page` (at most 200) and answer
-  `{"entries": [...], "pagination": {"page", "per_page", "total", "pages"}}`.
-- About 5 calls a second per key; over it a 429 (the body and headers are not documented:
-  here `{"error": ...}` with Retry-After). A bad key is a 401.
+  `{"entries": [...], "pagination": {"page", "page_var", "per_page", "pages", "total"}}`
+  (spec/cassettes/*_index.yml of PipelineDeals/pipeline_api).
+- Errors are JSON `{"error": "..."}`: 400, 401 (bad key), 403, 404, 406, 429 (the gem's
+  `handle_errors` in lib/pipeline/base.rb). Answers carry `X-Ratelimit-Limit`, `-Remaining`
+  and `-Reset` (epoch seconds, a one-second window; cassettes). About 5 calls a second per key
+  (research notes); whether a 429 has Retry-After is not recorded: it has one here.
+- People: `email`, `email2`, `home_email`, `phone`, `mobile`, `home_phone`, `fax`; stages carry
+  `percent` and `deal_pipeline_id` (cassettes people_index, deal_stages_index).
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ def envelope(page: Served, request: Request) -> Any:
         "entries": page.items,
         "pagination": {
             "page": page.page,
+            "page_var": "page",
             "per_page": page.size,
             "total": page.total,
             "pages": page.pages,
@@ -60,7 +66,7 @@ class PipelineCrmEmulator(SourceEmulator):
     gate = staticmethod(query_key("api_key", "api_key"))
     credential_names = ("api_key",)
     error_shape = {"error": "{message}"}
-    rate = RateHeaders(limit=None, remaining=None, reset=None, retry_after=True)
+    rate = RateHeaders(reset_epoch=True, retry_after=True)
     unauthorized_message = "Unauthorized: the api_key is not valid."
     rate_limited_message = "Rate limit exceeded."
 

@@ -2,9 +2,9 @@
 shapes (`render`: one table per list endpoint).
 
 How Pipeline CRM keeps what Pipedrive links several ways:
-- A person has one `email` and fixed phone slots (`work_phone`, `mobile`, `home_phone`); a
-  company has one address (`address_1`, `city`...). There is one list of deal stages (one
-  pipeline), each with a `percent`. No products.
+- A person has fixed slots: `email`, `email2`, `home_email`; `phone`, `mobile`, `home_phone`,
+  `fax`. A company has one address (`address_1`, `city`...). Deal stages (`percent`) are
+  listed in one list; here all sit in one pipeline (`deal_pipeline_id`). No products.
 - A deal names its `company_id`, `primary_contact_id` (and `person_ids`), `user_id` and
   `deal_stage_id`; a closed deal keeps its stage, with `status` and `closed_time`.
 - Tasks (`type: "Task"`, a `due_date` day, `complete`) and events (`type: "CalendarEvent"`,
@@ -41,7 +41,8 @@ IDS = IdScheme(
     namespace="pipelinecrm",
 )
 PIPELINE = ("pl1", "Pipeline")
-PHONE_SLOTS = ("work_phone", "mobile", "home_phone")
+EMAIL_SLOTS = ("email", "email2", "home_email")
+PHONE_SLOTS = ("phone", "mobile", "home_phone", "fax")
 EVENT_TYPES = frozenset({"call", "meeting", "email", "lunch"})  # the rest are tasks
 VENDOR_TYPE = {
     FieldType.text: "text",
@@ -65,8 +66,9 @@ HOLDS = Holds(
     inactive_users=False,  # the user list does not say who left
     one_pipeline=PIPELINE,
     names=Names.display_order,  # `full_name` is "first_name last_name"
-    emails=listed(most=1, labels=("work",)),
-    phones=listed(labels=("work", "mobile", "home")),
+    # Fixed slots: `email`, `email2`, `home_email`; `phone`, `mobile`, `home_phone`, `fax`.
+    emails=listed(labels=("work", "work", "home")),
+    phones=listed(labels=("work", "mobile", "home", "fax")),
     products=False,
     lost_reason=False,
     date_only=frozenset({"task", "deadline"}),  # a task is due on a day
@@ -149,7 +151,13 @@ def render(company: ReferenceCompany) -> Tables:
         ],
         "people": [_person(p, custom(Entity.persons, p.custom_fields), base) for p in kept.persons],
         "deal_stages": [
-            {"id": IDS.integer(s.source_id), "name": s.name, "percent": s.deal_probability or 0}
+            {
+                "id": IDS.integer(s.source_id),
+                "name": s.name,
+                "percent": s.deal_probability or 0,
+                "deal_pipeline_id": 1,
+                **base,
+            }
             for s in sorted(kept.stages, key=lambda s: s.order_nr)
         ],
         "deals": [
@@ -194,14 +202,14 @@ def render(company: ReferenceCompany) -> Tables:
 
 
 def _person(p: Any, custom: Raw, base: Raw) -> Raw:
-    phones = {slot: None for slot in PHONE_SLOTS}
+    phones = {slot: None for slot in EMAIL_SLOTS + PHONE_SLOTS}
     phones.update({slot: point.value for slot, point in zip(PHONE_SLOTS, p.phones, strict=False)})
+    phones.update({slot: point.value for slot, point in zip(EMAIL_SLOTS, p.emails, strict=False)})
     return {
         "id": IDS.integer(p.source_id),
         "first_name": p.first_name,
         "last_name": p.last_name,
         "full_name": " ".join(filter(None, (p.first_name, p.last_name))) or p.name,
-        "email": p.emails[0].value if p.emails else None,
         **phones,
         "company_id": IDS.integer(p.org_source_id),
         "user_id": IDS.integer(p.owner_source_id),

@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.core.canonical import Entity
+from adapters.core.canonical import ContactPoint, Entity
 from adapters.core.declarative import AccountCheck, FieldCatalog, SourceSpec, Stream
-from adapters.core.mapping import Getter, Raw, contact_points, joined, number, ref, text, value_at
+from adapters.core.mapping import Getter, Raw, joined, number, ref, text, value_at
 from adapters.core.paginators import PageNumber
 
 API = "/api/v3"
@@ -82,6 +82,19 @@ def duration(raw: Raw) -> str | None:
     )
     minutes = int((end - start).total_seconds() // 60)
     return f"{minutes // 60:02d}:{minutes % 60:02d}" if minutes else None
+
+
+def slots(*named: tuple[str, str]) -> Getter:
+    """Addresses kept in fixed fields, each with its label; the first one is the main one."""
+
+    def read(raw: Raw) -> list[ContactPoint]:
+        found = [(raw.get(key), label) for key, label in named]
+        points = [ContactPoint(value=str(v), label=label) for v, label in found if v]
+        if points:
+            points[0].primary = True
+        return points
+
+    return read
 
 
 def custom_values(raw: Raw) -> dict[str, Any]:
@@ -152,17 +165,9 @@ STREAMS = (
             "name": text("full_name"),
             "first_name": text("first_name"),
             "last_name": text("last_name"),
-            "emails": contact_points("email"),
-            "phones": lambda raw: (
-                contact_points("work_phone")(raw)
-                + [
-                    p.model_copy(update={"label": "mobile", "primary": False})
-                    for p in contact_points("mobile")(raw)
-                ]
-                + [
-                    p.model_copy(update={"label": "home", "primary": False})
-                    for p in contact_points("home_phone")(raw)
-                ]
+            "emails": slots(("email", "work"), ("email2", "work"), ("home_email", "home")),
+            "phones": slots(
+                ("phone", "work"), ("mobile", "mobile"), ("home_phone", "home"), ("fax", "fax")
             ),
             "org_source_id": ref("company_id"),
             "owner_source_id": ref("user_id"),
@@ -180,7 +185,7 @@ STREAMS = (
         "admin/deal_stages",
         {
             "name": text("name"),
-            "pipeline_source_id": lambda raw: PIPELINE_ID,
+            "pipeline_source_id": lambda raw: str(raw.get("deal_pipeline_id") or PIPELINE_ID),
             "deal_probability": "percent",
             "order_nr": "position",
         },

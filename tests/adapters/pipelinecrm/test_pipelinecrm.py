@@ -89,7 +89,13 @@ async def test_pages_walk_past_the_first(world: Any) -> None:
     async with raw(world[0]) as client:
         first = (await client.get("/people.json", params={"api_key": world[1]})).json()
         second = await client.get("/people.json", params={"api_key": world[1], "page": 2})
-    assert first["pagination"] == {"page": 1, "per_page": 200, "total": SIZE, "pages": 2}
+    assert first["pagination"] == {
+        "page": 1,
+        "page_var": "page",
+        "per_page": 200,
+        "total": SIZE,
+        "pages": 2,
+    }
     assert len(first["entries"]) == 200 and len(second.json()["entries"]) == SIZE - 200
 
 
@@ -116,5 +122,6 @@ async def test_a_429_is_waited_out_and_retried() -> None:
             assert (await client.get("/users.json", params={"api_key": key})).status_code == 200
         over = await client.get("/users.json", params={"api_key": key})
     assert over.status_code == 429 and over.headers["retry-after"] == "1"
+    assert over.headers["x-ratelimit-remaining"] == "0" and "error" in over.json()
     users = await extract_records(source(emulator, key, clock), Entity.users)
     assert len(users) == 6 and clock.slept
