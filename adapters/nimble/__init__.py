@@ -1,0 +1,1 @@
+"""Nimble CRM as a source."""

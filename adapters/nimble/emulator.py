@@ -1,0 +1,96 @@
+"""An emulator of Nimble's REST API v1 for the sandbox, seeded from the reference company.
+
+Vendor facts it follows (nimble.com/developers/docs, the OpenAPI it embeds, and the research
+notes in /work/shared/research/source-crms.md):
+- `https://api.nimble.com/api/v1/...` with `Authorization: Bearer <token>`.
+- `GET /myself` tells the token's user (`user_id`, `name`, `email`, `company_id`).
+- `GET /contacts` takes `record_type` (person, company, all; default person), `page` and
+  `per_page`; lists answer `{"meta": {page, pages, per_page, total}, "resources": [...]}`.
+  Contact values are keyed by field label, each a list of `{value, modifier}`.
+- `GET /contact/{id}/notes`: a contact's notes (`note`, `contacts`, `created`).
+- Ids are 24-hex object ids. No changed-since filter on lists.
+- Errors are `{"message": ..., "code": ...}`. Nimble publishes no rate limit; the sandbox
+  answers 429 over its burst, with Retry-After.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from adapters.core.emulated_auth import bearer_key
+from adapters.core.emulation import RateHeaders, SourceEmulator, Tables, VendorError
+from adapters.core.serving import Collection, NumberedPages, Served
+from adapters.nimble.render import held, render
+from adapters.reference.dataset import ReferenceCompany
+
+API = "/{account_id}/api/v1"
+PAGES = NumberedPages(page_param="page", size_param="per_page", default=30, most=100)
+KINDS = {"person": ("person",), "company": ("company",), "all": ("person", "company")}
+CONTACTS = Collection("contacts", known=frozenset({"record_type", "fields", "sort", "tags"}))
+USERS = Collection("users")
+NOTES = Collection("notes")
+TASKS = Collection("tasks")
+
+
+def envelope(page: Served, request: Request) -> Any:
+    meta = {"page": page.page, "pages": page.pages, "per_page": page.size, "total": page.total}
+    return {"meta": meta, "resources": page.items}
+
+
+class NimbleEmulator(SourceEmulator):
+    window_seconds = 10.0
+    default_burst = 1000
+    gate = staticmethod(bearer_key("access_token"))
+    credential_names = ("access_token",)
+    error_shape = {"message": "{message}", "code": "{code}"}
+    rate = RateHeaders(limit=None, remaining=None, reset=None)
+    unauthorized_message = "Invalid access token"
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route(f"{API}/myself", self.myself),
+            Route(f"{API}/users", self.users),
+            Route(f"{API}/contacts", self.contacts),
+            Route(f"{API}/contact/{{contact_id}}/notes", self.notes),
+            Route(f"{API}/activities/task", self.tasks),
+        ]
+
+    def render(self, company: ReferenceCompany) -> Tables:
+        return render(company)
+
+    def held(self, company: ReferenceCompany) -> ReferenceCompany:
+        return held(company)
+
+    async def myself(self, request: Request) -> Response:
+        account = self.account(request)
+        user = account.table("users")[0]
+        body = {"user_id": user["id"], "name": user["name"], "email": user["email"]}
+        return self.respond(request, {**body, "company_id": account.id})
+
+    async def users(self, request: Request) -> Response:
+        return self.serve_list(request, USERS, PAGES, envelope)
+
+    async def contacts(self, request: Request) -> Response:
+        kind = request.query_params.get("record_type", "person")
+        if kind not in KINDS:
+            raise VendorError(400, "245", "record_type must be person, company or all")
+        wanted = KINDS[kind]
+        collection = Collection(
+            "contacts", known=CONTACTS.known, keep=lambda raw: raw["record_type"] in wanted
+        )
+        return self.serve_list(request, collection, PAGES, envelope)
+
+    async def notes(self, request: Request) -> Response:
+        account = self.account(request)
+        contact = request.path_params["contact_id"]
+        if not any(c["id"] == contact for c in account.table("contacts")):
+            raise VendorError(404, "404", "Contact not found")
+        on_it = Collection("notes", keep=lambda raw: contact in raw["contacts"])
+        return self.serve_list(request, on_it, PAGES, envelope)
+
+    async def tasks(self, request: Request) -> Response:
+        return self.serve_list(request, TASKS, PAGES, envelope)
