@@ -9,8 +9,14 @@ notes in /work/shared/research/source-crms.md):
   Contact values are keyed by field label, each a list of `{value, modifier}`.
 - `GET /contact/{id}/notes`: a contact's notes (`note`, `contacts`, `created`).
 - Ids are 24-hex object ids. No changed-since filter on lists.
-- Errors are `{"message": ..., "code": ...}`. Nimble publishes no rate limit; the sandbox
-  answers 429 over its burst, with Retry-After.
+- Errors are `{"message": ..., "code": <int>}`; a malformed request is 409 with code 245
+  (the OpenAPI's Errors.ValidationError), a missing object 404. Nimble publishes no rate
+  limit (api-evangelist/nimble rate-limits notes); the sandbox answers 429 over its burst,
+  with Retry-After.
+- Tasks follow the OpenAPI's Tasks.Task (`subject`, `notes`, `due_date`, `completed`,
+  `owner_id`, `related.contacts` [{id, contact_type}]). The OpenAPI documents creating tasks
+  (`POST /tasks`) and listing activities (`GET /activities?direction=...`, cursor in
+  `next_page`); the list of tasks served here at `/activities/task` is the sandbox's own.
 """
 
 from __future__ import annotations
@@ -65,11 +71,23 @@ class NimbleEmulator(SourceEmulator):
     def held(self, company: ReferenceCompany) -> ReferenceCompany:
         return held(company)
 
+    def error_body(self, status: int, code: str, message: str) -> Any:
+        return {"message": message, "code": int(code) if code.isdigit() else status}
+
+    def serve_list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            return super().serve_list(request, *args, **kwargs)
+        except VendorError as exc:  # Nimble refuses a malformed query as a validation error
+            if exc.status != 400:
+                raise
+            raise VendorError(409, "245", exc.message) from None
+
     async def myself(self, request: Request) -> Response:
         account = self.account(request)
         user = account.table("users")[0]
-        body = {"user_id": user["id"], "name": user["name"], "email": user["email"]}
-        return self.respond(request, {**body, "company_id": account.id})
+        body = {"user_id": user["user_id"], "name": user["name"], "email": user["email"]}
+        company = {"company_id": account.id, "company_size": len(account.table("users"))}
+        return self.respond(request, {**body, **company})
 
     async def users(self, request: Request) -> Response:
         return self.serve_list(request, USERS, PAGES, envelope)
@@ -77,7 +95,7 @@ class NimbleEmulator(SourceEmulator):
     async def contacts(self, request: Request) -> Response:
         kind = request.query_params.get("record_type", "person")
         if kind not in KINDS:
-            raise VendorError(400, "245", "record_type must be person, company or all")
+            raise VendorError(409, "245", "record_type must be person, company or all")
         wanted = KINDS[kind]
         collection = Collection(
             "contacts", known=CONTACTS.known, keep=lambda raw: raw["record_type"] in wanted

@@ -97,7 +97,12 @@ def render(company: ReferenceCompany) -> Tables:
         contacts.append(_contact(person.source_id, "person", person.owner_source_id, fields))
     return {
         "users": [
-            {"id": IDS.hex24(u.source_id), "name": u.name, "email": u.email, "is_active": u.active}
+            {
+                "user_id": IDS.hex24(u.source_id),
+                "name": u.name,
+                "email": u.email,
+                "is_active": u.active,
+            }
             for u in kept.users
         ],
         "contacts": contacts,
@@ -120,14 +125,19 @@ def render(company: ReferenceCompany) -> Tables:
                 "due_date": a.due_date,
                 "completed": a.done,
                 "owner_id": IDS.hex24(a.owner_source_id),
-                "related_to": [
-                    {"id": IDS.hex24(source_id), "record_type": kind}
-                    for kind, source_id in (
-                        ("person", a.person_source_id),
-                        ("company", a.org_source_id),
-                    )
-                    if source_id
-                ],
+                "related_to": [IDS.hex24(i) for i in (a.person_source_id, a.org_source_id) if i],
+                "related": {
+                    "contacts": [
+                        {"id": IDS.hex24(source_id), "contact_type": kind}
+                        for kind, source_id in (
+                            ("person", a.person_source_id),
+                            ("company", a.org_source_id),
+                        )
+                        if source_id
+                    ],
+                    "deals": [],
+                    "new_deals": [],
+                },
             }
             for a in kept.activities
         ],

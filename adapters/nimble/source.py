@@ -52,9 +52,8 @@ def address(raw: Raw) -> str | None:
 
 def related(kind: str) -> Getter:
     def read(raw: Raw) -> str | None:
-        return next(
-            (r["id"] for r in raw.get("related_to") or [] if r["record_type"] == kind), None
-        )
+        contacts = (raw.get("related") or {}).get("contacts") or []
+        return next((c["id"] for c in contacts if c.get("contact_type") == kind), None)
 
     return read
 
@@ -76,7 +75,12 @@ def _list(entity: Entity, path: str, fields: dict[str, Getter], **extra: Any) ->
 USERS = _list(
     Entity.users,
     "/users",
-    {"source_id": ref("id"), "name": "name", "email": text("email"), "active": "is_active"},
+    {
+        "source_id": ref("user_id"),
+        "name": "name",
+        "email": text("email"),
+        "active": "is_active",
+    },
 )
 ORGANIZATIONS = _list(
     Entity.organizations,

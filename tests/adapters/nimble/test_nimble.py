@@ -116,11 +116,11 @@ async def test_a_wrong_token_is_refused(account: Any) -> None:
 @pytest.mark.parametrize(
     "query", ["per_page=101", "page=0", "updated_since=2026-01-01", "record_type=deal"]
 )
-async def test_bad_parameters_get_a_400(account: Any, query: str) -> None:
+async def test_bad_parameters_are_a_validation_error(account: Any, query: str) -> None:
     async with raw_client(*account) as client:
         response = await client.get(f"/contacts?{query}")
-    assert response.status_code == 400
-    assert set(response.json()) == {"message", "code"}
+    assert response.status_code == 409
+    assert response.json()["code"] == 245
 
 
 async def test_a_429_is_waited_out_and_retried() -> None:
