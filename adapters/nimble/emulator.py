@@ -4,9 +4,12 @@ Vendor facts it follows (nimble.com/developers/docs, the OpenAPI it embeds, and 
 notes in /work/shared/research/source-crms.md):
 - `https://api.nimble.com/api/v1/...` with `Authorization: Bearer <token>`.
 - `GET /myself` tells the token's user (`user_id`, `name`, `email`, `company_id`).
-- `GET /contacts` takes `record_type` (person, company, all; default person), `page` and
-  `per_page`; lists answer `{"meta": {page, pages, per_page, total}, "resources": [...]}`.
-  Contact values are keyed by field label, each a list of `{value, modifier}`.
+- `GET /contacts` (OpenAPI "Contact List") takes `record_type` (person, company, all; default
+  all), `keyword`, `fields`, `tags`, `sort`, `query`, `contexts`, `page` (from 1) and
+  `per_page` (default 30; the most, 100, is the sandbox's: none is published); lists answer
+  `{"meta": {page, pages, per_page, total}, "resources": [...]}`. Contact values are keyed by
+  field label, each a list of `{value, label, modifier}`; an address value is a dict written
+  as a Python-style string (`"{'city': ..., 'street': ...}"`), as in the OpenAPI's example.
 - `GET /contact/{id}/notes`: a contact's notes (`note`, `contacts`, `created`).
 - Ids are 24-hex object ids. No changed-since filter on lists.
 - Errors are `{"message": ..., "code": <int>}`; a malformed request is 409 with code 245
@@ -36,7 +39,10 @@ from adapters.reference.dataset import ReferenceCompany
 API = "/{account_id}/api/v1"
 PAGES = NumberedPages(page_param="page", size_param="per_page", default=30, most=100)
 KINDS = {"person": ("person",), "company": ("company",), "all": ("person", "company")}
-CONTACTS = Collection("contacts", known=frozenset({"record_type", "fields", "sort", "tags"}))
+CONTACTS = Collection(
+    "contacts",
+    known=frozenset({"record_type", "keyword", "fields", "tags", "sort", "query", "contexts"}),
+)
 USERS = Collection("users")
 NOTES = Collection("notes")
 TASKS = Collection("tasks")
@@ -93,7 +99,7 @@ class NimbleEmulator(SourceEmulator):
         return self.serve_list(request, USERS, PAGES, envelope)
 
     async def contacts(self, request: Request) -> Response:
-        kind = request.query_params.get("record_type", "person")
+        kind = request.query_params.get("record_type", "all")
         if kind not in KINDS:
             raise VendorError(409, "245", "record_type must be person, company or all")
         wanted = KINDS[kind]

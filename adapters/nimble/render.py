@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
 from adapters.core.canonical import ContactPoint, Note
@@ -65,11 +64,11 @@ held = HOLDS.held
 
 
 def _values(*pairs: tuple[str, Any]) -> dict[str, list[Raw]]:
-    return {label: [{"value": v, "modifier": ""}] for label, v in pairs if v}
+    return {label: [{"value": v, "label": label, "modifier": ""}] for label, v in pairs if v}
 
 
-def _points(points: list[ContactPoint]) -> list[Raw]:
-    return [{"value": p.value, "modifier": p.label} for p in points]
+def _points(label: str, points: list[ContactPoint]) -> list[Raw]:
+    return [{"value": p.value, "label": label, "modifier": p.label} for p in points]
 
 
 def render(company: ReferenceCompany) -> Tables:
@@ -79,20 +78,27 @@ def render(company: ReferenceCompany) -> Tables:
     for org in kept.organizations:
         fields = _values(("company name", org.name))
         if org.address:
-            fields["address"] = [{"value": json.dumps({"street": org.address}), "modifier": "work"}]
+            fields["address"] = [
+                {"value": repr({"street": org.address}), "label": "address", "modifier": "work"}
+            ]
         contacts.append(_contact(org.source_id, "company", org.owner_source_id, fields))
     for person in kept.persons:
         fields = _values(("first name", person.first_name), ("last name", person.last_name))
         if not person.first_name and not person.last_name:
             fields = _values(("first name", person.name))
         if person.emails:
-            fields["email"] = _points(person.emails)
+            fields["email"] = _points("email", person.emails)
         if person.phones:
-            fields["phone"] = _points(person.phones)
+            fields["phone"] = _points("phone", person.phones)
         if person.org_source_id:
             org = orgs[person.org_source_id]
             fields["parent company"] = [
-                {"value": org.name, "modifier": "", "extra_value": IDS.hex24(org.source_id)}
+                {
+                    "value": org.name,
+                    "label": "parent company",
+                    "modifier": "",
+                    "extra_value": IDS.hex24(org.source_id),
+                }
             ]
         contacts.append(_contact(person.source_id, "person", person.owner_source_id, fields))
     return {

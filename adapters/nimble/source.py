@@ -8,7 +8,7 @@ notes are read per contact (`/contact/{id}/notes`); tasks at `/activities/task`.
 
 from __future__ import annotations
 
-import json
+import ast
 from typing import Any
 
 from adapters.core.canonical import Entity
@@ -47,7 +47,7 @@ def value(label: str, key: str = "value") -> Getter:
 
 def address(raw: Raw) -> str | None:
     found = value_at(raw, value("address"))
-    return json.loads(found).get("street") if found else None
+    return ast.literal_eval(found).get("street") if found else None
 
 
 def related(kind: str) -> Getter:
