@@ -1,0 +1,70 @@
+"""An emulator of Batchbook's API (BB2, `/api/v1`) for the sandbox.
+
+Vendor facts it follows (research notes /work/shared/research/source-crms.md, "Batchbook";
+basis: github batchblue/batchbook-api, README and sections/*.md):
+- `https://{account}.batchbook.com/api/v1/{people,companies,communications,users,
+  custom_field_sets}.json`; the user's API key as the query parameter `auth_token`.
+- Lists are paged by `page` (from 1), 30 records a page (communications: "Each request is
+  limited to 30"); past the end an empty list, `{"people": []}`. The docs name no page-size
+  parameter: here `per_page` is taken up to 30 and more is a 400.
+- Envelope `{"<resource>": [...]}`; integer ids; ISO 8601 times with an offset;
+  `updated_since` filters by `updated_at`.
+- The docs give no error body or rate limit: here `{"error": ...}`, 401 for a bad token, and
+  429 with Retry-After over a burst.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from adapters.batchbook.render import held, render
+from adapters.core.emulated_auth import query_key
+from adapters.core.emulation import RateHeaders, SourceEmulator, Tables
+from adapters.core.serving import Collection, NumberedPages, Served, Since
+from adapters.reference.dataset import ReferenceCompany
+
+API = "/{account_id}/api/v1"
+PAGES = NumberedPages(page_param="page", size_param="per_page", default=30, most=30)
+LISTS = ("users", "companies", "people", "communications")
+FILTERS = {"communications": {"communication_type": "type"}}
+
+
+class BatchbookEmulator(SourceEmulator):
+    window_seconds = 1.0
+    default_burst = 10
+    gate = staticmethod(query_key("auth_token", "auth_token"))
+    credential_names = ("auth_token",)
+    error_shape = {"error": "{message}"}
+    rate = RateHeaders(limit=None, remaining=None, reset=None, retry_after=True)
+    unauthorized_message = "Invalid auth_token."
+    rate_limited_message = "Too many requests."
+
+    def routes(self) -> list[BaseRoute]:
+        return [Route(f"{API}/{name}.json", self._lister(name)) for name in LISTS]
+
+    def _lister(self, table: str) -> Any:
+        collection = Collection(
+            table,
+            since=Since("updated_since", "updated_at"),
+            filters=FILTERS.get(table, {}),
+            known=frozenset({"auth_token"}),
+            order=lambda r: r["id"],
+        )
+
+        def envelope(page: Served, request: Request) -> Any:
+            return {table: page.items}
+
+        async def serve(request: Request) -> Response:
+            return self.serve_list(request, collection, PAGES, envelope)
+
+        return serve
+
+    def render(self, company: ReferenceCompany) -> Tables:
+        return render(company)
+
+    def held(self, company: ReferenceCompany) -> ReferenceCompany:
+        return held(company)

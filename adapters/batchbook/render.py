@@ -1,0 +1,186 @@
+"""The reference company as Batchbook holds it (`HOLDS`, `held`) and in its API's record shapes
+(`render`: one table per list endpoint).
+
+How Batchbook keeps what Pipedrive links several ways:
+- Contacts have no owner. No deals, pipelines, stages or products: a note or activity on a deal alone is not kept, one on
+  a deal and a contact keeps the contact.
+- A person lists `emails` and `phones` ({address|number, label, primary}) and names its company
+  in `company_affiliations` ({company_id, current}).
+- Notes and activities are `communications`, told apart by `type` ("note"; an activity's kind is
+  the type, Batchbook takes new type names). A communication happens at a `date` (a time, no
+  duration, no completion) and names its contacts in `participants` ({type, contact_id}); who
+  logged it is its permission's `created_by`.
+- Custom field sets are not carried yet (the reference fields are left out).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from typing import Any
+
+from adapters.core.emulation import Tables
+from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
+from adapters.reference.holds import Holds, Names, listed
+from adapters.reference.ids import IdScheme
+
+IDS = IdScheme(
+    bases={
+        "u": 1_000,
+        "p": 100_000,
+        "o": 200_000,
+        "d": 300_000,
+        "a": 400_000,
+        "n": 500_000,
+        "pl": 700,
+        "s": 800,
+        "pr": 900_000,
+    },
+    namespace="batchbook",
+)
+KINDS = frozenset({"call", "meeting", "task", "deadline", "email", "lunch"})
+UPDATED = datetime(REFERENCE_DATE.year, REFERENCE_DATE.month, REFERENCE_DATE.day, 8, tzinfo=UTC)
+Raw = dict[str, Any]
+
+
+def without_deals(company: ReferenceCompany) -> ReferenceCompany:
+    """Batchbook has no deals: links to them go, and what hung on a deal alone with them."""
+
+    def kept(items: list[Any]) -> list[Any]:
+        out = [i.model_copy(update={"deal_source_id": None}) for i in items]
+        return [i for i in out if i.person_source_id or i.org_source_id]
+
+    return dataclasses.replace(
+        company,
+        pipelines=[],
+        stages=[],
+        products=[],
+        deals=[],
+        # A contact has no owner in Batchbook.
+        organizations=[
+            o.model_copy(update={"owner_source_id": None}) for o in company.organizations
+        ],
+        persons=[p.model_copy(update={"owner_source_id": None}) for p in company.persons],
+        activities=kept(company.activities),
+        notes=kept(company.notes),
+    )
+
+
+HOLDS = Holds(
+    keeps_field=lambda f: False,  # custom field sets not carried yet
+    inactive_users=False,  # the user list does not say who left
+    names=Names.display_order,  # a person is shown as first_name last_name
+    products=False,
+    lost_reason=False,
+    emails=listed(labels=("work", "home", "other")),
+    phones=listed(labels=("work", "mobile", "home", "other")),
+    timed=KINDS,  # a communication's `date` is a time
+    no_duration=KINDS,
+    no_done=KINDS,
+    extra=(without_deals,),
+)
+held = HOLDS.held
+
+
+def stamp(moment: datetime) -> str:
+    """Batchbook's times, ISO 8601 with an offset ("2012-06-19T14:32:20-04:00"), here in UTC."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def rfc(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def points(items: list[Any], key: str) -> list[Raw]:
+    return [{key: p.value, "label": p.label, "primary": p.primary} for p in items]
+
+
+def render(company: ReferenceCompany) -> Tables:
+    kept = held(company)
+    base = {"created_at": stamp(UPDATED), "updated_at": stamp(UPDATED)}
+    return {
+        "users": [
+            {
+                "id": IDS.integer(u.source_id),
+                "first_name": u.name.partition(" ")[0],
+                "last_name": u.name.partition(" ")[2],
+                "email": u.email,
+                **base,
+            }
+            for u in kept.users
+        ],
+        "companies": [
+            {
+                "id": IDS.integer(o.source_id),
+                "name": o.name,
+                "addresses": [{"address_1": o.address, "label": "work", "primary": True}]
+                if o.address
+                else [],
+                **base,
+            }
+            for o in kept.organizations
+        ],
+        "people": [
+            {
+                "id": IDS.integer(p.source_id),
+                "first_name": p.first_name,
+                "last_name": p.last_name,
+                "emails": points(p.emails, "address"),
+                "phones": points(p.phones, "number"),
+                "company_affiliations": [
+                    {"company_id": IDS.integer(p.org_source_id), "current": True}
+                ]
+                if p.org_source_id
+                else [],
+                **base,
+            }
+            for p in kept.persons
+        ],
+        "communications": [
+            *(_note(n, base) for n in kept.notes),
+            *(_activity(a, base) for a in kept.activities),
+        ],
+    }
+
+
+def _parties(item: Any) -> list[Raw]:
+    out = []
+    for kind, source_id in (("to", item.person_source_id), ("cc", item.org_source_id)):
+        if source_id:
+            out.append({"type": kind, "contact_id": IDS.integer(source_id)})
+    return out
+
+
+def _by(owner: str | None) -> list[Raw]:
+    return [{"user_id": IDS.integer(owner), "created_by": IDS.integer(owner)}] if owner else []
+
+
+def _note(n: Any, base: Raw) -> Raw:
+    return {
+        "id": IDS.integer(n.source_id),
+        "title": None,
+        "body": n.content,
+        "type": "note",
+        "date": stamp(rfc(n.add_time) or UPDATED),
+        "participants": _parties(n),
+        "permissions": _by(n.owner_source_id),
+        **base,
+    }
+
+
+def _activity(a: Any, base: Raw) -> Raw:
+    at = (
+        datetime.fromisoformat(f"{a.due_date}T{a.due_time or '00:00'}+00:00")
+        if a.due_date
+        else None
+    )
+    return {
+        "id": IDS.integer(a.source_id),
+        "title": a.subject,
+        "body": a.note,
+        "type": a.type,
+        "date": stamp(at) if at else None,
+        "participants": _parties(a),
+        "permissions": _by(a.owner_source_id),
+        **base,
+    }

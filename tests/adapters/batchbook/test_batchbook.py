@@ -1,0 +1,108 @@
+"""The Batchbook source against its emulator: every entity as Batchbook holds the reference
+company, pages, a bad token, the emulator's refusals and a 429 waited out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from adapters.batchbook.emulator import BatchbookEmulator
+from adapters.batchbook.render import IDS
+from adapters.batchbook.source import SPEC
+from adapters.core.auth import QueryParamAuth
+from adapters.core.canonical import LINK_FIELDS, Entity, Record
+from adapters.core.declarative import DeclarativeSource
+from adapters.core.errors import AuthFailed
+from adapters.core.http import RetryPolicy
+from adapters.reference.dataset import generate
+from tests.adapters.sources import BASE, FakeClock, extract_records, provision
+
+SIZE = 70  # more than two pages (30) of people
+
+
+def setup(burst: int = 100_000) -> tuple[BatchbookEmulator, str, FakeClock]:
+    clock = FakeClock()
+    emulator = BatchbookEmulator(clock=clock)
+    key = provision(emulator, size=SIZE, burst=burst)["auth_token"]
+    return emulator, key, clock
+
+
+def source(emulator: BatchbookEmulator, key: str, clock: FakeClock) -> DeclarativeSource:
+    client = SPEC.client(
+        BASE,
+        QueryParamAuth("auth_token", key),
+        httpx.ASGITransport(app=emulator.app),
+        sleep=clock.sleep,
+        retry=RetryPolicy(attempts=4, wait_initial=0.01),
+    )
+    return DeclarativeSource(SPEC, client)
+
+
+def raw(emulator: BatchbookEmulator) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=emulator.app), base_url=f"{BASE}/api/v1"
+    )
+
+
+@pytest.fixture(scope="module")
+def world() -> tuple[BatchbookEmulator, str, FakeClock]:
+    return setup()
+
+
+def _expected(record: Record) -> dict[str, Any]:
+    data = record.model_dump()
+    for key, value in data.items():
+        if value and (key == "source_id" or key in LINK_FIELDS):
+            data[key] = str(IDS.integer(value))
+    return data
+
+
+async def test_every_entity_arrives_as_held(world: Any) -> None:
+    held = world[0].held(generate(size=SIZE, seed=0))
+    src = source(*world)
+    assert await src.check()
+    for entity in src.entities:
+        got = {r.source_id: r.model_dump() for r in await extract_records(src, entity)}
+        want = [_expected(record) for record in held.records(entity)]
+        assert got == {data["source_id"]: data for data in want}, entity
+    assert held.persons and held.notes and held.activities and not held.deals
+    notes = {n.source_id: n for n in await extract_records(src, Entity.notes)}
+    assert len(notes[str(IDS.integer("n1"))].content) > 90_000
+
+
+async def test_pages_walk_past_the_first(world: Any) -> None:
+    async with raw(world[0]) as client:
+        pages = [
+            (await client.get("/people.json", params={"auth_token": world[1], "page": n})).json()
+            for n in (1, 2, 3, 4)
+        ]
+    assert [len(p["people"]) for p in pages] == [30, 30, SIZE - 60, 0]
+
+
+async def test_a_wrong_token_is_refused(world: Any) -> None:
+    with pytest.raises(AuthFailed):
+        await source(world[0], "wrong", world[2]).check()
+    async with raw(world[0]) as client:
+        answer = await client.get("/people.json", params={"auth_token": "wrong"})
+    assert answer.status_code == 401 and "error" in answer.json()
+
+
+async def test_unknown_parameters_and_oversized_pages_are_refused(world: Any) -> None:
+    async with raw(world[0]) as client:
+        unknown = await client.get("/people.json", params={"auth_token": world[1], "sort": "x"})
+        big = await client.get("/people.json", params={"auth_token": world[1], "per_page": 31})
+    assert unknown.status_code == 400 and "sort" in unknown.json()["error"]
+    assert big.status_code == 400
+
+
+async def test_a_429_is_waited_out_and_retried() -> None:
+    emulator, key, clock = setup(burst=2)
+    async with raw(emulator) as client:
+        for _ in range(2):
+            assert (await client.get("/users.json", params={"auth_token": key})).status_code == 200
+        over = await client.get("/users.json", params={"auth_token": key})
+    assert over.status_code == 429 and over.headers["retry-after"] == "1"
+    users = await extract_records(source(emulator, key, clock), Entity.users)
+    assert len(users) == 6 and clock.slept
