@@ -2,7 +2,8 @@
 
 Vendor facts it follows (nimble.com/developers/docs, the OpenAPI it embeds, and the research
 notes in /work/shared/research/source-crms.md):
-- `https://api.nimble.com/api/v1/...` with `Authorization: Bearer <token>`.
+- `https://api.nimble.com/api/v1/...` with `Authorization: Bearer <token>` (the OpenAPI's
+  security scheme also names an `X-Nimble-Token` header; both are accepted).
 - `GET /myself` tells the token's user (`user_id`, `name`, `email`, `company_id`).
 - `GET /contacts` (OpenAPI "Contact List") takes `record_type` (person, company, all; default
   all), `keyword`, `fields`, `tags`, `sort`, `query`, `contexts`, `page` (from 1) and
@@ -30,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from adapters.core.emulated_auth import bearer_key
+from adapters.core.emulated_auth import any_of, bearer_key, header_key
 from adapters.core.emulation import RateHeaders, SourceEmulator, Tables, VendorError
 from adapters.core.serving import Collection, NumberedPages, Served
 from adapters.nimble.render import held, render
@@ -56,7 +57,9 @@ def envelope(page: Served, request: Request) -> Any:
 class NimbleEmulator(SourceEmulator):
     window_seconds = 10.0
     default_burst = 1000
-    gate = staticmethod(bearer_key("access_token"))
+    gate = staticmethod(
+        any_of(bearer_key("access_token"), header_key("X-Nimble-Token", "access_token"))
+    )
     credential_names = ("access_token",)
     error_shape = {"message": "{message}", "code": "{code}"}
     rate = RateHeaders(limit=None, remaining=None, reset=None)
