@@ -1,0 +1,184 @@
+"""The reference company as OnePageCRM holds it (`HOLDS`, `held`) and in its API's record
+shapes (`render`: one table per list endpoint, records unwrapped).
+
+How OnePageCRM keeps what Pipedrive links several ways:
+- A contact has lists of `emails`/`phones` ({type, value}) and a `company_id`; a company has
+  one `address` object and no owner. Pipelines list their stages inline as {stage, label}
+  (the stage number is its percentage); a deal names `pipeline_id` and `stage`.
+- Actions (the only activities read) hang on one contact, are assigned to a user, are due on
+  a `date` or at an `exact_time` (Unix seconds) and are `done` or not; no type or duration.
+- Notes hang on a contact (`contact_id`) and maybe a deal (`linked_deal_id`); `author` is a
+  name, not a user id. A closed deal keeps its `close_date` (a day). No products.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from typing import Any
+
+from adapters.core.canonical import Activity
+from adapters.core.emulation import Tables
+from adapters.reference.dataset import ReferenceCompany
+from adapters.reference.holds import CloseTime, Holds, Names, listed
+from adapters.reference.ids import IdScheme
+
+IDS = IdScheme(
+    bases={
+        "u": 1_000,
+        "p": 100_000,
+        "o": 200_000,
+        "d": 300_000,
+        "a": 400_000,
+        "n": 500_000,
+        "pl": 700,
+        "s": 800,
+        "pr": 900_000,
+    },
+    namespace="onepagecrm",
+)
+KINDS = ("call", "meeting", "email", "lunch", "deadline")
+Raw = dict[str, Any]
+
+
+def _action(a: Activity) -> Activity:
+    # An action hangs on one contact, with no type, duration or separate note.
+    return a.model_copy(
+        update={"deal_source_id": None, "org_source_id": None, "note": None, "duration": None}
+    )
+
+
+def _notes_and_companies(company: ReferenceCompany) -> ReferenceCompany:
+    notes = [
+        n.model_copy(update={"org_source_id": None, "owner_source_id": None}) for n in company.notes
+    ]
+    orgs = [o.model_copy(update={"owner_source_id": None}) for o in company.organizations]
+    return dataclasses.replace(company, notes=notes, organizations=orgs)
+
+
+HOLDS = Holds(
+    keeps_field=lambda f: False,  # custom fields are not read yet
+    inactive_users=False,
+    names=Names.display_order,
+    emails=listed(),
+    phones=listed(),
+    products=False,
+    lost_reason=False,
+    close_time=CloseTime.day,  # `close_date`
+    activity_types={kind: "task" for kind in KINDS},
+    no_duration=frozenset({"task"}),
+    activity=_action,
+    extra=(_notes_and_companies,),
+)
+held = HOLDS.held
+
+
+def stamp(value: str | None) -> str:
+    return value or "2026-01-01T08:00:00Z"
+
+
+def epoch(day: str, time: str) -> int:
+    return int(datetime.fromisoformat(f"{day}T{time}:00+00:00").astimezone(UTC).timestamp())
+
+
+def stage_number(company: ReferenceCompany) -> dict[str, int]:
+    """Each stage's number in its pipeline: its probability (distinct within a pipeline)."""
+    return {s.source_id: int(s.deal_probability or s.order_nr) for s in company.stages}
+
+
+def render(company: ReferenceCompany) -> Tables:
+    kept = held(company)
+    numbers = stage_number(kept)
+    base = {"created_at": stamp(None), "modified_at": stamp(None)}
+    return {
+        "users": [
+            {
+                "id": IDS.hex24(u.source_id),
+                "first_name": u.name.partition(" ")[0],
+                "last_name": u.name.partition(" ")[2],
+                "email": u.email,
+                **base,
+            }
+            for u in kept.users
+        ],
+        "companies": [
+            {
+                "id": IDS.hex24(o.source_id),
+                "name": o.name,
+                "address": {"address": o.address} if o.address else None,
+                **base,
+            }
+            for o in kept.organizations
+        ],
+        "contacts": [
+            {
+                "id": IDS.hex24(p.source_id),
+                "first_name": p.first_name,
+                "last_name": p.last_name or p.name,
+                "emails": [{"type": e.label, "value": e.value} for e in p.emails],
+                "phones": [{"type": e.label, "value": e.value} for e in p.phones],
+                "company_id": IDS.hex24(p.org_source_id),
+                "owner_id": IDS.hex24(p.owner_source_id),
+                **base,
+            }
+            for p in kept.persons
+        ],
+        "pipelines": [
+            {
+                "id": IDS.hex24(pl.source_id),
+                "name": pl.name,
+                "stages": [
+                    {"stage": numbers[s.source_id], "label": s.name}
+                    for s in sorted(kept.stages, key=lambda s: s.order_nr)
+                    if s.pipeline_source_id == pl.source_id
+                ],
+                **base,
+            }
+            for pl in kept.pipelines
+        ],
+        "deals": [
+            {
+                "id": IDS.hex24(d.source_id),
+                "name": d.title,
+                "amount": d.value,
+                "currency": d.currency,
+                "status": {"open": "pending"}.get(d.status, d.status),
+                "contact_id": IDS.hex24(d.person_source_id),
+                "company_id": IDS.hex24(d.org_source_id),
+                "owner_id": IDS.hex24(d.owner_source_id),
+                "pipeline_id": IDS.hex24(d.pipeline_source_id),
+                "stage": numbers.get(d.stage_source_id or ""),
+                "expected_close_date": d.expected_close_date,
+                "close_date": (d.won_time or d.lost_time or "")[:10] or None,
+                **base,
+            }
+            for d in kept.deals
+        ],
+        "actions": [
+            {
+                "id": IDS.hex24(a.source_id),
+                "text": a.subject,
+                "contact_id": IDS.hex24(a.person_source_id),
+                "assignee_id": IDS.hex24(a.owner_source_id),
+                "status": "done" if a.done else ("date_time" if a.due_time else "date"),
+                "date": a.due_date,
+                "exact_time": epoch(a.due_date, a.due_time) if a.due_date and a.due_time else None,
+                "done": a.done,
+                **base,
+            }
+            for a in kept.activities
+        ],
+        "notes": [
+            {
+                "id": IDS.hex24(n.source_id),
+                "text": n.content,
+                "contact_id": IDS.hex24(n.person_source_id),
+                "linked_deal_id": IDS.hex24(n.deal_source_id),
+                "date": (n.add_time or "")[:10] or None,
+                "author": "",
+                **base,
+                "created_at": stamp(n.add_time),
+            }
+            for n in kept.notes
+        ],
+    }

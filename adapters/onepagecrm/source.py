@@ -1,0 +1,166 @@
+"""OnePageCRM (API v3) as a source, described for the shared declarative engine.
+
+Vendor facts (sources in the emulator's docstring): `https://app.onepagecrm.com/api/v3/`,
+HTTP Basic `user_id:api_key`; lists paged by `page`/`per_page` (at most 100) in
+`{"data": {"<plural>": [{"<singular>": {...}}], "max_page": M}}`; 24-hex ids; pipelines
+carry their stages inline as {stage, label}, a deal names `pipeline_id` and `stage`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from adapters.core.canonical import Entity
+from adapters.core.declarative import AccountCheck, SourceSpec, Stream
+from adapters.core.mapping import Getter, Raw, contact_points, joined, number, ref, text
+from adapters.core.paginators import PageNumber
+
+API = "/api/v3"
+DEFAULT_BASE_URL = "https://app.onepagecrm.com"
+STATUS = {"pending": "open", "won": "won", "lost": "lost"}
+
+
+def stage_id(pipeline: Any, stage: Any) -> str | None:
+    """A stage has no id of its own: its pipeline's id and its number."""
+    return f"{pipeline}:{stage}" if pipeline and stage is not None else None
+
+
+def closed(status: str) -> Getter:
+    def read(raw: Raw) -> str | None:
+        day = raw.get("close_date")
+        return f"{day[:10]}T00:00:00Z" if day and raw.get("status") == status else None
+
+    return read
+
+
+def due_time(raw: Raw) -> str | None:
+    when = raw.get("exact_time")
+    return datetime.fromtimestamp(int(when), UTC).strftime("%H:%M") if when else None
+
+
+def stages(pipeline: Raw) -> list[Raw]:
+    return [
+        {**s, "pipeline_id": pipeline["id"], "position": i}
+        for i, s in enumerate(pipeline.get("stages") or [], 1)
+    ]
+
+
+def _stream(
+    entity: Entity, plural: str, one: str, fields: dict[str, Getter], **extra: Any
+) -> Stream:
+    unwrap = extra.pop("explode", None)
+    return Stream(
+        entity,
+        f"{API}/{plural}",
+        {"source_id": ref("id"), **fields},
+        paginator=PageNumber(
+            size=100, records_path=f"data.{plural}", total_pages_path="data.max_page"
+        ),
+        records=f"data.{plural}",
+        explode=(lambda raw: unwrap(raw[one])) if unwrap else (lambda raw: [raw[one]]),
+        **extra,
+    )
+
+
+STREAMS = (
+    _stream(
+        Entity.users,
+        "users",
+        "user",
+        {"name": joined("first_name", "last_name"), "email": text("email")},
+    ),
+    _stream(
+        Entity.organizations,
+        "companies",
+        "company",
+        {"name": text("name"), "address": text("address.address")},
+    ),
+    _stream(
+        Entity.persons,
+        "contacts",
+        "contact",
+        {
+            "name": joined("first_name", "last_name"),
+            "first_name": text("first_name"),
+            "last_name": text("last_name"),
+            "emails": contact_points("emails", label_key="type"),
+            "phones": contact_points("phones", label_key="type"),
+            "org_source_id": ref("company_id"),
+            "owner_source_id": ref("owner_id"),
+        },
+    ),
+    _stream(Entity.pipelines, "pipelines", "pipeline", {"name": text("name")}),
+    _stream(
+        Entity.stages,
+        "pipelines",
+        "pipeline",
+        {
+            "source_id": lambda raw: stage_id(raw["pipeline_id"], raw["stage"]),
+            "name": text("label"),
+            "pipeline_source_id": ref("pipeline_id"),
+            "deal_probability": "stage",
+            "order_nr": "position",
+        },
+        explode=stages,
+    ),
+    _stream(
+        Entity.deals,
+        "deals",
+        "deal",
+        {
+            "title": text("name"),
+            "value": number("amount"),
+            "currency": text("currency"),
+            "status": lambda raw: STATUS.get(raw.get("status") or "", "open"),
+            "person_source_id": ref("contact_id"),
+            "org_source_id": ref("company_id"),
+            "pipeline_source_id": ref("pipeline_id"),
+            "stage_source_id": lambda raw: stage_id(raw.get("pipeline_id"), raw.get("stage")),
+            "owner_source_id": ref("owner_id"),
+            "expected_close_date": text("expected_close_date"),
+            "won_time": closed("won"),
+            "lost_time": closed("lost"),
+        },
+    ),
+    _stream(
+        Entity.activities,
+        "actions",
+        "action",
+        {
+            "subject": lambda raw: raw.get("text") or "",
+            "type": lambda raw: "task",
+            "due_date": text("date"),
+            "due_time": due_time,
+            "done": lambda raw: bool(raw.get("done")),
+            "person_source_id": ref("contact_id"),
+            "owner_source_id": ref("assignee_id"),
+        },
+    ),
+    _stream(
+        Entity.notes,
+        "notes",
+        "note",
+        {
+            "content": lambda raw: raw.get("text") or "",
+            "add_time": text("created_at"),
+            "person_source_id": ref("contact_id"),
+            "deal_source_id": ref("linked_deal_id"),
+        },
+    ),
+)
+
+SPEC = SourceSpec(
+    name="OnePageCRM",
+    streams=STREAMS,
+    check=AccountCheck(
+        f"{API}/users",
+        {
+            "user_id": ref("data.users.0.user.id"),
+            "user_name": lambda body: joined("first_name", "last_name")(
+                ((body.get("data") or {}).get("users") or [{}])[0].get("user") or {}
+            ),
+        },
+        params={"per_page": 1},
+    ),
+)
