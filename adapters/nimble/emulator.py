@@ -4,7 +4,9 @@ Vendor facts it follows (nimble.com/developers/docs, the OpenAPI it embeds, and 
 notes in /work/shared/research/source-crms.md):
 - `https://api.nimble.com/api/v1/...` with `Authorization: Bearer <token>` (the OpenAPI's
   security scheme also names an `X-Nimble-Token` header; both are accepted).
-- `GET /myself` tells the token's user (`user_id`, `name`, `email`, `company_id`).
+- `GET /myself` tells the token's user (`user_id`, `name`, `email`, `company_id`,
+  `company_size`). Users are listed here at `/users` in the OpenAPI's ShortUserInfo shape
+  (`user_id`, `name`, `email`, `is_active`); no listing of users was found in its split files.
 - `GET /contacts` (OpenAPI "Contact List") takes `record_type` (person, company, all; default
   all), `keyword`, `fields`, `tags`, `sort`, `query`, `contexts`, `page` (from 1) and
   `per_page` (default 30; the most, 100, is the sandbox's: none is published); lists answer
