@@ -1,7 +1,7 @@
 """An emulator of Redtail CRM's public API v1 for the sandbox.
 
 Vendor facts it follows (research notes /work/shared/research/source-crms.md, "Redtail CRM";
-Redtail's API docs at corporate.redtailtechnology.com/api):
+help.redtailtechnology.com "Authentication Methods" for the Basic triple and UserKey):
 - `https://crm.redtailtechnology.com/api/public/v1` (sandbox `review.crm.redtailtechnology.com`).
 - `GET /authentication` with `Authorization: Basic base64(APIKey:Username:Password)` answers
   `{"authenticated_user": {"user_key": ...}}`; every other call sends
@@ -11,7 +11,8 @@ Redtail's API docs at corporate.redtailtechnology.com/api):
   (`linked_contacts`), `/contacts/{id}/notes` (`note_associations`); integer ids.
 - Lists take `?page=N` (from 1) with the page size in a `pagesize` request header, and answer
   `{"<list>": [...], "meta": {"total_records", "total_pages"}}`.
-- Not found in the docs, so chosen here: the size limit (200), the error body
+- Not checked against the docs (chosen here): record field names, `/contacts/search`
+  (not served; the source reads whole lists), the size limit (200), the error body
   `{"message": ...}`, the rate-limit headers and 429 Retry-After.
 """
 
