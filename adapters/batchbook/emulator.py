@@ -29,7 +29,7 @@ from adapters.reference.dataset import ReferenceCompany
 
 API = "/{account_id}/api/v1"
 PAGES = NumberedPages(page_param="page", size_param="per_page", default=30, most=30)
-LISTS = ("users", "companies", "people", "communications")
+LISTS = ("users", "companies", "people", "communications", "custom_field_sets")
 FILTERS = {"communications": {"communication_type": "type"}}
 
 
@@ -52,7 +52,7 @@ class BatchbookEmulator(SourceEmulator):
             since=Since("updated_since", "updated_at"),
             filters=FILTERS.get(table, {}),
             known=frozenset({"auth_token"}),
-            order=lambda r: r["id"],
+            order=lambda r: r.get("id") or r["custom_field_set"]["id"],
         )
 
         def envelope(page: Served, request: Request) -> Any:

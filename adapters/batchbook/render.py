@@ -10,7 +10,10 @@ How Batchbook keeps what Pipedrive links several ways:
   the type, Batchbook takes new type names). A communication happens at a `date` (a time, no
   duration, no completion) and names its contacts in `participants` ({type, contact_id}); who
   logged it is its permission's `created_by`.
-- Custom field sets are not carried yet (the reference fields are left out).
+- Custom fields are definitions in `custom_field_sets` (one set per kind of contact here), their
+  values in a record's `cf_records` ({custom_field_set_id, custom_field_values:
+  [{custom_field_definition_id, text_value}]}). Types Text, Number, Date, Phone, Currency (an
+  amount) and MultipleChoice (`options.primary` "1" a dropdown, "3" checkboxes).
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.core.canonical import CustomFieldDef, Entity, FieldType
 from adapters.core.emulation import Tables
+from adapters.core.fields import vendor_value
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import Holds, Names, listed
 from adapters.reference.ids import IdScheme
@@ -41,6 +46,54 @@ IDS = IdScheme(
 KINDS = frozenset({"call", "meeting", "task", "deadline", "email", "lunch"})
 UPDATED = datetime(REFERENCE_DATE.year, REFERENCE_DATE.month, REFERENCE_DATE.day, 8, tzinfo=UTC)
 Raw = dict[str, Any]
+SETS = {Entity.organizations: (41, "Company fields"), Entity.persons: (42, "Person fields")}
+VENDOR_TYPE = {
+    FieldType.text: "Text",
+    FieldType.double: "Number",
+    FieldType.date: "Date",
+    FieldType.phone: "Phone",
+    FieldType.enum: "MultipleChoice",
+    FieldType.set: "MultipleChoice",
+}
+
+
+def field_sets(fields: list[CustomFieldDef]) -> list[Raw]:
+    ids = {f.key: 600 + i for i, f in enumerate(fields, 1)}
+    return [
+        {
+            "custom_field_set": {
+                "id": set_id,
+                "name": name,
+                "custom_field_definitions_attributes": [
+                    {
+                        "id": ids[f.key],
+                        "name": f.name,
+                        "type": VENDOR_TYPE[f.field_type],
+                        "options": {
+                            "subfields": list(f.options),
+                            "primary": "3" if f.field_type is FieldType.set else "1",
+                        },
+                        "position": ids[f.key] - 600,
+                    }
+                    for f in fields
+                    if f.entity is entity
+                ],
+            }
+        }
+        for entity, (set_id, name) in SETS.items()
+    ]
+
+
+def cf_records(fields: list[CustomFieldDef], entity: Entity, values: dict[str, Any]) -> list[Raw]:
+    ids = {f.key: 600 + i for i, f in enumerate(fields, 1)}
+    by_key = {f.key: f for f in fields if f.entity is entity}
+    stored = [
+        {"custom_field_definition_id": ids[key], "text_value": vendor_value(by_key[key], value)}
+        for key, value in values.items()
+    ]
+    return (
+        [{"custom_field_set_id": SETS[entity][0], "custom_field_values": stored}] if stored else []
+    )
 
 
 def without_deals(company: ReferenceCompany) -> ReferenceCompany:
@@ -67,7 +120,8 @@ def without_deals(company: ReferenceCompany) -> ReferenceCompany:
 
 
 HOLDS = Holds(
-    keeps_field=lambda f: False,  # custom field sets not carried yet
+    field_types={FieldType.varchar: FieldType.text, FieldType.monetary: FieldType.double},
+    keeps_field=lambda f: f.entity in SETS,  # only contacts (no deals, no products)
     inactive_users=False,  # the user list does not say who left
     names=Names.display_order,  # a person is shown as first_name last_name
     products=False,
@@ -116,6 +170,7 @@ def render(company: ReferenceCompany) -> Tables:
                 "addresses": [{"address_1": o.address, "label": "work", "primary": True}]
                 if o.address
                 else [],
+                "cf_records": cf_records(kept.custom_fields, Entity.organizations, o.custom_fields),
                 **base,
             }
             for o in kept.organizations
@@ -132,10 +187,12 @@ def render(company: ReferenceCompany) -> Tables:
                 ]
                 if p.org_source_id
                 else [],
+                "cf_records": cf_records(kept.custom_fields, Entity.persons, p.custom_fields),
                 **base,
             }
             for p in kept.persons
         ],
+        "custom_field_sets": field_sets(kept.custom_fields),
         "communications": [
             *(_note(n, base) for n in kept.notes),
             *(_activity(a, base) for a in kept.activities),

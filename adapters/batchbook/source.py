@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.core.canonical import ContactPoint, Entity
-from adapters.core.declarative import AccountCheck, Join, Lookup, SourceSpec, Stream
+from adapters.core.canonical import ContactPoint, Entity, FieldType
+from adapters.core.declarative import AccountCheck, FieldCatalog, Join, Lookup, SourceSpec, Stream
 from adapters.core.mapping import Getter, Raw, joined, ref, text
 from adapters.core.paginators import PageNumber
 
@@ -90,6 +90,66 @@ COMPANIES = Lookup(
 ON_COMPANIES = (Join("companies", on=lambda raw: "all", into="_companies"),)
 
 
+SETS = {Entity.organizations: "Company fields", Entity.persons: "Person fields"}
+
+
+def definitions(body: Any) -> list[Raw]:
+    """Each set's definitions, with the set's name."""
+    return [
+        {**d, "_set": s["custom_field_set"]["name"]}
+        for s in body.get("custom_field_sets") or []
+        for d in s["custom_field_set"].get("custom_field_definitions_attributes") or []
+    ]
+
+
+FIELD_SETS = Lookup(
+    "field_definitions",
+    f"{API}/custom_field_sets.json",
+    key=ref("id"),
+    rows=definitions,
+    paginator=PageNumber(size=SIZE, records_path="custom_field_sets"),
+)
+
+
+def kind(raw: Raw) -> str:
+    if raw.get("type") == "MultipleChoice":
+        return "checkboxes" if str((raw.get("options") or {}).get("primary")) == "3" else "choice"
+    return str(raw.get("type"))
+
+
+TYPES = {
+    "Text": FieldType.text,
+    "Number": FieldType.double,
+    "Currency": FieldType.double,
+    "Date": FieldType.date,
+    "Phone": FieldType.phone,
+    "choice": FieldType.enum,
+    "checkboxes": FieldType.set,
+}
+
+
+def catalog(entity: Entity) -> FieldCatalog:
+    return FieldCatalog(
+        entity,
+        f"{API}/custom_field_sets.json",
+        key=ref("id"),
+        name="name",
+        type=kind,
+        types=TYPES,
+        rows_of="field_definitions",
+        is_custom=lambda raw: raw.get("_set") == SETS[entity],
+        options=lambda raw: [(s, s) for s in (raw.get("options") or {}).get("subfields") or []],
+    )
+
+
+def custom_values(raw: Raw) -> dict[str, Any]:
+    return {
+        str(v["custom_field_definition_id"]): v.get("text_value")
+        for record in raw.get("cf_records") or []
+        for v in record.get("custom_field_values") or []
+    }
+
+
 def _stream(entity: Entity, name: str, fields: dict[str, Getter], **extra: Any) -> Stream:
     return Stream(
         entity,
@@ -117,6 +177,7 @@ STREAMS = (
                 None,
             ),
         },
+        custom_values=custom_values,
     ),
     _stream(
         Entity.persons,
@@ -129,6 +190,7 @@ STREAMS = (
             "phones": points("number"),
             "org_source_id": company,
         },
+        custom_values=custom_values,
     ),
     _stream(
         Entity.activities,
@@ -170,5 +232,6 @@ SPEC = SourceSpec(
             ),
         },
     ),
-    lookups=(COMPANIES,),
+    lookups=(COMPANIES, FIELD_SETS),
+    field_catalogs=(catalog(Entity.organizations), catalog(Entity.persons)),
 )

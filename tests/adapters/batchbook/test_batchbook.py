@@ -51,11 +51,14 @@ def world() -> tuple[BatchbookEmulator, str, FakeClock]:
     return setup()
 
 
-def _expected(record: Record) -> dict[str, Any]:
+def _expected(record: Record, names: dict[str, str]) -> dict[str, Any]:
+    """A held record with Batchbook's ids and custom values by label."""
     data = record.model_dump()
     for key, value in data.items():
         if value and (key == "source_id" or key in LINK_FIELDS):
             data[key] = str(IDS.integer(value))
+    if "custom_fields" in data:
+        data["custom_fields"] = {names[k]: v for k, v in data["custom_fields"].items()}
     return data
 
 
@@ -63,9 +66,19 @@ async def test_every_entity_arrives_as_held(world: Any) -> None:
     held = world[0].held(generate(size=SIZE, seed=0))
     src = source(*world)
     assert await src.check()
+    fields = {(f.entity, f.key): f.name for f in await src.custom_fields()}
+    assert src.skipped_fields == [] and fields
     for entity in src.entities:
-        got = {r.source_id: r.model_dump() for r in await extract_records(src, entity)}
-        want = [_expected(record) for record in held.records(entity)]
+        got = {}
+        for record in await extract_records(src, entity):
+            data = record.model_dump()
+            if "custom_fields" in data:
+                data["custom_fields"] = {
+                    fields[(entity, k)]: v for k, v in data["custom_fields"].items()
+                }
+            got[record.source_id] = data
+        names = {f.key: f.name for f in held.custom_fields if f.entity is entity}
+        want = [_expected(record, names) for record in held.records(entity)]
         assert got == {data["source_id"]: data for data in want}, entity
     assert held.persons and held.notes and held.activities and not held.deals
     notes = {n.source_id: n for n in await extract_records(src, Entity.notes)}
