@@ -49,11 +49,16 @@ def _action(a: Activity) -> Activity:
 
 
 def _notes_and_companies(company: ReferenceCompany) -> ReferenceCompany:
+    # A note or an action needs a contact (a note may stand on its linked deal): those that
+    # hang on a company alone are not kept.
     notes = [
-        n.model_copy(update={"org_source_id": None, "owner_source_id": None}) for n in company.notes
+        n.model_copy(update={"org_source_id": None, "owner_source_id": None})
+        for n in company.notes
+        if n.person_source_id or n.deal_source_id
     ]
+    actions = [a for a in company.activities if a.person_source_id]
     orgs = [o.model_copy(update={"owner_source_id": None}) for o in company.organizations]
-    return dataclasses.replace(company, notes=notes, organizations=orgs)
+    return dataclasses.replace(company, notes=notes, organizations=orgs, activities=actions)
 
 
 HOLDS = Holds(
