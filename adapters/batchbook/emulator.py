@@ -6,7 +6,8 @@ basis: github batchblue/batchbook-api, README and sections/*.md):
   custom_field_sets}.json`; the user's API key as the query parameter `auth_token`.
 - Lists are paged by `page` (from 1), 30 records a page (communications: "Each request is
   limited to 30"); past the end an empty list, `{"people": []}`. The docs name no page-size
-  parameter: here `per_page` is taken up to 30 and more is a 400.
+  parameter: here `per_page` is taken up to 30 and more is a 400. Custom field sets come 25 a
+  page ("Limited to 25").
 - Envelope `{"<resource>": [...]}`; integer ids; ISO 8601 times with an offset;
   `updated_since` filters by `updated_at`.
 - The docs give no error body or rate limit: here `{"error": ...}`, 401 for a bad token, and
@@ -29,6 +30,7 @@ from adapters.reference.dataset import ReferenceCompany
 
 API = "/{account_id}/api/v1"
 PAGES = NumberedPages(page_param="page", size_param="per_page", default=30, most=30)
+SET_PAGES = NumberedPages(page_param="page", size_param="per_page", default=25, most=25)
 LISTS = ("users", "companies", "people", "communications", "custom_field_sets")
 FILTERS = {"communications": {"communication_type": "type"}}
 
@@ -59,7 +61,8 @@ class BatchbookEmulator(SourceEmulator):
             return {table: page.items}
 
         async def serve(request: Request) -> Response:
-            return self.serve_list(request, collection, PAGES, envelope)
+            pages = SET_PAGES if table == "custom_field_sets" else PAGES
+            return self.serve_list(request, collection, pages, envelope)
 
         return serve
 

@@ -107,7 +107,7 @@ FIELD_SETS = Lookup(
     f"{API}/custom_field_sets.json",
     key=ref("id"),
     rows=definitions,
-    paginator=PageNumber(size=SIZE, records_path="custom_field_sets"),
+    paginator=PageNumber(size=25, records_path="custom_field_sets"),  # 25 sets a page
 )
 
 
