@@ -17,8 +17,9 @@ import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.core.canonical import Activity
+from adapters.core.canonical import Activity, CustomFieldDef, Entity, FieldType
 from adapters.core.emulation import Tables
+from adapters.core.fields import vendor_value
 from adapters.reference.dataset import ReferenceCompany
 from adapters.reference.holds import CloseTime, Holds, Names, listed
 from adapters.reference.ids import IdScheme
@@ -37,6 +38,20 @@ IDS = IdScheme(
     },
     namespace="onepagecrm",
 )
+VENDOR_TYPE = {
+    FieldType.varchar: "single_line_text",
+    FieldType.text: "multi_line_text",
+    FieldType.double: "number",
+    FieldType.date: "date",
+    FieldType.enum: "select_box",
+    FieldType.set: "multiple_choice",
+}
+# Where each entity's values and definitions sit: (record key, item key, definitions table).
+FIELD_HOMES = {
+    Entity.persons: ("custom_fields", "custom_field", "custom_fields"),
+    Entity.organizations: ("company_fields", "company_field", "company_fields"),
+    Entity.deals: ("deal_fields", "deal_field", "deal_fields"),
+}
 KINDS = ("call", "meeting", "email", "lunch", "deadline")
 Raw = dict[str, Any]
 
@@ -62,7 +77,9 @@ def _notes_and_companies(company: ReferenceCompany) -> ReferenceCompany:
 
 
 HOLDS = Holds(
-    keeps_field=lambda f: False,  # custom fields are not read yet
+    # Field types: single/multi-line text, number, date, select box, multiple choice.
+    field_types={FieldType.monetary: FieldType.double, FieldType.phone: FieldType.varchar},
+    keeps_field=lambda f: f.entity is not Entity.products,
     inactive_users=False,
     names=Names.display_order,
     emails=listed(),
@@ -91,11 +108,41 @@ def stage_number(company: ReferenceCompany) -> dict[str, int]:
     return {s.source_id: int(s.deal_probability or s.order_nr) for s in company.stages}
 
 
+def definition(f: CustomFieldDef) -> Raw:
+    return {
+        "id": _field_id(f),
+        "name": f.name,
+        "type": VENDOR_TYPE[f.field_type],
+        "choices": list(f.options),
+    }
+
+
+def _field_id(f: CustomFieldDef) -> str:
+    number = sum(ord(c) * 31**i for i, c in enumerate(f"{f.entity.value}:{f.key}")) % 16**16
+    return f"{0xF1E1D5:08x}{number:016x}"
+
+
+def custom(company: ReferenceCompany, entity: Entity, values: dict[str, Any]) -> Raw:
+    record_key, item_key, _ = FIELD_HOMES[entity]
+    defs = {f.key: f for f in company.custom_fields if f.entity is entity}
+    return {
+        record_key: [
+            {item_key: definition(defs[k]), "value": vendor_value(defs[k], v)}
+            for k, v in values.items()
+        ]
+    }
+
+
 def render(company: ReferenceCompany) -> Tables:
     kept = held(company)
+    fields: Tables = {
+        table: [definition(f) for f in kept.custom_fields if f.entity is entity]
+        for entity, (_, _, table) in FIELD_HOMES.items()
+    }
     numbers = stage_number(kept)
     base = {"created_at": stamp(None), "modified_at": stamp(None)}
     return {
+        **fields,
         "users": [
             {
                 "id": IDS.hex24(u.source_id),
@@ -111,6 +158,7 @@ def render(company: ReferenceCompany) -> Tables:
                 "id": IDS.hex24(o.source_id),
                 "name": o.name,
                 "address": {"address": o.address} if o.address else None,
+                **custom(kept, Entity.organizations, o.custom_fields),
                 **base,
             }
             for o in kept.organizations
@@ -124,6 +172,7 @@ def render(company: ReferenceCompany) -> Tables:
                 "phones": [{"type": e.label, "value": e.value} for e in p.phones],
                 "company_id": IDS.hex24(p.org_source_id),
                 "owner_id": IDS.hex24(p.owner_source_id),
+                **custom(kept, Entity.persons, p.custom_fields),
                 **base,
             }
             for p in kept.persons
@@ -155,6 +204,7 @@ def render(company: ReferenceCompany) -> Tables:
                 "stage": numbers.get(d.stage_source_id or ""),
                 "expected_close_date": d.expected_close_date,
                 "close_date": (d.won_time or d.lost_time or "")[:10] or None,
+                **custom(kept, Entity.deals, d.custom_fields),
                 **base,
             }
             for d in kept.deals

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters.core.canonical import Entity
-from adapters.core.declarative import AccountCheck, SourceSpec, Stream
+from adapters.core.declarative import AccountCheck, FieldCatalog, SourceSpec, Stream
 from adapters.core.mapping import Getter, Raw, contact_points, joined, number, ref, text
 from adapters.core.paginators import PageNumber
 
@@ -54,13 +54,50 @@ def _stream(
         entity,
         f"{API}/{plural}",
         {"source_id": ref("id"), **fields},
-        paginator=PageNumber(
-            size=100, records_path=f"data.{plural}", total_pages_path="data.max_page"
-        ),
+        paginator=paged(plural),
         records=f"data.{plural}",
         explode=(lambda raw: unwrap(raw[one])) if unwrap else (lambda raw: [raw[one]]),
         **extra,
     )
+
+
+FIELD_TYPES = {
+    "single_line_text": "varchar",
+    "multi_line_text": "text",
+    "number": "double",
+    "date": "date",
+    "anniversary": "date",
+    "select_box": "enum",
+    "multiple_choice": "set",
+}
+
+
+def values_in(record_key: str, item_key: str) -> Any:
+    def read(raw: Raw) -> dict[str, Any]:
+        items = raw.get(record_key) or []
+        return {str(i[item_key]["id"]): i.get("value") for i in items if i.get(item_key)}
+
+    return read
+
+
+def _catalog(entity: Entity, table: str, one: str) -> FieldCatalog:
+    return FieldCatalog(
+        entity,
+        f"{API}/{table}",
+        key=ref(f"{one}.id"),
+        name=f"{one}.name",
+        type=f"{one}.type",
+        types=FIELD_TYPES,  # type: ignore[arg-type]
+        records=f"data.{table}",
+        is_custom=lambda raw: raw[one].get("type") in FIELD_TYPES,
+        options=lambda raw: [(c, c) for c in raw[one].get("choices") or []],
+        params={"per_page": 100},
+        paginator=paged(table),
+    )
+
+
+def paged(plural: str) -> PageNumber:
+    return PageNumber(size=100, records_path=f"data.{plural}", total_pages_path="data.max_page")
 
 
 STREAMS = (
@@ -75,6 +112,7 @@ STREAMS = (
         "companies",
         "company",
         {"name": text("name"), "address": text("address.address")},
+        custom_values=values_in("company_fields", "company_field"),
     ),
     _stream(
         Entity.persons,
@@ -89,6 +127,7 @@ STREAMS = (
             "org_source_id": ref("company_id"),
             "owner_source_id": ref("owner_id"),
         },
+        custom_values=values_in("custom_fields", "custom_field"),
     ),
     _stream(Entity.pipelines, "pipelines", "pipeline", {"name": text("name")}),
     _stream(
@@ -122,6 +161,7 @@ STREAMS = (
             "won_time": closed("won"),
             "lost_time": closed("lost"),
         },
+        custom_values=values_in("deal_fields", "deal_field"),
     ),
     _stream(
         Entity.activities,
@@ -162,5 +202,10 @@ SPEC = SourceSpec(
             ),
         },
         params={"per_page": 1},
+    ),
+    field_catalogs=(
+        _catalog(Entity.persons, "custom_fields", "custom_field"),
+        _catalog(Entity.organizations, "company_fields", "company_field"),
+        _catalog(Entity.deals, "deal_fields", "deal_field"),
     ),
 )

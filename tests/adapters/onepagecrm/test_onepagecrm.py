@@ -71,9 +71,22 @@ async def test_every_entity_arrives_as_held(world: Any) -> None:
     held = world[0].held(generate(size=SIZE, seed=0))
     src = source(*world)
     assert await src.check()
+    fields = {(f.entity, f.key): f.name for f in await src.custom_fields()}
+    assert src.skipped_fields == []
     for entity in src.entities:
-        got = {r.source_id: r.model_dump() for r in await extract_records(src, entity)}
+        got = {}
+        for record in await extract_records(src, entity):
+            data = record.model_dump()
+            if "custom_fields" in data:
+                data["custom_fields"] = {
+                    fields[(entity, k)]: v for k, v in data["custom_fields"].items()
+                }
+            got[record.source_id] = data
+        names = {f.key: f.name for f in held.custom_fields if f.entity is entity}
         want = [_expected(record, entity, held) for record in held.records(entity)]
+        for data in want:
+            if "custom_fields" in data:
+                data["custom_fields"] = {names[k]: v for k, v in data["custom_fields"].items()}
         assert got == {data["source_id"]: data for data in want}, entity
     notes = {n.source_id: n for n in await extract_records(src, Entity.notes)}
     assert len(notes[IDS.hex24("n1")].content) > 90_000
