@@ -35,6 +35,7 @@ IDS = IdScheme(
         "pl": 700,
         "s": 800,
         "pr": 900_000,
+        "f": 600,
     },
     namespace="onepagecrm",
 )
@@ -108,18 +109,17 @@ def stage_number(company: ReferenceCompany) -> dict[str, int]:
     return {s.source_id: int(s.deal_probability or s.order_nr) for s in company.stages}
 
 
-def definition(f: CustomFieldDef) -> Raw:
+def definition(company: ReferenceCompany, f: CustomFieldDef) -> Raw:
     return {
-        "id": _field_id(f),
+        "id": _field_id(company, f),
         "name": f.name,
         "type": VENDOR_TYPE[f.field_type],
         "choices": list(f.options),
     }
 
 
-def _field_id(f: CustomFieldDef) -> str:
-    number = sum(ord(c) * 31**i for i, c in enumerate(f"{f.entity.value}:{f.key}")) % 16**16
-    return f"{0xF1E1D5:08x}{number:016x}"
+def _field_id(company: ReferenceCompany, f: CustomFieldDef) -> str | None:
+    return IDS.hex24(f"f{company.custom_fields.index(f) + 1}")
 
 
 def custom(company: ReferenceCompany, entity: Entity, values: dict[str, Any]) -> Raw:
@@ -127,7 +127,7 @@ def custom(company: ReferenceCompany, entity: Entity, values: dict[str, Any]) ->
     defs = {f.key: f for f in company.custom_fields if f.entity is entity}
     return {
         record_key: [
-            {item_key: definition(defs[k]), "value": vendor_value(defs[k], v)}
+            {item_key: definition(company, defs[k]), "value": vendor_value(defs[k], v)}
             for k, v in values.items()
         ]
     }
@@ -136,7 +136,7 @@ def custom(company: ReferenceCompany, entity: Entity, values: dict[str, Any]) ->
 def render(company: ReferenceCompany) -> Tables:
     kept = held(company)
     fields: Tables = {
-        table: [definition(f) for f in kept.custom_fields if f.entity is entity]
+        table: [definition(kept, f) for f in kept.custom_fields if f.entity is entity]
         for entity, (_, _, table) in FIELD_HOMES.items()
     }
     numbers = stage_number(kept)
