@@ -4,7 +4,7 @@ Vendor facts it follows (official OpenAPI spec /work/shared/specs/onepagecrm/
 onepagecrm-api-v3-swagger.yaml; research notes /work/shared/research/source-crms.md):
 - `https://app.onepagecrm.com/api/v3/<resource>`, HTTP Basic `user_id:api_key`.
 - `users`, `companies`, `contacts`, `deals`, `pipelines` (stages inline as {stage, label}),
-  `actions`, `notes`, `custom_fields`/`company_fields`/`deal_fields` (types single_line_text,
+  `actions`, `calls`, `meetings` (`call_time_int`, `meeting_time_int`), `notes`, `custom_fields`/`company_fields`/`deal_fields` (types single_line_text,
   multi_line_text, number, date, select_box, multiple_choice...; `choices` are labels); values
   on a record as [{"custom_field": {...}, "value": ...}] (`company_field`, `deal_field`); ids are 24-hex BSON ids (schemas Contact, Deal, Pipeline...).
 - Lists take `page` (from 1) and `per_page` (at most 100) and answer `{"status": 0, "message":
@@ -39,6 +39,8 @@ LISTS = {
     "pipelines": "pipeline",
     "actions": "action",
     "notes": "note",
+    "calls": "call",
+    "meetings": "meeting",
     "custom_fields": "custom_field",
     "company_fields": "company_field",
     "deal_fields": "deal_field",

@@ -5,8 +5,9 @@ How OnePageCRM keeps what Pipedrive links several ways:
 - A contact has lists of `emails`/`phones` ({type, value}) and a `company_id`; a company has
   one `address` object and no owner. Pipelines list their stages inline as {stage, label}
   (the stage number is its percentage); a deal names `pipeline_id` and `stage`.
-- Actions (the only activities read) hang on one contact, are assigned to a user, are due on
-  a `date` or at an `exact_time` (Unix seconds) and are `done` or not; no type or duration.
+- Actions hang on one contact, are assigned to a user, are due on a `date` or at an
+  `exact_time` (Unix seconds) and are `done` or not; calls and meetings are logged on a contact
+  at a `call_time_int`/`meeting_time_int` by an author named in words. No durations.
 - Notes hang on a contact (`contact_id`) and maybe a deal (`linked_deal_id`); `author` is a
   name, not a user id. A closed deal keeps its `close_date` (a day). No products.
 """
@@ -53,15 +54,18 @@ FIELD_HOMES = {
     Entity.organizations: ("company_fields", "company_field", "company_fields"),
     Entity.deals: ("deal_fields", "deal_field", "deal_fields"),
 }
-KINDS = ("call", "meeting", "email", "lunch", "deadline")
+KINDS = ("email", "lunch", "deadline")  # kept as actions; calls and meetings are logged
+LOGGED = {"call": "calls", "meeting": "meetings"}
 Raw = dict[str, Any]
 
 
 def _action(a: Activity) -> Activity:
-    # An action hangs on one contact, with no type, duration or separate note.
-    return a.model_copy(
-        update={"deal_source_id": None, "org_source_id": None, "note": None, "duration": None}
-    )
+    # An action, call or meeting hangs on one contact, with no duration or separate note; a
+    # call or meeting names its author by name only.
+    update: Raw = {"deal_source_id": None, "org_source_id": None, "note": None, "duration": None}
+    if a.type in LOGGED:
+        update["owner_source_id"] = None
+    return a.model_copy(update=update)
 
 
 def _notes_and_companies(company: ReferenceCompany) -> ReferenceCompany:
@@ -89,7 +93,9 @@ HOLDS = Holds(
     lost_reason=False,
     close_time=CloseTime.day,  # `close_date`
     activity_types={kind: "task" for kind in KINDS},
-    no_duration=frozenset({"task"}),
+    no_duration=frozenset({"task", *LOGGED}),
+    timed=frozenset(LOGGED),
+    no_done=frozenset(LOGGED),
     activity=_action,
     extra=(_notes_and_companies,),
 )
@@ -222,7 +228,25 @@ def render(company: ReferenceCompany) -> Tables:
                 **base,
             }
             for a in kept.activities
+            if a.type not in LOGGED
         ],
+        **{
+            table: [
+                {
+                    "id": IDS.hex24(a.source_id),
+                    "text": a.subject,
+                    "contact_id": IDS.hex24(a.person_source_id),
+                    f"{kind}_time_int": epoch(a.due_date, a.due_time or "00:00")
+                    if a.due_date
+                    else None,
+                    "author": "",
+                    **base,
+                }
+                for a in kept.activities
+                if a.type == kind
+            ]
+            for kind, table in LOGGED.items()
+        },
         "notes": [
             {
                 "id": IDS.hex24(n.source_id),

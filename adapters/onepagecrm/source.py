@@ -39,6 +39,11 @@ def due_time(raw: Raw) -> str | None:
     return datetime.fromtimestamp(int(when), UTC).strftime("%H:%M") if when else None
 
 
+def logged(raw: Raw, key: str, form: str) -> str | None:
+    when = raw.get(key)
+    return datetime.fromtimestamp(int(when), UTC).strftime(form) if when is not None else None
+
+
 def stages(pipeline: Raw) -> list[Raw]:
     return [
         {**s, "pipeline_id": pipeline["id"], "position": i}
@@ -98,6 +103,24 @@ def _catalog(entity: Entity, table: str, one: str) -> FieldCatalog:
 
 def paged(plural: str) -> PageNumber:
     return PageNumber(size=100, records_path=f"data.{plural}", total_pages_path="data.max_page")
+
+
+def logged_stream(kind: str) -> Stream:
+    """Calls and meetings: logged on a contact at a Unix time, by an author named in words."""
+    at = f"{kind}_time_int"
+    return _stream(
+        Entity.activities,
+        f"{kind}s",
+        kind,
+        {
+            "subject": lambda raw: raw.get("text") or "",
+            "type": lambda raw: kind,
+            "due_date": lambda raw: logged(raw, at, "%Y-%m-%d"),
+            "due_time": lambda raw: logged(raw, at, "%H:%M"),
+            "done": lambda raw: False,
+            "person_source_id": ref("contact_id"),
+        },
+    )
 
 
 STREAMS = (
@@ -177,6 +200,7 @@ STREAMS = (
             "owner_source_id": ref("assignee_id"),
         },
     ),
+    *(logged_stream(kind) for kind in ("call", "meeting")),
     _stream(
         Entity.notes,
         "notes",
