@@ -78,6 +78,11 @@ SOURCES = {
     "insightly",
     "capsule",
     "sugarcrm",
+    "onepagecrm",
+    "pipelinecrm",
+    "nimble",
+    "redtail",
+    "batchbook",
 }
 
 
@@ -93,5 +98,5 @@ async def test_systems_list_every_source_with_the_credentials_it_really_takes(
         assert fields and any(f["secret"] for f in fields), system_id
         assert {"persons", "organizations", "deals"} <= set(system["entities"]), system_id
     # Customers of these have their own host: a connection must say where.
-    for system_id in ("salesforce", "dynamics365", "sugarcrm"):
+    for system_id in ("salesforce", "dynamics365", "sugarcrm", "batchbook"):
         assert systems[system_id]["default_base_url"] is None
