@@ -29,20 +29,7 @@ from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import Holds, Names, listed
 from adapters.reference.ids import IdScheme
 
-IDS = IdScheme(
-    bases={
-        "u": 1_000,
-        "p": 100_000,
-        "o": 200_000,
-        "d": 300_000,
-        "a": 400_000,
-        "n": 500_000,
-        "pl": 700,
-        "s": 800,
-        "pr": 900_000,
-    },
-    namespace="batchbook",
-)
+IDS = IdScheme("batchbook")
 KINDS = frozenset({"call", "meeting", "task", "deadline", "email", "lunch"})
 UPDATED = datetime(REFERENCE_DATE.year, REFERENCE_DATE.month, REFERENCE_DATE.day, 8, tzinfo=UTC)
 Raw = dict[str, Any]

@@ -16,7 +16,6 @@ How Capsule holds what Pipedrive links several ways (developer.capsulecrm.com/v2
 from __future__ import annotations
 
 import dataclasses
-import re
 
 from adapters.capsule.shapes import local_due, utc_due
 from adapters.core.canonical import (
@@ -27,19 +26,10 @@ from adapters.core.canonical import (
 )
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import ACTIVITY_TYPES, CloseTime, Holds, Names, Parents, listed
+from adapters.reference.ids import IdScheme
 
 UPDATED_AT = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"
-# Where each kind of record's ids start; the reference's number is added (p7 -> 100007).
-BASES = {
-    "u": 1_000,
-    "p": 100_000,
-    "o": 200_000,
-    "d": 300_000,
-    "a": 400_000,
-    "n": 500_000,
-    "pl": 700,
-    "s": 800,
-}
+IDS = IdScheme("capsule")
 USER_ZONES = {
     "u1": "Europe/Warsaw",
     "u2": "Europe/Berlin",
@@ -62,10 +52,7 @@ CATEGORY_NAMES["lunch"] = "Lunch"
 
 def cid(source_id: str | None) -> int | None:
     """The Capsule id of a reference record, deterministic from its source id."""
-    if source_id is None:
-        return None
-    prefix, number = re.fullmatch(r"([a-z]+)(\d+)", source_id).groups()  # type: ignore[union-attr]
-    return BASES[prefix] + int(number)
+    return IDS.integer(source_id)
 
 
 def won_lost_ids(pipeline_id: str) -> tuple[int, int]:

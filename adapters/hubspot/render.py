@@ -12,7 +12,6 @@ joined with ";"; ids are numeric strings, and ids of different object types may 
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import timedelta
 from typing import Any
 
@@ -43,12 +42,14 @@ from adapters.hubspot.properties import (
 )
 from adapters.reference.dataset import ReferenceCompany
 from adapters.reference.held import names_in_display_order
+from adapters.reference.ids import IdScheme
 
 Raw = dict[str, Any]
 
 # Where each kind of record's ids start; the reference's number is added (p7 -> 30000000007).
 BASES = {"u": 70_000_000, "o": 20_000_000_000, "p": 30_000_000_000, "d": 40_000_000_000}
 BASES |= {"pr": 50_000_000_000, "n": 60_000_000_000, "s": 1_000_000, "pl": 7_000_000}
+IDS = IdScheme("hubspot", BASES)
 ENGAGEMENT_BASE = 80_000_000_000  # calls, meetings, tasks and e-mails each count from here
 OBJECT_TYPES = {
     Entity.organizations: "companies",
@@ -66,8 +67,7 @@ def hid(source_id: str | None) -> str | None:
         return None
     if source_id == "pl1":
         return "default"  # every account's first deal pipeline is called "default"
-    prefix, number = re.fullmatch(r"([a-z]+)(\d+)", source_id).groups()  # type: ignore[union-attr]
-    return str(BASES[prefix] + int(number))
+    return str(IDS.integer(source_id))
 
 
 def closed_stage_ids(pipeline_id: str) -> tuple[str, str]:

@@ -29,6 +29,7 @@ from adapters.insightly.shapes import (
     words,
 )
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
+from adapters.reference.ids import kind_and_number
 
 ID_BASES: dict[str, int] = {
     "u": 1_100_000,
@@ -73,8 +74,8 @@ SPARE_PHONE_SLOTS = ("PHONE_OTHER", "PHONE_ASSISTANT")
 
 
 def insightly_id(source_id: str, kind: str | None = None) -> int:
-    prefix = source_id.rstrip("0123456789")
-    return ID_BASES[kind or prefix] + int(source_id[len(prefix) :])
+    prefix, number = kind_and_number(source_id)
+    return ID_BASES[kind or prefix] + number
 
 
 def ref_id(source_id: str | None) -> int | None:

@@ -21,9 +21,7 @@ from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import ACTIVITY_TYPES, Holds, Names, listed
 from adapters.reference.ids import IdScheme
 
-IDS = IdScheme(
-    bases={"u": 1_000, "p": 100_000, "o": 200_000, "a": 400_000, "n": 500_000}, namespace="nimble"
-)
+IDS = IdScheme("nimble")
 STAMP = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"
 LABELS = ("work", "home", "mobile", "other")
 Raw = dict[str, Any]

@@ -25,21 +25,7 @@ from adapters.reference.dataset import ReferenceCompany
 from adapters.reference.holds import CloseTime, Holds, Names, listed
 from adapters.reference.ids import IdScheme
 
-IDS = IdScheme(
-    bases={
-        "u": 1_000,
-        "p": 100_000,
-        "o": 200_000,
-        "d": 300_000,
-        "a": 400_000,
-        "n": 500_000,
-        "pl": 700,
-        "s": 800,
-        "pr": 900_000,
-        "f": 600,
-    },
-    namespace="onepagecrm",
-)
+IDS = IdScheme("onepagecrm")
 VENDOR_TYPE = {
     FieldType.varchar: "single_line_text",
     FieldType.text: "multi_line_text",

@@ -25,21 +25,7 @@ from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import Holds, Names, listed
 from adapters.reference.ids import IdScheme
 
-IDS = IdScheme(
-    bases={
-        "u": 1_000,
-        "p": 100_000,
-        "o": 200_000,
-        "d": 300_000,
-        "a": 400_000,
-        "n": 500_000,
-        "pl": 700,
-        "s": 800,
-        "pr": 900_000,
-        "f": 600,
-    },
-    namespace="pipelinecrm",
-)
+IDS = IdScheme("pipelinecrm")
 PIPELINE = ("pl1", "Pipeline")
 EMAIL_SLOTS = ("email", "email2", "home_email")
 PHONE_SLOTS = ("phone", "mobile", "home_phone", "fax")

@@ -22,20 +22,7 @@ from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import ACTIVITY_TYPES, CloseTime, Holds, Names
 from adapters.reference.ids import IdScheme
 
-IDS = IdScheme(
-    bases={
-        "u": 1_000,
-        "p": 100_000,
-        "o": 200_000,
-        "d": 300_000,
-        "a": 400_000,
-        "n": 500_000,
-        "pl": 700,
-        "s": 800,
-        "pr": 900_000,
-    },
-    namespace="redtail",
-)
+IDS = IdScheme("redtail")
 PERSON, BUSINESS = "Crm::Contact::Individual", "Crm::Contact::Business"
 STAMP = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"
 Raw = dict[str, Any]

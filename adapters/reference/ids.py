@@ -9,9 +9,23 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _REFERENCE_ID = re.compile(r"([a-z]+)(\d+)")
+# Where each kind's integer ids start unless a vendor says otherwise (p7 -> 100007): users,
+# persons, organizations, deals, activities, notes, pipelines, stages, products, custom fields.
+DEFAULT_BASES: Mapping[str, int] = {
+    "u": 1_000,
+    "p": 100_000,
+    "o": 200_000,
+    "d": 300_000,
+    "a": 400_000,
+    "n": 500_000,
+    "pl": 700,
+    "s": 800,
+    "pr": 900_000,
+    "f": 600,
+}
 
 
 def kind_and_number(source_id: str) -> tuple[str, int]:
@@ -25,10 +39,11 @@ def kind_and_number(source_id: str) -> tuple[str, int]:
 @dataclass(frozen=True)
 class IdScheme:
     """A vendor's ids for the reference records: `bases` per kind ("p": 100_000 makes p7 ->
-    100007); `namespace` seeds the hex and GUID forms, so two vendors' ids differ."""
+    100007; DEFAULT_BASES unless given); `namespace` seeds the hex and GUID forms, so two
+    vendors' ids differ."""
 
-    bases: Mapping[str, int]
     namespace: str = "ferry"
+    bases: Mapping[str, int] = field(default_factory=lambda: DEFAULT_BASES)
 
     def integer(self, source_id: str | None) -> int | None:
         if source_id is None:

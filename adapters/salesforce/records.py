@@ -49,6 +49,7 @@ from adapters.core.canonical import (
 )
 from adapters.reference.dataset import ReferenceCompany
 from adapters.reference.holds import ACTIVITY_TYPES, Holds, Names, Parents, in_currency
+from adapters.reference.ids import kind_and_number
 from adapters.salesforce.getters import MASTER_PIPELINE, MASTER_PIPELINE_NAME
 
 Row = dict[str, Any]
@@ -146,7 +147,7 @@ def ref_id(object_name: str, source_id: str | None) -> str | None:
     """The Salesforce id of a reference record ("o12" -> an Account id), deterministic."""
     if source_id is None:
         return None
-    return sf_id(object_name, int("".join(ch for ch in source_id if ch.isdigit())))
+    return sf_id(object_name, kind_and_number(source_id)[1])
 
 
 def api_name(key: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 from adapters.core.canonical import Activity, Deal, Entity, Note, Person, Product
 from adapters.reference.dataset import ReferenceCompany
 from adapters.reference.held import given_name_first
+from adapters.reference.ids import kind_and_number
 from adapters.salesforce.records import (
     CLOSED_LOST,
     CLOSED_WON,
@@ -37,7 +38,7 @@ STANDARD_PRICEBOOK = sf_id("Pricebook2", 1)
 def is_content_note(note: Note) -> bool:
     """In an org with enhanced notes: which reference notes are ContentNotes (the long ones,
     which no classic Note could hold, and every second one), the rest classic Notes."""
-    number = int("".join(ch for ch in note.source_id if ch.isdigit()) or 0)
+    number = kind_and_number(note.source_id)[1]
     return len(note.content) > NOTE_BODY_LIMIT or number % 2 == 0
 
 

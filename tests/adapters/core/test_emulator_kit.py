@@ -222,9 +222,9 @@ def test_vendor_value_is_the_inverse_of_canonical_value() -> None:
 
 
 def test_typed_ids_are_stable_and_differ_between_vendors() -> None:
-    one, other = IdScheme({"p": 100_000}, "one"), IdScheme({"p": 100_000}, "other")
+    one, other = IdScheme("one", {"p": 100_000}), IdScheme("other", {"p": 100_000})
     assert one.integer("p7") == 100_007 and one.integer(None) is None
     assert len(one.hex24("p7") or "") == 24 and one.hex24("p7") != other.hex24("p7")
-    assert one.guid("p7") == IdScheme({"p": 100_000}, "one").guid("p7")
+    assert one.guid("p7") == IdScheme("one", {"p": 100_000}).guid("p7")
     with pytest.raises(ValueError):
         one.integer("person-7")
