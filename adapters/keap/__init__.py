@@ -1,0 +1,1 @@
+"""Keap (Infusionsoft) as a source."""

@@ -1,8 +1,33 @@
-"""A partial emulator of Keap REST v1 (`/crm/rest/v1`), not yet registered as a source.
+"""An emulator of Keap's (Infusionsoft's) REST API for the sandbox, seeded from the reference
+company.
 
-Vendor facts (specs /work/shared/specs/keap/): the key in header `X-Keap-API-Key`; lists paged
-by `limit`/`offset`, envelope `{"<resource>": [...], "count": N, "next": url, "previous": url}`;
-integer ids; 429 without Retry-After.
+Vendor facts it follows (../shared/specs/keap/keap-rest-v1-openapi.ballerina.yml, the
+community v1 spec 1.70; keap-rest-v2-openapi.yml, the official v2; and
+../shared/research/source-crms.md, "Infusionsoft (Keap)"):
+- `https://api.infusionsoft.com/crm/rest/v1/...`; an OAuth2 access token as
+  `Authorization: Bearer`, or a personal access token / service account key in `X-Keap-API-Key`
+  (both accepted).
+- v1 lists take `limit` / `offset` and answer `{"<resource>": [...], "count": N, "next": url,
+  "previous": url}`; ids are integers. The sandbox caps `limit` at 1000 (a larger one is cut).
+- `/users` (RestUser: `given_name`, `family_name`, `email_address`, `status` Active / Invited /
+  Inactive), `/companies` (`company_name`, `address.line1...`), `/contacts`
+  (`email_addresses[]` with `field` EMAIL1..3, `phone_numbers[]` with `field` PHONE1..5 and a
+  `type`, `company.id`, `owner_id`), `/opportunities` (`opportunity_title`, `contact.id`,
+  `stage{id, name, reasons}`, `user.id`, `estimated_close_date`, `projected_revenue_high/low`),
+  `/tasks` (`title`, `description`, `type`, `due_date`, `completed`, `contact.id`, `user_id`),
+  `/appointments` (`start_date`, `end_date`, `contact_id`, `user`), `/notes` (`contact_id`,
+  `user_id`, `title`, `body`, `type`), `/products` (`product_name`, `product_price`, `sku`).
+  The spec leaves `id` out of Task and Appointment; the API returns it, and so does this.
+- `/contacts` and `/companies` leave `custom_fields` out unless `optional_properties` names it;
+  `/{contacts,companies,opportunities}/model` list `custom_fields` (`id`, `label`,
+  `field_type`, `options[{id, label}]`); values are `custom_fields: [{id, content}]`.
+- v1's `/opportunity/stage_pipeline` lists stages without their probability; v2's
+  `/crm/rest/v2/opportunities/stages` (`page_size` <= 1000, `page_token`; `{"stages": [...],
+  "next_page_token"}`) has it, so stages are served there. Neither version has pipelines: one
+  sales pipeline. `/setting/application/configuration` names the win and loss stages
+  (`opportunity.states.win.stage`); `/account/profile` the account (`name`, `currency_code`).
+- 10 requests a second per key (research notes: also 240/min and 30k/day); over it a 429 with
+  no Retry-After. Errors are `{"message": ...}` (the v1 spec's Error).
 """
 
 from __future__ import annotations
@@ -13,21 +38,51 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from adapters.core.emulated_auth import header_key
+from adapters.core.emulated_auth import any_of, bearer_key, header_key
 from adapters.core.emulation import RateHeaders, SourceEmulator, Tables
-from adapters.core.serving import Collection, OffsetPages, Served, next_url
+from adapters.core.serving import Collection, CursorPages, OffsetPages, Served, Since, next_url
+from adapters.keap.render import held, render
 from adapters.reference.dataset import ReferenceCompany
-from adapters.reference.ids import IdScheme
 
-API = "/{account_id}/crm/rest/v1"
-PAGES = OffsetPages(size_param="limit", default=1000, most=1000)
-IDS = IdScheme(bases={"u": 1_000, "o": 200_000}, namespace="keap")
+V1 = "/{account_id}/crm/rest/v1"
+V2 = "/{account_id}/crm/rest/v2"
+PAGES = OffsetPages(size_param="limit", default=1000, most=1000, clamp=True)
+STAGE_PAGES = CursorPages(
+    size_param="page_size", cursor_param="page_token", default=1000, most=1000
+)
+OPTIONAL = frozenset({"optional_properties"})
+LISTS = {  # path: (table, collection)
+    "users": Collection("users"),
+    "companies": Collection("companies", filters={"company_name": "company_name"}, known=OPTIONAL),
+    "contacts": Collection(
+        "contacts",
+        since=Since("since", field="last_updated"),
+        filters={"given_name": "given_name", "family_name": "family_name"},
+        known=OPTIONAL,
+    ),
+    "opportunities": Collection(
+        "opportunities", filters={"user_id": "user.id", "stage_id": "stage.id"}
+    ),
+    "tasks": Collection("tasks", filters={"contact_id": "contact.id", "user_id": "user_id"}),
+    "appointments": Collection("appointments", filters={"contact_id": "contact_id"}),
+    "notes": Collection("notes", filters={"user_id": "user_id", "contact_id": "contact_id"}),
+    "products": Collection("products"),
+}
+# Properties a list leaves out unless `optional_properties` names them.
+HIDDEN = {"contacts": ("custom_fields",), "companies": ("custom_fields",)}
+SINGLE = {
+    "account/profile": "profile",
+    "setting/application/configuration": "configuration",
+    "contacts/model": "contacts_model",
+    "companies/model": "companies_model",
+    "opportunities/model": "opportunities_model",
+}
 
 
 class KeapEmulator(SourceEmulator):
     window_seconds = 1.0
     default_burst = 10
-    gate = staticmethod(header_key("X-Keap-API-Key", "api_key"))
+    gate = staticmethod(any_of(header_key("X-Keap-API-Key", "api_key"), bearer_key("api_key")))
     credential_names = ("api_key",)
     error_shape = {"message": "{message}"}
     rate = RateHeaders(limit=None, remaining=None, reset=None, retry_after=False)
@@ -35,30 +90,43 @@ class KeapEmulator(SourceEmulator):
     rate_limited_message = "Quota Exceeded"
 
     def routes(self) -> list[BaseRoute]:
-        return [Route(f"{API}/{name}", self._lister(name)) for name in ("users", "companies")]
+        routes: list[BaseRoute] = [Route(f"{V1}/{p}", self._lister(p, c)) for p, c in LISTS.items()]
+        routes += [Route(f"{V1}/{path}", self._single(table)) for path, table in SINGLE.items()]
+        routes.append(Route(f"{V2}/opportunities/stages", self.stages))
+        return routes
 
-    def _lister(self, table: str) -> Any:
-        collection = Collection(table, known=frozenset(), order=lambda r: r["id"])
-
+    def _lister(self, table: str, collection: Collection) -> Any:
         def envelope(page: Served, request: Request) -> Any:
             return {table: page.items, "count": page.total, "next": next_url(request, page)}
 
         async def serve(request: Request) -> Response:
-            return self.serve_list(request, collection, PAGES, envelope)
+            asked = set(request.query_params.get("optional_properties", "").split(","))
+            hidden = [name for name in HIDDEN.get(table, ()) if name not in asked]
+
+            def shape(raw: dict[str, Any]) -> dict[str, Any]:
+                return {k: v for k, v in raw.items() if k not in hidden}
+
+            return self.serve_list(request, collection, PAGES, envelope, shape=shape)
 
         return serve
 
+    def _single(self, table: str) -> Any:
+        async def serve(request: Request) -> Response:
+            account = self.account(request)
+            Collection(table).refuse_unknown(request.query_params, None)
+            return self.respond(request, account.table(table)[0])
+
+        return serve
+
+    async def stages(self, request: Request) -> Response:
+        def envelope(page: Served, request: Request) -> Any:
+            token = page.next["page_token"] if page.next else None
+            return {"stages": page.items, "next_page_token": token}
+
+        return self.serve_list(request, Collection("stages"), STAGE_PAGES, envelope)
+
     def render(self, company: ReferenceCompany) -> Tables:
-        return {
-            "users": [
-                {"id": IDS.integer(u.source_id), "given_name": u.name, "email_address": u.email}
-                for u in company.users
-            ],
-            "companies": [
-                {"id": IDS.integer(o.source_id), "company_name": o.name}
-                for o in company.organizations
-            ],
-        }
+        return render(company)
 
     def held(self, company: ReferenceCompany) -> ReferenceCompany:
-        return company
+        return held(company)
