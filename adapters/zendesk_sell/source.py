@@ -1,0 +1,362 @@
+"""Zendesk Sell (formerly Base CRM, Core API v2) as a source, for the shared declarative engine.
+
+Vendor facts (sources in the emulator's docstring): `https://api.getbase.com/v2/`, a bearer
+token and a `User-Agent`; lists paged by `page`/`per_page` (at most 100) in `{"items": [{"data":
+{...}}], "meta": {"links": {"next_page": url}}}`; people and companies are one `contacts` list
+read twice with `is_organization`; won and lost are stages (category) a deal sits in; custom
+values are keyed by the field's name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from adapters.core.canonical import ContactPoint, Entity, Record
+from adapters.core.declarative import (
+    AccountCheck,
+    Derived,
+    FieldCatalog,
+    Join,
+    Lookup,
+    RunState,
+    SourceSpec,
+    Stream,
+)
+from adapters.core.mapping import (
+    Getter,
+    Raw,
+    minutes_hhmm,
+    number,
+    ref,
+    text,
+    utc_date,
+    utc_hhmm,
+    utc_time,
+)
+from adapters.core.paginators import NextUrl
+
+API = "/v2"
+DEFAULT_BASE_URL = "https://api.getbase.com"
+USER_AGENT = "Ferry/1.0 (CRM migration to Pipedrive)"
+PAGE = {"per_page": 100}
+CLOSED = ("won", "lost")
+FIELD_TYPES = {
+    "string": "varchar",
+    "text": "text",
+    "number": "double",
+    "date": "date",
+    "list": "enum",
+    "multi_select_list": "set",
+    "phone": "phone",
+    "email": "varchar",
+    "url": "varchar",
+}
+US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+def _unwrap(raw: Raw) -> list[Raw]:
+    return [raw["data"]] if isinstance(raw.get("data"), dict) else []
+
+
+def paged() -> NextUrl:
+    return NextUrl(next_url_path="meta.links.next_page")
+
+
+def _stream(entity: Entity, path: str, fields: Mapping[str, Getter], **extra: Any) -> Stream:
+    params = {**PAGE, **extra.pop("params", {})}
+    return Stream(
+        entity,
+        f"{API}/{path}",
+        {"source_id": ref("id"), **fields},
+        paginator=paged(),
+        records="items",
+        params=params,
+        explode=_unwrap,
+        **extra,
+    )
+
+
+def custom_values(raw: Raw) -> dict[str, Any]:
+    """Values by field name; a date (M/D/YYYY) as ISO."""
+    out = {}
+    for name, value in (raw.get("custom_fields") or {}).items():
+        found = US_DATE.fullmatch(value) if isinstance(value, str) else None
+        if found:
+            month, day, year = (int(part) for part in found.groups())
+            value = f"{year:04d}-{month:02d}-{day:02d}"
+        out[name] = value
+    return out
+
+
+def phones(raw: Raw) -> list[ContactPoint]:
+    found = [(raw.get("phone"), "work"), (raw.get("mobile"), "mobile")]
+    points = [ContactPoint(value=str(v), label=label) for v, label in found if v]
+    if points:
+        points[0].primary = True
+    return points
+
+
+def email(raw: Raw) -> list[ContactPoint]:
+    value = raw.get("email")
+    return [ContactPoint(value=str(value), label="work", primary=True)] if value else []
+
+
+def address(raw: Raw) -> str | None:
+    parts = raw.get("address") or {}
+    keys = ("line1", "city", "postal_code", "state", "country")
+    return ", ".join(str(parts[k]) for k in keys if parts.get(k)) or None
+
+
+def person_name(raw: Raw) -> str:
+    joined = " ".join(str(raw[k]) for k in ("first_name", "last_name") if raw.get(k))
+    return joined or str(raw.get("name") or "")
+
+
+def parent(kind: str) -> Getter:
+    """The record a task, call or note hangs on, when it is of this kind."""
+    return lambda raw: raw.get("resource_id") if raw.get("resource_type") == kind else None
+
+
+def stage_of(raw: Raw) -> Raw:
+    return raw.get("stage") or {}
+
+
+def first_stages(state: RunState) -> dict[str, str]:
+    """Each pipeline's first open stage: where a won or lost deal arrives."""
+    first: dict[str, Raw] = {}
+    for row in state["stages"].values():
+        if row.get("category") in CLOSED:
+            continue
+        pipeline = str(row.get("pipeline_id"))
+        if pipeline not in first or row["position"] < first[pipeline]["position"]:
+            first[pipeline] = row
+    return {pipeline: str(row["id"]) for pipeline, row in first.items()}
+
+
+def closed_stage(record: Record, raw: Raw, state: RunState) -> None:
+    stage = stage_of(raw)
+    if stage.get("category") in CLOSED:
+        record.stage_source_id = state["first_stages"].get(str(stage.get("pipeline_id")))  # type: ignore[attr-defined]
+
+
+def closed_at(status: str) -> Getter:
+    when = utc_time("last_stage_change_at")
+    return lambda raw: when(raw) if stage_of(raw).get("category") == status else None
+
+
+def primary_person(raw: Raw) -> Any:
+    """The deal's primary contact, unless that contact is its organization."""
+    contact = raw.get("contact_id")
+    return None if contact is None or contact == raw.get("organization_id") else contact
+
+
+CONTACT = {"owner_source_id": ref("owner_id")}
+STREAMS = (
+    _stream(
+        Entity.users,
+        "users",
+        {
+            "name": text("name"),
+            "email": text("email"),
+            "active": lambda raw: raw.get("status") != "inactive",
+        },
+    ),
+    _stream(
+        Entity.organizations,
+        "contacts",
+        {"name": text("name"), "address": address, **CONTACT},
+        params={"is_organization": "true"},
+        custom_values=custom_values,
+    ),
+    _stream(
+        Entity.persons,
+        "contacts",
+        {
+            "name": person_name,
+            "first_name": text("first_name"),
+            "last_name": text("last_name"),
+            "emails": email,
+            "phones": phones,
+            "org_source_id": ref("contact_id"),
+            **CONTACT,
+        },
+        params={"is_organization": "false"},
+        custom_values=custom_values,
+    ),
+    _stream(Entity.pipelines, "pipelines", {"name": text("name")}),
+    _stream(
+        Entity.stages,
+        "stages",
+        {
+            "name": text("name"),
+            "pipeline_source_id": ref("pipeline_id"),
+            "order_nr": "position",
+            "deal_probability": "likelihood",
+        },
+        keep=lambda raw: raw.get("category") not in CLOSED,
+    ),
+    _stream(
+        Entity.products,
+        "products",
+        {
+            "name": text("name"),
+            "code": text("sku"),
+            "prices": lambda raw: [
+                {"price": float(p["amount"]), "currency": p["currency"]}
+                for p in raw.get("prices") or []
+                if p.get("amount") not in (None, "")
+            ],
+        },
+    ),
+    _stream(
+        Entity.deals,
+        "deals",
+        {
+            "title": text("name"),
+            "value": number("value"),
+            "currency": text("currency"),
+            "status": lambda raw: c if (c := stage_of(raw).get("category")) in CLOSED else "open",
+            "person_source_id": ref(primary_person),
+            "org_source_id": ref("organization_id"),
+            "pipeline_source_id": ref(lambda raw: stage_of(raw).get("pipeline_id")),
+            "stage_source_id": ref("stage_id"),
+            "owner_source_id": ref("owner_id"),
+            "expected_close_date": text("estimated_close_date"),
+            "won_time": closed_at("won"),
+            "lost_time": closed_at("lost"),
+            "lost_reason": text("loss_reason.name"),
+        },
+        custom_values=custom_values,
+        joins=(
+            Join("stages", ref("stage_id"), "stage"),
+            Join("loss_reasons", ref("loss_reason_id"), "loss_reason"),
+        ),
+        needs=("first_stages",),
+        amend=closed_stage,
+    ),
+    _stream(
+        Entity.activities,
+        "tasks",
+        {
+            "subject": lambda raw: raw.get("content") or "",
+            "type": lambda raw: "task",
+            "due_date": utc_date("due_date"),
+            "due_time": utc_hhmm("due_date"),
+            "done": lambda raw: bool(raw.get("completed")),
+            "deal_source_id": ref(parent("deal")),
+            "person_source_id": ref(parent("contact")),
+            "owner_source_id": ref("owner_id"),
+        },
+        needs=("companies",),
+        amend=lambda record, raw, state: _on_contact(record, state),
+    ),
+    _stream(
+        Entity.activities,
+        "calls",
+        {
+            "subject": lambda raw: raw.get("summary") or "",
+            "type": lambda raw: "call",
+            "due_date": utc_date("made_at"),
+            "due_time": utc_hhmm("made_at"),
+            "duration": minutes_hhmm("duration", unit_seconds=1),
+            "deal_source_id": ref(lambda raw: (raw.get("associated_deal_ids") or [None])[0]),
+            "person_source_id": ref(parent("contact")),
+            "owner_source_id": ref("user_id"),
+        },
+        needs=("companies",),
+        amend=lambda record, raw, state: _on_contact(record, state),
+    ),
+    _stream(
+        Entity.notes,
+        "notes",
+        {
+            "content": lambda raw: raw.get("content") or "",
+            "add_time": utc_time("created_at"),
+            "deal_source_id": ref(parent("deal")),
+            "person_source_id": ref(parent("contact")),
+            "owner_source_id": ref("creator_id"),
+        },
+        needs=("companies",),
+        amend=lambda record, raw, state: _on_contact(record, state),
+    ),
+)
+
+
+def _on_contact(record: Any, state: RunState) -> None:
+    """A record on a `contact` hangs on a person or on a company: which, the contact says."""
+    if str(record.person_source_id) in state["companies"]:
+        record.org_source_id, record.person_source_id = record.person_source_id, None
+
+
+def _rows(body: Any) -> list[Raw]:
+    return [item["data"] for item in (body or {}).get("items") or []]
+
+
+def _lookup(name: str, path: str, **params: Any) -> Lookup:
+    return Lookup(
+        name,
+        f"{API}/{path}",
+        key=ref("id"),
+        records="items",
+        paginator=paged(),
+        params={**PAGE, **params},
+        rows=_rows,
+    )
+
+
+def _catalog(entity: Entity, resource: str, scope: str | None) -> FieldCatalog:
+    return FieldCatalog(
+        entity,
+        f"{API}/{resource}/custom_fields",
+        key=ref("data.name"),
+        name="data.name",
+        type="data.type",
+        types=FIELD_TYPES,  # type: ignore[arg-type]
+        records="items",
+        is_custom=(lambda raw: bool(raw["data"].get(scope))) if scope else (lambda raw: True),
+        options=lambda raw: [
+            (str(c["id"]), str(c["name"])) for c in raw["data"].get("choices") or []
+        ],
+        params=PAGE,
+        paginator=paged(),
+    )
+
+
+def error_text(response: httpx.Response) -> str:
+    try:
+        errors = response.json().get("errors") or []
+        return "; ".join(str(e["error"]["message"]) for e in errors) or response.reason_phrase
+    except (ValueError, AttributeError, KeyError, TypeError):
+        return response.reason_phrase
+
+
+SPEC = SourceSpec(
+    name="Zendesk Sell",
+    streams=STREAMS,
+    check=AccountCheck(
+        f"{API}/users/self",
+        {"user_id": ref("data.id"), "user_name": text("data.name"), "email": text("data.email")},
+    ),
+    field_catalogs=(
+        _catalog(Entity.organizations, "contact", "for_company"),
+        _catalog(Entity.persons, "contact", "for_contact"),
+        _catalog(Entity.deals, "deal", None),
+    ),
+    lookups=(
+        _lookup("stages", "stages"),
+        _lookup("loss_reasons", "loss_reasons"),
+        # Only the companies' ids: what tells a task's contact is a company (few, small rows).
+        dataclasses.replace(
+            _lookup("companies", "contacts", is_organization="true"),
+            rows=lambda body: [{"id": row["id"]} for row in _rows(body)],
+        ),
+    ),
+    derived=(Derived("first_stages", ("stages",), first_stages),),
+    headers={"User-Agent": USER_AGENT},
+    error_text=error_text,
+)
