@@ -15,7 +15,7 @@ import binascii
 import json
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -121,32 +121,50 @@ def basic_parts(*names: str) -> Reader:
     return read
 
 
-def oauth2_answer(token: str, request: Request) -> Any:
+def oauth2_answer(token: str, request: Request, account: EmulatedAccount) -> Any:
     return {"access_token": token, "token_type": "bearer", "expires_in": 3600}
 
 
-def oauth2_refusal(reason: str) -> tuple[int, Any]:
+def oauth2_refusal(reason: str, given: Mapping[str, str]) -> tuple[int, Any]:
     """RFC 6749 section 5.2: 400 with an `error` code."""
     code = "unsupported_grant_type" if reason == "grant_type" else "invalid_grant"
     return 400, {"error": code, "error_description": f"{reason} is not valid"}
 
 
+# A check of a login beyond equal credentials (a tenant in the path, a scope, an empty secret):
+# the name of what it refuses, or None.
+Check = Callable[["EmulatedAccount", Request, Mapping[str, str]], "str | None"]
+
+
+def _random_token(account: EmulatedAccount) -> str:
+    return secrets.token_hex(24)
+
+
 @dataclass(frozen=True)
 class Login:
-    """A token endpoint: the request's `fields` (read by `read`) must equal the account's
-    credentials named in `matches` (request field -> credential), and `grant_type`, when
-    given, must be that literal. It answers `answer(token, request)` or `refusal(field)`."""
+    """A token endpoint: the request's `fields` (read by `read`) must pass the `checks` (in
+    order), carry `grant_type` when one is named, and equal the account's credentials named
+    in `matches` (request field -> credential). It answers `answer(token, request, account)`
+    with a token from `token(account)`, or `refusal(field, given)` naming the first failure."""
 
     matches: Mapping[str, str]
     grant_type: str | None = None
     read: Reader = form_fields
-    answer: Callable[[str, Request], Any] = oauth2_answer
-    refusal: Callable[[str], tuple[int, Any]] = oauth2_refusal
-    token: Callable[[], str] = field(default=lambda: secrets.token_hex(24))
+    answer: Callable[[str, Request, EmulatedAccount], Any] = oauth2_answer
+    refusal: Callable[[str, Mapping[str, str]], tuple[int, Any]] = oauth2_refusal
+    token: Callable[[EmulatedAccount], str] = _random_token
+    checks: tuple[Check, ...] = ()
 
-    async def refused(self, account: EmulatedAccount, request: Request) -> str | None:
-        """The first field that does not match, or None when the login is good."""
-        given = await self.read(request)
+    async def given(self, request: Request) -> dict[str, str]:
+        return await self.read(request)
+
+    def refused(
+        self, account: EmulatedAccount, request: Request, given: Mapping[str, str]
+    ) -> str | None:
+        """The first field that does not pass, or None when the login is good."""
+        for check in self.checks:
+            if (failed := check(account, request, given)) is not None:
+                return failed
         if self.grant_type is not None and given.get("grant_type") != self.grant_type:
             return "grant_type"
         for name, credential in self.matches.items():

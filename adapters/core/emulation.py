@@ -235,13 +235,14 @@ class SourceEmulator:
 
         async def serve(request: Request) -> Response:
             account = self.account(request, check_auth=False)
-            refused = await login.refused(account, request)
+            given = await login.given(request)
+            refused = login.refused(account, request, given)
             if refused is not None:
-                status, body = login.refusal(refused)
+                status, body = login.refusal(refused, given)
                 return self.respond(request, body, status)
-            token = login.token()
+            token = login.token(account)
             account.tokens.add(token)
-            return self.respond(request, login.answer(token, request))
+            return self.respond(request, login.answer(token, request, account))
 
         return Route(path, serve, methods=list(methods))
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -35,6 +36,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from adapters.core.emulated_auth import issued, oauth2_client_login
 from adapters.core.emulation import (
     EmulatedAccount,
     RateState,
@@ -42,8 +44,6 @@ from adapters.core.emulation import (
     Tables,
     VendorError,
     base_url_of,
-    bearer,
-    form_fields,
 )
 from adapters.dynamics365 import odata
 from adapters.dynamics365.held import held
@@ -65,12 +65,13 @@ _METADATA = re.compile(
 
 
 class DynamicsEmulator(SourceEmulator):
+    gate = staticmethod(issued())
     window_seconds = 60.0
     default_burst = 1200
 
     def routes(self) -> list[BaseRoute]:
         return [
-            Route("/{account_id}/{tenant}/oauth2/v2.0/token", self.token, methods=["POST"]),
+            self.login_route("/{account_id}/{tenant}/oauth2/v2.0/token", ENTRA_LOGIN),
             Route("/{account_id}" + API + "/{resource:path}", self.resource),
         ]
 
@@ -90,10 +91,6 @@ class DynamicsEmulator(SourceEmulator):
 
     def held(self, company: ReferenceCompany) -> ReferenceCompany:
         return held(company)
-
-    def authenticate(self, account: EmulatedAccount, request: Request) -> bool:
-        token = bearer(request)
-        return token is not None and token in account.tokens
 
     def unauthorized(self) -> VendorError:
         return VendorError(401, "unauthorized", "")
@@ -117,58 +114,6 @@ class DynamicsEmulator(SourceEmulator):
         return await super()._vendor_error(request, exc)
 
     # --- Entra ID -----------------------------------------------------------------------
-
-    async def token(self, request: Request) -> Response:
-        account_id = request.path_params["account_id"]
-        if not self.has_account(account_id):
-            return self.respond(
-                request, _entra("invalid_request", "AADSTS90002: Tenant not found."), 400
-            )
-        account = self.account_of(account_id)
-        form = await form_fields(request)
-        wanted = account.credentials
-        if request.path_params["tenant"] != wanted.get("tenant_id"):
-            error = _entra(
-                "invalid_request",
-                f"AADSTS90002: Tenant '{request.path_params['tenant']}' not found.",
-            )
-            return self.respond(request, error, 400)
-        if form.get("grant_type") != "client_credentials":
-            error = _entra(
-                "unsupported_grant_type",
-                "AADSTS70003: The app requested an unsupported grant type.",
-            )
-            return self.respond(request, error, 400)
-        if form.get("client_id") != wanted.get("client_id"):
-            error = _entra(
-                "unauthorized_client",
-                f"AADSTS700016: Application with identifier '{form.get('client_id')}' was not "
-                "found in the directory.",
-            )
-            return self.respond(request, error, 400)
-        if form.get("client_secret") != wanted.get("client_secret"):
-            error = _entra(
-                "invalid_client",
-                "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in "
-                "the request is the client secret value, not the client secret ID.",
-            )
-            return self.respond(request, error, 401)
-        if form.get("scope", "").rstrip("/") != f"{base_url_of(request)}/.default":
-            error = _entra(
-                "invalid_scope",
-                f"AADSTS1002012: The provided value for scope {form.get('scope')} is not valid. "
-                "Client credential flows must have a scope value with /.default suffixed to the "
-                "resource identifier.",
-            )
-            return self.respond(request, error, 400)
-        body = {
-            "token_type": "Bearer",
-            "expires_in": 3599,
-            "ext_expires_in": 3599,
-            "access_token": "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9." + self.issue_token(account),
-        }
-        account.tokens.add(body["access_token"])
-        return self.respond(request, body)
 
     # --- the Web API --------------------------------------------------------------------
 
@@ -310,6 +255,71 @@ def _check_columns(chosen: list[str] | None, entity_set: str) -> None:
     """An expanded $select naming a column the related table lacks is a 400, as at the top."""
     if chosen is not None:
         odata.selected(",".join(chosen), COLUMNS[entity_set], ENTITY_TYPES[entity_set])
+
+
+def _tenant(account: EmulatedAccount, request: Request, given: Mapping[str, str]) -> str | None:
+    return (
+        None if request.path_params["tenant"] == account.credentials.get("tenant_id") else "tenant"
+    )
+
+
+def _scope(account: EmulatedAccount, request: Request, given: Mapping[str, str]) -> str | None:
+    return (
+        None
+        if given.get("scope", "").rstrip("/") == f"{base_url_of(request)}/.default"
+        else "scope"
+    )
+
+
+# Entra ID's answer to each refused part of a client-credentials login.
+ENTRA_REFUSALS = {
+    "tenant": (400, "invalid_request", "AADSTS90002: Tenant not found."),
+    "grant_type": (
+        400,
+        "unsupported_grant_type",
+        "AADSTS70003: The app requested an unsupported grant type.",
+    ),
+    "client_id": (
+        400,
+        "unauthorized_client",
+        "AADSTS700016: Application with identifier '{client_id}' was not found in the directory.",
+    ),
+    "client_secret": (
+        401,
+        "invalid_client",
+        "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the "
+        "request is the client secret value, not the client secret ID.",
+    ),
+    "scope": (
+        400,
+        "invalid_scope",
+        "AADSTS1002012: The provided value for scope {scope} is not valid. Client credential "
+        "flows must have a scope value with /.default suffixed to the resource identifier.",
+    ),
+}
+
+
+def _entra_refusal(field: str, given: Mapping[str, str]) -> tuple[int, Any]:
+    status, error, template = ENTRA_REFUSALS[field]
+    values = {"client_id": "", "scope": "", **given}
+    return status, _entra(error, template.format(**values))
+
+
+def _entra_answer(token: str, request: Request, account: EmulatedAccount) -> Any:
+    return {
+        "token_type": "Bearer",
+        "expires_in": 3599,
+        "ext_expires_in": 3599,
+        "access_token": token,
+    }
+
+
+ENTRA_LOGIN = oauth2_client_login(
+    checks=(_tenant, _scope),
+    answer=_entra_answer,
+    refusal=_entra_refusal,
+    token=lambda account: "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9." + secrets.token_hex(24),
+)
 
 
 def _entra(error: str, description: str) -> dict[str, Any]:

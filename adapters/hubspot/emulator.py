@@ -33,7 +33,6 @@ Vendor facts it follows (developers.hubspot.com/docs):
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from typing import Any
 from urllib.parse import urlencode
@@ -42,6 +41,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from adapters.core.emulated_auth import bearer_key
 from adapters.core.emulation import (
     EmulatedAccount,
     RateState,
@@ -49,7 +49,6 @@ from adapters.core.emulation import (
     Tables,
     VendorError,
     base_url_of,
-    bearer,
     int_param,
 )
 from adapters.hubspot.held import held
@@ -101,6 +100,7 @@ DAILY_LIMIT = 650_000  # a Professional account's private app
 
 
 class HubSpotEmulator(SourceEmulator):
+    gate = staticmethod(bearer_key("access_token"))  # a private app's access token
     window_seconds = 10.0  # TEN_SECONDLY_ROLLING
     default_burst = 190
 
@@ -126,11 +126,6 @@ class HubSpotEmulator(SourceEmulator):
 
     def held(self, company: ReferenceCompany) -> ReferenceCompany:
         return held(company)
-
-    def authenticate(self, account: EmulatedAccount, request: Request) -> bool:
-        token = bearer(request)
-        expected = account.credentials.get("access_token", "")
-        return bool(token) and secrets.compare_digest(token, expected)
 
     def error_body(self, status: int, code: str, message: str) -> Any:
         correlation = str(uuid.uuid4())

@@ -58,8 +58,8 @@ def user_key(account: EmulatedAccount, request: Request) -> bool:
 LOGIN = Login(
     matches={name: name for name in ("api_key", "username", "password")},
     read=basic_parts("api_key", "username", "password"),
-    answer=lambda token, request: {"authenticated_user": {"user_key": token}},
-    refusal=lambda field: (401, {"message": "Invalid credentials."}),
+    answer=lambda token, request, account: {"authenticated_user": {"user_key": token}},
+    refusal=lambda field, given: (401, {"message": "Invalid credentials."}),
 )
 
 

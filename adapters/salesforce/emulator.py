@@ -43,20 +43,20 @@ import itertools
 import re
 import secrets
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from adapters.core.emulated_auth import Login, issued, oauth2_refresh_login
 from adapters.core.emulation import (
     EmulatedAccount,
     RateState,
     SourceEmulator,
     VendorError,
     base_url_of,
-    bearer,
-    form_fields,
 )
 from adapters.reference.dataset import ReferenceCompany
 from adapters.salesforce import records
@@ -75,6 +75,7 @@ _BATCH = re.compile(r"batchSize\s*=\s*(\d+)", re.IGNORECASE)
 
 
 class SalesforceEmulator(SourceEmulator):
+    gate = staticmethod(issued())
     window_seconds = 24 * 3600.0  # the daily API request limit is a rolling 24 hours
     default_burst = 100_000
 
@@ -103,7 +104,7 @@ class SalesforceEmulator(SourceEmulator):
             ("/sobjects/{object}/{record_id}/{field}", self.blob),
         ]
         return [
-            Route("/{account_id}/services/oauth2/token", self.token, methods=["POST"]),
+            self.login_route("/{account_id}/services/oauth2/token", self._refresh_login()),
             Route("/{account_id}/services/oauth2/userinfo", self.userinfo),
             *(Route(data + path + slash, handler) for path, handler in rest for slash in ("", "/")),
             Route(
@@ -138,9 +139,6 @@ class SalesforceEmulator(SourceEmulator):
             held = _with_content_notes(held, company)
         return held if self.sales_processes else records.on_master_picklist(held)
 
-    def authenticate(self, account: EmulatedAccount, request: Request) -> bool:
-        return bearer(request) in account.tokens
-
     def error_body(self, status: int, code: str, message: str) -> Any:
         if code == "not_found":
             code, message = "NOT_FOUND", "The requested resource does not exist"
@@ -160,25 +158,20 @@ class SalesforceEmulator(SourceEmulator):
 
     # --- OAuth ----------------------------------------------------------------------------
 
-    async def token(self, request: Request) -> Response:
-        account = self.account(request, check_auth=False)
-        form = await form_fields(request)
-        refusal = _refusal(account, form)
-        if refusal:
-            return self.respond(
-                request, {"error": refusal[0], "error_description": refusal[1]}, 400
-            )
-        base = base_url_of(request)
-        body = {
-            "access_token": self._session_id(account),
-            "signature": secrets.token_urlsafe(32),
-            "scope": "refresh_token api",
-            "instance_url": base,
-            "id": f"{base}/id/{_org_id18(account)}/{_api_user(account)['Id']}",
-            "token_type": "Bearer",
-            "issued_at": str(int(self.clock() * 1000)),
-        }
-        return self.respond(request, body)
+    def _refresh_login(self) -> Login:
+        def answer(token: str, request: Request, account: EmulatedAccount) -> Any:
+            base = base_url_of(request)
+            return {
+                "access_token": token,
+                "signature": secrets.token_urlsafe(32),
+                "scope": "refresh_token api",
+                "instance_url": base,
+                "id": f"{base}/id/{_org_id18(account)}/{_api_user(account)['Id']}",
+                "token_type": "Bearer",
+                "issued_at": str(int(self.clock() * 1000)),
+            }
+
+        return oauth2_refresh_login(answer=answer, refusal=_refusal, token=_session_id)
 
     async def userinfo(self, request: Request) -> Response:
         account = self.account(request, check_auth=False)
@@ -296,12 +289,6 @@ class SalesforceEmulator(SourceEmulator):
 
     # --- internals ------------------------------------------------------------------------
 
-    def _session_id(self, account: EmulatedAccount) -> str:
-        """Salesforce access tokens read "<org id>!<secret>"."""
-        token = f"{records.org_id(account.id)}!{self.issue_token(account)}"
-        account.tokens.add(token)
-        return token
-
     def _rest_account(self, request: Request) -> EmulatedAccount:
         account = self.account(request)
         match = re.fullmatch(r"v(\d+)\.0", request.path_params["version"])
@@ -358,17 +345,22 @@ def _with_content_notes(held: ReferenceCompany, company: ReferenceCompany) -> Re
     return dataclasses.replace(held, notes=notes)
 
 
-def _refusal(account: EmulatedAccount, form: dict[str, str]) -> tuple[str, str] | None:
-    expected = account.credentials
-    if form.get("grant_type") != "refresh_token":
-        return "unsupported_grant_type", "grant type not supported"
-    if form.get("client_id") != expected.get("client_id"):
-        return "invalid_client_id", "client identifier invalid"
-    if form.get("client_secret") != expected.get("client_secret"):
-        return "invalid_client", "invalid client credentials"
-    if form.get("refresh_token") != expected.get("refresh_token"):
-        return "invalid_grant", "expired access/refresh token"
-    return None
+REFUSALS = {
+    "grant_type": ("unsupported_grant_type", "grant type not supported"),
+    "client_id": ("invalid_client_id", "client identifier invalid"),
+    "client_secret": ("invalid_client", "invalid client credentials"),
+    "refresh_token": ("invalid_grant", "expired access/refresh token"),
+}
+
+
+def _refusal(field: str, given: Mapping[str, str]) -> tuple[int, Any]:
+    error, description = REFUSALS[field]
+    return 400, {"error": error, "error_description": description}
+
+
+def _session_id(account: EmulatedAccount) -> str:
+    """Salesforce access tokens read "<org id>!<secret>"."""
+    return f"{records.org_id(account.id)}!{secrets.token_hex(24)}"
 
 
 def _blob(account: EmulatedAccount, object_name: str, record_id: str, field: str) -> bytes | None:

@@ -27,12 +27,14 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from adapters.core.emulated_auth import Login, issued, json_fields
 from adapters.core.emulation import (
     EmulatedAccount,
     RateState,
@@ -67,11 +69,12 @@ _FILTER_PARAM = re.compile(r"^filter\[(\d+)\]\[(\w+)\](?:\[(\$\w+)\])?$")
 
 
 class SugarEmulator(SourceEmulator):
+    gate = staticmethod(issued("oauth-token", prefix=""))
     window_seconds = 10.0
 
     def routes(self) -> list[BaseRoute]:
         return [
-            Route(API + "/oauth2/token", self.token, methods=["POST"]),
+            self.login_route(API + "/oauth2/token", PASSWORD_LOGIN),
             Route(API + "/me", self.me),
             Route(API + "/metadata", self.metadata),
             Route(API + "/{module}/filter", self.filter_records, methods=["POST"]),
@@ -93,10 +96,10 @@ class SugarEmulator(SourceEmulator):
         return held(company)
 
     def authenticate(self, account: EmulatedAccount, request: Request) -> bool:
-        token = request.headers.get("oauth-token")
-        if not token:
+        # No token at all is its own error in Sugar; a token not issued is `unauthorized`.
+        if not request.headers.get("oauth-token"):
             raise VendorError(401, "need_login", "No valid authentication for user.")
-        return token in account.tokens
+        return super().authenticate(account, request)
 
     def unauthorized(self) -> VendorError:
         return VendorError(401, "invalid_grant", "The access token provided is invalid.")
@@ -111,34 +114,6 @@ class SugarEmulator(SourceEmulator):
     def rate_limited(self, state: RateState) -> VendorError:
         wait = str(max(1, int(state.reset_seconds + 0.999)))
         return VendorError(429, "too_many_requests", "Too many requests.", {"Retry-After": wait})
-
-    # --- login ----------------------------------------------------------------------------
-
-    async def token(self, request: Request) -> Response:
-        account = self.account(request, check_auth=False)
-        grant = await _json_body(request)
-        if grant.get("grant_type") != "password":
-            raise VendorError(400, "unsupported_grant_type", "The grant type is not supported.")
-        if grant.get("client_id") != account.credentials.get("client_id", "sugar") or grant.get(
-            "client_secret", ""
-        ):
-            raise VendorError(400, "invalid_client", "The client credentials are invalid")
-        platform = grant.get("platform") or "base"
-        if platform not in (*KNOWN_PLATFORMS, account.credentials.get("platform")):
-            raise VendorError(422, "invalid_parameter", f"Invalid platform: {platform}")
-        wanted = (account.credentials.get("username"), account.credentials.get("password"))
-        if (grant.get("username"), grant.get("password")) != wanted:
-            raise VendorError(401, "need_login", "You must specify a valid username and password.")
-        body = {
-            "access_token": self.issue_token(account),
-            "expires_in": 3600,
-            "token_type": "bearer",
-            "scope": None,
-            "refresh_token": secrets.token_hex(18),
-            "refresh_expires_in": 1209600,
-            "download_token": secrets.token_hex(18),
-        }
-        return self.respond(request, body)
 
     # --- meta -----------------------------------------------------------------------------
 
@@ -197,6 +172,49 @@ class SugarEmulator(SourceEmulator):
             "next_offset": offset + max_num if more else -1,
             "records": [_shown(row, fields) for row in chunk],
         }
+
+
+def _no_secret(account: EmulatedAccount, request: Request, given: Mapping[str, str]) -> str | None:
+    """The stock OAuth key ("sugar") has no secret: one given is refused."""
+    return "client_secret" if given.get("client_secret") else None
+
+
+def _platform(account: EmulatedAccount, request: Request, given: Mapping[str, str]) -> str | None:
+    known = (*KNOWN_PLATFORMS, account.credentials.get("platform"))
+    return None if (given.get("platform") or "base") in known else "platform"
+
+
+def _login_refusal(field: str, given: Mapping[str, str]) -> tuple[int, Any]:
+    status, error, message = {
+        "grant_type": (400, "unsupported_grant_type", "The grant type is not supported."),
+        "client_id": (400, "invalid_client", "The client credentials are invalid"),
+        "client_secret": (400, "invalid_client", "The client credentials are invalid"),
+        "platform": (422, "invalid_parameter", f"Invalid platform: {given.get('platform')}"),
+    }.get(field, (401, "need_login", "You must specify a valid username and password."))
+    return status, {"error": error, "error_message": message}
+
+
+def _login_answer(token: str, request: Request, account: EmulatedAccount) -> Any:
+    return {
+        "access_token": token,
+        "expires_in": 3600,
+        "token_type": "bearer",
+        "scope": None,
+        "refresh_token": secrets.token_hex(18),
+        "refresh_expires_in": 1209600,
+        "download_token": secrets.token_hex(18),
+    }
+
+
+# Sugar's password grant: a JSON body naming the OAuth key, the user and the API platform.
+PASSWORD_LOGIN = Login(
+    {"client_id": "client_id", "username": "username", "password": "password"},
+    grant_type="password",
+    read=json_fields,
+    checks=(_no_secret, _platform),
+    answer=_login_answer,
+    refusal=_login_refusal,
+)
 
 
 async def _json_body(request: Request) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,6 +33,7 @@ from starlette.routing import BaseRoute, Route
 
 from adapters.core.emulated_auth import issued, oauth2_refresh_login
 from adapters.core.emulation import (
+    EmulatedAccount,
     RateState,
     SourceEmulator,
     Tables,
@@ -60,7 +62,7 @@ USER_TYPES = {
 CURRENT_USER = "u1"  # whose refresh token the sandbox hands out
 
 
-def _token_answer(token: str, request: Request) -> dict[str, Any]:
+def _token_answer(token: str, request: Request, account: EmulatedAccount) -> dict[str, Any]:
     return {
         "access_token": token,
         "api_domain": base_url_of(request),
@@ -69,7 +71,7 @@ def _token_answer(token: str, request: Request) -> dict[str, Any]:
     }
 
 
-def _token_refusal(field: str) -> tuple[int, Any]:
+def _token_refusal(field: str, given: Mapping[str, str]) -> tuple[int, Any]:
     # Zoho's accounts server refuses a refresh with a 200 and no access token.
     return 200, {"error": "unsupported_grant_type" if field == "grant_type" else "invalid_code"}
 
@@ -77,7 +79,7 @@ def _token_refusal(field: str) -> tuple[int, Any]:
 REFRESH = oauth2_refresh_login(
     answer=_token_answer,
     refusal=_token_refusal,
-    token=lambda: f"1000.{secrets.token_hex(24)}",
+    token=lambda account: f"1000.{secrets.token_hex(24)}",
 )
 
 

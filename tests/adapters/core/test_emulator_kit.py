@@ -70,7 +70,7 @@ class KitEmulator(SourceEmulator):
         login = Login(
             {"api_key": "api_key", "username": "username", "password": "api_user_key"},
             read=basic_parts("api_key", "username", "password"),
-            answer=lambda token, request: {"user": {"key": token}},
+            answer=lambda token, request, account: {"user": {"key": token}},
         )
         return [
             Route("/{account_id}/{style}/items", self.items),
