@@ -14,6 +14,8 @@ from typing import Any
 
 from starlette.datastructures import QueryParams
 
+from adapters.core.emulation import VendorError
+from adapters.core.serving import OffsetPages
 from adapters.pipedrive.emulator.errors import BadRequest
 
 DEFAULT_LIMIT = 100
@@ -76,20 +78,27 @@ def cursor_page(
     return page, None
 
 
+V1_PAGES = OffsetPages(
+    size_param="limit", start_param="start", default=DEFAULT_LIMIT, most=MAX_LIMIT
+)
+
+
 def start_limit_page(
     params: QueryParams, records: Iterable[Record]
 ) -> tuple[list[Record], dict[str, Any]]:
-    """One v1 page and its `additional_data.pagination`."""
-    start_text = params.get("start", "0")
-    if not start_text.isdigit():
-        raise BadRequest("start must be a non-negative integer.")
-    start, limit = int(start_text), parse_limit(params)
-    window = list(islice(records, start, start + limit + 1))
-    more = len(window) > limit
-    pagination: dict[str, Any] = {"start": start, "limit": limit, "more_items_in_collection": more}
-    if more:
-        pagination["next_start"] = start + limit
-    return window[:limit], pagination
+    """One v1 page (the kit's offset pages) and its `additional_data.pagination`."""
+    try:
+        page = V1_PAGES.serve(list(records), params)
+    except VendorError as exc:  # in Pipedrive's error envelope
+        raise BadRequest(exc.message) from None
+    pagination: dict[str, Any] = {
+        "start": page.start,
+        "limit": page.size,
+        "more_items_in_collection": page.more,
+    }
+    if page.more:
+        pagination["next_start"] = page.start + page.size
+    return page.items, pagination
 
 
 def _sort_key(record: Record, sort_by: str) -> tuple[Any, ...]:
