@@ -62,8 +62,9 @@ STUB = ("id", "entityType", "rev", "name", "description", "modifiedTime")
 
 def fault(code: int, message: str, call_id: Any = None) -> VendorError:
     """A failed call as Nutshell answers it: HTTP 200, the JSON-RPC error object."""
-    body = {"result": None, "error": {"code": code, "message": message, "data": None}}
-    return VendorError(200, str(code), message, body={**body, "id": call_id})
+    error = {"code": code, "message": message, "data": None}
+    body = {"result": None, "error": error, "id": call_id, "jsonrpc": "2.0"}
+    return VendorError(200, str(code), message, body=body)
 
 
 class NutshellEmulator(SourceEmulator):
@@ -85,6 +86,12 @@ class NutshellEmulator(SourceEmulator):
     def render(self, company: ReferenceCompany) -> Tables:
         return render(company)
 
+    def render_account(self, company: ReferenceCompany, credentials: dict[str, str]) -> Tables:
+        """The first user signs in with the account's username (one of a user's e-mails)."""
+        tables = render(company)
+        tables["users"][0]["emails"].append(credentials["username"])
+        return tables
+
     def held(self, company: ReferenceCompany) -> ReferenceCompany:
         return held(company)
 
@@ -98,14 +105,16 @@ class NutshellEmulator(SourceEmulator):
         if request.method == "GET" and method != "getUser":
             raise fault(INVALID_REQUEST, "Only getUser is served by GET", call_id)
         if method == "getUser":
-            return self._answer(request, _user(account.table("users"), params, call_id), call_id)
+            user = _user(account.table("users"), params, account.credentials["username"], call_id)
+            return self._answer(request, user, call_id)
         table = METHODS.get(method)
         if table is None:
             raise fault(NO_METHOD, f"Method not found: {method}", call_id)
         return self._answer(request, _find(account.table(table), table, params, call_id), call_id)
 
     def _answer(self, request: Request, result: Any, call_id: Any) -> Response:
-        return self.respond(request, {"result": result, "error": None, "id": call_id})
+        body = {"result": result, "error": None, "id": call_id, "jsonrpc": "2.0"}
+        return self.respond(request, body)
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -120,12 +129,14 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
-def _user(users: list[dict[str, Any]], params: dict[str, Any], call_id: Any) -> dict[str, Any]:
+def _user(users: list[dict[str, Any]], params: dict[str, Any], me: str, call_id: Any) -> Any:
+    """getUser: the user of `userId`, or without one the caller."""
     unknown = set(params) - {"userId", "rev"}
     if unknown:
         raise fault(INVALID_PARAMS, f"Invalid params: unknown {sorted(unknown)[0]}", call_id)
     wanted = params.get("userId")
-    found = next((u for u in users if wanted is None or u["id"] == wanted), None)
+    mine = (lambda u: me in u["emails"]) if wanted is None else (lambda u: u["id"] == wanted)
+    found = next((u for u in users if mine(u)), None)
     if found is None:
         raise fault(404, f"No user {wanted}", call_id)
     return found

@@ -1,16 +1,17 @@
 """The reference company in Nutshell's record shapes, and what Nutshell can hold of it.
 
-How Nutshell holds what Pipedrive links several ways (JSON-RPC entities; the nutshell-api-php
-examples show the multi-value and money shapes):
+How Nutshell holds what Pipedrive links several ways (JSON-RPC entities; a getContact answer
+in karlwnw/pynutshell's test stubs and the nutshell-api-php examples show the shapes):
 - Accounts (organisations) and contacts (people); a contact lists its `accounts[]`.
 - E-mails and phones are a hash keyed by label (`{"work": ..., "cell": ...}`; an unlabelled one
-  under its position), with the primary one again under `--primary`; an address likewise.
+  under its position, "0"), with the primary one again under `--primary`; a phone is an object
+  (`number`, `numberFormatted`, `E164`); an address is a hash of objects likewise.
 - A lead (deal) has a `primaryAccount` (also in `accounts[]`), `contacts[]`, a `milestone` of a
-  `stageset` (pipeline), `value {currency_shortname, amount}`, a numeric `status` (0 open, 10
-  won, 11 lost) and `closedTime`.
+  `stageset` (pipeline), `value {currency, amount}`, a numeric `status` (0 open, 10 won, 11
+  lost) and `closedTime`; its `name` is "Lead-<id>", what it is about its `description`.
 - Activities have a `startTime` and an `endTime` (or `isAllDay`), `leads[]`, `accounts[]` and
   `participants[]` (contacts); their kind is an `activityType` by name.
-- Products have a `sku` and one `price {currency_shortname, amount}`.
+- Products have a `sku` and one `price {currency, amount}`.
 - Notes are not listed by a method of their own: each account, contact and lead carries its
   `notes[]` (here a note sits on one of them: the lead, else the contact, else the account).
 """
@@ -98,16 +99,21 @@ def _refs(kind: str, *source_ids: str | None) -> list[Raw]:
 
 
 def _money(amount: float | None, currency: str | None) -> Raw | None:
-    return None if amount is None else {"currency_shortname": currency, "amount": amount}
+    return None if amount is None else {"currency": currency, "amount": amount}
 
 
-def _hash(points: list[ContactPoint]) -> Raw:
+def _phone(value: str) -> Raw:
+    digits = "".join(c for c in value if c.isdigit())
+    return {"number": digits, "numberFormatted": value, "E164": f"+{digits}"}
+
+
+def _hash(points: list[ContactPoint], shape: Any = str) -> Raw:
     """Nutshell's multi-value hash: by label, a repeated label under its position."""
     out: Raw = {}
     for i, point in enumerate(points):
-        out[point.label if point.label not in out else str(i)] = point.value
+        out[point.label if point.label not in out else str(i)] = shape(point.value)
     if points:
-        out[PRIMARY] = next((p.value for p in points if p.primary), points[0].value)
+        out[PRIMARY] = shape(next((p.value for p in points if p.primary), points[0].value))
     return out
 
 
@@ -132,6 +138,7 @@ def _lead(deal: Deal, notes: list[Note]) -> Raw:
         "id": nid(deal.source_id),
         "entityType": "Leads",
         "rev": "1",
+        "name": f"Lead-{nid(deal.source_id)}",
         "description": deal.title,
         "status": STATUS[deal.status],
         "value": _money(deal.value, deal.currency),
@@ -245,7 +252,7 @@ def render(company: ReferenceCompany) -> Tables:
                     "displayName": p.name,
                 },
                 "email": _hash(p.emails),
-                "phone": _hash(p.phones),
+                "phone": _hash(p.phones, _phone),
                 "accounts": _refs("Accounts", p.org_source_id),
                 "owner": _ref("Users", p.owner_source_id),
                 "modifiedTime": UPDATED,

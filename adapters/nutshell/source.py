@@ -81,6 +81,13 @@ def one(path: str) -> Getter:
     return lambda raw: next((ident(item) for item in raw.get(path) or []), None)
 
 
+def _point(value: Any) -> str | None:
+    """A hash value: a string, or a phone {number, numberFormatted, E164}."""
+    if isinstance(value, dict):
+        value = value.get("numberFormatted") or value.get("E164") or value.get("number")
+    return str(value) if value else None
+
+
 def points(path: str) -> Getter:
     """E-mails or phones from Nutshell's hash: by label (a position for none), `--primary`."""
 
@@ -88,16 +95,13 @@ def points(path: str) -> Getter:
         found = raw.get(path) or {}
         if isinstance(found, list):  # a list of plain values when none has a label
             found = dict(enumerate(found))
-        primary = found.get(PRIMARY)
-        out, flagged = [], False
+        primary, out = _point(found.get(PRIMARY)), []
         for key, value in found.items():
-            if key == PRIMARY or not value:
-                continue
-            label = OTHER if str(key).isdigit() else str(key).lower()
-            is_primary = not flagged and value == primary
-            flagged = flagged or is_primary
-            out.append(ContactPoint(value=str(value), label=label, primary=is_primary))
-        if out and not flagged:
+            if key != PRIMARY and (value := _point(value)):
+                label = OTHER if str(key).isdigit() else str(key).lower()
+                is_primary = value == primary and not any(p.primary for p in out)
+                out.append(ContactPoint(value=value, label=label, primary=is_primary))
+        if out and not any(p.primary for p in out):
             out[0].primary = True
         return out
 
@@ -152,7 +156,7 @@ def _notes(method: str, parent: str) -> Stream:
 
 def money(path: str) -> tuple[Getter, Getter]:
     """Amount and currency of a Nutshell Currency object."""
-    return number(f"{path}.amount"), text(f"{path}.currency_shortname")
+    return number(f"{path}.amount"), text(f"{path}.currency")
 
 
 due_time = utc_hhmm("startTime")
@@ -232,7 +236,7 @@ DEALS = _stream(
     "findLeads",
     {
         "source_id": ref("id"),
-        "title": first("description", "name", lambda raw: ""),
+        "title": first("description", "name"),
         "value": value,
         "currency": currency,
         "status": status,

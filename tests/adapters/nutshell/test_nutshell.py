@@ -74,7 +74,8 @@ def _expected(record: Record) -> dict[str, Any]:
 async def test_every_entity_arrives_as_held(world: World) -> None:
     held = world[0].held(generate(size=SIZE, seed=0))
     src = source(*world)
-    assert (await src.check()).account["user_id"]
+    me = (await src.check()).account
+    assert me["user_id"] == str(IDS.integer("u1")) and me["user_name"] == held.users[0].name
     for entity in src.entities:
         got = {r.source_id: r.model_dump() for r in await extract_records(src, entity)}
         want = [_expected(record) for record in held.records(entity)]
@@ -96,9 +97,10 @@ async def test_find_pages_end_on_a_short_page(world: World) -> None:
 async def test_contacts_hold_their_points_by_label(world: World) -> None:
     async with raw(world[0], world[1]) as client:
         answer = await call(client, "findContacts", limit=100, stubResponses=False)
-    email = answer.json()["result"][0]["email"]
-    assert email["--primary"] in email.values() and "work" in email
-    assert isinstance(answer.json()["result"][0]["id"], int)
+    contact = answer.json()["result"][0]
+    assert contact["email"]["--primary"] in contact["email"].values() and "work" in contact["email"]
+    assert {"number", "numberFormatted", "E164"} <= set(contact["phone"]["--primary"])
+    assert isinstance(contact["id"], int) and contact["rev"]
 
 
 async def test_unknown_methods_and_params_are_json_rpc_errors(world: World) -> None:
