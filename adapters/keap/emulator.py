@@ -32,6 +32,7 @@ community v1 spec 1.70; keap-rest-v2-openapi.yml, the official v2; and
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from starlette.requests import Request
@@ -47,11 +48,9 @@ from adapters.reference.dataset import ReferenceCompany
 V1 = "/{account_id}/crm/rest/v1"
 V2 = "/{account_id}/crm/rest/v2"
 PAGES = OffsetPages(size_param="limit", default=1000, most=1000, clamp=True)
-STAGE_PAGES = CursorPages(
-    size_param="page_size", cursor_param="page_token", default=1000, most=1000
-)
+STAGE_PAGES = CursorPages("page_size", 1000, 1000, cursor_param="page_token")  # v2
 OPTIONAL = frozenset({"optional_properties"})
-LISTS = {  # path: (table, collection)
+LISTS = {  # each path lists the table of its name
     "users": Collection("users"),
     "companies": Collection("companies", filters={"company_name": "company_name"}, known=OPTIONAL),
     "contacts": Collection(
@@ -68,8 +67,8 @@ LISTS = {  # path: (table, collection)
     "notes": Collection("notes", filters={"user_id": "user_id", "contact_id": "contact_id"}),
     "products": Collection("products"),
 }
-# Properties a list leaves out unless `optional_properties` names them.
-HIDDEN = {"contacts": ("custom_fields",), "companies": ("custom_fields",)}
+# Lists that leave `custom_fields` out unless `optional_properties` names it.
+HIDE_CUSTOM = frozenset({"contacts", "companies"})
 SINGLE = {
     "account/profile": "profile",
     "setting/application/configuration": "configuration",
@@ -97,16 +96,15 @@ class KeapEmulator(SourceEmulator):
 
     def _lister(self, table: str, collection: Collection) -> Any:
         def envelope(page: Served, request: Request) -> Any:
-            return {table: page.items, "count": page.total, "next": next_url(request, page)}
+            body = {table: page.items, "count": page.total, "next": next_url(request, page)}
+            return {**body, "previous": _previous(request, page)}
 
         async def serve(request: Request) -> Response:
-            asked = set(request.query_params.get("optional_properties", "").split(","))
-            hidden = [name for name in HIDDEN.get(table, ()) if name not in asked]
-
-            def shape(raw: dict[str, Any]) -> dict[str, Any]:
-                return {k: v for k, v in raw.items() if k not in hidden}
-
-            return self.serve_list(request, collection, PAGES, envelope, shape=shape)
+            asked = request.query_params.get("optional_properties", "").split(",")
+            hide = table in HIDE_CUSTOM and "custom_fields" not in asked
+            return self.serve_list(
+                request, collection, PAGES, envelope, shape=_bare if hide else None
+            )
 
         return serve
 
@@ -130,3 +128,17 @@ class KeapEmulator(SourceEmulator):
 
     def held(self, company: ReferenceCompany) -> ReferenceCompany:
         return held(company)
+
+
+def _previous(request: Request, page: Served) -> str | None:
+    """The URL of the page before this one (none on the first)."""
+    if page.start == 0:
+        return None
+    before = dataclasses.replace(
+        page, start=0, next={"offset": str(max(page.start - page.size, 0))}
+    )
+    return next_url(request, before)
+
+
+def _bare(raw: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in raw.items() if k != "custom_fields"}

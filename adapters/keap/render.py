@@ -21,27 +21,17 @@ import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
 
-from adapters.core.canonical import Activity, CustomFieldDef, Entity, FieldType, ProductPrice
+from adapters.core.canonical import Activity, CustomFieldDef, Entity, FieldType
 from adapters.core.emulation import Tables
 from adapters.core.fields import ValueStyle, vendor_value
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import CloseTime, Holds, Names, listed
 from adapters.reference.ids import IdScheme
 
-IDS = IdScheme(
-    bases={
-        "u": 1_000,
-        "p": 100_000,
-        "o": 200_000,
-        "d": 300_000,
-        "a": 400_000,
-        "n": 500_000,
-        "s": 800,
-        "pr": 900_000,
-    },
-    namespace="keap",
-)
+BASES = dict(u=1_000, p=100_000, o=200_000, d=300_000, a=400_000, n=500_000, s=800, pr=900_000)
+IDS = IdScheme(bases=BASES, namespace="keap")
 CURRENCY = "EUR"  # the account's one currency
+ACCOUNT = "Ferry Reference Company"
 PIPELINE = ("pl1", "Sales pipeline")
 WON, LOST = {"id": 898, "name": "Won"}, {"id": 899, "name": "Lost"}
 TASK_TYPES = {"call": "Call", "email": "Email", "task": "Other"}
@@ -56,64 +46,41 @@ FIELD_TYPES = {
     FieldType.set: "ListBox",
     FieldType.phone: "PhoneNumber",
 }
-RECORD_TYPES = {
-    Entity.organizations: "COMPANY",
-    Entity.persons: "CONTACT",
-    Entity.deals: "OPPORTUNITY",
-}
 STAMP = f"{REFERENCE_DATE.isoformat()}T08:00:00.000Z"
+DATES = {"date_created": STAMP, "last_updated": STAMP}
 STYLE = ValueStyle(joined=",")  # a ListBox keeps its choices comma-separated
 Raw = dict[str, Any]
 
 
-def _in_account_currency(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: {**v, "currency": CURRENCY} if isinstance(v, dict) else v for k, v in values.items()}
+def _money(record: Any, **update: Any) -> Any:
+    """The record with its amounts in the account's currency (and `update`)."""
+    values = {
+        k: {**v, "currency": CURRENCY} if isinstance(v, dict) else v
+        for k, v in record.custom_fields.items()
+    }
+    return record.model_copy(update={"custom_fields": values, **update})
 
 
 def _keap_only(company: ReferenceCompany) -> ReferenceCompany:
     """What Keap's records cannot say: company owners, a deal without a contact or with a
     company, amounts in another currency, notes on anything but one contact."""
-    notes = [
-        n.model_copy(update={"deal_source_id": None, "org_source_id": None})
-        for n in company.notes
-        if n.person_source_id
-    ]
-    deals = [
-        d.model_copy(
-            update={
-                "org_source_id": None,
-                "currency": CURRENCY if d.value is not None else None,
-                "custom_fields": _in_account_currency(d.custom_fields),
-            }
-        )
-        for d in company.deals
-        if d.person_source_id
-    ]
+    unlinked = {"deal_source_id": None, "org_source_id": None}
     return dataclasses.replace(
         company,
-        organizations=[
-            o.model_copy(
-                update={
-                    "owner_source_id": None,
-                    "custom_fields": _in_account_currency(o.custom_fields),
-                }
-            )
-            for o in company.organizations
-        ],
-        persons=[
-            p.model_copy(update={"custom_fields": _in_account_currency(p.custom_fields)})
-            for p in company.persons
-        ],
+        organizations=[_money(o, owner_source_id=None) for o in company.organizations],
+        persons=[_money(p) for p in company.persons],
         products=[
             p.model_copy(
-                update={
-                    "prices": [ProductPrice(price=x.price, currency=CURRENCY) for x in p.prices]
-                }
+                update={"prices": [x.model_copy(update={"currency": CURRENCY}) for x in p.prices]}
             )
             for p in company.products
         ],
-        deals=deals,
-        notes=notes,
+        deals=[
+            _money(d, org_source_id=None, currency=CURRENCY)
+            for d in company.deals
+            if d.person_source_id
+        ],
+        notes=[n.model_copy(update=unlinked) for n in company.notes if n.person_source_id],
     )
 
 
@@ -143,12 +110,8 @@ HOLDS = Holds(
 held = HOLDS.held
 
 
-def field_ids(fields: list[CustomFieldDef]) -> dict[tuple[Entity, str], int]:
-    return {(f.entity, f.key): 600 + i for i, f in enumerate(fields, 1)}
-
-
 def _models(fields: list[CustomFieldDef], ids: dict[tuple[Entity, str], int]) -> Tables:
-    def model(entity: Entity) -> Raw:
+    def model(entity: Entity, record_type: str) -> Raw:
         return {
             "custom_fields": [
                 {
@@ -156,7 +119,7 @@ def _models(fields: list[CustomFieldDef], ids: dict[tuple[Entity, str], int]) ->
                     "label": f.name,
                     "field_name": f.key,
                     "field_type": FIELD_TYPES[f.field_type],
-                    "record_type": RECORD_TYPES[entity],
+                    "record_type": record_type,
                     "options": [{"id": str(i), "label": o} for i, o in enumerate(f.options, 1)],
                 }
                 for f in fields
@@ -166,15 +129,15 @@ def _models(fields: list[CustomFieldDef], ids: dict[tuple[Entity, str], int]) ->
         }
 
     return {
-        "contacts_model": [model(Entity.persons)],
-        "companies_model": [model(Entity.organizations)],
-        "opportunities_model": [model(Entity.deals)],
+        "contacts_model": [model(Entity.persons, "CONTACT")],
+        "companies_model": [model(Entity.organizations, "COMPANY")],
+        "opportunities_model": [model(Entity.deals, "OPPORTUNITY")],
     }
 
 
 def render(company: ReferenceCompany) -> Tables:
     kept = held(company)
-    ids = field_ids(kept.custom_fields)
+    ids = {(f.entity, f.key): 600 + i for i, f in enumerate(kept.custom_fields, 1)}
     by_key = {(f.entity, f.key): f for f in kept.custom_fields}
 
     def custom(entity: Entity, values: dict[str, Any]) -> list[Raw]:
@@ -203,9 +166,6 @@ def render(company: ReferenceCompany) -> Tables:
                 "name": s.name,
                 "order": s.order_nr,
                 "probability": s.deal_probability,
-                "target_number_days": 0,
-                "created_time": STAMP,
-                "updated_time": STAMP,
             }
             for s in stages
         ]
@@ -214,7 +174,7 @@ def render(company: ReferenceCompany) -> Tables:
             for i, s in enumerate((WON, LOST))
         ],
         "opportunities": [
-            _opportunity(d, first_stage, custom(Entity.deals, d.custom_fields)) for d in kept.deals
+            _opportunity(d, custom(Entity.deals, d.custom_fields)) for d in kept.deals
         ],
         "tasks": [_task(a) for a in kept.activities if a.type in TASK_TYPES],
         "appointments": [_appointment(a) for a in kept.activities if a.type not in TASK_TYPES],
@@ -237,20 +197,11 @@ def render(company: ReferenceCompany) -> Tables:
                 "product_name": p.name,
                 "product_price": p.prices[0].price if p.prices else None,
                 "sku": p.code,
-                "product_desc": "",
                 "status": 1,
-                "subscription_only": False,
             }
             for p in kept.products
         ],
-        "profile": [
-            {
-                "name": "Ferry Reference Company",
-                "email": kept.users[0].email,
-                "currency_code": CURRENCY,
-                "time_zone": "UTC",
-            }
-        ],
+        "profile": [{"name": ACCOUNT, "email": kept.users[0].email, "currency_code": CURRENCY}],
         "configuration": [
             {
                 "opportunity": {
@@ -275,9 +226,7 @@ def _user(u: Any) -> Raw:
         "family_name": family,
         "email_address": u.email,
         "status": "Active" if u.active else "Inactive",
-        "partner": False,
-        "date_created": STAMP,
-        "last_updated": STAMP,
+        **DATES,
     }
 
 
@@ -296,16 +245,15 @@ def _contact(p: Any, custom: list[Raw]) -> Raw:
         "company": {"id": IDS.integer(p.org_source_id)} if p.org_source_id else None,
         "owner_id": IDS.integer(p.owner_source_id),
         "custom_fields": custom,
-        "date_created": STAMP,
-        "last_updated": STAMP,
+        **DATES,
     }
 
 
-def _opportunity(d: Any, first_stage: Raw, custom: list[Raw]) -> Raw:
+def _opportunity(d: Any, custom: list[Raw]) -> Raw:
     stage: Raw = {"id": IDS.integer(d.stage_source_id), "reasons": []}
     if d.status != "open":  # a closed deal sits in the win or loss stage, with its reason
-        stage = {**(WON if d.status == "won" else LOST), "reasons": []}
-        stage["reasons"] = [d.lost_reason] if d.lost_reason else []
+        reasons = [d.lost_reason] if d.lost_reason else []
+        stage = {**(WON if d.status == "won" else LOST), "reasons": reasons}
     return {
         "id": IDS.integer(d.source_id),
         "opportunity_title": d.title,
@@ -318,8 +266,7 @@ def _opportunity(d: Any, first_stage: Raw, custom: list[Raw]) -> Raw:
         if d.expected_close_date
         else None,
         "custom_fields": custom,
-        "date_created": STAMP,
-        "last_updated": STAMP,
+        **DATES,
     }
 
 
@@ -357,5 +304,4 @@ def _appointment(a: Activity) -> Raw:
         "end_date": _iso(start + timedelta(hours=int(hours), minutes=int(minutes))),
         "contact_id": IDS.integer(a.person_source_id),
         "user": IDS.integer(a.owner_source_id),
-        "location": None,
     }

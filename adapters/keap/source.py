@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from adapters.core.canonical import ContactPoint, Entity
+from adapters.core.canonical import ContactPoint, Entity, FieldType
 from adapters.core.declarative import (
     AccountCheck,
+    ChangedSince,
     Derived,
     FieldCatalog,
     Join,
@@ -31,7 +32,9 @@ from adapters.core.mapping import (
     Raw,
     const,
     joined,
+    minutes_hhmm,
     number,
+    parse_time,
     ref,
     text,
     utc_date,
@@ -46,43 +49,20 @@ DEFAULT_BASE_URL = "https://api.infusionsoft.com"
 API_PATH = "/crm/rest"
 PIPELINE_ID = "1"  # the account's one sales pipeline
 LIMIT = 1000
+CONFIG = const("configuration")  # the key of the one row of a settings lookup
+STAGE_PAGES = CursorInBody("next_page_token", "page_token", "page_size", LIMIT)
 FIELD_TYPES = {
-    "Text": "varchar",
-    "TextArea": "text",
-    "Name": "varchar",
-    "Email": "varchar",
-    "Website": "varchar",
-    "State": "varchar",
-    "SocialSecurityNumber": "varchar",
-    "WholeNumber": "double",
-    "DecimalNumber": "double",
-    "Percent": "double",
-    "Year": "double",
-    "Currency": "monetary",
-    "Date": "date",
-    "DateTime": "date",
-    "Dropdown": "enum",
-    "Radio": "enum",
-    "YesNo": "enum",
-    "ListBox": "set",
-    "PhoneNumber": "phone",
+    **dict.fromkeys(("Text", "Name", "Email", "Website", "State", "YesNo"), FieldType.varchar),
+    **dict.fromkeys(("WholeNumber", "DecimalNumber", "Percent", "Year"), FieldType.double),
+    **dict.fromkeys(("Date", "DateTime"), FieldType.date),
+    **dict.fromkeys(("Dropdown", "Radio"), FieldType.enum),
+    "SocialSecurityNumber": FieldType.varchar,
+    "TextArea": FieldType.text,
+    "Currency": FieldType.monetary,
+    "ListBox": FieldType.set,
+    "PhoneNumber": FieldType.phone,
 }
 TASK_TYPES = {"call": "call", "email": "email"}  # the other task types are plain tasks
-
-
-def pages(records: str) -> OffsetPaginator:
-    """`next` is a URL; a short page is the last (a page is full at `limit`)."""
-    return OffsetPaginator(
-        start_param="offset",
-        limit=LIMIT,
-        more_path=None,
-        next_start_path=None,
-        records_path=records,
-    )
-
-
-def total(records: str) -> Any:
-    return lambda response, body: (body or {}).get("count")
 
 
 def one(body: Any) -> list[Raw]:
@@ -98,17 +78,13 @@ def points(path: str, value_key: str, typed: bool) -> Getter:
 
     def read(raw: Raw) -> list[ContactPoint]:
         items = sorted(raw.get(path) or [], key=lambda item: str(item.get("field")))
+        labels = [str(i.get("type") or "work").lower() if typed else "work" for i in items]
         found = [
-            ContactPoint(
-                value=str(item[value_key]),
-                label=str(item.get("type") or "work").lower() if typed else "work",
-            )
-            for item in items
-            if item.get(value_key)
+            ContactPoint(value=str(i[value_key]), label=label)
+            for i, label in zip(items, labels, strict=True)
+            if i.get(value_key)
         ]
-        if found:
-            found[0].primary = True
-        return found
+        return [p.model_copy(update={"primary": n == 0}) for n, p in enumerate(found)]
 
     return read
 
@@ -151,23 +127,22 @@ def first_stage(tables: RunState) -> Mapping[str, Any]:
 
 
 def duration(raw: Raw) -> str | None:
-    start, end = (utc_time(k)(raw) for k in ("start_date", "end_date"))
+    start, end = (parse_time(raw.get(k)) for k in ("start_date", "end_date"))
     if not start or not end or start >= end:
         return None
-    from datetime import datetime
-
-    minutes = int((datetime.fromisoformat(end) - datetime.fromisoformat(start)).seconds // 60)
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+    return minutes_hhmm(const((end - start).total_seconds() / 60))(raw)
 
 
-def _v1(entity: Entity, path: str, records: str, fields: dict[str, Getter], **extra: Any) -> Stream:
+def _v1(entity: Entity, path: str, fields: dict[str, Getter], **extra: Any) -> Stream:
+    """A v1 list: `next` is a URL, and a short page is the last (a page is full at `limit`)."""
+    records = path.rsplit("/", 1)[-1]
     return Stream(
         entity,
         f"{V1}/{path}",
         {"source_id": ref("id"), **fields},
-        paginator=pages(records),
+        paginator=OffsetPaginator("offset", "limit", LIMIT, None, None, records),
         records=records,
-        total=total(records),
+        total=lambda response, body: (body or {}).get("count"),
         **extra,
     )
 
@@ -179,18 +154,26 @@ def _catalog(entity: Entity, path: str) -> FieldCatalog:
         key=ref("id"),
         name="label",
         type="field_type",
-        types=FIELD_TYPES,  # type: ignore[arg-type]
+        types=FIELD_TYPES,
         records="custom_fields",
         options=lambda raw: [(str(o["id"]), str(o["label"])) for o in raw.get("options") or []],
     )
 
 
 PROFILE = Join("profile", const("account"), "_profile")
-WITH_CUSTOM = {"optional_properties": "custom_fields"}
+# Companies and contacts list their custom values only when asked to.
+CUSTOM: dict[str, Any] = dict(
+    params={"optional_properties": "custom_fields"},
+    custom_values=custom_values,
+    joins=(PROFILE,),
+    record_currency=account_currency,
+)
+ADDRESS = joined(
+    *(f"address.{k}" for k in ("line1", "line2", "locality", "region", "zip_code")), sep=", "
+)
 STREAMS = (
     _v1(
         Entity.users,
-        "users",
         "users",
         {
             "name": joined("given_name", "family_name"),
@@ -201,25 +184,14 @@ STREAMS = (
     _v1(
         Entity.organizations,
         "companies",
-        "companies",
         {
             "name": text("company_name"),
-            "address": lambda raw: (
-                joined(
-                    *(f"address.{k}" for k in ("line1", "line2", "locality", "region", "zip_code")),
-                    sep=", ",
-                )(raw)
-                or None
-            ),
+            "address": lambda raw: ADDRESS(raw) or None,
         },
-        params=WITH_CUSTOM,
-        custom_values=custom_values,
-        joins=(PROFILE,),
-        record_currency=account_currency,
+        **CUSTOM,
     ),
     _v1(
         Entity.persons,
-        "contacts",
         "contacts",
         {
             "name": joined("given_name", "family_name"),
@@ -230,18 +202,14 @@ STREAMS = (
             "org_source_id": ref("company.id"),
             "owner_source_id": ref("owner_id"),
         },
-        params=WITH_CUSTOM,
-        custom_values=custom_values,
-        joins=(PROFILE,),
-        record_currency=account_currency,
+        changed_since=ChangedSince("since"),
+        **CUSTOM,
     ),
     Stream(
         Entity.pipelines,
         f"{V2}/opportunities/stages",
         {"source_id": const(PIPELINE_ID), "name": const("Sales pipeline")},
-        paginator=CursorInBody("next_page_token", "page_token", "page_size", LIMIT),
-        records="stages",
-        select=lambda raws, state: raws[:1],
+        rows_of="first_stage",  # no list of pipelines: one, named so here
     ),
     Stream(
         Entity.stages,
@@ -253,14 +221,13 @@ STREAMS = (
             "order_nr": "order",
             "deal_probability": "probability",
         },
-        paginator=CursorInBody("next_page_token", "page_token", "page_size", LIMIT),
+        paginator=STAGE_PAGES,
         records="stages",
         needs=("configuration",),
         select=open_stages,
     ),
     _v1(
         Entity.products,
-        "products",
         "products",
         {
             "name": text("product_name"),
@@ -276,13 +243,10 @@ STREAMS = (
     _v1(
         Entity.deals,
         "opportunities",
-        "opportunities",
         {
             "title": text("opportunity_title"),
             "value": number("projected_revenue_high"),
-            "currency": lambda raw: (
-                account_currency(raw) if raw.get("projected_revenue_high") is not None else None
-            ),
+            "currency": account_currency,
             "status": deal_state,
             "person_source_id": ref("contact.id"),
             "pipeline_source_id": const(PIPELINE_ID),
@@ -294,14 +258,13 @@ STREAMS = (
         custom_values=custom_values,
         joins=(
             PROFILE,
-            Join("configuration", const("configuration"), "_config"),
+            Join("configuration", CONFIG, "_config"),
             Join("first_stage", const("first"), "_first"),
         ),
         record_currency=account_currency,
     ),
     _v1(
         Entity.activities,
-        "tasks",
         "tasks",
         {
             "subject": lambda raw: raw.get("title") or "",
@@ -317,7 +280,6 @@ STREAMS = (
     _v1(
         Entity.activities,
         "appointments",
-        "appointments",
         {
             "subject": lambda raw: raw.get("title") or "",
             "type": const("meeting"),
@@ -332,7 +294,6 @@ STREAMS = (
     _v1(
         Entity.notes,
         "notes",
-        "notes",
         {
             "content": lambda raw: raw.get("body") or "",
             "add_time": utc_time("date_created"),
@@ -345,6 +306,8 @@ STREAMS = (
 SPEC = SourceSpec(
     name="Keap",
     streams=STREAMS,
+    # A 429 says no Retry-After; the quota that runs out first is the second's.
+    retry_after=lambda response: 1.0 if response.status_code == 429 else None,
     check=AccountCheck(f"{V1}/account/profile", {"account_name": "name", "user_email": "email"}),
     field_catalogs=(
         _catalog(Entity.organizations, "companies"),
@@ -353,19 +316,8 @@ SPEC = SourceSpec(
     ),
     lookups=(
         Lookup("profile", f"{V1}/account/profile", const("account"), rows=one),
-        Lookup(
-            "configuration",
-            f"{V1}/setting/application/configuration",
-            const("configuration"),
-            rows=one,
-        ),
-        Lookup(
-            "stages",
-            f"{V2}/opportunities/stages",
-            ref("id"),
-            records="stages",
-            paginator=CursorInBody("next_page_token", "page_token", "page_size", LIMIT),
-        ),
+        Lookup("configuration", f"{V1}/setting/application/configuration", CONFIG, rows=one),
+        Lookup("stages", f"{V2}/opportunities/stages", ref("id"), "stages", STAGE_PAGES),
     ),
     derived=(Derived("first_stage", ("stages",), first_stage),),
 )
