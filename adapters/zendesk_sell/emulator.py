@@ -45,18 +45,12 @@ from adapters.zendesk_sell.render import held, render
 
 API = "/{account_id}/v2"
 PAGES = NumberedPages(page_param="page", size_param="per_page", default=25, most=100)
+ORG = {"is_organization": lambda r: str(r["is_organization"]).lower()}  # true / false
+CONTACTS = {**ORG, "contact_id": "contact_id", "owner_id": "owner_id"}
 # path -> (table, record type, filters: parameter -> record field)
 LISTS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "users": ("users", "user", {"status": "status", "email": "email"}),
-    "contacts": (
-        "contacts",
-        "contact",
-        {
-            "is_organization": lambda r: str(r["is_organization"]).lower(),
-            "contact_id": "contact_id",
-            "owner_id": "owner_id",
-        },
-    ),
+    "contacts": ("contacts", "contact", CONTACTS),
     "deals": ("deals", "deal", {"stage_id": "stage_id", "owner_id": "owner_id"}),
     "pipelines": ("pipelines", "pipeline", {}),
     "stages": ("stages", "stage", {"pipeline_id": "pipeline_id"}),

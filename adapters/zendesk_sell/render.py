@@ -25,44 +25,18 @@ from adapters.core.emulation import Tables
 from adapters.core.fields import ValueStyle, vendor_value
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import Holds, Names, Parents, listed, slotted
-from adapters.reference.ids import IdScheme, kind_and_number
+from adapters.reference.ids import DEFAULT_BASES, IdScheme, kind_and_number
+from adapters.zendesk_sell.source import FIELD_TYPES
 
-IDS = IdScheme(
-    bases={
-        "u": 1_000,
-        "p": 100_000,
-        "o": 200_000,
-        "d": 300_000,
-        "a": 400_000,
-        "n": 500_000,
-        "pl": 700,
-        "s": 800,
-        "pr": 900_000,
-        "f": 600,
-        "lr": 50,
-    },
-    namespace="zendesk_sell",
-)
+IDS = IdScheme("zendesk_sell", {**DEFAULT_BASES, "lr": 50})  # lr: loss reasons
 CLOSED = {"won": 1, "lost": 2}  # the closed stages of each pipeline, by category
-VENDOR_TYPE = {
-    FieldType.varchar: "string",
-    FieldType.text: "text",
-    FieldType.double: "number",
-    FieldType.date: "date",
-    FieldType.enum: "list",
-    FieldType.set: "multi_select_list",
-    FieldType.phone: "phone",
-}
+# The Sell type a canonical type is written as: the first one read as it.
+VENDOR_TYPE = {FieldType(kind): name for name, kind in reversed(FIELD_TYPES.items())}
 # Where an entity's custom fields are defined: /v2/<resource type>/custom_fields.
 FIELD_RESOURCE = {Entity.organizations: "contact", Entity.persons: "contact", Entity.deals: "deal"}
 UPDATED = datetime(REFERENCE_DATE.year, REFERENCE_DATE.month, REFERENCE_DATE.day, 8, tzinfo=UTC)
 STAMP = UPDATED.strftime("%Y-%m-%dT%H:%M:%SZ")
 Raw = dict[str, Any]
-
-
-def _activity(a: Activity) -> Activity:
-    # Neither a task nor a call has a note beside its text.
-    return a.model_copy(update={"note": None})
 
 
 HOLDS = Holds(
@@ -82,7 +56,7 @@ HOLDS = Holds(
     no_duration=frozenset({"task"}),
     no_done=frozenset({"call"}),
     activity_parents=Parents.one,
-    activity=_activity,
+    activity=lambda a: a.model_copy(update={"note": None}),  # no note beside the text
     note_parents=Parents.one,
 )
 held = HOLDS.held
@@ -140,12 +114,10 @@ def definitions(company: ReferenceCompany, resource: str) -> list[Raw]:
         row: Raw = {"id": ids[(f.entity, f.key)], "name": f.name, "type": VENDOR_TYPE[f.field_type]}
         if f.field_type in (FieldType.enum, FieldType.set):
             row["choices"] = [option(f, label) for label in f.options]
-        if resource == "contact":
-            row.update(
-                for_company=f.entity is Entity.organizations,
-                for_contact=f.entity is Entity.persons,
-            )
-        rows.append({**row, "created_at": STAMP, "updated_at": STAMP})
+        if resource == "contact":  # a contact field is for companies, people or both
+            row |= {"for_company": f.entity is Entity.organizations}
+            row |= {"for_contact": f.entity is Entity.persons}
+        rows.append(row)
     return rows
 
 
@@ -171,8 +143,7 @@ def resource(record: Activity | Note) -> Raw:
 def render(company: ReferenceCompany) -> Tables:
     kept = held(company)
     custom, _ = custom_renderer(kept)
-    base = {"created_at": STAMP, "updated_at": STAMP}
-    return {
+    tables: Tables = {
         "users": [
             {
                 "id": IDS.integer(u.source_id),
@@ -181,49 +152,43 @@ def render(company: ReferenceCompany) -> Tables:
                 "status": "active" if u.active else "inactive",
                 "role": "user",
                 "confirmed": True,
-                **base,
             }
             for u in kept.users
         ],
         "contacts": [
             *(
-                _organization(o, custom(Entity.organizations, o.custom_fields), base)
+                _organization(o, custom(Entity.organizations, o.custom_fields))
                 for o in kept.organizations
             ),
-            *(_person(p, custom(Entity.persons, p.custom_fields), base) for p in kept.persons),
+            *(_person(p, custom(Entity.persons, p.custom_fields)) for p in kept.persons),
         ],
         "pipelines": [
-            {"id": IDS.integer(pl.source_id), "name": pl.name, "disabled": False, **base}
+            {"id": IDS.integer(pl.source_id), "name": pl.name, "disabled": False}
             for pl in kept.pipelines
         ],
-        "stages": _stages(kept, base),
+        "stages": [row for pl in kept.pipelines for row in _stages(kept, pl.source_id)],
         "loss_reasons": [
-            {"id": number, "name": name, **base} for name, number in loss_reasons(kept).items()
+            {"id": number, "name": name} for name, number in loss_reasons(kept).items()
         ],
-        "deals": [_deal(kept, d, custom(Entity.deals, d.custom_fields), base) for d in kept.deals],
+        "deals": [_deal(kept, d, custom(Entity.deals, d.custom_fields)) for d in kept.deals],
         "products": [
             {
                 "id": IDS.integer(p.source_id),
                 "name": p.name,
                 "sku": p.code,
-                "description": None,
                 "active": True,
                 "prices": [{"amount": f"{x.price:.2f}", "currency": x.currency} for x in p.prices],
-                **base,
             }
             for p in kept.products
         ],
-        "tasks": [_task(a, base) for a in kept.activities if a.type != "call"],
-        "calls": [_call(a, base) for a in kept.activities if a.type == "call"],
+        "tasks": [_task(a) for a in kept.activities if a.type != "call"],
+        "calls": [_call(a) for a in kept.activities if a.type == "call"],
         "notes": [
             {
                 "id": IDS.integer(n.source_id),
                 "content": n.content,
                 **resource(n),
                 "creator_id": IDS.integer(n.owner_source_id),
-                "is_important": False,
-                "tags": [],
-                **base,
                 "created_at": n.add_time or STAMP,
             }
             for n in kept.notes
@@ -231,43 +196,30 @@ def render(company: ReferenceCompany) -> Tables:
         "contact_custom_fields": definitions(kept, "contact"),
         "deal_custom_fields": definitions(kept, "deal"),
     }
+    stamps = {"created_at": STAMP, "updated_at": STAMP}
+    return {name: [{**stamps, **row} for row in rows] for name, rows in tables.items()}
 
 
-def _contact(source_id: str, owner: str | None, custom: Raw, base: Raw) -> Raw:
+def _contact(record: Any, custom: Raw, organization: bool) -> Raw:
+    owner = IDS.integer(record.owner_source_id)
     return {
-        "id": IDS.integer(source_id),
-        "owner_id": IDS.integer(owner),
+        "id": IDS.integer(record.source_id),
+        "owner_id": owner,
         "custom_fields": custom,
-        **base,
+        "is_organization": organization,
     }
 
 
-def _organization(o: Any, custom: Raw, base: Raw) -> Raw:
-    return {
-        **_contact(o.source_id, o.owner_source_id, custom, base),
-        "is_organization": True,
-        "name": o.name,
-        "first_name": None,
-        "last_name": None,
-        "contact_id": None,
-        "email": None,
-        "phone": None,
-        "mobile": None,
-        "address": {
-            "line1": o.address,
-            "city": None,
-            "postal_code": None,
-            "state": None,
-            "country": None,
-        },
-    }
+def _organization(o: Any, custom: Raw) -> Raw:
+    blank = dict.fromkeys(("first_name", "last_name", "contact_id", "email", "phone", "mobile"))
+    where = {"line1": o.address, **dict.fromkeys(("city", "postal_code", "state", "country"))}
+    return {**_contact(o, custom, True), "name": o.name, **blank, "address": where}
 
 
-def _person(p: Any, custom: Raw, base: Raw) -> Raw:
+def _person(p: Any, custom: Raw) -> Raw:
     phones = {point.label: point.value for point in p.phones}
     return {
-        **_contact(p.source_id, p.owner_source_id, custom, base),
-        "is_organization": False,
+        **_contact(p, custom, False),
         "name": " ".join(filter(None, (p.first_name, p.last_name))) or p.name,
         "first_name": p.first_name,
         "last_name": p.last_name,
@@ -279,69 +231,52 @@ def _person(p: Any, custom: Raw, base: Raw) -> Raw:
     }
 
 
-def _stages(kept: ReferenceCompany, base: Raw) -> list[Raw]:
-    rows = []
-    for pl in kept.pipelines:
-        own = sorted(
-            (s for s in kept.stages if s.pipeline_source_id == pl.source_id),
-            key=lambda s: s.order_nr,
-        )
-        pipeline = IDS.integer(pl.source_id)
-        for position, s in enumerate(own, 1):
-            rows.append(
-                {
-                    "id": IDS.integer(s.source_id),
-                    "name": s.name,
-                    "category": "incoming" if position == 1 else "in_progress",
-                    "position": s.order_nr,
-                    "likelihood": s.deal_probability,
-                    "pipeline_id": pipeline,
-                    "active": True,
-                    **base,
-                }
-            )
-        last = max((s.order_nr for s in own), default=0)
-        for i, (category, likelihood) in enumerate((("won", 100), ("lost", 0)), 1):
-            rows.append(
-                {
-                    "id": closed_stage(pl.source_id, category),
-                    "name": category.title(),
-                    "category": category,
-                    "position": last + i,
-                    "likelihood": likelihood,
-                    "pipeline_id": pipeline,
-                    "active": True,
-                    **base,
-                }
-            )
-    return rows
-
-
-def _deal(kept: ReferenceCompany, d: Any, custom: Raw, base: Raw) -> Raw:
-    reasons = loss_reasons(kept)
-    pipeline = d.pipeline_source_id or "pl1"
-    stage = (
-        IDS.integer(d.stage_source_id) if d.status == "open" else closed_stage(pipeline, d.status)
+def _stages(kept: ReferenceCompany, pipeline: str) -> list[Raw]:
+    """A pipeline's stages in order, then its won and lost stages."""
+    own = sorted(
+        (s for s in kept.stages if s.pipeline_source_id == pipeline), key=lambda s: s.order_nr
     )
+    rows = [
+        (
+            IDS.integer(s.source_id),
+            s.name,
+            "incoming" if i == 1 else "in_progress",
+            s.order_nr,
+            s.deal_probability,
+        )
+        for i, s in enumerate(own, 1)
+    ]
+    last = max((s.order_nr for s in own), default=0)
+    rows += [(closed_stage(pipeline, "won"), "Won", "won", last + 1, 100)]
+    rows += [(closed_stage(pipeline, "lost"), "Lost", "lost", last + 2, 0)]
+    keys = ("id", "name", "category", "position", "likelihood")
+    return [
+        {**dict(zip(keys, row, strict=True)), "pipeline_id": IDS.integer(pipeline), "active": True}
+        for row in rows
+    ]
+
+
+def _deal(kept: ReferenceCompany, d: Any, custom: Raw) -> Raw:
+    pipeline = d.pipeline_source_id or "pl1"
+    closed = d.status != "open"
     return {
         "id": IDS.integer(d.source_id),
         "name": d.title,
         "value": d.value,
         "currency": d.currency,
         "hot": False,
-        "stage_id": stage,
+        "stage_id": closed_stage(pipeline, d.status) if closed else IDS.integer(d.stage_source_id),
         "contact_id": IDS.integer(d.person_source_id or d.org_source_id),
         "organization_id": IDS.integer(d.org_source_id),
         "owner_id": IDS.integer(d.owner_source_id),
         "estimated_close_date": d.expected_close_date,
         "last_stage_change_at": d.won_time or d.lost_time or STAMP,
-        "loss_reason_id": reasons.get(d.lost_reason) if d.lost_reason else None,
+        "loss_reason_id": loss_reasons(kept).get(d.lost_reason or ""),
         "custom_fields": custom,
-        **base,
     }
 
 
-def _task(a: Activity, base: Raw) -> Raw:
+def _task(a: Activity) -> Raw:
     return {
         "id": IDS.integer(a.source_id),
         "content": a.subject,
@@ -349,26 +284,20 @@ def _task(a: Activity, base: Raw) -> Raw:
         "completed": a.done,
         "owner_id": IDS.integer(a.owner_source_id),
         **resource(a),
-        "remind_at": None,
-        **base,
     }
 
 
-def _call(a: Activity, base: Raw) -> Raw:
+def _call(a: Activity) -> Raw:
     on = resource(a)
     deal = on["resource_id"] if on["resource_type"] == "deal" else None
-    if deal:
-        on = {"resource_type": None, "resource_id": None}
     return {
         "id": IDS.integer(a.source_id),
         "summary": a.subject,
         "made_at": moment(a.due_date, a.due_time),
         "duration": seconds(a.duration),
         "user_id": IDS.integer(a.owner_source_id),
-        **on,
+        **({"resource_type": None, "resource_id": None} if deal else on),
         "associated_deal_ids": [deal] if deal else [],
         "incoming": False,
         "missed": False,
-        "phone_number": None,
-        **base,
     }

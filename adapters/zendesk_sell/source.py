@@ -9,7 +9,6 @@ values are keyed by the field's name.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -27,9 +26,13 @@ from adapters.core.declarative import (
     SourceSpec,
     Stream,
 )
+from adapters.core.http import default_error_text
 from adapters.core.mapping import (
     Getter,
     Raw,
+    contact_points,
+    first,
+    joined,
     minutes_hhmm,
     number,
     ref,
@@ -83,38 +86,21 @@ def _stream(entity: Entity, path: str, fields: Mapping[str, Getter], **extra: An
 
 def custom_values(raw: Raw) -> dict[str, Any]:
     """Values by field name; a date (M/D/YYYY) as ISO."""
-    out = {}
-    for name, value in (raw.get("custom_fields") or {}).items():
-        found = US_DATE.fullmatch(value) if isinstance(value, str) else None
-        if found:
-            month, day, year = (int(part) for part in found.groups())
-            value = f"{year:04d}-{month:02d}-{day:02d}"
-        out[name] = value
+    out = dict(raw.get("custom_fields") or {})
+    for name, value in out.items():
+        if isinstance(value, str) and (found := US_DATE.fullmatch(value)):
+            month, day, year = found.groups()
+            out[name] = f"{year}-{int(month):02d}-{int(day):02d}"
     return out
 
 
 def phones(raw: Raw) -> list[ContactPoint]:
-    found = [(raw.get("phone"), "work"), (raw.get("mobile"), "mobile")]
-    points = [ContactPoint(value=str(v), label=label) for v, label in found if v]
-    if points:
-        points[0].primary = True
-    return points
+    """`phone` (work) and `mobile`; the first one found is the main one."""
+    points = contact_points("phone")(raw) + contact_points("mobile", default_label="mobile")(raw)
+    return [point.model_copy(update={"primary": i == 0}) for i, point in enumerate(points)]
 
 
-def email(raw: Raw) -> list[ContactPoint]:
-    value = raw.get("email")
-    return [ContactPoint(value=str(value), label="work", primary=True)] if value else []
-
-
-def address(raw: Raw) -> str | None:
-    parts = raw.get("address") or {}
-    keys = ("line1", "city", "postal_code", "state", "country")
-    return ", ".join(str(parts[k]) for k in keys if parts.get(k)) or None
-
-
-def person_name(raw: Raw) -> str:
-    joined = " ".join(str(raw[k]) for k in ("first_name", "last_name") if raw.get(k))
-    return joined or str(raw.get("name") or "")
+ADDRESS = tuple(f"address.{k}" for k in ("line1", "city", "postal_code", "state", "country"))
 
 
 def parent(kind: str) -> Getter:
@@ -127,15 +113,10 @@ def stage_of(raw: Raw) -> Raw:
 
 
 def first_stages(state: RunState) -> dict[str, str]:
-    """Each pipeline's first open stage: where a won or lost deal arrives."""
-    first: dict[str, Raw] = {}
-    for row in state["stages"].values():
-        if row.get("category") in CLOSED:
-            continue
-        pipeline = str(row.get("pipeline_id"))
-        if pipeline not in first or row["position"] < first[pipeline]["position"]:
-            first[pipeline] = row
-    return {pipeline: str(row["id"]) for pipeline, row in first.items()}
+    """Each pipeline's first open stage (the lowest position): where a closed deal arrives."""
+    stages = [r for r in state["stages"].values() if r.get("category") not in CLOSED]
+    by_last = sorted(stages, key=lambda r: -r["position"])  # the first one is written last
+    return {str(r["pipeline_id"]): str(r["id"]) for r in by_last}
 
 
 def closed_stage(record: Record, raw: Raw, state: RunState) -> None:
@@ -155,7 +136,15 @@ def primary_person(raw: Raw) -> Any:
     return None if contact is None or contact == raw.get("organization_id") else contact
 
 
+def _on_contact(record: Any, raw: Raw, state: RunState) -> None:
+    """A record on a `contact` hangs on a person or on a company: the companies' ids say."""
+    if str(record.person_source_id) in state["companies"]:
+        record.org_source_id, record.person_source_id = record.person_source_id, None
+
+
 CONTACT = {"owner_source_id": ref("owner_id")}
+PARENTS = {"deal_source_id": ref(parent("deal")), "person_source_id": ref(parent("contact"))}
+ON_CONTACT: dict[str, Any] = {"needs": ("companies",), "amend": _on_contact}
 STREAMS = (
     _stream(
         Entity.users,
@@ -169,7 +158,11 @@ STREAMS = (
     _stream(
         Entity.organizations,
         "contacts",
-        {"name": text("name"), "address": address, **CONTACT},
+        {
+            "name": text("name"),
+            "address": lambda raw: joined(*ADDRESS, sep=", ")(raw) or None,
+            **CONTACT,
+        },
         params={"is_organization": "true"},
         custom_values=custom_values,
     ),
@@ -177,10 +170,10 @@ STREAMS = (
         Entity.persons,
         "contacts",
         {
-            "name": person_name,
+            "name": first(joined("first_name", "last_name"), "name"),
             "first_name": text("first_name"),
             "last_name": text("last_name"),
-            "emails": email,
+            "emails": contact_points("email"),
             "phones": phones,
             "org_source_id": ref("contact_id"),
             **CONTACT,
@@ -248,12 +241,10 @@ STREAMS = (
             "due_date": utc_date("due_date"),
             "due_time": utc_hhmm("due_date"),
             "done": lambda raw: bool(raw.get("completed")),
-            "deal_source_id": ref(parent("deal")),
-            "person_source_id": ref(parent("contact")),
+            **PARENTS,
             "owner_source_id": ref("owner_id"),
         },
-        needs=("companies",),
-        amend=lambda record, raw, state: _on_contact(record, state),
+        **ON_CONTACT,
     ),
     _stream(
         Entity.activities,
@@ -268,8 +259,7 @@ STREAMS = (
             "person_source_id": ref(parent("contact")),
             "owner_source_id": ref("user_id"),
         },
-        needs=("companies",),
-        amend=lambda record, raw, state: _on_contact(record, state),
+        **ON_CONTACT,
     ),
     _stream(
         Entity.notes,
@@ -277,36 +267,20 @@ STREAMS = (
         {
             "content": lambda raw: raw.get("content") or "",
             "add_time": utc_time("created_at"),
-            "deal_source_id": ref(parent("deal")),
-            "person_source_id": ref(parent("contact")),
+            **PARENTS,
             "owner_source_id": ref("creator_id"),
         },
-        needs=("companies",),
-        amend=lambda record, raw, state: _on_contact(record, state),
+        **ON_CONTACT,
     ),
 )
-
-
-def _on_contact(record: Any, state: RunState) -> None:
-    """A record on a `contact` hangs on a person or on a company: which, the contact says."""
-    if str(record.person_source_id) in state["companies"]:
-        record.org_source_id, record.person_source_id = record.person_source_id, None
 
 
 def _rows(body: Any) -> list[Raw]:
     return [item["data"] for item in (body or {}).get("items") or []]
 
 
-def _lookup(name: str, path: str, **params: Any) -> Lookup:
-    return Lookup(
-        name,
-        f"{API}/{path}",
-        key=ref("id"),
-        records="items",
-        paginator=paged(),
-        params={**PAGE, **params},
-        rows=_rows,
-    )
+def _lookup(name: str, path: str, rows: Any = _rows, **params: Any) -> Lookup:
+    return Lookup(name, f"{API}/{path}", ref("id"), None, paged(), {**PAGE, **params}, rows=rows)
 
 
 def _catalog(entity: Entity, resource: str, scope: str | None) -> FieldCatalog:
@@ -328,11 +302,11 @@ def _catalog(entity: Entity, resource: str, scope: str | None) -> FieldCatalog:
 
 
 def error_text(response: httpx.Response) -> str:
+    """The messages of Sell's `errors` list, else what the body says."""
     try:
-        errors = response.json().get("errors") or []
-        return "; ".join(str(e["error"]["message"]) for e in errors) or response.reason_phrase
-    except (ValueError, AttributeError, KeyError, TypeError):
-        return response.reason_phrase
+        return "; ".join(e["error"]["message"] for e in response.json()["errors"])
+    except (ValueError, KeyError, TypeError):
+        return default_error_text(response)
 
 
 SPEC = SourceSpec(
@@ -351,9 +325,11 @@ SPEC = SourceSpec(
         _lookup("stages", "stages"),
         _lookup("loss_reasons", "loss_reasons"),
         # Only the companies' ids: what tells a task's contact is a company (few, small rows).
-        dataclasses.replace(
-            _lookup("companies", "contacts", is_organization="true"),
-            rows=lambda body: [{"id": row["id"]} for row in _rows(body)],
+        _lookup(
+            "companies",
+            "contacts",
+            lambda body: [{"id": r["id"]} for r in _rows(body)],
+            is_organization="true",
         ),
     ),
     derived=(Derived("first_stages", ("stages",), first_stages),),
