@@ -1,17 +1,19 @@
 """An emulator of Nutshell's JSON-RPC API for the sandbox, seeded from the reference company.
 
 Vendor facts it follows (../shared/research/source-crms.md, section Nutshell; the API docs at
-developers.nutshell.com and nutshell.com/api; the nutshellcrm/nutshell-api-php client):
+developers.nutshell.com and nutshell.com/api; the nutshellcrm/nutshell-api-php client; a
+getContact answer in karlwnw/pynutshell's test stubs):
 - One endpoint, `POST https://app.nutshell.com/api/v1/json`, JSON-RPC bodies
   `{"method": ..., "params": {...}, "id": ...}`; HTTP Basic with a user's e-mail address as
   username and an API key as password. A missing or wrong Authorization header is a 401.
-- Answers `{"result": ..., "error": null, "id": ...}`; errors
+- Answers `{"result": ..., "error": null, "id": ..., "jsonrpc": "2.0"}`; errors
   `{"result": null, "error": {"code", "message", "data"}, "id": ...}`. Ids are integers and
   records carry `rev`.
 - `find*` methods (findUsers, findAccounts, findContacts, findLeads, findStagesets,
   findMilestones, findActivities, findProducts) take `query`, `orderBy`, `orderDirection`,
   `limit`, `page` (from 1) and `stubResponses` (default true: stubs with a few fields); a page
-  shorter than `limit` is the last. `getUser` without a user id answers the caller.
+  shorter than `limit` is the last; a stub is `{"stub": true, id, rev, entityType,
+  modifiedTime, name...}`. `getUser` without a user id answers the caller.
 - Endpoint discovery: the legacy client first asks `getApiForUsername` at
   `https://api.nutshell.com/v1/json` for the user's host. The current docs name
   app.nutshell.com as the one host of every API, so the source goes there directly and the
@@ -46,16 +48,8 @@ from adapters.reference.dataset import ReferenceCompany
 API = "/{account_id}/api/v1/json"
 PAGES = NumberedPages(page_param="page", size_param="limit", default=50, most=100)
 KNOWN = frozenset({"query", "orderBy", "orderDirection", "stubResponses"})
-METHODS = {
-    "findUsers": "users",
-    "findAccounts": "accounts",
-    "findContacts": "contacts",
-    "findLeads": "leads",
-    "findStagesets": "stagesets",
-    "findMilestones": "milestones",
-    "findActivities": "activities",
-    "findProducts": "products",
-}
+TABLES = "users accounts contacts leads stagesets milestones activities products"
+METHODS = {f"find{table.capitalize()}": table for table in TABLES.split()}
 PARSE_ERROR, INVALID_REQUEST, NO_METHOD, INVALID_PARAMS = -32700, -32600, -32601, -32602
 STUB = ("id", "entityType", "rev", "name", "description", "modifiedTime")
 

@@ -8,7 +8,8 @@ in karlwnw/pynutshell's test stubs and the nutshell-api-php examples show the sh
   (`number`, `numberFormatted`, `E164`); an address is a hash of objects likewise.
 - A lead (deal) has a `primaryAccount` (also in `accounts[]`), `contacts[]`, a `milestone` of a
   `stageset` (pipeline), `value {currency, amount}`, a numeric `status` (0 open, 10 won, 11
-  lost) and `closedTime`; its `name` is "Lead-<id>", what it is about its `description`.
+  lost), `closedTime` and an `assignee` (a user or a team); its `name` is "Lead-<id>", what it
+  is about its `description`. Accounts and contacts have an `owner`.
 - Activities have a `startTime` and an `endTime` (or `isAllDay`), `leads[]`, `accounts[]` and
   `participants[]` (contacts); their kind is an `activityType` by name.
 - Products have a `sku` and one `price {currency, amount}`.
@@ -72,7 +73,7 @@ def keyed(points: list[ContactPoint]) -> list[ContactPoint]:
 
 
 HOLDS = Holds(
-    # Not carried by this source: custom fields (read by describeCustomFields, not yet here).
+    # Not carried by this source yet: custom fields (findCustomFields / describeCustomFields).
     keeps_field=lambda definition: False,
     # One price per product; no unit, tax or owner on a product.
     prices=1,
@@ -122,7 +123,7 @@ def _note(note: Note) -> Raw:
         "id": nid(note.source_id),
         "entityType": "Notes",
         "note": note.content,
-        "createdTime": note.add_time,
+        "createdTime": note.add_time.replace("Z", "+0000") if note.add_time else None,
         "creator": _ref("Users", note.owner_source_id),
     }
 
@@ -147,7 +148,7 @@ def _lead(deal: Deal, notes: list[Note]) -> Raw:
         "contacts": _refs("Contacts", deal.person_source_id),
         "stageset": _ref("Stagesets", deal.pipeline_source_id),
         "milestone": _ref("Milestones", deal.stage_source_id),
-        "owner": _ref("Users", deal.owner_source_id),
+        "assignee": _ref("Users", deal.owner_source_id),  # a user, or a team
         "dueTime": f"{due}T00:00:00+0000" if due else None,
         "closedTime": closed.replace("Z", "+0000") if closed else None,
         "modifiedTime": UPDATED,
@@ -189,7 +190,7 @@ def _activity(activity: Activity) -> Raw:
         "status": 1 if activity.done else 0,
         "leads": _refs("Leads", activity.deal_source_id),
         "accounts": _refs("Accounts", activity.org_source_id),
-        "participants": _refs("Contacts", activity.person_source_id),
+        "participants": _refs("Contacts", activity.person_source_id),  # contacts and users
         "owner": _ref("Users", activity.owner_source_id),
         "modifiedTime": UPDATED,
     }

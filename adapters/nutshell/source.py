@@ -76,9 +76,20 @@ def error_text(response: httpx.Response) -> str:
     return default_error_text(response)
 
 
-def one(path: str) -> Getter:
-    """The id of the first reference in a list."""
-    return lambda raw: next((ident(item) for item in raw.get(path) or []), None)
+def one(path: str, kind: str | None = None) -> Getter:
+    """The id of the first reference in a list (of `kind`, when given)."""
+
+    def read(raw: Raw) -> str | None:
+        refs = (i for i in raw.get(path) or [] if kind in (None, i.get("entityType")))
+        return next((ident(i) for i in refs), None)
+
+    return read
+
+
+def assignee(raw: Raw) -> str | None:
+    """A lead's assignee when it is a user (a team is no one's deal)."""
+    found = raw.get("assignee") or {}
+    return ident(found) if found.get("entityType") == "Users" else None
 
 
 def _point(value: Any) -> str | None:
@@ -244,7 +255,7 @@ DEALS = _stream(
         "org_source_id": first(ref("primaryAccount"), one("accounts")),
         "pipeline_source_id": ref("stageset"),
         "stage_source_id": ref("milestone"),
-        "owner_source_id": ref("owner"),
+        "owner_source_id": assignee,
         "expected_close_date": utc_date("dueTime"),
         "won_time": closed("won"),
         "lost_time": closed("lost"),
@@ -266,7 +277,7 @@ ACTIVITIES = _stream(
         "note": text("description"),
         "owner_source_id": ref("owner"),
         "deal_source_id": one("leads"),
-        "person_source_id": one("participants"),
+        "person_source_id": one("participants", "Contacts"),
         "org_source_id": one("accounts"),
     },
 )

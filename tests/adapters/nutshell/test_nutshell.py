@@ -15,6 +15,7 @@ from adapters.core.canonical import LINK_FIELDS, Entity, Record
 from adapters.core.declarative import DeclarativeSource
 from adapters.core.errors import AuthFailed, UnreadableResponse
 from adapters.core.http import RetryPolicy, UnexpectedResponse
+from adapters.nutshell import emulator as emulator_module
 from adapters.nutshell.emulator import NutshellEmulator
 from adapters.nutshell.render import IDS
 from adapters.nutshell.source import SPEC, result
@@ -127,6 +128,13 @@ def test_an_error_in_a_200_is_refused_never_an_end() -> None:
     with pytest.raises(UnreadableResponse):
         result({"result": None, "error": None, "id": 1})
     assert result({"result": [{"id": 1}], "error": None, "id": 1}) == [{"id": 1}]
+
+
+async def test_a_failed_call_mid_walk_fails_the_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    emulator, creds, clock = setup()
+    monkeypatch.delitem(emulator_module.METHODS, "findProducts")  # now a -32601 in a 200
+    with pytest.raises(UnexpectedResponse, match="-32601"):
+        await extract_records(source(emulator, creds, clock), Entity.products)
 
 
 async def test_wrong_credentials_are_a_401(world: World) -> None:
