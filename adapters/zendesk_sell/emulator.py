@@ -2,11 +2,11 @@
 
 Vendor facts it follows (research notes ../shared/research/source-crms.md, "Base CRM (Zendesk
 Sell)"; developer.zendesk.com/api-reference/sales-crm: requests, errors, rate-limits,
-resources/custom-fields; the official client zendesk/basecrm-python, http_client.py and
-services.py):
+resources/custom-fields; the official clients: zendesk/basecrm-python http_client.py and
+services.py, zendesk/basecrm-ruby lib/basecrm/models/*.rb for the record fields):
 - `https://api.getbase.com/v2/<resource>`, `Authorization: Bearer <access token>` (a personal
-  access token or an OAuth token). A request without a `User-Agent` is refused with 400
-  `invalid_user_agent`.
+  access token or an OAuth token). A request without a `User-Agent` is refused: 400
+  (code `invalid_user_agent`, as api-evangelist/zendesk-sell's conventions file names it).
 - `users` (and `users/self`), `contacts` (people and companies, `is_organization`), `deals`,
   `pipelines`, `stages`, `loss_reasons`, `products`, `tasks`, `calls`, `notes` and
   `/v2/:resource_type/custom_fields` (`contact`, `deal`; a contact field is `for_company`

@@ -3,7 +3,7 @@ shapes (`render`: one table per list endpoint, records unwrapped from their `dat
 
 How Zendesk Sell keeps what Pipedrive links several ways:
 - People and companies are both `contacts` (`is_organization`); a person names its company in
-  `contact_id` and has one `email` and two phones, `phone` (work) and `mobile`. A company has
+  `contact_id` and has one `email` and three phones: `phone` (work), `mobile` and `fax`. A company has
   one `address` object. Custom values sit in `custom_fields` by the field's *name*.
 - A deal has one `stage_id`; won and lost are stages of their own (category `won`/`lost`) in
   each pipeline, entered at `last_stage_change_at`. The deal's `contact_id` is its primary
@@ -17,7 +17,6 @@ How Zendesk Sell keeps what Pipedrive links several ways:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from adapters.core.canonical import Activity, CustomFieldDef, Entity, FieldType, Note
@@ -34,8 +33,8 @@ CLOSED = {"won": 1, "lost": 2}  # the closed stages of each pipeline, by categor
 VENDOR_TYPE = {FieldType(kind): name for name, kind in reversed(FIELD_TYPES.items())}
 # Where an entity's custom fields are defined: /v2/<resource type>/custom_fields.
 FIELD_RESOURCE = {Entity.organizations: "contact", Entity.persons: "contact", Entity.deals: "deal"}
-UPDATED = datetime(REFERENCE_DATE.year, REFERENCE_DATE.month, REFERENCE_DATE.day, 8, tzinfo=UTC)
-STAMP = UPDATED.strftime("%Y-%m-%dT%H:%M:%SZ")
+STAMP = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"  # when every record was last changed
+PERSON_ONLY = ("first_name", "last_name", "contact_id", "email", "phone", "mobile", "fax")
 Raw = dict[str, Any]
 
 
@@ -46,7 +45,7 @@ HOLDS = Holds(
     keeps_field=lambda f: f.entity in FIELD_RESOURCE,
     names=Names.display_order,  # `name` is "first_name last_name"
     emails=listed(labels=("work",)),  # one `email`
-    phones=slotted(("work", "mobile"), "work"),  # `phone` and `mobile`
+    phones=slotted(("work", "mobile", "fax"), "work"),  # `phone`, `mobile` and `fax`
     product_unit=False,
     product_tax=False,
     product_owner=False,
@@ -201,19 +200,14 @@ def render(company: ReferenceCompany) -> Tables:
 
 
 def _contact(record: Any, custom: Raw, organization: bool) -> Raw:
-    owner = IDS.integer(record.owner_source_id)
-    return {
-        "id": IDS.integer(record.source_id),
-        "owner_id": owner,
-        "custom_fields": custom,
-        "is_organization": organization,
-    }
+    ids = {"id": IDS.integer(record.source_id), "owner_id": IDS.integer(record.owner_source_id)}
+    return {**ids, "custom_fields": custom, "is_organization": organization}
 
 
 def _organization(o: Any, custom: Raw) -> Raw:
-    blank = dict.fromkeys(("first_name", "last_name", "contact_id", "email", "phone", "mobile"))
     where = {"line1": o.address, **dict.fromkeys(("city", "postal_code", "state", "country"))}
-    return {**_contact(o, custom, True), "name": o.name, **blank, "address": where}
+    named = {"name": o.name, **dict.fromkeys(PERSON_ONLY), "address": where}
+    return {**_contact(o, custom, True), **named}
 
 
 def _person(p: Any, custom: Raw) -> Raw:
@@ -227,6 +221,7 @@ def _person(p: Any, custom: Raw) -> Raw:
         "email": p.emails[0].value if p.emails else None,
         "phone": phones.get("work"),
         "mobile": phones.get("mobile"),
+        "fax": phones.get("fax"),
         "address": None,
     }
 

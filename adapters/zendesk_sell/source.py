@@ -95,8 +95,9 @@ def custom_values(raw: Raw) -> dict[str, Any]:
 
 
 def phones(raw: Raw) -> list[ContactPoint]:
-    """`phone` (work) and `mobile`; the first one found is the main one."""
-    points = contact_points("phone")(raw) + contact_points("mobile", default_label="mobile")(raw)
+    """`phone` (work), `mobile` and `fax`; the first one found is the main one."""
+    columns = (("phone", "work"), ("mobile", "mobile"), ("fax", "fax"))
+    points = [p for key, label in columns for p in contact_points(key, default_label=label)(raw)]
     return [point.model_copy(update={"primary": i == 0}) for i, point in enumerate(points)]
 
 
