@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.core.auth import CredentialField, QueryParamAuth
 from adapters.core.canonical import ContactPoint, Entity, FieldType
 from adapters.core.declarative import AccountCheck, FieldCatalog, Join, Lookup, SourceSpec, Stream
 from adapters.core.mapping import Getter, Raw, joined, ref, text
@@ -234,4 +235,8 @@ SPEC = SourceSpec(
     ),
     lookups=(COMPANIES, FIELD_SETS),
     field_catalogs=(catalog(Entity.organizations), catalog(Entity.persons)),
+    id="batchbook",
+    # The user's API key (https://{account}.batchbook.com/preferences): sent as `?auth_token=`.
+    credentials=(CredentialField("auth_token", "API key (auth_token)"),),
+    auth=lambda credentials, _url: QueryParamAuth("auth_token", credentials["auth_token"]),
 )

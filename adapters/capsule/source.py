@@ -28,6 +28,7 @@ from typing import Any
 import httpx
 
 from adapters.capsule.shapes import CATEGORY_TYPES, FIELD_TYPES, utc_due
+from adapters.core.auth import CredentialField, bearer
 from adapters.core.canonical import Entity
 from adapters.core.declarative import (
     AccountCheck,
@@ -308,4 +309,10 @@ SPEC = SourceSpec(
     ),
     lookups=(Lookup("pipelines", API + "/pipelines", "id", "pipelines", LinkHeader(), dict(PAGE)),),
     retry_after=retry_after,
+    id="capsule",
+    # A personal access token (My Preferences > API Authentication Tokens) or an OAuth
+    # access token: both go as `Authorization: Bearer`.
+    credentials=(CredentialField("api_token", "API token"),),
+    auth=bearer("api_token"),
+    default_base_url=DEFAULT_BASE_URL,
 )

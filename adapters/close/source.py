@@ -43,6 +43,7 @@ from typing import Any
 import httpx
 
 from adapters.close.pages import CreatedWindows, search_pages
+from adapters.core.auth import CredentialField, api_key_as_username
 from adapters.core.canonical import Entity, FieldType
 from adapters.core.declarative import (
     AccountCheck,
@@ -72,6 +73,7 @@ from adapters.core.mapping import (
 from adapters.core.paginators import OffsetPaginator
 
 API = "/api/v1"
+DEFAULT_BASE_URL = "https://api.close.com"
 SEARCH = f"{API}/data/search/"
 OWNER = "owner"  # a search param (not sent): also name the owner's `user` custom fields
 PAGE_SIZE = 100  # the most `_limit` allows
@@ -502,4 +504,9 @@ SPEC = SourceSpec(
     error_text=error_text,
     retry_after=retry_after,
     counting=_ids_only,
+    id="close",
+    credentials=(CredentialField("api_key", "API key"),),
+    auth=api_key_as_username("api_key"),
+    default_base_url=DEFAULT_BASE_URL,
+    api_path=API,
 )

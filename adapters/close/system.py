@@ -5,21 +5,7 @@ and authenticates with an API key (Settings -> Developer -> API Keys). The spec'
 from __future__ import annotations
 
 from adapters.close.emulator import CloseEmulator
-from adapters.close.source import API, SPEC
-from adapters.core.auth import api_key_as_username
-from adapters.core.registry import CredentialField, SourceSystem, register_source
+from adapters.close.source import SPEC
+from adapters.core.registry import register_source
 
-DEFAULT_BASE_URL = "https://api.close.com"
-
-CLOSE = register_source(
-    SourceSystem(
-        id="close",
-        name="Close",
-        spec=SPEC,
-        credential_fields=(CredentialField("api_key", "API key"),),
-        auth=api_key_as_username("api_key"),
-        default_base_url=DEFAULT_BASE_URL,
-        api_path=API,
-        emulator=CloseEmulator(),
-    )
-)
+CLOSE = register_source(SPEC, CloseEmulator())

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Callable, Generator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -100,6 +101,17 @@ class BasicAuth(CredentialAuth):
     def apply(self, request: httpx.Request) -> httpx.Request:
         request.headers["Authorization"] = self._header
         return request
+
+
+@dataclass(frozen=True)
+class CredentialField:
+    """One credential a system takes (listed by GET /v1/systems; `secret` ones are encrypted
+    at rest and never returned)."""
+
+    name: str
+    label: str
+    secret: bool = True
+    required: bool = True
 
 
 # How a system's credentials become the auth of its client: (credentials, base URL) -> auth. The

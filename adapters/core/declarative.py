@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from adapters.core.auth import CredentialAuth
+from adapters.core.auth import AuthStyle, CredentialAuth, CredentialField
 from adapters.core.canonical import (
     LOAD_ORDER,
     CustomFieldDef,
@@ -236,11 +236,40 @@ class SourceSpec:
     budget_spent: Callable[[httpx.Response], float | None] | None = None
     # The stream as `count` reads its first page (trimmed to ids, say); None: as it is.
     counting: Callable[[Stream], Stream] | None = None
+    # How a user connects: the system's id, the credentials it takes (GET /v1/systems), how
+    # they become the client's auth, and where the API lives. `api_path` is where the API sits
+    # under the host the user gives: with `api_in_root` the client's root ends in it (added
+    # when left off), without, the paths carry it and a pasted one is cut off the root.
+    id: str = ""
+    credentials: tuple[CredentialField, ...] = ()
+    auth: AuthStyle | None = None
+    default_base_url: str | None = None
+    api_path: str = ""
+    api_in_root: bool = False
 
     @property
     def entities(self) -> tuple[Entity, ...]:
         present = {stream.entity for stream in self.streams}
         return tuple(entity for entity in LOAD_ORDER if entity in present)
+
+    def root(self, base_url: str) -> str:
+        """The client's root for a base URL the user gave (the host, or the API URL pasted)."""
+        if not self.api_path:
+            return base_url
+        host = base_url.rstrip("/").removesuffix(self.api_path)
+        return host + self.api_path if self.api_in_root else host
+
+    def source(
+        self,
+        credentials: dict[str, str],
+        base_url: str,
+        transport: httpx.AsyncBaseTransport | None,
+    ) -> DeclarativeSource:
+        """The source over the shared client; `transport` (the guarded one in the app) carries
+        every call, the token exchanges included."""
+        url = base_url or self.default_base_url or ""
+        auth = self.auth(credentials, url) if self.auth else None
+        return DeclarativeSource(self, self.client(self.root(url), auth, transport))
 
     def client(
         self,

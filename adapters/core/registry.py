@@ -1,12 +1,13 @@
 """The registry of supported systems: what each takes and how to build its parts.
 
-A source run by the declarative engine is data, a `SourceSystem` (its spec, credential fields,
-auth style, default base URL, API path, emulator), and `register_source` builds its System; a
-system with parts of its own (Pipedrive, the target) registers its `System` as it is.
+A source run by the declarative engine is data, its `SourceSpec` (streams, credential fields,
+auth style, default base URL, API path), and `register_source` builds its System from it and
+its emulator; a system with parts of its own (Pipedrive, the target) registers its `System`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.util
 import pkgutil
@@ -16,21 +17,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
-from adapters.core.auth import AuthStyle
+from adapters.core.auth import AuthStyle, CredentialField
 from adapters.core.canonical import Entity
-from adapters.core.declarative import DeclarativeSource, SourceSpec
+from adapters.core.declarative import SourceSpec
 from adapters.core.protocols import SourceAdapter, TargetAdapter
 
 if TYPE_CHECKING:
     from adapters.reference.dataset import ReferenceCompany
-
-
-@dataclass(frozen=True)
-class CredentialField:
-    name: str
-    label: str
-    secret: bool = True
-    required: bool = True
 
 
 class Emulator(Protocol):
@@ -86,16 +79,18 @@ class System:
         return roles
 
 
+_SYSTEMS: dict[str, System] = {}
+_loaded = False
+
+
+def register(system: System) -> System:
+    _SYSTEMS[system.id] = system
+    return system
+
+
 @dataclass(frozen=True)
 class SourceSystem:
-    """A source run by the declarative engine, as data: what `register_source` builds it from.
-
-    `auth` puts the credentials on every call (see the styles in adapters/core/auth.py); it gets
-    the base URL as given, or the default. `api_path` is where the vendor's API sits under the
-    host the user gives: with `api_in_root` the client's root ends in it (added when left off),
-    without, the spec's paths carry it and a pasted one is cut off the root. No `api_path`: the
-    base URL is the root as it is.
-    """
+    """Transitional: the connection data beside the spec (folders not yet moved to the spec)."""
 
     id: str
     name: str
@@ -107,46 +102,31 @@ class SourceSystem:
     api_in_root: bool = False
     emulator: Emulator | None = None
 
-    def root(self, base_url: str) -> str:
-        """The client's root for a base URL the user gave (the host, or the API URL pasted)."""
-        if not self.api_path:
-            return base_url
-        host = base_url.rstrip("/").removesuffix(self.api_path)
-        return host + self.api_path if self.api_in_root else host
 
-    def source(
-        self,
-        credentials: dict[str, str],
-        base_url: str,
-        transport: httpx.AsyncBaseTransport | None,
-    ) -> DeclarativeSource:
-        """The source over the shared client; `transport` (the guarded one in the app) carries
-        every call, the token exchanges included."""
-        url = base_url or self.default_base_url or ""
-        auth = self.auth(credentials, url)
-        return DeclarativeSource(self.spec, self.spec.client(self.root(url), auth, transport))
-
-
-_SYSTEMS: dict[str, System] = {}
-_loaded = False
-
-
-def register(system: System) -> System:
-    _SYSTEMS[system.id] = system
-    return system
-
-
-def register_source(description: SourceSystem) -> System:
-    """Registers a declarative source: its System, with the factory building it from the data."""
+def register_source(spec: SourceSpec | SourceSystem, emulator: Emulator | None = None) -> System:
+    """Registers a declarative source: everything it is comes from its spec."""
+    if isinstance(spec, SourceSystem):
+        emulator = spec.emulator
+        spec = dataclasses.replace(
+            spec.spec,
+            id=spec.id,
+            credentials=spec.credential_fields,
+            auth=spec.auth,
+            default_base_url=spec.default_base_url,
+            api_path=spec.api_path,
+            api_in_root=spec.api_in_root,
+        )
+    if not spec.id:
+        raise ValueError(f"the spec of {spec.name} names no system id")
     return register(
         System(
-            id=description.id,
-            name=description.name,
-            credential_fields=description.credential_fields,
-            entities=description.spec.entities,
-            default_base_url=description.default_base_url,
-            source_factory=description.source,
-            emulator=description.emulator,
+            id=spec.id,
+            name=spec.name,
+            credential_fields=spec.credentials,
+            entities=spec.entities,
+            default_base_url=spec.default_base_url,
+            source_factory=spec.source,
+            emulator=emulator,
         )
     )
 

@@ -32,6 +32,7 @@ from typing import Any
 
 import httpx
 
+from adapters.core.auth import CredentialField, TokenExchangeAuth, oauth2_client_credentials
 from adapters.core.canonical import ContactPoint, Entity
 from adapters.core.declarative import (
     AccountCheck,
@@ -196,6 +197,31 @@ def _activity(entity_set: str, kind: str, size: int, **fields: Getter) -> Stream
 
 def _all_day(getter: Getter) -> Getter:
     return lambda raw: None if raw.get("isalldayevent") else getter(raw)  # type: ignore[operator]
+
+
+DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
+
+
+def dynamics_auth(credentials: dict[str, str], base_url: str) -> TokenExchangeAuth:
+    """The client-credentials grant for the org: its scope is the org URL, without the API path."""
+    authority = (credentials.get("authority") or DEFAULT_AUTHORITY).rstrip("/")
+    org_url = base_url.rstrip("/").removesuffix(API)
+    return oauth2_client_credentials(
+        f"{authority}/{credentials['tenant_id']}/oauth2/v2.0/token",
+        client_id=credentials["client_id"],
+        client_secret=credentials["client_secret"],
+        scope=f"{org_url}/.default",
+    )
+
+
+CREDENTIALS = (
+    CredentialField("tenant_id", "Directory (tenant) ID", secret=False),
+    CredentialField("client_id", "Application (client) ID", secret=False),
+    CredentialField("client_secret", "Client secret"),
+    CredentialField(
+        "authority", f"Authority (default {DEFAULT_AUTHORITY})", secret=False, required=False
+    ),
+)
 
 
 def dynamics_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
@@ -417,6 +443,11 @@ def dynamics_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
             "OData-Version": "4.0",
         },
         error_text=error_text,
+        id="dynamics365",
+        credentials=CREDENTIALS,
+        auth=dynamics_auth,
+        api_path=API,
+        api_in_root=True,
     )
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from adapters.core.auth import CredentialField, bearer
 from adapters.core.canonical import Entity, FieldType
 from adapters.core.declarative import (
     AccountCheck,
@@ -389,4 +390,11 @@ SPEC = SourceSpec(
     derived=(Derived("company_currency", ("details",), _company_currency),),
     error_text=error_text,
     retry_after=retry_after,
+    id="hubspot",
+    # A private app's access token (Settings > Integrations > Private Apps), sent as
+    # `Authorization: Bearer`; it needs the crm.objects.*.read, crm.schemas.*.read and
+    # crm.objects.owners.read scopes.
+    credentials=(CredentialField("access_token", "Private app access token"),),
+    auth=bearer("access_token"),
+    default_base_url=DEFAULT_BASE_URL,
 )

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from adapters.core.auth import CredentialField, api_key_as_username
 from adapters.core.canonical import Entity, ProductPrice
 from adapters.core.declarative import (
     AccountCheck,
@@ -316,6 +317,10 @@ def insightly_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
         field_catalogs=tuple(_catalog(entity) for entity in CUSTOM_FIELD_OBJECTS),
         lookups=_lookups(page_size),
         error_text=error_text,
+        id="insightly",
+        credentials=(CredentialField("api_key", "API key"),),
+        auth=api_key_as_username("api_key"),
+        api_path=API,
     )
 
 

@@ -8,19 +8,8 @@ paths itself, so a pasted API URL is cut back to the host.
 
 from __future__ import annotations
 
-from adapters.core.auth import api_key_as_username
-from adapters.core.registry import CredentialField, SourceSystem, register_source
+from adapters.core.registry import register_source
 from adapters.insightly.emulator import InsightlyEmulator
-from adapters.insightly.source import API, SPEC
+from adapters.insightly.source import SPEC
 
-SOURCE = SourceSystem(
-    id="insightly",
-    name="Insightly",
-    spec=SPEC,
-    credential_fields=(CredentialField("api_key", "API key"),),
-    auth=api_key_as_username("api_key"),
-    api_path=API,
-    emulator=InsightlyEmulator(),
-)
-api_root = SOURCE.root
-INSIGHTLY = register_source(SOURCE)
+INSIGHTLY = register_source(SPEC, InsightlyEmulator())

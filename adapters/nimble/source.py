@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from adapters.core.auth import CredentialField, bearer
 from adapters.core.canonical import Entity
 from adapters.core.declarative import AccountCheck, ForEach, Join, Lookup, SourceSpec, Stream
 from adapters.core.mapping import (
@@ -147,4 +148,9 @@ SPEC = SourceSpec(
     lookups=(
         Lookup("contacts", API + "/contacts", "id", "resources", pages(), {"record_type": "all"}),
     ),
+    id="nimble",
+    # An API key (Settings > API Token) or an OAuth access token: both are a bearer token.
+    credentials=(CredentialField("access_token", "Access token"),),
+    auth=bearer("access_token"),
+    default_base_url=DEFAULT_BASE_URL,
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.core.auth import BasicAuth, CredentialField
 from adapters.core.canonical import Entity
 from adapters.core.declarative import AccountCheck, FieldCatalog, SourceSpec, Stream
 from adapters.core.mapping import Getter, Raw, contact_points, joined, number, ref, text
@@ -232,4 +233,13 @@ SPEC = SourceSpec(
         _catalog(Entity.organizations, "company_fields", "company_field"),
         _catalog(Entity.deals, "deal_fields", "deal_field"),
     ),
+    id="onepagecrm",
+    # Apps > Configuration > API: the user id (not secret) and the API key, sent as
+    # HTTP Basic `user_id:api_key`.
+    credentials=(
+        CredentialField("user_id", "User ID", secret=False),
+        CredentialField("api_key", "API key"),
+    ),
+    auth=lambda credentials, _url: BasicAuth(credentials["user_id"], credentials["api_key"]),
+    default_base_url=DEFAULT_BASE_URL,
 )

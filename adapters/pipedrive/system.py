@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import httpx
 
+from adapters.core.auth import CredentialField
 from adapters.core.canonical import LOAD_ORDER
 from adapters.core.declarative import DeclarativeSource
-from adapters.core.registry import CredentialField, System, register
+from adapters.core.registry import System, register
 from adapters.pipedrive.client import DEFAULT_BASE_URL, PipedriveClient
 from adapters.pipedrive.emulator import PipedriveEmulator
 from adapters.pipedrive.source import pipedrive_source

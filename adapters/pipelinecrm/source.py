@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.core.auth import CredentialField, QueryParamAuth
 from adapters.core.canonical import ContactPoint, Entity
 from adapters.core.declarative import AccountCheck, FieldCatalog, SourceSpec, Stream
 from adapters.core.mapping import Getter, Raw, joined, number, ref, text, value_at
@@ -254,4 +255,9 @@ SPEC = SourceSpec(
         _catalog(Entity.persons, "person"),
         _catalog(Entity.deals, "deal"),
     ),
+    id="pipelinecrm",
+    # The account's API key (Account settings > API): sent as `?api_key=`.
+    credentials=(CredentialField("api_key", "API key"),),
+    auth=lambda credentials, _url: QueryParamAuth("api_key", credentials["api_key"]),
+    default_base_url=DEFAULT_BASE_URL,
 )

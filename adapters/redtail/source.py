@@ -12,7 +12,7 @@ import base64
 from datetime import datetime
 from typing import Any
 
-from adapters.core.auth import TokenExchangeAuth
+from adapters.core.auth import CredentialField, TokenExchangeAuth
 from adapters.core.canonical import ContactPoint, Entity
 from adapters.core.declarative import (
     AccountCheck,
@@ -238,4 +238,14 @@ SPEC = SourceSpec(
     ),
     lookups=(Lookup("contacts", f"{API}/contacts", ref("id"), "contacts", paged("contacts")),),
     headers={"pagesize": str(PAGE_SIZE)},
+    id="redtail",
+    # Redtail issues the API key to the integrator; the username and password are the
+    # CRM user's. Together they buy a user key at GET /authentication.
+    credentials=(
+        CredentialField("api_key", "API key"),
+        CredentialField("username", "Username", secret=False),
+        CredentialField("password", "Password"),
+    ),
+    auth=redtail_auth,
+    default_base_url=DEFAULT_BASE_URL,
 )

@@ -40,7 +40,7 @@ from typing import Any
 
 import httpx
 
-from adapters.core.auth import TokenExchangeAuth, oauth2_refresh
+from adapters.core.auth import CredentialField, TokenExchangeAuth, oauth2_refresh
 from adapters.core.canonical import Entity, FieldType
 from adapters.core.declarative import (
     AccountCheck,
@@ -507,6 +507,15 @@ def limit_spent(response: httpx.Response) -> float | None:
     return None
 
 
+def auth_from(credentials: dict[str, str], base_url: str) -> TokenExchangeAuth:
+    return oauth2_refresh(
+        base_url.rstrip("/") + "/services/oauth2/token",
+        client_id=credentials["client_id"],
+        client_secret=credentials["client_secret"],
+        refresh_token=credentials["refresh_token"],
+    )
+
+
 SPEC = SourceSpec(
     name="Salesforce",
     streams=STREAMS,
@@ -526,13 +535,13 @@ SPEC = SourceSpec(
     error_text=error_text,
     is_auth_failure=is_auth_failure,
     budget_spent=limit_spent,
+    id="salesforce",
+    # Each org has its own My Domain host, so there is no default base URL; the OAuth token
+    # endpoint lives on that same host.
+    credentials=(
+        CredentialField("client_id", "Connected app consumer key", secret=False),
+        CredentialField("client_secret", "Connected app consumer secret"),
+        CredentialField("refresh_token", "OAuth refresh token"),
+    ),
+    auth=auth_from,
 )
-
-
-def auth_from(credentials: dict[str, str], base_url: str) -> TokenExchangeAuth:
-    return oauth2_refresh(
-        base_url.rstrip("/") + "/services/oauth2/token",
-        client_id=credentials["client_id"],
-        client_secret=credentials["client_secret"],
-        refresh_token=credentials["refresh_token"],
-    )

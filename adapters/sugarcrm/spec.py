@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from adapters.core.auth import CredentialField, TokenExchangeAuth, password_login
 from adapters.core.canonical import ContactPoint, Entity, FieldType
 from adapters.core.declarative import (
     AccountCheck,
@@ -300,6 +301,43 @@ def _activity_streams(size: int) -> tuple[Stream, ...]:
     return timed("Calls", "call"), timed("Meetings", "meeting"), tasks
 
 
+DEFAULT_CLIENT_ID = "sugar"
+DEFAULT_PLATFORM = "base"
+
+
+def sugar_auth(credentials: dict[str, str], base_url: str) -> TokenExchangeAuth:
+    """Sugar's password grant at the instance's `oauth2/token`."""
+    grant = {
+        "grant_type": "password",
+        "client_id": credentials.get("client_id") or DEFAULT_CLIENT_ID,
+        "client_secret": credentials.get("client_secret") or "",
+        "username": credentials["username"],
+        "password": credentials["password"],
+        "platform": credentials.get("platform") or DEFAULT_PLATFORM,
+    }
+    root = base_url.rstrip("/").removesuffix(API) + API
+    return password_login(f"{root}/oauth2/token", grant, header="OAuth-Token")
+
+
+CREDENTIALS = (
+    CredentialField("username", "Username", secret=False),
+    CredentialField("password", "Password"),
+    CredentialField(
+        "client_id",
+        f"OAuth key (default {DEFAULT_CLIENT_ID})",
+        secret=False,
+        required=False,
+    ),
+    CredentialField("client_secret", "OAuth secret (only for a custom OAuth key)", required=False),
+    CredentialField(
+        "platform",
+        f"API platform (default {DEFAULT_PLATFORM}; register one for integrations)",
+        secret=False,
+        required=False,
+    ),
+)
+
+
 def sugar_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
     currency = (Join("currencies", "currency_id", "_currency"),)
 
@@ -454,6 +492,11 @@ def sugar_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
             ),
         ),  # fmt: skip
         error_text=error_text,
+        id="sugarcrm",
+        credentials=CREDENTIALS,
+        auth=sugar_auth,
+        api_path=API,
+        api_in_root=True,
     )
 
 

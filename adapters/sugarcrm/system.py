@@ -10,54 +10,8 @@ migration's login does not end the same user's browser session.
 
 from __future__ import annotations
 
-from adapters.core.auth import TokenExchangeAuth, password_login
-from adapters.core.registry import CredentialField, SourceSystem, register_source
+from adapters.core.registry import register_source
 from adapters.sugarcrm.emulator import SugarEmulator
-from adapters.sugarcrm.source import API, SPEC
+from adapters.sugarcrm.spec import SPEC
 
-DEFAULT_CLIENT_ID = "sugar"
-DEFAULT_PLATFORM = "base"
-
-
-def sugar_auth(credentials: dict[str, str], base_url: str) -> TokenExchangeAuth:
-    grant = {
-        "grant_type": "password",
-        "client_id": credentials.get("client_id") or DEFAULT_CLIENT_ID,
-        "client_secret": credentials.get("client_secret") or "",
-        "username": credentials["username"],
-        "password": credentials["password"],
-        "platform": credentials.get("platform") or DEFAULT_PLATFORM,
-    }
-    return password_login(f"{api_root(base_url)}/oauth2/token", grant, header="OAuth-Token")
-
-
-SOURCE = SourceSystem(
-    id="sugarcrm",
-    name="SugarCRM",
-    spec=SPEC,
-    credential_fields=(
-        CredentialField("username", "Username", secret=False),
-        CredentialField("password", "Password"),
-        CredentialField(
-            "client_id",
-            f"OAuth key (default {DEFAULT_CLIENT_ID})",
-            secret=False,
-            required=False,
-        ),
-        CredentialField(
-            "client_secret", "OAuth secret (only for a custom OAuth key)", required=False
-        ),
-        CredentialField(
-            "platform",
-            f"API platform (default {DEFAULT_PLATFORM}; register one for integrations)",
-            secret=False,
-            required=False,
-        ),
-    ),
-    auth=sugar_auth,
-    api_path=API,
-    api_in_root=True,
-    emulator=SugarEmulator(),
-)
-api_root = SOURCE.root
-SUGARCRM = register_source(SOURCE)
+SUGARCRM = register_source(SPEC, SugarEmulator())

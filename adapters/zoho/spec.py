@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from adapters.core.auth import CredentialField, TokenExchangeAuth, oauth2_refresh
 from adapters.core.canonical import Entity, FieldType
 from adapters.core.declarative import (
     AccountCheck,
@@ -50,6 +51,7 @@ from adapters.zoho.getters import (
 
 API = "/crm/v8"
 DEFAULT_ACCOUNTS_URL = "https://accounts.zoho.com"
+DEFAULT_BASE_URL = "https://www.zohoapis.com"
 PAGE_SIZE = 200
 MAX_FIELDS = 50
 PIPELINES = "/settings/pipeline"
@@ -303,6 +305,31 @@ DEAL_JOINS = (
 )
 
 
+def zoho_auth(credentials: dict[str, str], base_url: str = "") -> TokenExchangeAuth:
+    """The refresh grant at the accounts server; the API host plays no part in it."""
+    accounts = (credentials.get("accounts_url") or DEFAULT_ACCOUNTS_URL).rstrip("/")
+    return oauth2_refresh(
+        f"{accounts}/oauth/v2/token",
+        client_id=credentials["client_id"],
+        client_secret=credentials["client_secret"],
+        refresh_token=credentials["refresh_token"],
+        prefix="Zoho-oauthtoken",
+    )
+
+
+CREDENTIALS = (
+    CredentialField("client_id", "Client ID", secret=False),
+    CredentialField("client_secret", "Client secret"),
+    CredentialField("refresh_token", "Refresh token"),
+    CredentialField(
+        "accounts_url",
+        f"Accounts server (default {DEFAULT_ACCOUNTS_URL})",
+        secret=False,
+        required=False,
+    ),
+)
+
+
 def zoho_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
     def money(raw: Raw) -> str | None:
         return text("Currency")(raw) if number("Amount")(raw) is not None else None
@@ -450,6 +477,12 @@ def zoho_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
         derived=DERIVED,
         error_text=error_text,
         retry_after=retry_after,
+        id="zoho",
+        credentials=CREDENTIALS,
+        auth=zoho_auth,
+        default_base_url=DEFAULT_BASE_URL,
+        api_path=API,
+        api_in_root=True,
     )
 
 

@@ -12,8 +12,7 @@ from adapters.core.declarative import DeclarativeSource
 from adapters.core.http import RetryPolicy
 from adapters.dynamics365.emulator import DynamicsEmulator
 from adapters.dynamics365.shapes import guid, logical_name
-from adapters.dynamics365.source import API, dynamics_spec
-from adapters.dynamics365.system import dynamics_auth
+from adapters.dynamics365.source import API, dynamics_auth, dynamics_spec
 from adapters.reference.dataset import ReferenceCompany, generate
 from tests.adapters.sources import BASE, FakeClock, provision
 

@@ -14,7 +14,6 @@ from adapters.core.http import RetryPolicy
 from adapters.insightly.emulator import InsightlyEmulator
 from adapters.insightly.render import field_name, insightly_id
 from adapters.insightly.source import insightly_source
-from adapters.insightly.system import api_root
 from adapters.reference.dataset import ReferenceCompany, generate
 from tests.adapters.sources import FakeClock, extract_records
 
@@ -36,7 +35,7 @@ def new_source(
     from adapters.insightly.source import SPEC
 
     client = SPEC.client(
-        api_root(BASE_URL),
+        SPEC.root(BASE_URL),
         BasicAuth.api_key_as_username(api_key),
         httpx.ASGITransport(app=emulator.app),
         sleep=clock.sleep,

@@ -14,7 +14,7 @@ from adapters.reference.dataset import ReferenceCompany, generate
 from adapters.sugarcrm.emulator import SugarEmulator
 from adapters.sugarcrm.naming import dropdown_keys, sugar_id
 from adapters.sugarcrm.source import PAGE_SIZE, SPEC, sugar_source
-from adapters.sugarcrm.system import api_root, sugar_auth
+from adapters.sugarcrm.spec import sugar_auth
 from tests.adapters.sources import BASE, FakeClock, provision
 
 API = "/acme/rest/v11"
@@ -39,7 +39,7 @@ def new_source(
     if clock:
         options["sleep"] = clock.sleep
     transport = httpx.ASGITransport(app=emulator.app)
-    client = SPEC.client(api_root(BASE), sugar_auth(credentials, BASE), transport, **options)
+    client = SPEC.client(SPEC.root(BASE), sugar_auth(credentials, BASE), transport, **options)
     return sugar_source(client, page_size=page_size)
 
 

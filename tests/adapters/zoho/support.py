@@ -14,8 +14,7 @@ from adapters.reference.dataset import ReferenceCompany, generate
 from adapters.zoho.emulator import ZohoEmulator
 from adapters.zoho.settings import MODULES, api_name, zoho_id
 from adapters.zoho.source import zoho_source
-from adapters.zoho.spec import SPEC
-from adapters.zoho.system import api_root, zoho_auth
+from adapters.zoho.spec import SPEC, zoho_auth
 from tests.adapters.sources import BASE, FakeClock, provision
 
 SIZE = 30
@@ -39,7 +38,7 @@ def new_source(
     if clock:
         options["sleep"] = clock.sleep
     transport = httpx.ASGITransport(app=emulator.app)
-    client = SPEC.client(api_root(BASE), zoho_auth(credentials), transport, **options)
+    client = SPEC.client(SPEC.root(BASE), zoho_auth(credentials), transport, **options)
     return zoho_source(client, page_size=page_size)
 
 
