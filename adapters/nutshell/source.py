@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from adapters.core.auth import BasicAuth, CredentialField
 from adapters.core.canonical import ContactPoint, Entity
 from adapters.core.declarative import AccountCheck, PostRead, RunState, SourceSpec, Stream
 from adapters.core.errors import UnreadableResponse
@@ -317,4 +318,13 @@ SPEC = SourceSpec(
         params={"jsonrpc": "2.0", "method": "getUser", "id": "check"},
     ),
     error_text=error_text,
+    id="nutshell",
+    # HTTP Basic: the user's e-mail address and an API key (Setup > API keys).
+    credentials=(
+        CredentialField("username", "E-mail address", secret=False),
+        CredentialField("api_key", "API key"),
+    ),
+    auth=lambda credentials, _base_url: BasicAuth(credentials["username"], credentials["api_key"]),
+    default_base_url=DEFAULT_BASE_URL,
+    api_path="/api/v1/json",
 )
