@@ -1,12 +1,11 @@
-"""An emulator of Keap's (Infusionsoft's) REST API for the sandbox, seeded from the reference
-company.
+"""An emulator of Keap's (Infusionsoft's) REST API for the sandbox, from the reference company.
 
-Vendor facts it follows (../shared/specs/keap/keap-rest-v1-openapi.ballerina.yml, the
-community v1 spec 1.70; keap-rest-v2-openapi.yml, the official v2; and
-../shared/research/source-crms.md, "Infusionsoft (Keap)"):
-- `https://api.infusionsoft.com/crm/rest/v1/...`; an OAuth2 access token as
-  `Authorization: Bearer`, or a personal access token / service account key in `X-Keap-API-Key`
-  (both accepted).
+Vendor facts (../shared/specs/keap/: keap-rest-v1-openapi.ballerina.yml, the community v1 spec
+1.70, keap-rest-v2-openapi.yml, the official v2; ../shared/research/source-crms.md; Keap's
+developer pages "Personal Access Tokens & Service Account Keys" and "Throttles and Quotas"):
+- `https://api.infusionsoft.com/crm/rest/v1/...` (v1 is marked deprecated, v2 current); an
+  OAuth2 access token as `Authorization: Bearer`, or a personal access token / service account
+  key in `X-Keap-API-Key` (both accepted); a refused one is 401 "Invalid Access Token".
 - v1 lists take `limit` / `offset` and answer `{"<resource>": [...], "count": N, "next": url,
   "previous": url}`; ids are integers. The sandbox caps `limit` at 1000 (a larger one is cut).
 - `/users` (RestUser: `given_name`, `family_name`, `email_address`, `status` Active / Invited /
@@ -26,8 +25,11 @@ community v1 spec 1.70; keap-rest-v2-openapi.yml, the official v2; and
   "next_page_token"}`) has it, so stages are served there. Neither version has pipelines: one
   sales pipeline. `/setting/application/configuration` names the win and loss stages
   (`opportunity.states.win.stage`); `/account/profile` the account (`name`, `currency_code`).
-- 10 requests a second per key (research notes: also 240/min and 30k/day); over it a 429 with
-  no Retry-After. Errors are `{"message": ...}` (the v1 spec's Error).
+- A key may make 10 requests a second (the sandbox's window), 240 a minute and 30,000 a day;
+  a 429 has no Retry-After and says `{"code": "429", "message": "Quota Exceeded", "status":
+  "Request Throttled", "details": null}` (Keap's forum). Real answers carry
+  `x-keap-product-{throttle,quota}-*` headers; the sandbox sends none. Errors are
+  `{"message": ...}` (the v1 spec's Error).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from adapters.core.emulated_auth import any_of, bearer_key, header_key
-from adapters.core.emulation import RateHeaders, SourceEmulator, Tables
+from adapters.core.emulation import RateHeaders, RateState, SourceEmulator, Tables, VendorError
 from adapters.core.serving import Collection, CursorPages, OffsetPages, Served, Since, next_url
 from adapters.keap.render import held, render
 from adapters.reference.dataset import ReferenceCompany
@@ -69,13 +71,9 @@ LISTS = {  # each path lists the table of its name
 }
 # Lists that leave `custom_fields` out unless `optional_properties` names it.
 HIDE_CUSTOM = frozenset({"contacts", "companies"})
-SINGLE = {
-    "account/profile": "profile",
-    "setting/application/configuration": "configuration",
-    "contacts/model": "contacts_model",
-    "companies/model": "companies_model",
-    "opportunities/model": "opportunities_model",
-}
+# Settings and field models, one object each, served from the table of the path's name.
+SINGLE = ("account/profile", "setting/application/configuration")
+SINGLE += tuple(f"{name}/model" for name in ("contacts", "companies", "opportunities"))
 
 
 class KeapEmulator(SourceEmulator):
@@ -86,11 +84,14 @@ class KeapEmulator(SourceEmulator):
     error_shape = {"message": "{message}"}
     rate = RateHeaders(limit=None, remaining=None, reset=None, retry_after=False)
     unauthorized_message = "Invalid Access Token"
-    rate_limited_message = "Quota Exceeded"
+
+    def rate_limited(self, state: RateState) -> VendorError:  # no Retry-After
+        body = {"code": "429", "message": "Quota Exceeded", "status": "Request Throttled"}
+        return VendorError(429, "429", "Quota Exceeded", body={**body, "details": None})
 
     def routes(self) -> list[BaseRoute]:
         routes: list[BaseRoute] = [Route(f"{V1}/{p}", self._lister(p, c)) for p, c in LISTS.items()]
-        routes += [Route(f"{V1}/{path}", self._single(table)) for path, table in SINGLE.items()]
+        routes += [Route(f"{V1}/{path}", self._single(path.replace("/", "_"))) for path in SINGLE]
         routes.append(Route(f"{V2}/opportunities/stages", self.stages))
         return routes
 
@@ -118,8 +119,7 @@ class KeapEmulator(SourceEmulator):
 
     async def stages(self, request: Request) -> Response:
         def envelope(page: Served, request: Request) -> Any:
-            token = page.next["page_token"] if page.next else None
-            return {"stages": page.items, "next_page_token": token}
+            return {"stages": page.items, "next_page_token": (page.next or {}).get("page_token")}
 
         return self.serve_list(request, Collection("stages"), STAGE_PAGES, envelope)
 
@@ -132,12 +132,8 @@ class KeapEmulator(SourceEmulator):
 
 def _previous(request: Request, page: Served) -> str | None:
     """The URL of the page before this one (none on the first)."""
-    if page.start == 0:
-        return None
-    before = dataclasses.replace(
-        page, start=0, next={"offset": str(max(page.start - page.size, 0))}
-    )
-    return next_url(request, before)
+    back = {"offset": str(max(page.start - page.size, 0))}
+    return next_url(request, dataclasses.replace(page, next=back)) if page.start else None
 
 
 def _bare(raw: dict[str, Any]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from adapters.core.canonical import Activity, CustomFieldDef, Entity, FieldType
 from adapters.core.emulation import Tables
 from adapters.core.fields import ValueStyle, vendor_value
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
-from adapters.reference.holds import CloseTime, Holds, Names, listed
+from adapters.reference.holds import CloseTime, Holds, Names, in_currency, listed
 from adapters.reference.ids import IdScheme
 
 BASES = dict(u=1_000, p=100_000, o=200_000, d=300_000, a=400_000, n=500_000, s=800, pr=900_000)
@@ -33,19 +33,12 @@ IDS = IdScheme(bases=BASES, namespace="keap")
 CURRENCY = "EUR"  # the account's one currency
 ACCOUNT = "Ferry Reference Company"
 PIPELINE = ("pl1", "Sales pipeline")
-WON, LOST = {"id": 898, "name": "Won"}, {"id": 899, "name": "Lost"}
+WON, LOST = ({"id": "898", "name": "Won", "order": 90}, {"id": "899", "name": "Lost", "order": 91})
 TASK_TYPES = {"call": "Call", "email": "Email", "task": "Other"}
 PHONE_TYPES = {"work": "Work", "home": "Home", "mobile": "Mobile", "other": "Other"}
-FIELD_TYPES = {
-    FieldType.varchar: "Text",
-    FieldType.text: "TextArea",
-    FieldType.double: "DecimalNumber",
-    FieldType.monetary: "Currency",
-    FieldType.date: "Date",
-    FieldType.enum: "Dropdown",
-    FieldType.set: "ListBox",
-    FieldType.phone: "PhoneNumber",
-}
+# Keap's type for each canonical one, in FieldType's order.
+KEAP_TYPES = ("Text", "TextArea", "DecimalNumber", "Currency", "Date", "Dropdown", "ListBox")
+FIELD_TYPES = dict(zip(FieldType, (*KEAP_TYPES, "PhoneNumber"), strict=True))
 STAMP = f"{REFERENCE_DATE.isoformat()}T08:00:00.000Z"
 DATES = {"date_created": STAMP, "last_updated": STAMP}
 STYLE = ValueStyle(joined=",")  # a ListBox keeps its choices comma-separated
@@ -54,10 +47,7 @@ Raw = dict[str, Any]
 
 def _money(record: Any, **update: Any) -> Any:
     """The record with its amounts in the account's currency (and `update`)."""
-    values = {
-        k: {**v, "currency": CURRENCY} if isinstance(v, dict) else v
-        for k, v in record.custom_fields.items()
-    }
+    values = in_currency(record.custom_fields, CURRENCY)
     return record.model_copy(update={"custom_fields": values, **update})
 
 
@@ -147,7 +137,6 @@ def render(company: ReferenceCompany) -> Tables:
         ]
 
     stages = sorted(kept.stages, key=lambda s: s.order_nr)
-    first_stage = {"id": IDS.integer(stages[0].source_id), "name": stages[0].name}
     return {
         "users": [_user(u) for u in kept.users],
         "companies": [
@@ -169,10 +158,7 @@ def render(company: ReferenceCompany) -> Tables:
             }
             for s in stages
         ]
-        + [
-            {"id": str(s["id"]), "name": s["name"], "order": 90 + i}
-            for i, s in enumerate((WON, LOST))
-        ],
+        + [WON, LOST],
         "opportunities": [
             _opportunity(d, custom(Entity.deals, d.custom_fields)) for d in kept.deals
         ],
@@ -197,15 +183,16 @@ def render(company: ReferenceCompany) -> Tables:
                 "product_name": p.name,
                 "product_price": p.prices[0].price if p.prices else None,
                 "sku": p.code,
-                "status": 1,
             }
             for p in kept.products
         ],
-        "profile": [{"name": ACCOUNT, "email": kept.users[0].email, "currency_code": CURRENCY}],
-        "configuration": [
+        "account_profile": [
+            {"name": ACCOUNT, "email": kept.users[0].email, "currency_code": CURRENCY}
+        ],
+        "setting_application_configuration": [
             {
                 "opportunity": {
-                    "default_stage": first_stage["name"],
+                    "default_stage": stages[0].name if stages else None,
                     "states": {
                         "win": {"stage": WON["name"], "reasons": ""},
                         "loss": {"stage": LOST["name"], "reasons": ""},
@@ -253,7 +240,8 @@ def _opportunity(d: Any, custom: list[Raw]) -> Raw:
     stage: Raw = {"id": IDS.integer(d.stage_source_id), "reasons": []}
     if d.status != "open":  # a closed deal sits in the win or loss stage, with its reason
         reasons = [d.lost_reason] if d.lost_reason else []
-        stage = {**(WON if d.status == "won" else LOST), "reasons": reasons}
+        closed = WON if d.status == "won" else LOST
+        stage = {"id": int(closed["id"]), "name": closed["name"], "reasons": reasons}
     return {
         "id": IDS.integer(d.source_id),
         "opportunity_title": d.title,

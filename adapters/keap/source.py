@@ -12,8 +12,11 @@ won or lost in the pipeline's first stage. Amounts are in the account's currency
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
+
+import httpx
 
 from adapters.core.canonical import ContactPoint, Entity, FieldType
 from adapters.core.declarative import (
@@ -31,6 +34,7 @@ from adapters.core.mapping import (
     Getter,
     Raw,
     const,
+    first,
     joined,
     minutes_hhmm,
     number,
@@ -50,6 +54,7 @@ API_PATH = "/crm/rest"
 PIPELINE_ID = "1"  # the account's one sales pipeline
 LIMIT = 1000
 CONFIG = const("configuration")  # the key of the one row of a settings lookup
+TASK_TYPES = {"call": "call", "email": "email"}  # the other task types are plain tasks
 STAGE_PAGES = CursorInBody("next_page_token", "page_token", "page_size", LIMIT)
 FIELD_TYPES = {
     **dict.fromkeys(("Text", "Name", "Email", "Website", "State", "YesNo"), FieldType.varchar),
@@ -62,7 +67,19 @@ FIELD_TYPES = {
     "ListBox": FieldType.set,
     "PhoneNumber": FieldType.phone,
 }
-TASK_TYPES = {"call": "call", "email": "email"}  # the other task types are plain tasks
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """A 429 has no Retry-After; the x-keap-product-* headers say which quota ran out: the
+    day's (until it refills), the rolling minute's, or else the per-second spike arrest."""
+    if response.status_code != 429:
+        return None
+    said = response.headers
+    expiry = said.get("x-keap-product-quota-expiry-time", "")
+    if said.get("x-keap-product-quota-available") == "0" and expiry.isdigit():
+        seconds = int(expiry) / (1000 if len(expiry) > 11 else 1)  # milliseconds, or seconds
+        return max(seconds - time.time(), 1.0)
+    return 60.0 if said.get("x-keap-product-throttle-available") == "0" else 1.0
 
 
 def one(body: Any) -> list[Raw]:
@@ -122,7 +139,8 @@ def open_stages(raws: list[Raw], state: RunState) -> list[Raw]:
 
 
 def first_stage(tables: RunState) -> Mapping[str, Any]:
-    stages = sorted(tables["stages"].values(), key=lambda s: s.get("order") or 0)
+    stages = open_stages(list(tables["stages"].values()), tables)
+    stages.sort(key=lambda s: s.get("order") or 0)
     return {"first": stages[0]} if stages else {}
 
 
@@ -169,8 +187,9 @@ CUSTOM: dict[str, Any] = dict(
     record_currency=account_currency,
 )
 ADDRESS = joined(
-    *(f"address.{k}" for k in ("line1", "line2", "locality", "region", "zip_code")), sep=", "
+    *(f"address.{k}" for k in ["line1", "line2", "locality", "region", "zip_code"]), sep=", "
 )
+TASK_OR_MEETING = {"subject": first("title", const("")), "note": text("description")}
 STREAMS = (
     _v1(
         Entity.users,
@@ -267,12 +286,11 @@ STREAMS = (
         Entity.activities,
         "tasks",
         {
-            "subject": lambda raw: raw.get("title") or "",
+            **TASK_OR_MEETING,
             "type": lambda raw: TASK_TYPES.get(str(raw.get("type") or "").lower(), "task"),
             "due_date": utc_date("due_date"),
             "due_time": utc_hhmm("due_date"),
             "done": lambda raw: bool(raw.get("completed")),
-            "note": text("description"),
             "person_source_id": ref("contact.id"),
             "owner_source_id": ref("user_id"),
         },
@@ -281,12 +299,11 @@ STREAMS = (
         Entity.activities,
         "appointments",
         {
-            "subject": lambda raw: raw.get("title") or "",
+            **TASK_OR_MEETING,
             "type": const("meeting"),
             "due_date": utc_date("start_date"),
             "due_time": utc_hhmm("start_date"),
             "duration": duration,
-            "note": text("description"),
             "person_source_id": ref("contact_id"),
             "owner_source_id": ref("user"),
         },
@@ -306,8 +323,7 @@ STREAMS = (
 SPEC = SourceSpec(
     name="Keap",
     streams=STREAMS,
-    # A 429 says no Retry-After; the quota that runs out first is the second's.
-    retry_after=lambda response: 1.0 if response.status_code == 429 else None,
+    retry_after=retry_after,
     check=AccountCheck(f"{V1}/account/profile", {"account_name": "name", "user_email": "email"}),
     field_catalogs=(
         _catalog(Entity.organizations, "companies"),
@@ -319,5 +335,5 @@ SPEC = SourceSpec(
         Lookup("configuration", f"{V1}/setting/application/configuration", CONFIG, rows=one),
         Lookup("stages", f"{V2}/opportunities/stages", ref("id"), "stages", STAGE_PAGES),
     ),
-    derived=(Derived("first_stage", ("stages",), first_stage),),
+    derived=(Derived("first_stage", ("stages", "configuration"), first_stage),),
 )

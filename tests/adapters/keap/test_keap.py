@@ -5,6 +5,7 @@ deals read from the win and loss stages). The contract and conformance tests cov
 from __future__ import annotations
 
 import dataclasses
+import time
 from typing import Any
 
 import httpx
@@ -16,7 +17,7 @@ from adapters.core.http import RetryPolicy
 from adapters.core.paginators import OffsetPaginator
 from adapters.keap.emulator import KeapEmulator
 from adapters.keap.render import IDS
-from adapters.keap.source import SPEC
+from adapters.keap.source import SPEC, retry_after
 from adapters.reference.dataset import generate
 from tests.adapters.sources import BASE, FakeClock, extract_records, provision
 
@@ -96,6 +97,7 @@ async def test_the_source_reads_many_pages_and_waits_out_a_429_without_retry_aft
     async with raw(emulator, **{"X-Keap-API-Key": key}) as client:
         answers = [await client.get(f"{V1}/users") for _ in range(5)]
     assert answers[-1].status_code == 429 and "retry-after" not in answers[-1].headers
+    assert answers[-1].json()["status"] == "Request Throttled"
     persons = await extract_records(
         source(emulator, key, clock, small_pages(SPEC, 4)), Entity.persons
     )
@@ -116,3 +118,15 @@ async def test_closed_deals_are_read_from_the_win_and_loss_stages() -> None:
         assert (got.status, got.lost_reason) == (deal.status, deal.lost_reason)  # type: ignore[attr-defined]
         if deal.status != "open":
             assert got.stage_source_id == first  # type: ignore[attr-defined]
+
+
+def test_the_wait_after_a_429_follows_the_quota_that_ran_out() -> None:
+    def answer(**headers: str) -> httpx.Response:
+        return httpx.Response(429, headers={f"x-keap-product-{k}": v for k, v in headers.items()})
+
+    assert retry_after(answer()) == 1.0  # the per-second spike arrest
+    assert retry_after(answer(**{"throttle-available": "0"})) == 60.0  # the rolling minute
+    tomorrow = str(int((time.time() + 3600) * 1000))
+    day = retry_after(answer(**{"quota-available": "0", "quota-expiry-time": tomorrow}))
+    assert day is not None and 3500 < day <= 3600  # over the client's most: the session pauses
+    assert retry_after(httpx.Response(200)) is None
