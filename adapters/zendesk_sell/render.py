@@ -3,15 +3,15 @@ shapes (`render`: one table per list endpoint, records unwrapped from their `dat
 
 How Zendesk Sell keeps what Pipedrive links several ways:
 - People and companies are both `contacts` (`is_organization`); a person names its company in
-  `contact_id` and has one `email` and three phones: `phone` (work), `mobile` and `fax`. A company has
-  one `address` object. Custom values sit in `custom_fields` by the field's *name*.
+  `contact_id` and has one `email` and three phones: `phone` (work), `mobile` and `fax`. A
+  company has one `address`. Custom values sit in `custom_fields` by the field's *name*.
 - A deal has one `stage_id`; won and lost are stages of their own (category `won`/`lost`) in
   each pipeline, entered at `last_stage_change_at`. The deal's `contact_id` is its primary
-  contact (the person, else the company); `organization_id` its company; `loss_reason_id`
-  names a loss reason.
+  contact (the person, else the company), `organization_id` (read-only) its company.
 - Tasks and calls are the activities: a task is due at a time (`due_date`) and `completed`; a
-  call is `made_at` a time and lasts `duration` seconds. Each, like a note, hangs on one
-  `resource_type` + `resource_id` (a call on a deal lists it in `associated_deal_ids`).
+  call is a log: it was `made_at` a time (so it is done) and lasted `duration` seconds; neither
+  has a note beside its text. Each, like a note, hangs on one `resource_type` + `resource_id`
+  (a call on a deal lists it in `associated_deal_ids`).
 - Products have a `sku` and `prices` [{amount, currency}]; no unit, tax or owner.
 """
 
@@ -53,9 +53,8 @@ HOLDS = Holds(
     activity_types={"meeting": "task", "email": "task", "lunch": "task", "deadline": "task"},
     timed=frozenset({"task", "call"}),  # `due_date` and `made_at` are times
     no_duration=frozenset({"task"}),
-    no_done=frozenset({"call"}),
     activity_parents=Parents.one,
-    activity=lambda a: a.model_copy(update={"note": None}),  # no note beside the text
+    activity=lambda a: a.model_copy(update={"note": None, "done": a.done or a.type == "call"}),
     note_parents=Parents.one,
 )
 held = HOLDS.held
@@ -246,7 +245,11 @@ def _stages(kept: ReferenceCompany, pipeline: str) -> list[Raw]:
     rows += [(closed_stage(pipeline, "lost"), "Lost", "lost", last + 2, 0)]
     keys = ("id", "name", "category", "position", "likelihood")
     return [
-        {**dict(zip(keys, row, strict=True)), "pipeline_id": IDS.integer(pipeline), "active": True}
+        {
+            **dict(zip(keys, row, strict=True)),
+            "pipeline_id": IDS.integer(pipeline),
+            "active": row[2] in CLOSED,
+        }
         for row in rows
     ]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from adapters.core.canonical import ContactPoint, Entity, Record
+from adapters.core.canonical import ContactPoint, Entity
 from adapters.core.declarative import (
     AccountCheck,
     Derived,
@@ -120,10 +120,11 @@ def first_stages(state: RunState) -> dict[str, str]:
     return {str(r["pipeline_id"]): str(r["id"]) for r in by_last}
 
 
-def closed_stage(record: Record, raw: Raw, state: RunState) -> None:
+def closed_stage(record: Any, raw: Raw, state: RunState) -> None:
+    """A won or lost deal arrives in its pipeline's first stage, as Pipedrive keeps it."""
     stage = stage_of(raw)
     if stage.get("category") in CLOSED:
-        record.stage_source_id = state["first_stages"].get(str(stage.get("pipeline_id")))  # type: ignore[attr-defined]
+        record.stage_source_id = state["first_stages"].get(str(stage.get("pipeline_id")))
 
 
 def closed_at(status: str) -> Getter:
@@ -253,6 +254,7 @@ STREAMS = (
         {
             "subject": lambda raw: raw.get("summary") or "",
             "type": lambda raw: "call",
+            "done": lambda raw: True,  # a call is logged once made
             "due_date": utc_date("made_at"),
             "due_time": utc_hhmm("made_at"),
             "duration": minutes_hhmm("duration", unit_seconds=1),
