@@ -236,6 +236,8 @@ class SourceSpec:
     budget_spent: Callable[[httpx.Response], float | None] | None = None
     # The stream as `count` reads its first page (trimmed to ids, say); None: as it is.
     counting: Callable[[Stream], Stream] | None = None
+    # Bodies in another format than JSON (adapters/core/decoders.py): decoded by the client.
+    decode: Callable[[httpx.Response], Any] | None = None
     # How a user connects: the system's id, the credentials it takes (GET /v1/systems), how
     # they become the client's auth, and where the API lives. `api_path` is where the API sits
     # under the host the user gives: with `api_in_root` the client's root ends in it (added
@@ -289,6 +291,7 @@ class SourceSpec:
             headers=self.headers,
             retry_after=self.retry_after,
             budget_spent=self.budget_spent,
+            decode=self.decode,
             **options,
         )
 

@@ -254,7 +254,10 @@ class ApiClient:
         retry_after: Callable[[httpx.Response], float | None] | None = None,
         budget_spent: Callable[[httpx.Response], float | None] | None = None,
         token_cost: Callable[[str, str], int] | None = None,
+        decode: Callable[[httpx.Response], Any] | None = None,
     ) -> None:
+        # A vendor that answers in another format (XML): its bodies decoded into JSON ones.
+        self._decode = decode
         self._http = httpx.AsyncClient(
             base_url=base_url,
             auth=auth,
@@ -387,6 +390,8 @@ class ApiClient:
             # code and gains the system's name.
             message = self._scrub(f"{self.system_name}: {exc.message}")
             raise type(exc)(message, code=exc.code) from None
+        if self._decode is not None:
+            response = _as_json(response, self._decode)
         self._count(response)
         await self._limiter.update(self._limit_key, response.headers)
         status = response.status_code
@@ -455,6 +460,29 @@ def _check_json(response: httpx.Response) -> None:
         raise _Unreadable(
             f"{response.status_code} with a body that is not JSON ({size} bytes)"
         ) from None
+
+
+def _as_json(response: httpx.Response, decode: Callable[[httpx.Response], Any]) -> httpx.Response:
+    """The answer with its body decoded (XML, say) and carried as JSON, so that everything
+    after the client reads it as any other vendor's. A success body that does not decode is
+    unreadable (retried, then an error); an error body that does not is left as it came."""
+    if not response.content or response.status_code in (204, 304):
+        return response
+    try:
+        body = decode(response)
+    except ValueError:
+        if response.is_success:
+            size = len(response.content)
+            raise _Unreadable(
+                f"{response.status_code} with a body that does not decode ({size} bytes)"
+            ) from None
+        return response
+    kept = [
+        (name, value)
+        for name, value in response.headers.multi_items()
+        if name.lower() not in ("content-length", "content-encoding", "content-type")
+    ]
+    return httpx.Response(response.status_code, headers=kept, json=body, request=response.request)
 
 
 def _check_complete(response: httpx.Response, complete: Callable[[httpx.Response], bool]) -> None:
