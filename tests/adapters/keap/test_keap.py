@@ -1,11 +1,13 @@
 """Keap against its emulator: what is Keap's own (the key or a bearer token, v1 pages followed
-to the end, custom values only when asked for, a 429 without Retry-After waited out, closed
-deals read from the win and loss stages). The contract and conformance tests cover the rest."""
+to the end, custom values only when asked for, a 429 without Retry-After waited out and the
+wait chosen by the quota spent, closed deals read from the win and loss stages, contacts
+changed since a time). The contract and conformance tests cover the rest."""
 
 from __future__ import annotations
 
 import dataclasses
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -130,3 +132,12 @@ def test_the_wait_after_a_429_follows_the_quota_that_ran_out() -> None:
     day = retry_after(answer(**{"quota-available": "0", "quota-expiry-time": tomorrow}))
     assert day is not None and 3500 < day <= 3600  # over the client's most: the session pauses
     assert retry_after(httpx.Response(200)) is None
+
+
+async def test_contacts_changed_since_a_time_and_nothing_else_reads_changes() -> None:
+    emulator, key, clock = setup()
+    src = source(emulator, key, clock)
+    before, after = (datetime(2025, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+    assert len(await extract_records(src, Entity.persons, since=before)) == SIZE
+    assert await extract_records(src, Entity.persons, since=after) == []
+    assert [e for e in src.entities if src.reads_changes(e)] == [Entity.persons]
