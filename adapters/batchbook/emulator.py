@@ -1,6 +1,6 @@
 """An emulator of Batchbook's API (BB2, `/api/v1`) for the sandbox.
 
-Vendor facts it follows (research notes /work/shared/research/source-crms.md, "Batchbook";
+Vendor facts it follows (research notes ../shared/research/source-crms.md, "Batchbook";
 basis: github batchblue/batchbook-api, README and sections/*.md):
 - `https://{account}.batchbook.com/api/v1/{people,companies,communications,users,
   custom_field_sets}.json`; the user's API key as the query parameter `auth_token`.
@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from adapters.batchbook.render import held, render
+from adapters.batchbook.render import IDS, held, render
 from adapters.core.emulated_auth import query_key
 from adapters.core.emulation import RateHeaders, SourceEmulator, Tables
 from adapters.core.serving import Collection, NumberedPages, Served, Since
@@ -36,6 +36,7 @@ FILTERS = {"communications": {"communication_type": "type"}}
 
 
 class BatchbookEmulator(SourceEmulator):
+    ids = IDS
     window_seconds = 1.0
     default_burst = 10
     gate = staticmethod(query_key("auth_token", "auth_token"))

@@ -28,11 +28,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 if TYPE_CHECKING:
+    from adapters.core.canonical import Entity
     from adapters.core.emulated_auth import Login
     from adapters.core.serving import Collection, Pages, Served
     from adapters.reference.dataset import ReferenceCompany
+    from adapters.reference.ids import IdScheme
 
 Tables = dict[str, list[dict[str, Any]]]
+PIPELINE_IDS = {
+    ("pipelines", "source_id"),
+    ("stages", "pipeline_source_id"),
+    ("deals", "pipeline_source_id"),
+}
 DATASETS = ("reference", "empty")
 
 
@@ -124,6 +131,10 @@ class SourceEmulator:
     rate: RateHeaders | None = None
     unauthorized_message: str = "The credentials are not valid."
     rate_limited_message: str = "Too many requests."
+    # The vendor's ids of the reference records (see `vendor_id`): a scheme and its form.
+    ids: ClassVar[IdScheme | None] = None
+    id_form: ClassVar[str] = "integer"  # or "hex24", "guid"
+    one_pipeline: ClassVar[str | None] = None  # the id of a vendor's only list of stages
 
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
@@ -157,6 +168,16 @@ class SourceEmulator:
     def held(self, company: ReferenceCompany) -> ReferenceCompany:
         """What of the company this system can hold (what a migration from it can carry)."""
         return company
+
+    def vendor_id(self, entity: Entity, field: str, reference_id: str) -> str | None:
+        """The id a source reads for a reference record: `field` is "source_id" of an `entity`
+        record, or one of its link fields. None: this emulator does not say (its own tests
+        check its ids, not the shared contract)."""
+        if self.ids is None:
+            return None
+        if self.one_pipeline and (entity.value, field) in PIPELINE_IDS:
+            return self.one_pipeline
+        return str(getattr(self.ids, self.id_form)(reference_id))
 
     def authenticate(self, account: EmulatedAccount, request: Request) -> bool:
         if self.gate is None:

@@ -7,7 +7,6 @@ its emulator; a system with parts of its own (Pipedrive, the target) registers i
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import importlib.util
 import pkgutil
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
-from adapters.core.auth import AuthStyle, CredentialField
+from adapters.core.auth import CredentialField
 from adapters.core.canonical import Entity
 from adapters.core.declarative import SourceSpec
 from adapters.core.protocols import SourceAdapter, TargetAdapter
@@ -88,34 +87,8 @@ def register(system: System) -> System:
     return system
 
 
-@dataclass(frozen=True)
-class SourceSystem:
-    """Transitional: the connection data beside the spec (folders not yet moved to the spec)."""
-
-    id: str
-    name: str
-    spec: SourceSpec
-    credential_fields: tuple[CredentialField, ...]
-    auth: AuthStyle
-    default_base_url: str | None = None
-    api_path: str = ""
-    api_in_root: bool = False
-    emulator: Emulator | None = None
-
-
-def register_source(spec: SourceSpec | SourceSystem, emulator: Emulator | None = None) -> System:
+def register_source(spec: SourceSpec, emulator: Emulator | None = None) -> System:
     """Registers a declarative source: everything it is comes from its spec."""
-    if isinstance(spec, SourceSystem):
-        emulator = spec.emulator
-        spec = dataclasses.replace(
-            spec.spec,
-            id=spec.id,
-            credentials=spec.credential_fields,
-            auth=spec.auth,
-            default_base_url=spec.default_base_url,
-            api_path=spec.api_path,
-            api_in_root=spec.api_in_root,
-        )
     if not spec.id:
         raise ValueError(f"the spec of {spec.name} names no system id")
     return register(

@@ -44,7 +44,8 @@ from starlette.routing import BaseRoute, Route
 from adapters.core.emulated_auth import any_of, bearer_key, header_key
 from adapters.core.emulation import RateHeaders, RateState, SourceEmulator, Tables, VendorError
 from adapters.core.serving import Collection, CursorPages, OffsetPages, Served, Since, next_url
-from adapters.keap.render import held, render
+from adapters.keap.render import IDS, held, render
+from adapters.keap.source import PIPELINE_ID
 from adapters.reference.dataset import ReferenceCompany
 
 V1 = "/{account_id}/crm/rest/v1"
@@ -77,6 +78,8 @@ SINGLE += tuple(f"{name}/model" for name in ("contacts", "companies", "opportuni
 
 
 class KeapEmulator(SourceEmulator):
+    ids = IDS
+    one_pipeline = PIPELINE_ID
     window_seconds = 1.0
     default_burst = 10
     gate = staticmethod(any_of(header_key("X-Keap-API-Key", "api_key"), bearer_key("api_key")))

@@ -28,8 +28,7 @@ from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import CloseTime, Holds, Names, in_currency, listed
 from adapters.reference.ids import IdScheme
 
-BASES = dict(u=1_000, p=100_000, o=200_000, d=300_000, a=400_000, n=500_000, s=800, pr=900_000)
-IDS = IdScheme(bases=BASES, namespace="keap")
+IDS = IdScheme("keap")
 CURRENCY = "EUR"  # the account's one currency
 ACCOUNT = "Ferry Reference Company"
 PIPELINE = ("pl1", "Sales pipeline")

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from adapters.core.auth import CredentialField, HeaderAuth
 from adapters.core.canonical import ContactPoint, Entity, FieldType
 from adapters.core.declarative import (
     AccountCheck,
@@ -336,4 +337,11 @@ SPEC = SourceSpec(
         Lookup("stages", f"{V2}/opportunities/stages", ref("id"), "stages", STAGE_PAGES),
     ),
     derived=(Derived("first_stage", ("stages", "configuration"), first_stage),),
+    id="keap",
+    # A personal access token or service account key (Settings > API), sent in
+    # `X-Keap-API-Key`; an OAuth2 access token is a bearer token instead.
+    credentials=(CredentialField("api_key", "Service account key or personal access token"),),
+    auth=lambda credentials, _url: HeaderAuth("X-Keap-API-Key", credentials["api_key"]),
+    default_base_url=DEFAULT_BASE_URL,
+    api_path=API_PATH,
 )

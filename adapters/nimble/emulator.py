@@ -1,7 +1,7 @@
 """An emulator of Nimble's REST API v1 for the sandbox, seeded from the reference company.
 
 Vendor facts it follows (nimble.com/developers/docs, the OpenAPI it embeds, and the research
-notes in /work/shared/research/source-crms.md):
+notes in ../shared/research/source-crms.md):
 - `https://api.nimble.com/api/v1/...` with `Authorization: Bearer <token>` (the OpenAPI's
   security scheme also names an `X-Nimble-Token` header; both are accepted).
 - `GET /myself` tells the token's user (`user_id`, `name`, `email`, `company_id`,
@@ -36,7 +36,7 @@ from starlette.routing import BaseRoute, Route
 from adapters.core.emulated_auth import any_of, bearer_key, header_key
 from adapters.core.emulation import RateHeaders, SourceEmulator, Tables, VendorError
 from adapters.core.serving import Collection, NumberedPages, Served
-from adapters.nimble.render import held, render
+from adapters.nimble.render import IDS, held, render
 from adapters.reference.dataset import ReferenceCompany
 
 API = "/{account_id}/api/v1"
@@ -57,6 +57,7 @@ def envelope(page: Served, request: Request) -> Any:
 
 
 class NimbleEmulator(SourceEmulator):
+    ids, id_form = IDS, "hex24"
     window_seconds = 10.0
     default_burst = 1000
     gate = staticmethod(

@@ -42,7 +42,7 @@ from starlette.routing import BaseRoute, Route
 from adapters.core.emulated_auth import basic_pair
 from adapters.core.emulation import SourceEmulator, Tables, VendorError
 from adapters.core.serving import Collection, NumberedPages
-from adapters.nutshell.render import held, render
+from adapters.nutshell.render import IDS, held, render
 from adapters.reference.dataset import ReferenceCompany
 
 API = "/{account_id}/api/v1/json"
@@ -62,6 +62,7 @@ def fault(code: int, message: str, call_id: Any = None) -> VendorError:
 
 
 class NutshellEmulator(SourceEmulator):
+    ids = IDS
     gate = staticmethod(basic_pair("username", "api_key"))
     credential_names = ("api_key",)
     credential_values = {"username": "admin@{account}.example.com"}

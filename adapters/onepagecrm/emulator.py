@@ -1,7 +1,7 @@
 """An emulator of OnePageCRM's REST API v3 for the sandbox.
 
-Vendor facts it follows (official OpenAPI spec /work/shared/specs/onepagecrm/
-onepagecrm-api-v3-swagger.yaml; research notes /work/shared/research/source-crms.md):
+Vendor facts it follows (official OpenAPI spec ../shared/specs/onepagecrm/
+onepagecrm-api-v3-swagger.yaml; research notes ../shared/research/source-crms.md):
 - `https://app.onepagecrm.com/api/v3/<resource>`, HTTP Basic `user_id:api_key`.
 - `users`, `companies`, `contacts`, `deals`, `pipelines` (stages inline as {stage, label}),
   `actions`, `calls`, `meetings` (`call_time_int`, `meeting_time_int`), `notes`, `custom_fields`/`company_fields`/`deal_fields` (types single_line_text,
@@ -23,10 +23,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from adapters.core.canonical import Entity
 from adapters.core.emulated_auth import basic_pair
 from adapters.core.emulation import RateHeaders, SourceEmulator, Tables
 from adapters.core.serving import Collection, NumberedPages, Served, Since
-from adapters.onepagecrm.render import held, render
+from adapters.onepagecrm.render import IDS, held, render, stage_id
 from adapters.reference.dataset import ReferenceCompany
 
 API = "/{account_id}/api/v3"
@@ -66,6 +67,7 @@ def enveloped(plural: str, singular: str) -> Any:
 
 
 class OnePageCrmEmulator(SourceEmulator):
+    ids, id_form = IDS, "hex24"
     window_seconds = 1.0
     default_burst = 10
     gate = staticmethod(basic_pair("user_id", "api_key"))
@@ -78,6 +80,11 @@ class OnePageCrmEmulator(SourceEmulator):
     }
     rate = RateHeaders(retry_after=True)
     unauthorized_message = "Authorization data is invalid."
+
+    def vendor_id(self, entity: Entity, field: str, reference_id: str) -> str | None:
+        if (entity is Entity.stages and field == "source_id") or field == "stage_source_id":
+            return stage_id(reference_id)
+        return super().vendor_id(entity, field, reference_id)
 
     def routes(self) -> list[BaseRoute]:
         return [Route(f"{API}/{path}", self._lister(path, one)) for path, one in LISTS.items()]

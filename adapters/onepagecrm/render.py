@@ -15,13 +15,14 @@ How OnePageCRM keeps what Pipedrive links several ways:
 from __future__ import annotations
 
 import dataclasses
+import functools
 from datetime import UTC, datetime
 from typing import Any
 
 from adapters.core.canonical import Activity, CustomFieldDef, Entity, FieldType
 from adapters.core.emulation import Tables
 from adapters.core.fields import vendor_value
-from adapters.reference.dataset import ReferenceCompany
+from adapters.reference.dataset import ReferenceCompany, generate
 from adapters.reference.holds import CloseTime, Holds, Names, listed
 from adapters.reference.ids import IdScheme
 
@@ -99,6 +100,20 @@ def epoch(day: str, time: str) -> int:
 def stage_number(company: ReferenceCompany) -> dict[str, int]:
     """Each stage's number in its pipeline: its probability (distinct within a pipeline)."""
     return {s.source_id: int(s.deal_probability or s.order_nr) for s in company.stages}
+
+
+@functools.cache
+def _stages() -> dict[str, tuple[str, int]]:
+    """The reference stages (the same at every size): pipeline and number of each."""
+    company = generate(size=1, seed=0)
+    numbers = stage_number(company)
+    return {s.source_id: (s.pipeline_source_id, numbers[s.source_id]) for s in company.stages}
+
+
+def stage_id(reference_id: str) -> str:
+    """OnePageCRM's id of a reference stage: its pipeline's id and its number there."""
+    pipeline, number = _stages()[reference_id]
+    return f"{IDS.hex24(pipeline)}:{number}"
 
 
 def definition(company: ReferenceCompany, f: CustomFieldDef) -> Raw:

@@ -1,6 +1,6 @@
 """An emulator of Pipeline CRM's (PipelineDeals') REST API v3 for the sandbox.
 
-Vendor facts it follows (research notes /work/shared/research/source-crms.md, "PipelineDeals";
+Vendor facts it follows (research notes ../shared/research/source-crms.md, "PipelineDeals";
 basis: the PipelineDeals/pipeline_api client's recorded responses):
 - `https://api.pipelinecrm.com/api/v3/<resource>.json`, the key as `?api_key=`.
 - `users`, `companies`, `people`, `deals`, `notes`, `calendar_entries`, `admin/deal_stages`,
@@ -28,7 +28,8 @@ from starlette.routing import BaseRoute, Route
 from adapters.core.emulated_auth import query_key
 from adapters.core.emulation import RateHeaders, SourceEmulator, Tables
 from adapters.core.serving import Collection, NumberedPages, Served
-from adapters.pipelinecrm.render import held, render
+from adapters.pipelinecrm.render import IDS, held, render
+from adapters.pipelinecrm.source import PIPELINE_ID
 from adapters.reference.dataset import ReferenceCompany
 
 API = "/{account_id}/api/v3"
@@ -61,6 +62,8 @@ def envelope(page: Served, request: Request) -> Any:
 
 
 class PipelineCrmEmulator(SourceEmulator):
+    ids = IDS
+    one_pipeline = PIPELINE_ID
     window_seconds = 1.0
     default_burst = 5  # about five calls a second
     gate = staticmethod(query_key("api_key", "api_key"))

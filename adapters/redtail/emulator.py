@@ -1,6 +1,6 @@
 """An emulator of Redtail CRM's public API v1 for the sandbox.
 
-Vendor facts it follows (research notes /work/shared/research/source-crms.md, "Redtail CRM";
+Vendor facts it follows (research notes ../shared/research/source-crms.md, "Redtail CRM";
 help.redtailtechnology.com "Authentication Methods" for the Basic triple and UserKey):
 - `https://crm.redtailtechnology.com/api/public/v1` (sandbox `review.crm.redtailtechnology.com`).
 - `GET /authentication` with `Authorization: Basic base64(APIKey:Username:Password)` answers
@@ -29,7 +29,8 @@ from starlette.routing import BaseRoute, Route
 from adapters.core.emulated_auth import Login, basic_parts
 from adapters.core.emulation import EmulatedAccount, RateHeaders, SourceEmulator, Tables
 from adapters.core.serving import Collection, NumberedPages, Served
-from adapters.redtail.render import held, render
+from adapters.redtail.render import IDS, held, render
+from adapters.redtail.source import PIPELINE_ID
 from adapters.reference.dataset import ReferenceCompany
 
 API = "/{account_id}/api/public/v1"
@@ -64,6 +65,8 @@ LOGIN = Login(
 
 
 class RedtailEmulator(SourceEmulator):
+    ids = IDS
+    one_pipeline = PIPELINE_ID
     window_seconds = 1.0
     default_burst = 10
     gate = staticmethod(user_key)

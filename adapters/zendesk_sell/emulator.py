@@ -41,7 +41,7 @@ from adapters.core.emulation import (
 )
 from adapters.core.serving import Collection, NumberedPages, Served, next_url
 from adapters.reference.dataset import ReferenceCompany
-from adapters.zendesk_sell.render import held, render
+from adapters.zendesk_sell.render import IDS, held, render
 
 API = "/{account_id}/v2"
 PAGES = NumberedPages(page_param="page", size_param="per_page", default=25, most=100)
@@ -78,6 +78,7 @@ def enveloped(kind: str) -> Any:
 
 
 class ZendeskSellEmulator(SourceEmulator):
+    ids = IDS
     window_seconds = 1.0
     default_burst = 10  # 36,000 an hour: ten a second per token
     gate = staticmethod(bearer_key("access_token"))

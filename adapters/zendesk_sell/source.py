@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from adapters.core.auth import CredentialField, bearer
 from adapters.core.canonical import ContactPoint, Entity
 from adapters.core.declarative import (
     AccountCheck,
@@ -338,4 +339,10 @@ SPEC = SourceSpec(
     derived=(Derived("first_stages", ("stages",), first_stages),),
     headers={"User-Agent": USER_AGENT},
     error_text=error_text,
+    id="zendesk_sell",
+    # A personal access token (Settings > Integrations > OAuth > Access Tokens) or an OAuth
+    # access token: either is sent as `Authorization: Bearer <token>`.
+    credentials=(CredentialField("access_token", "Access token"),),
+    auth=bearer("access_token"),
+    default_base_url=DEFAULT_BASE_URL,
 )
