@@ -34,13 +34,11 @@ from adapters.core.emulation import (
     EmulatedAccount,
     RateHeaders,
     SourceEmulator,
-    Tables,
     VendorError,
     base_url_of,
 )
 from adapters.core.mapping import parse_time
 from adapters.core.serving import NumberedPages, link_header
-from adapters.reference.dataset import ReferenceCompany
 
 API = "/{account_id}/api/v2"
 PAGES = NumberedPages(size_param="perPage", default=50, most=100)
@@ -75,11 +73,9 @@ class CapsuleEmulator(SourceEmulator):
 
     # --- what the sandbox calls -----------------------------------------------------------
 
-    def render(self, company: ReferenceCompany) -> Tables:
-        return render(company)
+    render = staticmethod(render)  # the reference company in the vendor's shapes
 
-    def held(self, company: ReferenceCompany) -> ReferenceCompany:
-        return held(company)
+    held = staticmethod(held)  # what of it the vendor can hold
 
     def error_body(self, status: int, code: str, message: str) -> Any:
         if status == 429:

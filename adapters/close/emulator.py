@@ -70,13 +70,11 @@ from adapters.core.emulation import (
     EmulatedAccount,
     RateState,
     SourceEmulator,
-    Tables,
     VendorError,
     int_param,
     window,
 )
 from adapters.core.mapping import parse_time
-from adapters.reference.dataset import ReferenceCompany
 
 MAX_LIMIT = 100
 MAX_SKIP = 10_000  # the deep-pagination ceiling of the list endpoints
@@ -166,11 +164,9 @@ class CloseEmulator(SourceEmulator):
     def new_credentials(self, base_url: str) -> dict[str, str]:
         return {"api_key": "api_" + secrets.token_urlsafe(24)}
 
-    def render(self, company: ReferenceCompany) -> Tables:
-        return render(company)
+    render = staticmethod(render)  # the reference company in the vendor's shapes
 
-    def held(self, company: ReferenceCompany) -> ReferenceCompany:
-        return held(company)
+    held = staticmethod(held)  # what of it the vendor can hold
 
     def error_body(self, status: int, code: str, message: str) -> Any:
         if status == 400:

@@ -46,14 +46,12 @@ from adapters.core.emulation import (
     EmulatedAccount,
     RateState,
     SourceEmulator,
-    Tables,
     VendorError,
     base_url_of,
     int_param,
 )
 from adapters.hubspot.held import held
 from adapters.hubspot.render import portal_id, render
-from adapters.reference.dataset import ReferenceCompany
 
 Raw = dict[str, Any]
 OBJECT_TYPES = (
@@ -121,11 +119,9 @@ class HubSpotEmulator(SourceEmulator):
     def new_credentials(self, base_url: str) -> dict[str, str]:
         return {"access_token": f"pat-eu1-{uuid.uuid4()}"}
 
-    def render(self, company: ReferenceCompany) -> Tables:
-        return render(company)
+    render = staticmethod(render)  # the reference company in the vendor's shapes
 
-    def held(self, company: ReferenceCompany) -> ReferenceCompany:
-        return held(company)
+    held = staticmethod(held)  # what of it the vendor can hold
 
     def error_body(self, status: int, code: str, message: str) -> Any:
         correlation = str(uuid.uuid4())

@@ -42,11 +42,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from adapters.core.emulated_auth import any_of, bearer_key, header_key
-from adapters.core.emulation import RateHeaders, RateState, SourceEmulator, Tables, VendorError
+from adapters.core.emulation import RateHeaders, RateState, SourceEmulator, VendorError
 from adapters.core.serving import Collection, CursorPages, OffsetPages, Served, Since, next_url
 from adapters.keap.render import IDS, held, render
 from adapters.keap.source import PIPELINE_ID
-from adapters.reference.dataset import ReferenceCompany
 
 V1 = "/{account_id}/crm/rest/v1"
 V2 = "/{account_id}/crm/rest/v2"
@@ -126,11 +125,9 @@ class KeapEmulator(SourceEmulator):
 
         return self.serve_list(request, Collection("stages"), STAGE_PAGES, envelope)
 
-    def render(self, company: ReferenceCompany) -> Tables:
-        return render(company)
+    render = staticmethod(render)  # the reference company in the vendor's shapes
 
-    def held(self, company: ReferenceCompany) -> ReferenceCompany:
-        return held(company)
+    held = staticmethod(held)  # what of it the vendor can hold
 
 
 def _previous(request: Request, page: Served) -> str | None:

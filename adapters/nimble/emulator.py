@@ -34,10 +34,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from adapters.core.emulated_auth import any_of, bearer_key, header_key
-from adapters.core.emulation import RateHeaders, SourceEmulator, Tables, VendorError
+from adapters.core.emulation import RateHeaders, SourceEmulator, VendorError
 from adapters.core.serving import Collection, NumberedPages, Served
 from adapters.nimble.render import IDS, held, render
-from adapters.reference.dataset import ReferenceCompany
 
 API = "/{account_id}/api/v1"
 PAGES = NumberedPages(page_param="page", size_param="per_page", default=30, most=100)
@@ -77,11 +76,9 @@ class NimbleEmulator(SourceEmulator):
             Route(f"{API}/activities/task", self.tasks),
         ]
 
-    def render(self, company: ReferenceCompany) -> Tables:
-        return render(company)
+    render = staticmethod(render)  # the reference company in the vendor's shapes
 
-    def held(self, company: ReferenceCompany) -> ReferenceCompany:
-        return held(company)
+    held = staticmethod(held)  # what of it the vendor can hold
 
     def error_body(self, status: int, code: str, message: str) -> Any:
         return {"message": message, "code": int(code) if code.isdigit() else status}

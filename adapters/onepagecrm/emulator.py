@@ -25,10 +25,9 @@ from starlette.routing import BaseRoute, Route
 
 from adapters.core.canonical import Entity
 from adapters.core.emulated_auth import basic_pair
-from adapters.core.emulation import RateHeaders, SourceEmulator, Tables
+from adapters.core.emulation import RateHeaders, SourceEmulator
 from adapters.core.serving import Collection, NumberedPages, Served, Since
 from adapters.onepagecrm.render import IDS, held, render, stage_id
-from adapters.reference.dataset import ReferenceCompany
 
 API = "/{account_id}/api/v3"
 PAGES = NumberedPages(page_param="page", size_param="per_page", default=10, most=100)
@@ -102,8 +101,6 @@ class OnePageCrmEmulator(SourceEmulator):
 
         return serve
 
-    def render(self, company: ReferenceCompany) -> Tables:
-        return render(company)
+    render = staticmethod(render)  # the reference company in the vendor's shapes
 
-    def held(self, company: ReferenceCompany) -> ReferenceCompany:
-        return held(company)
+    held = staticmethod(held)  # what of it the vendor can hold

@@ -26,11 +26,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from adapters.core.emulated_auth import query_key
-from adapters.core.emulation import RateHeaders, SourceEmulator, Tables
+from adapters.core.emulation import RateHeaders, SourceEmulator
 from adapters.core.serving import Collection, NumberedPages, Served
 from adapters.pipelinecrm.render import IDS, held, render
 from adapters.pipelinecrm.source import PIPELINE_ID
-from adapters.reference.dataset import ReferenceCompany
 
 API = "/{account_id}/api/v3"
 PAGES = NumberedPages(page_param="page", size_param="per_page", default=200, most=200)
@@ -88,8 +87,6 @@ class PipelineCrmEmulator(SourceEmulator):
 
         return serve
 
-    def render(self, company: ReferenceCompany) -> Tables:
-        return render(company)
+    render = staticmethod(render)  # the reference company in the vendor's shapes
 
-    def held(self, company: ReferenceCompany) -> ReferenceCompany:
-        return held(company)
+    held = staticmethod(held)  # what of it the vendor can hold

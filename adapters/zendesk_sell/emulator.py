@@ -36,11 +36,9 @@ from adapters.core.emulation import (
     EmulatedAccount,
     RateHeaders,
     SourceEmulator,
-    Tables,
     VendorError,
 )
 from adapters.core.serving import Collection, NumberedPages, Served, next_url
-from adapters.reference.dataset import ReferenceCompany
 from adapters.zendesk_sell.render import IDS, held, render
 
 API = "/{account_id}/v2"
@@ -130,8 +128,6 @@ class ZendeskSellEmulator(SourceEmulator):
         me = account.table("users")[0] if account.table("users") else {}
         return self.respond(request, {"data": me, "meta": {"type": "user"}})
 
-    def render(self, company: ReferenceCompany) -> Tables:
-        return render(company)
+    render = staticmethod(render)  # the reference company in the vendor's shapes
 
-    def held(self, company: ReferenceCompany) -> ReferenceCompany:
-        return held(company)
+    held = staticmethod(held)  # what of it the vendor can hold
