@@ -30,6 +30,7 @@ class Entity(StrEnum):
     stages = "stages"
     products = "products"
     deals = "deals"
+    deal_products = "deal_products"
     activities = "activities"
     notes = "notes"
 
@@ -144,6 +145,27 @@ class Deal(Record):
     custom_fields: dict[str, Any] = Field(default_factory=dict)
 
 
+class DealProduct(Record):
+    """A product on a deal (a line item): in the deal's currency; `discount` is a percentage
+    or, with `discount_type` "amount", an amount off the line; `tax` a percentage."""
+
+    deal_source_id: str
+    product_source_id: str
+    item_price: float
+    quantity: float = 1.0
+    discount: float = 0.0
+    discount_type: str = "percentage"  # percentage | amount
+    tax: float = 0.0
+    comments: str | None = None
+
+    @property
+    def sum(self) -> float:
+        """The line's total before tax, as Pipedrive sums it into the deal's value."""
+        gross = self.item_price * self.quantity
+        off = self.discount if self.discount_type == "amount" else gross * self.discount / 100
+        return round(gross - off, 2)
+
+
 class Activity(Record):
     subject: str
     type: str = "task"  # activity type key: call, meeting, task, deadline, email, lunch
@@ -175,6 +197,7 @@ MODEL_BY_ENTITY: dict[Entity, type[Record]] = {
     Entity.stages: Stage,
     Entity.products: Product,
     Entity.deals: Deal,
+    Entity.deal_products: DealProduct,
     Entity.activities: Activity,
     Entity.notes: Note,
 }
@@ -188,6 +211,7 @@ LINK_FIELDS: dict[str, Entity] = {
     "owner_source_id": Entity.users,
     "pipeline_source_id": Entity.pipelines,
     "stage_source_id": Entity.stages,
+    "product_source_id": Entity.products,
 }
 
 

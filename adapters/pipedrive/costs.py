@@ -70,6 +70,11 @@ TOKEN_COSTS: dict[tuple[str, str, str], int] = {
     **_v1_field_costs(),
     # Archived deals are listed apart, at twice the price of the other deals.
     ("GET", "v2", "/deals/archived"): 20,
+    ("GET", "v2", "/deals/products"): 10,
+    ("GET", "v2", "/deals/{id}/products"): 10,
+    ("POST", "v2", "/deals/{id}/products"): 5,
+    ("PATCH", "v2", "/deals/{id}/products/{product_attachment_id}"): 5,
+    ("DELETE", "v2", "/deals/{id}/products/{product_attachment_id}"): 3,
     ("GET", "v1", "/users"): 20,
     ("GET", "v1", "/users/me"): 2,
     ("GET", "v1", "/users/{id}"): 2,

@@ -49,6 +49,7 @@ from adapters.core.canonical import (
     ContactPoint,
     CustomFieldDef,
     Deal,
+    DealProduct,
     Entity,
     FieldType,
     Note,
@@ -82,6 +83,7 @@ class ReferenceCompany:
     stages: list[Stage]
     products: list[Product]
     deals: list[Deal]
+    deal_products: list[DealProduct]
     activities: list[Activity]
     notes: list[Note]
     custom_fields: list[CustomFieldDef]
@@ -961,6 +963,98 @@ def _is_archived(i: int) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
+# Deal products (line items)
+# --------------------------------------------------------------------------------------------
+
+_LINE_COMMENTS: tuple[str, ...] = (
+    "Rabat uzgodniony – „pakiet”",
+    "Lieferung im März",
+    "年間契約",
+    "Incl. onboarding 🚀",
+)
+
+
+def _deal_products(deals: list[Deal], products: list[Product], rng: _Random) -> list[DealProduct]:
+    """Line items on about half the deals with a value. Their sums add up to the deal's value,
+    as a CRM that computes the amount from line items keeps them (and as Pipedrive recomputes
+    a deal's value from its products): a last, plain line takes what the others leave."""
+    items: list[DealProduct] = []
+    for deal in deals:
+        if (
+            deal.value is None
+            or deal.value < 100
+            or (deal.source_id != "d1" and rng.random() < 0.5)
+        ):
+            continue
+        lines = (
+            _fixed_lines(deal, products)
+            if deal.source_id == "d1"
+            else _random_lines(deal, products, rng)
+        )
+        rest = round(deal.value - sum(line.sum for line in lines), 2)
+        lines.append(
+            DealProduct(
+                source_id="",
+                deal_source_id=deal.source_id,
+                product_source_id=rng.pick(products).source_id,
+                item_price=rest,
+            )
+        )
+        for line in lines:
+            items.append(line.model_copy(update={"source_id": f"dp{len(items) + 1}"}))
+    return items
+
+
+def _fixed_lines(deal: Deal, products: list[Product]) -> list[DealProduct]:
+    """d1's hard cases: a fractional quantity, a percentage and an amount discount, a tax, a
+    comment in Polish; each a product of its own."""
+    assert deal.value is not None
+    return [
+        DealProduct(
+            source_id="",
+            deal_source_id=deal.source_id,
+            product_source_id=_clamp(products, 1).source_id,
+            item_price=1_200.0,
+            quantity=2.5,
+            discount=10.0,
+            tax=23.0,
+            comments=_LINE_COMMENTS[0],
+        ),
+        DealProduct(
+            source_id="",
+            deal_source_id=deal.source_id,
+            product_source_id=_clamp(products, 2).source_id,
+            item_price=850.0,
+            quantity=3.0,
+            discount=150.0,
+            discount_type="amount",
+        ),
+    ]
+
+
+def _random_lines(deal: Deal, products: list[Product], rng: _Random) -> list[DealProduct]:
+    """Up to two lines worth at most 40% of the deal together."""
+    assert deal.value is not None
+    lines = []
+    for _ in range(rng.between(0, 2)):
+        quantity = float(rng.pick((1, 2, 5, 10)))
+        price = round(deal.value * rng.uniform(0.02, 0.2) / quantity, 2)
+        lines.append(
+            DealProduct(
+                source_id="",
+                deal_source_id=deal.source_id,
+                product_source_id=rng.pick(products).source_id,
+                item_price=price,
+                quantity=quantity,
+                discount=float(rng.pick((0, 0, 5, 15))),
+                tax=rng.pick(_TAX_RATES),
+                comments=rng.pick(_LINE_COMMENTS) if rng.random() < 0.3 else None,
+            )
+        )
+    return lines
+
+
+# --------------------------------------------------------------------------------------------
 # Activities
 # --------------------------------------------------------------------------------------------
 
@@ -1235,6 +1329,7 @@ def _generate(size: int, seed: int) -> ReferenceCompany:
     deals = _deals(
         max(1, size * 2 // 3), persons, orgs, _PipelineShape.of(stages), _rng(seed, "deals")
     )
+    deal_products = _deal_products(deals, products, _rng(seed, "deal_products"))
     activities = _activities(size, deals, persons, orgs, _rng(seed, "activities"))
     notes = _notes(size, deals, persons, orgs, _rng(seed, "notes"))
     return ReferenceCompany(
@@ -1245,6 +1340,7 @@ def _generate(size: int, seed: int) -> ReferenceCompany:
         stages=stages,
         products=products,
         deals=deals,
+        deal_products=deal_products,
         activities=activities,
         notes=notes,
         custom_fields=_custom_field_defs(),

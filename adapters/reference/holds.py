@@ -95,6 +95,8 @@ class Holds:
     # A closed deal's stage is its won/lost state: it arrives in its pipeline's first stage.
     closed_in_first_stage: bool = False
     deal: Callable[[Deal], Deal] | None = None
+    # Line items (products on deals): off unless the vendor has them and its source reads them.
+    deal_products: bool = False
     # Activities (by kind: the type once `activity_types` has renamed it) and notes.
     activity_types: Mapping[str, str] = field(default_factory=dict)  # kinds it lacks, as what
     date_only: frozenset[str] = frozenset()  # due on a date, never at a time of day
@@ -144,7 +146,21 @@ def held_by(company: ReferenceCompany, holds: Holds) -> ReferenceCompany:
     )
     for step in holds.extra:
         company = step(company)
-    return company
+    return _line_items(company, holds)
+
+
+def _line_items(company: ReferenceCompany, holds: Holds) -> ReferenceCompany:
+    """The line items the vendor keeps: only on deals and of products it still holds."""
+    deals = {d.source_id for d in company.deals}
+    products = {p.source_id for p in company.products}
+    kept = [
+        item
+        for item in company.deal_products
+        if holds.deal_products
+        and item.deal_source_id in deals
+        and item.product_source_id in products
+    ]
+    return dataclasses.replace(company, deal_products=kept)
 
 
 # --- contact points ----------------------------------------------------------------------------

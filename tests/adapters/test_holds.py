@@ -25,10 +25,17 @@ def cp(value: str, label: str = "work", primary: bool = False) -> ContactPoint:
     return ContactPoint(value=value, label=label, primary=primary)
 
 
-def test_the_empty_profile_keeps_everything_but_the_archive() -> None:
+def test_the_empty_profile_keeps_everything_but_the_archive_and_line_items() -> None:
     company = generate(20)
-    assert held_by(company, Holds()) == without_archive(company)
-    assert held_by(company, Holds(archive=True)) == company
+    assert company.deal_products
+    assert held_by(company, Holds(deal_products=True)) == without_archive(company)
+    assert held_by(company, Holds(archive=True, deal_products=True)) == company
+    assert held_by(company, Holds()).deal_products == []
+
+
+def test_line_items_go_with_the_products_they_sell() -> None:
+    company = generate(20)
+    assert held_by(company, Holds(products=False, deal_products=True)).deal_products == []
 
 
 def test_listed_puts_the_primary_first_keeps_so_many_and_relabels() -> None:

@@ -27,6 +27,7 @@ PREFIXES = {
     Entity.stages: "s",
     Entity.products: "pr",
     Entity.deals: "d",
+    Entity.deal_products: "dp",
     Entity.activities: "a",
     Entity.notes: "n",
 }
@@ -38,6 +39,7 @@ LINKS = {
     "pipeline_source_id": Entity.pipelines,
     "stage_source_id": Entity.stages,
     "deal_source_id": Entity.deals,
+    "product_source_id": Entity.products,
 }
 EMAIL = re.compile(r"^[a-z0-9.\-]+@example\.(com|pl|de|org|net)$")
 ACTIVITY_TYPES = ("call", "meeting", "task", "deadline", "email", "lunch")
@@ -85,6 +87,8 @@ def test_named_records_do_not_depend_on_seed() -> None:
 @pytest.mark.parametrize("size", [300, 3000])
 def test_counts_scale_with_size(size: int) -> None:
     counts = generate(size).counts()
+    # About half the deals with a value have line items, one to three each.
+    assert size // 3 < counts.pop("deal_products") < size * 2
     assert counts == {
         "users": 6,
         "organizations": size // 3,
@@ -317,10 +321,22 @@ def assert_integrity(company: ReferenceCompany) -> None:
                 value = getattr(record, field, None)
                 assert value is None or value in ids[target], (record.source_id, field, value)
     assert_deals(company)
+    assert_line_items(company)
     assert_activities(company)
     assert_notes(company)
     assert_persons(company)
     assert_custom_values(company)
+
+
+def assert_line_items(company: ReferenceCompany) -> None:
+    """Each deal's line items add up to its value, every price positive."""
+    lines: dict[str, list[Any]] = {}
+    for item in company.deal_products:
+        assert item.item_price > 0 and item.quantity > 0, item.source_id
+        lines.setdefault(item.deal_source_id, []).append(item)
+    for deal in company.deals:
+        if deal.source_id in lines:
+            assert round(sum(i.sum for i in lines[deal.source_id]), 2) == deal.value
 
 
 def assert_deals(company: ReferenceCompany) -> None:

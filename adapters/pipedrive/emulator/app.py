@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from adapters.pipedrive.emulator import routes_v1, routes_v2
+from adapters.pipedrive.emulator import deal_products, routes_v1, routes_v2
 from adapters.pipedrive.emulator.clock import Clock, rfc3339
 from adapters.pipedrive.emulator.endpoint import Context
 from adapters.pipedrive.emulator.errors import PipedriveError
@@ -93,7 +93,11 @@ class PipedriveEmulator:
 
 def build_app(context: Context) -> Starlette:
     return Starlette(
-        routes=[*routes_v2.routes(context), *routes_v1.routes(context)],
+        routes=[
+            *deal_products.routes(context),
+            *routes_v2.routes(context),
+            *routes_v1.routes(context),
+        ],
         exception_handlers={HTTPException: _http_error},
     )
 

@@ -24,6 +24,7 @@ from adapters.pipedrive.costs import (
 )
 from adapters.pipedrive.emulator import records, render
 from adapters.pipedrive.emulator.clock import normalize_rfc3339
+from adapters.pipedrive.emulator.deal_products import drop_with_deal
 from adapters.pipedrive.emulator.endpoint import Call, Context, Reply, operation
 from adapters.pipedrive.emulator.entities import SPECS, EntitySpec
 from adapters.pipedrive.emulator.errors import BadRequest, NotFound
@@ -102,6 +103,8 @@ def _entity_routes(context: Context, spec: EntitySpec, collection: str) -> list[
 
     async def delete_record(call: Call) -> Reply:
         records.delete(call.state, spec, call.path_params["id"])
+        if spec.entity is Entity.deals:
+            drop_with_deal(call.state, call.path_params["id"])
         return Reply({"success": True, "data": {"id": call.path_params["id"]}})
 
     archived = (

@@ -13,6 +13,7 @@ from adapters.core.canonical import (
     Activity,
     CustomFieldDef,
     Deal,
+    DealProduct,
     Entity,
     FieldType,
     Note,
@@ -23,7 +24,7 @@ from adapters.core.canonical import (
     Stage,
     User,
 )
-from adapters.pipedrive.emulator import records
+from adapters.pipedrive.emulator import deal_products, records
 from adapters.pipedrive.emulator.entities import SPECS
 from adapters.pipedrive.emulator.errors import PipedriveError
 from adapters.pipedrive.emulator.fields import OPTION_TYPES, FieldDef, create_custom_field
@@ -96,6 +97,8 @@ class _Seeder:
             self.add(Entity.products, product, self.product_body(product))
         for deal in company.deals:
             self.add(Entity.deals, deal, self.deal_body(deal))["origin"] = SEEDED_DEAL_ORIGIN
+        for item in company.deal_products:
+            self.add_line_item(item)
         for activity in company.activities:
             self.add(Entity.activities, activity, self.activity_body(activity))
         for note in company.notes:
@@ -110,6 +113,17 @@ class _Seeder:
             raise ValueError(f"cannot seed {entity} {source.source_id}: {exc.error}") from exc
         self.state.remember(source.source_id, created["id"])
         return created
+
+    def add_line_item(self, item: DealProduct) -> None:
+        links = self.links(item, deal_id=item.deal_source_id, product_id=item.product_source_id)
+        if len(links) < 2:
+            return  # its deal or product is not here (noted in dropped_links)
+        body = {"product_id": links["product_id"], **line_item_body(item)}
+        try:
+            created = deal_products.add(self.state, links["deal_id"], body, self.now)
+        except PipedriveError as exc:
+            raise ValueError(f"cannot seed deal product {item.source_id}: {exc.error}") from exc
+        self.state.remember(item.source_id, created["id"])
 
     def add_custom_field(self, definition: CustomFieldDef) -> None:
         if definition.entity not in self.custom:
@@ -242,6 +256,20 @@ class _Seeder:
         if custom:
             body["custom_fields"] = custom
         return body
+
+
+def line_item_body(item: DealProduct) -> dict[str, Any]:
+    """A line item's v2 body, its product left out (the caller links it)."""
+    body: dict[str, Any] = {
+        "item_price": item.item_price,
+        "quantity": item.quantity,
+        "discount": item.discount,
+        "discount_type": item.discount_type,
+        "tax": item.tax,
+    }
+    if item.comments is not None:
+        body["comments"] = item.comments
+    return body
 
 
 def _custom_value(definition: FieldDef, value: Any) -> Any:

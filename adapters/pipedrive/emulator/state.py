@@ -19,6 +19,7 @@ RECORD_ENTITIES: tuple[Entity, ...] = (
     Entity.stages,
     Entity.products,
     Entity.deals,
+    Entity.deal_products,
     Entity.activities,
     Entity.notes,
 )

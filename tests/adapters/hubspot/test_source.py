@@ -56,7 +56,7 @@ def _expected(record: Record, entity: Entity) -> dict[str, Any]:
 async def test_every_entity_arrives_as_hubspot_holds_it(emulator: Any) -> None:
     source = new_source(emulator)
     fields = {(f.entity, f.key): f.name for f in await source.custom_fields()}
-    assert source.entities == tuple(Entity)
+    assert source.entities == tuple(e for e in Entity if e is not Entity.deal_products)
     for entity in source.entities:
         got = {}
         for record in await extract_records(source, entity):
