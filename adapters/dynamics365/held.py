@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from adapters.core.canonical import Activity, ContactPoint
+import dataclasses
+
+from adapters.core.canonical import Activity, ContactPoint, DealProduct
+from adapters.dynamics365.source import tax_rate
+from adapters.reference.dataset import ReferenceCompany
 from adapters.reference.holds import (
     ACTIVITY_TYPES,
     CloseTime,
@@ -41,6 +45,29 @@ def _task_regarding(activity: Activity) -> Activity:
     return activity.model_copy(update=parents(activity, Parents.one))
 
 
+def line_amounts(item: DealProduct) -> tuple[float, float, float, float]:
+    """An opportunityproduct's Money columns for a line, to the cent (Precision 2): baseamount
+    (price x quantity), manualdiscountamount (a percentage discount becomes what it takes off,
+    to the cent that leaves the line's sum), the line before tax (extendedamount less tax) and
+    tax (an amount: the rate of the line)."""
+    base = round(item.item_price * item.quantity, 2)
+    off = item.discount if item.discount_type == "amount" else round(base - item.sum, 2)
+    net = round(base - off, 2)
+    return base, off, net, round(net * item.tax / 100, 2)
+
+
+def _line_items(company: ReferenceCompany) -> ReferenceCompany:
+    """Dataverse keeps a line's discount and tax as amounts: the discount arrives as an amount,
+    the tax as the rate its amount is (a cent's rounding can move it by a hundredth)."""
+
+    def held(item: DealProduct) -> DealProduct:
+        _, off, net, tax = line_amounts(item)
+        update = {"discount": off, "discount_type": "amount", "tax": tax_rate(net, tax)}
+        return item.model_copy(update=update)
+
+    return dataclasses.replace(company, deal_products=[held(i) for i in company.deal_products])
+
+
 HOLDS = Holds(
     # A business process flow stage has no win probability (opportunities carry their own).
     stage_probability=False,
@@ -71,6 +98,10 @@ HOLDS = Holds(
     # A note's Object holds one record: the deal first, else the person, else the organization.
     note_parents=Parents.one,
     note_chars=NOTE_MAX,
+    # Opportunity products: any number per opportunity, the same product more than once, a
+    # fractional quantity (Precision 5), a description (2,000 characters) for the comment.
+    deal_products=True,
+    extra=(_line_items,),
 )
 
 held = HOLDS.held

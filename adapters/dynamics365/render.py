@@ -13,13 +13,14 @@ from typing import Any
 from adapters.core.canonical import (
     Activity,
     CustomFieldDef,
+    DealProduct,
     Entity,
     FieldType,
     Record,
 )
 from adapters.core.emulation import Tables
 from adapters.core.mapping import parse_time
-from adapters.dynamics365.held import EMAIL_SLOTS, held, phone_slots
+from adapters.dynamics365.held import EMAIL_SLOTS, held, line_amounts, phone_slots
 from adapters.dynamics365.shapes import (
     COLUMNS,
     ENTITY_TYPES,
@@ -66,6 +67,7 @@ Raw = dict[str, Any]
 class Renderer:
     def __init__(self, company: ReferenceCompany, client_id: str = "") -> None:
         self.company = held(company)
+        self.lines = {i.source_id: i for i in company.deal_products}  # their tax rates as given
         self.client_id = client_id
         self.custom = {
             entity: [f for f in self.company.custom_fields if f.entity is entity]
@@ -91,6 +93,7 @@ class Renderer:
             ],
             **self.product_tables(),
             "opportunities": self.each(c.deals, self.opportunity),
+            "opportunityproducts": self.each(c.deal_products, self.line_item),
             "opportunitycloses": [self.close(d) for d in c.deals if d.status != "open"],
             "tasks": [],
             "phonecalls": [],
@@ -297,8 +300,6 @@ class Renderer:
         }
 
     def opportunity(self, deal: Any, index: int, count: int) -> Raw:
-        money = deal.custom_fields.get("setup_fee") or {}
-        currency = deal.currency or money.get("currency") or BASE_CURRENCY
         stage = next((s for s in self.company.stages if s.source_id == deal.stage_source_id), None)
         closed = deal.won_time or deal.lost_time
         return {
@@ -323,8 +324,46 @@ class Renderer:
                 "contact",
             ),
             **self.owner(deal),
-            **lookup("_transactioncurrencyid_value", currency_id(currency), "transactioncurrency"),
+            **self.deal_currency(deal),
+            # "User Provided": a system-calculated estimatedvalue is the total with line taxes.
+            "isrevenuesystemcalculated": False,
             **self.custom_values(Entity.deals, deal.custom_fields),
+            "modifiedon": self.modified(index, count),
+        }
+
+    def deal_currency(self, deal: Any) -> Raw:
+        money = deal.custom_fields.get("setup_fee") or {}
+        code = deal.currency or money.get("currency") or BASE_CURRENCY
+        return lookup("_transactioncurrencyid_value", currency_id(code), "transactioncurrency")
+
+    def line_item(self, item: DealProduct, index: int, count: int) -> Raw:
+        """An opportunityproduct: an existing product at a price of its own, its Money columns
+        to the cent, in its opportunity's currency and numbered within it."""
+        deal = next(d for d in self.company.deals if d.source_id == item.deal_source_id)
+        product = next(p for p in self.company.products if p.source_id == item.product_source_id)
+        base, off, net, tax = line_amounts(self.lines[item.source_id])
+        siblings = [
+            i.source_id for i in self.company.deal_products if i.deal_source_id == deal.source_id
+        ]
+        unit = guid(f"uom:{product.unit}") if product.unit else None
+        return {
+            "opportunityproductid": guid(item.source_id),
+            **lookup("_opportunityid_value", guid(deal.source_id), "opportunity", deal.title),
+            **lookup("_productid_value", guid(product.source_id), "product", product.name),
+            "isproductoverridden": False,
+            **lookup("_uomid_value", unit, "uom", product.unit),
+            "quantity": item.quantity,
+            "priceperunit": item.item_price,
+            "ispriceoverridden": True,
+            "baseamount": base,
+            "volumediscountamount": 0.0,
+            "manualdiscountamount": off,
+            "tax": tax,
+            "extendedamount": round(net + tax, 2),
+            "description": item.comments,
+            "lineitemnumber": siblings.index(item.source_id) + 1,
+            **self.deal_currency(deal),
+            **self.owner(deal),
             "modifiedon": self.modified(index, count),
         }
 

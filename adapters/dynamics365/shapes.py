@@ -2,7 +2,7 @@
 
 Facts (Dataverse Web API reference, https://learn.microsoft.com/power-apps/developer/data-platform/
 webapi/reference/ — systemuser, account, contact, opportunity, opportunityclose, task, phonecall,
-appointment, email, annotation, product, productpricelevel, processstage, workflow,
+appointment, email, annotation, product, opportunityproduct, productpricelevel, processstage, workflow,
 transactioncurrency, uom; and .../webapi/query-metadata-web-api for attribute metadata):
 - ids are GUIDs; a lookup column `x` is read as `_x_value`, and with
   `Prefer: odata.include-annotations` it carries `_x_value@Microsoft.Dynamics.CRM.lookuplogicalname`
@@ -141,6 +141,28 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "_parentcontactid_value",
         "_ownerid_value",
         "_transactioncurrencyid_value",
+        "isrevenuesystemcalculated",
+        "modifiedon",
+    ),
+    "opportunityproducts": (
+        "opportunityproductid",
+        "_opportunityid_value",
+        "_productid_value",
+        "isproductoverridden",
+        "productdescription",
+        "_uomid_value",
+        "quantity",
+        "priceperunit",
+        "ispriceoverridden",
+        "baseamount",
+        "volumediscountamount",
+        "manualdiscountamount",
+        "tax",
+        "extendedamount",
+        "description",
+        "lineitemnumber",
+        "_transactioncurrencyid_value",
+        "_ownerid_value",
         "modifiedon",
     ),
     "opportunitycloses": (*ACTIVITY, "_opportunityid_value", "actualend"),
@@ -180,6 +202,7 @@ ENTITY_TYPES = {
     "pricelevels": "pricelevel",
     "productpricelevels": "productpricelevel",
     "opportunities": "opportunity",
+    "opportunityproducts": "opportunityproduct",
     "opportunitycloses": "opportunityclose",
     "tasks": "task",
     "phonecalls": "phonecall",

@@ -63,6 +63,10 @@ API = "/api/data/v9.2"
 PAGE_SIZE = 500
 LOOKUP = "@Microsoft.Dynamics.CRM.lookuplogicalname"
 STATUS = {0: "open", 1: "won", 2: "lost"}
+LINE_COLUMNS = (
+    "_opportunityid_value,_productid_value,quantity,priceperunit,baseamount,"
+    "volumediscountamount,manualdiscountamount,tax,description"
+)
 CHANGED = ChangedSince("$filter", "modifiedon gt {iso}")
 
 
@@ -115,6 +119,26 @@ def prices(raw: Raw) -> list[dict[str, Any]]:
         for row in raw.get("_prices") or []
         if row.get("amount") is not None
     ]
+
+
+def amount(column: str) -> Getter:
+    return first(number(column), lambda raw: 0.0)
+
+
+def tax_rate(net: float, tax: float) -> float:
+    """The percentage a line's tax amount is of the line before tax, to two decimals."""
+    return round(tax / net * 100, 2) if net else 0.0
+
+
+def line_discount(raw: Raw) -> float:
+    """What the line takes off: the manual discount, and a discount list's per-unit one."""
+    volume = amount("volumediscountamount")(raw) * amount("quantity")(raw)  # type: ignore[operator]
+    return round(amount("manualdiscountamount")(raw) + volume, 2)  # type: ignore[operator]
+
+
+def line_tax(raw: Raw) -> float:
+    net = round(amount("baseamount")(raw) - amount("manualdiscountamount")(raw), 2)  # type: ignore[operator]
+    return tax_rate(net, amount("tax")(raw))  # type: ignore[arg-type]
 
 
 def _stream(
@@ -361,6 +385,25 @@ def dynamics_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
             page_size,
             record_currency="_currency.isocurrencycode",
             joins=(currency, Join("closes", "opportunityid", "_close")),
+        ),
+        _stream(
+            Entity.deal_products,
+            "opportunityproducts",
+            {
+                "source_id": "opportunityproductid",
+                "deal_source_id": ref("_opportunityid_value"),
+                "product_source_id": ref("_productid_value"),
+                "item_price": amount("priceperunit"),
+                "quantity": amount("quantity"),
+                "discount": line_discount,
+                "discount_type": lambda raw: "amount",
+                "tax": line_tax,
+                "comments": text("description"),
+            },
+            page_size,
+            {"$select": LINE_COLUMNS},
+            # A write-in line (isproductoverridden) names no product record to link to.
+            keep=lambda raw: raw.get("_productid_value") is not None,
         ),
         _activity("tasks", "task", page_size),
         _activity("phonecalls", "call", page_size, duration=minutes_hhmm("actualdurationminutes")),

@@ -54,7 +54,7 @@ class ReferenceIds:
         for entity in ("users", "organizations", "persons", "pipelines", "stages", "products"):
             for record in getattr(company, entity):
                 self.ids[guid(record.source_id)] = record.source_id
-        for record in [*company.deals, *company.activities, *company.notes]:
+        for record in [*company.deals, *company.activities, *company.notes, *company.deal_products]:
             self.ids[guid(record.source_id)] = record.source_id
         self.keys = {logical_name(f): f.key for f in company.custom_fields}
 
