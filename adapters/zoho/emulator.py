@@ -95,6 +95,7 @@ class ZohoEmulator(SourceEmulator):
             Route(API + "/settings/layouts", self.layouts),
             Route(API + "/settings/pipeline", self.pipelines),
             Route(API + "/{module}", self.records),
+            Route(API + "/{module}/{record_id}/{related}", self.related),
         ]
 
     def new_credentials(self, base_url: str) -> dict[str, str]:
@@ -216,6 +217,47 @@ class ZohoEmulator(SourceEmulator):
             },
         )
 
+    async def related(self, request: Request) -> Response:
+        """A record's related list (Get Related Records): `fields` required, `page`/`per_page`;
+        no page_token here."""
+        account = self.account(request)
+        rows = _related_rows(account, request)
+        wanted = _field_names(request)
+        per_page = _per_page(request)
+        page = int_param(request, "page", 1, lo=1)
+        chunk = rows[(page - 1) * per_page : page * per_page]
+        if not chunk:
+            return Response(status_code=204)
+        more = page * per_page < len(rows)
+        info = {"per_page": per_page, "count": len(chunk), "page": page, "more_records": more}
+        return self.respond(request, {"data": [_select(r, wanted) for r in chunk], "info": info})
+
+
+RELATED = {("Deals", "Products")}  # the related lists served: a deal's products
+RELATED_PARAMS = frozenset({"fields", "page", "per_page"})
+
+
+def _related_rows(account: EmulatedAccount, request: Request) -> list[dict[str, Any]]:
+    """The related list's records of one record, after checking the path and the params."""
+    module, record_id = request.path_params["module"], request.path_params["record_id"]
+    if module not in RECORD_MODULES:
+        raise VendorError(
+            400, "INVALID_MODULE:resource_path_index=0", "the module name given seems to be invalid"
+        )
+    if (module, request.path_params["related"]) not in RELATED:
+        raise VendorError(
+            400, "INVALID_DATA:resource_path_index=2", "The relation name given seems to be invalid"
+        )
+    for name in request.query_params:
+        if name not in RELATED_PARAMS:
+            raise VendorError(400, f"INVALID_DATA:param_name={name}", "invalid data")
+    if record_id not in {row["id"] for row in account.table(module)}:
+        raise VendorError(
+            400, f"INVALID_DATA:id={record_id}", "the related id given seems to be invalid"
+        )
+    table = account.table(f"{module}/{request.path_params['related']}")
+    return [row for row in table if row["_deal"] == record_id]
+
 
 def _required(request: Request, name: str) -> str:
     value = request.query_params.get(name)
@@ -249,7 +291,7 @@ def _field_names(request: Request) -> list[str]:
 def _select(row: dict[str, Any], wanted: list[str]) -> dict[str, Any]:
     """The asked-for fields; `id` and the `$` meta keys always come along."""
     out = {key: value for key, value in row.items() if key == "id" or key.startswith("$")}
-    out.update({name: row[name] for name in wanted if name in row})
+    out.update({name: row[name] for name in wanted if name in row and not name.startswith("_")})
     return out
 
 

@@ -2,7 +2,35 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+from adapters.core.canonical import DealProduct
+from adapters.reference.dataset import ReferenceCompany
 from adapters.reference.holds import CloseTime, Holds, Parents, listed
+
+
+def line_items(items: list[DealProduct]) -> list[DealProduct]:
+    """Line items as the Deals-Products related list keeps them. It relates a product to a deal
+    once: a second line of the same product on a deal has no place (the first is kept). The
+    relation's fields are Quantity, List_Price and Discount, an amount in the deal's currency:
+    no per-line tax and no comment."""
+    kept: dict[tuple[str, str], DealProduct] = {}
+    for item in items:
+        key = (item.deal_source_id, item.product_source_id)
+        if key in kept:
+            continue
+        off = item.discount
+        if item.discount_type != "amount":
+            off = round(item.item_price * item.quantity * item.discount / 100, 2)
+        kept[key] = item.model_copy(
+            update={"discount": off, "discount_type": "amount", "tax": 0.0, "comments": None}
+        )
+    return list(kept.values())
+
+
+def _related_products(company: ReferenceCompany) -> ReferenceCompany:
+    return dataclasses.replace(company, deal_products=line_items(company.deal_products))
+
 
 HOLDS = Holds(
     # A Contact has two e-mail fields, Email and Secondary_Email: a third address has no home.
@@ -29,6 +57,9 @@ HOLDS = Holds(
     no_duration=frozenset({"task"}),
     # A note has one parent (Parent_Id): the deal first, else the contact, else the account.
     note_parents=Parents.one,
+    # Products on a deal are its Products related list: see `line_items`.
+    deal_products=True,
+    extra=(_related_products,),
 )
 
 held = HOLDS.held

@@ -11,6 +11,9 @@ Users, Fields, Notes and Pipelines pages of https://www.zoho.com/crm/developer/d
   parent record in What_Id (with `$se_module`) and one contact in Who_Id.
 - a Note has exactly one parent (Parent_Id with its module).
 - currency fields are in the record's one Currency (multi-currency orgs).
+- products on a deal are the deal's Products related list: product records with the
+  relation's Quantity, List_Price, Discount (an amount) and Total (after the discount), in the
+  deal's currency; kept per deal (`_deal`, never served) under the "Deals/Products" table.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 from adapters.core.canonical import (
     Activity,
     Deal,
+    DealProduct,
     Entity,
     Note,
     Person,
@@ -29,6 +33,7 @@ from adapters.core.canonical import (
 from adapters.core.emulation import Tables
 from adapters.core.mapping import parse_time
 from adapters.reference.dataset import ReferenceCompany
+from adapters.zoho.held import line_items
 from adapters.zoho.settings import (
     LAYOUT_ID,
     MODULES,
@@ -61,6 +66,7 @@ class Renderer:
         self.orgs = {o.source_id: o for o in company.organizations}
         self.persons = {p.source_id: p for p in company.persons}
         self.deals = {d.source_id: d for d in company.deals}
+        self.products = {p.source_id: p for p in company.products}
         self.stages = {s.source_id: s for s in company.stages}
         self.pipelines = {p.source_id: p for p in company.pipelines}
         self.fields = {
@@ -78,6 +84,7 @@ class Renderer:
             "Events": [],
             "Calls": [],
             "Notes": [self.note(n) for n in self.company.notes],
+            "Deals/Products": [self.line(i) for i in line_items(self.company.deal_products)],
             "pipeline": pipeline_settings(self.company),
             "layouts": [{"id": LAYOUT_ID, "name": "Standard", "api_name": "Standard"}],
         }
@@ -218,6 +225,22 @@ class Renderer:
             "Contact_Name": self.lookup("p", deal.person_source_id),
             "Reason_For_Loss__s": deal.lost_reason if deal.status == "lost" else None,
             **self.custom(Entity.deals, deal.custom_fields),
+        }
+
+    def line(self, item: DealProduct) -> dict[str, Any]:
+        """A product in a deal's Products related list, with the relation's own fields."""
+        product = self.products[item.product_source_id]
+        return {
+            "id": zoho_id(product.source_id),
+            "Product_Name": product.name,
+            "Product_Code": product.code,
+            "Unit_Price": product.prices[0].price if product.prices else None,
+            "Quantity": item.quantity,
+            "List_Price": item.item_price,
+            "Discount": item.discount,
+            "Total": item.sum,
+            "$approved": True,
+            "_deal": zoho_id(item.deal_source_id),
         }
 
     def activity(self, activity: Activity) -> tuple[str, dict[str, Any]]:

@@ -101,6 +101,44 @@ LOOKUPS = (
 )
 
 
+def deal_product_lookups(size: int) -> tuple[Lookup, ...]:
+    """Every deal's id, then each deal's Products related list: Zoho has no list of all
+    deal-product relations (COQL and Bulk Read query modules, not related lists), so one
+    request per deal (and per 200 products on it), each row tagged with its deal."""
+    deals = Lookup(
+        "deal_ids",
+        "/Deals",
+        "id",
+        paginator=CursorInBody("info.next_page_token", "page_token", "per_page", size),
+        params={"fields": "Deal_Name"},
+    )
+    lines = Lookup(
+        "deal_products",
+        "/Deals/{deal}/Products",
+        _line_id,
+        paginator=PageNumber(size=size),
+        params={"fields": "Quantity,List_Price,Discount,Total"},
+        for_each=ForEach("deal_ids", {"deal": "id"}, tag="_deal"),
+    )
+    return deals, lines
+
+
+def _line_id(raw: Raw) -> str:
+    # The relation has no id of its own; a product is related to a deal once.
+    return f"{raw['_deal']['deal']}:{raw['id']}"
+
+
+DEAL_PRODUCTS = {
+    "source_id": _line_id,
+    "deal_source_id": lambda raw: str(raw["_deal"]["deal"]),
+    "product_source_id": "id",
+    "item_price": number("List_Price"),
+    "quantity": first(number("Quantity"), lambda raw: 1.0),
+    "discount": first(number("Discount"), lambda raw: 0.0),
+    "discount_type": lambda raw: "amount",  # Discount is an amount off the line
+}
+
+
 def _probabilities(state: RunState) -> dict[str, int]:
     stage = state["deal_fields"].get("Stage") or {}
     return {
@@ -443,6 +481,12 @@ def zoho_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
             page_size,
             joins=DEAL_JOINS,
         ),
+        Stream(
+            Entity.deal_products,
+            "/Deals/{deal}/Products",
+            DEAL_PRODUCTS,
+            rows_of="deal_products",
+        ),
         *_activity_streams(page_size),
         _stream(
             Entity.notes,
@@ -473,7 +517,7 @@ def zoho_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
             params={"type": "CurrentUser"},
         ),
         field_catalogs=tuple(_catalog(entity) for entity in MODULES),
-        lookups=LOOKUPS,
+        lookups=(*LOOKUPS, *deal_product_lookups(page_size)),
         derived=DERIVED,
         error_text=error_text,
         retry_after=retry_after,

@@ -59,6 +59,9 @@ class ReferenceIds:
         for stage in company.stages:  # stage ids are scoped by their pipeline
             pipeline = zoho_id(stage.pipeline_source_id)
             self.ids[f"{pipeline}:{zoho_id(stage.source_id)}"] = stage.source_id
+        for item in company.deal_products:  # a line is its deal's relation to a product
+            line = f"{zoho_id(item.deal_source_id)}:{zoho_id(item.product_source_id)}"
+            self.ids[line] = item.source_id
         self.keys = {api_name(MODULES[f.entity], f.name): f.key for f in company.custom_fields}
 
     def record(self, record: Record) -> dict[str, Any]:
