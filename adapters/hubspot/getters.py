@@ -95,6 +95,25 @@ def product_prices(raw: Raw) -> list[ProductPrice]:
     return prices
 
 
+def _percent_off(raw: Raw) -> float | None:
+    return number(prop("hs_discount_percentage"))(raw) or None
+
+
+def discount_type(raw: Raw) -> str:
+    """A line item's discount is a percentage, else `discount` per unit (an amount)."""
+    unit = number(prop("discount"))(raw)
+    return "amount" if _percent_off(raw) is None and unit else "percentage"
+
+
+def line_discount(raw: Raw) -> float:
+    """The percentage off, or the unit discount times the quantity: the amount off the line."""
+    if discount_type(raw) == "percentage":
+        return _percent_off(raw) or 0.0
+    quantity = number(prop("quantity"))(raw)
+    unit = number(prop("discount"))(raw) or 0.0
+    return round(unit * (1.0 if quantity is None else quantity), 2)
+
+
 def call_seconds(raw: Raw) -> float | None:
     """`hs_call_duration` is in milliseconds."""
     value = number(prop("hs_call_duration"))(raw)

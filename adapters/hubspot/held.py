@@ -9,11 +9,18 @@ HubSpot facts behind the rules (developers.hubspot.com/docs, knowledge.hubspot.c
   of measure, and tax rates are set on line items and quotes, not on products.
 - Engagements (calls, meetings, tasks, e-mails) always carry a timestamp; tasks have no duration
   and there is no "deadline" kind. Notes' `hs_note_body` is limited to 65,536 characters.
+- Line items (`line_items`, one per product on a deal, a product may recur): `price` per unit,
+  `quantity`, a discount either as `hs_discount_percentage` or as `discount`, an amount off
+  each unit ("Unit discount": amount = (price - discount) x quantity), a tax rate from the
+  account's tax library (`hs_tax_rate`, a percentage) and a `description`.
 """
 
 from __future__ import annotations
 
-from adapters.core.canonical import Activity, ContactPoint, FieldType
+import dataclasses
+
+from adapters.core.canonical import Activity, ContactPoint, DealProduct, FieldType
+from adapters.reference.dataset import ReferenceCompany
 from adapters.reference.holds import ACTIVITY_TYPES, Holds, Names, listed, slotted
 
 NOTE_BODY_LIMIT = 65_536
@@ -50,6 +57,23 @@ def _duration(activity: Activity) -> Activity:
     return activity
 
 
+def unit_discount(item: DealProduct) -> float:
+    """An amount off the line as HubSpot's `discount` keeps it: per unit, in cents."""
+    return round(item.discount / (item.quantity or 1), 2)
+
+
+def _unit_discounts(company: ReferenceCompany) -> ReferenceCompany:
+    """An amount off a line is kept per unit, so it comes back as the cents per unit times
+    the quantity."""
+    items = [
+        item.model_copy(update={"discount": round(unit_discount(item) * item.quantity, 2)})
+        if item.discount_type == "amount"
+        else item
+        for item in company.deal_products
+    ]
+    return dataclasses.replace(company, deal_products=items)
+
+
 HOLDS = Holds(
     # A HubSpot number property (even one shown as currency) keeps no currency per value.
     field_types={FieldType.monetary: FieldType.double},
@@ -67,6 +91,8 @@ HOLDS = Holds(
     activity=_duration,
     # HubSpot refuses a longer note body, so a note in HubSpot is at most this long.
     note_chars=NOTE_BODY_LIMIT,
+    deal_products=True,
+    extra=(_unit_discounts,),
 )
 
 held = HOLDS.held

@@ -19,6 +19,7 @@ from adapters.core.canonical import (
     Activity,
     CustomFieldDef,
     Deal,
+    DealProduct,
     Entity,
     FieldType,
     Note,
@@ -29,7 +30,7 @@ from adapters.core.canonical import (
 )
 from adapters.core.emulation import Tables
 from adapters.core.mapping import parse_time
-from adapters.hubspot.held import engagement_kind, held, phone_slots
+from adapters.hubspot.held import engagement_kind, held, phone_slots, unit_discount
 from adapters.hubspot.properties import (
     ADDITIONAL_CURRENCIES,
     COMPANY_CURRENCY,
@@ -49,6 +50,7 @@ Raw = dict[str, Any]
 # Where each kind of record's ids start; the reference's number is added (p7 -> 30000000007).
 BASES = {"u": 70_000_000, "o": 20_000_000_000, "p": 30_000_000_000, "d": 40_000_000_000}
 BASES |= {"pr": 50_000_000_000, "n": 60_000_000_000, "s": 1_000_000, "pl": 7_000_000}
+BASES |= {"dp": 90_000_000_000}  # line items
 IDS = IdScheme("hubspot", BASES)
 ENGAGEMENT_BASE = 80_000_000_000  # calls, meetings, tasks and e-mails each count from here
 OBJECT_TYPES = {
@@ -123,7 +125,8 @@ def render(company: ReferenceCompany) -> Tables:
     for kind in SINGULAR:
         tables[kind] = [_engagement(a, ids[a.source_id]) for a in kept.activities
                         if ids[a.source_id][0] == kind]  # fmt: skip
-    tables["tickets"], tables["line_items"] = [], []  # the reference company has neither
+    tables["line_items"] = _line_items(kept, tables["deals"])
+    tables["tickets"] = []  # the reference company has none
     tables["pipelines:tickets"] = [_support_pipeline()]
     for kind in PROPERTY_CATALOGUE:
         defs = fields.get(kind, [])
@@ -246,6 +249,8 @@ PROPERTY_CATALOGUE: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
         ("hs_sku", "SKU", "s"), ("hs_line_item_currency_code", "Currency", "sel"),
         ("hs_recurring_billing_period", "Term", "s"),
         ("recurringbillingfrequency", "Billing frequency", "sel"), ("tax", "Tax", "n"),
+        ("hs_tax_rate", "Tax rate", "n"), ("hs_tax_rate_group_id", "Tax rate ID", "s"),
+        ("hs_tax_amount", "Tax amount", "n"), ("hs_pre_discount_amount", "Pre-discount amount", "n"),
         ("hs_position_on_quote", "Position on quote", "n"), ("createdate", "Create Date", "dt"),
     )),
     "tickets": ("ticketinformation", (
@@ -534,6 +539,48 @@ def _product(product: Product, defs: list[CustomFieldDef]) -> Raw:
     return _record(
         hid(product.source_id) or "", {**props, **_custom("products", product.custom_fields, defs)}
     )
+
+
+def _line_items(company: ReferenceCompany, deals: list[Raw]) -> list[Raw]:
+    """Each line item, linked both ways with its deal (HubSpot's association type 20)."""
+    names = {p.source_id: p.name for p in company.products}
+    currency = {d.source_id: d.currency for d in company.deals}
+    by_id = {d["id"]: d for d in deals}
+    out = []
+    for item in company.deal_products:
+        record = _line_item(item, names[item.product_source_id], currency[item.deal_source_id])
+        out.append(record)
+        deal = by_id[hid(item.deal_source_id)]
+        deal["_assoc"].setdefault("line_items", []).append((record["id"], "deal_to_line_item"))
+    return out
+
+
+def _line_item(item: DealProduct, name: str, currency: str | None) -> Raw:
+    """`amount` is the net price, (price - unit discount) x quantity, before tax; `tax` and
+    `hs_tax_amount` the tax on it at `hs_tax_rate` (a rate from the tax library)."""
+    gross = item.item_price * item.quantity
+    by_amount = item.discount_type == "amount"
+    tax = round(item.sum * item.tax / 100, 2) if item.tax else None
+    props = {
+        "name": name,
+        "hs_product_id": hid(item.product_source_id),
+        "price": number_text(item.item_price),
+        "quantity": number_text(item.quantity),
+        "discount": number_text(unit_discount(item)) if by_amount and item.discount else None,
+        "hs_discount_percentage": None if by_amount else number_text(item.discount or None),
+        "hs_pre_discount_amount": number_text(round(gross, 2)),
+        "hs_total_discount": number_text(round(gross - item.sum, 2)),
+        "amount": number_text(item.sum),
+        "hs_tax_rate": number_text(item.tax or None),
+        "hs_tax_rate_group_id": str(2_148_420_000 + round(item.tax * 100)) if tax else None,
+        "tax": number_text(tax),
+        "hs_tax_amount": number_text(tax),
+        "description": item.comments,
+        "hs_line_item_currency_code": currency,
+        "hs_lastmodifieddate": STAMP,
+    }
+    deal = [(hid(item.deal_source_id) or "", "line_item_to_deal")]
+    return _record(hid(item.source_id) or "", props, deals=deal)
 
 
 def _links(activity: Activity | Note, singular: str) -> dict[str, list[tuple[str, str]]]:

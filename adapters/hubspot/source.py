@@ -20,6 +20,11 @@ Vendor facts the description relies on (developers.hubspot.com/docs, see the emu
 - 429: `{"errorType": "RATE_LIMIT", "policyName": "TEN_SECONDLY_ROLLING" | "DAILY", ...}` with
   `X-HubSpot-RateLimit-Interval-Milliseconds` and no Retry-After; the daily limit resets at
   midnight (of the account's time zone).
+- Line items: `/crm/v3/objects/line_items` with `associations=deals` (type 20,
+  `line_item_to_deal`), one list for every deal's: `price` per unit, `quantity`,
+  `hs_discount_percentage` or `discount` (an amount off each unit), `hs_tax_rate` (percent, the
+  tax library rate named by `hs_tax_rate_group_id`), `description`, `hs_product_id`. A custom
+  line item (no `hs_product_id`) or one on no deal (a quote's) is not a deal product.
 - Changed since: only the search endpoint (`POST /crm/v3/objects/{type}/search` on
   `hs_lastmodifieddate`) filters by time; lists do not, so no stream declares ChangedSince.
 """
@@ -65,9 +70,11 @@ from adapters.hubspot.getters import (
     custom_values,
     deal_stage,
     deal_status,
+    discount_type,
     error_text,
     explode_stages,
     is_closed,
+    line_discount,
     linked,
     meeting_duration,
     meeting_type,
@@ -271,6 +278,31 @@ DEALS = _objects(
     paginator=HISTORY_PAGE,
     joins=(Join("pipelines", ref(prop("pipeline")), "_pipeline"),),
 )
+LINE_ITEMS = Stream(
+    Entity.deal_products,
+    f"{OBJECTS}/line_items",
+    {
+        "source_id": ref("id"),
+        "deal_source_id": linked("deals"),
+        "product_source_id": ref(prop("hs_product_id")),
+        "item_price": first(number(prop("price")), const(0.0)),
+        "quantity": number(prop("quantity")),
+        "discount": line_discount,
+        "discount_type": discount_type,
+        "tax": number(prop("hs_tax_rate")),
+        "comments": text(prop("description")),
+    },
+    paginator=PAGE,
+    records="results",
+    params={
+        "properties": "hs_product_id,price,quantity,discount,hs_discount_percentage,hs_tax_rate,"
+        "description",
+        "associations": "deals",
+    },
+    keep=lambda raw: bool(
+        linked("deals")(raw) and (raw.get("properties") or {}).get("hs_product_id")
+    ),
+)
 CALLS = _engagement(
     "call",
     {
@@ -362,6 +394,7 @@ SPEC = SourceSpec(
         STAGES,
         PRODUCTS,
         DEALS,
+        LINE_ITEMS,
         CALLS,
         MEETINGS,
         TASKS,

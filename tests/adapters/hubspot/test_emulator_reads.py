@@ -44,6 +44,7 @@ READ_AS = {
     Entity.products: ("products",),
     Entity.activities: ("calls", "meetings", "tasks", "emails"),
     Entity.notes: ("notes",),
+    Entity.deal_products: ("line_items",),
 }
 
 
@@ -99,9 +100,9 @@ async def test_each_object_lists_hubspots_default_properties_and_the_custom_ones
 
 async def test_tickets_and_line_items_are_served_like_the_other_objects(emulator: Any) -> None:
     async with raw_client(emulator) as client:
+        answer = await client.get("/crm/v3/objects/tickets", params={"limit": "100"})
+        assert answer.status_code == 200 and answer.json() == {"results": []}
         for kind in ("tickets", "line_items"):
-            answer = await client.get(f"/crm/v3/objects/{kind}", params={"limit": "100"})
-            assert answer.status_code == 200 and answer.json() == {"results": []}
             missing = await client.get(f"/crm/v3/objects/{kind}/1")
             assert missing.status_code == 404
         pipelines = (await client.get("/crm/v3/pipelines/tickets")).json()["results"]
@@ -154,6 +155,7 @@ async def test_a_record_is_found_by_a_unique_property(emulator: Any) -> None:
         ("/crm/v3/objects/companies", {"q": "acme"}),
         ("/crm/v3/objects/deals", {"offset": "10"}),
         ("/crm/v3/objects/tickets", {"sorts": "subject"}),
+        ("/crm/v3/objects/line_items", {"dealId": "40000000001"}),
         ("/crm/v3/objects/contacts/30000000001", {"limit": "5"}),
         ("/crm/v3/properties/contacts", {"limit": "5"}),
         ("/crm/v3/owners", {"sort": "email"}),

@@ -56,7 +56,7 @@ def _expected(record: Record, entity: Entity) -> dict[str, Any]:
 async def test_every_entity_arrives_as_hubspot_holds_it(emulator: Any) -> None:
     source = new_source(emulator)
     fields = {(f.entity, f.key): f.name for f in await source.custom_fields()}
-    assert source.entities == tuple(e for e in Entity if e is not Entity.deal_products)
+    assert source.entities == tuple(Entity)
     for entity in source.entities:
         got = {}
         for record in await extract_records(source, entity):
@@ -120,6 +120,31 @@ async def test_hard_cases(emulator: Any) -> None:
     products = {p.code: p for p in await extract_records(source, Entity.products)}
     prices = {(p.currency, p.price) for p in products["SKU-00001"].prices}
     assert prices == {("EUR", 1188.0), ("PLN", 5108.4)}
+
+
+async def test_d1s_line_items_arrive_in_one_request_as_hubspot_holds_them(emulator: Any) -> None:
+    source = new_source(emulator)
+    await source.custom_fields()  # the property catalogues, read once per session
+    before = source.client.stats.requests
+    items = await extract_records(source, Entity.deal_products)
+    assert source.client.stats.requests - before == 1  # every deal's, deals associated
+    d1 = [i for i in items if i.deal_source_id == hid("d1")]
+    got = [(i.quantity, i.item_price, i.discount, i.discount_type, i.tax) for i in d1]
+    assert got == [
+        (2.5, 1200.0, 10.0, "percentage", 23.0),
+        (3.0, 850.0, 150.0, "amount", 0.0),  # `discount` 50 a unit, times 3
+        (1.0, 43400.0, 0.0, "percentage", 0.0),
+    ]
+    assert d1[0].comments == "Rabat uzgodniony – „pakiet”"
+    assert d1[0].product_source_id == hid("pr1")
+    async with raw_client(emulator) as client:
+        params = {"properties": "discount,amount,tax", "associations": "line_items"}
+        line = await client.get(f"/crm/v3/objects/line_items/{d1[1].source_id}", params=params)
+        deal = await client.get(f"/crm/v3/objects/deals/{hid('d1')}", params=params)
+    assert {"discount": "50", "amount": "2400"}.items() <= line.json()["properties"].items()
+    linked = deal.json()["associations"]["line_items"]["results"]
+    assert [r["id"] for r in linked] == [i.source_id for i in d1]
+    assert {r["type"] for r in linked} == {"deal_to_line_item"}
 
 
 async def test_a_bad_token_is_auth_failed(emulator: Any) -> None:
