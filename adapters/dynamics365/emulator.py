@@ -20,6 +20,15 @@ Vendor facts it follows (Microsoft Learn):
 - `$expand` of a single-valued lookup or of a collection such as `phonecall_activity_parties`
   (an activity's activityparty rows), each with its own `$select`; up to 15 per query
   (webapi/query/join-tables).
+- Line items are opportunityproducts (ce/sales/developer/entities/opportunityproduct in
+  MicrosoftDocs/dynamics-365-customer-engagement): `_opportunityid_value`, `_productid_value` (or
+  a write-in: isproductoverridden with productdescription), quantity (Decimal, precision 5), and
+  Money columns to the cent: priceperunit, baseamount, manualdiscountamount (an amount),
+  volumediscountamount, tax (an amount, not a rate), extendedamount = baseamount - manual discount
+  + tax (discounts per line item, the default: sales/developer/product-discounting-methods);
+  description (2,000 characters). An opportunity's estimatedvalue is its products' total amount,
+  taxes included, only when isrevenuesystemcalculated is true ("System Calculated"); the reference
+  deals' values are their lines before tax, so the org's revenue is "User Provided" (false).
 - `GET WhoAmI` gives {"BusinessUnitId","UserId","OrganizationId"}; metadata under
   `EntityDefinitions(LogicalName='x')/Attributes[/Microsoft.Dynamics.CRM.<Type>AttributeMetadata]`.
 """

@@ -4,7 +4,8 @@ by `and`), $orderby, $expand, the Prefer header, and Dataverse's skip-token pagi
 Dataverse facts (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/):
 page-results (Prefer: odata.maxpagesize, at most 5,000, larger asks are ignored; the answer says
 Preference-Applied; @odata.nextLink carries `$skiptoken=<cookie pagenumber=... pagingcookie=...>`;
-$skip is not supported), filter-rows (unquoted date-time literals), select-columns.
+$skip is not supported), filter-rows (unquoted date-time and GUID literals: `_x_value eq <guid>`),
+select-columns.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from adapters.core.mapping import parse_time
 
 MAX_PAGE = 5000
 _PREFERENCE = re.compile(r'\s*([\w.-]+)\s*(?:=\s*("[^"]*"|[^,]*))?\s*(?:,|$)')
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _COMPARISON = re.compile(r"^\s*([\w@.]+)\s+(eq|ne|gt|ge|lt|le)\s+(.+?)\s*$")
 _LAST = re.compile(r'last="\{?([0-9a-fA-F-]{36})\}?"')
 _PAGE = re.compile(r'pagenumber="(\d+)"')
@@ -94,6 +96,8 @@ def _literal(text: str) -> Any:
     text = text.strip()
     if text.startswith("'") and text.endswith("'"):
         return text[1:-1].replace("''", "'")
+    if _GUID.match(text):
+        return text.lower()
     if text in ("null", "true", "false"):
         return {"null": None, "true": True, "false": False}[text]
     try:

@@ -19,6 +19,10 @@ Vendor facts it relies on (Microsoft Learn, power-apps/developer/data-platform/w
   Opportunity Close activity; processid and stageid name the business process flow and its stage,
   which are the pipeline and the stage (workflows of category 4 and their processstages).
 - Products: prices are price-list items (productpricelevels), one price list per currency.
+- Line items: one opportunityproducts list (paged as the rest). The discount is an amount
+  (manualdiscountamount, plus a discount list's volumediscountamount per unit); tax is an amount,
+  read as the rate it is of the line before tax (baseamount - manualdiscountamount), to two
+  decimals. A write-in line (no _productid_value) has no product to link to and is left out.
 - Custom columns: EntityDefinitions(LogicalName=...)/Attributes, cast to String/Picklist/
   MultiSelectPicklist metadata for formats and options (query-metadata-web-api). Money columns are
   in the record's transaction currency.

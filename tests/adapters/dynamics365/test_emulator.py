@@ -193,3 +193,34 @@ async def test_429_says_retry_after() -> None:
         answers = [await http.get(f"{ORG}/WhoAmI", headers=headers) for _ in range(3)]
     assert answers[-1].status_code == 429 and int(answers[-1].headers["retry-after"]) >= 1
     assert answers[-1].json()["error"]["code"] == "0x80072322"
+
+
+async def test_opportunity_products_of_an_opportunity(api: Any) -> None:
+    """Filtered by the opportunity's GUID; Money columns to the cent, tax an amount, and the
+    extended amount the line less its manual discount plus its tax."""
+    http, _ = api
+    d1 = guid("d1")
+    columns = "quantity,priceperunit,baseamount,manualdiscountamount,tax,extendedamount"
+    params = {"$filter": f"_opportunityid_value eq {d1}", "$select": columns}
+    rows = (await http.get(f"{ORG}/opportunityproducts", params=params)).json()["value"]
+    first = next(r for r in rows if r["quantity"] == 2.5)
+    assert (first["priceperunit"], first["baseamount"], first["manualdiscountamount"]) == (
+        1200.0,
+        3000.0,
+        300.0,
+    )
+    assert (first["tax"], first["extendedamount"]) == (621.0, 3321.0)
+    assert all(
+        r["extendedamount"] == round(r["baseamount"] - r["manualdiscountamount"] + r["tax"], 2)
+        for r in rows
+    )
+    rate = await http.get(f"{ORG}/opportunityproducts", params={"$select": "discountpercentage"})
+    assert rate.status_code == 400
+    # Revenue is "User Provided": the deal's own value, which its lines before tax add up to.
+    params = {
+        "$filter": f"opportunityid eq {d1}",
+        "$select": "estimatedvalue,isrevenuesystemcalculated",
+    }
+    deal = (await http.get(f"{ORG}/opportunities", params=params)).json()["value"][0]
+    assert deal["isrevenuesystemcalculated"] is False
+    assert deal["estimatedvalue"] == round(sum(r["extendedamount"] - r["tax"] for r in rows), 2)

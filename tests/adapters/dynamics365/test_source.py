@@ -10,6 +10,7 @@ import pytest
 
 from adapters.core.canonical import Entity
 from adapters.core.errors import AuthFailed
+from adapters.dynamics365.shapes import guid
 from tests.adapters.dynamics365.support import (
     FakeClock,
     ReferenceIds,
@@ -104,6 +105,56 @@ def test_activities_on_a_deal_keep_who_they_are_with(read_back: Any) -> None:
         == (None, None)
         for t in tasks
     )
+
+
+def test_d1_line_items_as_dataverse_keeps_them(read_back: Any) -> None:
+    """The 10% discount arrives as the 300.00 it takes off, the 621.00 tax as 23%; the lines
+    before tax add up to the deal's value."""
+    lines = read_back[Entity.deal_products]
+    dp1, dp2 = lines["dp1"], lines["dp2"]
+    assert (dp1["deal_source_id"], dp1["product_source_id"]) == ("d1", "pr1")
+    assert (dp1["item_price"], dp1["quantity"], dp1["discount"], dp1["tax"]) == (
+        1200.0,
+        2.5,
+        300.0,
+        23.0,
+    )
+    assert dp1["discount_type"] == "amount" and dp1["comments"] == "Rabat uzgodniony – „pakiet”"
+    assert (dp2["quantity"], dp2["discount"], dp2["discount_type"], dp2["tax"]) == (
+        3.0,
+        150.0,
+        "amount",
+        0.0,
+    )
+    on_d1 = [r for r in lines.values() if r["deal_source_id"] == "d1"]
+    total = sum(r["item_price"] * r["quantity"] - r["discount"] for r in on_d1)
+    assert round(total, 2) == read_back[Entity.deals]["d1"]["value"]
+
+
+async def test_line_items_are_one_list_in_pages() -> None:
+    """One opportunityproducts list, page after page, never a request per opportunity."""
+    emulator, credentials = new_account()
+    source = new_source(emulator, credentials, page_size=6)
+    pages = [page async for page in source.extract(Entity.deal_products)]
+    count = len(held_company().deal_products)
+    assert len(pages) == -(-count // 6) > 1 and sum(len(p.items) for p in pages) == count
+    await source.aclose()
+
+
+async def test_write_in_lines_are_left_out() -> None:
+    """A write-in product names no product record: there is nothing to link the line to."""
+    emulator, credentials = new_account()
+    rows = emulator.account_of("acme").tables["opportunityproducts"]
+    write_in = {
+        "_productid_value": None,
+        "isproductoverridden": True,
+        "productdescription": "Travel",
+    }
+    rows.append({**rows[0], **write_in, "opportunityproductid": guid("write-in")})
+    source = new_source(emulator, credentials)
+    lines = await extract_records(source, Entity.deal_products)
+    assert len(lines) == len(rows) - 1 and guid("write-in") not in {r.source_id for r in lines}
+    await source.aclose()
 
 
 async def test_parties_come_with_the_activity_pages() -> None:
