@@ -400,7 +400,8 @@ _READ_ONLY = {"OpportunityStage", "OpportunityHistory", "BusinessProcess", "Reco
 _PLURALS = {"Opportunity": "Opportunities", "OpportunityHistory": "Opportunity History",
             "Pricebook2": "Price Books", "Product2": "Products", "PricebookEntry": "Price Book Entries",
             "BusinessProcess": "Business Processes"}  # fmt: skip
-_LABELS = {"Pricebook2": "Price Book", "Product2": "Product", "PricebookEntry": "Price Book Entry"}
+_LABELS = {"Pricebook2": "Price Book", "Product2": "Product", "PricebookEntry": "Price Book Entry",
+           "OpportunityLineItem": "Opportunity Product"}  # fmt: skip
 
 
 def _global_entry(name: str, version: str) -> dict[str, Any]:

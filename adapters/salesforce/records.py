@@ -26,6 +26,14 @@ Salesforce facts relied on (REST API / Object Reference):
   LinkedEntityId (= or IN). Object Reference: ContentNote, ContentDocumentLink.
 - Product2 has no owner and no tax rate; prices are PricebookEntry rows of the standard price
   book, one per currency.
+- Line items are OpportunityLineItem (00k): OpportunityId, Product2Id, PricebookEntryId (an
+  entry of the opportunity's Pricebook2Id in the opportunity's currency), Quantity (double,
+  scale 2), UnitPrice (the sales price; ListPrice is the entry's), Discount (a percent, scale
+  2), Subtotal, TotalPrice, Description (255 characters), SortOrder. There is no tax field and
+  no amount discount; the same product may sit on an opportunity more than once. An
+  opportunity with line items has its Amount computed as the sum of their TotalPrice.
+  Deactivating a price book entry keeps the line items already using it. Object Reference /
+  Field Reference: OpportunityLineItem, PricebookEntry, Opportunity.
 - An org id is 15 characters too: "00D", the instance's two characters, a reserved "0" and nine
   base-62 characters, unique across Salesforce (the 18-character form in userinfo, the 15 in
   session ids "<org id>!<secret>"). Record ids do not embed it.
@@ -42,6 +50,7 @@ from adapters.core.canonical import (
     ContactPoint,
     CustomFieldDef,
     Deal,
+    DealProduct,
     Entity,
     FieldType,
     Person,
@@ -56,6 +65,7 @@ Row = dict[str, Any]
 Tables = dict[str, list[Row]]
 
 NOTE_BODY_LIMIT = 32_000
+LINE_DESCRIPTION_LIMIT = 255
 CLOSED_WON, CLOSED_LOST = "Closed Won", "Closed Lost"
 CORPORATE_CURRENCY = "EUR"
 TASK_TYPES = ("call", "task", "deadline", "email")  # the rest (meeting, lunch) are Events
@@ -66,6 +76,7 @@ PREFIXES = {
     "Contact": "003",
     "Opportunity": "006",
     "OpportunityContactRole": "00K",
+    "OpportunityLineItem": "00k",
     "OpportunityHistory": "008",
     "OpportunityStage": "01J",
     "BusinessProcess": "019",
@@ -234,6 +245,35 @@ def _held_deal(deal: Deal) -> Deal:
     )
 
 
+def held_line(item: DealProduct) -> DealProduct:
+    """A line item as OpportunityLineItem keeps it: no tax, a 255-character Description, and an
+    amount off the line folded into its sales price (the line's total kept), for Discount is a
+    percentage only."""
+    quantity = round(item.quantity, 2)
+    price, discount = item.item_price, item.discount
+    if item.discount_type == "amount":
+        price, discount = round(item.sum / quantity, 2), 0.0
+    comments = item.comments[:LINE_DESCRIPTION_LIMIT] if item.comments else None
+    return item.model_copy(
+        update={"item_price": price, "quantity": quantity, "discount": discount,
+                "discount_type": "percentage", "tax": 0.0, "comments": comments}
+    )  # fmt: skip
+
+
+def held_line_items(company: ReferenceCompany) -> ReferenceCompany:
+    """Line items as held, and an opportunity with some has their total as its Amount."""
+    lines = [held_line(item) for item in company.deal_products]
+    totals: dict[str, float] = {}
+    for line in lines:
+        # Rounded to the cent line by line, as the emulator sums an opportunity's Amount.
+        totals[line.deal_source_id] = round(totals.get(line.deal_source_id, 0.0) + line.sum, 2)
+    deals = [
+        d.model_copy(update={"value": totals[d.source_id]}) if d.source_id in totals else d
+        for d in company.deals
+    ]
+    return dataclasses.replace(company, deals=deals, deal_products=lines)
+
+
 HOLDS = Holds(
     # Contact.Name is derived from FirstName + LastName in the reading user's locale; a
     # family-name-first name (山田 太郎) cannot be kept per record, so it reads given name first.
@@ -254,6 +294,9 @@ HOLDS = Holds(
     # A Note hangs off one parent (the deal when there is one) and holds 32,000 characters.
     note_parents=Parents.one,
     note_chars=NOTE_BODY_LIMIT,
+    # Line items: no tax, no amount discount (folded into the sales price), short comments.
+    deal_products=True,
+    extra=(held_line_items,),
 )
 
 # The company as a Salesforce org can hold it (classic notes, sales processes).

@@ -23,6 +23,7 @@ from adapters.salesforce.records import (
     Tables,
     custom_values,
     email_slots,
+    held_line,
     money_currency,
     parse_ts,
     record_currency,
@@ -58,6 +59,7 @@ def render(company: ReferenceCompany, *, enhanced_notes: bool = False) -> Tables
     }  # fmt: skip
     tables.update(_processes(company))
     tables.update(_opportunities(company))
+    tables.update(_line_items(company, tables))
     tables.update(_activities(company))
     enhanced = [n for n in company.notes if enhanced_notes and is_content_note(n)]
     content_ids = {n.source_id for n in enhanced}
@@ -259,9 +261,55 @@ def _opportunity(company: ReferenceCompany, i: int, deal: Deal, stage: str) -> R
         "AccountId": ref_id("Account", deal.org_source_id),
         "OwnerId": ref_id("User", deal.owner_source_id),
         "RecordTypeId": ref_id("RecordType", deal.pipeline_source_id),
+        "Pricebook2Id": None,  # the standard price book once it has line items
+        "HasOpportunityLineItem": False,
         "SystemModstamp": system_modstamp(i),
         **custom_values(company, Entity.deals, deal.custom_fields),
     }
+
+
+def _line_items(company: ReferenceCompany, tables: Tables) -> Tables:
+    """OpportunityLineItems on the standard price book, each through its product's entry in the
+    opportunity's currency; a currency the product has no price in gets an entry no longer
+    active (deactivated after the line was added: the products' prices stay as they are). An
+    opportunity with line items has their total as its Amount."""
+    entries = list(tables["PricebookEntry"])
+    by_key = {(e["Product2Id"], e["CurrencyIsoCode"]): e for e in entries}
+    products = {p.source_id: p for p in company.products}
+    opportunities = {row["Id"]: row for row in tables["Opportunity"]}
+    deals = {d.source_id: d for d in company.deals}
+    lines: list[Row] = []
+    positions: dict[str, int] = {}
+    for item in company.deal_products:
+        line, deal = held_line(item), deals[item.deal_source_id]
+        product = products[item.product_source_id]
+        opportunity = opportunities[ref_id("Opportunity", deal.source_id)]
+        product_id, currency = ref_id("Product2", product.source_id), record_currency(deal)
+        entry = by_key.get((product_id, currency))
+        if entry is None:
+            entry = by_key[(product_id, currency)] = {
+                "Id": sf_id("PricebookEntry", len(entries) + 1), "Pricebook2Id": STANDARD_PRICEBOOK,
+                "Product2Id": product_id, "UnitPrice": line.item_price, "CurrencyIsoCode": currency,
+                "IsActive": False, "SystemModstamp": system_modstamp(len(entries))}  # fmt: skip
+            entries.append(entry)
+        order = positions[opportunity["Id"]] = positions.get(opportunity["Id"], 0) + 1
+        lines.append(
+            {"Id": sf_id("OpportunityLineItem", len(lines) + 1), "OpportunityId": opportunity["Id"],
+             "Product2Id": product_id, "PricebookEntryId": entry["Id"],
+             "Name": f"{deal.title} {product.name}", "ProductCode": product.code,
+             "Quantity": line.quantity, "UnitPrice": line.item_price,
+             "ListPrice": entry["UnitPrice"], "Subtotal": round(line.item_price * line.quantity, 2),
+             "Discount": line.discount or None, "TotalPrice": line.sum,
+             "Description": line.comments, "SortOrder": order, "ServiceDate": None,
+             "CurrencyIsoCode": currency, "SystemModstamp": system_modstamp(len(lines))}
+        )  # fmt: skip
+        # Salesforce computes the Amount of an opportunity with products from their totals.
+        total = opportunity["Amount"] if opportunity["HasOpportunityLineItem"] else 0.0
+        opportunity.update(
+            {"Amount": round(total + line.sum, 2), "HasOpportunityLineItem": True,
+             "Pricebook2Id": STANDARD_PRICEBOOK}
+        )  # fmt: skip
+    return {"PricebookEntry": entries, "OpportunityLineItem": lines}
 
 
 def _activities(company: ReferenceCompany) -> Tables:

@@ -32,7 +32,12 @@ _STANDARD: dict[str, tuple[str, ...]] = {
     "PricebookEntry": ("Id", "Pricebook2Id", "Product2Id", "UnitPrice", "CurrencyIsoCode",
                        "IsActive"),
     "Opportunity": ("Id", "Name", "Amount", "CurrencyIsoCode", "StageName", "CloseDate",
-                    "IsClosed", "IsWon", "AccountId", "OwnerId", "RecordTypeId"),
+                    "IsClosed", "IsWon", "AccountId", "OwnerId", "RecordTypeId", "Pricebook2Id",
+                    "HasOpportunityLineItem"),
+    "OpportunityLineItem": ("Id", "OpportunityId", "Product2Id", "PricebookEntryId", "Name",
+                            "ProductCode", "Quantity", "UnitPrice", "ListPrice", "Subtotal",
+                            "Discount", "TotalPrice", "Description", "SortOrder", "ServiceDate",
+                            "CurrencyIsoCode"),
     "OpportunityContactRole": ("Id", "OpportunityId", "ContactId", "IsPrimary", "Role"),
     "OpportunityHistory": ("Id", "OpportunityId", "StageName", "CreatedDate"),
     "Task": ("Id", "Subject", "Type", "TaskSubtype", "ActivityDate", "Status", "IsClosed",
@@ -52,7 +57,8 @@ _ID_FILTERS = {"ContentDocumentLink": ("ContentDocumentId", "LinkedEntityId")}
 _BLOBS = {"ContentNote": ("Content",)}
 _TYPES = {"Content": "base64", "ContentSize": "int", "LastModifiedDate": "datetime",
           "ContentModifiedDate": "datetime", "ShareType": "picklist", "Visibility": "picklist",
-          "SharingPrivacy": "picklist"}  # fmt: skip
+          "SharingPrivacy": "picklist", "HasOpportunityLineItem": "boolean",
+          "Quantity": "double", "Discount": "percent", "SortOrder": "int"}  # fmt: skip
 _PARENTS: dict[str, dict[str, tuple[str, str]]] = {
     "Account": _OWNED,
     "Contact": {**_OWNED, "Account": ("AccountId", "Account")},
@@ -65,6 +71,12 @@ _PARENTS: dict[str, dict[str, tuple[str, str]]] = {
         **_OWNED,
         "Account": ("AccountId", "Account"),
         "RecordType": ("RecordTypeId", "RecordType"),
+        "Pricebook2": ("Pricebook2Id", "Pricebook2"),
+    },
+    "OpportunityLineItem": {
+        "Opportunity": ("OpportunityId", "Opportunity"),
+        "Product2": ("Product2Id", "Product2"),
+        "PricebookEntry": ("PricebookEntryId", "PricebookEntry"),
     },
     "OpportunityContactRole": {"Contact": ("ContactId", "Contact")},
     "Task": _OWNED,
@@ -80,6 +92,7 @@ _CHILDREN: dict[str, dict[str, tuple[str, str]]] = {
     "Opportunity": {
         "OpportunityContactRoles": ("OpportunityContactRole", "OpportunityId"),
         "OpportunityHistories": ("OpportunityHistory", "OpportunityId"),
+        "OpportunityLineItems": ("OpportunityLineItem", "OpportunityId"),
     },
     "Product2": {"PricebookEntries": ("PricebookEntry", "Product2Id")},
 }
@@ -138,7 +151,7 @@ def _standard_type(name: str) -> str:
         return "datetime"
     if name.endswith("Date"):
         return "date"
-    if name in ("Amount", "UnitPrice"):
+    if name in ("Amount", "UnitPrice", "ListPrice", "Subtotal", "TotalPrice"):
         return "currency"
     if name in ("StageName", "Type", "TaskSubtype", "Status", "CurrencyIsoCode"):
         return "picklist"

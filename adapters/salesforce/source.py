@@ -27,6 +27,9 @@ Vendor facts relied on (REST API Developer Guide, SOQL reference, Object Referen
   only: `GET /sobjects/ContentNote/{id}/Content` answers its bytes, one request per note (a blob
   cannot be read in bulk nor ride in a Composite request); its ContentSize is the body's size in
   bytes. ContentNote has LastModifiedDate, no SystemModstamp.
+- Line items are OpportunityLineItem, all of them in one query (batches of 2,000): the
+  opportunity (OpportunityId), the product (Product2Id, API 30.0+), Quantity, UnitPrice (the
+  sales price), Discount (a percent, null when none) and Description; there is no tax.
 - Tasks (00T) and Events (00U) are both activities; ids carry the object prefix, so they never
   collide. WhoId is a contact (003) or lead; WhatId an account (001) or opportunity (006).
 - Errors are [{"message", "errorCode"}]; 401 INVALID_SESSION_ID is a dead token; 403
@@ -374,6 +377,31 @@ STREAMS: tuple[Stream, ...] = (
         },
         # Every SOQL record names its type: the org's sales processes for opportunities.
         joins=(Join(SALES_PROCESSES.name, on="attributes.type", into="_sales_processes"),),
+    ),  # fmt: skip
+    soql_stream(
+        Entity.deal_products,
+        Soql(
+            "OpportunityLineItem",
+            (
+                "Id",
+                "OpportunityId",
+                "Product2Id",
+                "Quantity",
+                "UnitPrice",
+                "Discount",
+                "Description",
+                "CurrencyIsoCode",
+            ),
+        ),
+        {
+            "source_id": "Id",
+            "deal_source_id": "OpportunityId",
+            "product_source_id": "Product2Id",
+            "item_price": number("UnitPrice"),
+            "quantity": number("Quantity"),
+            "discount": lambda raw: float(raw.get("Discount") or 0.0),
+            "comments": text("Description"),
+        },
     ),  # fmt: skip
     soql_stream(
         Entity.activities,
