@@ -12,9 +12,17 @@ Vendor facts it follows (developers.hubspot.com/docs):
 - crm-properties-v3: `/crm/v3/properties/{type}`, `{"results": [...]}`, not paged: HubSpot's
   default properties of the type (`hubspotDefined: true`, render.PROPERTY_CATALOGUE) and the
   portal's custom ones.
-- Tickets and line items are CRM objects like the others (`/crm/v3/objects/tickets`, paged the
-  same way; the reference company has none); `/crm/v3/pipelines/tickets` lists the Support
-  Pipeline every portal starts with.
+- Tickets are CRM objects like the others (`/crm/v3/objects/tickets`, paged the same way; the
+  reference company has none); `/crm/v3/pipelines/tickets` lists the Support Pipeline every
+  portal starts with.
+- Line items (crm-line-items-v3 guide, knowledge.hubspot.com "HubSpot's default line item
+  properties"): `/crm/v3/objects/line_items`, one object per product on a deal, associated to
+  it (type 20, `line_item_to_deal`; the deal lists them with `associations=line_items`);
+  `price` per unit, `quantity`, `hs_discount_percentage` or `discount` (off each unit), `amount`
+  = (price - discount) x quantity, `hs_tax_rate` (percent) from the tax library rate
+  `hs_tax_rate_group_id`, `tax`/`hs_tax_amount` the tax on the amount, `description`. Lists
+  take no deal filter (that is the search endpoint or the associations API). A deal's `amount`
+  is not recomputed from line items set through the API or an import.
 - `GET /crm/v3/objects/{type}/{id}?idProperty=<unique property>` finds a record by that
   property instead of its id.
 - Each list takes only its documented query parameters; HubSpot sorts, filters and searches

@@ -12,6 +12,7 @@ import pytest
 from adapters.core.canonical import LINK_FIELDS, Entity, Record
 from adapters.core.errors import AuthFailed
 from adapters.hubspot.getters import retry_after
+from adapters.hubspot.held import unit_discount
 from adapters.hubspot.render import SINGULAR, engagement_ids, hid
 from adapters.hubspot.source import PERSONS, SPEC
 from adapters.reference.dataset import generate
@@ -145,6 +146,13 @@ async def test_d1s_line_items_arrive_in_one_request_as_hubspot_holds_them(emulat
     linked = deal.json()["associations"]["line_items"]["results"]
     assert [r["id"] for r in linked] == [i.source_id for i in d1]
     assert {r["type"] for r in linked} == {"deal_to_line_item"}
+
+
+def test_an_amount_off_a_line_is_held_as_whole_cents_a_unit() -> None:
+    item = HELD.deal_products[1].model_copy(update={"discount": 100.0, "quantity": 3.0})
+    company = dataclasses.replace(HELD, deal_products=[item])
+    [kept] = new_emulator().held(company).deal_products
+    assert (unit_discount(kept), kept.discount) == (33.33, 99.99)
 
 
 async def test_a_bad_token_is_auth_failed(emulator: Any) -> None:
