@@ -31,7 +31,7 @@ Vendor facts it relies on (Microsoft Learn, power-apps/developer/data-platform/w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -125,8 +125,9 @@ def prices(raw: Raw) -> list[dict[str, Any]]:
     ]
 
 
-def amount(column: str) -> Getter:
-    return first(number(column), lambda raw: 0.0)
+def amount(column: str) -> Callable[[Raw], float]:
+    """A Money or Decimal column, 0 when empty."""
+    return lambda raw: number(column)(raw) or 0.0
 
 
 def tax_rate(net: float, tax: float) -> float:
@@ -136,13 +137,13 @@ def tax_rate(net: float, tax: float) -> float:
 
 def line_discount(raw: Raw) -> float:
     """What the line takes off: the manual discount, and a discount list's per-unit one."""
-    volume = amount("volumediscountamount")(raw) * amount("quantity")(raw)  # type: ignore[operator]
-    return round(amount("manualdiscountamount")(raw) + volume, 2)  # type: ignore[operator]
+    volume = amount("volumediscountamount")(raw) * amount("quantity")(raw)
+    return round(amount("manualdiscountamount")(raw) + volume, 2)
 
 
 def line_tax(raw: Raw) -> float:
-    net = round(amount("baseamount")(raw) - amount("manualdiscountamount")(raw), 2)  # type: ignore[operator]
-    return tax_rate(net, amount("tax")(raw))  # type: ignore[arg-type]
+    net = round(amount("baseamount")(raw) - amount("manualdiscountamount")(raw), 2)
+    return tax_rate(net, amount("tax")(raw))
 
 
 def _stream(
