@@ -15,6 +15,13 @@ https://www.zoho.com/accounts/protocol/oauth/web-apps/access-token-expiry.html):
   take `per_page` (at most 200) and `page`, or `page_token` from `info.next_page_token` (page
   and page_token together are refused; `page` alone reaches only the first 2,000 records).
   Envelope `{"data":[...],"info":{...}}`; an empty answer is a 204 with no body.
+- A record's related list (related_records.json; the v8 get-related-records page):
+  `/crm/v8/{module}/{record_id}/{related_list}`, `fields` required, `page`/`per_page` (<= 200,
+  no page_token), the same envelope with `info.more_records`, 204 when empty; a wrong relation
+  name is a 400 INVALID_DATA "The relation name given seems to be invalid". Served: a deal's
+  Products, product records with the relation's Quantity, List_Price, Discount and Total (these
+  names from the brief; the OAS files list no fields of the relation). Other parameters are
+  refused with INVALID_DATA naming them.
 - Errors `{"code","details","message","status":"error"}`. Too many requests is a 429
   TOO_MANY_REQUESTS; the docs name no rate-limit headers and no Retry-After.
 """
@@ -116,7 +123,7 @@ class ZohoEmulator(SourceEmulator):
         if ":" in code:  # routes say "CODE:key=value" to fill one entry of `details`
             code, _, detail = code.partition(":")
             key, _, value = detail.partition("=")
-            details[key] = int(value) if value.isdigit() else value
+            details[key] = int(value) if value.isdigit() and key != "id" else value
         if status == 405:
             code, message = (
                 "INVALID_REQUEST_METHOD",

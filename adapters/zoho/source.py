@@ -20,6 +20,11 @@ Vendor facts the description relies on (where they come from: see the emulator's
   has What_Id (+ `$se_module`) and Who_Id. Record ids are unique across modules, so activity ids
   need no prefix. Notes have one Parent_Id with its module.
 - Changed since is the `If-Modified-Since` header; a 304 means nothing changed.
+- Line items are each deal's Products related list (`/Deals/{id}/Products`, page/per_page):
+  the product with the relation's Quantity, List_Price and Discount (an amount). There is no
+  list of all relations (COQL and Bulk Read work on modules, not related lists): one request
+  per deal, and one more per 200 products on it. The relation has no id; a product is related
+  to a deal once, so a line is "<deal id>:<product id>".
 
 The pipelines (per Deals layout) are a lookup; the stages and what a deal's stage value means
 are tables derived from it (see spec.py).

@@ -150,3 +150,25 @@ async def test_too_many_requests_is_zohos_429() -> None:
         answers = [await client.get(API + "/users") for _ in range(2)]
         assert answers[-1].status_code == 429
         assert body_of(answers[-1]) == error("TOO_MANY_REQUESTS")
+
+
+async def test_a_deals_products_related_list_pages_and_refuses_what_it_lacks(zoho: Any) -> None:
+    _, client = zoho
+    d15 = f"{API}/Deals/5725767000007000015/Products"  # d15: three lines
+    first = await client.get(d15, params={"fields": "Quantity,List_Price", "per_page": 2})
+    assert first.json()["info"] == {"per_page": 2, "count": 2, "page": 1, "more_records": True}
+    row = first.json()["data"][0]
+    assert set(row) == {"id", "$approved", "Quantity", "List_Price"}  # never its `_deal`
+    second = await client.get(d15, params={"fields": "Total", "per_page": 2, "page": 2})
+    assert second.json()["info"]["more_records"] is False
+    assert (await client.get(d15, params={"fields": "Total", "page": 3})).status_code == 204
+    assert body_of(await client.get(d15)) == error("REQUIRED_PARAM_MISSING", param="fields")
+    unknown = await client.get(d15, params={"fields": "Total", "page_token": "x"})
+    assert (unknown.status_code, body_of(unknown)) == (
+        400,
+        error("INVALID_DATA", param_name="page_token"),
+    )
+    relation = await client.get(f"{API}/Deals/5725767000007000001/Invoices", params={"fields": "a"})
+    assert body_of(relation) == error("INVALID_DATA", resource_path_index=2)
+    missing = await client.get(f"{API}/Deals/1/Products", params={"fields": "Total"})
+    assert body_of(missing) == error("INVALID_DATA", id="1")

@@ -168,3 +168,47 @@ async def test_more_records_than_page_can_reach_arrive_each_once() -> None:
     ids = [p.source_id for p in persons]
     assert len(ids) == len(set(ids)) == size
     await source.aclose()
+
+
+async def test_d1s_line_items_arrive_as_its_products_related_list_holds_them(
+    read_back: Any,
+) -> None:
+    lines = read_back[Entity.deal_products]
+    line = {"deal_source_id": "d1", "discount_type": "amount", "tax": 0.0, "comments": None}
+    # 10% of 2.5 x 1,200 kept as an amount; no tax and no comment per line. d1's third line
+    # (dp3) is of pr1 again: the related list relates a product to a deal once.
+    assert {k: v for k, v in lines.items() if v["deal_source_id"] == "d1"} == {
+        "dp1": {
+            **line,
+            "source_id": "dp1",
+            "product_source_id": "pr1",
+            "item_price": 1200.0,
+            "quantity": 2.5,
+            "discount": 300.0,
+        },
+        "dp2": {
+            **line,
+            "source_id": "dp2",
+            "product_source_id": "pr2",
+            "item_price": 850.0,
+            "quantity": 3.0,
+            "discount": 150.0,
+        },
+    }
+
+
+async def test_line_items_take_a_request_per_deal_and_a_product_only_once() -> None:
+    emulator, credentials = new_account()
+    source = new_source(emulator, credentials, page_size=2)
+    items = await extract_records(source, Entity.deal_products)
+    held = held_company()
+    # One relation per (deal, product): a second line of a product on a deal is not held.
+    assert len({(i.deal_source_id, i.product_source_id) for i in items}) == len(items)
+    assert len(items) == len(held.deal_products)
+    # The four modules' field definitions, the deal ids (10 pages of 2), then each deal's
+    # list: 2 a page, a 204 after a full one (and for a deal with none).
+    per_deal = sum(
+        len([i for i in held.deal_products if i.deal_source_id == d.source_id]) // 2 + 1
+        for d in held.deals
+    )
+    assert len(held.deals) == 20 and source.client.stats.requests == 4 + 10 + per_deal
