@@ -12,6 +12,9 @@ Vendor facts relied on (REST API Developer Guide, OAuth docs; see also records.p
   next batch until done. Batches are 2,000 by default; `Sforce-Query-Options: batchSize=N`
   asks for 200..2,000. Parent fields nest as objects, child subqueries as {totalSize, done,
   records} or null.
+- Line items are OpportunityLineItem rows (their facts in records.py), queried like any object
+  or as an opportunity's `OpportunityLineItems`; an opportunity with some has their total as
+  its Amount.
 - `GET /services/data/vNN.0/queryAll?q=SOQL` is the same with deleted and archived rows too
   (this org holds none, so it answers as `query`); its batches follow at
   `/services/data/vNN.0/queryAll/01g...-2000`.

@@ -294,7 +294,7 @@ def _line_items(company: ReferenceCompany, tables: Tables) -> Tables:
             entries.append(entry)
         order = positions[opportunity["Id"]] = positions.get(opportunity["Id"], 0) + 1
         lines.append(
-            {"Id": sf_id("OpportunityLineItem", len(lines) + 1), "OpportunityId": opportunity["Id"],
+            {"Id": ref_id("OpportunityLineItem", item.source_id), "OpportunityId": opportunity["Id"],
              "Product2Id": product_id, "PricebookEntryId": entry["Id"],
              "Name": f"{deal.title} {product.name}", "ProductCode": product.code,
              "Quantity": line.quantity, "UnitPrice": line.item_price,

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from adapters.core.canonical import Entity
+from adapters.reference.dataset import generate
 from adapters.salesforce.records import ref_id
 from tests.adapters.salesforce.test_salesforce import (
     BASE,
@@ -58,6 +59,24 @@ async def test_d1_lines_keep_quantity_price_and_discount_but_no_tax(org: Any) ->
     assert (second.quantity, second.item_price, second.discount) == (3.0, 800.0, 0.0)
     assert second.comments is None
     assert deals[d1].value == 48_500.0 == sum(line.sum for line in mine)
+
+
+async def test_every_line_arrives_as_the_org_holds_it(org: Any) -> None:
+    emulator, credentials, _ = org
+    source = source_for(emulator, credentials)
+    try:
+        lines = await read_all(source, Entity.deal_products)
+    finally:
+        await source.aclose()
+    held = emulator.held(generate(size=30, seed=0)).deal_products
+    links = {"source_id": "OpportunityLineItem", "deal_source_id": "Opportunity",
+             "product_source_id": "Product2"}  # fmt: skip
+    want = [
+        {**line.model_dump(), **{k: ref_id(o, getattr(line, k)) for k, o in links.items()}}
+        for line in held
+    ]
+    assert held and len(lines) == len(held)
+    assert {r.source_id: r.model_dump() for r in lines} == {w["source_id"]: w for w in want}
 
 
 async def test_amount_is_the_lines_total_and_a_line_links_its_price_book_entry(org: Any) -> None:
