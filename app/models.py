@@ -176,6 +176,8 @@ class RecordLink(Base):
     entity: Mapped[str] = mapped_column(String(32))
     source_id: Mapped[str] = mapped_column(String(255))
     target_id: Mapped[int] = mapped_column(Integer)
+    # The target record it lives under (a line item's deal): where undo finds it.
+    parent_id: Mapped[int | None] = mapped_column(Integer, default=None)
     origin: Mapped[str] = mapped_column(String(16))  # created | matched | reused
     fingerprint: Mapped[str | None] = mapped_column(String(64), default=None)
     # The target's update time in the answer to Ferry's last write: a newer one means the

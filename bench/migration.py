@@ -41,6 +41,14 @@ async def run(client: httpx.AsyncClient, system: str, size: int) -> None:
     )
 
 
+def print_write_costs() -> None:
+    """What one record of each entity costs to create in Pipedrive (the spec's x-token-cost)."""
+    from adapters.pipedrive.target import WRITE_PATHS, write_cost
+
+    costs = {e.value: write_cost(e, "create") for e in WRITE_PATHS}
+    print("tokens per create: " + ", ".join(f"{e} {c}" for e, c in costs.items()))
+
+
 async def run_all(url: str, key: str, size: int, systems: list[str]) -> None:
     headers = {"authorization": f"Bearer {key}"}
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as client:
@@ -61,6 +69,7 @@ def main() -> None:
     api, url, key = services.start_embedded(home, "bench")
     try:
         print(f"embedded Ferry, reference company of {size} persons, sandbox burst limits lifted")
+        print_write_costs()
         asyncio.run(run_all(url, key, size, systems))
     finally:
         api.stop()

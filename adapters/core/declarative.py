@@ -139,6 +139,9 @@ class ForEach:
     lookup: str
     fill: Mapping[str, Getter]
     tag: str | None = None  # a lookup read per row keeps the filled values in each row here
+    # Rows per request: with more than one, each placeholder gets the values of `batch` rows
+    # joined by commas (Pipedrive's `deal_ids=1,2,3`), so a list is read per hundred parents.
+    batch: int = 1
 
 
 @dataclass(frozen=True)
@@ -492,22 +495,24 @@ class DeclarativeSource:
         start: str | None,
         headers: dict[str, str],
     ) -> AsyncIterator[FetchedPage]:
-        """Each parent row in turn; the page token is "<row position>|<token in that row>"."""
+        """Each parent row (or batch of rows) in turn; the page token is "<row position>|<token
+        in that row>"."""
         each = stream.for_each
         assert each is not None
         rows = _rows(await self._table(each.lookup))
         position, _, token = (start or "0|").partition("|")
-        for index in range(int(position), len(rows)):
-            values = _values(each, rows[index])
+        for index in range(int(position), len(rows), each.batch):
+            values = _batch_values(each, rows[index : index + each.batch])
             filled = {k: _fill(v, values) for k, v in params.items()}
             pages = self._pages(
                 _fill(path, values), filled, stream.paginator, token or None, headers
             )
+            after = index + each.batch
             async for page in pages:
                 if page.next_token is not None:
                     next_token: str | None = f"{index}|{page.next_token}"
                 else:
-                    next_token = f"{index + 1}|" if index + 1 < len(rows) else None
+                    next_token = f"{after}|" if after < len(rows) else None
                 yield FetchedPage(page.response, page.body, next_token)
             token = ""
 
@@ -689,6 +694,13 @@ def _post(post: PostRead | None, params: Mapping[str, Any], state: RunState) -> 
 
 def _values(each: ForEach, row: Raw) -> dict[str, Any]:
     return {name: value_at(row, getter) for name, getter in each.fill.items()}
+
+
+def _batch_values(each: ForEach, rows: list[Raw]) -> dict[str, Any]:
+    if each.batch == 1:
+        return _values(each, rows[0])
+    values = [_values(each, row) for row in rows]
+    return {name: ",".join(str(v[name]) for v in values) for name in each.fill}
 
 
 def _has_total(stream: Stream) -> bool:

@@ -224,8 +224,14 @@ class TargetAdapter(Protocol):
         4xx, including a record deleted in the target (code `target_record_gone`)."""
         ...
 
-    async def delete(self, entity: Entity, target_id: int) -> bool:
-        """One DELETE. False when the record was already gone (idempotent)."""
+    async def delete(self, entity: Entity, target_id: int, parent_id: int | None = None) -> bool:
+        """One DELETE (`parent_id`: the record it lives under, for nested records). False when
+        the record was already gone (idempotent)."""
+        ...
+
+    def parent_of(self, entity: Entity, payload: dict[str, Any]) -> int | None:
+        """The target record a record of this payload lives under (a line item's deal), kept
+        in its ledger link so that undo can reach it; None for records of their own."""
         ...
 
     async def match(
@@ -238,11 +244,12 @@ class TargetAdapter(Protocol):
         ...
 
     async def updated_times(
-        self, entity: Entity, ids: set[int], since: datetime
+        self, entity: Entity, ids: set[int], since: datetime, parents: frozenset[int] = frozenset()
     ) -> dict[int, str | None]:
         """The current update time of those of `ids` the target holds, from paged list reads
-        of records updated since `since`; ids absent from the answer were not updated since
-        (or are gone). Used by undo to keep records edited in the target."""
+        of records updated since `since` (nested ones: listed under their `parents`); ids
+        absent from the answer were not updated since (or are gone). Used by undo to keep
+        records edited in the target."""
         ...
 
     async def reconcile(

@@ -6,6 +6,8 @@ Keyed by (method, API version, path as written in that version's spec)."""
 
 from __future__ import annotations
 
+import re
+
 from adapters.core.canonical import Entity
 
 V2_COLLECTIONS: dict[Entity, str] = {
@@ -87,6 +89,14 @@ TOKEN_COSTS: dict[tuple[str, str, str], int] = {
 }
 
 
+# Templates with named ids (`{product_attachment_id}`) as `{id}`, for concrete paths.
+_BY_ID = {
+    (m, v, re.sub(r"\{[a-z_]+\}", "{id}", p)): c
+    for (m, v, p), c in TOKEN_COSTS.items()
+    if "_id}" in p
+}
+
+
 def cost(method: str, version: str, path: str) -> int:
     return TOKEN_COSTS[(method, version, path)]
 
@@ -106,6 +116,8 @@ def request_cost(method: str, url_path: str) -> int:
 def _path_cost(method: str, version: str, path: str) -> int:
     segments = path.strip("/").split("/")
     by_id = "/" + "/".join("{id}" if s.isdigit() else s for s in segments)
+    if (method, version, by_id) in _BY_ID:
+        return _BY_ID[(method, version, by_id)]
     by_code = (
         "/" + "/".join([segments[0], "{field_code}", *segments[2:]]) if len(segments) > 1 else path
     )

@@ -35,6 +35,7 @@ EMPTY_WHEN_ABSENT: dict[Entity, tuple[str, ...]] = {
     Entity.persons: ("org_id", "emails", "phones", "custom_fields"),
     Entity.products: ("code", "custom_fields"),
     Entity.deals: ("person_id", "org_id", "custom_fields"),
+    Entity.deal_products: ("comments",),
     Entity.activities: ("deal_id", "person_id", "org_id", "note"),
     Entity.notes: ("deal_id", "person_id", "org_id", "lead_id"),
 }

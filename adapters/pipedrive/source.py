@@ -17,6 +17,8 @@ from adapters.core.declarative import (
     ChangedSince,
     DeclarativeSource,
     FieldCatalog,
+    ForEach,
+    Lookup,
     SourceSpec,
     Stream,
 )
@@ -156,6 +158,36 @@ def _catalog(entity: Entity, size: int) -> FieldCatalog:
     )
 
 
+LINE_ITEM_FIELDS: dict[str, Getter] = {
+    "source_id": "id",
+    "deal_source_id": ref("deal_id"),
+    "product_source_id": ref("product_id"),
+    "item_price": number("item_price"),
+    "quantity": number("quantity"),
+    "discount": number("discount"),
+    "discount_type": first("discount_type", lambda raw: "percentage"),
+    "tax": number("tax"),
+    "comments": text("comments"),
+}
+
+
+def _deal_ids(path: str, size: int) -> Lookup:
+    """The ids of the deals of a list, for reading their products a hundred deals at a time."""
+    return Lookup("deal ids" + path, V2 + path, "id", paginator=CursorInBody(limit=size), params={})
+
+
+def _line_items(path: str, size: int) -> Stream:
+    """The products on the deals of a list: `/deals/products` takes up to 100 deal ids."""
+    return _stream(
+        Entity.deal_products,
+        V2 + "/deals/products",
+        size,
+        LINE_ITEM_FIELDS,
+        params={"deal_ids": "{deals}"},
+        for_each=ForEach("deal ids" + path, {"deals": "id"}, batch=100),
+    )
+
+
 def pipedrive_spec(page_size: int = 500) -> SourceSpec:
     n = page_size
     # The lists with custom fields all take `updated_since` too.
@@ -230,6 +262,7 @@ def pipedrive_spec(page_size: int = 500) -> SourceSpec:
         ),
         # Since July 2025 the deals list leaves archived deals out: they have a list of their own.
         *(_stream(Entity.deals, V2 + path, n, DEAL_FIELDS, **custom) for path in DEAL_LISTS),
+        *(_line_items(path, n) for path in DEAL_LISTS),
         _stream(
             Entity.activities,
             V2 + "/activities",
@@ -281,6 +314,7 @@ def pipedrive_spec(page_size: int = 500) -> SourceSpec:
             },
         ),
         field_catalogs=tuple(_catalog(entity, n) for entity in FIELDS_PATH),
+        lookups=tuple(_deal_ids(path, n) for path in DEAL_LISTS),
         error_text=error_text,
         is_auth_failure=is_auth_failure,
     )

@@ -46,7 +46,7 @@ from adapters.core.protocols import (
     TargetUser,
     Written,
 )
-from adapters.pipedrive import reconcile
+from adapters.pipedrive import line_items, reconcile
 from adapters.pipedrive.client import V1, V2, PipedriveClient, error_code, error_text
 from adapters.pipedrive.costs import request_cost
 from adapters.pipedrive.merge import MATCHED_ENTITIES, MergeIndex
@@ -61,6 +61,7 @@ WRITE_PATHS: dict[Entity, tuple[str, str]] = {
     Entity.stages: ("v2", "/stages"),
     Entity.products: ("v2", "/products"),
     Entity.deals: ("v2", "/deals"),
+    Entity.deal_products: ("v2", line_items.PATH),  # under its deal: see line_items
     Entity.activities: ("v2", "/activities"),
     Entity.notes: ("v1", "/notes"),
 }
@@ -301,6 +302,7 @@ BUILDERS: dict[Entity, Callable[[Any, PayloadContext], dict[str, Any]]] = {
     Entity.stages: stage_payload,
     Entity.products: product_payload,
     Entity.deals: deal_payload,
+    Entity.deal_products: line_items.payload,
     Entity.activities: activity_payload,
     Entity.notes: note_payload,
 }
@@ -352,6 +354,7 @@ STANDARD_FIELDS: dict[Entity, dict[str, str]] = {
         "is_archived": "is_archived",
         "archive_time": "archive_time",
     },
+    Entity.deal_products: line_items.STANDARD_FIELDS,
     Entity.activities: {
         "subject": "subject",
         "type": "type",
@@ -606,7 +609,10 @@ class PipedriveTarget:
         reused = await self._reusable_setup(entity, payload)
         if reused is not None:
             return Written(reused, reused=True)
-        response = await self.client.send("POST", version, path, payload)
+        body = payload
+        if entity is Entity.deal_products:
+            path, body = line_items.split(payload)
+        response = await self.client.send("POST", version, path, body)
         if not response.is_success:
             raise RecordRejected(error_text(response), code=error_code(response))
         written = _written(response, "a create")
@@ -617,6 +623,8 @@ class PipedriveTarget:
         """v2 PATCH (notes: v1 PUT) of the fields sent; the others are left as they are."""
         version, path = _write_path(entity)
         method = "PUT" if version == "v1" else "PATCH"
+        if entity is Entity.deal_products:
+            path, payload = line_items.split(payload)
         response = await self.client.send(method, version, f"{path}/{target_id}", payload)
         if response.status_code in GONE:
             raise RecordRejected(
@@ -627,8 +635,10 @@ class PipedriveTarget:
             raise RecordRejected(error_text(response), code=error_code(response))
         return _written(response, "an update")
 
-    async def delete(self, entity: Entity, target_id: int) -> bool:
+    async def delete(self, entity: Entity, target_id: int, parent_id: int | None = None) -> bool:
         version, path = _write_path(entity)
+        if entity is Entity.deal_products:
+            path = line_items.under(parent_id)
         response = await self.client.send("DELETE", version, f"{path}/{target_id}")
         if response.status_code in GONE:
             return False
@@ -719,16 +729,12 @@ class PipedriveTarget:
     def standard_fields(self, entity: Entity) -> dict[str, str]:
         return dict(STANDARD_FIELDS.get(entity, {}))
 
+    def parent_of(self, entity: Entity, payload: dict[str, Any]) -> int | None:
+        """The target record a record lives under (a line item's deal), kept in its link."""
+        return payload.get("deal_id") if entity is Entity.deal_products else None
+
     def write_cost(self, entity: Entity, write: str) -> int:
-        if write in ("custom_field", "field_options"):
-            fields = V2 + FIELDS_PATH[entity]
-            path = fields if write == "custom_field" else f"{fields}/{{field_code}}/options"
-            return request_cost("POST", path)
-        version, path = _write_path(entity)
-        root = V1 if version == "v1" else V2
-        if write == "create":
-            return request_cost("POST", root + path)
-        return request_cost("PUT" if version == "v1" else "PATCH", f"{root}{path}/1")
+        return write_cost(entity, write)
 
     def setup_identity(self, entity: Entity, payload: dict[str, Any]) -> tuple[Any, ...] | None:
         return SETUP_IDENTITIES[entity](payload) if entity in SETUP_ENTITIES else None
@@ -741,11 +747,17 @@ class PipedriveTarget:
     # Update times, for undo -----------------------------------------------------------------
 
     async def updated_times(
-        self, entity: Entity, ids: set[int], since: datetime
+        self, entity: Entity, ids: set[int], since: datetime, parents: frozenset[int] = frozenset()
     ) -> dict[int, str | None]:
         if entity not in WRITE_PATHS or not ids:
             return {}
         times: dict[int, str | None] = {}
+        if entity is Entity.deal_products:  # no updated_since: listed by their deals
+            async for items in line_items.listed(self.client, parents):
+                times.update(
+                    {int(i["id"]): i.get("update_time") for i in items if int(i["id"]) in ids}
+                )
+            return times
         for path in _list_paths(entity):
             async for page in self._list(entity, since, path=path):
                 for item in page.items:
@@ -766,6 +778,11 @@ class PipedriveTarget:
             return Reconciled()
         candidates = []
         since = reconcile.since(pending)
+        if entity is Entity.deal_products:
+            deals = [w.payload["deal_id"] for w in pending if w.payload.get("deal_id")]
+            async for items in line_items.listed(self.client, deals):
+                candidates += items
+            return reconcile.reconcile(entity, pending, candidates, taken)
         for path in _list_paths(entity):
             async for page in self._list(entity, since, path=path):
                 candidates += page.items
@@ -781,6 +798,20 @@ class PipedriveTarget:
             params["updated_since"] = _utc(updated_since).strftime("%Y-%m-%dT%H:%M:%SZ")
         iterate = self.client.iter_v1 if version == "v1" else self.client.iter_v2
         return iterate(path, params)
+
+
+def write_cost(entity: Entity, write: str) -> int:
+    """The tokens one write costs: "create", "update", "custom_field" or "field_options"."""
+    if write in ("custom_field", "field_options"):
+        fields = V2 + FIELDS_PATH[entity]
+        path = fields if write == "custom_field" else f"{fields}/{{field_code}}/options"
+        return request_cost("POST", path)
+    version, path = _write_path(entity)
+    path = path.format(deal_id=1)  # a line item's, under some deal
+    root = V1 if version == "v1" else V2
+    if write == "create":
+        return request_cost("POST", root + path)
+    return request_cost("PUT" if version == "v1" else "PATCH", f"{root}{path}/1")
 
 
 def _write_path(entity: Entity) -> tuple[str, str]:

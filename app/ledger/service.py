@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.core.canonical import Entity
@@ -103,6 +103,7 @@ def record(
     origin: str,
     print_: str | None,
     existing: RecordLink | None = None,
+    parent_id: int | None = None,
 ) -> RecordLink:
     """Add the link, or bring an existing one up to date after a write (same transaction as the
     staged record's new state, so the two never disagree)."""
@@ -116,6 +117,8 @@ def record(
         created_by=session_id,
     )
     link.target_id = written.id
+    if parent_id is not None:
+        link.parent_id = parent_id
     link.fingerprint = print_
     link.target_updated_at = written.updated_at
     link.written_by = session_id
@@ -123,6 +126,22 @@ def record(
     if existing is None:
         db.add(link)
     return link
+
+
+async def touch_wholes(
+    db: AsyncSession, pair: Pair, parts: Entity, wholes: Entity, session_id: str
+) -> None:
+    """The records this session's `parts` live under (the deals of its line items) were
+    changed by those writes, so the update time their own write's answer gave is stale: they
+    are marked written now, with no answer to compare (undo then goes by Ferry's clock)."""
+    parents = select(RecordLink.parent_id).where(
+        _of(pair, parts.value), RecordLink.written_by == session_id
+    )
+    await db.execute(
+        update(RecordLink)
+        .where(_of(pair, wholes.value), RecordLink.target_id.in_(parents))
+        .values(target_updated_at=None, written_at=utcnow())
+    )
 
 
 async def created_by(db: AsyncSession, session_id: str, entity: Entity) -> list[RecordLink]:

@@ -88,4 +88,6 @@ async def test_listing_sessions_takes_the_same_queries_for_3_or_23_sessions(
         many, many_queries = await listed()
     assert (len(few), len(many)) == (3, 23)
     assert many_queries == few_queries
-    assert all(len(s["progress"]) == 9 for s in many)  # each with its own progress
+    from adapters.core.canonical import LOAD_ORDER
+
+    assert all(len(s["progress"]) == len(LOAD_ORDER) for s in many)  # each its own progress

@@ -21,6 +21,7 @@ MIGRATED = (
     "stages",
     "products",
     "deals",
+    "deal_products",
     "activities",
     "notes",
 )
@@ -48,6 +49,9 @@ class AccountView:
 
     async def load(self) -> AccountView:
         for path in ("users", *MIGRATED):
+            if path == "deal_products":
+                self.data[path] = await self._line_items()
+                continue
             self.data[path] = await self.reader.all(path)
             if path in ALSO_LISTED:
                 self.data[path] += await self.reader.all(ALSO_LISTED[path])
@@ -57,6 +61,15 @@ class AccountView:
             }
         self.me = await self.reader.me()
         return self
+
+    async def _line_items(self) -> list[dict[str, Any]]:
+        """Products on deals are listed by deal, a hundred deals a request."""
+        ids = [str(d["id"]) for d in self.data["deals"]]
+        items: list[dict[str, Any]] = []
+        for start in range(0, len(ids), 100):
+            chunk = ",".join(ids[start : start + 100])
+            items += await self.reader.all("deals/products", deal_ids=chunk)
+        return items
 
     def by_id(self, entity: str) -> dict[int, dict[str, Any]]:
         return {r["id"]: r for r in self.data[entity]}
@@ -128,6 +141,19 @@ class AccountView:
             bool(r.get("is_archived")),
             r.get("archive_time"),
             self.custom("deals", r),
+        )
+
+    def _deal_products(self, r: dict[str, Any], owners: Any) -> Any:
+        return (
+            self._name("deals", r.get("deal_id"), "title"),
+            self._name("products", r.get("product_id")),
+            float(r["item_price"]),
+            float(r["quantity"]),
+            float(r.get("discount") or 0),
+            r.get("discount_type"),
+            float(r.get("tax") or 0),
+            r.get("comments"),
+            r.get("currency"),
         )
 
     def _activities(self, r: dict[str, Any], owners: Any) -> Any:

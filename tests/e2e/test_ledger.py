@@ -43,6 +43,7 @@ PARENTS: dict[str, dict[str, str]] = {
         "stage_id": "stages",
         "pipeline_id": "pipelines",
     },
+    "deal_products": {"deal_id": "deals", "product_id": "products"},
     "activities": {"deal_id": "deals", "person_id": "persons", "org_id": "organizations"},
     "notes": {"deal_id": "deals", "person_id": "persons", "org_id": "organizations"},
 }
@@ -165,7 +166,8 @@ def assert_links_inside(target: AccountView) -> None:
 
 def sample_of(source: AccountView, per_entity: int) -> Ids:
     """What a sample of S is, by its definition: the first `per_entity` records of each entity
-    (in the order S lists them), then every record they link to, until nothing picked points
+    (in the order S lists them), then every record they link to, and the products on every
+    deal picked (a deal's value is the sum of its products), until nothing picked points
     outside."""
     by_id = {entity: source.by_id(entity) for entity in MIGRATED}
     picked: Ids = {entity: set() for entity in MIGRATED}
@@ -179,6 +181,9 @@ def sample_of(source: AccountView, per_entity: int) -> Ids:
         for field, parent in PARENTS.get(entity, {}).items():
             if record.get(field):
                 todo.append((parent, record[field]))
+        if entity == "deals":
+            lines = source.data["deal_products"]
+            todo += [("deal_products", r["id"]) for r in lines if r["deal_id"] == record_id]
     return picked
 
 

@@ -73,12 +73,18 @@ async def load_entity(ctx: RunContext, entity: Entity, fields: Fields, default_o
             prepared = await _prepare(ctx, entity, rows, fields, default_owner)
             await _send(ctx, entity, prepared)
         if not await _reconcile_pending(ctx, entity):
+            if entity in WHOLES:  # Pipedrive re-stamps a deal when its products change
+                await ledger.touch_wholes(ctx.db, ctx.pair, entity, WHOLES[entity], ctx.session.id)
             progress.load_done = True
             await ctx.db.commit()
             return
     raise TransientError(
         f"{entity.value}: the target kept losing the answers to creates; trying again later"
     )
+
+
+# Records that live under another (a deal's products): writing them changes the whole too.
+WHOLES = {Entity.deal_products: Entity.deals}
 
 
 async def _rows(
@@ -195,9 +201,10 @@ def _link(
     existing: RecordLink | None,
 ) -> None:
     print_ = ledger.fingerprint(row.payload) if row.payload is not None else None
+    parent = ctx.target.parent_of(entity, row.payload) if row.payload is not None else None
     ledger.record(
         ctx.db, ctx.pair, ctx.session.id, entity, row.source_id, written,
-        origin=origin, print_=print_, existing=existing,
+        origin=origin, print_=print_, existing=existing, parent_id=parent,
     )  # fmt: skip
 
 

@@ -1,6 +1,7 @@
 """Sample: a small slice of what was read, whose links hold. The first `per_entity` records of
 each entity are picked, then every record they link to (a deal's person, organization and stage,
-a stage's pipeline, a note's deal...), until nothing picked points outside the slice. The rest
+a stage's pipeline, a note's deal...) and the parts of every record picked (a deal's products:
+its value is their sum), until nothing picked points outside the slice. The rest
 is set aside (`outside`); a later full session of the pair loads it, and nothing of the sample
 twice (the ledger links it)."""
 
@@ -15,6 +16,10 @@ from app.models import SessionEntity, StagedRecord
 from workers.pipeline.context import RunContext
 
 Key = tuple[str, str]  # (entity, source id)
+# Records that are parts of another (entity -> the link field to the whole, the whole's entity).
+PARTS: dict[str, tuple[str, Entity]] = {
+    Entity.deal_products.value: ("deal_source_id", Entity.deals)
+}
 
 
 async def select_sample(ctx: RunContext, per_entity: int) -> None:
@@ -27,12 +32,19 @@ async def select_sample(ctx: RunContext, per_entity: int) -> None:
         .order_by(StagedRecord.id)
     )
     parents: dict[Key, list[Key]] = {}
+    parts: dict[Key, list[Key]] = defaultdict(list)
     firsts: dict[str, list[Key]] = defaultdict(list)
     for entity, source_id, canonical in rows:
         key = (entity, source_id)
         parents[key] = _parents(canonical)
+        if entity in PARTS and canonical.get(PARTS[entity][0]):
+            whole_of = PARTS[entity]
+            parts[(whole_of[1].value, str(canonical[whole_of[0]]))].append(key)
         if len(firsts[entity]) < per_entity:
             firsts[entity].append(key)
+    for whole, its_parts in parts.items():
+        if whole in parents:  # a part goes with its whole: the whole "links" to it too
+            parents[whole] = parents[whole] + its_parts
     picked = _closure([k for keys in firsts.values() for k in keys], parents)
     await _set_aside(ctx, picked)
     ctx.session.phase = "sampled"

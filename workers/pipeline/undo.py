@@ -85,7 +85,8 @@ async def delete_entity(ctx: RunContext, entity: Entity) -> None:
         if link is not None and link.target_id in current and _edited(link, current):
             await _keep(ctx, row, link)
         elif link is not None and link.created_by == ctx.session.undoes:
-            await ctx.target.delete(entity, link.target_id)  # False: it was gone already
+            # False: it was gone already (a deal's products go with the deal)
+            await ctx.target.delete(entity, link.target_id, link.parent_id)
             await ledger.forget(ctx.db, ctx.pair, entity, [row.source_id])
             row.state = "loaded"
             progress.deleted += 1
@@ -105,7 +106,9 @@ async def _current_times(
     if not links:
         return {}
     since = min(link.written_at for link in links) - CLOCK_MARGIN
-    return await ctx.target.updated_times(entity, {link.target_id for link in links}, since)
+    parents = frozenset(link.parent_id for link in links if link.parent_id is not None)
+    ids = {link.target_id for link in links}
+    return await ctx.target.updated_times(entity, ids, since, parents)
 
 
 def _edited(link: RecordLink, current: dict[int, str | None]) -> bool:
