@@ -63,12 +63,16 @@ class AccountView:
         return self
 
     async def _line_items(self) -> list[dict[str, Any]]:
-        """Products on deals are listed by deal, a hundred deals a request."""
-        ids = [str(d["id"]) for d in self.data["deals"]]
+        """Products on deals are listed by deal, a hundred deals a request: those of the deals
+        list first, then those of the archived deals (the order a source reads them in)."""
         items: list[dict[str, Any]] = []
-        for start in range(0, len(ids), 100):
-            chunk = ",".join(ids[start : start + 100])
-            items += await self.reader.all("deals/products", deal_ids=chunk)
+        for archived in (False, True):
+            ids = [
+                str(d["id"]) for d in self.data["deals"] if bool(d.get("is_archived")) is archived
+            ]
+            for start in range(0, len(ids), 100):
+                chunk = ",".join(ids[start : start + 100])
+                items += await self.reader.all("deals/products", deal_ids=chunk)
         return items
 
     def by_id(self, entity: str) -> dict[int, dict[str, Any]]:
