@@ -85,6 +85,7 @@ class Organization(Record):
     name: str
     address: str | None = None
     owner_source_id: str | None = None
+    add_time: str | None = None  # RFC 3339: when it was made in the source
     custom_fields: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -96,6 +97,7 @@ class Person(Record):
     phones: list[ContactPoint] = Field(default_factory=list)
     org_source_id: str | None = None
     owner_source_id: str | None = None
+    add_time: str | None = None  # RFC 3339: when it was made in the source
     custom_fields: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -142,6 +144,7 @@ class Deal(Record):
     # Archived deals are kept apart from the working lists (Pipedrive lists them on their own).
     is_archived: bool = False
     archive_time: str | None = None  # RFC 3339
+    add_time: str | None = None  # RFC 3339: when it was made in the source
     custom_fields: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -229,6 +229,11 @@ class TargetAdapter(Protocol):
         the record was already gone (idempotent)."""
         ...
 
+    @property
+    def notices(self) -> list[str]:
+        """What the session should say about this target (a token that cannot keep dates)."""
+        ...
+
     def parent_of(self, entity: Entity, payload: dict[str, Any]) -> int | None:
         """The target record a record of this payload lives under (a line item's deal), kept
         in its ledger link so that undo can reach it; None for records of their own."""

@@ -133,6 +133,7 @@ DEAL_FIELDS: dict[str, Getter] = {
     "lost_reason": text("lost_reason"),
     "is_archived": lambda raw: bool(raw.get("is_archived")),
     "archive_time": utc_time("archive_time"),
+    "add_time": utc_time("add_time"),
 }
 
 
@@ -213,6 +214,7 @@ def pipedrive_spec(page_size: int = 500) -> SourceSpec:
                 "name": first("name", lambda r: ""),
                 "address": _address,
                 "owner_source_id": ref("owner_id"),
+                "add_time": utc_time("add_time"),
             },
             **custom,
         ),
@@ -229,6 +231,7 @@ def pipedrive_spec(page_size: int = 500) -> SourceSpec:
                 "phones": _contacts("phones"),
                 "org_source_id": ref("org_id"),
                 "owner_source_id": ref("owner_id"),
+                "add_time": utc_time("add_time"),
             },
             **custom,
         ),

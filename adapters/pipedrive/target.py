@@ -187,6 +187,7 @@ def organization_payload(r: Organization, ctx: PayloadContext) -> dict[str, Any]
         "name": r.name,
         "owner_id": ctx.owner(r.owner_source_id),
         "address": {"value": r.address} if r.address else None,
+        "add_time": r.add_time,  # the original creation time (an admin's token only)
         "custom_fields": ctx.custom_fields(r.custom_fields),
     }
 
@@ -199,6 +200,7 @@ def person_payload(r: Person, ctx: PayloadContext) -> dict[str, Any]:
         "org_id": ctx.link(Entity.organizations, r.org_source_id),
         "emails": _contacts(r.emails),
         "phones": _contacts(r.phones),
+        "add_time": r.add_time,
         "custom_fields": ctx.custom_fields(r.custom_fields),
     }
 
@@ -250,6 +252,7 @@ def deal_payload(r: Deal, ctx: PayloadContext) -> dict[str, Any]:
         # other); the spec's format for archive_time is "YYYY-MM-DD HH:MM:SS" in UTC.
         "is_archived": True if r.is_archived else None,
         "archive_time": _v1_time(r.archive_time) if r.is_archived else None,
+        "add_time": r.add_time,
         "custom_fields": ctx.custom_fields(r.custom_fields),
     }
 
@@ -311,9 +314,15 @@ BUILDERS: dict[Entity, Callable[[Any, PayloadContext], dict[str, Any]]] = {
 # Where the builders put each canonical field (what a preview lists); fields missing here are
 # not sent. Users are matched by e-mail, never written.
 _OWNER = "owner_id (the matched user, else the token's user)"
+_ADDED = "add_time (with an admin's token; else the time of the migration)"
 STANDARD_FIELDS: dict[Entity, dict[str, str]] = {
     Entity.users: {"email": "matched with a user's e-mail (users are never created)"},
-    Entity.organizations: {"name": "name", "address": "address", "owner_source_id": _OWNER},
+    Entity.organizations: {
+        "name": "name",
+        "address": "address",
+        "owner_source_id": _OWNER,
+        "add_time": _ADDED,
+    },
     Entity.persons: {
         "name": "name",
         "first_name": "name (joined with last_name when the source has no full name)",
@@ -322,6 +331,7 @@ STANDARD_FIELDS: dict[Entity, dict[str, str]] = {
         "phones": "phones",
         "org_source_id": "org_id",
         "owner_source_id": _OWNER,
+        "add_time": _ADDED,
     },
     Entity.pipelines: {"name": "name (a pipeline of that name is reused)"},
     Entity.stages: {
@@ -353,6 +363,7 @@ STANDARD_FIELDS: dict[Entity, dict[str, str]] = {
         "lost_reason": "lost_reason (lost deals)",
         "is_archived": "is_archived",
         "archive_time": "archive_time",
+        "add_time": _ADDED,
     },
     Entity.deal_products: line_items.STANDARD_FIELDS,
     Entity.activities: {
@@ -599,10 +610,21 @@ class PipedriveTarget:
         payload = BUILDERS[entity](
             record, PayloadContext(entity, resolve, fields, default_owner_id)
         )
-        if entity is Entity.notes and self.token_is_admin is False:
-            payload.pop("user_id", None)  # only an admin may set a note's author and time
+        if self.token_is_admin is False:  # only an admin may back-date a record or sign a note
             payload.pop("add_time", None)
+            if entity is Entity.notes:
+                payload.pop("user_id", None)
         return _compact(payload)
+
+    @property
+    def notices(self) -> list[str]:
+        """What the session should say about this target: a token that cannot keep dates."""
+        if self.token_is_admin is False:
+            return [
+                "the target token is not an admin's: records arrive dated today (not with their "
+                "original creation time) and notes signed by the token's user"
+            ]
+        return []
 
     async def create(self, entity: Entity, payload: dict[str, Any]) -> Written:
         version, path = _write_path(entity)

@@ -72,6 +72,7 @@ ABSENT_OWNER_ID = "u6"
 CURRENCIES: tuple[str, ...] = ("EUR", "USD", "PLN")
 
 T = TypeVar("T")
+R = TypeVar("R", bound=Record)
 
 
 @dataclass
@@ -1296,6 +1297,18 @@ def _random_note(
 # --------------------------------------------------------------------------------------------
 
 
+def _created(
+    orgs: list[Organization], persons: list[Person], deals: list[Deal], rng: _Random
+) -> tuple[list[Organization], list[Person], list[Deal]]:
+    """Original creation times, drawn apart so that every other value stays as it was: a few
+    years back for organizations and persons, before any deal closed for deals."""
+
+    def dated(records: list[R], lo: int, hi: int) -> list[R]:
+        return [r.model_copy(update={"add_time": _random_timestamp(rng, lo, hi)}) for r in records]
+
+    return dated(orgs, -1500, -800), dated(persons, -1400, -700), dated(deals, -700, -545)
+
+
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while hundreds of thousands of records are built.
@@ -1329,6 +1342,7 @@ def _generate(size: int, seed: int) -> ReferenceCompany:
     deals = _deals(
         max(1, size * 2 // 3), persons, orgs, _PipelineShape.of(stages), _rng(seed, "deals")
     )
+    orgs, persons, deals = _created(orgs, persons, deals, _rng(seed, "created"))
     deal_products = _deal_products(deals, products, _rng(seed, "deal_products"))
     activities = _activities(size, deals, persons, orgs, _rng(seed, "activities"))
     notes = _notes(size, deals, persons, orgs, _rng(seed, "notes"))

@@ -97,6 +97,9 @@ class Holds:
     deal: Callable[[Deal], Deal] | None = None
     # Line items (products on deals): off unless the vendor has them and its source reads them.
     deal_products: bool = False
+    # Original creation times of organizations, persons and deals: off unless the source reads
+    # them (a record without one is dated the day of the migration).
+    created_times: bool = False
     # Activities (by kind: the type once `activity_types` has renamed it) and notes.
     activity_types: Mapping[str, str] = field(default_factory=dict)  # kinds it lacks, as what
     date_only: frozenset[str] = frozenset()  # due on a date, never at a time of day
@@ -144,9 +147,23 @@ def held_by(company: ReferenceCompany, holds: Holds) -> ReferenceCompany:
         activities=[_activity(a, holds) for a in company.activities],
         notes=[_note(n, holds) for n in company.notes],
     )
+    if not holds.created_times:
+        company = _undated(company)
     for step in holds.extra:
         company = step(company)
     return _line_items(company, holds)
+
+
+def _undated(company: ReferenceCompany) -> ReferenceCompany:
+    def undated(records: list[Any]) -> list[Any]:
+        return [r.model_copy(update={"add_time": None}) for r in records]
+
+    return dataclasses.replace(
+        company,
+        organizations=undated(company.organizations),
+        persons=undated(company.persons),
+        deals=undated(company.deals),
+    )
 
 
 def _line_items(company: ReferenceCompany, holds: Holds) -> ReferenceCompany:

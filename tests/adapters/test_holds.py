@@ -25,12 +25,14 @@ def cp(value: str, label: str = "work", primary: bool = False) -> ContactPoint:
     return ContactPoint(value=value, label=label, primary=primary)
 
 
-def test_the_empty_profile_keeps_everything_but_the_archive_and_line_items() -> None:
+def test_the_empty_profile_keeps_everything_but_the_archive_line_items_and_dates() -> None:
     company = generate(20)
-    assert company.deal_products
-    assert held_by(company, Holds(deal_products=True)) == without_archive(company)
-    assert held_by(company, Holds(archive=True, deal_products=True)) == company
-    assert held_by(company, Holds()).deal_products == []
+    assert company.deal_products and company.persons[0].add_time
+    every = Holds(deal_products=True, created_times=True)
+    assert held_by(company, every) == without_archive(company)
+    assert held_by(company, dataclasses.replace(every, archive=True)) == company
+    plain = held_by(company, Holds())
+    assert plain.deal_products == [] and {p.add_time for p in plain.persons} == {None}
 
 
 def test_line_items_go_with_the_products_they_sell() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from adapters.pipedrive.emulator import Limits, PipedriveEmulator
-from adapters.reference.dataset import ReferenceCompany
+from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from tests.helpers import PipedriveReader
 
 # Every entity a migration writes, in the target's load order.
@@ -103,6 +103,7 @@ class AccountView:
     def _organizations(self, r: dict[str, Any], owners: Any) -> Any:
         return (
             r["name"],
+            _original(r.get("add_time")),
             owners.get(self.owner(r.get("owner_id"))),
             self.custom("organizations", r),
         )
@@ -110,6 +111,7 @@ class AccountView:
     def _persons(self, r: dict[str, Any], owners: Any) -> Any:
         return (
             r["name"],
+            _original(r.get("add_time")),
             _sorted_values(r.get("emails")),
             _sorted_values(r.get("phones")),
             self._name("organizations", r.get("org_id")),
@@ -144,6 +146,7 @@ class AccountView:
             r.get("lost_reason"),
             bool(r.get("is_archived")),
             r.get("archive_time"),
+            _original(r.get("add_time")),
             self.custom("deals", r),
         )
 
@@ -180,6 +183,12 @@ class AccountView:
             self._name("persons", r.get("person_id")),
             self._name("organizations", r.get("org_id")),
         )
+
+
+def _original(add_time: str | None) -> str | None:
+    """A creation time carried from the source (the reference company's are all before its
+    date); one of the day the record was written in Pipedrive reads as none."""
+    return add_time if add_time and add_time < REFERENCE_DATE.isoformat() else None
 
 
 def _readable(field: dict[str, Any], value: Any) -> str:

@@ -91,7 +91,8 @@ async def _set_warnings(ctx: RunContext, *more: str) -> None:
     """Fields the source has but cannot hand over, and fields the target could not match."""
     skipped = [f"source field not carried: {s}" for s in ctx.source.skipped_fields]
     problems = [f"target field: {p}" for p in ctx.target.field_problems]
-    warnings = list(dict.fromkeys([*(ctx.session.warnings or []), *skipped, *problems, *more]))
+    said = [*(ctx.session.warnings or []), *skipped, *problems, *ctx.target.notices, *more]
+    warnings = list(dict.fromkeys(said))
     if warnings != list(ctx.session.warnings or []):
         ctx.session.warnings = warnings
         await ctx.db.commit()

@@ -157,6 +157,8 @@ class _Seeder:
         body: dict[str, Any] = {"name": org.name, **self.links(org, owner_id=org.owner_source_id)}
         if org.address:
             body["address"] = {"value": org.address}
+        if org.add_time:
+            body["add_time"] = org.add_time
         return self.with_custom_fields(body, Entity.organizations, org.custom_fields, org)
 
     def person_body(self, person: Person) -> dict[str, Any]:
@@ -166,6 +168,8 @@ class _Seeder:
             "phones": [point.model_dump() for point in person.phones],
             **self.links(person, org_id=person.org_source_id, owner_id=person.owner_source_id),
         }
+        if person.add_time:
+            body["add_time"] = person.add_time
         return self.with_custom_fields(body, Entity.persons, person.custom_fields, person)
 
     def stage_body(self, stage: Stage) -> dict[str, Any]:
@@ -199,7 +203,7 @@ class _Seeder:
                 owner_id=deal.owner_source_id,
             ),
         }
-        optional = ("value", "currency", "expected_close_date", "won_time", "lost_time")
+        optional = ("value", "currency", "expected_close_date", "won_time", "lost_time", "add_time")
         body.update({key: getattr(deal, key) for key in optional if getattr(deal, key) is not None})
         if deal.lost_reason is not None:
             body["lost_reason"] = deal.lost_reason
