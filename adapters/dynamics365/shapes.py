@@ -50,6 +50,9 @@ ACTIVITY = (
     "_ownerid_value",
     "modifiedon",
 )
+# createdon is when the record was made, or for an imported one the overriddencreatedon it was
+# given at import (which then keeps the import's own date instead): read createdon.
+CREATED = ("createdon", "overriddencreatedon")
 COLUMNS: dict[str, tuple[str, ...]] = {
     "systemusers": (
         "systemuserid",
@@ -71,6 +74,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "_ownerid_value",
         "_transactioncurrencyid_value",
         "statecode",
+        *CREATED,
         "modifiedon",
     ),
     "contacts": (
@@ -89,6 +93,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "_ownerid_value",
         "_transactioncurrencyid_value",
         "statecode",
+        *CREATED,
         "modifiedon",
     ),
     "workflows": ("workflowid", "name", "category", "type", "primaryentity", "statecode"),
@@ -142,6 +147,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "_ownerid_value",
         "_transactioncurrencyid_value",
         "isrevenuesystemcalculated",
+        *CREATED,
         "modifiedon",
     ),
     "opportunityproducts": (

@@ -13,6 +13,9 @@ HubSpot facts behind the rules (developers.hubspot.com/docs, knowledge.hubspot.c
   `quantity`, a discount either as `hs_discount_percentage` or as `discount`, an amount off
   each unit ("Unit discount": amount = (price - discount) x quantity), a tax rate from the
   account's tax library (`hs_tax_rate`, a percentage) and a `description`.
+- Companies, contacts and deals carry `createdate` ("Create Date", type datetime), an ISO 8601
+  UTC time with milliseconds in CRM v3 (the legacy v1/v2 APIs gave epoch milliseconds); it can
+  be set on create (imports and migrations back-date records that way).
 """
 
 from __future__ import annotations
@@ -92,6 +95,8 @@ HOLDS = Holds(
     # HubSpot refuses a longer note body, so a note in HubSpot is at most this long.
     note_chars=NOTE_BODY_LIMIT,
     deal_products=True,
+    # `createdate` keeps when a company, contact or deal was created, to the millisecond.
+    created_times=True,
     extra=(_unit_discounts,),
 )
 

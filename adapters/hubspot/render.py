@@ -362,12 +362,20 @@ def _account() -> Raw:
     }
 
 
-def _record(record_id: str, properties: dict[str, Any], **assoc: list[tuple[str, str]]) -> Raw:
+def _record(
+    record_id: str,
+    properties: dict[str, Any],
+    created: str | None = None,
+    **assoc: list[tuple[str, str]],
+) -> Raw:
+    """A CRM record; `createdate` (and the top-level `createdAt`) is its creation time, the
+    reference's `add_time` where it has one."""
     props = {k: v for k, v in properties.items() if v not in (None, "")}
+    created = stamp(created) or STAMP
     return {
         "id": record_id,
-        "properties": {"hs_object_id": record_id, "createdate": STAMP, **props},
-        "createdAt": STAMP,
+        "properties": {"hs_object_id": record_id, "createdate": created, **props},
+        "createdAt": created,
         "updatedAt": STAMP,
         "archived": False,
         "_assoc": {k: v for k, v in assoc.items() if v},
@@ -461,7 +469,9 @@ def _company(org: Organization, defs: list[CustomFieldDef]) -> Raw:
         "hs_lastmodifieddate": STAMP,
     }
     return _record(
-        hid(org.source_id) or "", {**props, **_custom("companies", org.custom_fields, defs)}
+        hid(org.source_id) or "",
+        {**props, **_custom("companies", org.custom_fields, defs)},
+        org.add_time,
     )
 
 
@@ -485,6 +495,7 @@ def _contact(person: Person, defs: list[CustomFieldDef]) -> Raw:
     return _record(
         hid(person.source_id) or "",
         {**props, **_custom("contacts", person.custom_fields, defs)},
+        person.add_time,
         companies=companies,
     )
 
@@ -496,7 +507,8 @@ def _deal(deal: Deal, defs: list[CustomFieldDef]) -> Raw:
     current = {"won": won, "lost": lost}.get(deal.status, stage)
     closed_at = deal.won_time or deal.lost_time
     close = stamp(closed_at) if closed_at else f"{deal.expected_close_date}T00:00:00.000Z"
-    history = [{"value": stage, "timestamp": STAMP, "sourceType": "CRM_UI"}]
+    entered = stamp(deal.add_time) or STAMP  # a deal enters its first stage when created
+    history = [{"value": stage, "timestamp": entered, "sourceType": "CRM_UI"}]
     if current != stage:  # newest first, as HubSpot lists a property's history
         history.insert(0, {"value": current, "timestamp": stamp(closed_at), "sourceType": "CRM_UI"})
     props = {
@@ -513,6 +525,7 @@ def _deal(deal: Deal, defs: list[CustomFieldDef]) -> Raw:
     record = _record(
         hid(deal.source_id) or "",
         {**props, **_custom("deals", deal.custom_fields, defs)},
+        deal.add_time,
         contacts=_one(deal.person_source_id, "deal_to_contact"),
         companies=_one(deal.org_source_id, "deal_to_company")
         + _one(deal.org_source_id, "deal_to_company_unlabeled"),

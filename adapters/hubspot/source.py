@@ -109,6 +109,9 @@ FIELD_TYPES = {
 }
 ADDRESS_PARTS = ("address", "address2", "city", "zip", "state", "country")
 TASK_TYPES = {"CALL": "call", "EMAIL": "email"}  # TODO and the rest are tasks
+# `createdate` ("Create Date"), which every list returns whatever `properties=` names; the
+# record's `createdAt` is the same moment.
+CREATED = utc_time(first(prop("createdate"), "createdAt"))
 
 
 # --- the description ---------------------------------------------------------------------------
@@ -191,6 +194,7 @@ ORGANIZATIONS = _objects(
         "name": first(prop("name"), prop("domain"), "id"),
         "address": text(joined(*(prop(p) for p in ADDRESS_PARTS), sep=", ")),
         "owner_source_id": ref(prop("hubspot_owner_id")),
+        "add_time": CREATED,
     },
     "name,domain,address,address2,city,zip,state,country,hubspot_owner_id",
 )
@@ -206,6 +210,7 @@ PERSONS = _objects(
         "phones": phones,
         "org_source_id": first(linked("companies"), prop("associatedcompanyid")),
         "owner_source_id": ref(prop("hubspot_owner_id")),
+        "add_time": CREATED,
     },
     "firstname,lastname,email,hs_additional_emails,phone,mobilephone,associatedcompanyid,"
     "hubspot_owner_id",
@@ -271,6 +276,7 @@ DEALS = _objects(
         "lost_reason": lambda raw: (
             text(prop("closed_lost_reason"))(raw) if deal_status(raw) == "lost" else None
         ),
+        "add_time": CREATED,
     },
     "dealname,amount,deal_currency_code,pipeline,dealstage,closedate,closed_lost_reason,"
     "hubspot_owner_id",

@@ -33,6 +33,10 @@ Vendor facts relied on (REST API Developer Guide, OAuth docs; see also records.p
   base64 field's data as binary, not JSON (ContentNote's Content: the note's text, whole); it
   cannot ride in a Composite request, so each blob is a request of its own. A query names a
   blob field's path, not its data.
+- CreatedDate is a system audit field (Object Reference, "System Fields": dateTime, when the
+  record was created, filterable); the REST API writes a dateTime as yyyy-MM-ddTHH:mm:ss.SSS
+  with an offset, +0000 ("Valid Date and DateTime Formats"). Account, Contact and Opportunity
+  serve it here.
 - Errors are a list: [{"message", "errorCode"}]; a bad session is 401 INVALID_SESSION_ID, an
   unknown resource 404 NOT_FOUND. The org's API requests are counted over a rolling 24 hours
   (`Sforce-Limit-Info: api-usage=N/M` on responses); past the limit every call is 403

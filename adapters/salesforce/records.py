@@ -169,6 +169,11 @@ def stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
 
+def created_date(add_time: str | None) -> str | None:
+    """A reference creation time ("...Z") as a dateTime field reads: milliseconds, +0000."""
+    return stamp(parse_ts(add_time)) if add_time else None
+
+
 def system_modstamp(index: int) -> str:
     """Deterministic last-modified times, an hour apart, so changed-since filters can be tested."""
     return stamp(datetime(2025, 12, 1) + timedelta(hours=index))
@@ -296,6 +301,8 @@ HOLDS = Holds(
     note_chars=NOTE_BODY_LIMIT,
     # Line items: no tax, no amount discount (folded into the sales price), short comments.
     deal_products=True,
+    # CreatedDate (dateTime, to the millisecond) on Account, Contact and Opportunity.
+    created_times=True,
     extra=(held_line_items,),
 )
 

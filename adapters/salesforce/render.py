@@ -21,6 +21,7 @@ from adapters.salesforce.records import (
     TASK_TYPES,
     Row,
     Tables,
+    created_date,
     custom_values,
     email_slots,
     held_line,
@@ -101,6 +102,7 @@ def _account(company: ReferenceCompany, i: int, org: Any) -> Row:
         "BillingCountry": None,
         "OwnerId": ref_id("User", org.owner_source_id),
         "CurrencyIsoCode": money_currency(org.custom_fields) or CORPORATE_CURRENCY,
+        "CreatedDate": created_date(org.add_time),
         "SystemModstamp": system_modstamp(i),
         **custom_values(company, Entity.organizations, org.custom_fields),
     }
@@ -125,6 +127,7 @@ def _contact(company: ReferenceCompany, i: int, person: Person) -> Row:
         "AccountId": ref_id("Account", person.org_source_id),
         "OwnerId": ref_id("User", person.owner_source_id),
         "CurrencyIsoCode": money_currency(person.custom_fields) or CORPORATE_CURRENCY,
+        "CreatedDate": created_date(person.add_time),
         "SystemModstamp": system_modstamp(i),
         **custom_values(company, Entity.persons, person.custom_fields),
     }
@@ -263,6 +266,7 @@ def _opportunity(company: ReferenceCompany, i: int, deal: Deal, stage: str) -> R
         "RecordTypeId": ref_id("RecordType", deal.pipeline_source_id),
         "Pricebook2Id": None,  # the standard price book once it has line items
         "HasOpportunityLineItem": False,
+        "CreatedDate": created_date(deal.add_time),
         "SystemModstamp": system_modstamp(i),
         **custom_values(company, Entity.deals, deal.custom_fields),
     }
@@ -395,7 +399,7 @@ def _content_notes(notes: list[Note]) -> Tables:
     links: list[Row] = []
     for i, note in enumerate(notes):
         note_id = ref_id("ContentNote", note.source_id)
-        created = note.add_time.replace("Z", ".000+0000") if note.add_time else None
+        created = created_date(note.add_time)
         rows.append(
             {"Id": note_id, "Title": _title(note, 255), "Content": note.content,
              "TextPreview": " ".join(_text(note.content[:2000]).split())[:255],
@@ -428,7 +432,7 @@ def _note(i: int, note: Note) -> Row:
         parent = ref_id("Contact", note.person_source_id)
     else:
         parent = ref_id("Account", note.org_source_id)
-    created = note.add_time.replace("Z", ".000+0000") if note.add_time else None
+    created = created_date(note.add_time)
     return {
         "Id": ref_id("Note", note.source_id),
         "Title": _title(note, 80),

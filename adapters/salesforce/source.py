@@ -32,6 +32,8 @@ Vendor facts relied on (REST API Developer Guide, SOQL reference, Object Referen
   sales price), Discount (a percent, null when none) and Description; there is no tax.
 - Tasks (00T) and Events (00U) are both activities; ids carry the object prefix, so they never
   collide. WhoId is a contact (003) or lead; WhatId an account (001) or opportunity (006).
+- Account, Contact and Opportunity carry the audit field CreatedDate (dateTime, read-only,
+  e.g. "2024-03-05T09:12:00.000+0000"): the records' original creation times (add_time).
 - Errors are [{"message", "errorCode"}]; 401 INVALID_SESSION_ID is a dead token; 403
   REQUEST_LIMIT_EXCEEDED is the org's daily API limit, not a credential problem.
 """
@@ -237,12 +239,14 @@ STREAMS: tuple[Stream, ...] = (
                 "BillingCountry",
                 "OwnerId",
                 "CurrencyIsoCode",
+                "CreatedDate",
             ),
         ),
         {
             "source_id": "Id",
             "name": "Name",
             **OWNER,
+            "add_time": utc_time("CreatedDate"),
             "address": joined(
                 "BillingStreet",
                 "BillingPostalCode",
@@ -270,6 +274,7 @@ STREAMS: tuple[Stream, ...] = (
                 "AccountId",
                 "OwnerId",
                 "CurrencyIsoCode",
+                "CreatedDate",
             ),
         ),
         {
@@ -281,6 +286,7 @@ STREAMS: tuple[Stream, ...] = (
             "phones": phones,
             "org_source_id": ref("AccountId"),
             **OWNER,
+            "add_time": utc_time("CreatedDate"),
         },
         needs=("email_fields",),
         amend=add_emails,
@@ -352,6 +358,7 @@ STREAMS: tuple[Stream, ...] = (
                 "AccountId",
                 "OwnerId",
                 "RecordType.BusinessProcessId",
+                "CreatedDate",
             ),
             subqueries=(
                 "SELECT ContactId FROM OpportunityContactRoles WHERE IsPrimary = true",
@@ -374,6 +381,7 @@ STREAMS: tuple[Stream, ...] = (
             "expected_close_date": text("CloseDate"),
             "won_time": closed_on("won"),
             "lost_time": closed_on("lost"),
+            "add_time": utc_time("CreatedDate"),
         },
         # Every SOQL record names its type: the org's sales processes for opportunities.
         joins=(Join(SALES_PROCESSES.name, on="attributes.type", into="_sales_processes"),),

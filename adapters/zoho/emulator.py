@@ -15,6 +15,9 @@ https://www.zoho.com/accounts/protocol/oauth/web-apps/access-token-expiry.html):
   take `per_page` (at most 200) and `page`, or `page_token` from `info.next_page_token` (page
   and page_token together are refused; `page` alone reaches only the first 2,000 records).
   Envelope `{"data":[...],"info":{...}}`; an empty answer is a 204 with no body.
+- Every record has `Created_Time` and `Modified_Time` (record.json: string, date-time), written
+  in the org's offset to the second ("2024-03-05T10:12:00+01:00"); Created_Time is when it was
+  created, served only when named in `fields`.
 - A record's related list (related_records.json; the v8 get-related-records page):
   `/crm/v8/{module}/{record_id}/{related_list}`, `fields` required, `page`/`per_page` (<= 200,
   no page_token), the same envelope with `info.more_records`, 204 when empty; a wrong relation

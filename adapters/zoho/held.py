@@ -59,6 +59,8 @@ HOLDS = Holds(
     note_parents=Parents.one,
     # Products on a deal are its Products related list: see `line_items`.
     deal_products=True,
+    # Accounts, contacts and deals keep their Created_Time (a date-time to the second).
+    created_times=True,
     extra=(_related_products,),
 )
 

@@ -3,7 +3,9 @@
 Shapes follow the v8 answers (Zoho's own OpenAPI files, zoho/crm-oas v8.0, and the Get Records,
 Users, Fields, Notes and Pipelines pages of https://www.zoho.com/crm/developer/docs/api/v8/):
 - ids are 19-digit strings; lookups are `{"name", "id"}`; owners `{"name", "id", "email"}`.
-- date-times carry the org's UTC offset ("2026-01-21T00:30:00+01:00"), dates are "YYYY-MM-DD".
+- date-times carry the org's UTC offset ("2026-01-21T00:30:00+01:00"), dates are "YYYY-MM-DD";
+  a record's Created_Time (date-time, seconds) is its original creation: accounts, contacts and
+  deals take the reference `add_time`.
 - a Contact has two e-mail fields (Email, Secondary_Email) and fixed phone fields.
 - a Deal's status is its Stage: won and lost deals sit in "Closed Won" / "Closed Lost".
 - activities are three modules: Tasks (a due *date* and a Status), Events (start and end, no
@@ -139,14 +141,17 @@ class Renderer:
             "Isonline": False,
         }
 
-    def _record(self, source_id: str, owner: str | None, currency: str | None) -> dict[str, Any]:
+    def _record(
+        self, source_id: str, owner: str | None, currency: str | None, added: str | None = None
+    ) -> dict[str, Any]:
+        created = local_time(added) if added else CREATED
         return {
             "id": zoho_id(source_id),
             "Owner": self.owner(owner),
             "Currency": currency or HOME_CURRENCY,
             "Exchange_Rate": 1,
-            "Created_Time": CREATED,
-            "Modified_Time": CREATED,
+            "Created_Time": created,
+            "Modified_Time": max(created, CREATED),  # one offset: the strings compare as times
             "$approved": True,
             "$editable": True,
         }
@@ -163,7 +168,12 @@ class Renderer:
 
     def account(self, org: Any) -> dict[str, Any]:
         return {
-            **self._record(org.source_id, org.owner_source_id, _money_currency(org.custom_fields)),
+            **self._record(
+                org.source_id,
+                org.owner_source_id,
+                _money_currency(org.custom_fields),
+                org.add_time,
+            ),
             "Account_Name": org.name,
             "Billing_Street": org.address,
             **self.custom(Entity.organizations, org.custom_fields),
@@ -173,7 +183,7 @@ class Renderer:
         emails = [e.value for e in sorted(person.emails, key=lambda e: not e.primary)]
         currency = _money_currency(person.custom_fields)
         return {
-            **self._record(person.source_id, person.owner_source_id, currency),
+            **self._record(person.source_id, person.owner_source_id, currency, person.add_time),
             "First_Name": person.first_name,
             "Last_Name": person.last_name or person.name,
             "Full_Name": person.name,
@@ -214,7 +224,7 @@ class Renderer:
             deal.status, stage.deal_probability if stage else 0
         )
         return {
-            **self._record(deal.source_id, deal.owner_source_id, currency),
+            **self._record(deal.source_id, deal.owner_source_id, currency, deal.add_time),
             "Deal_Name": deal.title,
             "Amount": deal.value,
             "Stage": stage_name or (stage.name if stage else None),

@@ -403,8 +403,10 @@ def zoho_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
                     )
                 ),  # fmt: skip
                 "owner_source_id": ref("Owner"),
+                "add_time": utc_time("Created_Time"),
             },
-            "Account_Name,Billing_Street,Billing_Code,Billing_City,Billing_State,Billing_Country,Owner,Currency",
+            "Account_Name,Billing_Street,Billing_Code,Billing_City,Billing_State,Billing_Country,Owner,Currency,"
+            "Created_Time",
             page_size,
         ),
         _stream(
@@ -419,9 +421,10 @@ def zoho_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
                 "phones": phones,
                 "org_source_id": ref("Account_Name"),
                 "owner_source_id": ref("Owner"),
+                "add_time": utc_time("Created_Time"),
             },
             "First_Name,Last_Name,Full_Name,Email,Secondary_Email,Phone,Mobile,Home_Phone,"
-            "Other_Phone,Account_Name,Owner,Currency",
+            "Other_Phone,Account_Name,Owner,Currency,Created_Time",
             page_size,
         ),
         Stream(
@@ -475,9 +478,10 @@ def zoho_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
                 "lost_reason": lambda raw: (
                     text("Reason_For_Loss__s")(raw) if _deal_status(raw) == "lost" else None
                 ),
+                "add_time": utc_time("Created_Time"),
             },
             "Deal_Name,Amount,Currency,Stage,Pipeline,Contact_Name,Account_Name,Owner,"
-            "Closing_Date,Reason_For_Loss__s",
+            "Closing_Date,Reason_For_Loss__s,Created_Time",
             page_size,
             joins=DEAL_JOINS,
         ),

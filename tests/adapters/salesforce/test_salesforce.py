@@ -107,6 +107,23 @@ async def test_deals_stages_and_pipelines_link_up(org: Any) -> None:
     assert prices == {("EUR", 1188.0), ("PLN", 5108.4)}
 
 
+async def test_accounts_contacts_and_opportunities_keep_their_created_date(org: Any) -> None:
+    emulator, source = org
+    reference = generate(size=30, seed=0)
+    originals = {r.source_id: r.add_time for r in (*reference.organizations, *reference.persons,
+                                                   *reference.deals)}  # fmt: skip
+    for entity, sobject, key in (
+        (Entity.organizations, "Account", "o1"),
+        (Entity.persons, "Contact", "p1"),
+        (Entity.deals, "Opportunity", "d1"),
+    ):
+        record = by_id(await read_all(source, entity))[ref_id(sobject, key)]
+        assert record.add_time == originals[key] and record.add_time.endswith("Z")
+        # As the REST API writes a dateTime: milliseconds and a +0000 offset.
+        raw = next(r for r in emulator.orgs["org1"].tables[sobject] if r["Id"] == record.source_id)
+        assert raw["CreatedDate"] == originals[key].replace("Z", ".000+0000")
+
+
 async def test_activities_and_notes_keep_times_links_and_size(org: Any) -> None:
     emulator, source = org
     activities = by_id(await read_all(source, Entity.activities))

@@ -87,6 +87,19 @@ async def test_hard_cases_read_right(read_back: Any) -> None:
     assert read_back[Entity.users]["u6"]["active"] is False
 
 
+async def test_p1_o1_and_d1_keep_their_created_time_in_utc(read_back: Any) -> None:
+    # Created_Time is in the org's offset (+01:00); add_time comes back as the reference's UTC.
+    held = held_company()
+    for entity, records, key in (
+        (Entity.persons, held.persons, "p1"),
+        (Entity.organizations, held.organizations, "o1"),
+        (Entity.deals, held.deals, "d1"),
+    ):
+        want = next(r.add_time for r in records if r.source_id == key)
+        assert want and want.endswith("Z")
+        assert read_back[entity][key]["add_time"] == want, key
+
+
 async def test_check_names_the_token_user_and_counts() -> None:
     emulator, credentials = new_account()
     source = new_source(emulator, credentials)
