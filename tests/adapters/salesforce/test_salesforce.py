@@ -112,6 +112,7 @@ async def test_accounts_contacts_and_opportunities_keep_their_created_date(org: 
     reference = generate(size=30, seed=0)
     originals = {r.source_id: r.add_time for r in (*reference.organizations, *reference.persons,
                                                    *reference.deals)}  # fmt: skip
+    token = await token_of(emulator, emulator.account_of("org1").credentials)
     for entity, sobject, key in (
         (Entity.organizations, "Account", "o1"),
         (Entity.persons, "Contact", "p1"),
@@ -119,9 +120,11 @@ async def test_accounts_contacts_and_opportunities_keep_their_created_date(org: 
     ):
         record = by_id(await read_all(source, entity))[ref_id(sobject, key)]
         assert record.add_time == originals[key] and record.add_time.endswith("Z")
-        # As the REST API writes a dateTime: milliseconds and a +0000 offset.
-        raw = next(r for r in emulator.orgs["org1"].tables[sobject] if r["Id"] == record.source_id)
-        assert raw["CreatedDate"] == originals[key].replace("Z", ".000+0000")
+        # Served as the REST API writes a dateTime (milliseconds, +0000), and filterable.
+        soql = f"SELECT Id, CreatedDate FROM {sobject} WHERE CreatedDate < 2030-01-01T00:00:00Z"
+        answer = await raw_get(emulator, "/services/data/v64.0/query?q=" + soql, token)
+        served = {r["Id"]: r["CreatedDate"] for r in answer.json()["records"]}
+        assert served[record.source_id] == originals[key].replace("Z", ".000+0000")
 
 
 async def test_activities_and_notes_keep_times_links_and_size(org: Any) -> None:
