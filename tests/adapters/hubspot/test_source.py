@@ -213,3 +213,23 @@ def test_a_spent_daily_limit_waits_until_midnight_not_ten_seconds() -> None:
     wait = retry_after(daily)
     assert wait is not None and 0 < wait <= 86_400
     assert retry_after(burst) == 10.0  # no interval header: HubSpot's ten-second window
+
+
+async def test_companies_contacts_and_deals_keep_their_createdate(emulator: Any) -> None:
+    """`createdate` is rendered from the reference's creation time and read back as add_time."""
+    reference = generate(size=SIZE, seed=0)
+    source = new_source(emulator)
+    for entity, ref_id in (
+        (Entity.organizations, "o1"),
+        (Entity.persons, "p1"),
+        (Entity.deals, "d1"),
+    ):
+        original = next(r for r in reference.records(entity) if r.source_id == ref_id).add_time
+        got = {r.source_id: r for r in await extract_records(source, entity)}[hid(ref_id)]
+        assert original is not None
+        assert got.add_time == original, entity
+    async with raw_client(emulator) as client:
+        body = (await client.get(f"/crm/v3/objects/deals/{hid('d1')}")).json()
+    d1 = next(d for d in reference.deals if d.source_id == "d1")
+    assert body["properties"]["createdate"] == d1.add_time.replace("Z", ".000Z")
+    assert body["createdAt"] == body["properties"]["createdate"]
