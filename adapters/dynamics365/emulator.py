@@ -29,6 +29,11 @@ Vendor facts it follows (Microsoft Learn):
   description (2,000 characters). An opportunity's estimatedvalue is its products' total amount,
   taxes included, only when isrevenuesystemcalculated is true ("System Calculated"); the reference
   deals' values are their lines before tax, so the org's revenue is "User Provided" (false).
+- `createdon` ("Created On", DateTime, UserLocal behaviour, Edm.DateTimeOffset) is served in UTC
+  to the second, e.g. 2024-03-05T09:12:00Z, and can be filtered and sorted on. An imported record
+  given `overriddencreatedon` ("Record Created On", "Date and time that the record was migrated")
+  gets that value as its createdon; these records were made here, so it is null (the account,
+  contact and opportunity entity references in MicrosoftDocs; data-platform/webapi/query).
 - `GET WhoAmI` gives {"BusinessUnitId","UserId","OrganizationId"}; metadata under
   `EntityDefinitions(LogicalName='x')/Attributes[/Microsoft.Dynamics.CRM.<Type>AttributeMetadata]`.
 """

@@ -87,6 +87,9 @@ HOLDS = Holds(
     record_currency=True,
     # actualclosedate is a date without a time.
     close_time=CloseTime.day,
+    # createdon: when an account, contact or opportunity was made (UTC, to the second); for an
+    # imported one, the overriddencreatedon it was given.
+    created_times=True,
     # An appointment has no kind (a lunch is an appointment); a deadline is a task with a due
     # date. Tasks, phone calls and e-mails have a due date *and time*: a day is its midnight; an
     # all-day appointment lasts the day; tasks and e-mails have no duration.

@@ -129,6 +129,13 @@ class Renderer:
         )
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
+    def stamps(self, record: Record, index: int, count: int) -> Raw:
+        """createdon (UTC, to the second) from the reference's add_time; modifiedon never before
+        it. The records were made here, not imported, so overriddencreatedon stays null."""
+        created = getattr(record, "add_time", None)
+        modified = self.modified(index, count)
+        return {"createdon": created, "modifiedon": max(modified, created or modified)}
+
     def owner(self, record: Record) -> Raw:
         owner = getattr(record, "owner_source_id", None)
         return lookup("_ownerid_value", guid(owner) if owner else None, "systemuser")
@@ -194,7 +201,7 @@ class Renderer:
             ),
             **self.custom_values(Entity.organizations, org.custom_fields),
             "statecode": 0,
-            "modifiedon": self.modified(index, count),
+            **self.stamps(org, index, count),
         }
 
     def contact(self, person: Any, index: int, count: int) -> Raw:
@@ -218,7 +225,7 @@ class Renderer:
             ),
             **self.custom_values(Entity.persons, person.custom_fields),
             "statecode": 0,
-            "modifiedon": self.modified(index, count),
+            **self.stamps(person, index, count),
         }
 
     def workflow(self, source_id: str, name: str) -> Raw:
@@ -328,7 +335,7 @@ class Renderer:
             # "User Provided": a system-calculated estimatedvalue is the total with line taxes.
             "isrevenuesystemcalculated": False,
             **self.custom_values(Entity.deals, deal.custom_fields),
-            "modifiedon": self.modified(index, count),
+            **self.stamps(deal, index, count),
         }
 
     def deal_currency(self, deal: Any) -> Raw:

@@ -290,6 +290,7 @@ def dynamics_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
                     )
                 ),
                 "owner_source_id": ref("_ownerid_value"),
+                "add_time": utc_time("createdon"),
             },
             page_size,
             **money,
@@ -306,6 +307,7 @@ def dynamics_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
                 "phones": slots(PHONE_COLUMNS),
                 "org_source_id": linked("account", "_parentcustomerid_value"),
                 "owner_source_id": ref("_ownerid_value"),
+                "add_time": utc_time("createdon"),
             },
             page_size,
             **money,
@@ -386,6 +388,7 @@ def dynamics_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
                 "lost_reason": lambda raw: (
                     text("_close.description")(raw) if raw.get("statecode") == 2 else None
                 ),
+                "add_time": utc_time("createdon"),
             },
             page_size,
             record_currency="_currency.isocurrencycode",

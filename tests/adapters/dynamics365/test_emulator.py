@@ -88,6 +88,19 @@ async def test_pages_by_prefer_with_a_next_link(api: Any) -> None:
     )
 
 
+async def test_createdon_is_utc_filterable_and_overriddencreatedon_null(api: Any) -> None:
+    http, _ = api
+    params = {
+        "$select": "createdon,overriddencreatedon",
+        "$filter": "createdon lt 2025-06-01T00:00:00Z",
+    }
+    for entity_set in ("accounts", "contacts", "opportunities"):
+        rows = (await http.get(f"{ORG}/{entity_set}", params=params)).json()["value"]
+        assert rows and all(r["createdon"] < "2025-06-01T00:00:00Z" for r in rows), entity_set
+        assert all(r["createdon"].endswith(":00Z") and len(r["createdon"]) == 20 for r in rows)
+        assert all(r["overriddencreatedon"] is None for r in rows)
+
+
 async def test_lookup_annotations_only_when_asked(api: Any) -> None:
     http, _ = api
     params = {"$select": "subject,_regardingobjectid_value"}

@@ -11,6 +11,7 @@ import pytest
 from adapters.core.canonical import Entity
 from adapters.core.errors import AuthFailed
 from adapters.dynamics365.shapes import guid
+from adapters.reference.dataset import generate
 from tests.adapters.dynamics365.support import (
     FakeClock,
     ReferenceIds,
@@ -129,6 +130,15 @@ def test_d1_line_items_as_dataverse_keeps_them(read_back: Any) -> None:
     on_d1 = [r for r in lines.values() if r["deal_source_id"] == "d1"]
     total = sum(r["item_price"] * r["quantity"] - r["discount"] for r in on_d1)
     assert round(total, 2) == read_back[Entity.deals]["d1"]["value"]
+
+
+def test_o1_p1_d1_keep_their_createdon(read_back: Any) -> None:
+    """createdon, served in UTC to the second, arrives as the reference's original add_time."""
+    reference = generate(size=30, seed=0)
+    for entity, key in ((Entity.organizations, "o1"), (Entity.persons, "p1"), (Entity.deals, "d1")):
+        original = next(r for r in reference.records(entity) if r.source_id == key).add_time
+        assert original and original < "2026-01-15"
+        assert read_back[entity][key]["add_time"] == original, entity
 
 
 async def test_line_items_are_one_list_in_pages() -> None:
