@@ -103,19 +103,19 @@ class AccountView:
     def _organizations(self, r: dict[str, Any], owners: Any) -> Any:
         return (
             r["name"],
-            _original(r.get("add_time")),
             owners.get(self.owner(r.get("owner_id"))),
+            _original(r.get("add_time")),
             self.custom("organizations", r),
         )
 
     def _persons(self, r: dict[str, Any], owners: Any) -> Any:
         return (
             r["name"],
-            _original(r.get("add_time")),
             _sorted_values(r.get("emails")),
             _sorted_values(r.get("phones")),
             self._name("organizations", r.get("org_id")),
             owners.get(self.owner(r.get("owner_id"))),
+            _original(r.get("add_time")),
             self.custom("persons", r),
         )
 
