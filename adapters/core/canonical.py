@@ -178,7 +178,9 @@ class Activity(Record):
     done: bool = False
     note: str | None = None
     deal_source_id: str | None = None
-    person_source_id: str | None = None
+    person_source_id: str | None = None  # the main person (Pipedrive's primary participant)
+    # Other persons taking part (a meeting's attendees from the customer's side).
+    participant_source_ids: list[str] = Field(default_factory=list)
     org_source_id: str | None = None
     owner_source_id: str | None = None
 
@@ -216,6 +218,10 @@ LINK_FIELDS: dict[str, Entity] = {
     "stage_source_id": Entity.stages,
     "product_source_id": Entity.products,
 }
+
+
+# Link fields that hold several ids, and the entity they point at.
+LIST_LINK_FIELDS: dict[str, Entity] = {"participant_source_ids": Entity.persons}
 
 
 def parse_record(entity: Entity, data: dict[str, Any]) -> Record:

@@ -96,6 +96,13 @@ def _activity_person(raw: Raw) -> str | None:
     return ident(primary[0].get("person_id")) if primary else None
 
 
+def _other_participants(raw: Raw) -> list[str]:
+    """The persons taking part besides the main one."""
+    main = _activity_person(raw)
+    ids = [ident(p.get("person_id")) for p in raw.get("participants") or [] if isinstance(p, dict)]
+    return [i for i in ids if i and i != main]
+
+
 def _custom_values(raw: Raw) -> dict[str, Any]:
     return raw.get("custom_fields") or {}
 
@@ -281,6 +288,7 @@ def pipedrive_spec(page_size: int = 500) -> SourceSpec:
                 "note": text("note"),
                 "deal_source_id": ref("deal_id"),
                 "person_source_id": _activity_person,
+                "participant_source_ids": _other_participants,
                 "org_source_id": ref("org_id"),
                 "owner_source_id": ref("owner_id"),
             },

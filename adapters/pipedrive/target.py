@@ -49,6 +49,7 @@ from adapters.core.protocols import (
 from adapters.pipedrive import line_items, reconcile
 from adapters.pipedrive.client import V1, V2, PipedriveClient, error_code, error_text
 from adapters.pipedrive.costs import request_cost
+from adapters.pipedrive.emulator.seed import participants
 from adapters.pipedrive.merge import MATCHED_ENTITIES, MergeIndex
 from adapters.pipedrive.merge import normalize_name as _norm
 from adapters.pipedrive.source import FIELD_TYPES, FIELDS_PATH
@@ -258,7 +259,11 @@ def deal_payload(r: Deal, ctx: PayloadContext) -> dict[str, Any]:
 
 
 def activity_payload(r: Activity, ctx: PayloadContext) -> dict[str, Any]:
+    person_id = ctx.link(Entity.persons, r.person_source_id)
+    others = [ctx.link(Entity.persons, p) for p in r.participant_source_ids]
     return {
+        # Several persons taking part are v2's participants, the main one primary.
+        "participants": participants(person_id, others) if person_id and any(others) else None,
         "subject": r.subject,
         "type": r.type,  # activity types are addressed by key in every account
         "owner_id": ctx.owner(r.owner_source_id),
@@ -376,6 +381,7 @@ STANDARD_FIELDS: dict[Entity, dict[str, str]] = {
         "note": "note",
         "deal_source_id": "deal_id",
         "person_source_id": "person_id",
+        "participant_source_ids": "participants (after the main person)",
         "org_source_id": "org_id",
         "owner_source_id": _OWNER,
     },

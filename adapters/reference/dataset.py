@@ -1157,6 +1157,21 @@ def _activities(
     return activities
 
 
+def _with_participants(
+    activities: list[Activity], persons: list[Person], rng: _Random
+) -> list[Activity]:
+    """A third of the meetings and lunches with a person have one or two more persons taking
+    part (drawn apart, so that every other value stays as it was)."""
+    out = []
+    for activity in activities:
+        main = activity.person_source_id
+        if main and activity.type in ("meeting", "lunch") and rng.random() < 1 / 3:
+            others = {rng.pick(persons).source_id for _ in range(rng.between(1, 2))} - {main}
+            activity = activity.model_copy(update={"participant_source_ids": sorted(others)})
+        out.append(activity)
+    return out
+
+
 def _random_links(
     deals: list[Deal], persons: list[Person], orgs: list[Organization], rng: _Random
 ) -> _Links:
@@ -1345,6 +1360,7 @@ def _generate(size: int, seed: int) -> ReferenceCompany:
     orgs, persons, deals = _created(orgs, persons, deals, _rng(seed, "created"))
     deal_products = _deal_products(deals, products, _rng(seed, "deal_products"))
     activities = _activities(size, deals, persons, orgs, _rng(seed, "activities"))
+    activities = _with_participants(activities, persons, _rng(seed, "participants"))
     notes = _notes(size, deals, persons, orgs, _rng(seed, "notes"))
     return ReferenceCompany(
         users=users,

@@ -108,6 +108,8 @@ class Holds:
     all_day_no_duration: frozenset[str] = frozenset()  # an all-day one lasts the day
     no_done: frozenset[str] = frozenset()  # no completion state
     activity_parents: Parents = Parents.all
+    # Persons taking part in an activity besides its main one: off unless the source reads them.
+    participants: bool = False
     activity: Callable[[Activity], Activity] | None = None
     note_parents: Parents = Parents.all
     note_chars: int | None = None
@@ -149,6 +151,16 @@ def held_by(company: ReferenceCompany, holds: Holds) -> ReferenceCompany:
     )
     if not holds.created_times:
         company = _undated(company)
+    if not holds.participants:
+        company = dataclasses.replace(
+            company,
+            activities=[
+                a.model_copy(update={"participant_source_ids": []})
+                if a.participant_source_ids
+                else a
+                for a in company.activities
+            ],
+        )
     for step in holds.extra:
         company = step(company)
     return _line_items(company, holds)

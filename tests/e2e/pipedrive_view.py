@@ -172,6 +172,12 @@ class AccountView:
             bool(r.get("done")),
             self._name("deals", r.get("deal_id"), "title"),
             self._name("persons", r.get("person_id")),
+            tuple(
+                sorted(
+                    str(self._name("persons", p.get("person_id")))
+                    for p in r.get("participants") or []
+                )
+            ),
             self._name("organizations", r.get("org_id")),
             owners.get(self.owner(r.get("owner_id"))),
         )

@@ -17,7 +17,7 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
-from adapters.core.canonical import LINK_FIELDS, Entity, parse_record
+from adapters.core.canonical import LINK_FIELDS, LIST_LINK_FIELDS, Entity, parse_record
 from adapters.core.errors import BudgetExhausted, RecordRejected, TransientError
 from adapters.core.protocols import MergeCandidate, PendingWrite, TargetField, Written
 from app.db import utcnow
@@ -151,6 +151,8 @@ def _wanted_links(rows: list[StagedRecord]) -> dict[str, set[str]]:
         for field, linked_entity in LINK_FIELDS.items():
             if value := row.canonical.get(field):
                 wanted[linked_entity.value].add(str(value))
+        for field, linked_entity in LIST_LINK_FIELDS.items():
+            wanted[linked_entity.value].update(str(v) for v in row.canonical.get(field) or [])
     return wanted
 
 

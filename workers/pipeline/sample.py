@@ -8,10 +8,11 @@ twice (the ledger links it)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from sqlalchemy import select, update
 
-from adapters.core.canonical import LINK_FIELDS, Entity
+from adapters.core.canonical import LINK_FIELDS, LIST_LINK_FIELDS, Entity
 from app.models import SessionEntity, StagedRecord
 from workers.pipeline.context import RunContext
 
@@ -51,12 +52,18 @@ async def select_sample(ctx: RunContext, per_entity: int) -> None:
     await ctx.db.commit()
 
 
-def _parents(canonical: dict[str, object]) -> list[Key]:
-    return [
+def _parents(canonical: dict[str, Any]) -> list[Key]:
+    single = [
         (linked.value, str(canonical[field]))
         for field, linked in LINK_FIELDS.items()
         if linked is not Entity.users and canonical.get(field)
     ]
+    several = [
+        (linked.value, str(value))
+        for field, linked in LIST_LINK_FIELDS.items()
+        for value in canonical.get(field) or []
+    ]
+    return single + several
 
 
 def _closure(start: list[Key], parents: dict[Key, list[Key]]) -> set[Key]:

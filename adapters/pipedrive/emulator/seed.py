@@ -228,6 +228,9 @@ class _Seeder:
         }
         optional = ("due_date", "due_time", "duration", "note")
         body.update({k: getattr(activity, k) for k in optional if getattr(activity, k) is not None})
+        others = [self.state.id_map.get(p) for p in activity.participant_source_ids]
+        if body.get("person_id") and any(others):
+            body["participants"] = participants(body["person_id"], others)
         return body
 
     def links(self, source: Record, **source_ids: str | None) -> dict[str, int]:
@@ -260,6 +263,12 @@ class _Seeder:
         if custom:
             body["custom_fields"] = custom
         return body
+
+
+def participants(main: int, others: list[int | None]) -> list[dict[str, Any]]:
+    """v2's participants: the main person first and primary, the others after."""
+    rest = [{"person_id": p, "primary": False} for p in others if p is not None and p != main]
+    return [{"person_id": main, "primary": True}, *rest]
 
 
 def line_item_body(item: DealProduct) -> dict[str, Any]:
