@@ -28,7 +28,7 @@ def cp(value: str, label: str = "work", primary: bool = False) -> ContactPoint:
 def test_the_empty_profile_keeps_everything_but_the_archive_line_items_and_dates() -> None:
     company = generate(20)
     assert company.deal_products and company.persons[0].add_time
-    every = Holds(deal_products=True, created_times=True)
+    every = Holds(deal_products=True, created_times=True, participants=True)
     assert held_by(company, every) == without_archive(company)
     assert held_by(company, dataclasses.replace(every, archive=True)) == company
     plain = held_by(company, Holds())

@@ -181,6 +181,8 @@ def sample_of(source: AccountView, per_entity: int) -> Ids:
         for field, parent in PARENTS.get(entity, {}).items():
             if record.get(field):
                 todo.append((parent, record[field]))
+        if entity == "activities":  # every person taking part, not only the main one
+            todo += [("persons", p["person_id"]) for p in record.get("participants") or []]
         if entity == "deals":
             lines = source.data["deal_products"]
             todo += [("deal_products", r["id"]) for r in lines if r["deal_id"] == record_id]
