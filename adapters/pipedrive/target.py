@@ -47,9 +47,9 @@ from adapters.core.protocols import (
     Written,
 )
 from adapters.pipedrive import line_items, reconcile
+from adapters.pipedrive.bodies import participants
 from adapters.pipedrive.client import V1, V2, PipedriveClient, error_code, error_text
 from adapters.pipedrive.costs import request_cost
-from adapters.pipedrive.emulator.seed import participants
 from adapters.pipedrive.merge import MATCHED_ENTITIES, MergeIndex
 from adapters.pipedrive.merge import normalize_name as _norm
 from adapters.pipedrive.source import FIELD_TYPES, FIELDS_PATH

@@ -24,6 +24,7 @@ from adapters.core.canonical import (
     Stage,
     User,
 )
+from adapters.pipedrive.bodies import participants
 from adapters.pipedrive.emulator import deal_products, records
 from adapters.pipedrive.emulator.entities import SPECS
 from adapters.pipedrive.emulator.errors import PipedriveError
@@ -263,12 +264,6 @@ class _Seeder:
         if custom:
             body["custom_fields"] = custom
         return body
-
-
-def participants(main: int, others: list[int | None]) -> list[dict[str, Any]]:
-    """v2's participants: the main person first and primary, the others after."""
-    rest = [{"person_id": p, "primary": False} for p in others if p is not None and p != main]
-    return [{"person_id": main, "primary": True}, *rest]
 
 
 def line_item_body(item: DealProduct) -> dict[str, Any]:
