@@ -26,22 +26,9 @@ from adapters.core.canonical import Activity, ContactPoint, Deal, Note, Product
 from adapters.core.emulation import Tables
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import ACTIVITY_TYPES, Holds, Parents
-from adapters.reference.ids import IdScheme
+from adapters.reference.ids import DEFAULT_BASES, IdScheme
 
-IDS = IdScheme(
-    bases={
-        "u": 1_000,
-        "p": 100_000,
-        "o": 200_000,
-        "d": 300_000,
-        "a": 400_000,
-        "n": 500_000,
-        "pl": 700,
-        "s": 800,
-        "pr": 600_000,
-    },
-    namespace="nutshell",
-)
+IDS = IdScheme("nutshell", {**DEFAULT_BASES, "pr": 600_000})  # products from 600001
 nid = IDS.integer
 UPDATED = f"{REFERENCE_DATE.isoformat()}T08:00:00+0000"
 STAMP = "%Y-%m-%dT%H:%M:%S%z"
