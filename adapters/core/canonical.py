@@ -30,9 +30,11 @@ class Entity(StrEnum):
     stages = "stages"
     products = "products"
     deals = "deals"
+    leads = "leads"
     deal_products = "deal_products"
     activities = "activities"
     notes = "notes"
+    files = "files"
 
 
 LOAD_ORDER: tuple[Entity, ...] = tuple(Entity)
@@ -86,6 +88,7 @@ class Organization(Record):
     address: str | None = None
     owner_source_id: str | None = None
     add_time: str | None = None  # RFC 3339: when it was made in the source
+    labels: list[str] = Field(default_factory=list)  # label names, as the source shows them
     custom_fields: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -98,6 +101,7 @@ class Person(Record):
     org_source_id: str | None = None
     owner_source_id: str | None = None
     add_time: str | None = None  # RFC 3339: when it was made in the source
+    labels: list[str] = Field(default_factory=list)
     custom_fields: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -145,7 +149,24 @@ class Deal(Record):
     is_archived: bool = False
     archive_time: str | None = None  # RFC 3339
     add_time: str | None = None  # RFC 3339: when it was made in the source
+    labels: list[str] = Field(default_factory=list)
     custom_fields: dict[str, Any] = Field(default_factory=dict)
+
+
+class Lead(Record):
+    """A prospect not yet qualified into a deal (Pipedrive's leads inbox). It belongs to a
+    person, an organization or both; a source whose leads carry their own contact details
+    (Salesforce, Zoho, Dynamics) gives each its person or organization as records of their own."""
+
+    title: str
+    person_source_id: str | None = None
+    org_source_id: str | None = None
+    owner_source_id: str | None = None
+    value: float | None = None
+    currency: str | None = None
+    expected_close_date: str | None = None  # YYYY-MM-DD
+    labels: list[str] = Field(default_factory=list)
+    add_time: str | None = None  # RFC 3339
 
 
 class DealProduct(Record):
@@ -182,6 +203,7 @@ class Activity(Record):
     # Other persons taking part (a meeting's attendees from the customer's side).
     participant_source_ids: list[str] = Field(default_factory=list)
     org_source_id: str | None = None
+    lead_source_id: str | None = None
     owner_source_id: str | None = None
 
 
@@ -190,7 +212,26 @@ class Note(Record):
     deal_source_id: str | None = None
     person_source_id: str | None = None
     org_source_id: str | None = None
+    lead_source_id: str | None = None
     owner_source_id: str | None = None
+    add_time: str | None = None  # RFC 3339
+
+
+class File(Record):
+    """A file attached to a record. Its bytes stay at the source until loading streams them
+    across: `content_ref` tells the source adapter where they are (opaque to everything else).
+    A file attached to a note in the source is attached to the note's record."""
+
+    name: str
+    mime_type: str | None = None
+    size: int | None = None  # in bytes, where the source says
+    deal_source_id: str | None = None
+    person_source_id: str | None = None
+    org_source_id: str | None = None
+    lead_source_id: str | None = None
+    activity_source_id: str | None = None
+    product_source_id: str | None = None
+    content_ref: str
     add_time: str | None = None  # RFC 3339
 
 
@@ -202,9 +243,11 @@ MODEL_BY_ENTITY: dict[Entity, type[Record]] = {
     Entity.stages: Stage,
     Entity.products: Product,
     Entity.deals: Deal,
+    Entity.leads: Lead,
     Entity.deal_products: DealProduct,
     Entity.activities: Activity,
     Entity.notes: Note,
+    Entity.files: File,
 }
 
 
@@ -217,7 +260,18 @@ LINK_FIELDS: dict[str, Entity] = {
     "pipeline_source_id": Entity.pipelines,
     "stage_source_id": Entity.stages,
     "product_source_id": Entity.products,
+    "lead_source_id": Entity.leads,
+    "activity_source_id": Entity.activities,
 }
+
+# Entities whose records carry labels (Pipedrive keeps them as options of a `label_ids` field;
+# leads' labels are a list of their own).
+LABELLED_ENTITIES: tuple[Entity, ...] = (
+    Entity.organizations,
+    Entity.persons,
+    Entity.deals,
+    Entity.leads,
+)
 
 
 # Link fields that hold several ids, and the entity they point at.

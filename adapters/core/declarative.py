@@ -20,6 +20,7 @@ checkpoint cursor then says which stream and which page: "<stream index>:<page t
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,11 +35,13 @@ from adapters.core.canonical import (
     CustomFieldDef,
     Entity,
     FieldType,
+    File,
     Record,
     parse_record,
 )
+from adapters.core.errors import RecordRejected, UnreadableResponse
 from adapters.core.fields import SourceField, canonical_custom_fields
-from adapters.core.http import ApiClient, default_error_text, default_is_auth_failure
+from adapters.core.http import ApiClient, Sink, default_error_text, default_is_auth_failure
 from adapters.core.mapping import Getter, Raw, value_at
 from adapters.core.paginators import (
     FetchedPage,
@@ -215,6 +218,20 @@ class FieldCatalog:
 
 
 @dataclass(frozen=True)
+class FileContent:
+    """Where a vendor serves an attached file's bytes, from the file record's `content_ref`
+    (what its stream put there: an id, a path)."""
+
+    path: Callable[[str], str]  # the request path under the API root (or an absolute URL)
+    # The answer is JSON naming where the bytes are (a signed URL, fetched without the
+    # credentials) at this dotted path; None: the answer is the bytes.
+    link: str | None = None
+    # The answer is JSON carrying the bytes base64-encoded at this dotted path (the whole file
+    # is then in memory once: vendors that serve documents only so).
+    base64: str | None = None
+
+
+@dataclass(frozen=True)
 class AccountCheck:
     """A cheap call that proves the credentials and says who we are connected as."""
 
@@ -241,6 +258,7 @@ class SourceSpec:
     counting: Callable[[Stream], Stream] | None = None
     # Bodies in another format than JSON (adapters/core/decoders.py): decoded by the client.
     decode: Callable[[httpx.Response], Any] | None = None
+    files: FileContent | None = None  # where attached files' bytes are (Entity.files)
     # How a user connects: the system's id, the credentials it takes (GET /v1/systems), how
     # they become the client's auth, and where the API lives. `api_path` is where the API sits
     # under the host the user gives: with `api_in_root` the client's root ends in it (added
@@ -420,6 +438,23 @@ class DeclarativeSource:
                 else:
                     next_cursor = None
                 yield Page(items=items, next_cursor=next_cursor)
+
+    async def download(self, record: File, sink: Sink) -> int:
+        """Write the file's bytes into `sink`, streamed; the number of bytes written."""
+        content = self.spec.files
+        if content is None:
+            raise RecordRejected(f"{self.spec.name} serves no file contents", code="no_content")
+        path = content.path(record.content_ref)
+        if content.base64 is not None:
+            body = await self.client.json("GET", path)
+            sink.write(base64.b64decode(value_at(body, content.base64) or ""))
+            return int(sink.seek(0, 2))
+        if content.link is not None:
+            url = value_at(await self.client.json("GET", path), content.link)
+            if not isinstance(url, str):
+                raise UnreadableResponse(f"{self.spec.name}: no download link for {path}")
+            return await self.client.download(url, sink, credentials=False)
+        return await self.client.download(path, sink)
 
     # --- internals ------------------------------------------------------------------------
 

@@ -325,8 +325,10 @@ def reference_company(dataset: str, size: int) -> ReferenceCompany:
         raise ValueError(f"unknown dataset {dataset!r}; expected one of {DATASETS}")
     company = generate(size=size if dataset == "reference" else 10, seed=0)
     if dataset == "empty":
-        empty: dict[str, list[Any]] = {
-            f.name: [] for f in dataclasses.fields(company) if f.name != "users"
+        empty: dict[str, Any] = {
+            f.name: type(getattr(company, f.name))()
+            for f in dataclasses.fields(company)
+            if f.name != "users"
         }
         company = dataclasses.replace(company, **empty)
     return company

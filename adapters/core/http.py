@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import httpx
 from tenacity import (
@@ -52,6 +52,8 @@ from adapters.core.errors import (
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
 
+T = TypeVar("T")
+
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 
 
@@ -73,6 +75,16 @@ class UnexpectedResponse(AdapterError):
 
 # ---------------------------------------------------------------------------------------------
 # Rate limiting
+
+
+class Sink(Protocol):
+    """Where a download writes (a spooled file): emptied before each attempt."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+
+    def truncate(self, size: int | None = None, /) -> int: ...
 
 
 class RateLimiter(Protocol):
@@ -265,6 +277,8 @@ class ApiClient:
             transport=transport,
             headers={"accept": "application/json", **(headers or {})},
         )
+        self._transport = transport
+        self._unsigned: httpx.AsyncClient | None = None  # for signed URLs, made when needed
         self._retry = retry or RetryPolicy()
         self._backoff = wait_exponential(
             multiplier=self._retry.wait_initial, max=self._retry.wait_max
@@ -288,6 +302,8 @@ class ApiClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        if self._unsigned is not None:
+            await self._unsigned.aclose()
 
     async def request(
         self,
@@ -300,14 +316,52 @@ class ApiClient:
         expect_json: bool = False,
         repeatable: bool = False,
         complete: Callable[[httpx.Response], bool] | None = None,
+        content: Callable[[], AsyncIterable[bytes]] | None = None,
     ) -> httpx.Response:
         """Send with retries. Returns 2xx/3xx and the 4xx the caller must judge; raises the rest.
         With `expect_json`, a 2xx body that does not parse is retried like a 5xx (where the
         method may be repeated) and then raises UnreadableResponse; so is a 2xx body that
         `complete` says is cut short (a body that is not JSON, checked against a known size).
-        `repeatable`: a POST that only reads (a search), repeated like a GET."""
+        `repeatable`: a POST that only reads (a search), repeated like a GET. `content`: a
+        streamed body instead of JSON (an upload), made afresh for every attempt."""
         method = method.upper()
-        may_repeat = repeatable or method in IDEMPOTENT_METHODS
+
+        async def once() -> httpx.Response:
+            response = await self._send_once(method, path, params, json, headers, content)
+            if expect_json:
+                _check_json(response)
+            if complete is not None:
+                _check_complete(response, complete)
+            return response
+
+        return await self._attempts(method, path, repeatable or method in IDEMPOTENT_METHODS, once)
+
+    async def download(
+        self,
+        path: str,
+        sink: Sink,
+        *,
+        params: Mapping[str, Any] | None = None,
+        credentials: bool = True,
+    ) -> int:
+        """GET a body into `sink` as it arrives (a file's bytes: never whole in memory),
+        retried like any GET, the sink emptied before each attempt. A body cut short is an
+        error, never a shorter file. Returns the number of bytes written. Without
+        `credentials`: a signed URL the vendor handed out, fetched by a client that sends no
+        auth (through the same guarded transport)."""
+        http = self._http if credentials else self._bare()
+
+        async def once() -> int:
+            sink.seek(0)
+            sink.truncate()
+            return await self._stream_once(http, path, params, sink)
+
+        return await self._attempts("GET", path, True, once)
+
+    async def _attempts(
+        self, method: str, path: str, may_repeat: bool, once: Callable[[], Awaitable[T]]
+    ) -> T:
+        """`once` with the retry policy; what is left after retries raised as an adapter error."""
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._retry.attempts),
             wait=self._wait,
@@ -319,12 +373,7 @@ class ApiClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    response = await self._send_once(method, path, params, json, headers)
-                    if expect_json:
-                        _check_json(response)
-                    if complete is not None:
-                        _check_complete(response, complete)
-                    return response
+                    return await once()
         except _Unreadable as exc:
             raise UnreadableResponse(self._say(method, path, f"gave up: {exc.reason}")) from None
         except _Retry as exc:
@@ -378,20 +427,69 @@ class ApiClient:
         params: Mapping[str, Any] | None,
         json: Any,
         headers: Mapping[str, str] | None = None,
+        content: Callable[[], AsyncIterable[bytes]] | None = None,
     ) -> httpx.Response:
         await self._limiter.acquire(self._limit_key)
         try:
             response = await self._http.request(
-                method, path, params=params, json=json, headers=headers
+                method,
+                path,
+                params=params,
+                json=json,
+                headers=headers,
+                content=content() if content else None,
             )
         except ConnectionFailed as exc:
-            # Raised inside the request by the auth flow (a refused token exchange) or by the
-            # transport (an outbound URL refused): fatal, never retried; it keeps its class and
-            # code and gains the system's name.
-            message = self._scrub(f"{self.system_name}: {exc.message}")
-            raise type(exc)(message, code=exc.code) from None
+            raise self._named(exc) from None
         if self._decode is not None:
             response = _as_json(response, self._decode)
+        await self._judge(response, method, path)
+        return response
+
+    def _bare(self) -> httpx.AsyncClient:
+        if self._unsigned is None:
+            self._unsigned = httpx.AsyncClient(
+                timeout=self._http.timeout, transport=self._transport
+            )
+        return self._unsigned
+
+    async def _stream_once(
+        self,
+        http: httpx.AsyncClient,
+        path: str,
+        params: Mapping[str, Any] | None,
+        sink: Sink,
+    ) -> int:
+        await self._limiter.acquire(self._limit_key)
+        try:
+            async with http.stream("GET", path, params=params) as response:
+                if response.status_code >= 300:
+                    await response.aread()  # what the error says is read from its body
+                    await self._judge(response, "GET", path)
+                    raise self.unexpected(response, "GET", path)
+                await self._judge(response, "GET", path)
+                written = 0
+                async for chunk in response.aiter_bytes():
+                    sink.write(chunk)
+                    written += len(chunk)
+                # Content-Length counts the bytes on the wire (before any content decoding).
+                declared = response.headers.get("content-length")
+                if declared is not None and response.num_bytes_downloaded != int(declared):
+                    got = response.num_bytes_downloaded
+                    raise _Unreadable(f"a body cut short ({got} of {declared} bytes)")
+                return written
+        except ConnectionFailed as exc:
+            raise self._named(exc) from None
+
+    def _named(self, exc: ConnectionFailed) -> ConnectionFailed:
+        """Raised inside a request by the auth flow (a refused token exchange) or by the
+        transport (an outbound URL refused): fatal, never retried; it keeps its class and code
+        and gains the system's name."""
+        return type(exc)(self._scrub(f"{self.system_name}: {exc.message}"), code=exc.code)
+
+    async def _judge(self, response: httpx.Response, method: str, path: str) -> None:
+        """Count the answer, learn the rate window, and raise what the caller must not judge:
+        a spent quota, refused credentials, a 429, a 5xx."""
         self._count(response)
         await self._limiter.update(self._limit_key, response.headers)
         status = response.status_code
@@ -407,7 +505,6 @@ class ApiClient:
             self._raise_rate_limited(response, method, path)
         if status >= 500:
             raise _ServerError(f"{status} {response.reason_phrase}")
-        return response
 
     def _raise_rate_limited(self, response: httpx.Response, method: str, path: str) -> None:
         now = datetime.now(UTC)

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from adapters.core.canonical import CustomFieldDef, Entity, FieldType, Record
+from adapters.core.blobs import Blob
+from adapters.core.canonical import CustomFieldDef, Entity, FieldType, File, Record
+from adapters.core.http import Sink
 
 
 @dataclass
@@ -47,6 +49,11 @@ class SourceAdapter(Protocol):
 
     def reads_changes(self, entity: Entity) -> bool:
         """Whether `extract(since=...)` filters the entity (else it reads every record)."""
+        ...
+
+    async def download(self, record: File, sink: Sink) -> int:
+        """Write an attached file's bytes into `sink` as they arrive (retried from the start
+        when a read fails); the number of bytes written."""
         ...
 
     async def aclose(self) -> None: ...
@@ -217,6 +224,12 @@ class TargetAdapter(Protocol):
     async def create(self, entity: Entity, payload: dict[str, Any]) -> Written:
         """One request, no read-back. Raises RecordRejected for a 4xx on this record and a
         TransientError when the outcome is unknown (the record may exist: reconcile it)."""
+        ...
+
+    async def attach(self, payload: dict[str, Any], blob: Blob) -> Written:
+        """Upload one file (Entity.files) to the record its payload names: one streamed
+        request, no read-back; like `create`, RecordRejected for a 4xx and a TransientError
+        when the outcome is unknown (reconcile it)."""
         ...
 
     async def update(self, entity: Entity, target_id: int, payload: dict[str, Any]) -> Written:

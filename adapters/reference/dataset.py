@@ -39,7 +39,7 @@ import random
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import accumulate
 from typing import Any, TypeVar
@@ -52,6 +52,8 @@ from adapters.core.canonical import (
     DealProduct,
     Entity,
     FieldType,
+    File,
+    Lead,
     Note,
     Organization,
     Person,
@@ -88,13 +90,24 @@ class ReferenceCompany:
     activities: list[Activity]
     notes: list[Note]
     custom_fields: list[CustomFieldDef]
+    leads: list[Lead] = field(default_factory=list)
+    # A lead's notes and activities, apart from the others: a vendor without leads has none.
+    lead_notes: list[Note] = field(default_factory=list)
+    lead_activities: list[Activity] = field(default_factory=list)
+    files: list[File] = field(default_factory=list)
+    file_bytes: dict[str, bytes] = field(default_factory=dict)  # by file source id
 
     def records(self, entity: Entity) -> list[Record]:
         # Attribute names are the entity values; a copy keeps callers from mutating the dataset.
-        return list(getattr(self, entity.value))
+        records: list[Record] = list(getattr(self, entity.value))
+        if entity == Entity.notes:
+            records += self.lead_notes
+        if entity == Entity.activities:
+            records += self.lead_activities
+        return records
 
     def counts(self) -> dict[str, int]:
-        return {entity.value: len(getattr(self, entity.value)) for entity in Entity}
+        return {entity.value: len(self.records(entity)) for entity in Entity}
 
 
 # --------------------------------------------------------------------------------------------
@@ -1362,6 +1375,20 @@ def _generate(size: int, seed: int) -> ReferenceCompany:
     activities = _activities(size, deals, persons, orgs, _rng(seed, "activities"))
     activities = _with_participants(activities, persons, _rng(seed, "participants"))
     notes = _notes(size, deals, persons, orgs, _rng(seed, "notes"))
+    # Imported here: these parts build on this module's helpers.
+    from adapters.reference import attachments, prospects
+
+    orgs, persons, deals = prospects.labelled_company_parts(
+        orgs, persons, deals, _rng(seed, "labels")
+    )
+    leads = prospects.leads(max(3, size // 10), persons, orgs, _rng(seed, "leads"))
+    lead_notes = prospects.lead_notes(leads, len(notes) + 1, _rng(seed, "lead_notes"))
+    lead_activities = prospects.lead_activities(
+        leads, len(activities) + 1, _rng(seed, "lead_activities")
+    )
+    files, file_bytes = attachments.files(
+        size // 30, deals, persons, orgs, leads, activities, _rng(seed, "files")
+    )
     return ReferenceCompany(
         users=users,
         organizations=orgs,
@@ -1374,4 +1401,9 @@ def _generate(size: int, seed: int) -> ReferenceCompany:
         activities=activities,
         notes=notes,
         custom_fields=_custom_field_defs(),
+        leads=leads,
+        lead_notes=lead_notes,
+        lead_activities=lead_activities,
+        files=files,
+        file_bytes=file_bytes,
     )

@@ -20,7 +20,9 @@ from adapters.core.canonical import (
     ContactPoint,
     CustomFieldDef,
     Deal,
+    Entity,
     FieldType,
+    File,
     Note,
     Person,
     Pipeline,
@@ -36,6 +38,15 @@ from adapters.reference.held import (
 
 Points = Callable[[list[ContactPoint]], list[ContactPoint]]
 ACTIVITY_TYPES = frozenset({"call", "meeting", "task", "deadline", "email", "lunch"})
+# The links of a file and the entity each points at.
+FILE_PARENTS: Mapping[str, Entity] = {
+    "deal_source_id": Entity.deals,
+    "person_source_id": Entity.persons,
+    "org_source_id": Entity.organizations,
+    "lead_source_id": Entity.leads,
+    "activity_source_id": Entity.activities,
+    "product_source_id": Entity.products,
+}
 
 
 class Names(Enum):
@@ -114,6 +125,14 @@ class Holds:
     note_parents: Parents = Parents.all
     note_chars: int | None = None
     note_bytes: int | None = None
+    # Labels of organizations, persons, deals and leads: off unless the source reads them.
+    labels: bool = False
+    # Leads, with their notes and activities: off unless the vendor has them and its source
+    # reads them.
+    leads: bool = False
+    # Attached files: off unless the source reads them; the links a file may hang on.
+    files: bool = False
+    file_parents: frozenset[str] = frozenset(FILE_PARENTS)
     # Whatever is the vendor's own, applied last, in order.
     extra: tuple[Callable[[ReferenceCompany], ReferenceCompany], ...] = ()
 
@@ -161,9 +180,46 @@ def held_by(company: ReferenceCompany, holds: Holds) -> ReferenceCompany:
                 for a in company.activities
             ],
         )
+    if not holds.labels:
+        company = _unlabelled(company)
+    if not holds.leads:
+        company = dataclasses.replace(company, leads=[], lead_notes=[], lead_activities=[])
     for step in holds.extra:
         company = step(company)
-    return _line_items(company, holds)
+    return _attached(_line_items(company, holds), holds)
+
+
+def _unlabelled(company: ReferenceCompany) -> ReferenceCompany:
+    def plain(records: list[Any]) -> list[Any]:
+        return [r.model_copy(update={"labels": []}) if r.labels else r for r in records]
+
+    return dataclasses.replace(
+        company,
+        organizations=plain(company.organizations),
+        persons=plain(company.persons),
+        deals=plain(company.deals),
+        leads=plain(company.leads),
+    )
+
+
+def _attached(company: ReferenceCompany, holds: Holds) -> ReferenceCompany:
+    """The files the vendor keeps: on records it still holds, of the kinds it attaches to."""
+    if not holds.files:
+        return dataclasses.replace(company, files=[], file_bytes={})
+    present = {
+        link: {r.source_id for r in company.records(entity)}
+        for link, entity in FILE_PARENTS.items()
+    }
+
+    def kept(file: File) -> bool:
+        links = [(link, getattr(file, link)) for link in FILE_PARENTS if getattr(file, link)]
+        return bool(links) and all(
+            link in holds.file_parents and value in present[link] for link, value in links
+        )
+
+    files = [f for f in company.files if kept(f)]
+    content = {f.source_id: company.file_bytes[f.source_id] for f in files}
+    return dataclasses.replace(company, files=files, file_bytes=content)
 
 
 def _undated(company: ReferenceCompany) -> ReferenceCompany:

@@ -28,8 +28,10 @@ PREFIXES = {
     Entity.products: "pr",
     Entity.deals: "d",
     Entity.deal_products: "dp",
+    Entity.leads: "l",
     Entity.activities: "a",
     Entity.notes: "n",
+    Entity.files: "fl",
 }
 # Which entity each link field points at.
 LINKS = {
@@ -40,7 +42,17 @@ LINKS = {
     "stage_source_id": Entity.stages,
     "deal_source_id": Entity.deals,
     "product_source_id": Entity.products,
+    "lead_source_id": Entity.leads,
+    "activity_source_id": Entity.activities,
 }
+FILE_LINKS = (
+    "deal_source_id",
+    "person_source_id",
+    "org_source_id",
+    "lead_source_id",
+    "activity_source_id",
+    "product_source_id",
+)
 EMAIL = re.compile(r"^[a-z0-9.\-]+@example\.(com|pl|de|org|net)$")
 ACTIVITY_TYPES = ("call", "meeting", "task", "deadline", "email", "lunch")
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -89,6 +101,8 @@ def test_counts_scale_with_size(size: int) -> None:
     counts = generate(size).counts()
     # About half the deals with a value have line items, one to three each.
     assert size // 3 < counts.pop("deal_products") < size * 2
+    leads = max(3, size // 10)
+    # A note on every other lead and an activity on every third, apart from the others.
     assert counts == {
         "users": 6,
         "organizations": size // 3,
@@ -97,8 +111,10 @@ def test_counts_scale_with_size(size: int) -> None:
         "stages": 9,
         "products": max(5, size // 20),
         "deals": size * 2 // 3,
-        "activities": size,
-        "notes": size,
+        "leads": leads,
+        "activities": size + (leads + 2) // 3,
+        "notes": size + (leads + 1) // 2,
+        "files": 6 + size // 30,
     }
 
 
@@ -422,3 +438,37 @@ def assert_value_fits(field: CustomFieldDef, value: Any) -> None:
         assert isinstance(value, list) and value and set(value) <= set(field.options)
     else:  # pragma: no cover - a new FieldType needs a rule here
         raise AssertionError(f"no rule for {kind}")
+
+
+# --- leads, labels and files -------------------------------------------------------------------
+
+
+def test_leads_belong_to_a_person_or_an_organization(company: ReferenceCompany) -> None:
+    assert all(lead.person_source_id or lead.org_source_id for lead in company.leads)
+    assert {n.lead_source_id for n in company.lead_notes} <= {l.source_id for l in company.leads}
+    assert all(a.lead_source_id and not a.deal_source_id for a in company.lead_activities)
+    # Nothing else links to a lead: a vendor without leads renders none of their records.
+    assert not any(n.lead_source_id for n in company.notes + company.activities)  # type: ignore[operator]
+
+
+def test_labels_are_spread_and_include_non_ascii(company: ReferenceCompany) -> None:
+    labels = {label for p in company.persons for label in p.labels}
+    assert "VIP – Ważny" in labels
+    assert 0.3 < sum(bool(d.labels) for d in company.deals) / len(company.deals) < 0.7
+
+
+def test_files_have_their_bytes_and_the_hard_cases(company: ReferenceCompany) -> None:
+    content = company.file_bytes
+    assert set(content) == {f.source_id for f in company.files}
+    assert all(f.size == len(content[f.source_id]) for f in company.files)
+    by_name = {f.name: content[f.source_id] for f in company.files}
+    assert by_name["Angebot_2026-001.pdf"].startswith(b"%PDF-") and b"%%EOF" in by_name[
+        "Angebot_2026-001.pdf"
+    ]
+    assert by_name["portrait.png"].startswith(b"\x89PNG\r\n\x1a\n")
+    assert any(not f.name.isascii() for f in company.files)
+    assert max(map(len, content.values())) > 1_000_000
+    parents = {
+        link for f in company.files for link in FILE_LINKS if getattr(f, link) is not None
+    }
+    assert parents == set(FILE_LINKS) - {"product_source_id"}
