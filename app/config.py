@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     sandbox: bool | None = None  # unset: on in embedded mode, off otherwise
     max_records: int = 100_000
+    # Files above this many bytes stay behind (each reported); a session may set its own cap.
+    max_file_bytes: int = 50_000_000
     max_body_bytes: int = 1_000_000
     # Hosts user-supplied URLs may point at even when private or loopback (comma separated).
     allowed_hosts: list[str] = Field(default_factory=list)

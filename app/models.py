@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 from app.db import Base, utcnow
 
@@ -16,6 +18,22 @@ OPEN_WRITING = "status IN ('queued', 'running') AND mode <> 'preview'"
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+class TargetIdType(TypeDecorator[int | str]):
+    """A target record's id: Pipedrive's are integers except leads' (UUIDs). Stored as text,
+    read back as an int when it is one, so ids compare with those the target's answers give."""
+
+    impl = String(64)
+    cache_ok = True
+
+    def process_bind_param(self, value: int | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> int | str | None:
+        if value is None:
+            return None
+        return int(value) if value.isdigit() else value
 
 
 class Account(Base):
@@ -150,7 +168,7 @@ class StagedRecord(Base):
     # but not part of a sample.
     state: Mapped[str] = mapped_column(String(16), default="staged")
     action: Mapped[str | None] = mapped_column(String(8), default=None)  # create | update
-    target_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    target_id: Mapped[int | str | None] = mapped_column(TargetIdType, default=None)
     payload: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     # When the create of a pending record was sent: reconciliation claims only target records
     # made after it.
@@ -175,7 +193,7 @@ class RecordLink(Base):
     target_key: Mapped[str] = mapped_column(String(255))
     entity: Mapped[str] = mapped_column(String(32))
     source_id: Mapped[str] = mapped_column(String(255))
-    target_id: Mapped[int] = mapped_column(Integer)
+    target_id: Mapped[int | str] = mapped_column(TargetIdType)
     # The target record it lives under (a line item's deal): where undo finds it.
     parent_id: Mapped[int | None] = mapped_column(Integer, default=None)
     origin: Mapped[str] = mapped_column(String(16))  # created | matched | reused

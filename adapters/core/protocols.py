@@ -11,6 +11,9 @@ from adapters.core.blobs import Blob
 from adapters.core.canonical import CustomFieldDef, Entity, FieldType, File, Record
 from adapters.core.http import Sink
 
+# A target record's id: an integer, or text where the target says so (Pipedrive's leads).
+TargetId = int | str
+
 
 @dataclass
 class StagedItem:
@@ -103,16 +106,16 @@ class PendingWrite:
 
 @dataclass
 class Reconciled:
-    found: dict[str, int] = field(default_factory=dict)  # source id -> the record it made
+    found: dict[str, TargetId] = field(default_factory=dict)  # source id -> what it made
     # Source ids whose record cannot be told apart from others: candidate target ids.
-    ambiguous: dict[str, list[int]] = field(default_factory=dict)
+    ambiguous: dict[str, list[TargetId]] = field(default_factory=dict)
 
 
 @dataclass
 class Written:
     """What a write left in the target, read from its own answer (never read back)."""
 
-    id: int
+    id: TargetId
     # The record's update time as the write's answer gave it: undo compares it with the
     # target's current one to tell records edited in the target since Ferry wrote them.
     updated_at: str | None = None
@@ -151,7 +154,7 @@ class FieldPlan:
 
 
 # Resolves (entity, source_id) to the target id, or None when that record is not in the target.
-LinkResolver = Callable[[Entity, str | None], int | None]
+LinkResolver = Callable[[Entity, str | None], TargetId | None]
 
 
 class TargetAdapter(Protocol):
@@ -221,6 +224,11 @@ class TargetAdapter(Protocol):
         default_owner_id: int,
     ) -> dict[str, Any]: ...
 
+    async def ensure_labels(self, entity: Entity, names: set[str]) -> None:
+        """Make the labels of these names the records about to be written carry (matched by
+        name, created when missing), before `build_payload` puts their ids in the payloads."""
+        ...
+
     async def create(self, entity: Entity, payload: dict[str, Any]) -> Written:
         """One request, no read-back. Raises RecordRejected for a 4xx on this record and a
         TransientError when the outcome is unknown (the record may exist: reconcile it)."""
@@ -232,12 +240,14 @@ class TargetAdapter(Protocol):
         when the outcome is unknown (reconcile it)."""
         ...
 
-    async def update(self, entity: Entity, target_id: int, payload: dict[str, Any]) -> Written:
+    async def update(self, entity: Entity, target_id: TargetId, payload: dict[str, Any]) -> Written:
         """One PATCH (idempotent: a lost answer is simply sent again). RecordRejected for a
         4xx, including a record deleted in the target (code `target_record_gone`)."""
         ...
 
-    async def delete(self, entity: Entity, target_id: int, parent_id: int | None = None) -> bool:
+    async def delete(
+        self, entity: Entity, target_id: TargetId, parent_id: int | None = None
+    ) -> bool:
         """One DELETE (`parent_id`: the record it lives under, for nested records). False when
         the record was already gone (idempotent)."""
         ...
@@ -253,7 +263,7 @@ class TargetAdapter(Protocol):
         ...
 
     async def match(
-        self, entity: Entity, candidates: list[MergeCandidate], taken: set[int]
+        self, entity: Entity, candidates: list[MergeCandidate], taken: set[TargetId]
     ) -> dict[str, Matched]:
         """Records the target already holds that stand for these (persons by any e-mail,
         organizations by normalized name, products by code, else name; other entities never),
@@ -262,8 +272,12 @@ class TargetAdapter(Protocol):
         ...
 
     async def updated_times(
-        self, entity: Entity, ids: set[int], since: datetime, parents: frozenset[int] = frozenset()
-    ) -> dict[int, str | None]:
+        self,
+        entity: Entity,
+        ids: set[TargetId],
+        since: datetime,
+        parents: frozenset[int] = frozenset(),
+    ) -> dict[TargetId, str | None]:
         """The current update time of those of `ids` the target holds, from paged list reads
         of records updated since `since` (nested ones: listed under their `parents`); ids
         absent from the answer were not updated since (or are gone). Used by undo to keep
@@ -271,7 +285,7 @@ class TargetAdapter(Protocol):
         ...
 
     async def reconcile(
-        self, entity: Entity, pending: list[PendingWrite], taken: set[int]
+        self, entity: Entity, pending: list[PendingWrite], taken: set[TargetId]
     ) -> Reconciled:
         """Which of these writes with a lost answer made a record: only records made after the
         write was attempted, not in `taken` (held by other source records), exactly matching

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,6 +165,12 @@ class PipedriveClient:
 
     async def post_v2(self, path: str, body: Any) -> httpx.Response:
         return await self.api.request("POST", V2 + path, json=body)
+
+    async def upload(
+        self, path: str, headers: dict[str, str], body: Callable[[], AsyncIterable[bytes]]
+    ) -> httpx.Response:
+        """A v1 multipart POST streamed from `body` (made afresh if it must be sent again)."""
+        return await self.api.request("POST", V1 + path, headers=headers, content=body)
 
     async def send(self, method: str, version: str, path: str, body: Any = None) -> httpx.Response:
         """One write (PATCH, PUT, DELETE...) to the v1 or v2 root; the caller judges the 4xx."""

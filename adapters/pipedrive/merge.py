@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.core.canonical import Entity
-from adapters.core.protocols import Matched, MergeCandidate
+from adapters.core.protocols import Matched, MergeCandidate, TargetId
 
 MATCHED_ENTITIES = (Entity.persons, Entity.organizations, Entity.products)
 # Never filled into a matched record: what names it and who owns it stay the target's.
@@ -143,7 +143,7 @@ class MergeIndex:
             ids.sort()
         return index
 
-    def pair(self, candidates: list[MergeCandidate], taken: set[int]) -> dict[str, Matched]:
+    def pair(self, candidates: list[MergeCandidate], taken: set[TargetId]) -> dict[str, Matched]:
         wanted = {c.source_id: wanted_keys(self.entity, c.payload) for c in candidates}
         ranks = sorted({rank for keys in wanted.values() for rank in keys})
         chosen: dict[str, int] = {}
@@ -164,7 +164,9 @@ class MergeIndex:
             )
         return result
 
-    def _free(self, keys: list[Key], source_id: str, taken: set[int], used: set[int]) -> int | None:
+    def _free(
+        self, keys: list[Key], source_id: str, taken: set[TargetId], used: set[int]
+    ) -> int | None:
         """The first record under these keys that nobody else holds."""
         for key in keys:
             for target_id in self.by_key.get(key, ()):

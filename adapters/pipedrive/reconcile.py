@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adapters.core.canonical import Entity
-from adapters.core.protocols import PendingWrite, Reconciled
+from adapters.core.protocols import PendingWrite, Reconciled, TargetId
 
 CLOCK_SKEW = timedelta(seconds=5)  # between our clock and Pipedrive's
 
@@ -31,12 +31,12 @@ NOT_COMPARED: set[str] = set()
 # Links left out of a payload are empty in the record made from it: a person sent without an
 # organization is not the namesake who has one.
 EMPTY_WHEN_ABSENT: dict[Entity, tuple[str, ...]] = {
-    Entity.organizations: ("address", "custom_fields"),
-    Entity.persons: ("org_id", "emails", "phones", "custom_fields"),
+    Entity.organizations: ("address", "label_ids", "custom_fields"),
+    Entity.persons: ("org_id", "emails", "phones", "label_ids", "custom_fields"),
     Entity.products: ("code", "custom_fields"),
-    Entity.deals: ("person_id", "org_id", "custom_fields"),
+    Entity.deals: ("person_id", "org_id", "label_ids", "custom_fields"),
     Entity.deal_products: ("comments",),
-    Entity.activities: ("deal_id", "person_id", "org_id", "note"),
+    Entity.activities: ("deal_id", "person_id", "org_id", "lead_id", "note"),
     Entity.notes: ("deal_id", "person_id", "org_id", "lead_id"),
 }
 
@@ -50,13 +50,13 @@ def reconcile(
     entity: Entity,
     pending: list[PendingWrite],
     candidates: Iterable[dict[str, Any]],
-    taken: set[int],
+    taken: set[TargetId],
 ) -> Reconciled:
     groups: dict[str, list[PendingWrite]] = {}
     for write in pending:
         groups.setdefault(_key(write.payload), []).append(write)
-    matches: dict[str, list[int]] = {key: [] for key in groups}
-    contested: dict[str, list[int]] = {}
+    matches: dict[str, list[TargetId]] = {key: [] for key in groups}
+    contested: dict[str, list[TargetId]] = {}
     for item in candidates:
         if int(item["id"]) in taken:
             continue

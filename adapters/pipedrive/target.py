@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from adapters.core.blobs import Blob, multipart
 from adapters.core.canonical import (
     CUSTOM_FIELD_ENTITIES,
     Activity,
@@ -42,14 +43,16 @@ from adapters.core.protocols import (
     Reconciled,
     TargetField,
     TargetFieldInfo,
+    TargetId,
     TargetStage,
     TargetUser,
     Written,
 )
-from adapters.pipedrive import line_items, reconcile
+from adapters.pipedrive import files, leads, line_items, reconcile
 from adapters.pipedrive.bodies import participants
 from adapters.pipedrive.client import V1, V2, PipedriveClient, error_code, error_text
 from adapters.pipedrive.costs import request_cost
+from adapters.pipedrive.labels import Labels
 from adapters.pipedrive.merge import MATCHED_ENTITIES, MergeIndex
 from adapters.pipedrive.merge import normalize_name as _norm
 from adapters.pipedrive.source import FIELD_TYPES, FIELDS_PATH
@@ -63,8 +66,10 @@ WRITE_PATHS: dict[Entity, tuple[str, str]] = {
     Entity.products: ("v2", "/products"),
     Entity.deals: ("v2", "/deals"),
     Entity.deal_products: ("v2", line_items.PATH),  # under its deal: see line_items
+    Entity.leads: ("v1", leads.PATH),
     Entity.activities: ("v2", "/activities"),
     Entity.notes: ("v1", "/notes"),
+    Entity.files: ("v1", files.PATH),
 }
 
 OPTION_TYPES = (FieldType.enum, FieldType.set)
@@ -152,12 +157,17 @@ class PayloadContext:
     resolve: LinkResolver
     fields: dict[tuple[Entity, str], TargetField]
     default_owner_id: int
+    label_ids: Callable[[Entity, list[str]], list[TargetId]] = lambda entity, names: []
 
-    def link(self, entity: Entity, source_id: str | None) -> int | None:
+    def link(self, entity: Entity, source_id: str | None) -> TargetId | None:
         return self.resolve(entity, source_id) if source_id else None
 
-    def owner(self, source_id: str | None) -> int:
+    def owner(self, source_id: str | None) -> TargetId:
         return self.link(Entity.users, source_id) or self.default_owner_id
+
+    def labels(self, names: list[str]) -> list[TargetId]:
+        """The ids of the record's labels (made beforehand by `ensure_labels`)."""
+        return self.label_ids(self.entity, names) if names else []
 
     def custom_fields(self, values: dict[str, Any]) -> dict[str, Any] | None:
         out = {}
@@ -188,6 +198,7 @@ def organization_payload(r: Organization, ctx: PayloadContext) -> dict[str, Any]
         "name": r.name,
         "owner_id": ctx.owner(r.owner_source_id),
         "address": {"value": r.address} if r.address else None,
+        "label_ids": ctx.labels(r.labels),
         "add_time": r.add_time,  # the original creation time (an admin's token only)
         "custom_fields": ctx.custom_fields(r.custom_fields),
     }
@@ -201,6 +212,7 @@ def person_payload(r: Person, ctx: PayloadContext) -> dict[str, Any]:
         "org_id": ctx.link(Entity.organizations, r.org_source_id),
         "emails": _contacts(r.emails),
         "phones": _contacts(r.phones),
+        "label_ids": ctx.labels(r.labels),
         "add_time": r.add_time,
         "custom_fields": ctx.custom_fields(r.custom_fields),
     }
@@ -253,6 +265,7 @@ def deal_payload(r: Deal, ctx: PayloadContext) -> dict[str, Any]:
         # other); the spec's format for archive_time is "YYYY-MM-DD HH:MM:SS" in UTC.
         "is_archived": True if r.is_archived else None,
         "archive_time": _v1_time(r.archive_time) if r.is_archived else None,
+        "label_ids": ctx.labels(r.labels),
         "add_time": r.add_time,
         "custom_fields": ctx.custom_fields(r.custom_fields),
     }
@@ -270,6 +283,7 @@ def activity_payload(r: Activity, ctx: PayloadContext) -> dict[str, Any]:
         "deal_id": ctx.link(Entity.deals, r.deal_source_id),
         "person_id": ctx.link(Entity.persons, r.person_source_id),
         "org_id": ctx.link(Entity.organizations, r.org_source_id),
+        "lead_id": ctx.link(Entity.leads, r.lead_source_id),
         "due_date": r.due_date,
         "due_time": r.due_time,
         "duration": r.duration,
@@ -298,6 +312,7 @@ def note_payload(r: Note, ctx: PayloadContext) -> dict[str, Any]:
         "deal_id": ctx.link(Entity.deals, r.deal_source_id),
         "person_id": ctx.link(Entity.persons, r.person_source_id),
         "org_id": ctx.link(Entity.organizations, r.org_source_id),
+        "lead_id": ctx.link(Entity.leads, r.lead_source_id),
         "user_id": ctx.owner(r.owner_source_id),
         "add_time": _v1_time(r.add_time),
     }
@@ -310,9 +325,11 @@ BUILDERS: dict[Entity, Callable[[Any, PayloadContext], dict[str, Any]]] = {
     Entity.stages: stage_payload,
     Entity.products: product_payload,
     Entity.deals: deal_payload,
+    Entity.leads: leads.payload,
     Entity.deal_products: line_items.payload,
     Entity.activities: activity_payload,
     Entity.notes: note_payload,
+    Entity.files: files.payload,
 }
 
 
@@ -320,12 +337,14 @@ BUILDERS: dict[Entity, Callable[[Any, PayloadContext], dict[str, Any]]] = {
 # not sent. Users are matched by e-mail, never written.
 _OWNER = "owner_id (the matched user, else the token's user)"
 _ADDED = "add_time (with an admin's token; else the time of the migration)"
+_LABELS = "label_ids (labels of those names, created when missing)"
 STANDARD_FIELDS: dict[Entity, dict[str, str]] = {
     Entity.users: {"email": "matched with a user's e-mail (users are never created)"},
     Entity.organizations: {
         "name": "name",
         "address": "address",
         "owner_source_id": _OWNER,
+        "labels": _LABELS,
         "add_time": _ADDED,
     },
     Entity.persons: {
@@ -336,6 +355,7 @@ STANDARD_FIELDS: dict[Entity, dict[str, str]] = {
         "phones": "phones",
         "org_source_id": "org_id",
         "owner_source_id": _OWNER,
+        "labels": _LABELS,
         "add_time": _ADDED,
     },
     Entity.pipelines: {"name": "name (a pipeline of that name is reused)"},
@@ -368,8 +388,10 @@ STANDARD_FIELDS: dict[Entity, dict[str, str]] = {
         "lost_reason": "lost_reason (lost deals)",
         "is_archived": "is_archived",
         "archive_time": "archive_time",
+        "labels": _LABELS,
         "add_time": _ADDED,
     },
+    Entity.leads: leads.STANDARD_FIELDS,
     Entity.deal_products: line_items.STANDARD_FIELDS,
     Entity.activities: {
         "subject": "subject",
@@ -383,6 +405,7 @@ STANDARD_FIELDS: dict[Entity, dict[str, str]] = {
         "person_source_id": "person_id",
         "participant_source_ids": "participants (after the main person)",
         "org_source_id": "org_id",
+        "lead_source_id": "lead_id",
         "owner_source_id": _OWNER,
     },
     Entity.notes: {
@@ -390,9 +413,11 @@ STANDARD_FIELDS: dict[Entity, dict[str, str]] = {
         "deal_source_id": "deal_id",
         "person_source_id": "person_id",
         "org_source_id": "org_id",
+        "lead_source_id": "lead_id",
         "owner_source_id": "user_id (with an admin's token; else the token's user)",
         "add_time": "add_time (with an admin's token; else the time of the migration)",
     },
+    Entity.files: files.STANDARD_FIELDS,
 }
 
 
@@ -427,6 +452,8 @@ class PipedriveTarget:
         # The target's persons, organizations and products by their match keys, read once.
         self._merge_indexes: dict[Entity, MergeIndex] = {}
         self._merge_lock = asyncio.Lock()
+        self.labels = Labels(client, FIELDS_PATH)
+        self.labels.problems = self.field_problems  # said with the fields' problems
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -613,9 +640,8 @@ class PipedriveTarget:
     ) -> dict[str, Any]:
         if entity not in BUILDERS:
             raise ValueError(f"{entity.value} are matched, never created")
-        payload = BUILDERS[entity](
-            record, PayloadContext(entity, resolve, fields, default_owner_id)
-        )
+        context = PayloadContext(entity, resolve, fields, default_owner_id, self.labels.ids)
+        payload = BUILDERS[entity](record, context)
         if self.token_is_admin is False:  # only an admin may back-date a record or sign a note
             payload.pop("add_time", None)
             if entity is Entity.notes:
@@ -632,7 +658,12 @@ class PipedriveTarget:
             ]
         return []
 
+    async def ensure_labels(self, entity: Entity, names: set[str]) -> None:
+        await self.labels.ensure(entity, names)
+
     async def create(self, entity: Entity, payload: dict[str, Any]) -> Written:
+        if entity is Entity.files:
+            raise ValueError("a file is sent with its bytes: attach(), not create()")
         version, path = _write_path(entity)
         reused = await self._reusable_setup(entity, payload)
         if reused is not None:
@@ -647,12 +678,25 @@ class PipedriveTarget:
         self._remember_setup(entity, payload, written.id)
         return written
 
-    async def update(self, entity: Entity, target_id: int, payload: dict[str, Any]) -> Written:
-        """v2 PATCH (notes: v1 PUT) of the fields sent; the others are left as they are."""
+    async def attach(self, payload: dict[str, Any], blob: Blob) -> Written:
+        """One streamed multipart upload of the file to its record."""
+        name = str(payload.get("file_name") or "file")
+        mime = str(payload.get("mime_type") or files.DEFAULT_TYPE)
+        headers, body = multipart(files.form(payload), "file", name, mime, blob)
+        response = await self.client.upload(files.PATH, headers, body)
+        if not response.is_success:
+            raise RecordRejected(error_text(response), code=error_code(response))
+        return _written(response, "a file upload")
+
+    async def update(self, entity: Entity, target_id: TargetId, payload: dict[str, Any]) -> Written:
+        """v2 PATCH (notes: v1 PUT; leads: v1 PATCH; files: a rename) of the fields sent; the
+        others are left as they are."""
         version, path = _write_path(entity)
-        method = "PUT" if version == "v1" else "PATCH"
+        method = "PUT" if version == "v1" and entity is not Entity.leads else "PATCH"
         if entity is Entity.deal_products:
             path, payload = line_items.split(payload)
+        if entity is Entity.files:  # only the name can change; the bytes stay as uploaded
+            payload = {"name": payload.get("file_name")}
         response = await self.client.send(method, version, f"{path}/{target_id}", payload)
         if response.status_code in GONE:
             raise RecordRejected(
@@ -663,7 +707,9 @@ class PipedriveTarget:
             raise RecordRejected(error_text(response), code=error_code(response))
         return _written(response, "an update")
 
-    async def delete(self, entity: Entity, target_id: int, parent_id: int | None = None) -> bool:
+    async def delete(
+        self, entity: Entity, target_id: TargetId, parent_id: int | None = None
+    ) -> bool:
         version, path = _write_path(entity)
         if entity is Entity.deal_products:
             path = line_items.under(parent_id)
@@ -683,11 +729,11 @@ class PipedriveTarget:
         known = await self._known_setup()
         return known[entity].get(SETUP_IDENTITIES[entity](payload))
 
-    def _remember_setup(self, entity: Entity, payload: dict[str, Any], target_id: int) -> None:
-        if entity in SETUP_ENTITIES and self._setup_ids is not None:
+    def _remember_setup(self, entity: Entity, payload: dict[str, Any], target_id: TargetId) -> None:
+        if entity in SETUP_ENTITIES and self._setup_ids is not None and isinstance(target_id, int):
             self._setup_ids[entity][SETUP_IDENTITIES[entity](payload)] = target_id
 
-    def _forget_setup(self, entity: Entity, target_id: int) -> None:
+    def _forget_setup(self, entity: Entity, target_id: TargetId) -> None:
         """A deleted pipeline or stage is no longer there to be reused."""
         if entity in SETUP_ENTITIES and self._setup_ids is not None:
             known = self._setup_ids[entity]
@@ -712,7 +758,7 @@ class PipedriveTarget:
     # Records the target already holds ----------------------------------------------------
 
     async def match(
-        self, entity: Entity, candidates: list[MergeCandidate], taken: set[int]
+        self, entity: Entity, candidates: list[MergeCandidate], taken: set[TargetId]
     ) -> dict[str, Matched]:
         if entity not in MATCHED_ENTITIES or not candidates:
             return {}
@@ -775,11 +821,25 @@ class PipedriveTarget:
     # Update times, for undo -----------------------------------------------------------------
 
     async def updated_times(
-        self, entity: Entity, ids: set[int], since: datetime, parents: frozenset[int] = frozenset()
-    ) -> dict[int, str | None]:
+        self,
+        entity: Entity,
+        ids: set[TargetId],
+        since: datetime,
+        parents: frozenset[int] = frozenset(),
+    ) -> dict[TargetId, str | None]:
         if entity not in WRITE_PATHS or not ids:
             return {}
-        times: dict[int, str | None] = {}
+        times: dict[TargetId, str | None] = {}
+        if entity is Entity.leads:
+            async for items in leads.listed(self.client, _rfc3339(since)):
+                times.update({i["id"]: i.get("update_time") for i in items if i["id"] in ids})
+            return times
+        if entity is Entity.files:  # the file list takes no update filter: read whole
+            async for page in self.client.iter_v1(files.PATH):
+                times.update(
+                    {int(i["id"]): i.get("update_time") for i in page.items if int(i["id"]) in ids}
+                )
+            return times
         if entity is Entity.deal_products:  # no updated_since: listed by their deals
             async for items in line_items.listed(self.client, parents):
                 times.update(
@@ -800,12 +860,18 @@ class PipedriveTarget:
     # Reconciliation ------------------------------------------------------------------------
 
     async def reconcile(
-        self, entity: Entity, pending: list[PendingWrite], taken: set[int]
+        self, entity: Entity, pending: list[PendingWrite], taken: set[TargetId]
     ) -> Reconciled:
         if entity not in WRITE_PATHS or not pending:
             return Reconciled()
         candidates = []
         since = reconcile.since(pending)
+        if entity is Entity.leads:
+            return await leads.reconcile(self.client, pending, taken)
+        if entity is Entity.files:
+            return await files.reconcile(
+                self.client, pending, taken, _v1_time(_rfc3339(since)) or ""
+            )
         if entity is Entity.deal_products:
             deals = [w.payload["deal_id"] for w in pending if w.payload.get("deal_id")]
             async for items in line_items.listed(self.client, deals):
@@ -823,7 +889,7 @@ class PipedriveTarget:
         path = path or default_path
         params: dict[str, Any] = {}
         if updated_since and entity not in SETUP_ENTITIES:
-            params["updated_since"] = _utc(updated_since).strftime("%Y-%m-%dT%H:%M:%SZ")
+            params["updated_since"] = _rfc3339(updated_since)
         iterate = self.client.iter_v1 if version == "v1" else self.client.iter_v2
         return iterate(path, params)
 
@@ -850,7 +916,13 @@ def _write_path(entity: Entity) -> tuple[str, str]:
 
 def _list_paths(entity: Entity) -> tuple[str | None, ...]:
     """The lists an entity's records are in (None: its own); archived deals are listed apart."""
-    return (None, "/deals/archived") if entity is Entity.deals else (None,)
+    if entity is Entity.deals:
+        return (None, "/deals/archived")
+    return (None, "/leads/archived") if entity is Entity.leads else (None,)
+
+
+def _rfc3339(moment: datetime) -> str:
+    return _utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _utc(moment: datetime) -> datetime:
@@ -868,7 +940,10 @@ def _written(response: Any, what: str) -> Written:
     try:
         data = response.json()["data"]
         update_time = data.get("update_time")
-        return Written(int(data["id"]), updated_at=str(update_time) if update_time else None)
+        target_id = data["id"]  # an integer; a lead's is a UUID
+        if not isinstance(target_id, str):
+            target_id = int(target_id)
+        return Written(target_id, updated_at=str(update_time) if update_time else None)
     except (ValueError, KeyError, TypeError, AttributeError):
         raise OutcomeUnknown(
             f"Pipedrive: the answer to {what} could not be read ({response.status_code})"

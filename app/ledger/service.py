@@ -15,7 +15,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.core.canonical import Entity
-from adapters.core.protocols import ConnectionInfo, Written
+from adapters.core.protocols import ConnectionInfo, TargetId, Written
 from app.db import utcnow
 from app.models import MigrationSession, RecordLink
 
@@ -74,9 +74,9 @@ async def links(
 
 async def resolve(
     db: AsyncSession, pair: Pair, wanted: dict[str, set[str]]
-) -> dict[tuple[str, str], int]:
+) -> dict[tuple[str, str], TargetId]:
     """Target ids of linked records, by (entity, source id)."""
-    found: dict[tuple[str, str], int] = {}
+    found: dict[tuple[str, str], TargetId] = {}
     for entity, source_ids in wanted.items():
         query = select(RecordLink.source_id, RecordLink.target_id).where(
             _of(pair, entity), RecordLink.source_id.in_(list(source_ids))
@@ -86,7 +86,7 @@ async def resolve(
     return found
 
 
-async def taken(db: AsyncSession, pair: Pair, entity: Entity) -> set[int]:
+async def taken(db: AsyncSession, pair: Pair, entity: Entity) -> set[TargetId]:
     """Target ids that stand for some source record already: never matched or claimed again."""
     query = select(RecordLink.target_id).where(_of(pair, entity.value))
     return set((await db.execute(query)).scalars())

@@ -114,6 +114,12 @@ class SessionOptions(BaseModel):
     mapping: MappingOptions | None = Field(
         default=None, description="Overrides of field, stage and owner mapping"
     )
+    max_file_bytes: int | None = Field(
+        default=None,
+        ge=1,
+        description="Attached files larger than this many bytes are not carried, each reported "
+        "with code file_too_large; FERRY_MAX_FILE_BYTES (50,000,000) when omitted",
+    )
 
 
 class SessionCreate(BaseModel):

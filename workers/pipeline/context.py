@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.core.canonical import Entity
-from adapters.core.protocols import SourceAdapter, TargetAdapter
+from adapters.core.protocols import SourceAdapter, TargetAdapter, TargetId
 from app.ledger import service as ledger
 from app.models import MigrationSession, RecordError, SessionEntity
 from app.sessions.lifecycle import Cancelled, ChunkEnded
@@ -28,7 +28,7 @@ class RunContext:
     _last_cancel_check: float = field(default=0.0)
     _tokens_counted: int = field(default=0)
     # Target ids the ledger already links, per entity, read once per run and kept up to date.
-    _taken: dict[Entity, set[int]] = field(default_factory=dict)
+    _taken: dict[Entity, set[TargetId]] = field(default_factory=dict)
 
     @property
     def pair(self) -> ledger.Pair:
@@ -45,7 +45,7 @@ class RunContext:
         merge = (self.session.options or {}).get("merge")
         return merge if isinstance(merge, dict) else None
 
-    async def taken(self, entity: Entity) -> set[int]:
+    async def taken(self, entity: Entity) -> set[TargetId]:
         if entity not in self._taken:
             self._taken[entity] = await ledger.taken(self.db, self.pair, entity)
         return self._taken[entity]

@@ -19,11 +19,17 @@ from sqlalchemy import select
 
 from adapters.core.canonical import LINK_FIELDS, LIST_LINK_FIELDS, Entity, parse_record
 from adapters.core.errors import BudgetExhausted, RecordRejected, TransientError
-from adapters.core.protocols import MergeCandidate, PendingWrite, TargetField, Written
+from adapters.core.protocols import (
+    MergeCandidate,
+    PendingWrite,
+    TargetField,
+    TargetId,
+    Written,
+)
 from app.db import utcnow
 from app.ledger import service as ledger
 from app.models import RecordLink, StagedRecord
-from workers.pipeline import overrides
+from workers.pipeline import files, overrides
 from workers.pipeline.context import Cancelled, ChunkEnded, RunContext
 
 BATCH = 50
@@ -110,8 +116,11 @@ async def _prepare(
     the writes pending in one commit: from here on a crash leaves the batch to be reconciled
     against the target, never re-created blindly."""
     links = await ledger.resolve(ctx.db, ctx.pair, _wanted_links(rows))
+    await ctx.target.ensure_labels(
+        entity, {n for r in rows for n in r.canonical.get("labels") or []}
+    )
 
-    def resolve(linked: Entity, source_id: str | None) -> int | None:
+    def resolve(linked: Entity, source_id: str | None) -> TargetId | None:
         return links.get((linked.value, source_id)) if source_id else None
 
     known = await ledger.links(ctx.db, ctx.pair, entity, [r.source_id for r in rows])
@@ -156,7 +165,7 @@ def _wanted_links(rows: list[StagedRecord]) -> dict[str, set[str]]:
     return wanted
 
 
-def _pend(row: StagedRecord, action: str, target_id: int | None = None) -> None:
+def _pend(row: StagedRecord, action: str, target_id: TargetId | None = None) -> None:
     row.state, row.action, row.attempted_at = "pending", action, utcnow()
     row.target_id = target_id
 
@@ -186,7 +195,7 @@ async def _merge(ctx: RunContext, entity: Entity, rows: list[StagedRecord]) -> l
     return writes
 
 
-async def _settle(ctx: RunContext, row: StagedRecord, target_id: int, outcome: str) -> None:
+async def _settle(ctx: RunContext, row: StagedRecord, target_id: TargetId, outcome: str) -> None:
     """The record is in the target: count how it got there."""
     row.state, row.target_id = "loaded", target_id
     progress = await ctx.progress(row.entity)
@@ -230,7 +239,14 @@ async def _send(ctx: RunContext, entity: Entity, prepared: list[StagedRecord]) -
 async def _create(ctx: RunContext, entity: Entity, row: StagedRecord) -> None:
     assert row.payload is not None
     try:
-        written = await ctx.target.create(entity, row.payload)
+        if entity is Entity.files:
+            written = await files.carry(ctx, row)
+        else:
+            written = await ctx.target.create(entity, row.payload)
+    except files.NotRead as exc:  # nothing was sent
+        await _fail(ctx, row, "load", exc.code, exc.message)
+        await ctx.db.commit()
+        return
     except RecordRejected as exc:
         await _fail(ctx, row, "load", exc.code, exc.message)
         await ctx.db.commit()
@@ -307,7 +323,7 @@ async def _reconcile_pending(ctx: RunContext, entity: Entity) -> int:
     return resend
 
 
-def _ambiguous(candidates: dict[str, list[int]], row: StagedRecord) -> str:
+def _ambiguous(candidates: dict[str, list[TargetId]], row: StagedRecord) -> str:
     ids = ", ".join(str(i) for i in candidates[row.source_id])
     return (
         "The answer to its create was lost and several records in the target match it "

@@ -37,7 +37,13 @@ from adapters.core.canonical import (
     parse_record,
 )
 from adapters.core.errors import RecordRejected
-from adapters.core.protocols import FieldPlan, MergeCandidate, TargetField, TargetUser
+from adapters.core.protocols import (
+    FieldPlan,
+    MergeCandidate,
+    TargetField,
+    TargetId,
+    TargetUser,
+)
 from app.ledger import service as ledger
 from app.models import StagedRecord
 from app.sessions.preview_schemas import (
@@ -287,7 +293,7 @@ class _Preview:
         links = await ledger.resolve(self.ctx.db, self.ctx.pair, wanted)
         loading = await self._loading(wanted)
 
-        def resolve(linked: Entity, source_id: str | None) -> int | None:
+        def resolve(linked: Entity, source_id: str | None) -> TargetId | None:
             if not source_id:
                 return None
             key = (linked.value, source_id)

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from adapters.core.canonical import LOAD_ORDER, Entity
+from adapters.core.protocols import TargetId
 from app.ledger import service as ledger
 from app.models import RecordLink, StagedRecord
 from workers.pipeline.context import RunContext
@@ -101,7 +102,7 @@ async def delete_entity(ctx: RunContext, entity: Entity) -> None:
 
 async def _current_times(
     ctx: RunContext, entity: Entity, links: list[RecordLink]
-) -> dict[int, str | None]:
+) -> dict[TargetId, str | None]:
     """The target's update times of the records to delete: one paged list read per entity."""
     if not links:
         return {}
@@ -111,7 +112,7 @@ async def _current_times(
     return await ctx.target.updated_times(entity, ids, since, parents)
 
 
-def _edited(link: RecordLink, current: dict[int, str | None]) -> bool:
+def _edited(link: RecordLink, current: dict[TargetId, str | None]) -> bool:
     now = ledger.moment(current.get(link.target_id))
     if now is None:
         return False

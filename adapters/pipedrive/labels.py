@@ -1,0 +1,112 @@
+"""Labels in the target, matched by name (case and spacing aside), created once when missing.
+
+Persons', organizations' and deals' labels are the options of their `label_ids` field: the v2
+field list shows them (read once per entity), and `POST /{entity}Fields/label_ids/options`
+adds the missing ones of a batch in one request (5 tokens). Leads' labels are a list of their
+own, with UUID ids and a colour each (`GET /v1/leadLabels` 10 tokens, `POST` 10 a label).
+Records then carry the ids: a label that could not be made is left off (and said once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from adapters.core.canonical import LABELLED_ENTITIES, Entity
+from adapters.core.errors import TransientError
+from adapters.core.protocols import TargetId
+
+if TYPE_CHECKING:
+    from adapters.pipedrive.client import PipedriveClient
+
+LABEL_FIELD = "label_ids"
+LEAD_LABELS = "/leadLabels"
+# Pipedrive's lead label colours; new labels take them in turn.
+COLOURS = ("blue", "green", "orange", "purple", "red", "yellow", "pink", "brown", "gray")
+
+
+def fold(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+class Labels:
+    """The target's labels by entity, as far as this run has needed them."""
+
+    def __init__(self, client: PipedriveClient, fields_path: dict[Entity, str]) -> None:
+        self.client = client
+        self.fields_path = fields_path
+        self.problems: list[str] = []
+        self._ids: dict[Entity, dict[str, TargetId]] = {}
+        self._lock = asyncio.Lock()
+
+    def ids(self, entity: Entity, names: Iterable[str]) -> list[TargetId]:
+        """The ids of the labels known by these names, in order, each once."""
+        known = self._ids.get(entity, {})
+        found = (known.get(fold(name)) for name in names)
+        return list(dict.fromkeys(i for i in found if i is not None))
+
+    async def ensure(self, entity: Entity, names: Iterable[str]) -> None:
+        """Make sure every label of these names exists (one list read per entity per run)."""
+        if entity not in LABELLED_ENTITIES:
+            return
+        wanted = {fold(n): " ".join(n.split()) for n in names if n and n.strip()}
+        if not wanted:
+            return
+        async with self._lock:
+            known = await self._known(entity)
+            missing = [name for key, name in wanted.items() if key not in known]
+            if missing:
+                await self._create(entity, missing, known)
+
+    async def _known(self, entity: Entity) -> dict[str, TargetId]:
+        if entity not in self._ids:
+            self._ids[entity] = await self._read(entity)
+        return self._ids[entity]
+
+    async def _read(self, entity: Entity) -> dict[str, TargetId]:
+        if entity is Entity.leads:
+            items = await self.client.get_v1(LEAD_LABELS) or []
+            return {fold(str(i["name"])): str(i["id"]) for i in items if i.get("name")}
+        field = await self._label_field(entity)
+        options = (field or {}).get("options") or []
+        return {fold(str(o["label"])): int(o["id"]) for o in options if o.get("label")}
+
+    async def _label_field(self, entity: Entity) -> dict[str, Any] | None:
+        async for page in self.client.iter_v2(self.fields_path[entity]):
+            for field in page.items:
+                if field.get("field_code") == LABEL_FIELD:
+                    return dict(field)
+        return None
+
+    async def _create(self, entity: Entity, names: list[str], known: dict[str, TargetId]) -> None:
+        try:
+            if entity is Entity.leads:
+                await self._create_lead_labels(names, known)
+            else:
+                await self._add_options(entity, names, known)
+        except TransientError:
+            # The answer was lost: the labels may exist now. Read them again; what is still
+            # missing is left off the records.
+            known.update(await self._read(entity))
+        left = [n for n in names if fold(n) not in known]
+        if left:
+            self.problems.append(f"{entity.value} labels {left} could not be created")
+
+    async def _add_options(
+        self, entity: Entity, names: list[str], known: dict[str, TargetId]
+    ) -> None:
+        path = f"{self.fields_path[entity]}/{LABEL_FIELD}/options"
+        response = await self.client.post_v2(path, [{"label": name} for name in names])
+        if response.is_success:
+            for option in response.json().get("data") or []:
+                if option.get("label"):
+                    known[fold(str(option["label"]))] = int(option["id"])
+
+    async def _create_lead_labels(self, names: list[str], known: dict[str, TargetId]) -> None:
+        for name in names:
+            colour = COLOURS[len(known) % len(COLOURS)]
+            response = await self.client.post_v1(LEAD_LABELS, {"name": name, "color": colour})
+            if response.is_success:
+                label = response.json().get("data") or {}
+                known[fold(str(label.get("name") or name))] = str(label["id"])
