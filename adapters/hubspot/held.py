@@ -88,9 +88,12 @@ def _unit_discounts(company: ReferenceCompany) -> ReferenceCompany:
     return dataclasses.replace(company, deal_products=items)
 
 
+_MIME = mimetypes.MimeTypes()  # Python's own table, not the machine's
+
+
 def mime_type(name: str) -> str | None:
     """HubSpot keeps no MIME type: a file's type is what its extension says."""
-    return mimetypes.MimeTypes().guess_type(name, strict=False)[0]
+    return _MIME.guess_type(name, strict=False)[0]
 
 
 def _leads(company: ReferenceCompany) -> ReferenceCompany:

@@ -174,8 +174,8 @@ def _carrier_note(file: File, kind: str, parent_id: str, link: str) -> Raw:
         "hs_timestamp": stamp(file.add_time),
         "hs_lastmodifieddate": STAMP,
     }
-    return _record(attached.carrier_note_id(file), props, file.add_time,
-                   **{kind: [(parent_id, link)]})  # fmt: skip
+    links: dict[str, list[tuple[str, str]]] = {kind: [(parent_id, link)]}
+    return _record(attached.carrier_note_id(file), props, file.add_time, **links)
 
 
 def _lead(lead: Lead) -> Raw:

@@ -443,12 +443,15 @@ def _files(kind: str, parent: dict[str, Getter]) -> Stream:
     )
 
 
+def _of_carrier(getter: Getter) -> Getter:
+    """A getter of the engagement an attachment hangs on."""
+    return lambda raw: value_at(raw["_on"], getter)
+
+
 FILES = (
-    _files(
-        "note", {name: lambda raw, g=g: value_at(raw["_on"], g) for name, g in NOTE_LINKS.items()}
-    ),
+    _files("note", {name: _of_carrier(g) for name, g in NOTE_LINKS.items()}),
     *(
-        _files(kind, {"activity_source_id": lambda raw, k=kind: prefixed(k)(raw["_on"])})
+        _files(kind, {"activity_source_id": _of_carrier(prefixed(kind))})
         for kind in ("call", "meeting", "task", "email")
     ),
 )

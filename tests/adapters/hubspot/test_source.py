@@ -11,8 +11,8 @@ import pytest
 
 from adapters.core.canonical import LINK_FIELDS, Entity, File, Record
 from adapters.core.errors import AuthFailed
-from adapters.hubspot.getters import retry_after
 from adapters.hubspot.attached import carrier_note_id
+from adapters.hubspot.getters import retry_after
 from adapters.hubspot.held import unit_discount
 from adapters.hubspot.render import SINGULAR, engagement_ids, hid
 from adapters.hubspot.source import PERSONS, SPEC
