@@ -54,9 +54,13 @@ def _own_records(company: ReferenceCompany) -> ReferenceCompany:
         org = orgs.get(lead.org_source_id or "")
         firm = org.name if org else None
         name = person.name if person else firm or ""
-        common = {"owner_source_id": lead.owner_source_id, "add_time": lead.add_time}
+        owner, added = lead.owner_source_id, lead.add_time
         if org:
-            own_orgs.append(Organization(source_id=lead.source_id, name=org.name, **common))
+            own_orgs.append(
+                Organization(
+                    source_id=lead.source_id, name=org.name, owner_source_id=owner, add_time=added
+                )
+            )
         own_persons.append(
             Person(
                 source_id=lead.source_id,
@@ -66,7 +70,8 @@ def _own_records(company: ReferenceCompany) -> ReferenceCompany:
                 emails=person.emails if person else [],
                 phones=LEAD_PHONES(person.phones) if person else [],
                 org_source_id=lead.source_id if org else None,
-                **common,
+                owner_source_id=owner,
+                add_time=added,
             )
         )
         leads.append(
@@ -76,7 +81,8 @@ def _own_records(company: ReferenceCompany) -> ReferenceCompany:
                 person_source_id=lead.source_id,
                 org_source_id=lead.source_id if org else None,
                 labels=lead.labels,
-                **common,
+                owner_source_id=owner,
+                add_time=added,
             )
         )
     return dataclasses.replace(

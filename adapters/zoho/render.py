@@ -84,7 +84,9 @@ class Renderer:
         self.stages = {s.source_id: s for s in company.stages}
         self.pipelines = {p.source_id: p for p in company.pipelines}
         self.leads = {lead.source_id: lead for lead in company.leads}
-        self.activities = {a.source_id: a for a in company.records(Entity.activities)}
+        self.activities: dict[str, Activity] = {
+            a.source_id: a for a in [*company.activities, *company.lead_activities]
+        }
         self.tag_ids: dict[tuple[str, str], str] = {}
         self.fields = {
             entity: [f for f in company.custom_fields if f.entity is entity] for entity in MODULES
@@ -101,7 +103,7 @@ class Renderer:
             "Tasks": [],
             "Events": [],
             "Calls": [],
-            "Notes": [self.note(n) for n in self.company.records(Entity.notes)],
+            "Notes": [self.note(n) for n in [*self.company.notes, *self.company.lead_notes]],
             "Attachments": [self.attachment(f) for f in self.company.files],
             "Deals/Products": [self.line(i) for i in line_items(self.company.deal_products)],
             "pipeline": pipeline_settings(self.company),

@@ -141,7 +141,7 @@ ATTACHMENT_MODULES = {
     "Deals": ("deal_ids", "Deal_Name"),
     "Leads": ("lead_ids", "Last_Name"),
 }
-FILE_FIELDS = {
+FILE_FIELDS: dict[str, Getter] = {
     "source_id": "id",
     "name": first("File_Name", lambda r: ""),
     "mime_type": lambda raw: mime_type(raw.get("File_Name")),
@@ -189,7 +189,7 @@ LEAD_FIELDS = (
     "First_Name,Last_Name,Full_Name,Company,Email,Secondary_Email,Phone,Mobile,Owner,"
     "Created_Time,Tag"
 )
-LEAD_AS = {
+LEAD_AS: dict[Entity, dict[str, Getter]] = {
     Entity.leads: {
         "source_id": "id",
         "title": lambda raw: lead_title(lead_name(raw), raw.get("Company")),

@@ -33,11 +33,13 @@ def new_source(
     *,
     page_size: int = 200,
     clock: FakeClock | None = None,
+    app: Any = None,
 ) -> DeclarativeSource:
+    """A source on the emulator's account (or on `app`, the emulator behind a faulty line)."""
     options: dict[str, Any] = {"retry": RetryPolicy(attempts=4, wait_initial=0.0)}
     if clock:
         options["sleep"] = clock.sleep
-    transport = httpx.ASGITransport(app=emulator.app)
+    transport = httpx.ASGITransport(app=app or emulator.app)
     client = SPEC.client(SPEC.root(BASE), zoho_auth(credentials), transport, **options)
     return zoho_source(client, page_size=page_size)
 
