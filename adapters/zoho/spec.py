@@ -37,26 +37,20 @@ from adapters.core.mapping import (
 )
 from adapters.core.paginators import CursorInBody, PageNumber
 from adapters.zoho.getters import (
-    attachment_path,
     call_duration,
     error_text,
     event_date,
-    lead_name,
-    lead_org,
-    lead_phones,
-    lead_title,
     me,
-    mime_type,
     minutes_between,
     options,
     parent,
     phones,
     product_prices,
     retry_after,
-    size,
     tags,
     tax_rate,
 )
+from adapters.zoho.prospects import attachment_lookups, file_streams, lead_stream
 
 API = "/crm/v8"
 DEFAULT_ACCOUNTS_URL = "https://accounts.zoho.com"
@@ -130,106 +124,6 @@ def deal_product_lookups(size: int) -> tuple[Lookup, ...]:
         for_each=ForEach("deal_ids", {"deal": "id"}, tag="_deal"),
     )
     return deals, lines
-
-
-# Attachments: each record's Attachments related list, one request per record (Zoho lists no
-# attachments across records), so only of the records users attach documents to; each module's
-# record ids are one list of it (200 a page; the Deals one is shared with the line items).
-ATTACHMENT_MODULES = {
-    "Accounts": ("account_ids", "Account_Name"),
-    "Contacts": ("contact_ids", "Last_Name"),
-    "Deals": ("deal_ids", "Deal_Name"),
-    "Leads": ("lead_ids", "Last_Name"),
-}
-FILE_FIELDS: dict[str, Getter] = {
-    "source_id": "id",
-    "name": first("File_Name", lambda r: ""),
-    "mime_type": lambda raw: mime_type(raw.get("File_Name")),
-    "size": size,
-    "deal_source_id": parent("Deals"),
-    "person_source_id": parent("Contacts"),
-    "org_source_id": parent("Accounts"),
-    "lead_source_id": parent("Leads"),
-    "content_ref": attachment_path,
-    "add_time": utc_time("Created_Time"),
-}
-
-
-def attachment_lookups(size: int) -> tuple[Lookup, ...]:
-    return tuple(
-        Lookup(
-            name,
-            f"/{module}",
-            "id",
-            paginator=CursorInBody("info.next_page_token", "page_token", "per_page", size),
-            params={"fields": field},
-        )
-        for module, (name, field) in ATTACHMENT_MODULES.items()
-        if name != "deal_ids"
-    )
-
-
-def _file_streams(size: int) -> tuple[Stream, ...]:
-    return tuple(
-        Stream(
-            Entity.files,
-            f"/{module}/{{id}}/Attachments",
-            FILE_FIELDS,
-            PageNumber(size=size),
-            params={"fields": "File_Name,Size,Parent_Id,Created_Time"},
-            for_each=ForEach(name, {"id": "id"}),
-        )
-        for module, (name, _) in ATTACHMENT_MODULES.items()
-    )
-
-
-# Leads: a person at a company held on the lead, read as the lead, a person of its own and
-# (when it names a Company) an organization of its own, all under the lead's id.
-LEAD_FIELDS = (
-    "First_Name,Last_Name,Full_Name,Company,Email,Secondary_Email,Phone,Mobile,Owner,"
-    "Created_Time,Tag"
-)
-LEAD_AS: dict[Entity, dict[str, Getter]] = {
-    Entity.leads: {
-        "source_id": "id",
-        "title": lambda raw: lead_title(lead_name(raw), raw.get("Company")),
-        "person_source_id": "id",
-        "org_source_id": lead_org,
-        "owner_source_id": ref("Owner"),
-        "labels": tags,
-        "add_time": utc_time("Created_Time"),
-    },
-    Entity.persons: {
-        "source_id": "id",
-        "name": lead_name,
-        "first_name": text("First_Name"),
-        "last_name": text("Last_Name"),
-        "emails": contact_points("Email", "Secondary_Email"),
-        "phones": lead_phones,
-        "org_source_id": lead_org,
-        "owner_source_id": ref("Owner"),
-        "add_time": utc_time("Created_Time"),
-    },
-    Entity.organizations: {
-        "source_id": "id",
-        "name": text("Company"),
-        "owner_source_id": ref("Owner"),
-        "add_time": utc_time("Created_Time"),
-    },
-}
-
-
-def _lead_stream(entity: Entity, size: int) -> Stream:
-    """The Leads list read as `entity` (no custom fields: a lead's are not a contact's)."""
-    return Stream(
-        entity,
-        "/Leads",
-        LEAD_AS[entity],
-        CursorInBody("info.next_page_token", "page_token", "per_page", size),
-        params={"fields": LEAD_FIELDS},
-        changed_since=ChangedSince("If-Modified-Since", header=True),
-        keep=(lambda raw: bool(raw.get("Company"))) if entity is Entity.organizations else None,
-    )
 
 
 def _line_id(raw: Raw) -> str:
@@ -520,7 +414,7 @@ def zoho_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
             "Created_Time,Tag",
             page_size,
         ),
-        _lead_stream(Entity.organizations, page_size),
+        lead_stream(Entity.organizations, page_size),
         _stream(
             Entity.persons,
             "Contacts",
@@ -540,7 +434,7 @@ def zoho_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
             "Other_Phone,Account_Name,Owner,Currency,Created_Time,Tag",
             page_size,
         ),
-        _lead_stream(Entity.persons, page_size),
+        lead_stream(Entity.persons, page_size),
         Stream(
             Entity.pipelines,
             PIPELINES,
@@ -600,7 +494,7 @@ def zoho_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
             page_size,
             joins=DEAL_JOINS,
         ),
-        _lead_stream(Entity.leads, page_size),
+        lead_stream(Entity.leads, page_size),
         Stream(
             Entity.deal_products,
             "/Deals/{deal}/Products",
@@ -624,7 +518,7 @@ def zoho_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
             "Note_Title,Note_Content,Parent_Id,Owner,Created_Time",
             page_size,
         ),
-        *_file_streams(page_size),
+        *file_streams(page_size),
     )
     return SourceSpec(
         name="Zoho CRM",
