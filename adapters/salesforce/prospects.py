@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from adapters.core.canonical import ContactPoint, Lead, Organization, Person
 from adapters.reference.dataset import ReferenceCompany
@@ -135,7 +136,10 @@ def leads_as_held(company: ReferenceCompany) -> ReferenceCompany:
     for lead in company.leads:
         found = details(lead, persons, orgs)
         has_org = found.company != NOT_PROVIDED
-        common = {"owner_source_id": lead.owner_source_id, "add_time": lead.add_time}
+        common: dict[str, Any] = {
+            "owner_source_id": lead.owner_source_id,
+            "add_time": lead.add_time,
+        }
         if has_org:
             new_orgs.append(
                 Organization(source_id=lead.source_id, name=found.company, address=found.street,

@@ -34,6 +34,8 @@ Vendor facts relied on (REST API Developer Guide, SOQL reference, Object Referen
   collide. WhoId is a contact (003) or lead; WhatId an account (001) or opportunity (006).
 - Account, Contact and Opportunity carry the audit field CreatedDate (dateTime, read-only,
   e.g. "2024-03-05T09:12:00.000+0000"): the records' original creation times (add_time).
+- Leads (unconverted Lead rows) and files (ContentDocument/ContentVersion through their
+  ContentDocumentLinks, the bytes at ContentVersion's VersionData): see content.py.
 - Errors are [{"message", "errorCode"}]; 401 INVALID_SESSION_ID is a dead token; 403
   REQUEST_LIMIT_EXCEEDED is the org's daily API limit, not a credential problem.
 """
