@@ -235,7 +235,7 @@ class DynamicsEmulator(SourceEmulator):
         headers = {"OData-Version": "4.0"}
         if "odata.maxpagesize" in prefer:
             headers["Preference-Applied"] = f"odata.maxpagesize={size}"
-        return self.respond(request, body, **headers)
+        return self.respond(request, body, 200, **headers)
 
     def expanded(
         self,
@@ -297,10 +297,9 @@ class DynamicsEmulator(SourceEmulator):
             if raw:
                 if value is None:
                     return Response(status_code=204, headers={"OData-Version": "4.0"})
-                body = str(value).encode()
-                return self.answer(request, record_id, body, "text/plain")
-            body = {"@odata.context": f"{context}({record_id})/{column}", "value": value}
-            return self.respond(request, body, **{"OData-Version": "4.0"})
+                return self.answer(request, record_id, str(value).encode(), "text/plain")
+            single = {"@odata.context": f"{context}({record_id})/{column}", "value": value}
+            return self.respond(request, single, 200, **{"OData-Version": "4.0"})
         prefer = odata.preferences(request.headers.get("prefer", ""))
         names = odata.selected(request.query_params.get("$select"), COLUMNS[name], kind)
         shape = f"({','.join(names)})" if names else ""

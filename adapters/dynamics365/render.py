@@ -86,7 +86,7 @@ class Renderer:
         # Each activity's table (logical name), for what hangs on it.
         self.activity_tables = {
             a.source_id: ENTITY_TYPES[ACTIVITY_SETS.get(a.type, "tasks")]
-            for a in c.records(Entity.activities)
+            for a in [*c.activities, *c.lead_activities]
         }
 
     def tables(self) -> Tables:

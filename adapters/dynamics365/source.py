@@ -257,7 +257,7 @@ CREDENTIALS = (
 
 def dynamics_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
     currency = Join("currencies", "_transactioncurrencyid_value", "_currency")
-    money = {"record_currency": "_currency.isocurrencycode", "joins": (currency,)}
+    money: dict[str, Any] = {"record_currency": "_currency.isocurrencycode", "joins": (currency,)}
     pages = NextUrl(next_url_path="@odata.nextLink")
     streams = (
         _stream(
@@ -374,7 +374,7 @@ def dynamics_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
                     if raw.get("estimatedvalue") is not None
                     else None
                 ),
-                "status": lambda raw: STATUS.get(raw.get("statecode"), "open"),
+                "status": lambda raw: STATUS.get(int(raw.get("statecode") or 0), "open"),
                 "person_source_id": ref("_parentcontactid_value"),
                 "org_source_id": ref("_parentaccountid_value"),
                 "pipeline_source_id": ref("processid"),

@@ -3,6 +3,7 @@ OData errors, paging by Prefer with no $skip, and annotations only when asked fo
 
 from __future__ import annotations
 
+import base64
 import uuid
 from typing import Any
 
@@ -237,3 +238,22 @@ async def test_opportunity_products_of_an_opportunity(api: Any) -> None:
     deal = (await http.get(f"{ORG}/opportunities", params=params)).json()["value"][0]
     assert deal["isrevenuesystemcalculated"] is False
     assert deal["estimatedvalue"] == round(sum(r["extendedamount"] - r["tax"] for r in rows), 2)
+
+
+async def test_one_note_its_column_and_the_raw_download(api: Any) -> None:
+    """An attachment's bytes: base64 in documentbody, and as text/plain from /$value."""
+    http, _ = api
+    annotation = guid("fl3")
+    raw = await http.get(f"{ORG}/annotations({annotation})/documentbody/$value")
+    assert raw.status_code == 200 and raw.headers["content-type"].startswith("text/plain")
+    assert int(raw.headers["content-length"]) == len(raw.content)
+    assert base64.b64decode(raw.content) == "Umowa ramowa: zażółć gęślą jaźń. 契約書。\n".encode()
+    one = await http.get(f"{ORG}/annotations({annotation})", params={"$select": "filename"})
+    assert one.json()["filename"] == "Umowa – Zażółć gęślą jaźń 契約.txt"
+    assert "documentbody" not in one.json() and one.json()["@odata.etag"]
+    body = await http.get(f"{ORG}/annotations({annotation})/documentbody")
+    assert base64.b64decode(body.json()["value"]) == base64.b64decode(raw.content)
+    missing = await http.get(f"{ORG}/annotations({guid('nope')})")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "0x80040217"
+    note = await http.get(f"{ORG}/annotations({guid('n1')})/documentbody/$value")
+    assert note.status_code == 204  # a note without a file

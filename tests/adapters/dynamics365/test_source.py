@@ -136,7 +136,8 @@ def test_o1_p1_d1_keep_their_createdon(read_back: Any) -> None:
     """createdon, served in UTC to the second, arrives as the reference's original add_time."""
     reference = generate(size=30, seed=0)
     for entity, key in ((Entity.organizations, "o1"), (Entity.persons, "p1"), (Entity.deals, "d1")):
-        original = next(r for r in reference.records(entity) if r.source_id == key).add_time
+        record = next(r for r in reference.records(entity) if r.source_id == key)
+        original = record.add_time  # type: ignore[attr-defined]
         assert original and original < "2026-01-15"
         assert read_back[entity][key]["add_time"] == original, entity
 
