@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from adapters.core.canonical import Entity
 from adapters.core.registry import all_systems, get_system
 from adapters.reference.dataset import ABSENT_OWNER_ID, ReferenceCompany, generate
 from tests.e2e.pipedrive_view import MIGRATED, AccountView, assert_same, expected_view
@@ -66,7 +67,8 @@ async def assert_arrived_whole(
     for entity in MIGRATED:
         # A system without an entity (Close and Capsule have no products) reports no progress.
         progress = done["progress"].get(entity, {"loaded": 0, "failed": 0})
-        assert progress["loaded"] == len(expected.data[entity]) == len(getattr(held, entity))
+        held_count = len(held.records(Entity(entity)))
+        assert progress["loaded"] == len(expected.data[entity]) == held_count, entity
         assert progress["failed"] == 0
     assert_hard_cases(held, actual, done)
 
