@@ -34,14 +34,22 @@ Vendor facts it follows (Microsoft Learn):
   given `overriddencreatedon` ("Record Created On", "Date and time that the record was migrated")
   gets that value as its createdon; these records were made here, so it is null (the account,
   contact and opportunity entity references in MicrosoftDocs; data-platform/webapi/query).
+- One record: `GET <set>(<id>)` with $select ("@odata.etag" and the columns), a missing one a
+  404 0x80040217 "<table> With Id = <id> Does Not Exist"; one column `<set>(<id>)/<column>`
+  ({"value": ...}) and its raw value `/$value` (an annotation's documentbody: the base64 text as
+  text/plain, no name or size; a null value is a 204) (webapi/retrieve-entity-using-web-api,
+  attachment-annotation-files). `cut_short` names annotations whose answers stop halfway
+  through the Content-Length they announce (a dropped connection), for tests.
 - `GET WhoAmI` gives {"BusinessUnitId","UserId","OrganizationId"}; metadata under
   `EntityDefinitions(LogicalName='x')/Attributes[/Microsoft.Dynamics.CRM.<Type>AttributeMetadata]`.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
+import zlib
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -73,6 +81,7 @@ from adapters.dynamics365.shapes import (
 from adapters.reference.dataset import ReferenceCompany
 
 API = "/api/data/v9.2"
+_ONE = re.compile(r"^(\w+)\(([0-9a-fA-F-]{36})\)(?:/(\w+)(/\$value)?)?$")
 _METADATA = re.compile(
     r"^EntityDefinitions\(LogicalName='(\w+)'\)/Attributes(?:/Microsoft\.Dynamics\.CRM\.(\w+))?$"
 )
@@ -82,6 +91,10 @@ class DynamicsEmulator(SourceEmulator):
     gate = staticmethod(issued())
     window_seconds = 60.0
     default_burst = 1200
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.cut_short: set[str] = set()  # annotation ids whose answers break off
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -138,6 +151,9 @@ class DynamicsEmulator(SourceEmulator):
         metadata = _METADATA.match(path)
         if metadata:
             return self.attributes(request, account, *metadata.groups())
+        one = _ONE.match(path)
+        if one and one.group(1) in COLUMNS:
+            return self.one(request, account, *one.groups())
         if path not in COLUMNS:
             segment = path.split("/")[0].split("(")[0]
             raise VendorError(404, "0x8006088a", f"Resource not found for the segment '{segment}'.")
@@ -258,6 +274,55 @@ class DynamicsEmulator(SourceEmulator):
                     code="0x0",
                 )
         return picked
+
+    def one(
+        self,
+        request: Request,
+        account: EmulatedAccount,
+        name: str,
+        record_id: str,
+        column: str | None,
+        raw: str | None,
+    ) -> Response:
+        key, kind = PRIMARY_KEYS[name], ENTITY_TYPES[name]
+        found = [r for r in account.table(name) if str(r[key]).lower() == record_id.lower()]
+        if not found:
+            message = f"{kind} With Id = {record_id.lower()} Does Not Exist"
+            raise VendorError(404, "0x80040217", message)
+        row = found[0]
+        context = f"{base_url_of(request)}{API}/$metadata#{name}"
+        if column is not None:
+            odata.selected(column, COLUMNS[name], kind)
+            value = row.get(column)
+            if raw:
+                if value is None:
+                    return Response(status_code=204, headers={"OData-Version": "4.0"})
+                body = str(value).encode()
+                return self.answer(request, record_id, body, "text/plain")
+            body = {"@odata.context": f"{context}({record_id})/{column}", "value": value}
+            return self.respond(request, body, **{"OData-Version": "4.0"})
+        prefer = odata.preferences(request.headers.get("prefer", ""))
+        names = odata.selected(request.query_params.get("$select"), COLUMNS[name], kind)
+        shape = f"({','.join(names)})" if names else ""
+        out = {
+            "@odata.context": f"{context}{shape}/$entity",
+            "@odata.etag": f'W/"{zlib.crc32(str(row.get("modifiedon")).encode())}"',
+            **odata.select(row, names, key, odata.annotation_filter(prefer)),
+        }
+        return self.answer(request, record_id, json.dumps(out).encode(), "application/json")
+
+    def answer(self, request: Request, record_id: str, body: bytes, kind: str) -> Response:
+        """A body with its Content-Length; for an id in `cut_short`, only half of it."""
+        state = getattr(request.state, "rate", None)
+        headers = {
+            **(self.rate_headers(state) if state else {}),
+            "OData-Version": "4.0",
+            "Content-Length": str(len(body)),
+        }
+        if record_id.lower() in self.cut_short:
+            body = body[: len(body) // 2]
+        media = f"{kind}; odata.metadata=minimal" if kind == "application/json" else kind
+        return Response(body, 200, headers=headers, media_type=media)
 
     def context(self, request: Request, name: str, names: list[str] | None) -> str:
         shape = f"({','.join(names)})" if names else ""

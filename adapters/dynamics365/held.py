@@ -13,6 +13,7 @@ from adapters.reference.holds import (
     Holds,
     Names,
     Parents,
+    _activity,
     listed,
     parents,
     slots,
@@ -68,6 +69,13 @@ def _line_items(company: ReferenceCompany) -> ReferenceCompany:
     return dataclasses.replace(company, deal_products=[held(i) for i in company.deal_products])
 
 
+def _lead_activities(company: ReferenceCompany) -> ReferenceCompany:
+    """A lead's tasks and phone calls are activities like the others (Regarding the lead):
+    the same rules hold for them (a task's day is its midnight and it has no duration)."""
+    rules = [_activity(a, HOLDS) for a in company.lead_activities]
+    return dataclasses.replace(company, lead_activities=rules)
+
+
 HOLDS = Holds(
     # A business process flow stage has no win probability (opportunities carry their own).
     stage_probability=False,
@@ -104,7 +112,17 @@ HOLDS = Holds(
     # Opportunity products: any number per opportunity, the same product more than once, a
     # fractional quantity (Precision 5), a description (2,000 characters) for the comment.
     deal_products=True,
-    extra=(_line_items,),
+    # Open leads (statecode 0) for an existing contact and/or account (Existing Contact /
+    # Existing Account), with their notes and activities (Regarding the lead). A lead that
+    # names neither gives its own name and company as a person and an organization of their
+    # own (the source reads them); the reference company's leads all name theirs.
+    leads=True,
+    # A note with isdocument true is an attachment, on any of the records a note hangs on
+    # (accounts, contacts, opportunities, leads, products, tasks, calls, appointments, e-mails).
+    files=True,
+    # No labels or tags on accounts, contacts, opportunities or leads.
+    labels=False,
+    extra=(_line_items, _lead_activities),
 )
 
 held = HOLDS.held

@@ -7,6 +7,7 @@ column of its set (unset ones null), as the Web API answers without $select.
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,8 @@ from adapters.core.canonical import (
     DealProduct,
     Entity,
     FieldType,
+    File,
+    Lead,
     Record,
 )
 from adapters.core.emulation import Tables
@@ -78,6 +81,12 @@ class Renderer:
             "systemuser": {u.source_id: u.name for u in c.users},
             "contact": {p.source_id: p.name for p in c.persons},
             "account": {o.source_id: o.name for o in c.organizations},
+            "lead": {lead.source_id: lead.title for lead in c.leads},
+        }
+        # Each activity's table (logical name), for what hangs on it.
+        self.activity_tables = {
+            a.source_id: ENTITY_TYPES[ACTIVITY_SETS.get(a.type, "tasks")]
+            for a in c.records(Entity.activities)
         }
 
     def tables(self) -> Tables:
@@ -94,17 +103,23 @@ class Renderer:
             **self.product_tables(),
             "opportunities": self.each(c.deals, self.opportunity),
             "opportunityproducts": self.each(c.deal_products, self.line_item),
+            "leads": self.each(c.leads, self.lead),
             "opportunitycloses": [self.close(d) for d in c.deals if d.status != "open"],
             "tasks": [],
             "phonecalls": [],
             "appointments": [],
             "emails": [],
             "activityparties": [],
-            "annotations": self.each(c.notes, self.annotation),
+            "annotations": [
+                *self.each(c.records(Entity.notes), self.annotation),
+                *self.each(c.files, self.attachment),
+            ],
         }
-        for index, activity in enumerate(c.activities):
+        activities = c.records(Entity.activities)
+        for index, activity in enumerate(activities):
+            assert isinstance(activity, Activity)
             table = ACTIVITY_SETS.get(activity.type, "tasks")
-            tables[table].append(self.activity(activity, table, index, len(c.activities)))
+            tables[table].append(self.activity(activity, table, index, len(activities)))
             tables["activityparties"] += self.parties(activity, table)
         tables = {name: [self.complete(name, row) for row in rows] for name, rows in tables.items()}
         for entity, logical in LOGICAL_NAMES.items():
@@ -446,11 +461,83 @@ class Renderer:
             "participationtypemask": mask,
         }
 
-    def regarding(self, record: Activity) -> Raw:
+    def lead(self, lead: Lead, index: int, count: int) -> Raw:
+        """An open lead for an existing contact and/or account (Existing Contact / Existing
+        Account), its own name and company columns filled from them as the lead form does."""
+        person = next(
+            (p for p in self.company.persons if p.source_id == lead.person_source_id), None
+        )
+        org_id = lead.org_source_id or (person.org_source_id if person else None)
+        return {
+            "leadid": guid(lead.source_id),
+            "subject": lead.title,
+            "firstname": person.first_name if person else None,
+            "lastname": person.last_name if person else None,
+            "fullname": person.name if person else None,
+            "companyname": self.names["account"].get(org_id) if org_id else None,
+            "emailaddress1": person.emails[0].value if person and person.emails else None,
+            "telephone1": person.phones[0].value if person and person.phones else None,
+            **lookup(
+                "_parentcontactid_value",
+                guid(person.source_id) if person else None,
+                "contact",
+                person.name if person else None,
+            ),
+            **lookup(
+                "_parentaccountid_value",
+                guid(lead.org_source_id) if lead.org_source_id else None,
+                "account",
+                self.names["account"].get(lead.org_source_id or ""),
+            ),
+            "estimatedamount": lead.value,
+            "estimatedclosedate": lead.expected_close_date,
+            **self.owner(lead),
+            **lookup(
+                "_transactioncurrencyid_value",
+                currency_id(lead.currency or BASE_CURRENCY),
+                "transactioncurrency",
+            ),
+            "statecode": 0,  # Open
+            "statuscode": 1,  # New
+            **self.stamps(lead, index, count),
+        }
+
+    def attachment(self, file: File, index: int, count: int) -> Raw:
+        """A note that is an attachment: on its record, the bytes base64 in documentbody."""
+        data = self.company.file_bytes[file.source_id]
+        links = (
+            (file.deal_source_id, "opportunity"),
+            (file.person_source_id, "contact"),
+            (file.org_source_id, "account"),
+            (file.lead_source_id, "lead"),
+            (file.product_source_id, "product"),
+            (file.activity_source_id, self.activity_tables.get(file.activity_source_id or "")),
+        )
+        target, table = next((link, table) for link, table in links if link)
+        assert table is not None
+        return {
+            "annotationid": guid(file.source_id),
+            "subject": file.name,
+            "notetext": None,
+            "objecttypecode": table,
+            **lookup("_objectid_value", guid(target), table),
+            # Uploaded by the integration: owned by its application user.
+            **lookup("_ownerid_value", guid(APPLICATION_USER), "systemuser"),
+            "isdocument": True,
+            "filename": file.name,
+            "mimetype": file.mime_type,
+            "filesize": len(data),
+            "documentbody": base64.b64encode(data).decode("ascii"),
+            "createdon": file.add_time,
+            "modifiedon": file.add_time or self.modified(index, count),
+        }
+
+    def regarding(self, record: Activity | Any) -> Raw:
         for link, table in (
             (record.deal_source_id, "opportunity"),
             (record.person_source_id, "contact"),
             (record.org_source_id, "account"),
+            (record.lead_source_id, "lead"),
         ):
             if link:
                 return lookup("_regardingobjectid_value", guid(link), table)

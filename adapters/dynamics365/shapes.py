@@ -11,6 +11,11 @@ transactioncurrency, uom; and .../webapi/query-metadata-web-api for attribute me
   its lookuplogicalname, `participationtypemask`: 1 sender, 2 to, 5 required attendee,
   7 organizer, 9 owner), reached from the activity as `<type>_activity_parties`
   (https://learn.microsoft.com/power-apps/developer/data-platform/activityparty-entity).
+- a note (annotation) hangs on one record (`_objectid_value`, objecttypecode its table); with
+  isdocument true it is an attachment: filename, mimetype, filesize and documentbody (base64)
+  (https://learn.microsoft.com/power-apps/developer/data-platform/attachment-annotation-files).
+- a lead (leadid, subject, its own name and company, Existing Contact/Account as
+  `_parentcontactid_value`/`_parentaccountid_value`, estimatedamount, estimatedclosedate).
 - custom columns carry the publisher prefix (`new_`); picklist options are integers from
   100000000; a multi-select picklist is read as "100000000,100000002"; a Money column gets a
   `_base` companion (its value in the base currency, `AttributeOf` the column).
@@ -171,6 +176,29 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "_ownerid_value",
         "modifiedon",
     ),
+    # A lead: its own contact details, or (Existing Contact / Existing Account) the records it
+    # is for; statecode 0 Open, 1 Qualified, 2 Disqualified.
+    "leads": (
+        "leadid",
+        "subject",
+        "firstname",
+        "lastname",
+        "fullname",
+        "companyname",
+        "emailaddress1",
+        "telephone1",
+        "mobilephone",
+        "_parentcontactid_value",
+        "_parentaccountid_value",
+        "estimatedamount",
+        "estimatedclosedate",
+        "_ownerid_value",
+        "_transactioncurrencyid_value",
+        "statecode",
+        "statuscode",
+        *CREATED,
+        "modifiedon",
+    ),
     "opportunitycloses": (*ACTIVITY, "_opportunityid_value", "actualend"),
     "tasks": (*ACTIVITY, "actualdurationminutes"),
     "phonecalls": (*ACTIVITY, "actualdurationminutes", "phonenumber", "directioncode"),
@@ -191,6 +219,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "_objectid_value",
         "_ownerid_value",
         "isdocument",
+        # An attachment: its name, type, size in bytes and its bytes base64-encoded.
+        "filename",
+        "mimetype",
+        "filesize",
+        "documentbody",
         "createdon",
         "modifiedon",
     ),
@@ -209,6 +242,7 @@ ENTITY_TYPES = {
     "productpricelevels": "productpricelevel",
     "opportunities": "opportunity",
     "opportunityproducts": "opportunityproduct",
+    "leads": "lead",
     "opportunitycloses": "opportunityclose",
     "tasks": "task",
     "phonecalls": "phonecall",

@@ -62,6 +62,7 @@ from adapters.core.mapping import (
 )
 from adapters.core.paginators import NextUrl
 from adapters.dynamics365.catalogs import LOGICAL_NAMES, catalogs
+from adapters.dynamics365.leads import FILES, file_stream, lead_streams
 
 API = "/api/data/v9.2"
 PAGE_SIZE = 500
@@ -215,6 +216,7 @@ def _activity(entity_set: str, kind: str, size: int, **fields: Getter) -> Stream
         "deal_source_id": linked("opportunity"),
         "person_source_id": person,
         "org_source_id": org,
+        "lead_source_id": linked("lead"),
         "owner_source_id": ref("_ownerid_value"),
         **fields,
     }
@@ -439,6 +441,9 @@ def dynamics_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
                 "org_source_id": lambda raw: (
                     raw["_objectid_value"] if raw.get("objecttypecode") == "account" else None
                 ),
+                "lead_source_id": lambda raw: (
+                    raw["_objectid_value"] if raw.get("objecttypecode") == "lead" else None
+                ),
                 "owner_source_id": ref("_ownerid_value"),
                 "add_time": utc_time("createdon"),
             },
@@ -446,8 +451,11 @@ def dynamics_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
             {
                 "$select": "subject,notetext,objecttypecode,_objectid_value,_ownerid_value,isdocument,createdon"
             },
-            keep=lambda raw: not raw.get("isdocument"),
+            # An attachment is a file (leads.py); one with text is a note as well.
+            keep=lambda raw: not raw.get("isdocument") or bool(raw.get("notetext")),
         ),
+        *lead_streams(currency),
+        file_stream(),
     )
     lookups = (
         Lookup(
@@ -494,6 +502,7 @@ def dynamics_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
             "OData-Version": "4.0",
         },
         error_text=error_text,
+        files=FILES,
         id="dynamics365",
         credentials=CREDENTIALS,
         auth=dynamics_auth,

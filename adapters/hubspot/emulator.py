@@ -29,6 +29,17 @@ Vendor facts it follows (developers.hubspot.com/docs):
   through `POST /crm/v3/objects/{type}/search`, which this sandbox does not serve. A parameter
   the sandbox does not serve (`sort`, `filter`, `q`, `email=` off the owners list...) is a 400
   VALIDATION_ERROR naming it, rather than ignored.
+- crm-leads-v3: `/crm/v3/objects/leads` like any object (`hs_lead_name`, `hs_lead_label`,
+  `hs_pipeline_stage`), associated with contacts and companies; notes and engagements may be
+  associated with leads. `/crm/v3/properties/{type}/{name}` reads one property definition.
+- files-files-v3: `GET /files/v3/files/search` (`limit`, `after`; the same envelope and paging),
+  `GET /files/v3/files/{fileId}` (metadata: `name` without the extension, `extension`, `size`,
+  `type`, `access`), `GET /files/v3/files/{fileId}/signed-url` (`expirationSeconds`, at most six
+  hours, one by default) answering `{expiresAt, extension, name, size, type, url}`. The URL is
+  signed (CloudFront-style `Expires`, `Signature`, `Key-Pair-Id`), fetched with no credentials;
+  it answers the bytes with Content-Type, Content-Length and a Content-Disposition keeping a
+  non-ASCII name (RFC 6266 `filename*`), and 403 AccessDenied once expired or tampered with.
+  Files on engagements are named in their `hs_attachment_ids` (ids joined with ";").
 - account-info/v3/details: portal id, time zone, company currency.
 - Errors: `{"status": "error", "message", "correlationId", "category"}` (401
   INVALID_AUTHENTICATION, 400 VALIDATION_ERROR, 404 OBJECT_NOT_FOUND).
@@ -41,12 +52,17 @@ Vendor facts it follows (developers.hubspot.com/docs):
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from adapters.core.emulated_auth import bearer_key
@@ -74,6 +90,7 @@ OBJECT_TYPES = (
     "notes",
     "tickets",
     "line_items",
+    "leads",
 )
 # What a list answers when no `properties` are named (beside the ones always present).
 DEFAULT_PROPERTIES = {
@@ -90,6 +107,7 @@ DEFAULT_PROPERTIES = {
         "hs_ticket_priority",
     ),
     "line_items": ("name", "price", "quantity", "amount", "discount", "hs_product_id", "tax"),
+    "leads": ("hs_lead_name", "hs_lead_label", "hs_pipeline_stage"),
 }
 # The query parameters each kind of request takes (the crm-*-v3 references).
 _OBJECT_READ = ("properties", "propertiesWithHistory", "associations", "archived")
@@ -100,15 +118,27 @@ PARAMETERS = {
     "list_properties": ("archived", "dataSensitivity", "locale", "properties"),
     "list_objects": ("limit", "after", *_OBJECT_READ),
     "get_object": ("idProperty", *_OBJECT_READ),
+    "get_property": ("archived",),
+    "search_files": ("after", "limit"),
+    "get_file": ("properties",),
+    "signed_url": ("expirationSeconds", "size", "upscale"),
 }
 ALWAYS = ("hs_object_id", "createdate", "lastmodifieddate", "hs_lastmodifieddate")
 DAILY_LIMIT = 650_000  # a Professional account's private app
+SIGNED_SECONDS, MAX_SIGNED_SECONDS = 3600, 21_600
 
 
 class HubSpotEmulator(SourceEmulator):
     gate = staticmethod(bearer_key("access_token"))  # a private app's access token
     window_seconds = 10.0  # TEN_SECONDLY_ROLLING
     default_burst = 190
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._signing_key = secrets.token_bytes(16)
+        # Fault injection for tests: files whose signed URL sends a body shorter than its
+        # Content-Length (a connection dropped mid-download).
+        self.cut_short: set[str] = set()
 
     def routes(self) -> list[BaseRoute]:
         root = "/{account_id}"
@@ -118,8 +148,13 @@ class HubSpotEmulator(SourceEmulator):
             Route(f"{root}/crm/v3/owners/", self.list_owners),
             Route(f"{root}/crm/v3/pipelines/{{object_type}}", self.list_pipelines),
             Route(f"{root}/crm/v3/properties/{{object_type}}", self.list_properties),
+            Route(f"{root}/crm/v3/properties/{{object_type}}/{{name}}", self.get_property),
             Route(f"{root}/crm/v3/objects/{{object_type}}", self.list_objects),
             Route(f"{root}/crm/v3/objects/{{object_type}}/{{object_id}}", self.get_object),
+            Route(f"{root}/files/v3/files/search", self.search_files),
+            Route(f"{root}/files/v3/files/{{file_id}}", self.get_file),
+            Route(f"{root}/files/v3/files/{{file_id}}/signed-url", self.signed_url),
+            Route(f"{root}/hubfs/{{file_id}}/{{name}}", self.signed_download),
         ]
 
     # --- what the sandbox calls -----------------------------------------------------------
@@ -216,6 +251,14 @@ class HubSpotEmulator(SourceEmulator):
         found = [p for p in account.table(f"properties:{kind}") if p["archived"] == archived]
         return self.respond(request, {"results": found})
 
+    async def get_property(self, request: Request) -> Response:
+        account = self.account(request)
+        kind, name = _object_type(request), request.path_params["name"]
+        for found in account.table(f"properties:{kind}"):
+            if found["name"] == name:
+                return self.respond(request, found)
+        raise VendorError(404, "OBJECT_NOT_FOUND", f"Unable to find property {name}")
+
     async def list_objects(self, request: Request) -> Response:
         account = self.account(request)
         kind = _object_type(request)
@@ -235,6 +278,68 @@ class HubSpotEmulator(SourceEmulator):
             if found == wanted:
                 return self.respond(request, _Shape.of(request).apply(kind, record))
         raise VendorError(404, "OBJECT_NOT_FOUND", "resource not found")
+
+    # --- files ----------------------------------------------------------------------------
+
+    async def search_files(self, request: Request) -> Response:
+        account = self.account(request)
+        return self._page(request, [_public(f) for f in account.table("files")], hi=100)
+
+    async def get_file(self, request: Request) -> Response:
+        return self.respond(request, _public(self._file(request)))
+
+    async def signed_url(self, request: Request) -> Response:
+        found = self._file(request)
+        seconds = int_param(request, "expirationSeconds", SIGNED_SECONDS, lo=1,
+                            hi=MAX_SIGNED_SECONDS)  # fmt: skip
+        expires = int(self.clock()) + seconds
+        full = f"{found['name']}.{found['extension']}" if found["extension"] else found["name"]
+        query = urlencode({"Expires": expires, "Signature": self._sign(found["id"], expires),
+                           "Key-Pair-Id": "APKAFERRYSANDBOX"})  # fmt: skip
+        url = f"{base_url_of(request)}/hubfs/{found['id']}/{quote(full)}?{query}"
+        body = {key: found[key] for key in ("extension", "name", "size", "type")}
+        when = datetime.fromtimestamp(expires, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        return self.respond(request, {"expiresAt": when, **body, "url": url})
+
+    async def signed_download(self, request: Request) -> Response:
+        """The signed URL: no credentials, no API rate limit (it is the CDN's)."""
+        account_id, file_id = request.path_params["account_id"], request.path_params["file_id"]
+        params = request.query_params
+        expires = params.get("Expires", "")
+        given = params.get("Signature", "")
+        valid = expires.isdigit() and hmac.compare_digest(given, self._sign(file_id, int(expires)))
+        rows = self.account_of(account_id).table("files") if self.has_account(account_id) else []
+        found = next((f for f in rows if f["id"] == file_id), None)
+        if found is None or not valid or int(expires) < self.clock():
+            body = "<?xml version='1.0' encoding='UTF-8'?><Error><Code>AccessDenied</Code>" \
+                "<Message>Access denied</Message></Error>"  # fmt: skip
+            return Response(body, 403, media_type="text/xml")
+        data: bytes = found["_bytes"]
+        name = request.path_params["name"]
+        headers = {
+            "Content-Length": str(len(data)),
+            "Content-Disposition": f'inline; filename="{_ascii(name)}"; '
+            f"filename*=UTF-8''{quote(name)}",
+        }
+        sent = data[: len(data) // 2] if file_id in self.cut_short else data
+
+        async def body_chunks() -> AsyncIterator[bytes]:
+            for start in range(0, len(sent), 64 * 1024):
+                yield sent[start : start + 64 * 1024]
+
+        return StreamingResponse(body_chunks(), 200, headers, media_type=found["_mime"])
+
+    def _file(self, request: Request) -> Raw:
+        account = self.account(request)
+        wanted = request.path_params["file_id"]
+        found = next((f for f in account.table("files") if f["id"] == wanted), None)
+        if found is None:
+            raise VendorError(404, "OBJECT_NOT_FOUND", f"File {wanted} not found")
+        return found
+
+    def _sign(self, file_id: str, expires: int) -> str:
+        message = f"{file_id}:{expires}".encode()
+        return hmac.new(self._signing_key, message, hashlib.sha256).hexdigest()
 
     # --- pages ----------------------------------------------------------------------------
 
@@ -299,6 +404,15 @@ class _Shape:
         if value is None:
             return []
         return [{"value": value, "timestamp": record["updatedAt"], "sourceType": "CRM_UI"}]
+
+
+def _public(row: Raw) -> Raw:
+    return {k: v for k, v in row.items() if not k.startswith("_")}
+
+
+def _ascii(name: str) -> str:
+    """The name for clients that read only `filename`: non-ASCII letters as "_"."""
+    return "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in name)
 
 
 def _names(value: str | None) -> list[str]:

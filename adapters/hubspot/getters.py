@@ -10,6 +10,7 @@ import httpx
 
 from adapters.core.canonical import ContactPoint, ProductPrice
 from adapters.core.mapping import Getter, Raw, contact_points, number, parse_time, utc_time
+from adapters.hubspot.held import mime_type
 
 # --- --------------------------------------------------------------
 
@@ -26,6 +27,49 @@ def linked(object_type: str) -> Getter:
         return str(results[0]["id"]) if results else None
 
     return read
+
+
+def attachment_ids(raw: Raw) -> list[str]:
+    """`hs_attachment_ids`: the ids of an engagement's files, joined with ";"."""
+    value = (raw.get("properties") or {}).get("hs_attachment_ids") or ""
+    return [part.strip() for part in str(value).split(";") if part.strip()]
+
+
+def attachments(raw: Raw) -> list[Raw]:
+    """One row per file an engagement names, the engagement at `_on`."""
+    return [{"_file_id": file_id, "_on": raw} for file_id in attachment_ids(raw)]
+
+
+def known_files(raws: list[Raw], state: Any) -> list[Raw]:
+    """The attachments whose file the file manager still lists."""
+    return [raw for raw in raws if raw["_file_id"] in state["files"]]
+
+
+def file_name(raw: Raw) -> str:
+    """HubSpot keeps `name` without the extension."""
+    found = raw.get("_file") or {}
+    name, extension = str(found.get("name") or raw["_file_id"]), found.get("extension")
+    return f"{name}.{extension}" if extension else name
+
+
+def file_fields(kind: str) -> dict[str, Getter]:
+    """A file attached to an engagement of `kind`: its id is the engagement's and the file's."""
+    return {
+        "source_id": lambda raw: f"{kind}:{raw['_on']['id']}:{raw['_file_id']}",
+        "name": file_name,
+        "mime_type": lambda raw: mime_type(file_name(raw)),
+        "size": lambda raw: int(size) if (size := (raw.get("_file") or {}).get("size")) else None,
+        "content_ref": "_file_id",
+        "add_time": utc_time("_file.createdAt"),
+    }
+
+
+def lead_labels(raw: Raw) -> list[str]:
+    """`hs_lead_label`, one option: its label (joined from the property's definition)."""
+    value = (raw.get("properties") or {}).get("hs_lead_label")
+    if not value:
+        return []
+    return [str((raw.get("_label") or {}).get("label") or value)]
 
 
 def additional_emails(raw: Raw) -> list[str]:

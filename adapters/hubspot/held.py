@@ -16,15 +16,26 @@ HubSpot facts behind the rules (developers.hubspot.com/docs, knowledge.hubspot.c
 - Companies, contacts and deals carry `createdate` ("Create Date", type datetime), an ISO 8601
   UTC time with milliseconds in CRM v3 (the legacy v1/v2 APIs gave epoch milliseconds); it can
   be set on create (imports and migrations back-date records that way).
+- Leads (CRM v3 `leads`, developers.hubspot.com/docs/api-reference/crm-leads-v3/guide): a lead
+  has a name (`hs_lead_name`), an owner, a `createdate`, and must be associated with an
+  existing contact (it may also be with a company). It has no amount, currency or close date
+  (a deal has those once the lead is qualified). Its "Lead label" (`hs_lead_label`, Hot / Warm /
+  Cold by default, the portal may add options) is one value: HubSpot's only label, and only on
+  leads (contacts, companies and deals have none). Notes, calls and tasks may be associated with
+  a lead.
+- Files: a file attached to a record is a file of the file manager (Files API v3: `name` without
+  its extension, `extension`, `size` in bytes, no MIME type) named in `hs_attachment_ids` of a
+  note on the record, or of the call, meeting, task or e-mail itself. Products take none.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import mimetypes
 
 from adapters.core.canonical import Activity, ContactPoint, DealProduct, FieldType
 from adapters.reference.dataset import ReferenceCompany
-from adapters.reference.holds import ACTIVITY_TYPES, Holds, Names, listed, slotted
+from adapters.reference.holds import ACTIVITY_TYPES, FILE_PARENTS, Holds, Names, listed, slotted
 
 NOTE_BODY_LIMIT = 65_536
 # Canonical activity types that HubSpot keeps as a call or meeting engagement with a duration;
@@ -77,6 +88,47 @@ def _unit_discounts(company: ReferenceCompany) -> ReferenceCompany:
     return dataclasses.replace(company, deal_products=items)
 
 
+_MIME = mimetypes.MimeTypes()  # Python's own table, not the machine's
+
+
+def mime_type(name: str) -> str | None:
+    """HubSpot keeps no MIME type: a file's type is what its extension says."""
+    return _MIME.guess_type(name, strict=False)[0]
+
+
+def _leads(company: ReferenceCompany) -> ReferenceCompany:
+    """A lead needs a contact: a company's lead without one cannot be in HubSpot, nor its notes
+    and activities. What is left keeps no value, currency or close date, one label at most
+    (`hs_lead_label`), and its activities are engagements like any other."""
+    leads = [
+        lead.model_copy(
+            update={"value": None, "currency": None, "expected_close_date": None,
+                    "labels": lead.labels[:1]}
+        )
+        for lead in company.leads
+        if lead.person_source_id
+    ]  # fmt: skip
+    kept = {lead.source_id for lead in leads}
+    return dataclasses.replace(
+        company,
+        organizations=[o.model_copy(update={"labels": []}) for o in company.organizations],
+        persons=[p.model_copy(update={"labels": []}) for p in company.persons],
+        deals=[d.model_copy(update={"labels": []}) for d in company.deals],
+        leads=leads,
+        lead_notes=[n for n in company.lead_notes if n.lead_source_id in kept],
+        lead_activities=[
+            _duration(a.model_copy(update={"due_time": a.due_time or "00:00"}))
+            for a in company.lead_activities
+            if a.lead_source_id in kept
+        ],
+    )
+
+
+def _files(company: ReferenceCompany) -> ReferenceCompany:
+    files = [f.model_copy(update={"mime_type": mime_type(f.name)}) for f in company.files]
+    return dataclasses.replace(company, files=files)
+
+
 HOLDS = Holds(
     # A HubSpot number property (even one shown as currency) keeps no currency per value.
     field_types={FieldType.monetary: FieldType.double},
@@ -97,7 +149,13 @@ HOLDS = Holds(
     deal_products=True,
     # `createdate` keeps when a company, contact or deal was created, to the millisecond.
     created_times=True,
-    extra=(_unit_discounts,),
+    # Leads with a contact; `hs_lead_label` is the one label HubSpot has (leads only).
+    leads=True,
+    labels=True,
+    # Files on notes and engagements: on anything but a product.
+    files=True,
+    file_parents=frozenset(FILE_PARENTS) - {"product_source_id"},
+    extra=(_unit_discounts, _leads, _files),
 )
 
 held = HOLDS.held

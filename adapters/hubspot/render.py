@@ -22,6 +22,8 @@ from adapters.core.canonical import (
     DealProduct,
     Entity,
     FieldType,
+    File,
+    Lead,
     Note,
     Organization,
     Person,
@@ -30,6 +32,7 @@ from adapters.core.canonical import (
 )
 from adapters.core.emulation import Tables
 from adapters.core.mapping import parse_time
+from adapters.hubspot import attached
 from adapters.hubspot.held import engagement_kind, held, phone_slots, unit_discount
 from adapters.hubspot.properties import (
     ADDITIONAL_CURRENCIES,
@@ -51,6 +54,7 @@ Raw = dict[str, Any]
 BASES = {"u": 70_000_000, "o": 20_000_000_000, "p": 30_000_000_000, "d": 40_000_000_000}
 BASES |= {"pr": 50_000_000_000, "n": 60_000_000_000, "s": 1_000_000, "pl": 7_000_000}
 BASES |= {"dp": 90_000_000_000}  # line items
+BASES |= {"l": 10_000_000_000, "fl": 180_000_000_000}  # leads, files of the file manager
 IDS = IdScheme("hubspot", BASES)
 ENGAGEMENT_BASE = 80_000_000_000  # calls, meetings, tasks and e-mails each count from here
 OBJECT_TYPES = {
@@ -85,7 +89,8 @@ def engagement_ids(company: ReferenceCompany) -> dict[str, tuple[str, str]]:
     a call and a task may share an id, as they may in HubSpot."""
     counters = dict.fromkeys(SINGULAR, 0)
     out = {}
-    for activity in company.activities:
+    for activity in company.records(Entity.activities):
+        assert isinstance(activity, Activity)
         kind = engagement_kind(activity)
         counters[kind] += 1
         out[activity.source_id] = (kind, str(ENGAGEMENT_BASE + counters[kind]))
@@ -120,11 +125,14 @@ def render(company: ReferenceCompany) -> Tables:
         "contacts": [_contact(p, fields["contacts"]) for p in kept.persons],
         "deals": [_deal(d, fields["deals"]) for d in kept.deals],
         "products": [_product(p, fields["products"]) for p in kept.products],
-        "notes": [_note(n) for n in kept.notes],
+        "notes": [_note(n) for n in (*kept.notes, *kept.lead_notes)],
+        "leads": [_lead(lead) for lead in kept.leads],
     }
+    activities = (*kept.activities, *kept.lead_activities)
     for kind in SINGULAR:
-        tables[kind] = [_engagement(a, ids[a.source_id]) for a in kept.activities
+        tables[kind] = [_engagement(a, ids[a.source_id]) for a in activities
                         if ids[a.source_id][0] == kind]  # fmt: skip
+    _attach(kept, tables, ids)
     tables["line_items"] = _line_items(kept, tables["deals"])
     tables["tickets"] = []  # the reference company has none
     tables["pipelines:tickets"] = [_support_pipeline()]
@@ -133,7 +141,47 @@ def render(company: ReferenceCompany) -> Tables:
         tables[f"properties:{kind}"] = default_properties(kind) + [
             custom_property(kind, f) for f in defs
         ]
+    tables["properties:leads"] = [
+        attached.lead_label_property() if p["name"] == "hs_lead_label" else p
+        for p in tables["properties:leads"]
+    ]
     return tables
+
+
+def _attach(company: ReferenceCompany, tables: Tables, ids: dict[str, tuple[str, str]]) -> None:
+    """The files, each named in `hs_attachment_ids` of a note on its record (made for it) or
+    of its engagement."""
+    tables["files"] = [
+        attached.file_row(f, company.file_bytes[f.source_id], hid(f.source_id) or "",
+                          stamp(f.add_time) or STAMP)
+        for f in company.files
+    ]  # fmt: skip
+    for file in company.files:
+        parent = attached.record_parent(file)
+        if parent is not None:
+            kind, ref_id, link = parent
+            tables["notes"].append(_carrier_note(file, kind, hid(ref_id) or "", link))
+    by_id = {(kind, r["id"]): r for kind in SINGULAR for r in tables[kind]}
+    for activity_id, files in attached.attachments(company).items():
+        record = by_id[ids[activity_id]]
+        names = ";".join(hid(f.source_id) or "" for f in files)
+        record["properties"]["hs_attachment_ids"] = names
+
+
+def _carrier_note(file: File, kind: str, parent_id: str, link: str) -> Raw:
+    props = {
+        "hs_attachment_ids": hid(file.source_id),
+        "hs_timestamp": stamp(file.add_time),
+        "hs_lastmodifieddate": STAMP,
+    }
+    links: dict[str, list[tuple[str, str]]] = {kind: [(parent_id, link)]}
+    return _record(attached.carrier_note_id(file), props, file.add_time, **links)
+
+
+def _lead(lead: Lead) -> Raw:
+    props = {**attached.lead_properties(lead, hid), "hs_lastmodifieddate": STAMP}
+    return _record(hid(lead.source_id) or "", props, lead.add_time,
+                   **attached.lead_links(lead, hid))  # fmt: skip
 
 
 # --- HubSpot's default properties ---------------------------------------------------------------
@@ -289,6 +337,13 @@ PROPERTY_CATALOGUE: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
         ("hs_email_status", "Email send status", "sel"), ("hs_email_headers", "Email headers", "t"),
     )),
     "notes": ("note", (*_ENGAGEMENT, ("hs_note_body", "Note body", "t"))),
+    "leads": ("lead_information", (
+        ("hs_lead_name", "Lead name", "s"), ("hs_lead_type", "Lead type", "sel"),
+        ("hs_lead_label", "Lead label", "sel"), ("hs_pipeline", "Pipeline", "sel"),
+        ("hs_pipeline_stage", "Lead stage", "sel"),
+        ("hs_primary_associated_object_name", "Primary associated object name", "s"),
+        ("createdate", "Create Date", "dt"),
+    )),
 }  # fmt: skip
 
 
@@ -601,6 +656,7 @@ def _links(activity: Activity | Note, singular: str) -> dict[str, list[tuple[str
         "contacts": _one(activity.person_source_id, f"{singular}_to_contact"),
         "companies": _one(activity.org_source_id, f"{singular}_to_company"),
         "deals": _one(activity.deal_source_id, f"{singular}_to_deal"),
+        "leads": _one(activity.lead_source_id, f"{singular}_to_lead"),
     }
 
 

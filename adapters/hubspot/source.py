@@ -25,6 +25,19 @@ Vendor facts the description relies on (developers.hubspot.com/docs, see the emu
   `hs_discount_percentage` or `discount` (an amount off each unit), `hs_tax_rate` (percent, the
   tax library rate named by `hs_tax_rate_group_id`), `description`, `hs_product_id`. A custom
   line item (no `hs_product_id`) or one on no deal (a quote's) is not a deal product.
+- Leads (`/crm/v3/objects/leads`): `hs_lead_name`, `hs_lead_label` (one option, read as the
+  lead's one label through `/crm/v3/properties/leads/hs_lead_label`), `hubspot_owner_id`,
+  `createdate`; their contact and company by association. A lead in the Qualified stage has
+  become a deal (which carries it) and is not read. Notes and engagements name their lead in
+  `associations.leads`.
+- Files: engagements name their attachments in `hs_attachment_ids` (file ids joined with ";").
+  A note on a record whose body is empty and that has attachments is how HubSpot attaches a file
+  to a record: it is read as those files on the note's record, not as a note; the attachments of
+  a call, meeting, task or e-mail are files on that activity. Each file's name, extension, size
+  and creation time come from one list of the file manager (`GET /files/v3/files/search`, paged
+  like the CRM lists: at most 10,000 files, HubSpot's cap on that search), and the bytes from the
+  file's signed URL (`GET /files/v3/files/{id}/signed-url`, then its `url` without the token).
+  HubSpot keeps no MIME type: it is guessed from the extension.
 - Changed since: only the search endpoint (`POST /crm/v3/objects/{type}/search` on
   `hs_lastmodifieddate`) filters by time; lists do not, so no stream declares ChangedSince.
 """
@@ -40,6 +53,7 @@ from adapters.core.declarative import (
     AccountCheck,
     Derived,
     FieldCatalog,
+    FileContent,
     Join,
     Lookup,
     Run,
@@ -61,10 +75,13 @@ from adapters.core.mapping import (
     utc_date,
     utc_hhmm,
     utc_time,
+    value_at,
 )
 from adapters.core.paginators import CursorInBody, records_of
 from adapters.hubspot.getters import (
     additional_emails,
+    attachment_ids,
+    attachments,
     call_seconds,
     closed_as,
     custom_values,
@@ -73,7 +90,10 @@ from adapters.hubspot.getters import (
     discount_type,
     error_text,
     explode_stages,
+    file_fields,
     is_closed,
+    known_files,
+    lead_labels,
     line_discount,
     linked,
     meeting_duration,
@@ -93,7 +113,8 @@ OBJECTS = "/crm/v3/objects"
 DETAILS = "/account-info/v3/details"
 PAGE = CursorInBody(cursor_path="paging.next.after", cursor_param="after", limit=100)
 HISTORY_PAGE = dataclasses.replace(PAGE, limit=50)  # the most HubSpot gives with history
-ENGAGEMENT_LINKS = "contacts,companies,deals"
+ENGAGEMENT_LINKS = "contacts,companies,deals,leads"
+QUALIFIED_STAGE = "qualified-stage-id"  # the lead pipeline's stage of leads become deals
 FIELD_TYPES = {
     "string/text": FieldType.varchar,
     "string/textarea": FieldType.text,
@@ -143,6 +164,7 @@ def _engagement(kind: str, fields: dict[str, Getter], properties: str) -> Stream
         "deal_source_id": linked("deals"),
         "person_source_id": linked("contacts"),
         "org_source_id": linked("companies"),
+        "lead_source_id": linked("leads"),
         "due_date": utc_date(prop("hs_timestamp")),
         "due_time": utc_hhmm(prop("hs_timestamp")),
     }
@@ -356,6 +378,19 @@ EMAILS = _engagement(
     },
     "hs_email_subject,hs_email_text",
 )
+NOTE_LINKS = {
+    "deal_source_id": linked("deals"),
+    "person_source_id": linked("contacts"),
+    "org_source_id": linked("companies"),
+    "lead_source_id": linked("leads"),
+}
+
+
+def _carries_files(raw: Raw) -> bool:
+    """A note with attachments and no body: how a file is attached to a record."""
+    return bool(attachment_ids(raw)) and not (raw.get("properties") or {}).get("hs_note_body")
+
+
 NOTES = _objects(
     Entity.notes,
     "notes",
@@ -364,12 +399,61 @@ NOTES = _objects(
         "content": first(prop("hs_note_body"), const("")),
         "owner_source_id": ref(prop("hubspot_owner_id")),
         "add_time": utc_time(first(prop("hs_timestamp"), "createdAt")),
-        "deal_source_id": linked("deals"),
+        **NOTE_LINKS,
+    },
+    "hs_note_body,hs_timestamp,hubspot_owner_id,hs_attachment_ids",
+    params={"associations": ENGAGEMENT_LINKS},
+    keep=lambda raw: not _carries_files(raw),
+)
+LEADS = _objects(
+    Entity.leads,
+    "leads",
+    {
+        "source_id": ref("id"),
+        "title": first(prop("hs_lead_name"), "id"),
         "person_source_id": linked("contacts"),
         "org_source_id": linked("companies"),
+        "owner_source_id": ref(prop("hubspot_owner_id")),
+        "labels": lead_labels,
+        "add_time": CREATED,
     },
-    "hs_note_body,hs_timestamp,hubspot_owner_id",
-    params={"associations": ENGAGEMENT_LINKS},
+    "hs_lead_name,hs_lead_label,hs_pipeline_stage,hubspot_owner_id",
+    params={"associations": "contacts,companies"},
+    keep=lambda raw: (raw.get("properties") or {}).get("hs_pipeline_stage") != QUALIFIED_STAGE,
+    joins=(Join("lead_labels", on=prop("hs_lead_label"), into="_label"),),
+)
+
+
+def _files(kind: str, parent: dict[str, Getter]) -> Stream:
+    """The files one kind of engagement names: a record per attachment (a file attached twice
+    is carried twice), its metadata from the file manager's list (one whose file is gone is
+    left out). A note's files are on its record; an activity's on the activity."""
+    return Stream(
+        Entity.files,
+        f"{OBJECTS}/{kind}s",
+        {**file_fields(kind), **parent},
+        paginator=PAGE,
+        records="results",
+        params={"properties": "hs_attachment_ids"}
+        | ({"associations": ENGAGEMENT_LINKS} if kind == "note" else {}),
+        explode=attachments,
+        needs=("files",),
+        select=known_files,
+        joins=(Join("files", on="_file_id", into="_file"),),
+    )
+
+
+def _of_carrier(getter: Getter) -> Getter:
+    """A getter of the engagement an attachment hangs on."""
+    return lambda raw: value_at(raw["_on"], getter)
+
+
+FILES = (
+    _files("note", {name: _of_carrier(g) for name, g in NOTE_LINKS.items()}),
+    *(
+        _files(kind, {"activity_source_id": _of_carrier(prefixed(kind))})
+        for kind in ("call", "meeting", "task", "email")
+    ),
 )
 
 
@@ -406,6 +490,8 @@ SPEC = SourceSpec(
         TASKS,
         EMAILS,
         NOTES,
+        LEADS,
+        *FILES,
     ),
     check=AccountCheck(
         DETAILS,
@@ -425,7 +511,15 @@ SPEC = SourceSpec(
         Lookup("pipelines", "/crm/v3/pipelines/deals", "id", "results"),
         Lookup("price_properties", "/crm/v3/properties/products", "name", rows=_price_rows),
         Lookup("details", DETAILS, lambda raw: "", rows=lambda body: [body or {}]),
+        Lookup(
+            "lead_labels",
+            "/crm/v3/properties/leads/hs_lead_label",
+            "value",
+            rows=lambda body: (body or {}).get("options") or [],
+        ),
+        Lookup("files", "/files/v3/files/search", "id", "results", paginator=PAGE),
     ),
+    files=FileContent(path=lambda file_id: f"/files/v3/files/{file_id}/signed-url", link="url"),
     derived=(Derived("company_currency", ("details",), _company_currency),),
     error_text=error_text,
     retry_after=retry_after,

@@ -5,20 +5,29 @@ and notes (start/limit). Deals come from two lists: `/deals` and, for the archiv
 `/deals/archived` (20 tokens a page). Custom field values come back keyed by the field's 40-character hash
 with option ids, nested under `custom_fields` in v2; the engine turns them into the canonical
 typing with the `*Fields` definitions, read once.
+
+Leads are v1 only, open (`/leads`, 20 tokens a page) and archived (`/leads/archived`, 40), paged in
+`additional_data` itself. Labels are read as names: persons', organizations' and deals' from the
+options of their `label_ids` field (the v2 field list, read once more per entity), leads' from
+`/leadLabels` (one unpaged list). Files come from `/files` (100 a page, 20 tokens), their bytes
+from `/files/{id}/download` (20); the list gives no MIME type, so it is told by the file's name.
 """
 
 from __future__ import annotations
 
+import mimetypes
 from typing import Any
 
-from adapters.core.canonical import ContactPoint, Entity, FieldType, ProductPrice
+from adapters.core.canonical import ContactPoint, Entity, FieldType, ProductPrice, Record
 from adapters.core.declarative import (
     AccountCheck,
     ChangedSince,
     DeclarativeSource,
     FieldCatalog,
+    FileContent,
     ForEach,
     Lookup,
+    RunState,
     SourceSpec,
     Stream,
 )
@@ -115,6 +124,42 @@ def _options(raw: Raw) -> list[tuple[str, str]]:
     ]
 
 
+def _label_options(body: Any) -> list[Raw]:
+    """The options of the `label_ids` field on a page of a v2 field list: the labels."""
+    return [
+        option
+        for definition in (body or {}).get("data") or []
+        if isinstance(definition, dict) and definition.get("field_code") == LABEL_FIELD
+        for option in definition.get("options") or []
+        if isinstance(option, dict)
+    ]
+
+
+def _label_lookup(entity: Entity, size: int) -> Lookup:
+    path = V2 + FIELDS_PATH[entity]
+    paginator = CursorInBody(limit=size)
+    return Lookup(f"{entity.value} labels", path, "id", paginator=paginator, rows=_label_options)
+
+
+LEAD_LABELS = Lookup("leads labels", V1 + "/leadLabels", "id")
+
+
+def _labels(entity: Entity, name: str) -> Any:
+    """Set a record's labels to the names of the label ids it carries (unknown ids left out)."""
+    table_name = f"{entity.value} labels"
+
+    def amend(record: Record, raw: Raw, state: RunState) -> None:
+        table = state[table_name]
+        ids = [str(i) for i in raw.get("label_ids") or []]
+        record.labels = [str(table[i][name]) for i in ids if i in table]  # type: ignore[attr-defined]
+
+    return {"needs": (table_name,), "amend": amend}
+
+
+def _mime(raw: Raw) -> str | None:
+    return mimetypes.guess_type(str(raw.get("file_name") or raw.get("name") or ""))[0]
+
+
 # The description ------------------------------------------------------------------------------
 
 # Delta reads: the lists that take `updated_since` (RFC 3339, "later than or equal to") in the
@@ -123,6 +168,34 @@ def _options(raw: Raw) -> list[tuple[str, str]]:
 CHANGED = ChangedSince("updated_since")
 
 DEAL_LISTS = ("/deals", "/deals/archived")
+LEAD_LISTS = ("/leads", "/leads/archived")
+LABEL_FIELD = "label_ids"
+FILE_PAGE = 100  # the most `/files` gives a page
+LEAD_FIELDS: dict[str, Getter] = {
+    "source_id": "id",
+    "title": first("title", lambda r: ""),
+    "person_source_id": ref("person_id"),
+    "org_source_id": ref("organization_id"),
+    "owner_source_id": ref("owner_id"),
+    "value": number("value.amount"),
+    "currency": text("value.currency"),
+    "expected_close_date": text("expected_close_date"),
+    "add_time": utc_time("add_time"),
+}
+FILE_FIELDS: dict[str, Getter] = {
+    "source_id": "id",
+    "name": first("name", "file_name"),
+    "mime_type": _mime,
+    "size": lambda raw: int(raw["file_size"]) if raw.get("file_size") is not None else None,
+    "deal_source_id": ref("deal_id"),
+    "person_source_id": ref("person_id"),
+    "org_source_id": ref("org_id"),
+    "lead_source_id": ref("lead_id"),
+    "activity_source_id": ref("activity_id"),
+    "product_source_id": ref("product_id"),
+    "content_ref": lambda raw: str(raw["id"]),
+    "add_time": utc_time("add_time"),
+}
 DEAL_FIELDS: dict[str, Getter] = {
     "source_id": "id",
     "title": first("title", lambda r: ""),
@@ -224,6 +297,7 @@ def pipedrive_spec(page_size: int = 500) -> SourceSpec:
                 "add_time": utc_time("add_time"),
             },
             **custom,
+            **_labels(Entity.organizations, "label"),
         ),
         _stream(
             Entity.persons,
@@ -241,6 +315,7 @@ def pipedrive_spec(page_size: int = 500) -> SourceSpec:
                 "add_time": utc_time("add_time"),
             },
             **custom,
+            **_labels(Entity.persons, "label"),
         ),
         _stream(Entity.pipelines, V2 + "/pipelines", n, {"source_id": "id", "name": "name"}),
         _stream(
@@ -271,7 +346,28 @@ def pipedrive_spec(page_size: int = 500) -> SourceSpec:
             **custom,
         ),
         # Since July 2025 the deals list leaves archived deals out: they have a list of their own.
-        *(_stream(Entity.deals, V2 + path, n, DEAL_FIELDS, **custom) for path in DEAL_LISTS),
+        *(
+            _stream(
+                Entity.deals, V2 + path, n, DEAL_FIELDS, **custom, **_labels(Entity.deals, "label")
+            )
+            for path in DEAL_LISTS
+        ),
+        # Lead lists say whether more follow in `additional_data` itself (no next start).
+        *(
+            Stream(
+                Entity.leads,
+                V1 + path,
+                LEAD_FIELDS,
+                paginator=OffsetPaginator(
+                    limit=n,
+                    more_path="additional_data.more_items_in_collection",
+                    next_start_path=None,
+                ),
+                changed_since=CHANGED,
+                **_labels(Entity.leads, "name"),
+            )
+            for path in LEAD_LISTS
+        ),
         *(_line_items(path, n) for path in DEAL_LISTS),
         _stream(
             Entity.activities,
@@ -290,6 +386,7 @@ def pipedrive_spec(page_size: int = 500) -> SourceSpec:
                 "person_source_id": _activity_person,
                 "participant_source_ids": _other_participants,
                 "org_source_id": ref("org_id"),
+                "lead_source_id": ref("lead_id"),
                 "owner_source_id": ref("owner_id"),
             },
             changed_since=CHANGED,
@@ -304,10 +401,20 @@ def pipedrive_spec(page_size: int = 500) -> SourceSpec:
                 "deal_source_id": ref("deal_id"),
                 "person_source_id": ref("person_id"),
                 "org_source_id": ref("org_id"),
+                "lead_source_id": ref("lead_id"),
                 "owner_source_id": ref("user_id"),
                 "add_time": utc_time("add_time"),
             },
             changed_since=CHANGED,
+        ),
+        # `/files` takes no updated_since: a delta session reads it whole. Deleted files are
+        # kept out of the list; a file still flagged inactive is left out all the same.
+        _stream(
+            Entity.files,
+            V1 + "/files",
+            min(n, FILE_PAGE),
+            FILE_FIELDS,
+            keep=lambda raw: raw.get("active_flag", True) is not False,
         ),
     )
     return SourceSpec(
@@ -325,7 +432,15 @@ def pipedrive_spec(page_size: int = 500) -> SourceSpec:
             },
         ),
         field_catalogs=tuple(_catalog(entity, n) for entity in FIELDS_PATH),
-        lookups=tuple(_deal_ids(path, n) for path in DEAL_LISTS),
+        lookups=(
+            *(_deal_ids(path, n) for path in DEAL_LISTS),
+            *(
+                _label_lookup(entity, n)
+                for entity in (Entity.organizations, Entity.persons, Entity.deals)
+            ),
+            LEAD_LABELS,
+        ),
+        files=FileContent(path=lambda ref: f"{V1}/files/{ref}/download"),
         error_text=error_text,
         is_auth_failure=is_auth_failure,
     )

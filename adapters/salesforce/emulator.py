@@ -30,9 +30,11 @@ Vendor facts relied on (REST API Developer Guide, OAuth docs; see also records.p
 - `GET /services/data/vNN.0/ui-api/object-info/{Object}/picklist-values/{recordTypeId}/{Field}`
   -> {controllerValues, defaultValue, url, values:[{attributes, label, validFor, value}]}.
 - sObject Blob Get, `GET /services/data/vNN.0/sobjects/{Object}/{id}/{blobField}`, answers a
-  base64 field's data as binary, not JSON (ContentNote's Content: the note's text, whole); it
-  cannot ride in a Composite request, so each blob is a request of its own. A query names a
-  blob field's path, not its data.
+  base64 field's data as binary, not JSON (ContentNote's Content: the note's text, whole;
+  ContentVersion's VersionData: a file's bytes, with their Content-Length); it cannot ride in
+  a Composite request, so each blob is a request of its own. A query names a blob field's
+  path, not its data.
+- Leads, files and their objects: see prospects.py and attachments.py.
 - CreatedDate is a system audit field (Object Reference, "System Fields": dateTime, when the
   record was created, filterable); the REST API writes a dateTime as yyyy-MM-ddTHH:mm:ss.SSS
   with an offset, +0000 ("Valid Date and DateTime Formats"). Account, Contact and Opportunity
@@ -87,12 +89,19 @@ class SalesforceEmulator(SourceEmulator):
     default_burst = 100_000
 
     def __init__(
-        self, *, sales_processes: bool = True, enhanced_notes: bool = False, **options: Any
+        self,
+        *,
+        sales_processes: bool = True,
+        enhanced_notes: bool = False,
+        cut_downloads: bool = False,
+        **options: Any,
     ) -> None:
         # False: orgs served without any sales process (the master stage picklist only).
         self.sales_processes = sales_processes
         # True: part of the notes (the long ones among them) are ContentNotes, not Notes.
         self.enhanced_notes = enhanced_notes
+        # Fault injection: every file download (VersionData) stops halfway through its body.
+        self.cut_downloads = cut_downloads
         # Query locators: results held server side between batches, as Salesforce does.
         self._locators: OrderedDict[str, tuple[str, list[Any], int]] = OrderedDict()
         self._next_locator = itertools.count(1)
@@ -266,7 +275,9 @@ class SalesforceEmulator(SourceEmulator):
         if data is None:
             raise VendorError(404, "NOT_FOUND", "The requested resource does not exist")
         state = getattr(request.state, "rate", None)
-        headers = self.rate_headers(state) if state else {}
+        headers = {**(self.rate_headers(state) if state else {}), "Content-Length": str(len(data))}
+        if self.cut_downloads and params["field"].lower() == "versiondata":
+            data = data[: len(data) // 2]  # the connection drops halfway: a body cut short
         return Response(data, 200, headers=headers, media_type="application/octet-stream")
 
     async def picklist_values(self, request: Request) -> Response:
@@ -380,7 +391,8 @@ def _blob(account: EmulatedAccount, object_name: str, record_id: str, field: str
     name = next(f for f in schema.blobs if f.lower() == field.lower())
     for row in account.table(schema.name):
         if record_id in (row["Id"], row["Id"][:15]) and row.get(name) is not None:
-            return str(row[name]).encode()
+            data = row[name]
+            return data if isinstance(data, bytes) else str(data).encode()
     return None
 
 

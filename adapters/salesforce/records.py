@@ -58,6 +58,7 @@ from adapters.core.canonical import (
 )
 from adapters.reference.dataset import ReferenceCompany
 from adapters.reference.holds import ACTIVITY_TYPES, Holds, Names, Parents, in_currency
+from adapters.reference.holds import _activity as holds_activity
 from adapters.reference.ids import kind_and_number
 from adapters.salesforce.getters import MASTER_PIPELINE, MASTER_PIPELINE_NAME
 
@@ -89,7 +90,9 @@ PREFIXES = {
     "Note": "002",
     "ContentNote": "069",  # a ContentNote's id is its ContentDocument's
     "ContentDocumentLink": "06A",
+    "ContentDocument": "069",  # files; ContentNotes are ContentDocuments too
     "ContentVersion": "068",
+    "Lead": "00Q",
 }
 SF_TYPES = {
     FieldType.varchar: "string",
@@ -303,11 +306,25 @@ HOLDS = Holds(
     deal_products=True,
     # CreatedDate (dateTime, to the millisecond) on Account, Contact and Opportunity.
     created_times=True,
-    extra=(held_line_items,),
+    # Unconverted Leads, with their notes and activities; each lead is its own person and
+    # company after the round trip (see prospects.py). No labels anywhere.
+    leads=True,
+    # Files (ContentDocument / ContentVersion), on any record Salesforce links them to.
+    files=True,
+    extra=(held_line_items, lambda company: _held_leads(company)),
 )
 
 # The company as a Salesforce org can hold it (classic notes, sales processes).
 held = HOLDS.held
+
+
+def _held_leads(company: ReferenceCompany) -> ReferenceCompany:
+    """Leads as their own persons and organizations; their Tasks and Events held as the other
+    activities are (held_by leaves lead_activities as they are)."""
+    from adapters.salesforce.prospects import leads_as_held  # it builds on this module
+
+    activities = [holds_activity(a, HOLDS) for a in company.lead_activities]
+    return leads_as_held(dataclasses.replace(company, lead_activities=activities))
 
 
 def custom_defs(company: ReferenceCompany, entity: Entity) -> list[CustomFieldDef]:

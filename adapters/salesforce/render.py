@@ -11,6 +11,8 @@ from adapters.core.canonical import Activity, Deal, Entity, Note, Person, Produc
 from adapters.reference.dataset import ReferenceCompany
 from adapters.reference.held import given_name_first
 from adapters.reference.ids import kind_and_number
+from adapters.salesforce.attachments import render_files
+from adapters.salesforce.prospects import render_leads
 from adapters.salesforce.records import (
     CLOSED_LOST,
     CLOSED_WON,
@@ -62,13 +64,13 @@ def render(company: ReferenceCompany, *, enhanced_notes: bool = False) -> Tables
     tables.update(_opportunities(company))
     tables.update(_line_items(company, tables))
     tables.update(_activities(company))
-    enhanced = [n for n in company.notes if enhanced_notes and is_content_note(n)]
+    tables["Lead"] = render_leads(company)
+    notes = [*company.notes, *company.lead_notes]
+    enhanced = [n for n in notes if enhanced_notes and is_content_note(n)]
     content_ids = {n.source_id for n in enhanced}
-    tables["Note"] = [
-        _note(i, n) for i, n in enumerate(company.notes) if n.source_id not in content_ids
-    ]
+    tables["Note"] = [_note(i, n) for i, n in enumerate(notes) if n.source_id not in content_ids]
     tables.update(_content_notes(enhanced))
-    return tables
+    return render_files(company, tables)
 
 
 def _users(company: ReferenceCompany) -> list[Row]:
@@ -320,7 +322,7 @@ def _activities(company: ReferenceCompany) -> Tables:
     deal_orgs = {d.source_id: d.org_source_id for d in company.deals}
     person_orgs = {p.source_id: p.org_source_id for p in company.persons}
     tasks, events = [], []
-    for i, activity in enumerate(company.activities):
+    for i, activity in enumerate([*company.activities, *company.lead_activities]):
         what = (
             ref_id("Opportunity", activity.deal_source_id)
             if activity.deal_source_id
@@ -336,7 +338,9 @@ def _activities(company: ReferenceCompany) -> Tables:
             "Subject": activity.subject,
             "Type": activity.type.capitalize(),
             "Description": activity.note,
-            "WhoId": ref_id("Contact", activity.person_source_id),
+            # A lead is named in WhoId (and WhatId stays empty).
+            "WhoId": ref_id("Lead", activity.lead_source_id)
+            or ref_id("Contact", activity.person_source_id),
             "WhatId": what,
             "AccountId": ref_id("Account", account),
             "OwnerId": ref_id("User", activity.owner_source_id),
@@ -413,6 +417,7 @@ def _content_notes(notes: list[Note]) -> Tables:
             ref_id("Opportunity", note.deal_source_id),
             ref_id("Contact", note.person_source_id),
             ref_id("Account", note.org_source_id),
+            ref_id("Lead", note.lead_source_id),
         ]
         owner = ref_id("User", note.owner_source_id)
         targets = [(p, "V") for p in parents if p] + ([(owner, "I")] if owner else [])
@@ -426,7 +431,9 @@ def _content_notes(notes: list[Note]) -> Tables:
 
 
 def _note(i: int, note: Note) -> Row:
-    if note.deal_source_id:
+    if note.lead_source_id:
+        parent = ref_id("Lead", note.lead_source_id)
+    elif note.deal_source_id:
         parent = ref_id("Opportunity", note.deal_source_id)
     elif note.person_source_id:
         parent = ref_id("Contact", note.person_source_id)

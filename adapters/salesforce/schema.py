@@ -52,11 +52,22 @@ _STANDARD: dict[str, tuple[str, ...]] = {
                     "FileExtension", "IsReadOnly", "SharingPrivacy", "LatestPublishedVersionId"),
     "ContentDocumentLink": ("Id", "ContentDocumentId", "LinkedEntityId", "ShareType",
                             "Visibility", "IsDeleted"),
+    "ContentDocument": ("Id", "Title", "FileExtension", "FileType", "ContentSize", "OwnerId",
+                        "CreatedDate", "LatestPublishedVersionId", "PublishStatus",
+                        "SharingPrivacy", "IsArchived"),
+    "ContentVersion": ("Id", "ContentDocumentId", "Title", "PathOnClient", "FileExtension",
+                       "FileType", "ContentSize", "VersionNumber", "IsLatest", "OwnerId",
+                       "CreatedDate", "FirstPublishLocationId", "VersionData"),
+    "Lead": ("Id", "FirstName", "LastName", "Name", "Company", "Email", "Phone", "MobilePhone",
+             "Street", "City", "State", "PostalCode", "Country", "Status", "LeadSource",
+             "IsConverted", "ConvertedDate", "ConvertedAccountId", "ConvertedContactId",
+             "ConvertedOpportunityId", "OwnerId", "CurrencyIsoCode", "CreatedDate"),
 }  # fmt: skip
 _NO_MODSTAMP = {"ContentNote"}  # ContentNote has LastModifiedDate, no SystemModstamp
 _ID_FILTERS = {"ContentDocumentLink": ("ContentDocumentId", "LinkedEntityId")}
-_BLOBS = {"ContentNote": ("Content",)}
-_TYPES = {"Content": "base64", "ContentSize": "int", "LastModifiedDate": "datetime",
+_BLOBS = {"ContentNote": ("Content",), "ContentVersion": ("VersionData",)}
+_TYPES = {"Content": "base64", "VersionData": "base64", "Street": "textarea",
+          "VersionNumber": "string", "ContentSize": "int", "LastModifiedDate": "datetime",
           "ContentModifiedDate": "datetime", "ShareType": "picklist", "Visibility": "picklist",
           "SharingPrivacy": "picklist", "HasOpportunityLineItem": "boolean",
           "Quantity": "double", "Discount": "percent", "SortOrder": "int"}  # fmt: skip
@@ -84,6 +95,13 @@ _PARENTS: dict[str, dict[str, tuple[str, str]]] = {
     "Event": _OWNED,
     "Note": _OWNED,
     "ContentNote": _OWNED,
+    "Lead": _OWNED,
+    "ContentDocumentLink": {"ContentDocument": ("ContentDocumentId", "ContentDocument")},
+    "ContentDocument": {
+        **_OWNED,
+        "LatestPublishedVersion": ("LatestPublishedVersionId", "ContentVersion"),
+    },
+    "ContentVersion": {**_OWNED, "ContentDocument": ("ContentDocumentId", "ContentDocument")},
 }
 _CHILDREN: dict[str, dict[str, tuple[str, str]]] = {
     "Account": {
@@ -154,7 +172,7 @@ def _standard_type(name: str) -> str:
         return "date"
     if name in ("Amount", "UnitPrice", "ListPrice", "Subtotal", "TotalPrice"):
         return "currency"
-    if name in ("StageName", "Type", "TaskSubtype", "Status", "CurrencyIsoCode"):
+    if name in ("StageName", "Type", "TaskSubtype", "Status", "CurrencyIsoCode", "LeadSource"):
         return "picklist"
     return "string"
 

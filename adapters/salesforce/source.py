@@ -34,13 +34,14 @@ Vendor facts relied on (REST API Developer Guide, SOQL reference, Object Referen
   collide. WhoId is a contact (003) or lead; WhatId an account (001) or opportunity (006).
 - Account, Contact and Opportunity carry the audit field CreatedDate (dateTime, read-only,
   e.g. "2024-03-05T09:12:00.000+0000"): the records' original creation times (add_time).
+- Leads (unconverted Lead rows) and files (ContentDocument/ContentVersion through their
+  ContentDocumentLinks, the bytes at ContentVersion's VersionData): see content.py.
 - Errors are [{"message", "errorCode"}]; 401 INVALID_SESSION_ID is a dead token; 403
   REQUEST_LIMIT_EXCEEDED is the org's daily API limit, not a credential problem.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -68,6 +69,7 @@ from adapters.core.mapping import (
     utc_time,
 )
 from adapters.core.paginators import NextUrl
+from adapters.salesforce.content import FILE_STREAM, FILES, lead_streams
 from adapters.salesforce.getters import (
     MASTER_PIPELINE,
     MASTER_PIPELINE_NAME,
@@ -95,10 +97,11 @@ from adapters.salesforce.runtime import (
     NOTE_LINKS,
     PROCESS_TABLES,
     SALES_PROCESSES,
+    Soql,
     add_emails,
     is_email,
     only_without_processes,
-    query,
+    soql_stream,
     stages_per_process,
 )
 
@@ -125,51 +128,12 @@ CUSTOM_OBJECTS = {
 }
 
 
-@dataclass(frozen=True)
-class Soql:
-    """One SOQL query, to which the source adds the org's custom fields and a time filter."""
-
-    object: str
-    fields: tuple[str, ...]
-    where: tuple[str, ...] = ()
-    subqueries: tuple[str, ...] = ()
-    order: str = "Id"
-    limit: int | None = None
-
-    def text(self, extra: tuple[str, ...] = (), since: str | None = None) -> str:
-        select = ", ".join((*self.fields, *extra, *(f"({s})" for s in self.subqueries)))
-        where = [*self.where, *([f"SystemModstamp > {since}"] if since else [])]
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
-        limit = f" LIMIT {self.limit}" if self.limit is not None else ""
-        return f"SELECT {select} FROM {self.object}{clause} ORDER BY {self.order}{limit}"
-
-
-def total_size(response: httpx.Response, body: Any) -> int | None:
-    return body.get("totalSize") if isinstance(body, dict) else None
-
-
-def soql_stream(entity: Entity, soql: Soql, fields: dict[str, Any], **options: Any) -> Stream:
-    options.setdefault("total", total_size)
-    # Every currency field of a record is in the record's CurrencyIsoCode.
-    options.setdefault("record_currency", "CurrencyIsoCode")
-    return Stream(
-        entity,
-        API + "/query",
-        fields,
-        paginator=NextUrl("nextRecordsUrl"),
-        records="records",
-        params={"q": soql.text()},
-        changed_since=ChangedSince("q", soql.text(since="{iso}")),
-        query=query(soql.text, delta=True),
-        **options,
-    )
-
-
 OWNER = {"owner_source_id": ref("OwnerId")}
 OPEN_STAGES = ("IsActive = true", "IsClosed = false")
 ACTIVITY_LINKS = {
     "deal_source_id": id_with_prefix("WhatId", "006"),
     "person_source_id": id_with_prefix("WhoId", "003"),
+    "lead_source_id": id_with_prefix("WhoId", "00Q"),
     "org_source_id": activity_org,
     **OWNER,
 }
@@ -197,6 +161,7 @@ def content_note_stream() -> Stream:
             "deal_source_id": linked_with_prefix("_links", "006"),
             "person_source_id": linked_with_prefix("_links", "003"),
             "org_source_id": linked_with_prefix("_links", "001"),
+            "lead_source_id": linked_with_prefix("_links", "00Q"),
             **OWNER,
             "add_time": utc_time("CreatedDate"),
         },
@@ -481,11 +446,14 @@ STREAMS: tuple[Stream, ...] = (
             "deal_source_id": id_with_prefix("ParentId", "006"),
             "person_source_id": id_with_prefix("ParentId", "003"),
             "org_source_id": id_with_prefix("ParentId", "001"),
+            "lead_source_id": id_with_prefix("ParentId", "00Q"),
             **OWNER,
             "add_time": utc_time("CreatedDate"),
         },
     ),  # fmt: skip
     content_note_stream(),
+    *lead_streams(),
+    FILE_STREAM,
 )
 
 
@@ -571,6 +539,7 @@ SPEC = SourceSpec(
     error_text=error_text,
     is_auth_failure=is_auth_failure,
     budget_spent=limit_spent,
+    files=FILES,
     id="salesforce",
     # Each org has its own My Domain host, so there is no default base URL; the OAuth token
     # endpoint lives on that same host.

@@ -25,6 +25,15 @@ https://www.zoho.com/accounts/protocol/oauth/web-apps/access-token-expiry.html):
   Products, product records with the relation's Quantity, List_Price, Discount and Total (these
   names from the brief; the OAS files list no fields of the relation). Other parameters are
   refused with INVALID_DATA naming them.
+- Attachments (attachments.json; the v8 get-attachments and download-attachments pages): a
+  record's Attachments related list, `/crm/v8/{module}/{record_id}/Attachments` (`fields`
+  required; `page`/`per_page`; Leads, Accounts, Contacts, Deals, Tasks, Events, Calls,
+  Products, Notes...), each attachment with File_Name, Size, Parent_Id, $se_module; there is
+  no list of every record's attachments. `GET .../Attachments/{id}` answers the file's bytes
+  (Content-Type, Content-Length, Content-Disposition with the name, RFC 6266's filename* for
+  one that is not ASCII); an id not attached to that record is a 400 INVALID_DATA.
+- Leads (the Leads module, its unconverted leads) list like any module; the Tag field of a
+  record is its tags, [{"name", "id", "color_code"}].
 - Errors `{"code","details","message","status":"error"}`. Too many requests is a 429
   TOO_MANY_REQUESTS; the docs name no rate-limit headers and no Retry-After.
 """
@@ -33,6 +42,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+import urllib.parse
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -59,7 +69,9 @@ API = "/{account_id}/crm/v8"
 MAX_PER_PAGE = 200
 MAX_FIELDS = 50
 PAGE_LIMIT = 2000  # records reachable with `page` alone
-RECORD_MODULES = ("Accounts", "Contacts", "Deals", "Products", "Tasks", "Events", "Calls", "Notes")
+RECORD_MODULES = (
+    "Accounts", "Contacts", "Deals", "Leads", "Products", "Tasks", "Events", "Calls", "Notes",
+)  # fmt: skip
 USER_TYPES = {
     "AllUsers": lambda u: True,
     "ActiveUsers": lambda u: u["status"] == "active",
@@ -106,6 +118,7 @@ class ZohoEmulator(SourceEmulator):
             Route(API + "/settings/pipeline", self.pipelines),
             Route(API + "/{module}", self.records),
             Route(API + "/{module}/{record_id}/{related}", self.related),
+            Route(API + "/{module}/{record_id}/Attachments/{attachment_id}", self.download),
         ]
 
     def new_credentials(self, base_url: str) -> dict[str, str]:
@@ -242,9 +255,40 @@ class ZohoEmulator(SourceEmulator):
         info = {"per_page": per_page, "count": len(chunk), "page": page, "more_records": more}
         return self.respond(request, {"data": [_select(r, wanted) for r in chunk], "info": info})
 
+    async def download(self, request: Request) -> Response:
+        """An attachment's bytes (Download an Attachment), byte for byte."""
+        account = self.account(request)
+        module, record_id = request.path_params["module"], request.path_params["record_id"]
+        wanted = request.path_params["attachment_id"]
+        found = next(
+            (
+                row
+                for row in account.table("Attachments")
+                if row["id"] == wanted
+                and row["$se_module"] == module
+                and row["Parent_Id"].get("id") == record_id
+            ),
+            None,
+        )
+        if found is None:
+            raise VendorError(400, f"INVALID_DATA:id={wanted}", "the id given seems to be invalid")
+        name = found["File_Name"]
+        plain = name.encode("ascii", "replace").decode().replace('"', "_")
+        quoted = urllib.parse.quote(name, safe="")
+        return Response(
+            found["_bytes"],
+            200,
+            headers={
+                "Content-Type": found["_mime"],
+                "Content-Disposition": f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quoted}",
+            },
+        )
 
-RELATED = {("Deals", "Products")}  # the related lists served: a deal's products
+
+# The related lists served: a deal's products, any record's attachments.
+RELATED = {("Deals", "Products"), *((module, "Attachments") for module in RECORD_MODULES)}
 RELATED_PARAMS = frozenset({"fields", "page", "per_page"})
+ATTACHMENT_PARAMS = frozenset({"fields", "page", "per_page", "ids"})
 
 
 def _related_rows(account: EmulatedAccount, request: Request) -> list[dict[str, Any]]:
@@ -258,15 +302,25 @@ def _related_rows(account: EmulatedAccount, request: Request) -> list[dict[str, 
         raise VendorError(
             400, "INVALID_DATA:resource_path_index=2", "The relation name given seems to be invalid"
         )
+    related = request.path_params["related"]
+    allowed = ATTACHMENT_PARAMS if related == "Attachments" else RELATED_PARAMS
     for name in request.query_params:
-        if name not in RELATED_PARAMS:
+        if name not in allowed:
             raise VendorError(400, f"INVALID_DATA:param_name={name}", "invalid data")
     if record_id not in {row["id"] for row in account.table(module)}:
         raise VendorError(
             400, f"INVALID_DATA:id={record_id}", "the related id given seems to be invalid"
         )
-    table = account.table(f"{module}/{request.path_params['related']}")
-    return [row for row in table if row["_deal"] == record_id]
+    if related == "Attachments":
+        ids = {i for i in request.query_params.get("ids", "").split(",") if i}
+        return [
+            row
+            for row in account.table("Attachments")
+            if row["$se_module"] == module
+            and row["Parent_Id"].get("id") == record_id
+            and (not ids or row["id"] in ids)
+        ]
+    return [row for row in account.table(f"{module}/{related}") if row["_deal"] == record_id]
 
 
 def _required(request: Request, name: str) -> str:

@@ -3,6 +3,7 @@ and how its errors and 429s read. The facts behind them are listed in `source.py
 
 from __future__ import annotations
 
+import mimetypes
 import re
 from datetime import timedelta
 from typing import Any
@@ -14,6 +15,8 @@ from adapters.core.http import header_retry_after
 from adapters.core.mapping import Getter, Raw, contact_points, ident, number, parse_time, utc_date
 
 RATE_LIMIT_WAIT = 10.0  # seconds; a 429 names no wait, and Zoho's limits are concurrency caps
+# The standard library's own table (not the host's mime.types): the same answer everywhere.
+_TYPES = mimetypes.MimeTypes()
 
 
 def options(raw: Raw) -> list[tuple[str, str]]:
@@ -106,16 +109,64 @@ def me(body: Any) -> dict[str, Any]:
     return users[0] if isinstance(users, list) and users and isinstance(users[0], dict) else {}
 
 
-def phones(raw: Raw) -> list[Any]:
-    labelled = (
-        ("Phone", "work"),
-        ("Mobile", "mobile"),
-        ("Home_Phone", "home"),
-        ("Other_Phone", "other"),
-    )
+CONTACT_PHONES = (
+    ("Phone", "work"),
+    ("Mobile", "mobile"),
+    ("Home_Phone", "home"),
+    ("Other_Phone", "other"),
+)
+
+
+def phones(raw: Raw, labelled: tuple[tuple[str, str], ...] = CONTACT_PHONES) -> list[Any]:
     points = []
     for key, label in labelled:
         points += contact_points(key, default_label=label)(raw)
     for n, point in enumerate(points):
         point.primary = n == 0
     return points
+
+
+def lead_phones(raw: Raw) -> list[Any]:
+    return phones(raw, (("Phone", "work"), ("Mobile", "mobile")))
+
+
+def tags(raw: Raw) -> list[str]:
+    """A record's Tag field, [{"name", "id"}], as the tag names."""
+    return [
+        str(tag["name"])
+        for tag in raw.get("Tag") or []
+        if isinstance(tag, dict) and tag.get("name")
+    ]
+
+
+def mime_type(name: str | None) -> str | None:
+    """An attachment's type from its file name: the attachment list names no type."""
+    return _TYPES.guess_type(name or "", strict=False)[0]
+
+
+def lead_title(name: str | None, company: str | None) -> str:
+    """A Zoho lead has no title: it is a person at a company, "Name (Company)"."""
+    if company and name and company != name:
+        return f"{name} ({company})"
+    return name or company or ""
+
+
+def lead_name(raw: Raw) -> str | None:
+    return raw.get("Full_Name") or " ".join(
+        str(part) for part in (raw.get("First_Name"), raw.get("Last_Name")) if part
+    )
+
+
+def lead_org(raw: Raw) -> str | None:
+    """A lead's company is its own organization, under the lead's id."""
+    return str(raw["id"]) if raw.get("Company") else None
+
+
+def attachment_path(raw: Raw) -> str:
+    """Where the attachment's bytes are: under its parent record."""
+    return f"{raw.get('$se_module')}/{ident(raw.get('Parent_Id'))}/Attachments/{raw['id']}"
+
+
+def size(raw: Raw) -> int | None:
+    value = number("Size")(raw)  # bytes, as a string
+    return int(value) if value is not None else None

@@ -16,6 +16,14 @@ Users, Fields, Notes and Pipelines pages of https://www.zoho.com/crm/developer/d
 - products on a deal are the deal's Products related list: product records with the
   relation's Quantity, List_Price, Discount (an amount) and Total (after the discount), in the
   deal's currency; kept per deal (`_deal`, never served) under the "Deals/Products" table.
+- leads are the Leads module's records: a person at a company held on the lead (First_Name,
+  Last_Name (required), Full_Name, Company as text, Email, Secondary_Email, Phone, Mobile,
+  Lead_Status); a lead of an organization alone has the company's name as its Last_Name.
+  Its notes (Parent_Id) and activities (What_Id) name it with $se_module Leads.
+- tags are each record's Tag field, [{"name", "id", "color_code"}]; tags belong to a module.
+- attachments (attachments.json `Attachment`) hang on one record (Parent_Id {name, id},
+  $se_module): File_Name, Size (bytes, a string), $file_id, $type "Attachment", $link_url null
+  for a file; their bytes and MIME type are kept beside them (`_bytes`, `_mime`, never listed).
 """
 
 from __future__ import annotations
@@ -28,6 +36,8 @@ from adapters.core.canonical import (
     Deal,
     DealProduct,
     Entity,
+    File,
+    Lead,
     Note,
     Person,
     Product,
@@ -35,6 +45,7 @@ from adapters.core.canonical import (
 from adapters.core.emulation import Tables
 from adapters.core.mapping import parse_time
 from adapters.reference.dataset import ReferenceCompany
+from adapters.reference.holds import slots
 from adapters.zoho.held import line_items
 from adapters.zoho.settings import (
     LAYOUT_ID,
@@ -49,6 +60,7 @@ ORG_OFFSET = timedelta(hours=1)  # the org's time zone (Europe/Warsaw in winter)
 ORG_ZONE = "Europe/Warsaw"
 HOME_CURRENCY = "EUR"
 CREATED = "2025-06-02T09:00:00+01:00"
+TAG_COLOURS = ("#57B1FD", "#879BFC", "#658BA8", "#FD87BD", "#969696", "#F48435", "#1DB9B4")
 
 
 def local_time(value: str | datetime) -> str:
@@ -71,6 +83,11 @@ class Renderer:
         self.products = {p.source_id: p for p in company.products}
         self.stages = {s.source_id: s for s in company.stages}
         self.pipelines = {p.source_id: p for p in company.pipelines}
+        self.leads = {lead.source_id: lead for lead in company.leads}
+        self.activities: dict[str, Activity] = {
+            a.source_id: a for a in [*company.activities, *company.lead_activities]
+        }
+        self.tag_ids: dict[tuple[str, str], str] = {}
         self.fields = {
             entity: [f for f in company.custom_fields if f.entity is entity] for entity in MODULES
         }
@@ -82,15 +99,17 @@ class Renderer:
             "Contacts": [self.contact(p) for p in self.company.persons],
             "Products": [self.product(p) for p in self.company.products],
             "Deals": [self.deal(d) for d in self.company.deals],
+            "Leads": [self.lead(lead) for lead in self.company.leads],
             "Tasks": [],
             "Events": [],
             "Calls": [],
-            "Notes": [self.note(n) for n in self.company.notes],
+            "Notes": [self.note(n) for n in [*self.company.notes, *self.company.lead_notes]],
+            "Attachments": [self.attachment(f) for f in self.company.files],
             "Deals/Products": [self.line(i) for i in line_items(self.company.deal_products)],
             "pipeline": pipeline_settings(self.company),
             "layouts": [{"id": LAYOUT_ID, "name": "Standard", "api_name": "Standard"}],
         }
-        for activity in self.company.activities:
+        for activity in self.activities.values():
             module, record = self.activity(activity)
             tables[module].append(record)
         for entity, module in MODULES.items():
@@ -114,8 +133,22 @@ class Renderer:
             "o": lambda: self.orgs[source_id].name,
             "p": lambda: self.persons[source_id].name,
             "d": lambda: self.deals[source_id].title,
+            "l": lambda: self.lead_name(self.leads[source_id]),
+            "a": lambda: self.activities[source_id].subject,
+            "pr": lambda: self.products[source_id].name,
         }[kind]()
         return {"name": name, "id": zoho_id(source_id)}
+
+    def tags(self, module: str, labels: list[str]) -> list[dict[str, Any]]:
+        """Tag field values; a tag is the module's own, with one id per name."""
+        out = []
+        for name in labels:
+            tag_id = self.tag_ids.setdefault(
+                (module, name), f"5725767000022{len(self.tag_ids) + 1:06d}"
+            )
+            colour = TAG_COLOURS[int(tag_id) % len(TAG_COLOURS)]
+            out.append({"name": name, "id": tag_id, "color_code": colour})
+        return out
 
     def user(self, user: Any) -> dict[str, Any]:
         first, _, last = user.name.partition(" ")
@@ -176,6 +209,7 @@ class Renderer:
             ),
             "Account_Name": org.name,
             "Billing_Street": org.address,
+            "Tag": self.tags("Accounts", org.labels),
             **self.custom(Entity.organizations, org.custom_fields),
         }
 
@@ -191,6 +225,7 @@ class Renderer:
             "Secondary_Email": emails[1] if len(emails) > 1 else None,
             **_phones(person),
             "Account_Name": self.lookup("o", person.org_source_id),
+            "Tag": self.tags("Contacts", person.labels),
             **self.custom(Entity.persons, person.custom_fields),
         }
 
@@ -234,7 +269,82 @@ class Renderer:
             "Account_Name": self.lookup("o", deal.org_source_id),
             "Contact_Name": self.lookup("p", deal.person_source_id),
             "Reason_For_Loss__s": deal.lost_reason if deal.status == "lost" else None,
+            "Tag": self.tags("Deals", deal.labels),
             **self.custom(Entity.deals, deal.custom_fields),
+        }
+
+    # --- leads and attachments ----------------------------------------------------------
+
+    def lead_name(self, lead: Lead) -> str:
+        person = self.persons.get(lead.person_source_id or "")
+        return person.name if person else self.orgs[lead.org_source_id or ""].name
+
+    def lead(self, lead: Lead) -> dict[str, Any]:
+        """A person at a company, on the lead itself (see the module docstring)."""
+        person = self.persons.get(lead.person_source_id or "")
+        org = self.orgs.get(lead.org_source_id or "")
+        emails = (
+            [e.value for e in sorted(person.emails, key=lambda e: not e.primary)] if person else []
+        )
+        phones = sorted(person.phones, key=lambda p: not p.primary) if person else []
+        slot = slots(phones, ("work", "mobile"), "work")
+        name = self.lead_name(lead)
+        return {
+            **self._record(lead.source_id, lead.owner_source_id, None, lead.add_time),
+            "First_Name": person.first_name if person else None,
+            "Last_Name": (person.last_name or person.name) if person else name,
+            "Full_Name": name,
+            "Company": org.name if org else None,
+            "Email": emails[0] if emails else None,
+            "Secondary_Email": emails[1] if len(emails) > 1 else None,
+            "Phone": slot.get("work"),
+            "Mobile": slot.get("mobile"),
+            "Lead_Status": "Not Contacted",
+            "Tag": self.tags("Leads", lead.labels),
+            "Converted__s": False,
+        }
+
+    def parent(self, file: File) -> tuple[str, dict[str, Any]]:
+        """The module and the lookup of the record a file is attached to."""
+        if file.activity_source_id:
+            module = self.activity(self.activities[file.activity_source_id])[0]
+            return module, self.lookup("a", file.activity_source_id) or {}
+        for module, kind, source_id in (
+            ("Deals", "d", file.deal_source_id),
+            ("Contacts", "p", file.person_source_id),
+            ("Accounts", "o", file.org_source_id),
+            ("Leads", "l", file.lead_source_id),
+            ("Products", "pr", file.product_source_id),
+        ):
+            if source_id:
+                return module, self.lookup(kind, source_id) or {}
+        raise ValueError(f"{file.source_id} is attached to nothing")
+
+    def attachment(self, file: File) -> dict[str, Any]:
+        module, parent = self.parent(file)
+        created = local_time(file.add_time) if file.add_time else CREATED
+        owner = self.owner("u1")
+        data = self.company.file_bytes[file.source_id]
+        return {
+            "id": zoho_id(file.source_id),
+            "Owner": owner,
+            "Created_By": owner,
+            "Modified_By": owner,
+            "Parent_Id": parent,
+            "$se_module": module,
+            "File_Name": file.name,
+            "Size": str(len(data)),
+            "Created_Time": created,
+            "Modified_Time": created,
+            "$editable": True,
+            "$file_id": f"{zoho_id(file.source_id)}{file.source_id}".encode().hex()[:48],
+            "$type": "Attachment",
+            "$state": "save",
+            "$link_url": None,
+            "$attachment_type": 1,
+            "$sharing_permission": "READ_WRITE",
+            "_bytes": data,
+            "_mime": file.mime_type or "application/octet-stream",
         }
 
     def line(self, item: DealProduct) -> dict[str, Any]:
@@ -257,6 +367,7 @@ class Renderer:
         what = _first(
             ("Deals", self.lookup("d", activity.deal_source_id)),
             ("Accounts", self.lookup("o", activity.org_source_id)),
+            ("Leads", self.lookup("l", activity.lead_source_id)),
         )
         common = {
             "id": zoho_id(activity.source_id),
@@ -285,6 +396,7 @@ class Renderer:
             ("Deals", self.lookup("d", note.deal_source_id)),
             ("Contacts", self.lookup("p", note.person_source_id)),
             ("Accounts", self.lookup("o", note.org_source_id)),
+            ("Leads", self.lookup("l", note.lead_source_id)),
         ) or ("Accounts", None)
         created = local_time(note.add_time) if note.add_time else CREATED
         owner = self.owner(note.owner_source_id)
@@ -374,7 +486,7 @@ def _tax_id(rate: float) -> str:
 
 
 def _module_id(module: str) -> str:
-    return f"5725767000000{['Accounts', 'Contacts', 'Deals'].index(module) + 2:06d}"
+    return f"5725767000000{['Accounts', 'Contacts', 'Deals', 'Leads'].index(module) + 2:06d}"
 
 
 def _first(*pairs: tuple[str, Any]) -> tuple[str, Any] | None:

@@ -42,7 +42,10 @@ DATA_TYPES: dict[FieldType, str] = {
     FieldType.phone: "phone",
 }
 JSON_TYPES = {"multiselectpicklist": "jsonarray", "double": "double", "currency": "double"}
-_PREFIX_CODES = {"u": 1, "o": 2, "p": 3, "pl": 4, "s": 5, "pr": 6, "d": 7, "a": 8, "n": 9}
+# Two digits per kind (10-13 are field ids): leads 20, attachments 21.
+_PREFIX_CODES = {
+    "u": 1, "o": 2, "p": 3, "pl": 4, "s": 5, "pr": 6, "d": 7, "a": 8, "n": 9, "l": 20, "fl": 21,
+}  # fmt: skip
 
 
 def zoho_id(source_id: str) -> str:

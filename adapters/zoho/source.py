@@ -25,6 +25,17 @@ Vendor facts the description relies on (where they come from: see the emulator's
   list of all relations (COQL and Bulk Read work on modules, not related lists): one request
   per deal, and one more per 200 products on it. The relation has no id; a product is related
   to a deal once, so a line is "<deal id>:<product id>".
+- Leads are the Leads module (its unconverted leads): a person at a company held on the lead
+  (names, Email, Phone, Mobile, Company as text), linked to no contact or account. Each is read
+  as a lead, a person of its own and, when it names a Company, an organization of its own, all
+  three under the lead's id (record ids are unique across modules). Notes and activities name a
+  lead with $se_module Leads.
+- Tags are each record's Tag field ([{name, id}]) on Accounts, Contacts, Deals and Leads: labels.
+- Attachments are each record's Attachments related list (`/{module}/{id}/Attachments`, fields
+  required, page/per_page): File_Name, Size, Parent_Id, $se_module, no MIME type (taken from the
+  name). Zoho has no list across records (Bulk Read and COQL query modules): one request per
+  record, so only accounts, contacts, deals and leads are asked (not tasks, events, calls or
+  products). The bytes: `GET /{module}/{id}/Attachments/{attachment id}`.
 
 The pipelines (per Deals layout) are a lookup; the stages and what a deal's stage value means
 are tables derived from it (see spec.py).

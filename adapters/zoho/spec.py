@@ -13,6 +13,7 @@ from adapters.core.declarative import (
     ChangedSince,
     Derived,
     FieldCatalog,
+    FileContent,
     ForEach,
     Join,
     Lookup,
@@ -46,8 +47,10 @@ from adapters.zoho.getters import (
     phones,
     product_prices,
     retry_after,
+    tags,
     tax_rate,
 )
+from adapters.zoho.prospects import attachment_lookups, file_streams, lead_stream
 
 API = "/crm/v8"
 DEFAULT_ACCOUNTS_URL = "https://accounts.zoho.com"
@@ -258,7 +261,8 @@ def _links() -> dict[str, Getter]:
     return {
         "deal_source_id": parent("Deals"),
         "org_source_id": parent("Accounts"),
-        "person_source_id": first(ref("Who_Id"), parent("Contacts", "Leads")),
+        "person_source_id": first(ref("Who_Id"), parent("Contacts")),
+        "lead_source_id": parent("Leads"),
         "owner_source_id": ref("Owner"),
     }
 
@@ -404,11 +408,13 @@ def zoho_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
                 ),  # fmt: skip
                 "owner_source_id": ref("Owner"),
                 "add_time": utc_time("Created_Time"),
+                "labels": tags,
             },
             "Account_Name,Billing_Street,Billing_Code,Billing_City,Billing_State,Billing_Country,Owner,Currency,"
-            "Created_Time",
+            "Created_Time,Tag",
             page_size,
         ),
+        lead_stream(Entity.organizations, page_size),
         _stream(
             Entity.persons,
             "Contacts",
@@ -422,11 +428,13 @@ def zoho_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
                 "org_source_id": ref("Account_Name"),
                 "owner_source_id": ref("Owner"),
                 "add_time": utc_time("Created_Time"),
+                "labels": tags,
             },
             "First_Name,Last_Name,Full_Name,Email,Secondary_Email,Phone,Mobile,Home_Phone,"
-            "Other_Phone,Account_Name,Owner,Currency,Created_Time",
+            "Other_Phone,Account_Name,Owner,Currency,Created_Time,Tag",
             page_size,
         ),
+        lead_stream(Entity.persons, page_size),
         Stream(
             Entity.pipelines,
             PIPELINES,
@@ -479,12 +487,14 @@ def zoho_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
                     text("Reason_For_Loss__s")(raw) if _deal_status(raw) == "lost" else None
                 ),
                 "add_time": utc_time("Created_Time"),
+                "labels": tags,
             },
             "Deal_Name,Amount,Currency,Stage,Pipeline,Contact_Name,Account_Name,Owner,"
-            "Closing_Date,Reason_For_Loss__s,Created_Time",
+            "Closing_Date,Reason_For_Loss__s,Created_Time,Tag",
             page_size,
             joins=DEAL_JOINS,
         ),
+        lead_stream(Entity.leads, page_size),
         Stream(
             Entity.deal_products,
             "/Deals/{deal}/Products",
@@ -499,14 +509,16 @@ def zoho_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
                 "source_id": "id",
                 "content": first("Note_Content", "Note_Title", lambda r: ""),
                 "deal_source_id": parent("Deals"),
-                "person_source_id": parent("Contacts", "Leads"),
+                "person_source_id": parent("Contacts"),
                 "org_source_id": parent("Accounts"),
+                "lead_source_id": parent("Leads"),
                 "owner_source_id": ref("Owner"),
                 "add_time": utc_time("Created_Time"),
             },
             "Note_Title,Note_Content,Parent_Id,Owner,Created_Time",
             page_size,
         ),
+        *file_streams(page_size),
     )
     return SourceSpec(
         name="Zoho CRM",
@@ -521,7 +533,8 @@ def zoho_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
             params={"type": "CurrentUser"},
         ),
         field_catalogs=tuple(_catalog(entity) for entity in MODULES),
-        lookups=(*LOOKUPS, *deal_product_lookups(page_size)),
+        lookups=(*LOOKUPS, *deal_product_lookups(page_size), *attachment_lookups(page_size)),
+        files=FileContent(path=lambda ref: f"/{ref}"),
         derived=DERIVED,
         error_text=error_text,
         retry_after=retry_after,

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from adapters.pipedrive.emulator import deal_products, routes_v1, routes_v2
+from adapters.pipedrive.emulator import deal_products, files, leads, routes_v1, routes_v2
 from adapters.pipedrive.emulator.clock import Clock, rfc3339
 from adapters.pipedrive.emulator.endpoint import Context
 from adapters.pipedrive.emulator.errors import PipedriveError
@@ -97,6 +97,8 @@ def build_app(context: Context) -> Starlette:
             *deal_products.routes(context),
             *routes_v2.routes(context),
             *routes_v1.routes(context),
+            *leads.routes(context),
+            *files.routes(context),
         ],
         exception_handlers={HTTPException: _http_error},
     )

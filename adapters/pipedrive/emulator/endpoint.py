@@ -12,7 +12,6 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from adapters.pipedrive.costs import cost
 from adapters.pipedrive.emulator.clock import Clock, rfc3339
 from adapters.pipedrive.emulator.errors import (
     BadRequest,
@@ -21,14 +20,18 @@ from adapters.pipedrive.emulator.errors import (
     TooManyRequests,
     Unauthorized,
 )
+from adapters.pipedrive.emulator.prices import price
 from adapters.pipedrive.emulator.ratelimit import Verdict
 from adapters.pipedrive.emulator.state import AccountState
 
 
 @dataclass
 class Reply:
-    body: dict[str, Any]
+    body: dict[str, Any] | None
     status: int = 200
+    # A body that is not JSON (a file's bytes), served as it is with these headers.
+    content: bytes | memoryview | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -63,7 +66,7 @@ def operation(
 ) -> Callable[[Request], Awaitable[Response]]:
     """An endpoint for one operation of the spec (`path` as the spec writes it), charging that
     operation's token cost."""
-    token_cost = cost(method, version, path)
+    token_cost = price(method, version, path)
 
     async def endpoint(request: Request) -> Response:
         try:
@@ -80,6 +83,9 @@ def operation(
             reply = await handler(call)
         except PipedriveError as exc:
             return _error(exc, verdict)
+        if reply.content is not None:
+            headers = {**verdict.headers(), **reply.headers}
+            return Response(reply.content, reply.status, headers=headers)
         return JSONResponse(reply.body, reply.status, headers=verdict.headers())
 
     return endpoint

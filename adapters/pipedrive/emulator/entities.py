@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from adapters.core.canonical import Entity
 from adapters.pipedrive.emulator import validators as v
+from adapters.pipedrive.emulator.fields import label_ids
 from adapters.pipedrive.emulator.params import RECORD_LIST_UNSUPPORTED
 from adapters.pipedrive.emulator.rules import (
     finalize_activity,
@@ -109,7 +110,7 @@ PERSONS = EntitySpec(
         "emails": v.list_of(CONTACT),
         "phones": v.list_of(CONTACT),
         "visible_to": VISIBILITY,
-        "label_ids": v.list_of(v.integer),
+        "label_ids": label_ids(Entity.persons),
         "postal_address": ADDRESS,
         "notes": v.string,
         "im": v.list_of(CONTACT),
@@ -147,7 +148,7 @@ ORGANIZATIONS = EntitySpec(
         "owner_id": v.user_ref,
         "add_time": v.timestamp,
         "visible_to": VISIBILITY,
-        "label_ids": v.list_of(v.integer),
+        "label_ids": label_ids(Entity.organizations),
         "address": v.nullable(ADDRESS),
         "website": v.nullable(v.string),
         "linkedin": v.nullable(v.string),
@@ -202,7 +203,7 @@ DEALS = EntitySpec(
         "won_time": v.timestamp,
         "lost_time": v.timestamp,
         "expected_close_date": v.nullable(v.date_string),
-        "label_ids": v.list_of(v.integer),
+        "label_ids": label_ids(Entity.deals),
         "origin": v.string,
         "origin_id": v.nullable(v.string),
     },
@@ -277,7 +278,7 @@ ACTIVITIES = EntitySpec(
         "type": v.activity_type,
         "owner_id": v.user_ref,
         "deal_id": DEAL,
-        "lead_id": v.nullable(v.string),
+        "lead_id": v.nullable(v.lead_ref),
         "person_id": PERSON,
         "org_id": ORG,
         "project_id": v.nullable(v.integer),

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from adapters.core.canonical import Entity
 from adapters.pipedrive.emulator import validators as v
-from adapters.pipedrive.emulator.errors import BadRequest
+from adapters.pipedrive.emulator.errors import BadRequest, NotFound
 
 if TYPE_CHECKING:
     from adapters.pipedrive.emulator.state import AccountState
@@ -42,12 +42,14 @@ STANDARD_FIELDS: dict[Entity, tuple[tuple[str, str, str], ...]] = {
         ("org_id", "Organization", "org"),
         ("owner_id", "Owner", "user"),
         ("visible_to", "Visible to", "visible_to"),
+        ("label_ids", "Label", "set"),
     ),
     Entity.organizations: (
         ("name", "Name", "varchar"),
         ("address", "Address", "address"),
         ("owner_id", "Owner", "user"),
         ("visible_to", "Visible to", "visible_to"),
+        ("label_ids", "Label", "set"),
     ),
     Entity.deals: (
         ("title", "Title", "varchar"),
@@ -60,6 +62,7 @@ STANDARD_FIELDS: dict[Entity, tuple[tuple[str, str, str], ...]] = {
         ("expected_close_date", "Expected close date", "date"),
         ("lost_reason", "Lost reason", "varchar"),
         ("visible_to", "Visible to", "visible_to"),
+        ("label_ids", "Label", "set"),
     ),
     Entity.products: (
         ("name", "Name", "varchar"),
@@ -109,10 +112,24 @@ READ_ONLY_STANDARD_FIELDS: dict[Entity, tuple[tuple[str, str, str], ...]] = {
 }
 
 
+# Persons', organizations' and deals' labels are the options of their `label_ids` field, a
+# system field every company has; a new company starts with Pipedrive's default labels.
+LABEL_FIELD = "label_ids"
+DEFAULT_LABELS: dict[Entity, tuple[tuple[str, str], ...]] = {
+    Entity.persons: (("Customer", "green"), ("Hot lead", "red"), ("Warm lead", "yellow"),
+                     ("Cold lead", "blue")),
+    Entity.organizations: (("Customer", "green"), ("Hot lead", "red"), ("Warm lead", "yellow"),
+                           ("Cold lead", "blue")),
+    Entity.deals: (("Hot", "red"), ("Warm", "yellow"), ("Cold", "blue")),
+}  # fmt: skip
+MAX_OPTION_LABEL = 255
+
+
 @dataclass
 class FieldOption:
     id: int
     label: str
+    color: str | None = None  # labels have one (the defaults); other options none
 
 
 @dataclass
@@ -125,9 +142,15 @@ class FieldDef:
     add_time: str | None = None
 
     def __post_init__(self) -> None:
-        # Options do not change after creation here; index them for value checks.
+        # Options are only ever added to; indexed for value checks.
         self._id_by_label = {option.label: option.id for option in self.options or ()}
         self._option_ids = set(self._id_by_label.values())
+
+    def add_option(self, option: FieldOption) -> None:
+        assert self.options is not None
+        self.options.append(option)
+        self._id_by_label.setdefault(option.label, option.id)
+        self._option_ids.add(option.id)
 
     def option_id(self, label: str) -> int | None:
         return self._id_by_label.get(label)
@@ -166,8 +189,61 @@ class FieldSet:
 def standard_field_set(entity: Entity) -> FieldSet:
     field_set = FieldSet()
     for code, name, kind in {**STANDARD_FIELDS, **READ_ONLY_STANDARD_FIELDS}[entity]:
-        field_set.add(FieldDef(code=code, name=name, field_type=kind, is_custom=False))
+        options: list[FieldOption] | None = [] if code == LABEL_FIELD else None
+        field_set.add(FieldDef(code=code, name=name, field_type=kind, is_custom=False,
+                               options=options))  # fmt: skip
     return field_set
+
+
+def add_default_labels(state: AccountState) -> None:
+    for entity, labels in DEFAULT_LABELS.items():
+        definition = state.fields[entity].by_code[LABEL_FIELD]
+        for label, color in labels:
+            definition.add_option(FieldOption(state.next_option_id(), label, color))
+
+
+def label_ids(entity: Entity) -> v.Validator:
+    """A record's `label_ids`: ids of options of its entity's label field."""
+
+    def check(value: Any, state: AccountState) -> list[int]:
+        definition = state.fields[entity].by_code[LABEL_FIELD]
+        ids = v.list_of(v.integer)(value, state)
+        for index, option_id in enumerate(ids):
+            if not definition.has_option(option_id):
+                raise v.Invalid(f"label {option_id} does not exist", f"[{index}]")
+        return list(dict.fromkeys(ids))
+
+    return check
+
+
+_NEW_OPTION = v.obj({"label": v.non_empty_string}, required=("label",))
+
+
+def add_field_options(
+    state: AccountState, entity: Entity, code: str, body: Any
+) -> list[FieldOption]:
+    """POST /{entity}Fields/{field_code}/options: an array of {label}, at least one, added all
+    or none; answers only the new options."""
+    definition = account_fields(state, entity).by_code.get(code)
+    if definition is None:
+        raise NotFound("Field not found.")
+    if definition.options is None:
+        raise BadRequest(f"Field {code} is of type {definition.field_type}, which has no options.")
+    if not isinstance(body, list) or not body:
+        raise BadRequest("Validation failed: the body must be a non-empty array of options")
+    labels = []
+    for index, item in enumerate(body):
+        try:
+            label = _NEW_OPTION(item, state)["label"]
+        except v.Invalid as exc:
+            raise BadRequest(f"Validation failed: {exc.describe(f'[{index}]')}") from None
+        if len(label) > MAX_OPTION_LABEL:
+            raise BadRequest(f"Validation failed: [{index}].label: longer than 255 characters")
+        labels.append(label)
+    added = [FieldOption(state.next_option_id(), label) for label in labels]
+    for option in added:
+        definition.add_option(option)
+    return added
 
 
 def field_code(account_id: str, serial: int) -> str:

@@ -1,4 +1,4 @@
-"""v1 notes: `content` plus at least one parent (deal, person or organization).
+"""v1 notes: `content` plus at least one parent (deal, person, organization or lead).
 
 `PUT /v1/notes/{id}` changes the fields it is given (the spec's `noteRequest`, none required) and
 keeps the note attached to something; every write sets a new `update_time`. v1 is looser than
@@ -23,7 +23,7 @@ _ACCEPTED = {"content", "lead_id", "user_id", "add_time", *PARENTS, *PINNED_FLAG
 
 
 def create_note(state: AccountState, body: Any, now: str) -> dict[str, Any]:
-    record = {"lead_id": None, **_changes(state, body, now, creating=True), "update_time": now}
+    record = {**_changes(state, body, now, creating=True), "update_time": now}
     _check_attached(record)
     return state.store(Entity.notes).insert(record)
 
@@ -55,8 +55,8 @@ def _changes(state: AccountState, body: Any, now: str, *, creating: bool) -> dic
         if not isinstance(content, str) or not content.strip():
             raise BadRequest("Note content is required.")
         changes["content"] = content
-    if body.get("lead_id") is not None:
-        raise BadRequest("Lead not found.")  # this emulator keeps no leads
+    if creating or "lead_id" in body:
+        changes["lead_id"] = _lead_id(state, body.get("lead_id"))
     for key, (entity, label) in PARENTS.items():
         if creating or key in body:
             changes[key] = _parent_id(state, body.get(key), entity, label)
@@ -71,7 +71,7 @@ def _changes(state: AccountState, body: Any, now: str, *, creating: bool) -> dic
 
 
 def _check_attached(record: dict[str, Any]) -> None:
-    if not any(record[key] for key in PARENTS):
+    if not any(record[key] for key in (*PARENTS, "lead_id")):
         raise BadRequest("Note must be attached to a deal, person, organization or lead.")
 
 
@@ -99,6 +99,16 @@ def _parent_id(state: AccountState, value: Any, entity: Entity, label: str) -> i
     if state.store(entity).get(parent_id) is None:
         raise BadRequest(f"{label} not found.")
     return parent_id
+
+
+def _lead_id(state: AccountState, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadRequest("lead_id must be a string (a UUID).")
+    if value not in state.leads:
+        raise BadRequest("Lead not found.")
+    return value
 
 
 def _author(state: AccountState, value: Any) -> int:

@@ -84,11 +84,11 @@ V1_PAGES = OffsetPages(
 
 
 def start_limit_page(
-    params: QueryParams, records: Iterable[Record]
+    params: QueryParams, records: Iterable[Record], pages: OffsetPages = V1_PAGES
 ) -> tuple[list[Record], dict[str, Any]]:
     """One v1 page (the kit's offset pages) and its `additional_data.pagination`."""
     try:
-        page = V1_PAGES.serve(list(records), params)
+        page = pages.serve(list(records), params)
     except VendorError as exc:  # in Pipedrive's error envelope
         raise BadRequest(exc.message) from None
     pagination: dict[str, Any] = {
@@ -142,3 +142,21 @@ def sorted_page(
         key = list(_sort_key(matching[limit - 1], sort_by))
         return matching[:limit], _encode({"field": sort_by, "desc": descending, "key": key})
     return matching, None
+
+
+def v1_sorted(records: Iterable[Record], text: str | None, allowed: Iterable[str]) -> list[Record]:
+    """v1's `sort`: "field_1 ASC, field_2 DESC" (ASC when left out), first-level keys among
+    `allowed`; empty values sort first. Records without a sort keep their order."""
+    rows = list(records)
+    if not text:
+        return rows
+    keys: list[tuple[str, bool]] = []
+    for part in text.split(","):
+        name, _, direction = part.strip().partition(" ")
+        direction = direction.strip().upper() or "ASC"
+        if name not in allowed or direction not in ("ASC", "DESC"):
+            raise BadRequest(f"sort must be fields among {', '.join(allowed)}, each ASC or DESC.")
+        keys.append((name, direction == "DESC"))
+    for name, descending in reversed(keys):  # stable sorts, the last key first
+        rows.sort(key=lambda r: _sort_key(r, name)[:2], reverse=descending)
+    return rows

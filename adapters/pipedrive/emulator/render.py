@@ -11,7 +11,7 @@ from typing import Any
 from adapters.core.canonical import Entity
 from adapters.pipedrive.emulator.clock import v1_time
 from adapters.pipedrive.emulator.entities import EntitySpec
-from adapters.pipedrive.emulator.fields import FieldDef
+from adapters.pipedrive.emulator.fields import FieldDef, FieldOption
 from adapters.pipedrive.emulator.state import AccountState, ActivityType, User
 
 
@@ -39,11 +39,19 @@ def field(definition: FieldDef) -> dict[str, Any]:
         "field_name": definition.name,
         "field_code": definition.code,
         "field_type": definition.field_type,
-        "options": None if options is None else [{"id": o.id, "label": o.label} for o in options],
+        "options": field_options(options),
         "subfields": definition.subfields(),
         "is_custom_field": definition.is_custom,
         "is_optional_response_field": False,
     }
+
+
+def field_options(options: list[FieldOption] | None) -> list[dict[str, Any]] | None:
+    if options is None:
+        return None
+    return [
+        {"id": o.id, "label": o.label, **({"color": o.color} if o.color else {})} for o in options
+    ]
 
 
 # v1 names some standard fields differently from v2.
@@ -78,7 +86,7 @@ def v1_field(entity: Entity, definition: FieldDef, field_id: int) -> dict[str, A
         "filtering_allowed": True,
         "sortable_flag": True,
         "mandatory_flag": definition.code in ("name", "title", "subject", "content"),
-        "options": None if options is None else [{"id": o.id, "label": o.label} for o in options],
+        "options": field_options(options),
     }
     subfields = definition.subfields()
     if subfields is not None:

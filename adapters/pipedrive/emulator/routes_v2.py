@@ -28,7 +28,11 @@ from adapters.pipedrive.emulator.deal_products import drop_with_deal
 from adapters.pipedrive.emulator.endpoint import Call, Context, Reply, operation
 from adapters.pipedrive.emulator.entities import SPECS, EntitySpec
 from adapters.pipedrive.emulator.errors import BadRequest, NotFound
-from adapters.pipedrive.emulator.fields import account_fields, create_custom_field
+from adapters.pipedrive.emulator.fields import (
+    account_fields,
+    add_field_options,
+    create_custom_field,
+)
 from adapters.pipedrive.emulator.pagination import cursor_page, sorted_page
 from adapters.pipedrive.emulator.params import (
     FIELD_UNSUPPORTED,
@@ -228,6 +232,17 @@ def _field_routes(context: Context, entity: Entity, collection: str) -> list[Rou
             raise NotFound("Field not found.")
         return Reply({"success": True, "data": render.field(definition)})
 
+    async def add_options(call: Call) -> Reply:
+        code = call.path_params["field_code"]
+        added = add_field_options(call.state, entity, code, await call.json())
+        return Reply(
+            {"success": True, "data": render.field_options(added), "additional_data": None}
+        )
+
     # Activity fields are listed, not added to: the emulator keeps no custom activity fields.
-    add = [route("POST", many, add_field)] if entity in FIELD_COLLECTIONS else []
+    add = (
+        [route("POST", many, add_field), route("POST", f"{one}/options", add_options)]
+        if entity in FIELD_COLLECTIONS
+        else []
+    )
     return [route("GET", many, list_fields), *add, route("GET", one, get_field)]

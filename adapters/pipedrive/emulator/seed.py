@@ -16,6 +16,8 @@ from adapters.core.canonical import (
     DealProduct,
     Entity,
     FieldType,
+    File,
+    Lead,
     Note,
     Organization,
     Person,
@@ -28,7 +30,20 @@ from adapters.pipedrive.bodies import participants
 from adapters.pipedrive.emulator import deal_products, records
 from adapters.pipedrive.emulator.entities import SPECS
 from adapters.pipedrive.emulator.errors import PipedriveError
-from adapters.pipedrive.emulator.fields import OPTION_TYPES, FieldDef, create_custom_field
+from adapters.pipedrive.emulator.fields import (
+    LABEL_FIELD,
+    OPTION_TYPES,
+    FieldDef,
+    FieldOption,
+    create_custom_field,
+)
+from adapters.pipedrive.emulator.files import add_file
+from adapters.pipedrive.emulator.leads import (
+    COLOURS,
+    add_default_lead_labels,
+    add_lead_label,
+    create_lead,
+)
 from adapters.pipedrive.emulator.notes import create_note
 from adapters.pipedrive.emulator.state import AccountState
 
@@ -63,6 +78,7 @@ def seed(
         users = [user for user in users if user.source_id in TARGET_USER_IDS]
     _seed_users(state, users, now)
     state.add_default_activity_types(now)
+    add_default_lead_labels(state, now)
     if dataset == "reference":
         _Seeder(state, now).run(company)
 
@@ -84,6 +100,7 @@ class _Seeder:
     def run(self, company: ReferenceCompany) -> None:
         for definition in company.custom_fields:
             self.add_custom_field(definition)
+        self.add_labels(company)
         for org in company.organizations:
             self.add(Entity.organizations, org, self.organization_body(org))
         for person in company.persons:
@@ -100,10 +117,16 @@ class _Seeder:
             self.add(Entity.deals, deal, self.deal_body(deal))["origin"] = SEEDED_DEAL_ORIGIN
         for item in company.deal_products:
             self.add_line_item(item)
-        for activity in company.activities:
+        for lead in company.leads:
+            self.add_lead(lead)
+        for activity in company.records(Entity.activities):
+            assert isinstance(activity, Activity)
             self.add(Entity.activities, activity, self.activity_body(activity))
-        for note in company.notes:
+        for note in company.records(Entity.notes):
+            assert isinstance(note, Note)
             self.add_note(note)
+        for file in company.files:
+            self.add_file(file, company.file_bytes[file.source_id])
 
     # --- writing -------------------------------------------------------------------------
 
@@ -126,6 +149,69 @@ class _Seeder:
             raise ValueError(f"cannot seed deal product {item.source_id}: {exc.error}") from exc
         self.state.remember(item.source_id, created["id"])
 
+    def add_labels(self, company: ReferenceCompany) -> None:
+        """The labels the records carry, as options of their entity's label field (the
+        defaults kept) and as lead labels."""
+        self.labels: dict[Entity, dict[str, Any]] = {}
+        parts = ((Entity.organizations, company.organizations), (Entity.persons, company.persons),
+                 (Entity.deals, company.deals))  # fmt: skip
+        for entity, labelled in parts:
+            definition = self.state.fields[entity].by_code[LABEL_FIELD]
+            for name in dict.fromkeys(n for r in labelled for n in r.labels):
+                if definition.option_id(name) is None:
+                    definition.add_option(FieldOption(self.state.next_option_id(), name))
+            self.labels[entity] = {o.label: o.id for o in definition.options or ()}
+        by_name = {label["name"]: label["id"] for label in self.state.lead_labels.values()}
+        for name in dict.fromkeys(n for lead in company.leads for n in lead.labels):
+            if name not in by_name:
+                colour = COLOURS[len(by_name) % len(COLOURS)]
+                body = {"name": name, "color": colour}
+                by_name[name] = add_lead_label(self.state, body, self.now)["id"]
+        self.labels[Entity.leads] = by_name
+
+    def label_ids(self, entity: Entity, names: list[str]) -> dict[str, Any]:
+        return {"label_ids": [self.labels[entity][n] for n in names]} if names else {}
+
+    def add_lead(self, lead: Lead) -> None:
+        body: dict[str, Any] = {
+            "title": lead.title,
+            **self.links(lead, person_id=lead.person_source_id, owner_id=lead.owner_source_id),
+            **self.links(lead, organization_id=lead.org_source_id),
+            **self.label_ids(Entity.leads, lead.labels),
+        }
+        if lead.value is not None and lead.currency:
+            body["value"] = {"amount": lead.value, "currency": lead.currency}
+        if lead.expected_close_date:
+            body["expected_close_date"] = lead.expected_close_date
+        try:
+            created = create_lead(self.state, body, self.now)
+        except PipedriveError as exc:
+            raise ValueError(f"cannot seed lead {lead.source_id}: {exc.error}") from exc
+        # Entered in Pipedrive by people, at the dataset's time (the API takes no add_time).
+        created["source_name"] = created["origin"] = "Manually created"
+        created["add_time"] = lead.add_time or self.now
+        self.state.remember(lead.source_id, created["id"])
+
+    def add_file(self, file: File, content: bytes) -> None:
+        parents = self.links(
+            file,
+            deal_id=file.deal_source_id,
+            person_id=file.person_source_id,
+            org_id=file.org_source_id,
+            lead_id=file.lead_source_id,
+            activity_id=file.activity_source_id,
+            product_id=file.product_source_id,
+        )
+        if not parents:
+            self.state.dropped_links.append(f"{file.source_id}: file without an existing parent")
+            return
+        try:
+            created = add_file(self.state, file.name, file.mime_type, content, parents, self.now)
+        except PipedriveError as exc:
+            raise ValueError(f"cannot seed file {file.source_id}: {exc.error}") from exc
+        created["add_time"] = file.add_time or self.now
+        self.state.remember(file.source_id, created["id"])
+
     def add_custom_field(self, definition: CustomFieldDef) -> None:
         if definition.entity not in self.custom:
             return  # Pipedrive has no creatable custom fields for this entity
@@ -140,10 +226,11 @@ class _Seeder:
             "content": note.content,
             **self.links(note, deal_id=note.deal_source_id, person_id=note.person_source_id),
             **self.links(note, org_id=note.org_source_id, user_id=note.owner_source_id),
+            **self.links(note, lead_id=note.lead_source_id),
         }
         if note.add_time:
             body["add_time"] = note.add_time
-        if not any(body.get(key) for key in ("deal_id", "person_id", "org_id")):
+        if not any(body.get(key) for key in ("deal_id", "person_id", "org_id", "lead_id")):
             self.state.dropped_links.append(f"{note.source_id}: note without an existing parent")
             return
         try:
@@ -155,7 +242,11 @@ class _Seeder:
     # --- canonical -> Pipedrive bodies ---------------------------------------------------
 
     def organization_body(self, org: Organization) -> dict[str, Any]:
-        body: dict[str, Any] = {"name": org.name, **self.links(org, owner_id=org.owner_source_id)}
+        body: dict[str, Any] = {
+            "name": org.name,
+            **self.links(org, owner_id=org.owner_source_id),
+            **self.label_ids(Entity.organizations, org.labels),
+        }
         if org.address:
             body["address"] = {"value": org.address}
         if org.add_time:
@@ -168,6 +259,7 @@ class _Seeder:
             "emails": [point.model_dump() for point in person.emails],
             "phones": [point.model_dump() for point in person.phones],
             **self.links(person, org_id=person.org_source_id, owner_id=person.owner_source_id),
+            **self.label_ids(Entity.persons, person.labels),
         }
         if person.add_time:
             body["add_time"] = person.add_time
@@ -203,6 +295,7 @@ class _Seeder:
                 stage_id=deal.stage_source_id,
                 owner_id=deal.owner_source_id,
             ),
+            **self.label_ids(Entity.deals, deal.labels),
         }
         optional = ("value", "currency", "expected_close_date", "won_time", "lost_time", "add_time")
         body.update({key: getattr(deal, key) for key in optional if getattr(deal, key) is not None})
@@ -225,6 +318,7 @@ class _Seeder:
                 person_id=activity.person_source_id,
                 org_id=activity.org_source_id,
                 owner_id=activity.owner_source_id,
+                lead_id=activity.lead_source_id,
             ),
         }
         optional = ("due_date", "due_time", "duration", "note")
@@ -234,9 +328,9 @@ class _Seeder:
             body["participants"] = participants(body["person_id"], others)
         return body
 
-    def links(self, source: Record, **source_ids: str | None) -> dict[str, int]:
+    def links(self, source: Record, **source_ids: str | None) -> dict[str, Any]:
         """Pipedrive ids for the given links; orphan references are noted and left out."""
-        resolved: dict[str, int] = {}
+        resolved: dict[str, Any] = {}
         for key, source_id in source_ids.items():
             if source_id is None:
                 continue

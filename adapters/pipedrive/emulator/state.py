@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.core.canonical import CUSTOM_FIELD_ENTITIES, Entity
-from adapters.pipedrive.emulator.fields import FieldSet, field_code, standard_field_set
+from adapters.pipedrive.emulator.fields import (
+    FieldSet,
+    add_default_labels,
+    field_code,
+    standard_field_set,
+)
 from adapters.pipedrive.emulator.ratelimit import Limits, RateLimiter
 
 # Entities kept as records (users and activity types are company settings, kept apart).
@@ -22,6 +28,7 @@ RECORD_ENTITIES: tuple[Entity, ...] = (
     Entity.deal_products,
     Entity.activities,
     Entity.notes,
+    Entity.files,
 )
 
 # The activity types every new company starts with: (key_string, name).
@@ -98,19 +105,26 @@ class AccountState:
     activity_types: list[ActivityType] = field(default_factory=list)
     stores: dict[Entity, EntityStore] = field(default_factory=dict)
     fields: dict[Entity, FieldSet] = field(default_factory=dict)
+    # Leads and lead labels have UUIDs: kept apart, by id, in the order they were added.
+    leads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    lead_labels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # A file's bytes by file id, as uploaded (never copied on the way out).
+    file_bytes: dict[int, bytes | memoryview] = field(default_factory=dict)
     # Seeded data: the reference dataset's source id -> the Pipedrive id it got here.
-    id_map: dict[str, int] = field(default_factory=dict)
+    id_map: dict[str, Any] = field(default_factory=dict)
     # Seeded links left out because their target does not exist (orphan references).
     dropped_links: list[str] = field(default_factory=list)
     token_user_id: int = 1
     _field_serial: int = 0
     _option_serial: int = 0
+    _uuid_serial: int = 0
 
     @classmethod
     def new(cls, account_id: str, api_token: str, limits: Limits) -> AccountState:
         state = cls(account_id=account_id, api_token=api_token, limiter=RateLimiter(limits))
         state.stores = {entity: EntityStore() for entity in RECORD_ENTITIES}
         state.fields = {entity: standard_field_set(entity) for entity in CUSTOM_FIELD_ENTITIES}
+        add_default_labels(state)
         return state
 
     def store(self, entity: Entity) -> EntityStore:
@@ -141,7 +155,12 @@ class AccountState:
         self._option_serial += 1
         return self._option_serial
 
-    def remember(self, source_id: str, pipedrive_id: int) -> None:
+    def next_uuid(self) -> str:
+        """A UUID that differs per company and is the same when an account is seeded again."""
+        self._uuid_serial += 1
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.account_id}:{self._uuid_serial}"))
+
+    def remember(self, source_id: str, pipedrive_id: int | str) -> None:
         if source_id in self.id_map:
             raise ValueError(f"source id {source_id!r} seeded twice")
         self.id_map[source_id] = pipedrive_id

@@ -165,6 +165,14 @@ def ref(entity: Entity, label: str) -> Validator:
     return check
 
 
+def lead_ref(value: Any, state: AccountState) -> str:
+    """A lead's id (a UUID string) that exists."""
+    lead_id = string(value, state)
+    if lead_id not in state.leads:
+        raise Invalid(f"Lead with id {lead_id} does not exist")
+    return lead_id
+
+
 def user_ref(value: Any, state: AccountState) -> int:
     user_id = integer(value, state)
     if user_id not in state.users:

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from adapters.core.canonical import Record
+from adapters.core.canonical import Entity, Record
 from adapters.core.declarative import DeclarativeSource
 from adapters.core.http import RetryPolicy
 from adapters.dynamics365.emulator import DynamicsEmulator
@@ -54,14 +54,16 @@ class ReferenceIds:
         for entity in ("users", "organizations", "persons", "pipelines", "stages", "products"):
             for record in getattr(company, entity):
                 self.ids[guid(record.source_id)] = record.source_id
-        for record in [*company.deals, *company.activities, *company.notes, *company.deal_products]:
-            self.ids[guid(record.source_id)] = record.source_id
+        for entity in ("deals", "leads", "activities", "notes", "deal_products", "files"):
+            for record in company.records(Entity(entity)):
+                self.ids[guid(record.source_id)] = record.source_id
         self.keys = {logical_name(f): f.key for f in company.custom_fields}
 
     def record(self, record: Record) -> dict[str, Any]:
         data = record.model_dump()
         for name, value in data.items():
-            if name == "source_id" or name.endswith("_source_id"):
+            # An attachment's content_ref is its annotation's id: the reference file's id back.
+            if name in ("source_id", "content_ref") or name.endswith("_source_id"):
                 data[name] = self.ids.get(value, value) if value else value
         if "custom_fields" in data:
             data["custom_fields"] = {self.keys[k]: v for k, v in data["custom_fields"].items()}

@@ -174,7 +174,7 @@ async def test_parties_come_with_the_activity_pages() -> None:
     await extract_records(source, Entity.persons)  # reads the field catalogs once
     before = source.client.stats.requests
     activities = await extract_records(source, Entity.activities)
-    assert len(activities) == len(held_company().activities)
+    assert len(activities) == len(held_company().records(Entity.activities))
     assert source.client.stats.requests - before <= 4  # tasks, phonecalls, appointments, emails
     await source.aclose()
 
@@ -219,7 +219,8 @@ async def test_pages_resume_from_a_checkpoint() -> None:
     emulator, credentials = new_account()
     source = new_source(emulator, credentials, page_size=4)
     pages = [page async for page in source.extract(Entity.persons)]
-    assert len(pages) == 8 and pages[-1].next_cursor is None
+    # 8 pages of contacts, then one (empty) of the leads that are persons of their own.
+    assert len(pages) == 9 and pages[-1].next_cursor is None and not pages[-1].items
     cursor = pages[2].next_cursor
     assert cursor and "$skiptoken" in cursor
     rest = await extract_records(source, Entity.persons, cursor)

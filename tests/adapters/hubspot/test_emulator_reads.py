@@ -45,6 +45,7 @@ READ_AS = {
     Entity.activities: ("calls", "meetings", "tasks", "emails"),
     Entity.notes: ("notes",),
     Entity.deal_products: ("line_items",),
+    Entity.leads: ("leads",),
 }
 
 
@@ -124,15 +125,22 @@ async def test_a_generic_client_lists_every_object_to_the_end_and_counts_as_ferr
             listed = 0
             for kind in kinds:
                 rows = await list_all(
-                    client, f"/crm/v3/objects/{kind}", limit="7", archived="false"
-                )
+                    client, f"/crm/v3/objects/{kind}", limit="7", archived="false",
+                    properties="hs_note_body,hs_attachment_ids",
+                )  # fmt: skip
                 assert len({r["id"] for r in rows}) == len(rows)
-                listed += len(rows)
+                # A note with attachments and no body is how a file hangs on a record.
+                listed += sum(1 for r in rows if kind != "notes" or not _carries_files(r))
             assert listed == len(await extract_records(source, entity)), entity
         owners = await list_all(client, "/crm/v3/owners/", limit="2") + await list_all(
             client, "/crm/v3/owners/", limit="2", archived="true"
         )
         assert len(owners) == len(await extract_records(source, Entity.users))
+
+
+def _carries_files(row: dict[str, Any]) -> bool:
+    props = row["properties"]
+    return bool(props.get("hs_attachment_ids")) and not props.get("hs_note_body")
 
 
 async def test_a_record_is_found_by_a_unique_property(emulator: Any) -> None:

@@ -195,7 +195,7 @@ async def test_v1_start_limit_pages_walk_every_note_once(
             assert "next_start" not in pagination
             break
         start = pagination["next_start"]
-    assert ids == sorted(set(ids)) and len(ids) == len(company.notes)
+    assert ids == sorted(set(ids)) and len(ids) == len(company.records(Entity.notes))
 
 
 # --- records ------------------------------------------------------------------------------

@@ -55,19 +55,21 @@ async def notes_read(since: datetime | None = None) -> tuple[dict[str, Note], li
 
 
 async def test_a_long_content_note_is_read_whole_with_its_parents() -> None:
-    company = generate(size=SIZE, seed=0)
+    every = generate(size=SIZE, seed=0).records(Entity.notes)  # leads' notes too
     notes, paths = await notes_read()
-    assert len(notes) == len(company.notes)  # classic Notes and ContentNotes, each once
-    enhanced = [n for n in company.notes if is_content_note(n)]
+    assert len(notes) == len(every)  # classic Notes and ContentNotes, each once
+    enhanced = [n for n in every if isinstance(n, Note) and is_content_note(n)]
     long = [n for n in enhanced if len(n.content) > NOTE_BODY_LIMIT]
-    assert long and len(enhanced) < len(company.notes)
+    assert long and len(enhanced) < len(every)
     for expected in enhanced:
         read = notes[ref_id("ContentNote", expected.source_id) or ""]
         assert read.content == expected.content  # whole, past 32,000 characters
-        assert (read.deal_source_id, read.person_source_id, read.org_source_id) == (
+        links = (read.deal_source_id, read.person_source_id, read.org_source_id)
+        assert (*links, read.lead_source_id) == (
             ref_id("Opportunity", expected.deal_source_id),
             ref_id("Contact", expected.person_source_id),
             ref_id("Account", expected.org_source_id),
+            ref_id("Lead", expected.lead_source_id),
         )
         assert read.owner_source_id == ref_id("User", expected.owner_source_id)
         assert read.add_time == expected.add_time
@@ -84,8 +86,8 @@ async def test_a_long_content_note_is_read_whole_with_its_parents() -> None:
 
 
 async def test_a_changed_since_read_asks_only_changed_content_notes_for_their_bodies() -> None:
-    company = generate(size=SIZE, seed=0)
-    enhanced = [n for n in company.notes if is_content_note(n)]
+    every = generate(size=SIZE, seed=0).records(Entity.notes)
+    enhanced = [n for n in every if isinstance(n, Note) and is_content_note(n)]
     since = datetime(2025, 12, 1, 1, 30, tzinfo=UTC)  # ContentNote i was modified at hour i
     notes, paths = await notes_read(since)
     content = [n for n in notes if n.startswith("069")]

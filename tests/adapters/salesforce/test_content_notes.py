@@ -60,9 +60,10 @@ async def test_both_kinds_of_note_are_held(org: Any) -> None:
     classic = await records(client, "SELECT Id FROM Note")
     enhanced = await records(client, "SELECT Id, Title, TextPreview FROM ContentNote")
     assert classic and enhanced
-    assert len(classic) + len(enhanced) == len(company.notes)
+    every = [*company.notes, *company.lead_notes]
+    assert len(classic) + len(enhanced) == len(every)
     assert {r["Id"] for r in enhanced} == {
-        ref_id("ContentNote", n.source_id) for n in company.notes if is_content_note(n)
+        ref_id("ContentNote", n.source_id) for n in every if is_content_note(n)
     }
     assert all(r["Id"].startswith("069") and len(r["TextPreview"]) <= 255 for r in enhanced)
 

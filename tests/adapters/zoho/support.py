@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from adapters.core.canonical import Record
+from adapters.core.canonical import Entity, Record
 from adapters.core.declarative import DeclarativeSource
 from adapters.core.http import RetryPolicy
 from adapters.reference.dataset import ReferenceCompany, generate
@@ -33,11 +33,13 @@ def new_source(
     *,
     page_size: int = 200,
     clock: FakeClock | None = None,
+    app: Any = None,
 ) -> DeclarativeSource:
+    """A source on the emulator's account (or on `app`, the emulator behind a faulty line)."""
     options: dict[str, Any] = {"retry": RetryPolicy(attempts=4, wait_initial=0.0)}
     if clock:
         options["sleep"] = clock.sleep
-    transport = httpx.ASGITransport(app=emulator.app)
+    transport = httpx.ASGITransport(app=app or emulator.app)
     client = SPEC.client(SPEC.root(BASE), zoho_auth(credentials), transport, **options)
     return zoho_source(client, page_size=page_size)
 
@@ -54,7 +56,14 @@ class ReferenceIds:
         for entity in ("users", "organizations", "persons", "pipelines", "stages", "products"):
             for record in getattr(company, entity):
                 self.ids[zoho_id(record.source_id)] = record.source_id
-        for record in [*company.deals, *company.activities, *company.notes]:
+        records = [
+            *company.deals,
+            *company.leads,
+            *company.records(Entity.activities),
+            *company.records(Entity.notes),
+            *company.files,
+        ]
+        for record in records:  # a lead's own person and organization take the lead's id
             self.ids[zoho_id(record.source_id)] = record.source_id
         for stage in company.stages:  # stage ids are scoped by their pipeline
             pipeline = zoho_id(stage.pipeline_source_id)

@@ -172,3 +172,31 @@ async def test_a_deals_products_related_list_pages_and_refuses_what_it_lacks(zoh
     assert body_of(relation) == error("INVALID_DATA", resource_path_index=2)
     missing = await client.get(f"{API}/Deals/1/Products", params={"fields": "Total"})
     assert body_of(missing) == error("INVALID_DATA", id="1")
+
+
+async def test_a_records_attachments_list_without_their_bytes_and_download_alone(
+    zoho: Any,
+) -> None:
+    _, client = zoho
+    d2 = f"{API}/Deals/5725767000007000002/Attachments"  # d2: the 1.5 MB video and a PDF
+    listed = await client.get(d2, params={"fields": "File_Name,Size", "per_page": 1})
+    assert listed.json()["info"]["more_records"] is True
+    [video] = listed.json()["data"]
+    assert (video["File_Name"], video["Size"], video["$se_module"]) == (
+        "Messestand-Video.mp4",
+        "1500000",
+        "Deals",
+    )
+    assert not {"_bytes", "_mime"} & set(video)  # the bytes only by their own route
+    got = await client.get(f"{d2}/{video['id']}")
+    assert got.headers["content-type"] == "video/mp4" and len(got.content) == 1_500_000
+    # A file is downloaded under the record it hangs on, and nothing lists every record's.
+    elsewhere = await client.get(f"{API}/Deals/5725767000007000001/Attachments/{video['id']}")
+    assert body_of(elsewhere) == error("INVALID_DATA", id=video["id"])
+    assert (
+        await client.get(f"{API}/Attachments", params={"fields": "File_Name"})
+    ).status_code == 400
+    none = await client.get(
+        f"{API}/Deals/5725767000007000003/Attachments", params={"fields": "Size"}
+    )
+    assert none.status_code == 204

@@ -61,7 +61,7 @@ def _load(*names: str) -> dict[str, Any]:
     return {"files": files}
 
 
-SPECS = _load("record", "users", "fields", "notes", "pipeline")
+SPECS = _load("record", "users", "fields", "notes", "pipeline", "attachments")
 
 # Documented "always there" keys of a field's metadata: the spec's `required` lists every key of
 # one sample answer, type-specific ones included (autonumber, subform, multiuserlookup...).
@@ -88,6 +88,10 @@ def _fixup(schema: dict[str, Any]) -> None:
         properties["$size"] = {"type": ["string", "null"]}
     if "field_label" in properties and "required" in schema:
         schema["required"] = FIELD_KEYS
+    if "color_code" in properties and "created_time" in properties:
+        # A record's Tag field reuses the tag settings' schema; the record answers of the
+        # get-records page carry each tag's name, id and color_code only.
+        schema["required"] = ["name", "id"]
 
 
 def response_schema(name: str, path: str) -> dict[str, Any]:
@@ -112,14 +116,19 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 
 
 RECORD_FIELDS = {
-    "Accounts": "Account_Name,Billing_Street,Owner,Currency,Industry_1,Segments,Annual_revenue_1",
+    "Accounts": "Account_Name,Billing_Street,Owner,Currency,Industry_1,Segments,Annual_revenue_1,Tag",
     "Contacts": "First_Name,Last_Name,Full_Name,Email,Secondary_Email,Phone,Mobile,Account_Name,Owner",
     "Deals": "Deal_Name,Amount,Currency,Stage,Pipeline,Contact_Name,Account_Name,Owner,Closing_Date",
     "Products": "Product_Name,Product_Code,Unit_Price,Usage_Unit,Tax,Owner,Currency",
     "Tasks": "Subject,Due_Date,Status,What_Id,Who_Id,Owner",
     "Events": "Event_Title,Start_DateTime,End_DateTime,All_day,What_Id,Who_Id,Owner",
     "Calls": "Subject,Call_Start_Time,Call_Duration,Call_Duration_in_seconds,What_Id,Owner",
+    "Leads": "First_Name,Last_Name,Full_Name,Company,Email,Phone,Mobile,Owner,Lead_Status,Tag",
 }
+ATTACHMENT_FIELDS = (
+    "File_Name,Size,Parent_Id,Owner,Created_By,Modified_By,Created_Time,Modified_Time"
+)
+D1 = "5725767000007000001"
 NOTE_FIELDS = (
     "Note_Title,Note_Content,Parent_Id,Owner,Created_Time,Modified_Time,Created_By,Modified_By"
 )
@@ -130,6 +139,12 @@ READS = [
         for m, f in RECORD_FIELDS.items()
     ],
     ("notes", "/crm/v8/Notes", "/Notes", {"fields": NOTE_FIELDS}),
+    (
+        "attachments",
+        "/crm/v8/{module}/{record_id}/Attachments",
+        f"/Deals/{D1}/Attachments",
+        {"fields": ATTACHMENT_FIELDS},
+    ),
     ("users", "/crm/v8/users", "/users", {"type": "AllUsers"}),
     ("users", "/crm/v8/users", "/users", {"type": "CurrentUser"}),
     *[

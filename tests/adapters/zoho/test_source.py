@@ -10,6 +10,7 @@ import pytest
 
 from adapters.core.canonical import Entity
 from adapters.core.errors import AuthFailed
+from adapters.zoho.settings import zoho_id
 from tests.adapters.sources import extract_records
 from tests.adapters.zoho.support import (
     FakeClock,
@@ -36,11 +37,19 @@ async def read_back() -> dict[Entity, dict[str, dict[str, Any]]]:
 
 async def test_every_entity_reads_back_as_zoho_holds_it(read_back: Any) -> None:
     held = held_company()
+    ids = ReferenceIds(held)
     for entity in Entity:
         want = {r.source_id: r.model_dump() for r in held.records(entity)}
         assert set(read_back.get(entity, {})) == set(want), entity
         for source_id, record in want.items():
             got = read_back[entity][source_id]
+            if entity is Entity.files:  # where the bytes are: under the record it hangs on
+                module, parent, kind, attachment = got["content_ref"].split("/")
+                assert (kind, ids.ids[attachment]) == ("Attachments", source_id)
+                assert ids.ids[parent] == next(
+                    v for k, v in got.items() if k.endswith("_source_id") and k != "source_id" and v
+                ), module
+                got = {**got, "content_ref": record["content_ref"]}
             if entity is Entity.persons:  # Zoho keeps no labels or primary flags we set
                 record["emails"] = sorted(e["value"] for e in record["emails"])
                 record["phones"] = sorted(p["value"] for p in record["phones"])
@@ -123,7 +132,7 @@ async def test_a_429_is_waited_out() -> None:
     emulator, credentials = new_account(burst=3, clock=clock)
     source = new_source(emulator, credentials, clock=clock)
     persons = await extract_records(source, Entity.persons)
-    assert len(persons) == 30
+    assert len(persons) == 30 + 3  # the contacts, then a person of each lead's own
     assert source.client.stats.rate_limited >= 1 and clock.slept
     await source.aclose()
 
@@ -132,7 +141,9 @@ async def test_pages_cross_and_resume_from_a_checkpoint() -> None:
     emulator, credentials = new_account()
     source = new_source(emulator, credentials, page_size=7)
     pages = [page async for page in source.extract(Entity.persons)]
-    assert len(pages) == 5 and pages[-1].next_cursor is None
+    # 30 contacts in pages of 7, then the leads' own persons from the Leads list.
+    assert len(pages) == 6 and pages[-1].next_cursor is None
+    assert [p.next_cursor for p in pages][-2:] == ["1:", None]
     cursor = pages[1].next_cursor
     assert cursor is not None
     resumed = new_source(emulator, credentials, page_size=7)
@@ -165,10 +176,11 @@ async def test_a_delta_read_asks_with_if_modified_since_and_takes_304_as_nothing
     before = datetime(2025, 6, 1, tzinfo=UTC)  # the seeded accounts were all changed after this
     after = datetime(2025, 6, 3, tzinfo=UTC)
     changed = [i async for p in source.extract(Entity.organizations, since=before) for i in p.items]
-    unchanged = [
-        i async for p in source.extract(Entity.organizations, since=after) for i in p.items
-    ]
-    assert len(changed) == 10 and unchanged == []
+    later = [i async for p in source.extract(Entity.organizations, since=after) for i in p.items]
+    # The ten accounts and the two leads that name a company (an organization of their own);
+    # the accounts were last changed before `after`, the leads were made since.
+    assert len(changed) == 12
+    assert {i.record.source_id for i in later} == {zoho_id("l2"), zoho_id("l3")}
     await source.aclose()
 
 
@@ -179,7 +191,7 @@ async def test_more_records_than_page_can_reach_arrive_each_once() -> None:
     source = new_source(emulator, credentials)
     persons = await extract_records(source, Entity.persons)
     ids = [p.source_id for p in persons]
-    assert len(ids) == len(set(ids)) == size
+    assert len(ids) == len(set(ids)) == size + size // 10  # the contacts and the leads' persons
     await source.aclose()
 
 
