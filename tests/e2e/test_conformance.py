@@ -57,7 +57,8 @@ async def assert_arrived_whole(
     system can hold of the reference company: every record once, links, owners, values."""
     done = await wait_for(client, session_id, timeout=300)
     errors = (await client.get(f"/v1/sessions/{session_id}/errors")).json()["data"]
-    assert done["status"] == "completed", (done, errors[:5])
+    said = [f"{e['entity']} {e['source_id']}: {e['code']}: {e['message']}" for e in errors[:5]]
+    assert done["status"] == "completed", (done["status"], said)
     assert errors == []
 
     held = held_company(system_id)
