@@ -76,10 +76,12 @@ async def assert_arrived_whole(
 
 def assert_hard_cases(held: ReferenceCompany, actual: AccountView, done: dict[str, Any]) -> None:
     """The dataset's hard cases, looked at directly where the system holds them."""
-    persons = {p["name"]: p for p in actual.data["persons"]}
+    # A lead's own person (Salesforce, Zoho) may share a contact's name: any of them will do.
+    emails_by_name: dict[str, list[int]] = {}
+    for p in actual.data["persons"]:
+        emails_by_name.setdefault(p["name"], []).append(len(p["emails"]))
     for person in held.persons[:3]:  # p1 three e-mails and an emoji, p2 umlauts, p3 Japanese
-        assert person.name in persons, person.name
-        assert len(persons[person.name]["emails"]) == len(person.emails)
+        assert len(person.emails) in emails_by_name.get(person.name, []), person.name
     long_notes = [n for n in held.notes if len(n.content) > 90_000]
     if long_notes:
         assert max(len(n["content"]) for n in actual.data["notes"]) > 90_000
