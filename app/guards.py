@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import Message as MimeMessage
 from typing import Any
 from urllib.parse import parse_qsl
@@ -32,13 +32,16 @@ class _Disconnected(Exception):
 
 
 class RequestGuard:
-    """Pure ASGI middleware in front of the app (HTTP only; lifespan passes through)."""
+    """Pure ASGI middleware in front of the app (HTTP only; lifespan passes through). Paths
+    `exempt` says are not Ferry's own (the sandbox's emulated vendor APIs, which take files
+    and binary bodies as the vendors do) pass untouched."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, exempt: Callable[[str], bool] = lambda path: False) -> None:
         self.app = app
+        self.exempt = exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or self.exempt(scope["path"]):
             await self.app(scope, receive, send)
             return
         limit = get_settings().max_body_bytes

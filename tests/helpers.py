@@ -68,7 +68,7 @@ class PipedriveReader:
     """Reads a (sandbox) Pipedrive account through its public API, independently of Ferry's
     own client: v2 lists with cursors, v1 lists with start/limit."""
 
-    V1 = {"users", "notes", "activityTypes"}
+    V1 = {"users", "notes", "activityTypes", "leads", "leads/archived", "leadLabels", "files"}
 
     def __init__(
         self, account: dict[str, Any], transport: httpx.AsyncBaseTransport | None = None
@@ -87,6 +87,13 @@ class PipedriveReader:
             if path in self.V1:
                 return await self._v1(http, path, params)
             return await self._v2(http, path, params)
+
+    async def download(self, file_id: int) -> bytes:
+        """A file's bytes, as Pipedrive serves them."""
+        async with self._client() as http:
+            response = await http.get(f"/v1/files/{file_id}/download")
+            assert response.status_code == 200, response.text
+            return response.content
 
     async def _v2(
         self, http: httpx.AsyncClient, path: str, params: dict[str, Any]

@@ -64,9 +64,10 @@ class Blob:
 
 
 def _quoted(value: str) -> str:
-    """A form-data parameter value as browsers send it: UTF-8, with quotes and line breaks
-    percent-encoded (RFC 7578 section 4.2; HTML's multipart encoding)."""
-    return value.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+    """A form-data parameter as a quoted string: UTF-8 as it is (RFC 7578 section 4.2), quotes
+    and backslashes escaped, line breaks (which cannot be carried) as spaces."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return escaped.replace("\r", " ").replace("\n", " ")
 
 
 def multipart(

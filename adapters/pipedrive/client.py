@@ -117,6 +117,13 @@ class BudgetWatch:
         await self.inner.update(key, headers)
 
 
+def lead_pages(limit: int) -> OffsetPaginator:
+    """v1's lead lists say whether more follow in `additional_data` itself (no next start)."""
+    return OffsetPaginator(
+        limit=limit, more_path="additional_data.more_items_in_collection", next_start_path=None
+    )
+
+
 class PipedriveClient:
     def __init__(
         self,
@@ -193,6 +200,12 @@ class PipedriveClient:
         self, path: str, params: dict[str, Any] | None = None, *, start: str | None = None
     ) -> AsyncIterator[ListPage]:
         return self._iter(V1 + path, params, OffsetPaginator(limit=self.page_size), start)
+
+    def iter_leads(
+        self, path: str, params: dict[str, Any] | None = None
+    ) -> AsyncIterator[ListPage]:
+        """v1's lead lists: their paging flags sit in `additional_data` itself."""
+        return self._iter(V1 + path, params, lead_pages(self.page_size), None)
 
     async def _iter(
         self, path: str, params: dict[str, Any] | None, paginator: Paginator, start: str | None

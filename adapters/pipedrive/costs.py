@@ -86,6 +86,27 @@ TOKEN_COSTS: dict[tuple[str, str, str], int] = {
     ("GET", "v1", "/notes/{id}"): 2,
     ("PUT", "v1", "/notes/{id}"): 10,
     ("DELETE", "v1", "/notes/{id}"): 6,
+    # Leads, their labels and files: v1 only.
+    ("GET", "v1", "/leads"): 20,
+    ("GET", "v1", "/leads/archived"): 40,
+    ("POST", "v1", "/leads"): 10,
+    ("GET", "v1", "/leads/{id}"): 2,
+    ("PATCH", "v1", "/leads/{id}"): 10,
+    ("DELETE", "v1", "/leads/{id}"): 6,
+    ("GET", "v1", "/leadLabels"): 10,
+    ("POST", "v1", "/leadLabels"): 10,
+    ("PATCH", "v1", "/leadLabels/{id}"): 10,
+    ("DELETE", "v1", "/leadLabels/{id}"): 6,
+    ("GET", "v1", "/files"): 20,
+    ("POST", "v1", "/files"): 10,
+    ("GET", "v1", "/files/{id}"): 2,
+    ("PUT", "v1", "/files/{id}"): 10,
+    ("DELETE", "v1", "/files/{id}"): 6,
+    ("GET", "v1", "/files/{id}/download"): 20,
+    **{
+        ("POST", "v2", f"/{collection}/{{field_code}}/options"): 5
+        for collection in FIELD_COLLECTIONS.values()
+    },
 }
 
 
@@ -113,9 +134,16 @@ def request_cost(method: str, url_path: str) -> int:
     return 0
 
 
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _is_id(segment: str) -> bool:
+    return segment.isdigit() or _UUID.fullmatch(segment) is not None  # leads' ids are UUIDs
+
+
 def _path_cost(method: str, version: str, path: str) -> int:
     segments = path.strip("/").split("/")
-    by_id = "/" + "/".join("{id}" if s.isdigit() else s for s in segments)
+    by_id = "/" + "/".join("{id}" if _is_id(s) else s for s in segments)
     if (method, version, by_id) in _BY_ID:
         return _BY_ID[(method, version, by_id)]
     by_code = (

@@ -56,7 +56,7 @@ async def listed(
     """Every lead, open then archived, a page at a time."""
     params = {"updated_since": updated_since} if updated_since else {}
     for path in LISTS:
-        async for page in client.iter_v1(path, params):
+        async for page in client.iter_leads(path, params):
             yield page.items
 
 

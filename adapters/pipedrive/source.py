@@ -33,7 +33,14 @@ from adapters.core.declarative import (
 )
 from adapters.core.mapping import Getter, Raw, first, ident, number, ref, text, utc_time
 from adapters.core.paginators import CursorInBody, OffsetPaginator
-from adapters.pipedrive.client import V1, V2, PipedriveClient, error_text, is_auth_failure
+from adapters.pipedrive.client import (
+    V1,
+    V2,
+    PipedriveClient,
+    error_text,
+    is_auth_failure,
+    lead_pages,
+)
 
 # Pipedrive field type -> canonical type. Types missing here (user, org, people, address, time,
 # timerange, daterange, boolean...) have no canonical form: those fields are skipped and listed
@@ -352,17 +359,12 @@ def pipedrive_spec(page_size: int = 500) -> SourceSpec:
             )
             for path in DEAL_LISTS
         ),
-        # Lead lists say whether more follow in `additional_data` itself (no next start).
         *(
             Stream(
                 Entity.leads,
                 V1 + path,
                 LEAD_FIELDS,
-                paginator=OffsetPaginator(
-                    limit=n,
-                    more_path="additional_data.more_items_in_collection",
-                    next_start_path=None,
-                ),
+                paginator=lead_pages(n),
                 changed_since=CHANGED,
                 **_labels(Entity.leads, "name"),
             )

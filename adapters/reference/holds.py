@@ -167,6 +167,8 @@ def held_by(company: ReferenceCompany, holds: Holds) -> ReferenceCompany:
         deals=[_deal(d, holds, first_stage) for d in company.deals],
         activities=[_activity(a, holds) for a in company.activities],
         notes=[_note(n, holds) for n in company.notes],
+        lead_activities=[_activity(a, holds) for a in company.lead_activities],
+        lead_notes=[_note(n, holds) for n in company.lead_notes],
     )
     if not holds.created_times:
         company = _undated(company)

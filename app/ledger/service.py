@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import String, cast, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.core.canonical import Entity
@@ -134,7 +134,8 @@ async def touch_wholes(
     """The records this session's `parts` live under (the deals of its line items) were
     changed by those writes, so the update time their own write's answer gave is stale: they
     are marked written now, with no answer to compare (undo then goes by Ferry's clock)."""
-    parents = select(RecordLink.parent_id).where(
+    # Target ids are text (a lead's is a UUID); the parents they are compared with, integers.
+    parents = select(cast(RecordLink.parent_id, String)).where(
         _of(pair, parts.value), RecordLink.written_by == session_id
     )
     await db.execute(

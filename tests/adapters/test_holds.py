@@ -28,11 +28,20 @@ def cp(value: str, label: str = "work", primary: bool = False) -> ContactPoint:
 def test_the_empty_profile_keeps_everything_but_the_archive_line_items_and_dates() -> None:
     company = generate(20)
     assert company.deal_products and company.persons[0].add_time
-    every = Holds(deal_products=True, created_times=True, participants=True)
+    every = Holds(
+        deal_products=True,
+        created_times=True,
+        participants=True,
+        labels=True,
+        leads=True,
+        files=True,
+    )
     assert held_by(company, every) == without_archive(company)
     assert held_by(company, dataclasses.replace(every, archive=True)) == company
     plain = held_by(company, Holds())
     assert plain.deal_products == [] and {p.add_time for p in plain.persons} == {None}
+    assert plain.leads == plain.lead_notes == plain.files == [] and plain.file_bytes == {}
+    assert not any(p.labels for p in plain.persons)
 
 
 def test_line_items_go_with_the_products_they_sell() -> None:

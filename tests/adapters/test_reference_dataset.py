@@ -445,7 +445,9 @@ def assert_value_fits(field: CustomFieldDef, value: Any) -> None:
 
 def test_leads_belong_to_a_person_or_an_organization(company: ReferenceCompany) -> None:
     assert all(lead.person_source_id or lead.org_source_id for lead in company.leads)
-    assert {n.lead_source_id for n in company.lead_notes} <= {l.source_id for l in company.leads}
+    assert {n.lead_source_id for n in company.lead_notes} <= {
+        lead.source_id for lead in company.leads
+    }
     assert all(a.lead_source_id and not a.deal_source_id for a in company.lead_activities)
     # Nothing else links to a lead: a vendor without leads renders none of their records.
     assert not any(n.lead_source_id for n in company.notes + company.activities)  # type: ignore[operator]
@@ -462,13 +464,12 @@ def test_files_have_their_bytes_and_the_hard_cases(company: ReferenceCompany) ->
     assert set(content) == {f.source_id for f in company.files}
     assert all(f.size == len(content[f.source_id]) for f in company.files)
     by_name = {f.name: content[f.source_id] for f in company.files}
-    assert by_name["Angebot_2026-001.pdf"].startswith(b"%PDF-") and b"%%EOF" in by_name[
-        "Angebot_2026-001.pdf"
-    ]
+    assert (
+        by_name["Angebot_2026-001.pdf"].startswith(b"%PDF-")
+        and b"%%EOF" in by_name["Angebot_2026-001.pdf"]
+    )
     assert by_name["portrait.png"].startswith(b"\x89PNG\r\n\x1a\n")
     assert any(not f.name.isascii() for f in company.files)
     assert max(map(len, content.values())) > 1_000_000
-    parents = {
-        link for f in company.files for link in FILE_LINKS if getattr(f, link) is not None
-    }
+    parents = {link for f in company.files for link in FILE_LINKS if getattr(f, link) is not None}
     assert parents == set(FILE_LINKS) - {"product_source_id"}

@@ -4,6 +4,7 @@ readable value. Two accounts holding the same company render the same."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from typing import Any
 
@@ -21,13 +22,17 @@ MIGRATED = (
     "stages",
     "products",
     "deals",
+    "leads",
     "deal_products",
     "activities",
     "notes",
+    "files",
 )
 
 # Lists whose records are listed in a second list as well: archived deals are not in /deals.
-ALSO_LISTED = {"deals": "deals/archived"}
+ALSO_LISTED = {"deals": "deals/archived", "leads": "leads/archived"}
+# Where label names live: the options of persons', organizations' and deals' `label_ids` field.
+LABEL_FIELD = "label_ids"
 
 FIELD_ENDPOINTS = {
     "organizations": "organizationFields",
@@ -46,6 +51,8 @@ class AccountView:
         self.reader = reader
         self.data: dict[str, list[dict[str, Any]]] = {}
         self.fields: dict[str, dict[str, dict[str, Any]]] = {}
+        self.labels: dict[str, dict[Any, str]] = {}
+        self.file_digests: dict[int, str] = {}
 
     async def load(self) -> AccountView:
         for path in ("users", *MIGRATED):
@@ -56,9 +63,14 @@ class AccountView:
             if path in ALSO_LISTED:
                 self.data[path] += await self.reader.all(ALSO_LISTED[path])
         for entity, path in FIELD_ENDPOINTS.items():
-            self.fields[entity] = {
-                f["field_code"]: f for f in await self.reader.all(path) if f.get("is_custom_field")
-            }
+            fields = await self.reader.all(path)
+            self.fields[entity] = {f["field_code"]: f for f in fields if f.get("is_custom_field")}
+            label_field = next((f for f in fields if f["field_code"] == LABEL_FIELD), {})
+            self.labels[entity] = {o["id"]: o["label"] for o in label_field.get("options") or []}
+        self.labels["leads"] = {lb["id"]: lb["name"] for lb in await self.reader.all("leadLabels")}
+        for file in self.data["files"]:  # byte for byte: compared by digest
+            digest = hashlib.sha256(await self.reader.download(file["id"])).hexdigest()
+            self.file_digests[file["id"]] = digest
         self.me = await self.reader.me()
         return self
 
@@ -75,10 +87,14 @@ class AccountView:
                 items += await self.reader.all("deals/products", deal_ids=chunk)
         return items
 
-    def by_id(self, entity: str) -> dict[int, dict[str, Any]]:
+    def by_id(self, entity: str) -> dict[Any, dict[str, Any]]:
         return {r["id"]: r for r in self.data[entity]}
 
-    def _name(self, entity: str, record_id: int | None, key: str = "name") -> str | None:
+    def label_names(self, entity: str, record: dict[str, Any]) -> tuple[str, ...]:
+        names = self.labels.get(entity, {})
+        return tuple(sorted(names.get(i, f"?{i}") for i in record.get("label_ids") or []))
+
+    def _name(self, entity: str, record_id: Any, key: str = "name") -> str | None:
         record = self.by_id(entity).get(record_id) if record_id else None
         return record[key] if record else None
 
@@ -105,6 +121,7 @@ class AccountView:
             r["name"],
             owners.get(self.owner(r.get("owner_id"))),
             _original(r.get("add_time")),
+            self.label_names("organizations", r),
             self.custom("organizations", r),
         )
 
@@ -116,6 +133,7 @@ class AccountView:
             self._name("organizations", r.get("org_id")),
             owners.get(self.owner(r.get("owner_id"))),
             _original(r.get("add_time")),
+            self.label_names("persons", r),
             self.custom("persons", r),
         )
 
@@ -147,7 +165,22 @@ class AccountView:
             bool(r.get("is_archived")),
             r.get("archive_time"),
             _original(r.get("add_time")),
+            self.label_names("deals", r),
             self.custom("deals", r),
+        )
+
+    def _leads(self, r: dict[str, Any], owners: Any) -> Any:
+        value = r.get("value") or {}
+        return (
+            r["title"],
+            self._name("persons", r.get("person_id")),
+            self._name("organizations", r.get("organization_id")),
+            owners.get(self.owner(r.get("owner_id"))),
+            float(value["amount"]) if value.get("amount") is not None else None,
+            value.get("currency"),
+            r.get("expected_close_date"),
+            bool(r.get("is_archived")),
+            self.label_names("leads", r),
         )
 
     def _deal_products(self, r: dict[str, Any], owners: Any) -> Any:
@@ -179,6 +212,7 @@ class AccountView:
                 )
             ),
             self._name("organizations", r.get("org_id")),
+            self._name("leads", r.get("lead_id"), "title"),
             owners.get(self.owner(r.get("owner_id"))),
         )
 
@@ -188,6 +222,20 @@ class AccountView:
             self._name("deals", r.get("deal_id"), "title"),
             self._name("persons", r.get("person_id")),
             self._name("organizations", r.get("org_id")),
+            self._name("leads", r.get("lead_id"), "title"),
+        )
+
+    def _files(self, r: dict[str, Any], owners: Any) -> Any:
+        return (
+            r.get("name") or r.get("file_name"),
+            r.get("file_size"),
+            self.file_digests[r["id"]],
+            self._name("deals", r.get("deal_id"), "title"),
+            self._name("persons", r.get("person_id")),
+            self._name("organizations", r.get("org_id")),
+            self._name("leads", r.get("lead_id"), "title"),
+            self._name("activities", r.get("activity_id"), "subject"),
+            self._name("products", r.get("product_id")),
         )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from adapters.core.canonical import Entity
 from adapters.core.registry import all_systems, get_system
 from adapters.reference.dataset import ABSENT_OWNER_ID, ReferenceCompany, generate
 from tests.e2e.pipedrive_view import MIGRATED, AccountView, assert_same, expected_view
@@ -56,7 +57,8 @@ async def assert_arrived_whole(
     system can hold of the reference company: every record once, links, owners, values."""
     done = await wait_for(client, session_id, timeout=300)
     errors = (await client.get(f"/v1/sessions/{session_id}/errors")).json()["data"]
-    assert done["status"] == "completed", (done, errors[:5])
+    said = [f"{e['entity']} {e['source_id']}: {e['code']}: {e['message']}" for e in errors[:5]]
+    assert done["status"] == "completed", (done["status"], said)
     assert errors == []
 
     held = held_company(system_id)
@@ -66,17 +68,20 @@ async def assert_arrived_whole(
     for entity in MIGRATED:
         # A system without an entity (Close and Capsule have no products) reports no progress.
         progress = done["progress"].get(entity, {"loaded": 0, "failed": 0})
-        assert progress["loaded"] == len(expected.data[entity]) == len(getattr(held, entity))
+        held_count = len(held.records(Entity(entity)))
+        assert progress["loaded"] == len(expected.data[entity]) == held_count, entity
         assert progress["failed"] == 0
     assert_hard_cases(held, actual, done)
 
 
 def assert_hard_cases(held: ReferenceCompany, actual: AccountView, done: dict[str, Any]) -> None:
     """The dataset's hard cases, looked at directly where the system holds them."""
-    persons = {p["name"]: p for p in actual.data["persons"]}
+    # A lead's own person (Salesforce, Zoho) may share a contact's name: any of them will do.
+    emails_by_name: dict[str, list[int]] = {}
+    for p in actual.data["persons"]:
+        emails_by_name.setdefault(p["name"], []).append(len(p["emails"]))
     for person in held.persons[:3]:  # p1 three e-mails and an emoji, p2 umlauts, p3 Japanese
-        assert person.name in persons, person.name
-        assert len(persons[person.name]["emails"]) == len(person.emails)
+        assert len(person.emails) in emails_by_name.get(person.name, []), person.name
     long_notes = [n for n in held.notes if len(n.content) > 90_000]
     if long_notes:
         assert max(len(n["content"]) for n in actual.data["notes"]) > 90_000

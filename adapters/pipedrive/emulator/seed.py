@@ -88,7 +88,23 @@ def _seed_users(state: AccountState, users: list[User], now: str) -> None:
         # Every Pipedrive user has a login email; invent a unique one where the dataset has none.
         email = user.email or f"{user.source_id}@{state.account_id}.invalid"
         created = state.add_user(user.name, email, active=user.active, created=now)
-        state.remember(user.source_id, created.id)
+        state.remember(Entity.users, user.source_id, created.id)
+
+
+# What each link of a seeded body points at.
+LINKED: dict[str, Entity] = {
+    "deal_id": Entity.deals,
+    "person_id": Entity.persons,
+    "org_id": Entity.organizations,
+    "organization_id": Entity.organizations,
+    "owner_id": Entity.users,
+    "user_id": Entity.users,
+    "lead_id": Entity.leads,
+    "activity_id": Entity.activities,
+    "product_id": Entity.products,
+    "pipeline_id": Entity.pipelines,
+    "stage_id": Entity.stages,
+}
 
 
 class _Seeder:
@@ -135,7 +151,7 @@ class _Seeder:
             created = records.create(self.state, SPECS[entity], body, self.now)
         except PipedriveError as exc:
             raise ValueError(f"cannot seed {entity} {source.source_id}: {exc.error}") from exc
-        self.state.remember(source.source_id, created["id"])
+        self.state.remember(entity, source.source_id, created["id"])
         return created
 
     def add_line_item(self, item: DealProduct) -> None:
@@ -147,7 +163,7 @@ class _Seeder:
             created = deal_products.add(self.state, links["deal_id"], body, self.now)
         except PipedriveError as exc:
             raise ValueError(f"cannot seed deal product {item.source_id}: {exc.error}") from exc
-        self.state.remember(item.source_id, created["id"])
+        self.state.remember(Entity.deal_products, item.source_id, created["id"])
 
     def add_labels(self, company: ReferenceCompany) -> None:
         """The labels the records carry, as options of their entity's label field (the
@@ -190,7 +206,7 @@ class _Seeder:
         # Entered in Pipedrive by people, at the dataset's time (the API takes no add_time).
         created["source_name"] = created["origin"] = "Manually created"
         created["add_time"] = lead.add_time or self.now
-        self.state.remember(lead.source_id, created["id"])
+        self.state.remember(Entity.leads, lead.source_id, created["id"])
 
     def add_file(self, file: File, content: bytes) -> None:
         parents = self.links(
@@ -210,7 +226,7 @@ class _Seeder:
         except PipedriveError as exc:
             raise ValueError(f"cannot seed file {file.source_id}: {exc.error}") from exc
         created["add_time"] = file.add_time or self.now
-        self.state.remember(file.source_id, created["id"])
+        self.state.remember(Entity.files, file.source_id, created["id"])
 
     def add_custom_field(self, definition: CustomFieldDef) -> None:
         if definition.entity not in self.custom:
@@ -237,7 +253,7 @@ class _Seeder:
             created = create_note(self.state, body, self.now)
         except PipedriveError as exc:
             raise ValueError(f"cannot seed note {note.source_id}: {exc.error}") from exc
-        self.state.remember(note.source_id, created["id"])
+        self.state.remember(Entity.notes, note.source_id, created["id"])
 
     # --- canonical -> Pipedrive bodies ---------------------------------------------------
 
@@ -323,7 +339,7 @@ class _Seeder:
         }
         optional = ("due_date", "due_time", "duration", "note")
         body.update({k: getattr(activity, k) for k in optional if getattr(activity, k) is not None})
-        others = [self.state.id_map.get(p) for p in activity.participant_source_ids]
+        others = [self.state.seeded(Entity.persons, p) for p in activity.participant_source_ids]
         if body.get("person_id") and any(others):
             body["participants"] = participants(body["person_id"], others)
         return body
@@ -334,7 +350,7 @@ class _Seeder:
         for key, source_id in source_ids.items():
             if source_id is None:
                 continue
-            target = self.state.id_map.get(source_id)
+            target = self.state.seeded(LINKED[key], source_id)
             if target is None:
                 self.state.dropped_links.append(f"{source.source_id}.{key} -> {source_id}")
             else:

@@ -110,8 +110,11 @@ class AccountState:
     lead_labels: dict[str, dict[str, Any]] = field(default_factory=dict)
     # A file's bytes by file id, as uploaded (never copied on the way out).
     file_bytes: dict[int, bytes | memoryview] = field(default_factory=dict)
-    # Seeded data: the reference dataset's source id -> the Pipedrive id it got here.
+    # Seeded data: the reference dataset's source id -> the Pipedrive id it got here (the first
+    # record seeded with it), and by entity: a company as some vendors hold it gives a lead's
+    # own person and organization the lead's id.
     id_map: dict[str, Any] = field(default_factory=dict)
+    seeded_ids: dict[tuple[str, str], Any] = field(default_factory=dict)
     # Seeded links left out because their target does not exist (orphan references).
     dropped_links: list[str] = field(default_factory=list)
     token_user_id: int = 1
@@ -160,7 +163,11 @@ class AccountState:
         self._uuid_serial += 1
         return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.account_id}:{self._uuid_serial}"))
 
-    def remember(self, source_id: str, pipedrive_id: int | str) -> None:
-        if source_id in self.id_map:
-            raise ValueError(f"source id {source_id!r} seeded twice")
-        self.id_map[source_id] = pipedrive_id
+    def remember(self, entity: str, source_id: str, pipedrive_id: int | str) -> None:
+        if (entity, source_id) in self.seeded_ids:
+            raise ValueError(f"{entity} source id {source_id!r} seeded twice")
+        self.seeded_ids[(entity, source_id)] = pipedrive_id
+        self.id_map.setdefault(source_id, pipedrive_id)
+
+    def seeded(self, entity: str, source_id: str) -> Any:
+        return self.seeded_ids.get((entity, source_id))

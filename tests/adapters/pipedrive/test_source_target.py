@@ -27,7 +27,13 @@ from adapters.core.declarative import DeclarativeSource
 from adapters.core.errors import AuthFailed, BudgetExhausted, RecordRejected
 from adapters.core.fields import SourceField, canonical_value
 from adapters.core.http import LocalRateLimiter, RetryPolicy
-from adapters.core.protocols import PendingWrite, StagedItem, TargetField, TargetUser
+from adapters.core.protocols import (
+    PendingWrite,
+    StagedItem,
+    TargetField,
+    TargetId,
+    TargetUser,
+)
 from adapters.pipedrive.client import PipedriveClient
 from adapters.pipedrive.source import pipedrive_source
 from adapters.pipedrive.target import PipedriveTarget, target_value
@@ -161,6 +167,7 @@ DATA_ENTITIES = (
     Entity.stages,
     Entity.products,
     Entity.deals,
+    Entity.leads,
     Entity.activities,
     Entity.notes,
 )
@@ -216,7 +223,7 @@ async def extract_all(source: DeclarativeSource, entity: Entity) -> list[StagedI
 @dataclass
 class Migration:
     source_records: dict[Entity, list[Record]]
-    ids: dict[tuple[Entity, str], int]
+    ids: dict[tuple[Entity, str], TargetId]
     fields: dict[tuple[Entity, str], TargetField]
     rejected: list[tuple[Entity, str, str]]
     me: TargetUser
@@ -230,7 +237,7 @@ async def migrate(sandbox: Sandbox) -> Migration:
     target = PipedriveTarget(sandbox.client("acc2", "tok2"))
     me = await target.me()
     target_users = {u.email.casefold(): u.id for u in await target.users() if u.email}
-    ids: dict[tuple[Entity, str], int] = {}
+    ids: dict[tuple[Entity, str], TargetId] = {}
     for item in await extract_all(source, Entity.users):  # users are matched by email
         user = cast(User, item.record)
         email = (user.email or "").casefold()
@@ -238,7 +245,7 @@ async def migrate(sandbox: Sandbox) -> Migration:
             ids[(Entity.users, user.source_id)] = target_users[email]
     fields = await target.ensure_custom_fields(await source.custom_fields())
 
-    def resolve(entity: Entity, source_id: str | None) -> int | None:
+    def resolve(entity: Entity, source_id: str | None) -> TargetId | None:
         return ids.get((entity, source_id)) if source_id else None
 
     records: dict[Entity, list[Record]] = {}
@@ -247,6 +254,8 @@ async def migrate(sandbox: Sandbox) -> Migration:
     for entity in DATA_ENTITIES:
         records[entity], payloads[entity] = [], {}
         async for page in source.extract(entity):
+            labels = {n for i in page.items for n in getattr(i.record, "labels", [])}
+            await target.ensure_labels(entity, labels)
             for item in page.items:
                 record = item.record
                 records[entity].append(record)
@@ -302,10 +311,10 @@ async def test_full_migration_into_an_empty_company(sandbox: Sandbox) -> None:
     for entity in DATA_ENTITIES:
         assert len(migrated[entity]) == len(m.source_records[entity]), entity
 
-    by_target_id = {e: {int(r.source_id): r for r in migrated[e]} for e in DATA_ENTITIES}
+    by_target_id = {e: {str(r.source_id): r for r in migrated[e]} for e in DATA_ENTITIES}
 
     def twin(entity: Entity, record: Record) -> Any:
-        return by_target_id[entity][m.ids[(entity, record.source_id)]]
+        return by_target_id[entity][str(m.ids[(entity, record.source_id)])]
 
     def moved(entity: Entity, source_id: str | None) -> str | None:
         return None if source_id is None else str(m.ids[(entity, source_id)])
