@@ -10,12 +10,15 @@ basis: github batchblue/batchbook-api, README and sections/*.md):
   page ("Limited to 25").
 - Envelope `{"<resource>": [...]}`; integer ids; ISO 8601 times with an offset;
   `updated_since` filters by `updated_at`.
+- People and companies carry `tags` ([{id, name}]); `?tags=awesome` lists those with the tag.
+  No files and no leads are served (the API has neither).
 - The docs give no error body or rate limit: here `{"error": ...}`, 401 for a bad token, and
   429 with Retry-After over a burst.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from starlette.requests import Request
@@ -32,6 +35,7 @@ PAGES = NumberedPages(page_param="page", size_param="per_page", default=30, most
 SET_PAGES = NumberedPages(page_param="page", size_param="per_page", default=25, most=25)
 LISTS = ("users", "companies", "people", "communications", "custom_field_sets")
 FILTERS = {"communications": {"communication_type": "type"}}
+TAGGED = frozenset({"people", "companies"})  # lists taking `?tags=`
 
 
 class BatchbookEmulator(SourceEmulator):
@@ -62,7 +66,15 @@ class BatchbookEmulator(SourceEmulator):
 
         async def serve(request: Request) -> Response:
             pages = SET_PAGES if table == "custom_field_sets" else PAGES
-            return self.serve_list(request, collection, pages, envelope)
+            tag = request.query_params.get("tags") if table in TAGGED else None
+            listed = collection
+            if tag is not None:  # those that have the tag
+                listed = dataclasses.replace(
+                    collection,
+                    known=collection.known | {"tags"},
+                    keep=lambda raw: tag in {t["name"] for t in raw.get("tags") or []},
+                )
+            return self.serve_list(request, listed, pages, envelope)
 
         return serve
 

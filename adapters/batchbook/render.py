@@ -14,6 +14,8 @@ How Batchbook keeps what Pipedrive links several ways:
   values in a record's `cf_records` ({custom_field_set_id, custom_field_values:
   [{custom_field_definition_id, text_value}]}). Types Text, Number, Date, Phone, Currency (an
   amount) and MultipleChoice (`options.primary` "1" a dropdown, "3" checkboxes).
+- Tags ({id, name}) on people and companies are their labels. No leads, no attachments: the API
+  has no lead object and serves no files (batchblue/batchbook-api sections).
 """
 
 from __future__ import annotations
@@ -118,6 +120,7 @@ HOLDS = Holds(
     timed=KINDS,  # a communication's `date` is a time
     no_duration=KINDS,
     no_done=KINDS,
+    labels=True,
     extra=(without_deals,),
 )
 held = HOLDS.held
@@ -136,8 +139,19 @@ def points(items: list[Any], key: str) -> list[Raw]:
     return [{key: p.value, "label": p.label, "primary": p.primary} for p in items]
 
 
+def tag_ids(company: ReferenceCompany) -> dict[str, int]:
+    """An id per tag name: the account's tags, numbered by name."""
+    names = {n for r in (*company.organizations, *company.persons) for n in r.labels}
+    return {name: 900 + i for i, name in enumerate(sorted(names), 1)}
+
+
 def render(company: ReferenceCompany) -> Tables:
     kept = held(company)
+    ids = tag_ids(kept)
+
+    def tags(labels: list[str]) -> list[Raw]:
+        return [{"id": ids[name], "name": name} for name in labels]
+
     base = {"created_at": stamp(UPDATED), "updated_at": stamp(UPDATED)}
     return {
         "users": [
@@ -157,6 +171,7 @@ def render(company: ReferenceCompany) -> Tables:
                 "addresses": [{"address_1": o.address, "label": "work", "primary": True}]
                 if o.address
                 else [],
+                "tags": tags(o.labels),
                 "cf_records": cf_records(kept.custom_fields, Entity.organizations, o.custom_fields),
                 **base,
             }
@@ -174,6 +189,7 @@ def render(company: ReferenceCompany) -> Tables:
                 ]
                 if p.org_source_id
                 else [],
+                "tags": tags(p.labels),
                 "cf_records": cf_records(kept.custom_fields, Entity.persons, p.custom_fields),
                 **base,
             }

@@ -2,7 +2,7 @@
 
 Vendor facts (sources in the emulator's docstring): `https://{account}.batchbook.com/api/v1/`,
 `?auth_token=`; lists paged by `page`, 30 a page, in `{"<resource>": [...]}`; notes and
-activities are `communications` by `type`, their contacts in `participants[].contact_id` (a
+activities are `communications` by `type`, tags on people and companies are labels, their contacts in `participants[].contact_id` (a
 person's or a company's id: told apart by the account's companies, read once as a lookup).
 """
 
@@ -62,6 +62,11 @@ def party(companies: bool) -> Getter:
         return None
 
     return read
+
+
+def tags(raw: Raw) -> list[str]:
+    """A contact's tags ({id, name}) as its labels."""
+    return [t["name"] for t in raw.get("tags") or [] if t.get("name")]
 
 
 def owner(raw: Raw) -> str | None:
@@ -177,6 +182,7 @@ STREAMS = (
                 (a.get("address_1") for a in raw.get("addresses") or [] if a.get("address_1")),
                 None,
             ),
+            "labels": tags,
         },
         custom_values=custom_values,
     ),
@@ -190,6 +196,7 @@ STREAMS = (
             "emails": points("address"),
             "phones": points("number"),
             "org_source_id": company,
+            "labels": tags,
         },
         custom_values=custom_values,
     ),

@@ -1,5 +1,5 @@
 """The Batchbook source against its emulator: every entity as Batchbook holds the reference
-company, pages, a bad token, the emulator's refusals and a 429 waited out."""
+company, pages, a bad token, the emulator's refusals, a 429 waited out, and tags as labels."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ import httpx
 import pytest
 
 from adapters.batchbook.emulator import BatchbookEmulator
+from adapters.batchbook.render import IDS
 from adapters.batchbook.source import SPEC
 from adapters.core.auth import QueryParamAuth
 from adapters.core.canonical import Entity
 from adapters.core.declarative import DeclarativeSource
 from adapters.core.errors import AuthFailed
 from adapters.core.http import RetryPolicy
+from adapters.reference.dataset import generate
 from tests.adapters.sources import BASE, FakeClock, extract_records, provision
 
 SIZE = 70  # more than two pages (30) of people
@@ -83,3 +85,20 @@ async def test_a_429_is_waited_out_and_retried() -> None:
     assert over.status_code == 429 and over.headers["retry-after"] == "1"
     users = await extract_records(source(emulator, key, clock), Entity.users)
     assert len(users) == 6 and clock.slept
+
+
+async def test_tags_arrive_as_labels_and_filter_the_lists(world: Any) -> None:
+    emulator, key, clock = world
+    held = emulator.held(generate(size=SIZE, seed=0))
+    read = source(emulator, key, clock)
+    people = {p.source_id: p.labels for p in await extract_records(read, Entity.persons)}
+    companies = {o.source_id: o.labels for o in await extract_records(read, Entity.organizations)}
+    want = {str(IDS.integer(p.source_id)): p.labels for p in held.persons}
+    assert people == want and any(len(labels) == 2 for labels in people.values())
+    assert companies == {str(IDS.integer(o.source_id)): o.labels for o in held.organizations}
+    assert "VIP – Ważny" in {name for labels in people.values() for name in labels}
+    async with raw(emulator) as client:
+        tagged = await client.get("/people.json", params={"auth_token": key, "tags": "Customer"})
+    found = {str(p["id"]) for p in tagged.json()["people"]}
+    assert found and found == {i for i, labels in people.items() if "Customer" in labels}
+    assert held.leads == [] and held.files == []  # Batchbook has no leads and serves no files
