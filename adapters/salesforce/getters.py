@@ -34,6 +34,15 @@ def linked_with_prefix(links: str, prefix: str) -> Callable[[Raw], str | None]:
     return read
 
 
+def event_participants(raw: Raw) -> list[str]:
+    """The contacts and leads an Event's EventRelations (at `_relations`) name besides its
+    WhoId, related (IsParent) or invited (IsInvitee) alike; users and resources are not
+    persons."""
+    ids = (r.get("RelationId") for r in raw.get("_relations") or [])
+    people = (i for i in ids if isinstance(i, str) and i[:3] in ("003", "00Q"))
+    return list(dict.fromkeys(i for i in people if i != raw.get("WhoId")))
+
+
 def activity_org(raw: Raw) -> str | None:
     """The account named by WhatId, or the opportunity's account (Salesforce's AccountId) —
     not the contact's account, which the activity itself does not name."""

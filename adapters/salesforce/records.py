@@ -93,6 +93,7 @@ PREFIXES = {
     "ContentDocument": "069",  # files; ContentNotes are ContentDocuments too
     "ContentVersion": "068",
     "Lead": "00Q",
+    "EventRelation": "0RE",
 }
 SF_TYPES = {
     FieldType.varchar: "string",
@@ -299,6 +300,8 @@ HOLDS = Holds(
     # in the past or not).
     date_only=frozenset(TASK_TYPES),
     no_done=ACTIVITY_TYPES - frozenset(TASK_TYPES),
+    # An all-day Event (IsAllDayEvent) lasts its day: it has no duration of its own.
+    all_day_no_duration=ACTIVITY_TYPES - frozenset(TASK_TYPES),
     # A Note hangs off one parent (the deal when there is one) and holds 32,000 characters.
     note_parents=Parents.one,
     note_chars=NOTE_BODY_LIMIT,
@@ -311,6 +314,8 @@ HOLDS = Holds(
     leads=True,
     # Files (ContentDocument / ContentVersion), on any record Salesforce links them to.
     files=True,
+    # An Event's other contacts are its EventRelations (invitees); a Task holds none here.
+    participants=True,
     extra=(held_line_items, lambda company: _held_leads(company)),
 )
 

@@ -321,7 +321,7 @@ def _line_items(company: ReferenceCompany, tables: Tables) -> Tables:
 def _activities(company: ReferenceCompany) -> Tables:
     deal_orgs = {d.source_id: d.org_source_id for d in company.deals}
     person_orgs = {p.source_id: p.org_source_id for p in company.persons}
-    tasks, events = [], []
+    tasks, events, relations = [], [], []
     for i, activity in enumerate([*company.activities, *company.lead_activities]):
         what = (
             ref_id("Opportunity", activity.deal_source_id)
@@ -350,7 +350,25 @@ def _activities(company: ReferenceCompany) -> Tables:
             tasks.append(_task(activity, row))
         else:
             events.append(_event(activity, row))
-    return {"Task": tasks, "Event": events}
+            relations.extend(_relations(activity, events[-1], len(relations)))
+    return {"Task": tasks, "Event": events, "EventRelation": relations}
+
+
+def _relations(activity: Activity, event: Row, start: int) -> list[Row]:
+    """An Event's EventRelations in an org with Shared Activities: its Who (IsParent) and What
+    (IsWhat), then each further contact taking part as an invitee (IsInvitee, Status New)."""
+    who, what = event["WhoId"], event["WhatId"]
+    rows = [(who, True, False, False)] if who else []
+    rows += [(what, True, True, False)] if what else []
+    rows += [(ref_id("Contact", p), False, False, True) for p in activity.participant_source_ids]
+    return [
+        {"Id": sf_id("EventRelation", start + n + 1), "EventId": event["Id"], "RelationId": rid,
+         "AccountId": event["AccountId"],
+         "IsParent": parent, "IsWhat": is_what, "IsInvitee": invitee, "IsDeleted": False,
+         "Status": "New" if invitee else None, "Response": None, "RespondedDate": None,
+         "SystemModstamp": event["SystemModstamp"]}
+        for n, (rid, parent, is_what, invitee) in enumerate(rows)
+    ]  # fmt: skip
 
 
 def _minutes(duration: str | None) -> int | None:

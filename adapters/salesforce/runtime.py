@@ -122,8 +122,23 @@ def _file_documents(state: RunState) -> dict[str, Any]:
     }
 
 
+# Every Event's relations that are not its What, in one SOQL list (EventRelation needs no id
+# filter): with Shared Activities its Who contacts (IsParent) and its invitees (IsInvitee).
+EVENT_RELATIONS = Lookup(
+    "event_relations",
+    API + "/query",
+    key="EventId",
+    records="records",
+    paginator=NextUrl("nextRecordsUrl"),
+    params={
+        "q": "SELECT Id, EventId, RelationId, IsInvitee, IsParent FROM EventRelation "
+        "WHERE IsWhat = false ORDER BY Id"
+    },
+    many=True,
+)
 LOOKUPS = (
     SALES_PROCESSES,
+    EVENT_RELATIONS,
     Lookup("contact_fields", CONTACT_FIELDS, key="name", records="fields"),
     # Which process offers which stage value (each row keeps its process under "_each").
     Lookup(

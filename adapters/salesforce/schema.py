@@ -58,6 +58,8 @@ _STANDARD: dict[str, tuple[str, ...]] = {
     "ContentVersion": ("Id", "ContentDocumentId", "Title", "PathOnClient", "FileExtension",
                        "FileType", "ContentSize", "VersionNumber", "IsLatest", "OwnerId",
                        "CreatedDate", "FirstPublishLocationId", "VersionData"),
+    "EventRelation": ("Id", "EventId", "RelationId", "AccountId", "IsInvitee", "IsParent",
+                      "IsWhat", "IsDeleted", "Status", "Response", "RespondedDate"),
     "Lead": ("Id", "FirstName", "LastName", "Name", "Company", "Email", "Phone", "MobilePhone",
              "Street", "City", "State", "PostalCode", "Country", "Status", "LeadSource",
              "IsConverted", "ConvertedDate", "ConvertedAccountId", "ConvertedContactId",
@@ -70,7 +72,8 @@ _TYPES = {"Content": "base64", "VersionData": "base64", "Street": "textarea",
           "VersionNumber": "string", "ContentSize": "int", "LastModifiedDate": "datetime",
           "ContentModifiedDate": "datetime", "ShareType": "picklist", "Visibility": "picklist",
           "SharingPrivacy": "picklist", "HasOpportunityLineItem": "boolean",
-          "Quantity": "double", "Discount": "percent", "SortOrder": "int"}  # fmt: skip
+          "Quantity": "double", "Discount": "percent", "SortOrder": "int",
+          "RespondedDate": "datetime", "Response": "string"}  # fmt: skip
 _PARENTS: dict[str, dict[str, tuple[str, str]]] = {
     "Account": _OWNED,
     "Contact": {**_OWNED, "Account": ("AccountId", "Account")},
@@ -93,6 +96,7 @@ _PARENTS: dict[str, dict[str, tuple[str, str]]] = {
     "OpportunityContactRole": {"Contact": ("ContactId", "Contact")},
     "Task": _OWNED,
     "Event": _OWNED,
+    "EventRelation": {"Event": ("EventId", "Event")},
     "Note": _OWNED,
     "ContentNote": _OWNED,
     "Lead": _OWNED,
@@ -114,6 +118,7 @@ _CHILDREN: dict[str, dict[str, tuple[str, str]]] = {
         "OpportunityLineItems": ("OpportunityLineItem", "OpportunityId"),
     },
     "Product2": {"PricebookEntries": ("PricebookEntry", "Product2Id")},
+    "Event": {"EventRelations": ("EventRelation", "EventId")},
 }
 
 

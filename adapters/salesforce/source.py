@@ -32,6 +32,11 @@ Vendor facts relied on (REST API Developer Guide, SOQL reference, Object Referen
   sales price), Discount (a percent, null when none) and Description; there is no tax.
 - Tasks (00T) and Events (00U) are both activities; ids carry the object prefix, so they never
   collide. WhoId is a contact (003) or lead; WhatId an account (001) or opportunity (006).
+- An Event's further people are EventRelation rows (EventId, RelationId, IsInvitee, IsParent,
+  IsWhat): with Shared Activities, up to 50 related contacts (IsParent) besides the WhoId, and
+  invitees (IsInvitee: contacts, leads, users, resources). All of them are one SOQL list, read
+  once and joined to the Events by EventId; the contacts and leads other than WhoId are the
+  participants. (TaskRelation would carry a Task's, but a Task is never a meeting.)
 - Account, Contact and Opportunity carry the audit field CreatedDate (dateTime, read-only,
   e.g. "2024-03-05T09:12:00.000+0000"): the records' original creation times (add_time).
 - Leads (unconverted Lead rows) and files (ContentDocument/ContentVersion through their
@@ -81,6 +86,7 @@ from adapters.salesforce.getters import (
     deal_status,
     event_day,
     event_duration,
+    event_participants,
     event_time,
     id_with_prefix,
     linked_with_prefix,
@@ -92,6 +98,7 @@ from adapters.salesforce.runtime import (
     API,
     API_VERSION,
     DERIVED,
+    EVENT_RELATIONS,
     LOOKUPS,
     NOTE_BATCHES,
     NOTE_LINKS,
@@ -434,8 +441,10 @@ STREAMS: tuple[Stream, ...] = (
             "duration": event_duration,
             "done": lambda raw: False,
             "note": text("Description"),
+            "participant_source_ids": event_participants,
             **ACTIVITY_LINKS,
         },
+        joins=(Join(EVENT_RELATIONS.name, on="Id", into="_relations"),),
     ),  # fmt: skip
     soql_stream(
         Entity.notes,
