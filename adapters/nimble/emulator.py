@@ -13,6 +13,8 @@ notes in ../shared/research/source-crms.md):
   `{"meta": {page, pages, per_page, total}, "resources": [...]}`. Contact values are keyed by
   field label, each a list of `{value, label, modifier}`; an address value is a dict written
   as a Python-style string (`"{'city': ..., 'street': ...}"`), as in the OpenAPI's example.
+- A contact lists its `tags` ([{tag, id}]); `tags=0` leaves them out (nimblecrm/api-docs,
+  contacts/basic/list.rst: "tags — default: 1, whether tags should be included").
 - `GET /contact/{id}/notes`: a contact's notes (`note`, `contacts`, `created`).
 - Ids are 24-hex object ids. No changed-since filter on lists.
 - Errors are `{"message": ..., "code": <int>}`; a malformed request is 409 with code 245
@@ -109,7 +111,11 @@ class NimbleEmulator(SourceEmulator):
         collection = Collection(
             "contacts", known=CONTACTS.known, keep=lambda raw: raw["record_type"] in wanted
         )
-        return self.serve_list(request, collection, PAGES, envelope)
+        tagged = request.query_params.get("tags", "1")
+        if tagged not in ("0", "1"):
+            raise VendorError(409, "245", "tags must be 0 or 1")
+        shape = None if tagged == "1" else lambda raw: {k: v for k, v in raw.items() if k != "tags"}
+        return self.serve_list(request, collection, PAGES, envelope, shape=shape)
 
     async def notes(self, request: Request) -> Response:
         account = self.account(request)

@@ -8,11 +8,15 @@
   pipelines, stages and products are not carried, and a note or task keeps only its contacts.
 - Tasks are plain tasks due on a day, with no duration; a note sits on contacts.
 - Custom fields are not read by this source yet (none kept).
+- A contact's tags ({tag, id}: nimblecrm/api-docs, responses.rst) are its labels, on people and
+  companies alike. Nimble has no lead object (a lead is a contact with a "lead status" field) and
+  its API v1 serves no attachments: no leads, no files.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from typing import Any
 
 from adapters.core.canonical import ContactPoint, Note
@@ -56,6 +60,7 @@ HOLDS = Holds(
     activity_types={kind: "task" for kind in ACTIVITY_TYPES},
     date_only=frozenset({"task"}),
     no_duration=frozenset({"task"}),
+    labels=True,
     extra=(_contacts_only,),
 )
 held = HOLDS.held
@@ -79,7 +84,7 @@ def render(company: ReferenceCompany) -> Tables:
             fields["address"] = [
                 {"value": repr({"street": org.address}), "label": "address", "modifier": "work"}
             ]
-        contacts.append(_contact(org.source_id, "company", org.owner_source_id, fields))
+        contacts.append(_contact(org.source_id, "company", org.owner_source_id, fields, org.labels))
     for person in kept.persons:
         fields = _values(("first name", person.first_name), ("last name", person.last_name))
         if not person.first_name and not person.last_name:
@@ -98,7 +103,9 @@ def render(company: ReferenceCompany) -> Tables:
                     "extra_value": IDS.hex24(org.source_id),
                 }
             ]
-        contacts.append(_contact(person.source_id, "person", person.owner_source_id, fields))
+        contacts.append(
+            _contact(person.source_id, "person", person.owner_source_id, fields, person.labels)
+        )
     return {
         "users": [
             {
@@ -148,12 +155,20 @@ def render(company: ReferenceCompany) -> Tables:
     }
 
 
-def _contact(source_id: str, kind: str, owner: str | None, fields: dict[str, Any]) -> Raw:
+def tag(name: str) -> Raw:
+    """A tag as a contact lists it: its text and a 24-hex id of its own."""
+    return {"tag": name, "id": hashlib.sha1(name.encode()).hexdigest()[:24]}
+
+
+def _contact(
+    source_id: str, kind: str, owner: str | None, fields: dict[str, Any], labels: list[str]
+) -> Raw:
     return {
         "id": IDS.hex24(source_id),
         "record_type": kind,
         "owner_id": IDS.hex24(owner),
         "fields": fields,
+        "tags": [tag(name) for name in labels],
         "created": STAMP,
         "updated": STAMP,
     }

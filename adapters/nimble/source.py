@@ -2,7 +2,8 @@
 
 Vendor facts (sources in the emulator's docstring): bearer token; lists paged by `page` /
 `per_page` (at most 100) in `{"meta": {pages...}, "resources": [...]}`; people and companies
-are `/contacts` by `record_type`, values keyed by label as lists of `{value, modifier}`;
+are `/contacts` by `record_type`, values keyed by label as lists of `{value, modifier}`, tags
+(`[{tag, id}]`, listed unless `tags=0`) their labels;
 notes are read per contact (`/contact/{id}/notes`); tasks at `/activities/task`.
 """
 
@@ -51,6 +52,11 @@ def address(raw: Raw) -> str | None:
     return ast.literal_eval(found).get("street") if found else None
 
 
+def tags(raw: Raw) -> list[str]:
+    """A contact's tags ({tag, id}) as its labels."""
+    return [t["tag"] for t in raw.get("tags") or [] if t.get("tag")]
+
+
 def related(kind: str) -> Getter:
     def read(raw: Raw) -> str | None:
         contacts = (raw.get("related") or {}).get("contacts") or []
@@ -91,6 +97,7 @@ ORGANIZATIONS = _list(
         "owner_source_id": ref("owner_id"),
         "name": value("company name"),
         "address": address,
+        "labels": tags,
     },
     params={"record_type": "company"},
 )
@@ -106,6 +113,7 @@ PERSONS = _list(
         "emails": contact_points("fields.email", label_key="modifier"),
         "phones": contact_points("fields.phone", label_key="modifier"),
         "org_source_id": value("parent company", "extra_value"),
+        "labels": tags,
     },
     params={"record_type": "person"},
 )

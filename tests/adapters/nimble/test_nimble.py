@@ -1,5 +1,6 @@
 """The Nimble source against its emulator: every entity as Nimble holds the reference company,
-pages walked to the end, a bad token refused, the emulator's 400s, and a 429 waited out."""
+pages walked to the end, a bad token refused, the emulator's 400s, a 429 waited out, and tags
+as labels."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from adapters.core.errors import AuthFailed
 from adapters.core.http import RetryPolicy
 from adapters.core.paginators import PageNumber
 from adapters.nimble.emulator import NimbleEmulator
+from adapters.nimble.render import IDS
 from adapters.nimble.source import PERSONS, SPEC
 from adapters.reference.dataset import generate
 from tests.adapters.sources import BASE, FakeClock, extract_records, provision
@@ -112,3 +114,18 @@ async def test_a_429_is_waited_out_and_retried() -> None:
     users = await extract_records(source, Entity.users)
     assert len(users) == len(HELD.users)
     assert source.client.stats.rate_limited >= 1 and clock.slept
+
+
+async def test_tags_arrive_as_labels_and_tags_0_leaves_them_out(account: Any) -> None:
+    source = new_source(*account)
+    people = {p.source_id: p.labels for p in await extract_records(source, Entity.persons)}
+    companies = {o.source_id: o.labels for o in await extract_records(source, Entity.organizations)}
+    assert people == {IDS.hex24(p.source_id): p.labels for p in HELD.persons}
+    assert companies == {IDS.hex24(o.source_id): o.labels for o in HELD.organizations}
+    assert people[IDS.hex24("p1")] == ["Customer", "VIP – Ważny"]
+    async with raw_client(*account) as client:
+        bare = (await client.get("/contacts", params={"tags": 0, "per_page": 100})).json()
+        bad = await client.get("/contacts", params={"tags": "yes"})
+    assert bare["resources"] and all("tags" not in c for c in bare["resources"])
+    assert bad.status_code == 409 and bad.json()["code"] == 245
+    assert HELD.leads == [] and HELD.files == []  # no lead object, no attachments in API v1
