@@ -10,7 +10,12 @@ Vendor facts it follows (developer.capsulecrm.com/v2):
 - operations/Task: `GET /tasks` answers only open tasks unless `status=open,completed,pending`.
 - operations/Milestone, Pipeline: `/pipelines`, `/pipelines/{id}/milestones`; `/milestones`
   (kept for old clients) lists the oldest pipeline's milestones only.
-- operations/Entry: `GET /entries` lists notes, e-mails and completed party tasks, newest first.
+- operations/Entry: `GET /entries` lists notes, e-mails and completed party tasks, newest first;
+  a note's or e-mail's `attachments` are `[{id, filename, contentType, size}]` (models/attachment).
+- operations/Attachment: `GET /attachments/{id}` answers the file's bytes, with its Content-Type,
+  Content-Length and `Content-Disposition: inline; filename*=UTF-8''...; filename="..."`.
+- `embed=tags` adds `tags: [{id, name, description}]` to parties and opportunities (models/party,
+  models/opportunity); without it there is no `tags` key.
 - overview/handling-api-responses: 4,000 requests per user per hour; every answer carries
   `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (UTC epoch seconds);
   over the limit: 429 `{"error": "rate limit reached"}` without Retry-After. Other errors are
@@ -21,7 +26,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -69,6 +74,7 @@ class CapsuleEmulator(SourceEmulator):
             Route(f"{API}/milestones", self.oldest_pipeline_milestones),
             Route(f"{API}/tasks", self.list_tasks),
             Route(f"{API}/entries", self.list_entries),
+            Route(f"{API}/attachments/{{item_id:int}}", self.show_attachment),
         ]
 
     # --- what the sandbox calls -----------------------------------------------------------
@@ -166,6 +172,19 @@ class CapsuleEmulator(SourceEmulator):
         newest_first = sorted(account.table("entries"), key=lambda e: e["entryAt"], reverse=True)
         return self._page(request, "entries", newest_first)
 
+    async def show_attachment(self, request: Request) -> Response:
+        found = _find(self.account(request), "attachments", request)
+        data: bytes = found["_bytes"]
+        name = found["filename"]
+        plain = name.encode("ascii", "replace").decode().replace('"', "'")
+        headers = {
+            "Content-Disposition": f"inline; filename*=UTF-8''{quote(name)}; filename=\"{plain}\"",
+            "Content-Length": str(len(data)),
+        }
+        state = getattr(request.state, "rate", None)
+        headers.update(self.rate_headers(state) if state else {})
+        return Response(data, 200, headers, media_type=found["contentType"])
+
     # --- shapes ---------------------------------------------------------------------------
 
     def _page(self, request: Request, key: str, items: list[Raw]) -> Response:
@@ -254,10 +273,8 @@ def _by_id(account: EmulatedAccount, table: str, item_id: int) -> Raw:
 
 
 def _without_fields(record: Raw, embeds: set[str]) -> Raw:
-    out = dict(record)
-    if "fields" not in embeds:
-        out.pop("fields", None)
-    return out
+    """The record without the `fields` and `tags` not asked for in `embed`."""
+    return {k: v for k, v in record.items() if k not in {"fields", "tags"} - embeds}
 
 
 def _party(party: Raw, embeds: set[str]) -> Raw:

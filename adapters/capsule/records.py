@@ -10,6 +10,7 @@ from typing import Any
 
 from adapters.capsule.render import (
     CAPSULE_TYPE,
+    CARRIER_ENTRY_BASE,
     CATEGORY_NAMES,
     EMAIL_TYPES,
     PHONE_TYPES,
@@ -25,6 +26,7 @@ from adapters.core.canonical import (
     CustomFieldDef,
     Deal,
     Entity,
+    File,
     Note,
     Organization,
     Person,
@@ -44,22 +46,83 @@ def render(company: ReferenceCompany) -> Tables:
     persons = {p.source_id: p for p in kept.persons}
     deals = {d.source_id: d for d in kept.deals}
     tasks = [_task(a, users, persons, orgs, deals) for a in kept.activities]
+    party_tags = _tag_ids([*kept.organizations, *kept.persons])
+    opportunity_tags = _tag_ids(kept.deals)
+    parties = [_org(o, users, defs) for o in kept.organizations] + [
+        _person(p, users, orgs, defs) for p in kept.persons
+    ]
+    for party, record in zip(parties, [*kept.organizations, *kept.persons], strict=True):
+        party["tags"] = _tags(record.labels, party_tags)
     return {
         "users": [_user(u) for u in kept.users],
         "user_parties": [_user_party(u) for u in kept.users],
-        "parties": [_org(o, users, defs) for o in kept.organizations]
-        + [_person(p, users, orgs, defs) for p in kept.persons],
+        "parties": parties,
         "party_definitions": [d for d in defs.values() if d["_entity"] != Entity.deals],
         "opportunity_definitions": [d for d in defs.values() if d["_entity"] == Entity.deals],
         "pipelines": [
             {"id": cid(p.source_id), "name": p.name, "description": None} for p in kept.pipelines
         ],
         "milestones": _milestones(kept),
-        "opportunities": [_opportunity(d, kept, users, persons, orgs, defs) for d in kept.deals],
+        "opportunities": [
+            {
+                **_opportunity(d, kept, users, persons, orgs, defs),
+                "tags": _tags(d.labels, opportunity_tags),
+            }
+            for d in kept.deals
+        ],
         "tasks": tasks,
         "entries": [_note(n, users, persons, orgs, deals) for n in kept.notes]
-        + [_task_entry(t) for t in tasks if t["status"] == "COMPLETED" and t["party"]],
+        + [_task_entry(t) for t in tasks if t["status"] == "COMPLETED" and t["party"]]
+        + [_file_entry(f, users, persons, orgs, deals) for f in kept.files],
+        "attachments": [
+            {**_attachment(f), "_bytes": kept.file_bytes[f.source_id]} for f in kept.files
+        ],
     }
+
+
+# --- tags and attachments ----------------------------------------------------------------------
+
+
+def _tag_ids(records: list[Any]) -> dict[str, int]:
+    """Tags of one kind (party or opportunity), numbered by name: each kind its own sequence."""
+    names = sorted({label for record in records for label in record.labels})
+    return {name: 70 + i for i, name in enumerate(names, start=1)}
+
+
+def _tags(labels: list[str], ids: dict[str, int]) -> list[Raw]:
+    return [{"id": ids[name], "name": name, "description": None} for name in labels]
+
+
+def _attachment(file: File) -> Raw:
+    return {
+        "id": cid(file.source_id),
+        "filename": file.name,
+        "contentType": file.mime_type or "application/octet-stream",
+        "size": file.size,
+    }
+
+
+def _file_entry(
+    file: File,
+    users: dict[str, User],
+    persons: dict[str, Person],
+    orgs: dict[str, Organization],
+    deals: dict[str, Deal],
+) -> Raw:
+    """The note a file was attached with: on the file's record, with no text of its own."""
+    carrier = Note(
+        source_id=file.source_id,
+        content="",
+        deal_source_id=file.deal_source_id,
+        person_source_id=file.person_source_id,
+        org_source_id=file.org_source_id,
+        owner_source_id="u1",
+        add_time=file.add_time,
+    )
+    entry = _note(carrier, users, persons, orgs, deals)
+    entry.update(id=(cid(file.source_id) or 0) + CARRIER_ENTRY_BASE, content=None)
+    entry["attachments"] = [_attachment(file)]
+    return entry
 
 
 # --- people ------------------------------------------------------------------------------------

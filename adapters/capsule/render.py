@@ -11,6 +11,11 @@ How Capsule holds what Pipedrive links several ways (developer.capsulecrm.com/v2
   project (Capsule refuses an entry linked to more than one). Completed party tasks also show
   up in `/entries` as entries of type "task".
 - A user's e-mail lives on the user's own party record, not in `/parties`.
+- Tags (`embed=tags`: `[{id, name, description}]`) on parties and opportunities: the labels of
+  organizations, persons and deals. Capsule has no leads.
+- Files are attachments of entries (`attachments: [{id, filename, contentType, size}]`, bytes
+  at `GET /attachments/{id}`); tasks have none. A file on a record hangs on a note on it made
+  for the file (no text: `content` is optional); a file on an activity or a lead is not kept.
 """
 
 from __future__ import annotations
@@ -26,10 +31,12 @@ from adapters.core.canonical import (
 )
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import ACTIVITY_TYPES, CloseTime, Holds, Names, Parents, listed
-from adapters.reference.ids import IdScheme
+from adapters.reference.ids import DEFAULT_BASES, IdScheme
 
 UPDATED_AT = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"
-IDS = IdScheme("capsule")
+# Attachments from 650,001; the notes carrying them (one a file) from 660,001.
+IDS = IdScheme("capsule", {**DEFAULT_BASES, "fl": 650_000})
+CARRIER_ENTRY_BASE = 10_000  # a file's entry id: its attachment id plus this
 USER_ZONES = {
     "u1": "Europe/Warsaw",
     "u2": "Europe/Berlin",
@@ -61,7 +68,6 @@ def won_lost_ids(pipeline_id: str) -> tuple[int, int]:
     return 900 + 2 * number, 901 + 2 * number
 
 
-# --- what Capsule can hold ---------------------------------------------------------------------
 # --- what Capsule can hold ---------------------------------------------------------------------
 
 
@@ -126,6 +132,11 @@ HOLDS = Holds(
     no_duration=ACTIVITY_TYPES,
     activity=_held_activity,
     note_parents=Parents.one,
+    # Tags on parties and opportunities; no leads.
+    labels=True,
+    # Attachments of notes on a party or an opportunity (tasks and leads have none).
+    files=True,
+    file_parents=frozenset({"deal_source_id", "person_source_id", "org_source_id"}),
     extra=(_one_party,),
 )
 

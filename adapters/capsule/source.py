@@ -18,6 +18,11 @@ Vendor facts the description relies on (sources in the emulator's docstring):
   party, opportunity or project.
 - `/users` is not paged; a user's e-mail is on the user's party (`embed=party`).
 - Over the hourly limit: 429 with `X-RateLimit-Reset` (epoch seconds) and no Retry-After.
+- Tags come with `embed=tags` on parties and opportunities (`[{id, name}]`): read as labels.
+- Files are attachments of entries (`attachments: [{id, filename, contentType, size}]`), listed
+  in the `/entries` feed itself (no request per record or per file); the bytes are at
+  `GET /attachments/{id}`. A file hangs on its entry's record; a note with attachments and no
+  text is how a file is attached to a record, and is carried as the file alone.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from adapters.core.declarative import (
     AccountCheck,
     ChangedSince,
     FieldCatalog,
+    FileContent,
     ForEach,
     Lookup,
     SourceSpec,
@@ -134,6 +140,24 @@ def user_email(raw: Raw) -> str | None:
     return next((e.get("address") for e in emails if e.get("address")), None)
 
 
+def tag_names(raw: Raw) -> list[str]:
+    return [str(tag["name"]) for tag in raw.get("tags") or [] if tag.get("name")]
+
+
+def is_file_carrier(raw: Raw) -> bool:
+    """A note with attachments and no text: a file attached to a record."""
+    return bool(raw.get("attachments")) and not str(raw.get("content") or "").strip()
+
+
+def attachments(raw: Raw) -> list[Raw]:
+    """An entry's attachments, each with the entry it hangs on (`_on`)."""
+    return [{**item, "_on": raw} for item in raw.get("attachments") or []]
+
+
+def on_entry(getter: Getter) -> Getter:
+    return lambda raw: getter(raw["_on"])
+
+
 def options(raw: Raw) -> list[tuple[str, str]]:
     return [(str(option), str(option)) for option in raw.get("options") or []]
 
@@ -160,8 +184,13 @@ def _parties(entity: Entity, kind: str, fields: dict[str, Getter]) -> Stream:
         entity,
         "/parties",
         "parties",
-        {"source_id": ref("id"), "owner_source_id": ref("owner"), **fields},
-        params={"embed": "fields"},
+        {
+            "source_id": ref("id"),
+            "owner_source_id": ref("owner"),
+            "labels": tag_names,
+            **fields,
+        },
+        params={"embed": "fields,tags"},
         keep=is_type(kind),
         custom_values=custom_values,
         changed_since=ChangedSince("since"),
@@ -254,8 +283,9 @@ DEALS = _paged(
         "won_time": closed_as("won"),
         "lost_time": closed_as("lost"),
         "lost_reason": text("lostReason.name"),
+        "labels": tag_names,
     },
-    params={"embed": "party,milestone,fields"},
+    params={"embed": "party,milestone,fields,tags"},
     custom_values=custom_values,
     changed_since=ChangedSince("since"),
 )
@@ -287,12 +317,28 @@ NOTES = _paged(
         "add_time": utc_time("entryAt"),
         **ONE_PARENT,
     },
-    keep=is_type("note"),  # e-mails and completed-task records share the feed
+    # E-mails and completed-task records share the feed; a note carrying files is the files.
+    keep=lambda raw: raw.get("type") == "note" and not is_file_carrier(raw),
+)
+FILES = _paged(
+    Entity.files,
+    "/entries",
+    "entries",
+    {
+        "source_id": ref("id"),
+        "name": "filename",
+        "mime_type": text("contentType"),
+        "size": "size",
+        "content_ref": ref("id"),
+        "add_time": on_entry(utc_time("entryAt")),
+        **{link: on_entry(getter) for link, getter in ONE_PARENT.items()},
+    },
+    explode=attachments,  # e-mails' attachments too: a file on the e-mail's record
 )
 
 SPEC = SourceSpec(
     name="Capsule CRM",
-    streams=(USERS, ORGANIZATIONS, PERSONS, PIPELINES, STAGES, DEALS, ACTIVITIES, NOTES),
+    streams=(USERS, ORGANIZATIONS, PERSONS, PIPELINES, STAGES, DEALS, ACTIVITIES, NOTES, FILES),
     check=AccountCheck(
         API + "/users/current",
         {
@@ -309,6 +355,7 @@ SPEC = SourceSpec(
     ),
     lookups=(Lookup("pipelines", API + "/pipelines", "id", "pipelines", LinkHeader(), dict(PAGE)),),
     retry_after=retry_after,
+    files=FileContent(path=lambda attachment: f"{API}/attachments/{attachment}"),
     id="capsule",
     # A personal access token (My Preferences > API Authentication Tokens) or an OAuth
     # access token: both go as `Authorization: Bearer`.

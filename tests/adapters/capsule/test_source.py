@@ -11,6 +11,7 @@ import pytest
 
 from adapters.capsule.render import cid
 from adapters.capsule.source import PERSONS, SPEC
+from adapters.core.blobs import Blob
 from adapters.core.canonical import LINK_FIELDS, Entity, Record
 from adapters.core.errors import AuthFailed, BudgetExhausted
 from adapters.reference.dataset import generate
@@ -37,6 +38,8 @@ def _expected(record: Record, entity: Entity) -> dict[str, Any]:
     for key, value in data.items():
         if value and (key == "source_id" or key in LINK_FIELDS):
             data[key] = str(cid(value))
+    if entity is Entity.files:
+        data["content_ref"] = data["source_id"]  # the attachment id
     if "custom_fields" in data:
         names = {f.key: f.name for f in HELD.custom_fields if f.entity is entity}
         data["custom_fields"] = {names[k]: v for k, v in data["custom_fields"].items()}
@@ -55,6 +58,7 @@ async def test_every_entity_arrives_as_capsule_holds_it(emulator: Any) -> None:
         Entity.deals,
         Entity.activities,
         Entity.notes,
+        Entity.files,
     )
     for entity in source.entities:
         got = {}
@@ -176,3 +180,31 @@ async def test_the_account_check_names_the_token_user(emulator: Any) -> None:
     # Capsule's lists give no total: none is read to count it (counted as it is extracted).
     assert info.counts == {} and source.client.stats.requests == 1
     await source.aclose()
+
+
+async def test_tags_arrive_as_labels_and_every_file_downloads_byte_for_byte(emulator: Any) -> None:
+    source = new_source(emulator)
+    orgs = {o.source_id: o for o in await extract_records(source, Entity.organizations)}
+    assert orgs[str(cid("o1"))].labels == ["Customer", "VIP – Ważny"]
+    deals = {d.source_id: d for d in await extract_records(source, Entity.deals)}
+    assert deals[str(cid("d1"))].labels == HELD.deals[0].labels != []
+    notes = await extract_records(source, Entity.notes)
+    assert len(notes) == len(HELD.notes)  # the notes carrying files are not notes of their own
+    files = await extract_records(source, Entity.files)
+    by_name = {f.name: f for f in files}
+    assert by_name["Angebot_2026-001.pdf"].deal_source_id == str(cid("d1"))
+    assert by_name["portrait.png"].person_source_id == str(cid("p2"))
+    assert "Lead brief.pdf" not in by_name and "call-notes.csv" not in by_name  # no lead, task
+    assert len(files) == len(HELD.files) >= 5
+    requests = source.client.stats.requests
+    for file in files:
+        want = HELD.file_bytes[next(f.source_id for f in HELD.files if f.name == file.name)]
+        with Blob(file.name, cap=10 << 20) as blob:
+            assert await source.download(file, blob) == len(want) == file.size
+            assert b"".join([chunk async for chunk in blob.chunks()]) == want
+    assert source.client.stats.requests == requests + len(files)  # one request a file
+    async with raw_client(emulator) as client:
+        answer = await client.get(f"/attachments/{by_name['portrait.png'].content_ref}")
+    assert answer.headers["content-type"] == "image/png"
+    assert answer.headers["content-length"] == str(by_name["portrait.png"].size)
+    assert "filename*=UTF-8''portrait.png" in answer.headers["content-disposition"]
