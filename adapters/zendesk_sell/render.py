@@ -13,6 +13,8 @@ How Zendesk Sell keeps what Pipedrive links several ways:
   has a note beside its text. Each, like a note, hangs on one `resource_type` + `resource_id`
   (a call on a deal lists it in `associated_deal_ids`).
 - Products have a `sku` and `prices` [{amount, currency}]; no unit, tax or owner.
+- Contacts, deals and leads carry `tags` (names): their labels. Leads and documents: see
+  `prospects`.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from adapters.core.fields import ValueStyle, vendor_value
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import Holds, Names, Parents, listed, slotted
 from adapters.reference.ids import DEFAULT_BASES, IdScheme, kind_and_number
+from adapters.zendesk_sell.prospects import document_row, documents, lead_row, own_records
 from adapters.zendesk_sell.source import FIELD_TYPES
 
-IDS = IdScheme("zendesk_sell", {**DEFAULT_BASES, "lr": 50})  # lr: loss reasons
+# lr: loss reasons; l: leads (and their own persons and organizations); fl: documents.
+IDS = IdScheme("zendesk_sell", {**DEFAULT_BASES, "lr": 50, "l": 1_100_000, "fl": 1_200_000})
 CLOSED = {"won": 1, "lost": 2}  # the closed stages of each pipeline, by category
 # The Sell type a canonical type is written as: the first one read as it.
 VENDOR_TYPE = {FieldType(kind): name for name, kind in reversed(FIELD_TYPES.items())}
@@ -56,6 +60,14 @@ HOLDS = Holds(
     activity_parents=Parents.one,
     activity=lambda a: a.model_copy(update={"note": None, "done": a.done or a.type == "call"}),
     note_parents=Parents.one,
+    labels=True,  # `tags` on contacts, deals and leads
+    leads=True,  # `/v2/leads`: each a person and a company of its own (`own_records`)
+    # `/v2/documents` of leads, contacts and deals: none on tasks, calls, notes or products.
+    files=True,
+    file_parents=frozenset(
+        {"deal_source_id", "person_source_id", "org_source_id", "lead_source_id"}
+    ),
+    extra=(own_records, documents(IDS)),
 )
 held = HOLDS.held
 
@@ -132,6 +144,8 @@ def seconds(duration: str | None) -> int | None:
 
 def resource(record: Activity | Note) -> Raw:
     """The one record a task, call or note hangs on."""
+    if record.lead_source_id:
+        return {"resource_type": "lead", "resource_id": IDS.integer(record.lead_source_id)}
     if record.deal_source_id:
         return {"resource_type": "deal", "resource_id": IDS.integer(record.deal_source_id)}
     parent = record.person_source_id or record.org_source_id
@@ -141,6 +155,10 @@ def resource(record: Activity | Note) -> Raw:
 def render(company: ReferenceCompany) -> Tables:
     kept = held(company)
     custom, _ = custom_renderer(kept)
+    leads = {lead.source_id for lead in kept.leads}  # their own persons are no contacts
+    activities = [*kept.activities, *kept.lead_activities]
+    owners = {r.source_id: r.owner_source_id for r in (*kept.deals, *kept.persons,
+              *kept.organizations, *kept.leads)}  # fmt: skip
     tables: Tables = {
         "users": [
             {
@@ -157,8 +175,13 @@ def render(company: ReferenceCompany) -> Tables:
             *(
                 _organization(o, custom(Entity.organizations, o.custom_fields))
                 for o in kept.organizations
+                if o.source_id not in leads
             ),
-            *(_person(p, custom(Entity.persons, p.custom_fields)) for p in kept.persons),
+            *(
+                _person(p, custom(Entity.persons, p.custom_fields))
+                for p in kept.persons
+                if p.source_id not in leads
+            ),
         ],
         "pipelines": [
             {"id": IDS.integer(pl.source_id), "name": pl.name, "disabled": False}
@@ -179,8 +202,8 @@ def render(company: ReferenceCompany) -> Tables:
             }
             for p in kept.products
         ],
-        "tasks": [_task(a) for a in kept.activities if a.type != "call"],
-        "calls": [_call(a) for a in kept.activities if a.type == "call"],
+        "tasks": [_task(a) for a in activities if a.type != "call"],
+        "calls": [_call(a) for a in activities if a.type == "call"],
         "notes": [
             {
                 "id": IDS.integer(n.source_id),
@@ -189,7 +212,12 @@ def render(company: ReferenceCompany) -> Tables:
                 "creator_id": IDS.integer(n.owner_source_id),
                 "created_at": n.add_time or STAMP,
             }
-            for n in kept.notes
+            for n in [*kept.notes, *kept.lead_notes]
+        ],
+        "leads": [lead_row(kept, lead, IDS) for lead in kept.leads],
+        "documents": [
+            document_row(f, kept.file_bytes[f.source_id], IDS, owners.get(_parent_of(f)))
+            for f in kept.files
         ],
         "contact_custom_fields": definitions(kept, "contact"),
         "deal_custom_fields": definitions(kept, "deal"),
@@ -198,9 +226,13 @@ def render(company: ReferenceCompany) -> Tables:
     return {name: [{**stamps, **row} for row in rows] for name, rows in tables.items()}
 
 
+def _parent_of(file: Any) -> str | None:
+    return file.deal_source_id or file.lead_source_id or file.person_source_id or file.org_source_id
+
+
 def _contact(record: Any, custom: Raw, organization: bool) -> Raw:
     ids = {"id": IDS.integer(record.source_id), "owner_id": IDS.integer(record.owner_source_id)}
-    return {**ids, "custom_fields": custom, "is_organization": organization}
+    return {**ids, "custom_fields": custom, "is_organization": organization, "tags": record.labels}
 
 
 def _organization(o: Any, custom: Raw) -> Raw:
@@ -271,6 +303,7 @@ def _deal(kept: ReferenceCompany, d: Any, custom: Raw) -> Raw:
         "last_stage_change_at": d.won_time or d.lost_time or STAMP,
         "loss_reason_id": loss_reasons(kept).get(d.lost_reason or ""),
         "custom_fields": custom,
+        "tags": d.labels,
     }
 
 

@@ -4,7 +4,12 @@ Vendor facts (sources in the emulator's docstring): `https://api.getbase.com/v2/
 token and a `User-Agent`; lists paged by `page`/`per_page` (at most 100) in `{"items": [{"data":
 {...}}], "meta": {"links": {"next_page": url}}}`; people and companies are one `contacts` list
 read twice with `is_organization`; won and lost are stages (category) a deal sits in; custom
-values are keyed by the field's name.
+values are keyed by the field's name; contacts, deals and leads carry `tags` (their labels).
+A lead is read three times from `/v2/leads`: as the lead, as a person of its own (when it has a
+last name) and as an organization of its own (when it has an organization name), all under the
+lead's id. Documents are listed per kind of record (lead, contact, deal) for a hundred records
+a request (`resource_id` takes a comma-separated list); each is fetched by its `download_url`,
+asked afresh from `/v2/documents/:id` (it expires after 90 minutes).
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from adapters.core.declarative import (
     AccountCheck,
     Derived,
     FieldCatalog,
+    FileContent,
+    ForEach,
     Join,
     Lookup,
     RunState,
@@ -145,9 +152,87 @@ def _on_contact(record: Any, raw: Raw, state: RunState) -> None:
         record.org_source_id, record.person_source_id = record.person_source_id, None
 
 
-CONTACT = {"owner_source_id": ref("owner_id")}
-PARENTS = {"deal_source_id": ref(parent("deal")), "person_source_id": ref(parent("contact"))}
 ON_CONTACT: dict[str, Any] = {"needs": ("companies",), "amend": _on_contact}
+
+
+def tags(raw: Raw) -> list[str]:
+    return [str(tag) for tag in raw.get("tags") or [] if tag]
+
+
+def lead_title(raw: Raw) -> str:
+    """A lead as Sell shows it: "Name (Company)", else the one it has."""
+    name, company = joined("first_name", "last_name")(raw), raw.get("organization_name")
+    return f"{name} ({company})" if name and company and name != company else name or company or ""
+
+
+def own(present: str) -> Getter:
+    """The lead's own person or organization: under the lead's id, when the lead names one."""
+    return lambda raw: raw.get("id") if raw.get(present) else None
+
+
+CONTACT = {"owner_source_id": ref("owner_id"), "labels": tags}
+PARENTS = {
+    "deal_source_id": ref(parent("deal")),
+    "person_source_id": ref(parent("contact")),
+    "lead_source_id": ref(parent("lead")),
+}
+ADDED = utc_time("created_at")
+LEAD_AS: dict[Entity, dict[str, Getter]] = {
+    Entity.leads: {
+        "title": lead_title,
+        "person_source_id": ref(own("last_name")),
+        "org_source_id": ref(own("organization_name")),
+        "owner_source_id": ref("owner_id"),
+        "labels": tags,
+        "add_time": ADDED,
+    },
+    Entity.persons: {
+        "name": joined("first_name", "last_name"),
+        "first_name": text("first_name"),
+        "last_name": text("last_name"),
+        "emails": contact_points("email"),
+        "phones": phones,
+        "org_source_id": ref(own("organization_name")),
+        "owner_source_id": ref("owner_id"),
+    },
+    Entity.organizations: {
+        "name": text("organization_name"),
+        "address": lambda raw: joined(*ADDRESS, sep=", ")(raw) or None,
+        "owner_source_id": ref("owner_id"),
+    },
+}
+LEAD_NEEDS = {Entity.persons: "last_name", Entity.organizations: "organization_name"}
+
+
+def lead_stream(entity: Entity) -> Stream:
+    needed = LEAD_NEEDS.get(entity)
+    keep = (lambda raw: bool(raw.get(needed))) if needed else None
+    return _stream(entity, "leads", LEAD_AS[entity], keep=keep)
+
+
+FILE_FIELDS: dict[str, Getter] = {
+    "name": first("name", lambda raw: ""),
+    "mime_type": text("content_type"),
+    "size": "size",
+    **PARENTS,
+    "content_ref": ref("id"),
+    "add_time": ADDED,
+}
+ATTACHED_TO = {"deal": "deal_ids", "contact": "contact_ids", "lead": "lead_ids"}
+
+
+def document_stream(kind: str) -> Stream:
+    """The documents of a hundred records of a kind a request."""
+    return _stream(
+        Entity.files,
+        "documents",
+        FILE_FIELDS,
+        params={"resource_type": kind, "resource_id": "{ids}"},
+        for_each=ForEach(ATTACHED_TO[kind], {"ids": "id"}, batch=100),
+        **(ON_CONTACT if kind == "contact" else {}),
+    )
+
+
 STREAMS = (
     _stream(
         Entity.users,
@@ -226,6 +311,7 @@ STREAMS = (
             "won_time": closed_at("won"),
             "lost_time": closed_at("lost"),
             "lost_reason": text("loss_reason.name"),
+            "labels": tags,
         },
         custom_values=custom_values,
         joins=(
@@ -261,6 +347,7 @@ STREAMS = (
             "duration": minutes_hhmm("duration", unit_seconds=1),
             "deal_source_id": ref(lambda raw: (raw.get("associated_deal_ids") or [None])[0]),
             "person_source_id": ref(parent("contact")),
+            "lead_source_id": ref(parent("lead")),
             "owner_source_id": ref("user_id"),
         },
         **ON_CONTACT,
@@ -276,11 +363,17 @@ STREAMS = (
         },
         **ON_CONTACT,
     ),
+    *(lead_stream(entity) for entity in LEAD_AS),
+    *(document_stream(kind) for kind in ATTACHED_TO),
 )
 
 
 def _rows(body: Any) -> list[Raw]:
     return [item["data"] for item in (body or {}).get("items") or []]
+
+
+def _ids(body: Any) -> list[Raw]:
+    return [{"id": r["id"]} for r in _rows(body)]
 
 
 def _lookup(name: str, path: str, rows: Any = _rows, **params: Any) -> Lookup:
@@ -335,6 +428,15 @@ SPEC = SourceSpec(
             lambda body: [{"id": r["id"]} for r in _rows(body)],
             is_organization="true",
         ),
+        # The ids whose documents are listed, a hundred a request.
+        *(
+            _lookup(name, path, _ids)
+            for path, name in (
+                ("deals", "deal_ids"),
+                ("contacts", "contact_ids"),
+                ("leads", "lead_ids"),
+            )
+        ),
     ),
     derived=(Derived("first_stages", ("stages",), first_stages),),
     headers={"User-Agent": USER_AGENT},
@@ -345,4 +447,5 @@ SPEC = SourceSpec(
     credentials=(CredentialField("access_token", "Access token"),),
     auth=bearer("access_token"),
     default_base_url=DEFAULT_BASE_URL,
+    files=FileContent(path=lambda ref: f"{API}/documents/{ref}", link="data.download_url"),
 )
