@@ -29,6 +29,18 @@ def linked(object_type: str) -> Getter:
     return read
 
 
+def linked_after_first(object_type: str) -> Getter:
+    """Every associated record of a type after the first, each once (a pair of records may be
+    associated under several types, each listed)."""
+
+    def read(raw: Raw) -> list[str]:
+        results = ((raw.get("associations") or {}).get(object_type) or {}).get("results") or []
+        ids = list(dict.fromkeys(str(r["id"]) for r in results))
+        return ids[1:]
+
+    return read
+
+
 def attachment_ids(raw: Raw) -> list[str]:
     """`hs_attachment_ids`: the ids of an engagement's files, joined with ";"."""
     value = (raw.get("properties") or {}).get("hs_attachment_ids") or ""

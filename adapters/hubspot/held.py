@@ -155,6 +155,8 @@ HOLDS = Holds(
     # Files on notes and engagements: on anything but a product.
     files=True,
     file_parents=frozenset(FILE_PARENTS) - {"product_source_id"},
+    # An engagement's further contacts are its other associated contacts.
+    participants=True,
     extra=(_unit_discounts, _leads, _files),
 )
 

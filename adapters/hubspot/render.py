@@ -652,8 +652,11 @@ def _line_item(item: DealProduct, name: str, currency: str | None) -> Raw:
 
 
 def _links(activity: Activity | Note, singular: str) -> dict[str, list[tuple[str, str]]]:
+    """An engagement's associations; an activity's further contacts follow its main one."""
+    others = activity.participant_source_ids if isinstance(activity, Activity) else []
+    contacts = [activity.person_source_id, *others]
     return {
-        "contacts": _one(activity.person_source_id, f"{singular}_to_contact"),
+        "contacts": [link for c in contacts for link in _one(c, f"{singular}_to_contact")],
         "companies": _one(activity.org_source_id, f"{singular}_to_company"),
         "deals": _one(activity.deal_source_id, f"{singular}_to_deal"),
         "leads": _one(activity.lead_source_id, f"{singular}_to_lead"),

@@ -20,6 +20,10 @@ Vendor facts the description relies on (developers.hubspot.com/docs, see the emu
 - 429: `{"errorType": "RATE_LIMIT", "policyName": "TEN_SECONDLY_ROLLING" | "DAILY", ...}` with
   `X-HubSpot-RateLimit-Interval-Milliseconds` and no Retry-After; the daily limit resets at
   midnight (of the account's time zone).
+- An engagement (a meeting, a call) may be associated with several contacts: they are all in
+  its `associations.contacts` list, and HubSpot marks none as the main one. The first is the
+  activity's person, the others (each once: a pair may be listed under several association
+  types) the persons taking part besides.
 - Line items: `/crm/v3/objects/line_items` with `associations=deals` (type 20,
   `line_item_to_deal`), one list for every deal's: `price` per unit, `quantity`,
   `hs_discount_percentage` or `discount` (an amount off each unit), `hs_tax_rate` (percent, the
@@ -96,6 +100,7 @@ from adapters.hubspot.getters import (
     lead_labels,
     line_discount,
     linked,
+    linked_after_first,
     meeting_duration,
     meeting_type,
     options,
@@ -163,6 +168,7 @@ def _engagement(kind: str, fields: dict[str, Getter], properties: str) -> Stream
         "owner_source_id": ref(prop("hubspot_owner_id")),
         "deal_source_id": linked("deals"),
         "person_source_id": linked("contacts"),
+        "participant_source_ids": linked_after_first("contacts"),
         "org_source_id": linked("companies"),
         "lead_source_id": linked("leads"),
         "due_date": utc_date(prop("hs_timestamp")),

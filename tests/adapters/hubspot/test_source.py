@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.core.canonical import LINK_FIELDS, Entity, File, Record
+from adapters.core.canonical import LINK_FIELDS, LIST_LINK_FIELDS, Entity, File, Record
 from adapters.core.errors import AuthFailed
 from adapters.hubspot.attached import carrier_note_id
 from adapters.hubspot.getters import retry_after
@@ -54,6 +54,8 @@ def _expected(record: Record, entity: Entity) -> dict[str, Any]:
             data[key] = ENGAGEMENTS[value]
         elif value and (key in LINK_FIELDS or key == "content_ref"):
             data[key] = hid(value)
+        elif key in LIST_LINK_FIELDS:
+            data[key] = [hid(v) for v in value]
     if "custom_fields" in data:
         names = {f.key: f.name for f in HELD.custom_fields if f.entity is entity}
         data["custom_fields"] = {names[k]: v for k, v in data["custom_fields"].items()}
