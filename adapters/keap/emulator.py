@@ -30,6 +30,8 @@ developer pages "Personal Access Tokens & Service Account Keys" and "Throttles a
   "Request Throttled", "details": null}` (Keap's forum). Real answers carry
   `x-keap-product-{throttle,quota}-*` headers; the sandbox sends none. Errors are
   `{"message": ...}` (the v1 spec's Error).
+- Tags (`/tags`, a contact's optional `tag_ids`, `/tags/{tagId}/companies`) and files
+  (`/files`, `/files/{fileId}` with `optional_properties=file_data`): adapters/keap/attached.py.
 """
 
 from __future__ import annotations
@@ -68,9 +70,11 @@ LISTS = {  # each path lists the table of its name
     "appointments": Collection("appointments", filters={"contact_id": "contact_id"}),
     "notes": Collection("notes", filters={"user_id": "user_id", "contact_id": "contact_id"}),
     "products": Collection("products"),
+    "tags": Collection("tags"),
+    "files": Collection("files", filters={"contact_id": "contact_id"}),
 }
-# Lists that leave `custom_fields` out unless `optional_properties` names it.
-HIDE_CUSTOM = frozenset({"contacts", "companies"})
+# The optional properties a list leaves out unless `optional_properties` names them.
+OPTIONAL_PROPERTIES = {"contacts": ("custom_fields", "tag_ids"), "companies": ("custom_fields",)}
 # Settings and field models, one object each, served from the table of the path's name.
 SINGLE = ("account/profile", "setting/application/configuration")
 SINGLE += tuple(f"{name}/model" for name in ("contacts", "companies", "opportunities"))
@@ -95,6 +99,8 @@ class KeapEmulator(SourceEmulator):
         routes: list[BaseRoute] = [Route(f"{V1}/{p}", self._lister(p, c)) for p, c in LISTS.items()]
         routes += [Route(f"{V1}/{path}", self._single(path.replace("/", "_"))) for path in SINGLE]
         routes.append(Route(f"{V2}/opportunities/stages", self.stages))
+        routes.append(Route(f"{V1}/tags/{{tag_id:int}}/companies", self.tagged_companies))
+        routes.append(Route(f"{V1}/files/{{file_id:int}}", self.file))
         return routes
 
     def _lister(self, table: str, collection: Collection) -> Any:
@@ -104,12 +110,40 @@ class KeapEmulator(SourceEmulator):
 
         async def serve(request: Request) -> Response:
             asked = request.query_params.get("optional_properties", "").split(",")
-            hide = table in HIDE_CUSTOM and "custom_fields" not in asked
-            return self.serve_list(
-                request, collection, PAGES, envelope, shape=_bare if hide else None
-            )
+            hidden = {p for p in OPTIONAL_PROPERTIES.get(table, ()) if p not in asked}
+
+            def bare(raw: dict[str, Any]) -> dict[str, Any]:
+                return {k: v for k, v in raw.items() if k not in hidden}
+
+            return self.serve_list(request, collection, PAGES, envelope, shape=bare)
 
         return serve
+
+    async def tagged_companies(self, request: Request) -> Response:
+        """The companies one tag is applied to (`TaggedCompanyList`)."""
+        tag = request.path_params["tag_id"]
+        if not any(t["id"] == tag for t in self.account(request).table("tags")):
+            raise VendorError(404, "404", f"Tag not found: {tag}")
+        wanted = Collection("tagged_companies", keep=lambda row: row["_tag"] == tag)
+
+        def envelope(page: Served, request: Request) -> Any:
+            body = {"companies": page.items, "count": page.total}
+            return {**body, "next": next_url(request, page), "previous": _previous(request, page)}
+
+        return self.serve_list(request, wanted, PAGES, envelope, shape=_bare)
+
+    async def file(self, request: Request) -> Response:
+        """One file's descriptor, and its bytes base64-encoded when `file_data` is asked for."""
+        account, wanted = self.account(request), request.path_params["file_id"]
+        Collection("files", known=OPTIONAL).refuse_unknown(request.query_params, None)
+        found = next((f for f in account.table("files") if f["id"] == wanted), None)
+        if found is None:
+            raise VendorError(404, "404", f"File not found: {wanted}")
+        body: dict[str, Any] = {"file_descriptor": found}
+        if "file_data" in request.query_params.get("optional_properties", "").split(","):
+            rows = account.table("file_data")
+            body["file_data"] = next(r["data"] for r in rows if r["id"] == wanted)
+        return self.respond(request, body)
 
     def _single(self, table: str) -> Any:
         async def serve(request: Request) -> Response:
@@ -137,4 +171,4 @@ def _previous(request: Request, page: Served) -> str | None:
 
 
 def _bare(raw: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in raw.items() if k != "custom_fields"}
+    return {k: v for k, v in raw.items() if not k.startswith("_")}

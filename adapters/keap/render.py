@@ -13,6 +13,8 @@ How Keap keeps what Pipedrive links several ways (facts in the emulator's docstr
   appointments (start and end, no completion). Tasks, appointments and notes hang on one
   contact only.
 - Products have one price, no unit, tax or owner, and no custom fields in v1.
+- Tags label contacts and companies (not opportunities); files hang on a contact only; no leads
+  (attached.py).
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ from typing import Any
 from adapters.core.canonical import Activity, CustomFieldDef, Entity, FieldType
 from adapters.core.emulation import Tables
 from adapters.core.fields import ValueStyle, vendor_value
+from adapters.keap.attached import contact_tags, held_step, tables
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import CloseTime, Holds, Names, in_currency, listed
-from adapters.reference.ids import IdScheme
+from adapters.reference.ids import DEFAULT_BASES, IdScheme
 
-IDS = IdScheme("keap")
+IDS = IdScheme("keap", {**DEFAULT_BASES, "fl": 650_000})  # files from 650001
 CURRENCY = "EUR"  # the account's one currency
 ACCOUNT = "Ferry Reference Company"
 PIPELINE = ("pl1", "Sales pipeline")
@@ -94,7 +97,10 @@ HOLDS = Holds(
     no_duration=frozenset(TASK_TYPES),
     no_done=frozenset({"meeting"}),
     activity=_on_a_contact,
-    extra=(_keap_only,),
+    labels=True,
+    files=True,
+    file_parents=frozenset({"person_source_id"}),
+    extra=(_keap_only, held_step(IDS)),
 )
 held = HOLDS.held
 
@@ -147,7 +153,13 @@ def render(company: ReferenceCompany) -> Tables:
             }
             for o in kept.organizations
         ],
-        "contacts": [_contact(p, custom(Entity.persons, p.custom_fields)) for p in kept.persons],
+        "contacts": [
+            {
+                **_contact(p, custom(Entity.persons, p.custom_fields)),
+                "tag_ids": contact_tags(p.labels, kept),
+            }
+            for p in kept.persons
+        ],
         "stages": [
             {
                 "id": str(IDS.integer(s.source_id)),
@@ -201,6 +213,7 @@ def render(company: ReferenceCompany) -> Tables:
             }
         ],
         **_models(kept.custom_fields, ids),
+        **tables(kept, IDS),
     }
 
 

@@ -7,7 +7,9 @@ list that has their probability; v1 serves everything else. One sales pipeline; 
 sits in the account's win or loss stage (`/setting/application/configuration`), read here as
 won or lost in the pipeline's first stage. Amounts are in the account's currency
 (`/account/profile`). Custom values `custom_fields: [{id, content}]`, definitions under
-`/{contacts,companies,opportunities}/model`.
+`/{contacts,companies,opportunities}/model`. Tags label contacts (`tag_ids`) and companies (a
+list per tag); files are listed whole by `/files` and fetched base64 one at a time
+(attached.py).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from adapters.core.declarative import (
     ChangedSince,
     Derived,
     FieldCatalog,
+    FileContent,
+    ForEach,
     Join,
     Lookup,
     RunState,
@@ -47,6 +51,7 @@ from adapters.core.mapping import (
     utc_time,
 )
 from adapters.core.paginators import CursorInBody, OffsetPaginator
+from adapters.keap.attached import FILE_FIELDS, company_labels, contact_labels, tag_names
 
 V1 = "/crm/rest/v1"
 V2 = "/crm/rest/v2"
@@ -159,7 +164,7 @@ def _v1(entity: Entity, path: str, fields: dict[str, Getter], **extra: Any) -> S
         entity,
         f"{V1}/{path}",
         {"source_id": ref("id"), **fields},
-        paginator=OffsetPaginator("offset", "limit", LIMIT, None, None, records),
+        paginator=_pages(records),
         records=records,
         total=lambda response, body: (body or {}).get("count"),
         **extra,
@@ -179,14 +184,14 @@ def _catalog(entity: Entity, path: str) -> FieldCatalog:
     )
 
 
+def _pages(records: str) -> OffsetPaginator:
+    return OffsetPaginator("offset", "limit", LIMIT, None, None, records)
+
+
 PROFILE = Join("profile", const("account"), "_profile")
+TAG_NAMES = Join("tag_names", const("all"), "_tag_names")
 # Companies and contacts list their custom values only when asked to.
-CUSTOM: dict[str, Any] = dict(
-    params={"optional_properties": "custom_fields"},
-    custom_values=custom_values,
-    joins=(PROFILE,),
-    record_currency=account_currency,
-)
+CUSTOM: dict[str, Any] = dict(custom_values=custom_values, record_currency=account_currency)
 ADDRESS = joined(
     *(f"address.{k}" for k in ["line1", "line2", "locality", "region", "zip_code"]), sep=", "
 )
@@ -207,7 +212,10 @@ STREAMS = (
         {
             "name": text("company_name"),
             "address": lambda raw: ADDRESS(raw) or None,
+            "labels": company_labels,
         },
+        params={"optional_properties": "custom_fields"},
+        joins=(PROFILE, TAG_NAMES, Join("tagged_companies", ref("id"), "_tagged")),
         **CUSTOM,
     ),
     _v1(
@@ -221,8 +229,11 @@ STREAMS = (
             "phones": points("phone_numbers", "number", typed=True),
             "org_source_id": ref("company.id"),
             "owner_source_id": ref("owner_id"),
+            "labels": contact_labels,
         },
         changed_since=ChangedSince("since"),
+        params={"optional_properties": "custom_fields,tag_ids"},
+        joins=(PROFILE, TAG_NAMES),
         **CUSTOM,
     ),
     Stream(
@@ -319,6 +330,7 @@ STREAMS = (
             "owner_source_id": ref("user_id"),
         },
     ),
+    _v1(Entity.files, "files", FILE_FIELDS),
 )
 
 SPEC = SourceSpec(
@@ -335,8 +347,25 @@ SPEC = SourceSpec(
         Lookup("profile", f"{V1}/account/profile", const("account"), rows=one),
         Lookup("configuration", f"{V1}/setting/application/configuration", CONFIG, rows=one),
         Lookup("stages", f"{V2}/opportunities/stages", ref("id"), "stages", STAGE_PAGES),
+        Lookup("tags", f"{V1}/tags", ref("id"), "tags", _pages("tags")),
+        Lookup(
+            "tagged_companies",
+            f"{V1}/tags/{{tag}}/companies",
+            ref("company.id"),
+            "companies",
+            _pages("companies"),
+            many=True,
+            for_each=ForEach("tags", {"tag": ref("id")}, tag="_tag"),
+        ),
     ),
-    derived=(Derived("first_stage", ("stages", "configuration"), first_stage),),
+    derived=(
+        Derived("first_stage", ("stages", "configuration"), first_stage),
+        Derived("tag_names", ("tags",), tag_names),
+    ),
+    # A file's bytes: its descriptor with `file_data` base64 (the list carries no bytes).
+    files=FileContent(
+        path=lambda ref: f"{V1}/files/{ref}?optional_properties=file_data", base64="file_data"
+    ),
     id="keap",
     # A personal access token or service account key (Settings > API), sent in
     # `X-Keap-API-Key`; an OAuth2 access token is a bearer token instead.
