@@ -18,6 +18,11 @@ to Authenticate and Log Out"; "API Exceptions"; and the community OpenAPI copy i
   "records": [...]}`, next_offset -1 on the last page. `fields` is a comma list whose items
   may be JSON objects naming a link (`{"name":"contacts","fields":["id"]}`): the related
   records come back in the record under the link's name. id and date_modified always come.
+- Filters also take `$empty` / `$not_empty` (no value needed); a bool field compares with
+  0/1 or false/true.
+- Files: `GET /{module}/{record}/file/{field}` answers a file field's bytes (a Note's
+  attachment is its `filename` field) with its Content-Type, Content-Length and a
+  Content-Disposition naming the file; a record without the file is not_found (404).
 - Rate limits: the guide documents none for the REST API; Sugar Cloud throttles with a 429.
   The emulator answers a 429 in the error shape with a Retry-After header (not documented).
 """
@@ -27,6 +32,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
@@ -78,6 +84,7 @@ class SugarEmulator(SourceEmulator):
             Route(API + "/me", self.me),
             Route(API + "/metadata", self.metadata),
             Route(API + "/{module}/filter", self.filter_records, methods=["POST"]),
+            Route(API + "/{module}/{record}/file/{field}", self.download),
             Route(API + "/{module}", self.list_records),
         ]
 
@@ -150,6 +157,34 @@ class SugarEmulator(SourceEmulator):
             raise VendorError(422, "invalid_parameter", "Filter must be an array.")
         options = {k: body[k] for k in ("max_num", "offset", "fields") if k in body}
         return self.respond(request, self._page(account, request, filters, options))
+
+    async def download(self, request: Request) -> Response:
+        """A file field's bytes (`/<module>/:record/file/:field GET`), byte for byte."""
+        account = self.account(request)
+        module, record = request.path_params["module"], request.path_params["record"]
+        field = request.path_params["field"]
+        if module == "metadata" or module not in account.tables:
+            raise VendorError(404, "not_found", NOT_FOUND)
+        row = next((r for r in account.table(module) if r["id"] == record), None)
+        if row is None:
+            raise VendorError(
+                404, "not_found", f"Could not find record: {record} in module: {module}"
+            )
+        if field != "filename" or not row.get("filename") or "_bytes" not in row:
+            raise VendorError(
+                404, "not_found", f"The requested file {module} :: {field} does not exist"
+            )
+        quoted = urllib.parse.quote(row["filename"], safe="")
+        return Response(
+            row["_bytes"],
+            200,
+            headers={
+                "Content-Type": row["file_mime_type"],
+                "Content-Disposition": f'attachment; filename="{quoted}"',
+                "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "max-age=0, private",
+            },
+        )
 
     def _page(
         self,
@@ -264,6 +299,10 @@ def _matches(row: dict[str, Any], filters: list[dict[str, Any]]) -> bool:
             operator, wanted = (
                 next(iter(test.items())) if isinstance(test, dict) else ("$equals", test)
             )
+            if operator in ("$empty", "$not_empty"):
+                if (row[field] in ("", None)) != (operator == "$empty"):
+                    return False
+                continue
             if operator not in OPERATORS:
                 raise VendorError(
                     422, "invalid_parameter", f"Did not recognize the operator: {operator}"
@@ -274,7 +313,10 @@ def _matches(row: dict[str, Any], filters: list[dict[str, Any]]) -> bool:
 
 
 def _comparable(value: Any, wanted: Any) -> tuple[Any, Any]:
-    """Datetimes compare as instants whatever their offset; other values as strings."""
+    """Datetimes compare as instants whatever their offset; bools with 0/1 or false/true;
+    other values as strings."""
+    if isinstance(value, bool):
+        return value, str(wanted).lower() in ("1", "true")
     left, right = parse_time(value), parse_time(wanted)
     if left is not None and right is not None and isinstance(value, str) and len(value) > 10:
         return left, right

@@ -14,11 +14,24 @@ Sugar facts behind the rules (Sugar Developer Guide 14.x, Modules and Vardefs):
   duration; none of them has a kind beyond its module. An activity or note has one parent
   (parent_type + parent_id) plus a contact.
 - Notes keep their text in `description`, a `text` column: 65,535 bytes on MySQL.
+- Tags (Sugar 7.7+, the Tags module): the `tag` field of Accounts, Contacts, Opportunities and
+  Leads, `[{id, name}]`: names only, no colour.
+- Leads: the Leads module, `converted` false until converted into a contact (and account and
+  opportunity). A lead holds its own person (first_name, last_name required, email, the phone
+  fields) and its company only as text (`account_name`); its `opportunity_name` is the
+  opportunity it would become. Its opportunity_amount is free text without a currency, and it
+  has no expected close date. Its notes and activities hang on it (parent_type "Leads").
+- Attachments are Notes with a file (`filename`, `file_mime_type`, `file_size`) on one parent:
+  an account, contact, opportunity, lead, call, meeting or task. The Documents module (files
+  with revisions, related to records through links) is not read.
 """
 
 from __future__ import annotations
 
-from adapters.core.canonical import ContactPoint
+import dataclasses
+
+from adapters.core.canonical import ContactPoint, Lead, Organization, Person
+from adapters.reference.dataset import ReferenceCompany
 from adapters.reference.holds import (
     ACTIVITY_TYPES,
     CloseTime,
@@ -47,6 +60,56 @@ def phone_slots(phones: list[ContactPoint]) -> list[tuple[str, ContactPoint]]:
     ]
 
 
+def _own_records(company: ReferenceCompany) -> ReferenceCompany:
+    """Each lead comes back with a person of its own (under the lead's id) and, when it names a
+    company, an organization of its own (account_name is text). A lead without a person has
+    its company's name as its last_name (Sugar requires one). Its title is its
+    opportunity_name; it keeps no value, currency or expected close date."""
+    persons = {p.source_id: p for p in company.persons}
+    orgs = {o.source_id: o for o in company.organizations}
+    own_persons: list[Person] = []
+    own_orgs: list[Organization] = []
+    leads: list[Lead] = []
+    for lead in company.leads:
+        person = persons.get(lead.person_source_id or "")
+        org = orgs.get(lead.org_source_id or "")
+        own = lead.source_id
+        if org:
+            own_orgs.append(
+                Organization(source_id=own, name=org.name, owner_source_id=lead.owner_source_id)
+            )
+        name = person.name if person else org.name if org else ""
+        own_persons.append(
+            Person(
+                source_id=own,
+                name=name,
+                first_name=person.first_name if person else None,
+                last_name=(person.last_name or person.name) if person else name,
+                emails=person.emails if person else [],
+                phones=person.phones if person else [],
+                org_source_id=own if org else None,
+                owner_source_id=lead.owner_source_id,
+            )
+        )
+        leads.append(
+            lead.model_copy(
+                update={
+                    "person_source_id": own,
+                    "org_source_id": own if org else None,
+                    "value": None,
+                    "currency": None,
+                    "expected_close_date": None,
+                }
+            )
+        )
+    return dataclasses.replace(
+        company,
+        organizations=[*company.organizations, *own_orgs],
+        persons=[*company.persons, *own_persons],
+        leads=leads,
+    )
+
+
 HOLDS = Holds(
     # One sales-stage dropdown: every stage sits in it, in list order.
     one_pipeline=(PIPELINE_ID, PIPELINE_NAME),
@@ -71,6 +134,20 @@ HOLDS = Holds(
     no_duration=frozenset({"task"}),
     note_parents=Parents.no_org_with_deal,
     note_bytes=NOTE_LIMIT_BYTES,
+    labels=True,
+    leads=True,
+    files=True,
+    # Products have no attachments (Notes do not hang on ProductTemplates).
+    file_parents=frozenset(
+        {
+            "deal_source_id",
+            "person_source_id",
+            "org_source_id",
+            "lead_source_id",
+            "activity_source_id",
+        }
+    ),
+    extra=(_own_records,),
 )
 
 held = HOLDS.held

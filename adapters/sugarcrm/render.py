@@ -6,6 +6,12 @@ Shapes follow the Sugar Developer Guide's endpoint examples: flat records with `
 dropdown values as item keys and multi-selects as `^a^,^b^`. Datetimes are ISO 8601 in the API
 user's time zone (here Europe/Warsaw), dates `YYYY-MM-DD`. What the instance cannot hold was
 already taken out by `held`; rendering the held company keeps the two in step.
+
+Tags are each record's `tag` list of `{id, name}`. Leads carry their person and company as text
+(the held company has them as a person and an organization under the lead's id: those are not
+Contacts or Accounts); one lead already converted is rendered too, which a migration must not
+read. An attached file is a Note with `filename`, `file_mime_type` and `file_size` (its bytes
+kept beside it, for the download route).
 """
 
 from __future__ import annotations
@@ -14,7 +20,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from adapters.core.canonical import Activity, CustomFieldDef, Entity, FieldType, Note, Person
+from adapters.core.canonical import (
+    Activity,
+    CustomFieldDef,
+    Entity,
+    FieldType,
+    File,
+    Lead,
+    Note,
+    Person,
+)
 from adapters.core.emulation import Tables
 from adapters.reference.dataset import ReferenceCompany
 from adapters.sugarcrm.held import MEETING_KINDS, held, phone_slots
@@ -48,9 +63,12 @@ class Renderer:
         self.fields = {
             (f.entity, f.key): f for f in self.company.custom_fields if f.entity in MODULES
         }
+        self.own = {lead.source_id for lead in self.company.leads}  # a lead's person and company
+        self.modules = {a.source_id: _activity_module(a) for a in self.company.activities}
 
     def tables(self) -> Tables:
         c = self.company
+        activities = c.records(Entity.activities)
         return {
             "Users": [self.user(u.source_id, u.name, u.email, u.active) for u in c.users],
             "Currencies": self.currencies(),
@@ -62,10 +80,13 @@ class Renderer:
                     name=o.name,
                     billing_address_street=o.address or "",
                     assigned_user_id=_id(o.owner_source_id),
+                    tag=_tags(o.labels),
                 )
                 for o in c.organizations
+                if o.source_id not in self.own
             ],
-            "Contacts": [self.contact(p) for p in c.persons],
+            "Contacts": [self.contact(p) for p in c.persons if p.source_id not in self.own],
+            "Leads": [*(self.lead(lead) for lead in c.leads), CONVERTED_LEAD],
             "ProductTemplates": [
                 self.record(
                     Entity.products,
@@ -81,10 +102,13 @@ class Renderer:
                 for p in c.products
             ],
             "Opportunities": [self.opportunity(d) for d in c.deals],
-            "Calls": [self.call(a) for a in c.activities if a.type == "call"],
-            "Meetings": [self.call(a) for a in c.activities if a.type in MEETING_KINDS],
-            "Tasks": [self.task(a) for a in c.activities if a.type == "task"],
-            "Notes": [self.note(n) for n in c.notes],
+            "Calls": [self.call(a) for a in activities if a.type == "call"],
+            "Meetings": [self.call(a) for a in activities if a.type in MEETING_KINDS],
+            "Tasks": [self.task(a) for a in activities if a.type == "task"],
+            "Notes": [
+                *(self.note(n) for n in c.records(Entity.notes)),
+                *(self.attachment(f) for f in c.files),
+            ],
             "metadata": [metadata(c)],
         }
 
@@ -146,12 +170,35 @@ class Renderer:
             email=[_email(e.value, e.primary) for e in person.emails],
             account_id=_id(person.org_source_id) or "",
             assigned_user_id=_id(person.owner_source_id),
+            tag=_tags(person.labels),
         )
-        for slot in ("phone_work", "phone_mobile", "phone_home", "phone_other"):
-            row[slot] = ""
-        for slot, phone in phone_slots(person.phones):
-            row[slot] = phone.value
-        return row
+        return _phoned(row, person)
+
+    def lead(self, lead: Lead) -> Row:
+        person = next(p for p in self.company.persons if p.source_id == lead.source_id)
+        org = next((o for o in self.company.organizations if o.source_id == lead.source_id), None)
+        row: Row = {
+            "id": sugar_id(lead.source_id),
+            "first_name": person.first_name or "",
+            "last_name": person.last_name or person.name,
+            "full_name": person.name,
+            "name": person.name,
+            "account_name": org.name if org else "",
+            "opportunity_name": lead.title,
+            "opportunity_amount": "",
+            "email": [_email(e.value, e.primary) for e in person.emails],
+            "status": "New",
+            "converted": False,
+            "account_id": "",
+            "contact_id": "",
+            "assigned_user_id": _id(lead.owner_source_id),
+            "tag": _tags(lead.labels),
+            "date_entered": local_time(lead.add_time),
+            "date_modified": MODIFIED,
+            "deleted": False,
+            "_module": "Leads",
+        }
+        return _phoned(row, person)
 
     def opportunity(self, deal: Any) -> Row:
         stages = {s.source_id: s for s in self.company.stages}
@@ -169,6 +216,7 @@ class Renderer:
             date_closed=deal.expected_close_date or "",
             account_id=_id(deal.org_source_id) or "",
             assigned_user_id=_id(deal.owner_source_id),
+            tag=_tags(deal.labels),
         )
         row["_contacts"] = [_id(deal.person_source_id)] if deal.person_source_id else []
         return row
@@ -230,8 +278,59 @@ class Renderer:
             "date_entered": local_time(note.add_time),
             "date_modified": MODIFIED,
             "deleted": False,
+            "filename": "",
+            "file_mime_type": "",
+            "file_size": None,
             "_module": "Notes",
         }
+
+    def attachment(self, file: File) -> Row:
+        """A Note carrying the file, on the file's one parent."""
+        parent_type, parent_id = _parent(file)
+        if file.activity_source_id:
+            parent_type = self.modules[file.activity_source_id]
+            parent_id = sugar_id(file.activity_source_id)
+        return {
+            "id": sugar_id(file.source_id),
+            "name": file.name,
+            "description": "",
+            "parent_type": parent_type,
+            "parent_id": parent_id,
+            "contact_id": "",
+            "assigned_user_id": _id("u1"),
+            "date_entered": local_time(file.add_time),
+            "date_modified": MODIFIED,
+            "deleted": False,
+            "filename": file.name,
+            "file_mime_type": file.mime_type or "application/octet-stream",
+            "file_ext": file.name.rpartition(".")[2] if "." in file.name else "",
+            "file_size": file.size,
+            "_module": "Notes",
+            "_bytes": self.company.file_bytes[file.source_id],
+        }
+
+
+CONVERTED_LEAD: Row = {
+    "id": sugar_id("converted-lead"),
+    "first_name": "Ilse",
+    "last_name": "Umgewandelt",
+    "full_name": "Ilse Umgewandelt",
+    "name": "Ilse Umgewandelt",
+    "account_name": "Schon Kunde GmbH",
+    "opportunity_name": "Converted last year",
+    "email": [],
+    "status": "Converted",
+    "converted": True,
+    "account_id": sugar_id("converted-account"),
+    "contact_id": sugar_id("converted-contact"),
+    "assigned_user_id": sugar_id("u1"),
+    "tag": [],
+    "date_entered": MODIFIED,
+    "date_modified": MODIFIED,
+    "deleted": False,
+    **{slot: "" for slot in ("phone_work", "phone_mobile", "phone_home", "phone_other")},
+    "_module": "Leads",
+}
 
 
 def _id(source_id: str | None) -> str | None:
@@ -261,9 +360,28 @@ def _duration(duration: str | None) -> tuple[int, int]:
     return int(hours), int(minutes)
 
 
-def _parent(record: Activity | Note) -> tuple[str, str]:
-    """One parent: the deal, else the organization, else the person."""
+def _tags(labels: list[str]) -> list[Row]:
+    return [{"id": sugar_id(f"tag:{name.lower()}"), "name": name} for name in labels]
+
+
+def _phoned(row: Row, person: Person) -> Row:
+    for slot in ("phone_work", "phone_mobile", "phone_home", "phone_other"):
+        row[slot] = ""
+    for slot, phone in phone_slots(person.phones):
+        row[slot] = phone.value
+    return row
+
+
+def _activity_module(activity: Activity) -> str:
+    if activity.type == "call":
+        return "Calls"
+    return "Meetings" if activity.type in MEETING_KINDS else "Tasks"
+
+
+def _parent(record: Activity | Note | File) -> tuple[str, str]:
+    """One parent: the lead, else the deal, else the organization, else the person."""
     for module, source_id in (
+        ("Leads", record.lead_source_id),
         ("Opportunities", record.deal_source_id),
         ("Accounts", record.org_source_id),
         ("Contacts", record.person_source_id),

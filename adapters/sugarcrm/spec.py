@@ -43,6 +43,13 @@ from adapters.sugarcrm.naming import (
     PROBABILITY_LIST,
     STAGE_LIST,
 )
+from adapters.sugarcrm.prospects import (
+    FILES,
+    file_stream,
+    is_file_only,
+    labels,
+    lead_streams,
+)
 
 API = "/rest/v11"
 PAGE_SIZE = 200
@@ -202,6 +209,7 @@ def product_prices(raw: Raw) -> list[dict[str, Any]]:
 
 def _links() -> dict[str, Getter]:
     return {
+        "lead_source_id": parent("Leads"),
         "deal_source_id": parent("Opportunities"),
         "org_source_id": parent("Accounts"),
         "owner_source_id": text("assigned_user_id"),
@@ -378,9 +386,10 @@ def sugar_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
                     )
                 ),  # fmt: skip
                 "owner_source_id": text("assigned_user_id"),
+                "labels": labels,
             },
             "name,billing_address_street,billing_address_city,billing_address_state,"
-            "billing_address_postalcode,billing_address_country,assigned_user_id,currency_id",
+            "billing_address_postalcode,billing_address_country,assigned_user_id,currency_id,tag",
             page_size,
             joins=currency,
         ),
@@ -396,9 +405,10 @@ def sugar_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
                 "phones": phones,
                 "org_source_id": text("account_id"),
                 "owner_source_id": text("assigned_user_id"),
+                "labels": labels,
             },
             "first_name,last_name,full_name,email,phone_work,phone_mobile,phone_home,phone_other,"
-            "account_id,assigned_user_id,currency_id",
+            "account_id,assigned_user_id,currency_id,tag",
             page_size,
             joins=currency,
         ),
@@ -447,8 +457,9 @@ def sugar_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
                 "stage_source_id": stage,
                 "owner_source_id": text("assigned_user_id"),
                 "expected_close_date": utc_date("date_closed"),
+                "labels": labels,
             },
-            "name,amount,currency_id,sales_stage,date_closed,account_id,assigned_user_id,"
+            "name,amount,currency_id,sales_stage,date_closed,account_id,assigned_user_id,tag,"
             + CONTACTS_LINK,
             page_size,
             joins=(*currency, Join("first_open", on=lambda raw: FIRST, into="_first_open")),
@@ -464,9 +475,13 @@ def sugar_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
                 "add_time": utc_time("date_entered"),
                 **_links(),
             },
-            "name,description,parent_type,parent_id,contact_id,assigned_user_id,date_entered",
+            "name,description,parent_type,parent_id,contact_id,assigned_user_id,date_entered,"
+            "filename",
             page_size,
+            keep=lambda raw: not is_file_only(raw),
         ),
+        *lead_streams(paginator(page_size), CHANGED, phones, emails),
+        file_stream(paginator(page_size), CHANGED),
     )
     return SourceSpec(
         name="SugarCRM",
@@ -497,6 +512,7 @@ def sugar_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
         auth=sugar_auth,
         api_path=API,
         api_in_root=True,
+        files=FILES,
     )
 
 

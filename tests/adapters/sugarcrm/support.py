@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from adapters.core.canonical import Record
+from adapters.core.canonical import Entity, Record
 from adapters.core.declarative import DeclarativeSource
 from adapters.core.http import RetryPolicy
 from adapters.reference.dataset import ReferenceCompany, generate
@@ -62,10 +62,10 @@ class ReferenceIds:
 
     def __init__(self, company: ReferenceCompany) -> None:
         self.ids: dict[str, str] = {}
-        for entity in ("users", "organizations", "persons", "products", "deals"):
+        for entity in ("users", "organizations", "persons", "products", "deals", "leads", "files"):
             for record in getattr(company, entity):
                 self.ids[sugar_id(record.source_id)] = record.source_id
-        for record in [*company.activities, *company.notes]:
+        for record in [*company.records(Entity.activities), *company.records(Entity.notes)]:
             self.ids[sugar_id(record.source_id)] = record.source_id
         keys = dropdown_keys([s.name for s in company.stages])
         self.ids.update({keys[s.name]: s.source_id for s in company.stages})
@@ -73,7 +73,7 @@ class ReferenceIds:
     def record(self, record: Record) -> dict[str, Any]:
         data = record.model_dump()
         for name, value in data.items():
-            if name == "source_id" or name.endswith("_source_id"):
+            if name in ("source_id", "content_ref") or name.endswith("_source_id"):
                 data[name] = self.ids.get(value, value) if value else value
         if "custom_fields" in data:
             data["custom_fields"] = {
