@@ -11,6 +11,9 @@ help.redtailtechnology.com "Authentication Methods" for the Basic triple and Use
   (`linked_contacts`), `/contacts/{id}/notes` (`note_associations`); integer ids.
 - Lists take `?page=N` (from 1) with the page size in a `pagesize` request header, and answer
   `{"<list>": [...], "meta": {"total_records", "total_pages"}}`.
+- Tag groups (Redtail's tags): `GET /lists/tag_groups` and each group's members at
+  `GET /tag_groups/{id}/contacts`, after the legacy REST API's `taggroups` and
+  `taggroups/{id}/contacts` (ruby-redtail), in the public API's names and envelope (chosen here).
 - Not checked against the docs (chosen here): record field names, `/contacts/search`
   (not served; the source reads whole lists), the size limit (200), the error body
   `{"message": ...}`, the rate-limit headers and 429 Retry-After.
@@ -27,7 +30,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from adapters.core.emulated_auth import Login, basic_parts
-from adapters.core.emulation import EmulatedAccount, RateHeaders, SourceEmulator
+from adapters.core.emulation import EmulatedAccount, RateHeaders, SourceEmulator, VendorError
 from adapters.core.serving import Collection, NumberedPages, Served
 from adapters.redtail.render import IDS, held, render
 from adapters.redtail.source import PIPELINE_ID
@@ -40,6 +43,7 @@ LISTS = {
     "opportunities": ("opportunities", "opportunities"),
     "lists/opportunity_stages": ("opportunity_stages", "opportunity_stages"),
     "activities": ("activities", "activities"),
+    "lists/tag_groups": ("tag_groups", "tag_groups"),
 }
 
 
@@ -81,6 +85,7 @@ class RedtailEmulator(SourceEmulator):
         for path, (table, key) in LISTS.items():
             routes.append(Route(f"{API}/{path}", self._lister(table, key)))
         routes.append(Route(f"{API}/contacts/{{contact_id:int}}/notes", self._notes))
+        routes.append(Route(f"{API}/tag_groups/{{group_id:int}}/contacts", self._members))
         return routes
 
     def _page(self, request: Request, collection: Collection, key: str) -> Response:
@@ -109,6 +114,15 @@ class RedtailEmulator(SourceEmulator):
             order=lambda r: r["id"],
         )
         return self._page(request, collection, "notes")
+
+    async def _members(self, request: Request) -> Response:
+        group = request.path_params["group_id"]
+        if not any(g["id"] == group for g in self.account(request).table("tag_groups")):
+            raise VendorError(404, "not_found", "Tag group not found.")
+        collection = Collection(
+            "tag_members", keep=lambda m: m["tag_group_id"] == group, order=lambda r: r["id"]
+        )
+        return self._page(request, collection, "contacts")
 
     render = staticmethod(render)  # the reference company in the vendor's shapes
 

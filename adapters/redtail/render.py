@@ -9,6 +9,10 @@ shapes (`render`: one table per list).
 - An activity links contacts (`linked_contacts`), not opportunities; a note sits under one
   contact (`note_associations`). Both keep the person, else the business.
 - Custom (user-defined) fields and products are not carried by this source.
+- Tags are tag groups: named groups that contacts (individuals and businesses) are members of,
+  read as the members' labels, in the order of the groups (by name here). Opportunities have
+  none. No lead object (a prospect is a contact), and no documented route serves a document's
+  bytes (the legacy REST API lists `contacts/{id}/documents` metadata only): no leads, no files.
 """
 
 from __future__ import annotations
@@ -46,6 +50,20 @@ def _one_contact(company: ReferenceCompany) -> ReferenceCompany:
     )
 
 
+def _tag_groups(company: ReferenceCompany) -> ReferenceCompany:
+    """Labels only on contacts, in tag group order (by name); opportunities carry none."""
+
+    def grouped(records: list[Any]) -> list[Any]:
+        return [r.model_copy(update={"labels": sorted(r.labels)}) for r in records]
+
+    return dataclasses.replace(
+        company,
+        organizations=grouped(company.organizations),
+        persons=grouped(company.persons),
+        deals=[d.model_copy(update={"labels": []}) for d in company.deals],
+    )
+
+
 HOLDS = Holds(
     keeps_field=lambda field: False,
     inactive_users=False,
@@ -57,7 +75,8 @@ HOLDS = Holds(
     lost_reason=False,
     deal=lambda d: d.model_copy(update={"currency": None}),  # amounts carry no currency
     all_day_no_duration=ACTIVITY_TYPES,
-    extra=(_one_contact,),
+    labels=True,
+    extra=(_one_contact, _tag_groups),
 )
 held = HOLDS.held
 
@@ -97,7 +116,16 @@ def render(company: ReferenceCompany) -> Tables:
         }
         for p in kept.persons
     ]
+    contacts_tagged = [(o.source_id, BUSINESS, o.labels) for o in kept.organizations]
+    contacts_tagged += [(p.source_id, PERSON, p.labels) for p in kept.persons]
+    groups = {n: i for i, n in enumerate(sorted({n for *_, ls in contacts_tagged for n in ls}), 1)}
     return {
+        "tag_groups": [{"id": i, "name": n, "description": None} for n, i in groups.items()],
+        "tag_members": [
+            {"tag_group_id": groups[name], "id": IDS.integer(source_id), "type": kind}
+            for source_id, kind, labels in contacts_tagged
+            for name in labels
+        ],
         "database_users": [
             {
                 "id": IDS.integer(u.source_id),

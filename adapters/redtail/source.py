@@ -3,7 +3,8 @@
 Vendor facts (sources in the emulator's docstring): `https://crm.redtailtechnology.com`
 `/api/public/v1`; a user key from `GET /authentication`, then `Userkeyauth`; lists paged by
 `?page=N` with a `pagesize` header, `meta.total_pages`; individuals and businesses in one list of
-contacts; one list of opportunity stages; notes listed under each contact.
+contacts; one list of opportunity stages; notes listed under each contact; tag groups' members
+read once per group as the contacts' labels.
 """
 
 from __future__ import annotations
@@ -122,6 +123,27 @@ def noteable(raw: Raw) -> Any:
 
 
 CONTACT_JOIN = (Join("contacts", ref("contact_id"), "_contact"),)
+TAG_GROUPS = Lookup(
+    "tag_groups", f"{API}/lists/tag_groups", ref("id"), "tag_groups", paged("tag_groups")
+)
+# Each tag group's members, keyed by contact: a list per group, none per contact.
+TAG_MEMBERS = Lookup(
+    "tag_members",
+    f"{API}/tag_groups/{{group}}/contacts",
+    ref("id"),
+    "contacts",
+    paged("contacts"),
+    many=True,
+    for_each=ForEach("tag_groups", {"group": "id", "name": "name"}, tag="_group"),
+)
+TAGGED = (Join("tag_members", ref("id"), "_groups"),)
+
+
+def labels(raw: Raw) -> list[str]:
+    """The names of the tag groups the contact is a member of."""
+    return [str(m["_group"]["name"]) for m in raw.get("_groups") or []]
+
+
 STREAMS = (
     _stream(
         Entity.users,
@@ -137,8 +159,10 @@ STREAMS = (
             "name": text("company_name"),
             "address": text(lambda raw: ((raw.get("addresses") or [{}])[0]).get("street_address")),
             "owner_source_id": ref("servicing_advisor_id"),
+            "labels": labels,
         },
         keep=lambda raw: raw.get("type") == BUSINESS,
+        joins=TAGGED,
     ),
     _stream(
         Entity.persons,
@@ -152,8 +176,10 @@ STREAMS = (
             "phones": points("phones", "number"),
             "org_source_id": ref("employer_id"),
             "owner_source_id": ref("servicing_advisor_id"),
+            "labels": labels,
         },
         keep=lambda raw: raw.get("type") == PERSON,
+        joins=TAGGED,
     ),
     _stream(
         Entity.pipelines,
@@ -236,7 +262,11 @@ SPEC = SourceSpec(
             ),
         },
     ),
-    lookups=(Lookup("contacts", f"{API}/contacts", ref("id"), "contacts", paged("contacts")),),
+    lookups=(
+        Lookup("contacts", f"{API}/contacts", ref("id"), "contacts", paged("contacts")),
+        TAG_GROUPS,
+        TAG_MEMBERS,
+    ),
     headers={"pagesize": str(PAGE_SIZE)},
     id="redtail",
     # Redtail issues the API key to the integrator; the username and password are the

@@ -1,5 +1,6 @@
 """The Redtail CRM source against its emulator: every entity as Redtail holds the reference
-company, pages, bad credentials, the emulator's refusals and a 429 waited out."""
+company, pages, bad credentials, the emulator's refusals, a 429 waited out, and tag groups as
+labels."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from adapters.core.declarative import DeclarativeSource
 from adapters.core.errors import AuthFailed
 from adapters.core.http import RetryPolicy
 from adapters.redtail.emulator import RedtailEmulator
+from adapters.redtail.render import IDS
 from adapters.redtail.source import SPEC, redtail_auth
 from adapters.reference.dataset import generate
 from tests.adapters.sources import BASE, FakeClock, extract_records, provision
@@ -98,3 +100,26 @@ async def test_a_429_is_waited_out_and_retried() -> None:
         over = await client.get("/lists/database_users")
     assert over.status_code == 429 and "retry-after" in over.headers
     assert "message" in over.json()
+
+
+async def test_tag_groups_arrive_as_the_members_labels(world: Any) -> None:
+    emulator, creds, clock = world
+    held = emulator.held(generate(size=SIZE, seed=0))
+    read = source(emulator, creds, clock)
+    people = {p.source_id: p.labels for p in await extract_records(read, Entity.persons)}
+    companies = {o.source_id: o.labels for o in await extract_records(read, Entity.organizations)}
+    assert people == {str(IDS.integer(p.source_id)): p.labels for p in held.persons}
+    assert companies == {str(IDS.integer(o.source_id)): o.labels for o in held.organizations}
+    assert people[str(IDS.integer("p1"))] == ["Customer", "VIP – Ważny"]
+    assert all(not d.labels for d in await extract_records(read, Entity.deals))
+    async with raw(emulator) as client:
+        await sign_in(client, creds)
+        groups = (await client.get("/lists/tag_groups")).json()["tag_groups"]
+        vip = next(g["id"] for g in groups if g["name"] == "VIP – Ważny")
+        members = (await client.get(f"/tag_groups/{vip}/contacts")).json()
+        missing = await client.get("/tag_groups/999999/contacts")
+    tagged = {i for i, labels in {**people, **companies}.items() if "VIP – Ważny" in labels}
+    assert {str(m["id"]) for m in members["contacts"]} == tagged
+    assert members["meta"]["total_records"] == len(tagged)
+    assert missing.status_code == 404
+    assert held.leads == [] and held.files == []  # no lead object; no document bytes served
