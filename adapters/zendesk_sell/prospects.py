@@ -48,7 +48,7 @@ def own_records(company: ReferenceCompany) -> ReferenceCompany:
     for lead in company.leads:
         person = persons.get(lead.person_source_id or "")
         org = orgs.get(lead.org_source_id or "")
-        own = {"source_id": lead.source_id, "owner_source_id": lead.owner_source_id}
+        own: dict[str, Any] = {"source_id": lead.source_id, "owner_source_id": lead.owner_source_id}
         name = None
         if org:
             own_orgs.append(Organization(name=org.name, address=org.address, **own))

@@ -157,8 +157,8 @@ def render(company: ReferenceCompany) -> Tables:
     custom, _ = custom_renderer(kept)
     leads = {lead.source_id for lead in kept.leads}  # their own persons are no contacts
     activities = [*kept.activities, *kept.lead_activities]
-    owners = {r.source_id: r.owner_source_id for r in (*kept.deals, *kept.persons,
-              *kept.organizations, *kept.leads)}  # fmt: skip
+    parents: list[Any] = [*kept.deals, *kept.persons, *kept.organizations, *kept.leads]
+    owners = {r.source_id: r.owner_source_id for r in parents}  # a document's, its record's
     tables: Tables = {
         "users": [
             {
@@ -216,7 +216,7 @@ def render(company: ReferenceCompany) -> Tables:
         ],
         "leads": [lead_row(kept, lead, IDS) for lead in kept.leads],
         "documents": [
-            document_row(f, kept.file_bytes[f.source_id], IDS, owners.get(_parent_of(f)))
+            document_row(f, kept.file_bytes[f.source_id], IDS, owners.get(_parent_of(f) or ""))
             for f in kept.files
         ],
         "contact_custom_fields": definitions(kept, "contact"),
