@@ -11,10 +11,20 @@ How Pipeline CRM keeps what Pipedrive links several ways:
   `start_time`/`end_time`, no completion) are `calendar_entries`, typed by a category.
 - Custom values sit in `custom_fields` as `custom_label_{id}`; a dropdown keeps its entry id,
   a multi-select a list of entry ids, a currency field a bare amount.
+- Tags: a person carries `predefined_contacts_tag_ids` and `predefined_contacts_tags` ({id,
+  name}). The account also keeps company and deal tag lists (`admin/company_tags`,
+  `admin/deal_tags`), but no recorded answer shows how a company or deal names its tags: only
+  people's tags are kept. No leads of their own: a lead is a person of `type` "Lead".
+- Documents: one `documents` list for the account, each on a deal, person or company
+  (`deal_id`, `person_id`, `company_id`) with its `title`, `size_in_k` (kilobytes: no byte size)
+  and a `public_link`, an S3 URL signed for an hour; no MIME type (its name tells it).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
+import mimetypes
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,9 +33,9 @@ from adapters.core.emulation import Tables
 from adapters.core.fields import ValueStyle, vendor_value
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import Holds, Names, listed
-from adapters.reference.ids import IdScheme
+from adapters.reference.ids import DEFAULT_BASES, IdScheme
 
-IDS = IdScheme("pipelinecrm")
+IDS = IdScheme("pipelinecrm", {**DEFAULT_BASES, "fl": 650_000})  # documents from 650001
 PIPELINE = ("pl1", "Pipeline")
 EMAIL_SLOTS = ("email", "email2", "home_email")
 PHONE_SLOTS = ("phone", "mobile", "home_phone", "fax")
@@ -37,6 +47,8 @@ VENDOR_TYPE = {
     FieldType.enum: "dropdown",
     FieldType.set: "multi_select",
 }
+FILE_PARENTS = frozenset({"deal_source_id", "person_source_id", "org_source_id"})
+_MIME = mimetypes.MimeTypes()  # Python's own table, not the machine's
 UPDATED = datetime(REFERENCE_DATE.year, REFERENCE_DATE.month, REFERENCE_DATE.day, 8, tzinfo=UTC)
 Raw = dict[str, Any]
 
@@ -61,8 +73,44 @@ HOLDS = Holds(
     no_duration=frozenset({"task", "deadline"}),
     all_day_no_duration=EVENT_TYPES,
     no_done=EVENT_TYPES,  # an event has no completion state
+    labels=True,
+    files=True,
+    file_parents=FILE_PARENTS,
+    extra=(lambda company: _documents(_people_tagged(company)),),
 )
 held = HOLDS.held
+
+
+def mime_type(name: str) -> str | None:
+    """A document names no MIME type: its name's extension tells it."""
+    return _MIME.guess_type(name, strict=False)[0]
+
+
+def _people_tagged(company: ReferenceCompany) -> ReferenceCompany:
+    """Only people's tags are kept."""
+    return dataclasses.replace(
+        company,
+        organizations=[o.model_copy(update={"labels": []}) for o in company.organizations],
+        deals=[d.model_copy(update={"labels": []}) for d in company.deals],
+    )
+
+
+def _documents(company: ReferenceCompany) -> ReferenceCompany:
+    """A document keeps its name, a size in kilobytes only and its id as the way to its bytes."""
+    files = [
+        f.model_copy(
+            update={"mime_type": mime_type(f.name), "size": None,
+                    "content_ref": str(IDS.integer(f.source_id))}
+        )
+        for f in company.files
+    ]  # fmt: skip
+    return dataclasses.replace(company, files=files)
+
+
+def tag_ids(company: ReferenceCompany) -> dict[str, int]:
+    """The account's contact tags, numbered in name order."""
+    names = sorted({label for p in company.persons for label in p.labels})
+    return {name: 700 + position for position, name in enumerate(names, 1)}
 
 
 def stamp(moment: datetime) -> str:
@@ -81,6 +129,7 @@ def field_ids(fields: list[CustomFieldDef]) -> dict[str, int]:
 
 def render(company: ReferenceCompany) -> Tables:
     kept = held(company)
+    tags = tag_ids(kept)
     fields = kept.custom_fields
     ids = field_ids(fields)
 
@@ -135,7 +184,9 @@ def render(company: ReferenceCompany) -> Tables:
             }
             for o in kept.organizations
         ],
-        "people": [_person(p, custom(Entity.persons, p.custom_fields), base) for p in kept.persons],
+        "people": [
+            _person(p, custom(Entity.persons, p.custom_fields), base, tags) for p in kept.persons
+        ],
         "deal_stages": [
             {
                 "id": IDS.integer(s.source_id),
@@ -181,13 +232,35 @@ def render(company: ReferenceCompany) -> Tables:
             }
             for n in kept.notes
         ],
+        "documents": [
+            {
+                "id": IDS.integer(f.source_id),
+                "title": f.name,
+                "size_in_k": math.ceil(len(kept.file_bytes[f.source_id]) / 1024),
+                "deal_id": IDS.integer(f.deal_source_id),
+                "person_id": IDS.integer(f.person_source_id),
+                "company_id": IDS.integer(f.org_source_id),
+                "owner_id": None,
+                **base,
+                "created_at": stamp(rfc(f.add_time) or UPDATED),
+            }
+            for f in kept.files
+        ],
+        "document_bytes": [
+            {
+                "id": IDS.integer(f.source_id),
+                "bytes": kept.file_bytes[f.source_id],
+                "type": mime_type(f.name) or "application/octet-stream",
+            }
+            for f in kept.files
+        ],  # fmt: skip
         "deal_custom_field_labels": labels(Entity.deals),
         "person_custom_field_labels": labels(Entity.persons),
         "company_custom_field_labels": labels(Entity.organizations),
     }
 
 
-def _person(p: Any, custom: Raw, base: Raw) -> Raw:
+def _person(p: Any, custom: Raw, base: Raw, tags: dict[str, int]) -> Raw:
     phones = {slot: None for slot in EMAIL_SLOTS + PHONE_SLOTS}
     phones.update({slot: point.value for slot, point in zip(PHONE_SLOTS, p.phones, strict=False)})
     phones.update({slot: point.value for slot, point in zip(EMAIL_SLOTS, p.emails, strict=False)})
@@ -200,6 +273,8 @@ def _person(p: Any, custom: Raw, base: Raw) -> Raw:
         "company_id": IDS.integer(p.org_source_id),
         "user_id": IDS.integer(p.owner_source_id),
         "custom_fields": custom,
+        "predefined_contacts_tag_ids": [tags[name] for name in p.labels],
+        "predefined_contacts_tags": [{"id": tags[name], "name": name} for name in p.labels],
         **base,
     }
 

@@ -4,17 +4,21 @@ Vendor facts (sources in the emulator's docstring): `https://api.pipelinecrm.com
 `?api_key=`; lists paged by `page`/`per_page` (at most 200) in
 `{"entries": [...], "pagination": {"pages": ...}}`; times like `2012/02/07 15:26:10 -0500`;
 one list of deal stages (one pipeline); custom values in `custom_fields.custom_label_{id}`,
-field labels under `admin/*_custom_field_labels` with their dropdown entries.
+field labels under `admin/*_custom_field_labels` with their dropdown entries. People's tags are
+`predefined_contacts_tags` ({id, name}); documents are one `documents` list, each document's
+bytes behind the `public_link` of `documents/{id}` (signed for an hour: asked for afresh at each
+download, fetched without the key).
 """
 
 from __future__ import annotations
 
+import mimetypes
 from datetime import UTC, datetime
 from typing import Any
 
 from adapters.core.auth import CredentialField, QueryParamAuth
 from adapters.core.canonical import ContactPoint, Entity
-from adapters.core.declarative import AccountCheck, FieldCatalog, SourceSpec, Stream
+from adapters.core.declarative import AccountCheck, FieldCatalog, FileContent, SourceSpec, Stream
 from adapters.core.mapping import Getter, Raw, joined, number, ref, text, value_at
 from adapters.core.paginators import PageNumber
 
@@ -22,6 +26,7 @@ API = "/api/v3"
 DEFAULT_BASE_URL = "https://api.pipelinecrm.com"
 ADDRESS = ("address_1", "city", "state", "postal_code", "country")
 PIPELINE_ID = "1"  # the account's one list of stages
+_MIME = mimetypes.MimeTypes()  # Python's own table, not the machine's
 FIELD_TYPES = {
     "text": "text",
     "numeric": "double",
@@ -105,6 +110,10 @@ def custom_values(raw: Raw) -> dict[str, Any]:
     }
 
 
+def tags(raw: Raw) -> list[str]:
+    return [str(t["name"]) for t in raw.get("predefined_contacts_tags") or [] if t.get("name")]
+
+
 def options(raw: Raw) -> list[tuple[str, str]]:
     entries = raw.get("custom_field_label_dropdown_entries") or []
     return [(str(e["id"]), str(e["name"])) for e in entries]
@@ -172,6 +181,7 @@ STREAMS = (
             ),
             "org_source_id": ref("company_id"),
             "owner_source_id": ref("user_id"),
+            "labels": tags,
         },
         custom_values=custom_values,
     ),
@@ -235,6 +245,20 @@ STREAMS = (
             **PARENTS,
         },
     ),
+    # One list of every document (no request per file); sizes are in kilobytes only.
+    _stream(
+        Entity.files,
+        "documents",
+        {
+            "name": lambda raw: raw.get("title") or "",
+            "mime_type": lambda raw: _MIME.guess_type(raw.get("title") or "", strict=False)[0],
+            "deal_source_id": ref("deal_id"),
+            "person_source_id": ref("person_id"),
+            "org_source_id": ref("company_id"),
+            "content_ref": ref("id"),
+            "add_time": moment("created_at"),
+        },
+    ),
 )
 
 SPEC = SourceSpec(
@@ -250,6 +274,7 @@ SPEC = SourceSpec(
         },
         params={"per_page": 1},
     ),
+    files=FileContent(path=lambda ref: f"{API}/documents/{ref}.json", link="public_link"),
     field_catalogs=(
         _catalog(Entity.organizations, "company"),
         _catalog(Entity.persons, "person"),
