@@ -116,6 +116,8 @@ HOLDS = Holds(
     # Existing Account), with their notes and activities (Regarding the lead). A lead that
     # names neither gives its own name and company as a person and an organization of their
     # own (the source reads them); the reference company's leads all name theirs.
+    # An appointment's further contacts are more required attendees (a call's, more recipients).
+    participants=True,
     leads=True,
     # A note with isdocument true is an attachment, on any of the records a note hangs on
     # (accounts, contacts, opportunities, leads, products, tasks, calls, appointments, e-mails).

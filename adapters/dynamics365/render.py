@@ -437,7 +437,8 @@ class Renderer:
     def parties(self, activity: Activity, table: str) -> list[Raw]:
         """The activity's party list: its owner (Dataverse adds that party itself), then for a
         call or e-mail its sender and recipients, for an appointment its organizer and required
-        attendees: the user, the contact, the account. A task has no party list columns (only
+        attendees: the user, the contact, the account, then the further contacts taking part
+        (participant_source_ids) likewise. A task has no party list columns (only
         Regarding), so it has just its owner."""
         owner = activity.owner_source_id
         found: list[tuple[int, str, str]] = [(OWNER, owner, "systemuser")] if owner else []
@@ -450,6 +451,8 @@ class Renderer:
                 found.append((customer, activity.person_source_id, "contact"))
             if activity.org_source_id:
                 found.append((customer, activity.org_source_id, "account"))
+            # Further contacts taking part: more required attendees, more recipients.
+            found += [(customer, p, "contact") for p in activity.participant_source_ids]
         kind = ENTITY_TYPES[table]
         return [self.party(activity.source_id, kind, *each) for each in found]
 

@@ -9,7 +9,7 @@ transactioncurrency, uom; and .../webapi/query-metadata-web-api for attribute me
   (which table it points at) and `@OData.Community.Display.V1.FormattedValue` (its name).
 - an activity's participants are activityparty rows (`_activityid_value`, `_partyid_value` with
   its lookuplogicalname, `participationtypemask`: 1 sender, 2 to, 5 required attendee,
-  7 organizer, 9 owner), reached from the activity as `<type>_activity_parties`
+  6 optional attendee, 7 organizer, 9 owner), reached from the activity as `<type>_activity_parties`
   (https://learn.microsoft.com/power-apps/developer/data-platform/activityparty-entity).
 - a note (annotation) hangs on one record (`_objectid_value`, objecttypecode its table); with
   isdocument true it is an attachment: filename, mimetype, filesize and documentbody (base64)
@@ -40,7 +40,7 @@ LOGICAL_NAMES: dict[Entity, str] = {
 LOOKUP_NAME = "Microsoft.Dynamics.CRM.lookuplogicalname"
 FORMATTED = "OData.Community.Display.V1.FormattedValue"
 # activityparty.participationtypemask values the renderer writes.
-SENDER, TO_RECIPIENT, REQUIRED_ATTENDEE, ORGANIZER, OWNER = 1, 2, 5, 7, 9
+SENDER, TO_RECIPIENT, REQUIRED_ATTENDEE, OPTIONAL_ATTENDEE, ORGANIZER, OWNER = 1, 2, 5, 6, 7, 9
 
 # Columns of each entity set (the emulator answers these and rejects others in $select).
 ACTIVITY = (

@@ -12,7 +12,9 @@ Vendor facts it relies on (Microsoft Learn, power-apps/developer/data-platform/w
   `$expand=<type>_activity_parties($select=_partyid_value,participationtypemask)`: 1 sender,
   2 to, 5 required attendee, 7 organizer, 8 regarding, 9 owner; the party's table is the
   `_partyid_value` lookuplogicalname (power-apps/developer/data-platform/activityparty-entity).
-  Tasks have no party list.
+  The activity's person is its Regarding contact, else its first contact party; every other
+  contact party who is with it (6 optional attendee too; 3 cc and 4 bcc on e-mails) is a person
+  taking part. Tasks have no party list.
 - Changed since: `$filter=modifiedon gt 2026-01-15T10:00:00Z` (query/filter-rows).
 - Users: systemusers; application users (applicationid set) are not people and are left out.
 - Opportunities: statecode 0 open / 1 won / 2 lost; the lost reason is the description of the
@@ -185,6 +187,20 @@ def party(parties: str, table: str) -> Getter:
     return read
 
 
+def parties_besides(parties: str, main: Getter) -> Getter:
+    """Every contact of an activity's party list who is with it (as `party` reads them: an
+    appointment's required and optional attendees, a call's or e-mail's senders and
+    recipients) other than its main person, each once."""
+
+    def read(raw: Raw) -> list[str]:
+        rows = [r for r in raw.get(parties) or [] if r.get("participationtypemask") not in NOT_WHO]
+        ids = [str(r["_partyid_value"]) for r in rows
+               if r.get("_partyid_value" + LOOKUP) == "contact" and r.get("_partyid_value")]  # fmt: skip
+        return [i for i in dict.fromkeys(ids) if i != main(raw)]
+
+    return read
+
+
 # Activity sets with a party list, and the collection-valued navigation property that reads it
 # (a task has none: its only link is Regarding).
 PARTIES = {
@@ -220,6 +236,8 @@ def _activity(entity_set: str, kind: str, size: int, **fields: Getter) -> Stream
         "owner_source_id": ref("_ownerid_value"),
         **fields,
     }
+    if parties:
+        mapping["participant_source_ids"] = parties_besides(parties, person)
     params = {"$select": base + extra.get(entity_set, "")}
     if parties:  # read in the same list request, not one request per activity
         params["$expand"] = f"{parties}($select=_partyid_value,participationtypemask)"

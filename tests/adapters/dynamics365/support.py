@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from adapters.core.canonical import Entity, Record
+from adapters.core.canonical import LIST_LINK_FIELDS, Entity, Record
 from adapters.core.declarative import DeclarativeSource
 from adapters.core.http import RetryPolicy
 from adapters.dynamics365.emulator import DynamicsEmulator
@@ -65,6 +65,8 @@ class ReferenceIds:
             # An attachment's content_ref is its annotation's id: the reference file's id back.
             if name in ("source_id", "content_ref") or name.endswith("_source_id"):
                 data[name] = self.ids.get(value, value) if value else value
+            elif name in LIST_LINK_FIELDS:
+                data[name] = [self.ids.get(v, v) for v in value]
         if "custom_fields" in data:
             data["custom_fields"] = {self.keys[k]: v for k, v in data["custom_fields"].items()}
         return data
