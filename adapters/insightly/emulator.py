@@ -15,10 +15,19 @@ leapforce-dev/lib-go-insightly):
 - Every answer carries the daily allowance: `X-RateLimit-Limit` and `X-RateLimit-Remaining`.
   Too many requests per second is a 429 (with `Retry-After` here, which the docs do not show).
 - Errors are ASP.NET Web API bodies, `{"Message": "..."}`.
+- Leads (`/Leads`, LEAD_ID) hold their person and company as fields of their own (FIRST_NAME,
+  LAST_NAME, EMAIL, PHONE, MOBILE, ORGANISATION_NAME); a converted lead stays listed with
+  CONVERTED true. TAGS on leads, contacts, organisations and opportunities: [{"TAG_NAME"}].
+- File attachments (the OAS's FileAttachments and `{Object}_getFileAttachments`): no list of
+  every file; each record's `/{Object}/{id}/FileAttachments` (skip/top/count_total/
+  updated_after_utc) lists FILE_ID, FILE_NAME, CONTENT_TYPE, FILE_SIZE, FILE_CATEGORY_ID,
+  OWNER_USER_ID, DATE_CREATED_UTC, DATE_UPDATED_UTC, URL; `/FileAttachments/{id}` answers the
+  bytes (`format=JSON`: the metadata), a missing one a 404 "File Attachment not found."
 """
 
 from __future__ import annotations
 
+import urllib.parse
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -57,7 +66,9 @@ ID_FIELDS: dict[str, str] = {
     "Tasks": "TASK_ID",
     "Events": "EVENT_ID",
     "Notes": "NOTE_ID",
+    "Leads": "LEAD_ID",
 }
+ATTACHABLE = frozenset({"Organisations", "Contacts", "Opportunities", "Leads"})
 SEARCHABLE = frozenset(ID_FIELDS) - {"PipelineStages", "Pipelines", "TaskCategories"}
 DETAIL_KEYS = ("LINKS", "TAGS", "DATES", "EMAILDOMAINS")  # left out of brief answers
 
@@ -81,6 +92,8 @@ class InsightlyEmulator(SourceEmulator):
         return [
             Route(base + "/Users/Me", self.me),
             Route(base + "/CustomFields/{object_name}", self.custom_fields),
+            Route(base + "/FileAttachments/{file_id}", self.file),
+            Route(base + "/{object_name}/{record_id}/FileAttachments", self.attachments),
             Route(base + "/{object_name}/Search", self.search),
             Route(base + "/{object_name}/{record_id}", self.one),
             Route(base + "/{object_name}", self.list),
@@ -143,15 +156,43 @@ class InsightlyEmulator(SourceEmulator):
 
     async def one(self, request: Request) -> Response:
         account = self._account(request)
-        records = self._table(account, request)
-        raw_id = request.path_params["record_id"]
+        return self._respond(request, account, self._record(account, request))
+
+    async def attachments(self, request: Request) -> Response:
+        """A record's file attachments (Gets a {Object}'s File Attachments)."""
+        account = self._account(request)
+        name = request.path_params["object_name"]
+        if name not in ATTACHABLE:
+            raise _no_resource(request)
+        record_id = self._record(account, request)[ID_FIELDS[name]]
+        files = [
+            {k: v for k, v in row.items() if not k.startswith("_")}
+            for row in account.table("FileAttachments")
+            if row["_OBJECT"] == name and row["_RECORD_ID"] == record_id
+        ]
+        return self._page(request, account, _filtered(request, files))
+
+    async def file(self, request: Request) -> Response:
+        """A file's bytes, whole, with its type and length (Gets a File Attachment)."""
+        account = self._account(request)
+        raw_id = request.path_params["file_id"]
         if not raw_id.isdigit():
             raise VendorError(400, "invalid_parameter", f"The value '{raw_id}' is not valid.")
-        id_field = ID_FIELDS[request.path_params["object_name"]]
-        found = next((r for r in records if r[id_field] == int(raw_id)), None)
+        rows = account.table("FileAttachments")
+        found = next((r for r in rows if r["FILE_ID"] == int(raw_id)), None)
         if found is None:
-            raise VendorError(404, "not_found", "Record not found.")
-        return self._respond(request, account, found)
+            raise VendorError(404, "not_found", "File Attachment not found.")
+        if request.query_params.get("format", "").upper() == "JSON":
+            meta = {k: v for k, v in found.items() if not k.startswith("_")}
+            return self._respond(request, account, meta)
+        quoted = urllib.parse.quote(found["FILE_NAME"], safe="")
+        left = max(DAILY_LIMIT - self._daily_used.get(account.id, 0), 0)
+        headers = {
+            **self.rate_headers(request.state.rate),
+            "X-RateLimit-Remaining": str(left),
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quoted}",
+        }
+        return Response(found["_BYTES"], 200, headers=headers, media_type=found["CONTENT_TYPE"])
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -165,6 +206,17 @@ class InsightlyEmulator(SourceEmulator):
     ) -> Response:
         left = max(DAILY_LIMIT - self._daily_used.get(account.id, 0), 0)
         return self.respond(request, body, **{"X-RateLimit-Remaining": str(left)}, **headers)
+
+    def _record(self, account: EmulatedAccount, request: Request) -> dict[str, Any]:
+        records = self._table(account, request)
+        raw_id = request.path_params["record_id"]
+        if not raw_id.isdigit():
+            raise VendorError(400, "invalid_parameter", f"The value '{raw_id}' is not valid.")
+        id_field = ID_FIELDS[request.path_params["object_name"]]
+        found = next((r for r in records if r[id_field] == int(raw_id)), None)
+        if found is None:
+            raise VendorError(404, "not_found", "Record not found.")
+        return found
 
     def _table(self, account: EmulatedAccount, request: Request) -> list[dict[str, Any]]:
         name = request.path_params["object_name"]
@@ -213,8 +265,13 @@ def _filtered(request: Request, records: list[dict[str, Any]]) -> list[dict[str,
     if bool(name) != bool(value):
         raise VendorError(400, "invalid_parameter", "Both field_name and field_value are required.")
     if name:
-        out = [r for r in out if str(r.get(name.upper(), "")) == value]
+        out = [r for r in out if _text(r.get(name.upper(), "")) == value.lower()]
     return out
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _text(value: Any) -> str:
+    """A field's value as a search compares it: booleans as true/false, text without case."""
+    return str(value).lower()

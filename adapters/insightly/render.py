@@ -14,6 +14,8 @@ from adapters.core.canonical import (
     Deal,
     Entity,
     FieldType,
+    File,
+    Lead,
     Note,
     Organization,
     Person,
@@ -42,6 +44,8 @@ ID_BASES: dict[str, int] = {
     "task": 200_000_000,
     "event": 220_000_000,
     "n": 240_000_000,
+    "l": 260_000_000,
+    "fl": 280_000_000,
 }
 API_USER = "u1"  # whose API key the sandbox hands out
 EVENT_TYPES = frozenset({"meeting", "lunch"})  # appointments live in the calendar, as Events
@@ -120,6 +124,7 @@ def render(company: ReferenceCompany) -> Tables:
     defs = {d.entity: [] for d in company.custom_fields}
     for definition in company.custom_fields:
         defs[definition.entity].append(definition)
+    activities = [*company.activities, *company.lead_activities]
     tables: Tables = {
         "Users": [_user(u, i) for i, u in enumerate(company.users)],
         "Organisations": [_organisation(o, defs, i) for i, o in enumerate(company.organizations)],
@@ -129,11 +134,11 @@ def render(company: ReferenceCompany) -> Tables:
         "Product": [_product(p, defs, i) for i, p in enumerate(company.products)],
         "Opportunities": [_opportunity(d, defs, i) for i, d in enumerate(company.deals)],
         "TaskCategories": [_category(*c) for c in TASK_CATEGORIES.values()],
-        "Tasks": [
-            _task(a, i) for i, a in enumerate(company.activities) if a.type not in EVENT_TYPES
-        ],
-        "Events": [_event(a, i) for i, a in enumerate(company.activities) if a.type in EVENT_TYPES],
-        "Notes": [_note(n) for n in company.notes],
+        "Tasks": [_task(a, i) for i, a in enumerate(activities) if a.type not in EVENT_TYPES],
+        "Events": [_event(a, i) for i, a in enumerate(activities) if a.type in EVENT_TYPES],
+        "Notes": [_note(n) for n in [*company.notes, *company.lead_notes]],
+        "Leads": [_lead(company, lead) for lead in company.leads] + _converted(company),
+        "FileAttachments": [_file(company, f) for f in company.files if _file_parent(f)],
     }
     tables.update(_price_books(company.products))
     for entity, object_name in CUSTOM_FIELD_OBJECTS.items():
@@ -193,8 +198,15 @@ def _link(kind: str, own_id: int, target: str, target_id: int, n: int) -> dict[s
     }  # fmt: skip
 
 
-def _links(kind: str, own_id: int, deal: str | None, person: str | None, org: str | None) -> list:
-    targets = [("Opportunity", deal), ("Contact", person), ("Organisation", org)]
+def _links(
+    kind: str,
+    own_id: int,
+    deal: str | None,
+    person: str | None,
+    org: str | None,
+    lead: str | None = None,
+) -> list:
+    targets = [("Opportunity", deal), ("Contact", person), ("Organisation", org), ("Lead", lead)]
     present = [(name, insightly_id(sid)) for name, sid in targets if sid]
     return [_link(kind, own_id, name, tid, n) for n, (name, tid) in enumerate(present)]
 
@@ -208,7 +220,7 @@ def _organisation(org: Organization, defs: dict, i: int) -> dict[str, Any]:
         "CREATED_USER_ID": insightly_id(API_USER), "PHONE": None, "PHONE_FAX": None,
         "WEBSITE": None, "SOCIAL_LINKEDIN": None, "SOCIAL_FACEBOOK": None, "SOCIAL_TWITTER": None,
         "CUSTOMFIELDS": _custom(org, defs, Entity.organizations),
-        "TAGS": [], "DATES": [], "EMAILDOMAINS": [], "LINKS": [],
+        "TAGS": tags(org.labels), "DATES": [], "EMAILDOMAINS": [], "LINKS": [],
     }  # fmt: skip
     for prefix in ("ADDRESS_BILLING", "ADDRESS_SHIP"):
         for part in ("STREET", "CITY", "STATE", "POSTCODE", "COUNTRY"):
@@ -228,7 +240,8 @@ def _contact(person: Person, defs: dict, i: int) -> dict[str, Any]:
         "PHONE_FAX": None, "LAST_ACTIVITY_DATE_UTC": None, "NEXT_ACTIVITY_DATE_UTC": None,
         "CREATED_USER_ID": insightly_id(API_USER), "ORGANISATION_ID": ref_id(person.org_source_id),
         "TITLE": None, "EMAIL_OPTED_OUT": False,
-        "CUSTOMFIELDS": _custom(person, defs, Entity.persons), "TAGS": [], "DATES": [], "LINKS": [],
+        "CUSTOMFIELDS": _custom(person, defs, Entity.persons), "TAGS": tags(person.labels),
+        "DATES": [], "LINKS": [],
     }  # fmt: skip
     for slot, _ in PHONE_SLOTS:
         record[slot] = None
@@ -309,7 +322,7 @@ def _opportunity(deal: Deal, defs: dict, i: int) -> dict[str, Any]:
         "NEXT_ACTIVITY_DATE_UTC": None, "PIPELINE_ID": ref_id(deal.pipeline_source_id),
         "STAGE_ID": ref_id(deal.stage_source_id), "CREATED_USER_ID": insightly_id(API_USER),
         "ORGANISATION_ID": ref_id(deal.org_source_id), "PRICEBOOK_ID": None,
-        "CUSTOMFIELDS": _custom(deal, defs, Entity.deals), "TAGS": [],
+        "CUSTOMFIELDS": _custom(deal, defs, Entity.deals), "TAGS": tags(deal.labels),
         "LINKS": _links("Opportunity", own, None, deal.person_source_id, None),
     }  # fmt: skip
 
@@ -337,7 +350,7 @@ def _task(activity: Activity, i: int) -> dict[str, Any]:
         "DATE_CREATED_UTC": "2024-06-03 07:00:00", "DATE_UPDATED_UTC": updated_at(i),
         "REMINDER_DATE_UTC": None, "REMINDER_SENT": False, "RECURRENCE": None, "EMAIL_ID": None,
         "LINKS": _links("Task", own, activity.deal_source_id, activity.person_source_id,
-                        activity.org_source_id),
+                        activity.org_source_id, activity.lead_source_id),
     }  # fmt: skip
 
 
@@ -358,7 +371,7 @@ def _event(activity: Activity, i: int) -> dict[str, Any]:
         "DATE_UPDATED_UTC": updated_at(i), "REMINDER_DATE_UTC": None, "REMINDER_SENT": False,
         "OWNER_USER_ID": ref_id(activity.owner_source_id), "CUSTOMFIELDS": [],
         "LINKS": _links("Event", own, activity.deal_source_id, activity.person_source_id,
-                        activity.org_source_id),
+                        activity.org_source_id, activity.lead_source_id),
     }  # fmt: skip
 
 
@@ -369,7 +382,7 @@ def _note(note: Note) -> dict[str, Any]:
         "DATE_CREATED_UTC": stamp(note.add_time), "DATE_UPDATED_UTC": stamp(note.add_time),
         "OWNER_USER_ID": ref_id(note.owner_source_id),
         "LINKS": _links("Note", own, note.deal_source_id, note.person_source_id,
-                        note.org_source_id),
+                        note.org_source_id, note.lead_source_id),
     }  # fmt: skip
 
 
@@ -393,4 +406,93 @@ def _field_def(entity: Entity, definition: CustomFieldDef | None, order: int) ->
             {"OPTION_ID": order * 100 + n, "OPTION_VALUE": label, "OPTION_DEFAULT": False}
             for n, label in enumerate(options, start=1)
         ],
+    }  # fmt: skip
+
+
+# --- leads, tags and file attachments --------------------------------------------------------
+
+LEAD_STATUS_OPEN, LEAD_SOURCE_WEB = 4_001, 4_101  # a lead's required status and source ids
+CONVERTED_LEAD_ID = ID_BASES["l"] + 999_999  # a lead already converted into a contact
+
+
+def tags(labels: list[str]) -> list[dict[str, str]]:
+    return [{"TAG_NAME": label} for label in labels]
+
+
+def lead_names(person: Person | None, firm: str | None) -> tuple[str | None, str]:
+    """A lead's FIRST_NAME and LAST_NAME (required): its person's, else its company's name."""
+    if person is None:
+        return None, firm or ""
+    if not person.last_name:
+        return None, person.name
+    return person.first_name, person.last_name
+
+
+def _lead(company: ReferenceCompany, lead: Lead) -> dict[str, Any]:
+    """A lead holds its person and company as its own fields (no link to a contact): names,
+    one EMAIL, PHONE and MOBILE, ORGANISATION_NAME as text. It has no value or close date."""
+    person = next((p for p in company.persons if p.source_id == lead.person_source_id), None)
+    org = next((o for o in company.organizations if o.source_id == lead.org_source_id), None)
+    first, last = lead_names(person, org.name if org else None)
+    slots = phone_slots(person.phones) if person else {}
+    return {
+        "LEAD_ID": insightly_id(lead.source_id), "SALUTATION": None, "FIRST_NAME": first,
+        "LAST_NAME": last, "LEAD_SOURCE_ID": LEAD_SOURCE_WEB, "LEAD_STATUS_ID": LEAD_STATUS_OPEN,
+        "TITLE": None, "CONVERTED": False, "CONVERTED_CONTACT_ID": None,
+        "CONVERTED_DATE_UTC": None, "CONVERTED_OPPORTUNITY_ID": None,
+        "CONVERTED_ORGANISATION_ID": None, "DATE_CREATED_UTC": stamp(lead.add_time),
+        "DATE_UPDATED_UTC": stamp(lead.add_time),
+        "EMAIL": primary_email(person) if person else None, "EMPLOYEE_COUNT": None, "FAX": None,
+        "INDUSTRY": None, "LEAD_DESCRIPTION": None, "LEAD_RATING": None,
+        "MOBILE": slots.get("PHONE_MOBILE"), "OWNER_USER_ID": ref_id(lead.owner_source_id),
+        "PHONE": slots.get("PHONE"), "RESPONSIBLE_USER_ID": ref_id(lead.owner_source_id),
+        "WEBSITE": None, "ADDRESS_STREET": None, "ADDRESS_CITY": None, "ADDRESS_STATE": None,
+        "ADDRESS_POSTCODE": None, "ADDRESS_COUNTRY": None, "LAST_ACTIVITY_DATE_UTC": None,
+        "NEXT_ACTIVITY_DATE_UTC": None, "ORGANISATION_NAME": org.name if org else None,
+        "CREATED_USER_ID": insightly_id(API_USER), "IMAGE_URL": None, "EMAIL_OPTED_OUT": False,
+        "CUSTOMFIELDS": [], "TAGS": tags(lead.labels), "LINKS": [],
+    }  # fmt: skip
+
+
+def _converted(company: ReferenceCompany) -> list[dict[str, Any]]:
+    """One lead already converted into the contact p2: Insightly keeps it, CONVERTED true."""
+    if not company.leads or len(company.persons) < 2:
+        return []
+    person = company.persons[1]
+    record = _lead(company, Lead(source_id="l1", title="", person_source_id=person.source_id))
+    record.update(
+        LEAD_ID=CONVERTED_LEAD_ID, CONVERTED=True, DATE_CREATED_UTC="2024-01-08 10:00:00",
+        CONVERTED_CONTACT_ID=insightly_id(person.source_id),
+        CONVERTED_DATE_UTC="2024-02-01 10:00:00", DATE_UPDATED_UTC="2024-02-01 10:00:00",
+    )  # fmt: skip
+    return [record]
+
+
+# The records a file attaches to: the link on the reference file -> the object named in paths.
+FILE_OBJECTS = {
+    "org_source_id": "Organisations",
+    "person_source_id": "Contacts",
+    "deal_source_id": "Opportunities",
+    "lead_source_id": "Leads",
+}
+
+
+def _file_parent(file: File) -> tuple[str, int] | None:
+    for link, object_name in FILE_OBJECTS.items():
+        if getattr(file, link):
+            return object_name, insightly_id(getattr(file, link))
+    return None  # on an activity: not rendered (tasks and events are not listed for files)
+
+
+def _file(company: ReferenceCompany, file: File) -> dict[str, Any]:
+    """A FileAttachment, its parent and bytes kept beside it (underscored: never served)."""
+    parent = _file_parent(file)
+    assert parent is not None
+    return {
+        "FILE_ID": insightly_id(file.source_id), "FILE_NAME": file.name,
+        "CONTENT_TYPE": file.mime_type or "application/octet-stream", "FILE_SIZE": file.size,
+        "FILE_CATEGORY_ID": None, "OWNER_USER_ID": insightly_id(API_USER),
+        "DATE_CREATED_UTC": stamp(file.add_time), "DATE_UPDATED_UTC": stamp(file.add_time),
+        "URL": None, "_OBJECT": parent[0], "_RECORD_ID": parent[1],
+        "_BYTES": company.file_bytes[file.source_id],
     }  # fmt: skip

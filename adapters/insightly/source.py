@@ -18,6 +18,7 @@ Vendor facts the description relies on (see the emulator's docstring for where t
 
 Two reference tables are read once per run and joined into records (`Lookup`/`Join`): task
 categories (for the activity type) and price-book entries (product prices in other currencies).
+Leads, tags and file attachments: `prospects.py`.
 """
 
 from __future__ import annotations
@@ -51,6 +52,14 @@ from adapters.core.mapping import (
     utc_time,
 )
 from adapters.core.paginators import OffsetPaginator
+from adapters.insightly.prospects import (
+    FILES,
+    LEAD_AS,
+    OPEN_LEADS,
+    file_lookups,
+    file_streams,
+    tags,
+)
 from adapters.insightly.shapes import (
     CUSTOM_FIELD_OBJECTS,
     FIELD_TYPES,
@@ -90,6 +99,7 @@ def _lookups(size: int) -> tuple[Lookup, ...]:
     return (
         Lookup("task_categories", f"{API}/TaskCategories", "CATEGORY_ID", None, _pages(size)),
         Lookup("price_book", f"{API}/PricebookEntry", "PRODUCT_ID", None, _pages(size), many=True),
+        *file_lookups(_pages(size)),
     )
 
 
@@ -97,15 +107,21 @@ def _lookups(size: int) -> tuple[Lookup, ...]:
 
 
 def _stream(
-    entity: Entity, path: str, fields: Mapping[str, Getter], size: int = PAGE_SIZE, **extra: Any
+    entity: Entity,
+    path: str,
+    fields: Mapping[str, Getter],
+    size: int = PAGE_SIZE,
+    search: Mapping[str, str] | None = None,
+    **extra: Any,
 ) -> Stream:
+    """The list at `path`; with `search` ({field_name, field_value}) its Search, filtered."""
     return Stream(
         entity,
-        API + path,
+        API + path + ("/Search" if search else ""),
         fields,
         paginator=_pages(size),
         records=None,
-        params={"brief": "false", "count_total": "true"},
+        params={"brief": "false", "count_total": "true", **(search or {})},
         changed_since=ChangedSince("updated_after_utc", path=f"{API}{path}/Search"),
         total=total_count,
         **extra,
@@ -154,6 +170,7 @@ def _activity_streams(size: int) -> tuple[Stream, ...]:
         "deal_source_id": first(linked("Opportunity"), ref("OPPORTUNITY_ID")),
         "person_source_id": linked("Contact"),
         "org_source_id": linked("Organisation"),
+        "lead_source_id": linked("Lead"),
         "owner_source_id": first(ref("RESPONSIBLE_USER_ID"), ref("OWNER_USER_ID")),
     }
 
@@ -213,6 +230,7 @@ def insightly_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
                 "name": first("ORGANISATION_NAME", lambda r: ""),
                 "address": first(address("ADDRESS_BILLING"), address("ADDRESS_SHIP")),
                 "owner_source_id": ref("OWNER_USER_ID"),
+                "labels": tags,
             },
             **custom,
         ),
@@ -228,6 +246,7 @@ def insightly_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
                 "phones": phones,
                 "org_source_id": ref("ORGANISATION_ID"),
                 "owner_source_id": ref("OWNER_USER_ID"),
+                "labels": tags,
             },
             **custom,
         ),
@@ -283,6 +302,7 @@ def insightly_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
                 "expected_close_date": utc_date("FORECAST_CLOSE_DATE"),
                 "won_time": _closed_when("WON"),
                 "lost_time": _closed_when("LOST", "ABANDONED"),
+                "labels": tags,
             },
             **custom,
         ),
@@ -296,11 +316,17 @@ def insightly_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
                 "deal_source_id": linked("Opportunity"),
                 "person_source_id": linked("Contact"),
                 "org_source_id": linked("Organisation"),
+                "lead_source_id": linked("Lead"),
                 "owner_source_id": ref("OWNER_USER_ID"),
                 "add_time": utc_time("DATE_CREATED_UTC"),
             },
             page_size,
         ),
+        *(
+            _stream(entity, "/Leads", fields, page_size, OPEN_LEADS, custom_values=_none, **keep)
+            for entity, fields, keep in LEAD_AS
+        ),
+        *file_streams(),
     )
     return SourceSpec(
         name="Insightly",
@@ -321,7 +347,12 @@ def insightly_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
         credentials=(CredentialField("api_key", "API key"),),
         auth=api_key_as_username("api_key"),
         api_path=API,
+        files=FILES,
     )
+
+
+def _none(raw: Raw) -> dict[str, Any]:
+    return {}  # a lead's custom fields are the Leads object's, not a contact's
 
 
 def _closed_when(*states: str) -> Getter:

@@ -52,17 +52,23 @@ ACTIVITY_PREFIX = {"meeting": "event", "lunch": "event"}
 
 
 def as_extracted(company: ReferenceCompany, entity: Entity) -> list[dict[str, Any]]:
-    """The held records as the source must give them: Insightly ids, custom keys FIELD_NAMEs."""
+    """The held records as the source must give them: Insightly ids (a lead's own person and
+    organization as "lead-{LEAD_ID}"), custom keys FIELD_NAMEs."""
     names = {(d.entity, d.key): field_name(d) for d in company.custom_fields}
     out = []
+    own = {Entity.persons: "person_source_id", Entity.organizations: "org_source_id"}
     for record in company.records(entity):
         data = record.model_dump()
         for key, value in list(data.items()):
             if key.endswith("_source_id") and value:
-                data[key] = str(insightly_id(value))
+                data[key] = insightly_or_own(value, key in own.values())
         data["source_id"] = (
-            str(insightly_id(record.source_id)) if entity is not Entity.activities else None
+            insightly_or_own(record.source_id, entity in own)
+            if entity is not Entity.activities
+            else None
         )
+        if entity is Entity.files:
+            data["content_ref"] = str(insightly_id(data["content_ref"]))
         if entity is Entity.activities:
             kind = ACTIVITY_PREFIX.get(record.type, "task")  # type: ignore[attr-defined]
             data["source_id"] = f"{kind}-{insightly_id(record.source_id, kind)}"
@@ -72,6 +78,12 @@ def as_extracted(company: ReferenceCompany, entity: Entity) -> list[dict[str, An
             }
         out.append(data)
     return out
+
+
+def insightly_or_own(reference_id: str, party: bool) -> str:
+    """The Insightly id; a lead's id as the person or organization of its own: "lead-{id}"."""
+    number = str(insightly_id(reference_id))
+    return f"lead-{number}" if party and reference_id.startswith("l") else number
 
 
 async def extract_all(source: DeclarativeSource, entity: Entity) -> list[dict[str, Any]]:

@@ -36,7 +36,8 @@ async def test_every_entity_arrives_as_insightly_holds_it(clock: FakeClock) -> N
 
 async def test_hard_cases_read_right(clock: FakeClock) -> None:
     source = new_source(new_emulator(clock), clock)
-    persons = {p["name"]: p for p in await extract_all(source, Entity.persons)}
+    read = await extract_all(source, Entity.persons)  # contacts (a lead's own person is "lead-")
+    persons = {p["name"]: p for p in read if not p["source_id"].startswith("lead-")}
     p1 = persons["Zażółć Gęślą-Jaźń 🚀"]
     assert [e["value"] for e in p1["emails"]] == ["zazolc.gesla-jazn@example.pl"]  # primary only
     assert {(p["value"], p["label"]) for p in p1["phones"]} == {
@@ -80,15 +81,14 @@ async def test_check_names_the_key_owner_and_counts_in_one_request_each(clock: F
     source = new_source(new_emulator(clock), clock)
     info = await source.check()
     assert info.account["user_email"] == "anna.kowalska@example.pl"
-    # Pipelines are kept for opportunities only: the list's total is not their count.
-    held = {
-        entity: n
-        for entity, n in held_company().counts().items()
-        if entity not in ("pipelines", "deal_products")
-    }
-    assert info.counts == held
-    # /Users/Me, then one counted page per other stream (activities are Tasks and Events)
-    assert source.client.stats.requests == len(source.spec.streams)
+    # Pipelines are kept for opportunities only, organizations include the companies named on
+    # leads, and files are listed per record: no list's total is their count.
+    unknown = ("pipelines", "deal_products", "organizations", "files")
+    held = {entity: n for entity, n in held_company().counts().items() if entity not in unknown}
+    assert info.counts == held  # persons: contacts and open leads (the Search's own total)
+    # /Users/Me, then one counted page per stream of a counted entity
+    counted = [s for s in source.spec.streams if s.entity.value in info.counts]
+    assert source.client.stats.requests == 1 + len(counted)
     await source.aclose()
 
 
@@ -104,7 +104,7 @@ async def test_a_wrong_api_key_is_auth_failed(clock: FakeClock) -> None:
 async def test_a_429_is_waited_out(clock: FakeClock) -> None:
     source = new_source(new_emulator(clock, burst=3), clock, page_size=10)
     persons = await extract_all(source, Entity.persons)
-    assert len(persons) == 30
+    assert len(persons) == 33  # 30 contacts, 3 leads' own persons
     assert source.client.stats.rate_limited >= 1
     assert clock.slept and all(s == 1.0 for s in clock.slept)  # Retry-After: 1
     await source.aclose()
@@ -113,9 +113,9 @@ async def test_a_429_is_waited_out(clock: FakeClock) -> None:
 async def test_pages_cross_and_resume_from_a_checkpoint(clock: FakeClock) -> None:
     source = new_source(new_emulator(clock), clock, page_size=7)
     pages = [page async for page in source.extract(Entity.persons)]
-    assert [len(p.items) for p in pages] == [7, 7, 7, 7, 2]
+    assert [len(p.items) for p in pages] == [7, 7, 7, 7, 2, 3]  # contacts, then leads' persons
     every = [i.record.source_id for p in pages for i in p.items]
-    assert len(set(every)) == 30
+    assert len(set(every)) == 33
 
     cursor = pages[1].next_cursor
     assert cursor is not None
