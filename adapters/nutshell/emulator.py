@@ -28,6 +28,8 @@ Assumptions (not documented):
 - `getUser` is also served by GET with `?method=getUser` (the engine's connection check is a
   GET); no other method is.
 - `findStagesets` (pipelines) and a milestone's `stagesetId`, `position` and `probability`.
+Tags and lead files (a lead's `file` array, bytes at each file's `uri`, `GET /file/api/{id}`
+with the same Basic auth, Range requests answered 206): adapters/nutshell/attached.py.
 """
 
 from __future__ import annotations
@@ -40,8 +42,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from adapters.core.emulated_auth import basic_pair
-from adapters.core.emulation import SourceEmulator, Tables, VendorError
+from adapters.core.emulation import SourceEmulator, Tables, VendorError, base_url_of
 from adapters.core.serving import Collection, NumberedPages
+from adapters.nutshell.attached import absolute
 from adapters.nutshell.render import IDS, held, render
 from adapters.reference.dataset import ReferenceCompany
 
@@ -76,7 +79,8 @@ class NutshellEmulator(SourceEmulator):
     default_burst = 1000
 
     def routes(self) -> list[BaseRoute]:
-        return [Route(API, self.call, methods=["POST", "GET"])]
+        files = Route("/{account_id}/file/api/{file_id:int}", self.download, methods=["GET"])
+        return [Route(API, self.call, methods=["POST", "GET"]), files]
 
     render = staticmethod(render)  # the reference company in the vendor's shapes
 
@@ -103,7 +107,25 @@ class NutshellEmulator(SourceEmulator):
         table = METHODS.get(method)
         if table is None:
             raise fault(NO_METHOD, f"Method not found: {method}", call_id)
-        return self._answer(request, _find(account.table(table), table, params, call_id), call_id)
+        found = _find(account.table(table), table, params, call_id)
+        if table == "leads":
+            found = [absolute(lead, base_url_of(request)) for lead in found]
+        return self._answer(request, found, call_id)
+
+    async def download(self, request: Request) -> Response:
+        """A file's bytes at its `uri`, whole or the one byte range asked for."""
+        account, wanted = self.account(request), request.path_params["file_id"]
+        found = next((f for f in account.table("file_bytes") if f["id"] == wanted), None)
+        if found is None:
+            return Response("Not Found", 404, media_type="text/plain")
+        data, asked = found["data"], request.headers.get("range", "")
+        start, _, end = asked.removeprefix("bytes=").partition("-")
+        if not asked.startswith("bytes=") or not start.isdigit() or int(start) >= len(data):
+            return Response(data, 200, media_type=found["mime"], headers={"Accept-Ranges": "bytes"})
+        last = min(int(end), len(data) - 1) if end.isdigit() else len(data) - 1
+        part = f"bytes {start}-{last}/{len(data)}"
+        body = data[int(start) : last + 1]
+        return Response(body, 206, media_type=found["mime"], headers={"Content-Range": part})
 
     def _answer(self, request: Request, result: Any, call_id: Any) -> Response:
         body = {"result": result, "error": None, "id": call_id, "jsonrpc": "2.0"}

@@ -13,6 +13,8 @@ in karlwnw/pynutshell's test stubs and the nutshell-api-php examples show the sh
 - Activities have a `startTime` and an `endTime` (or `isAllDay`), `leads[]`, `accounts[]` and
   `participants[]` (contacts); their kind is an `activityType` by name.
 - Products have a `sku` and one `price {currency, amount}`.
+- Accounts, contacts and leads carry `tags` (names); a lead has its `file` array (attached.py).
+  There is no lead object apart from the deals.
 - Notes are not listed by a method of their own: each account, contact and lead carries its
   `notes[]` (here a note sits on one of them: the lead, else the contact, else the account).
 """
@@ -24,11 +26,12 @@ from typing import Any
 
 from adapters.core.canonical import Activity, ContactPoint, Deal, Note, Product
 from adapters.core.emulation import Tables
+from adapters.nutshell.attached import file_bytes, held_step, lead_files
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import ACTIVITY_TYPES, Holds, Parents
 from adapters.reference.ids import DEFAULT_BASES, IdScheme
 
-IDS = IdScheme("nutshell", {**DEFAULT_BASES, "pr": 600_000})  # products from 600001
+IDS = IdScheme("nutshell", {**DEFAULT_BASES, "pr": 600_000, "fl": 650_000})  # products 600001..
 nid = IDS.integer
 UPDATED = f"{REFERENCE_DATE.isoformat()}T08:00:00+0000"
 STAMP = "%Y-%m-%dT%H:%M:%S%z"
@@ -74,6 +77,10 @@ HOLDS = Holds(
     note_parents=Parents.one,
     emails=keyed,
     phones=keyed,
+    labels=True,
+    files=True,
+    file_parents=frozenset({"deal_source_id"}),  # files hang on leads (deals) only
+    extra=(held_step(IDS),),
 )
 held = HOLDS.held
 
@@ -119,7 +126,7 @@ def _notes(notes: list[Note], link: str, source_id: str) -> list[Raw]:
     return [_note(n) for n in notes if getattr(n, link) == source_id]
 
 
-def _lead(deal: Deal, notes: list[Note]) -> Raw:
+def _lead(deal: Deal, notes: list[Note], kept: ReferenceCompany) -> Raw:
     closed = deal.won_time or deal.lost_time
     due = deal.expected_close_date
     return {
@@ -140,6 +147,8 @@ def _lead(deal: Deal, notes: list[Note]) -> Raw:
         "closedTime": closed.replace("Z", "+0000") if closed else None,
         "modifiedTime": UPDATED,
         "notes": _notes(notes, "deal_source_id", deal.source_id),
+        "tags": deal.labels,
+        "file": lead_files(kept, IDS, deal.source_id),
     }
 
 
@@ -226,6 +235,7 @@ def render(company: ReferenceCompany) -> Tables:
                 else {},
                 "modifiedTime": UPDATED,
                 "notes": _notes(on_org, "org_source_id", o.source_id),
+                "tags": o.labels,
             }
             for o in kept.organizations
         ],
@@ -245,6 +255,7 @@ def render(company: ReferenceCompany) -> Tables:
                 "owner": _ref("Users", p.owner_source_id),
                 "modifiedTime": UPDATED,
                 "notes": _notes(on_person, "person_source_id", p.source_id),
+                "tags": p.labels,
             }
             for p in kept.persons
         ],
@@ -264,6 +275,7 @@ def render(company: ReferenceCompany) -> Tables:
             for s in kept.stages
         ],
         "products": [_product(p) for p in kept.products],
-        "leads": [_lead(d, on_deal) for d in kept.deals],
+        "leads": [_lead(d, on_deal, kept) for d in kept.deals],
+        "file_bytes": file_bytes(kept, IDS),
         "activities": [_activity(a) for a in kept.activities],
     }

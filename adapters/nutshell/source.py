@@ -4,6 +4,8 @@ Vendor facts (sources in the emulator's docstring): one endpoint `POST /api/v1/j
 Basic (e-mail, API key); `find*` methods paged by `page`/`limit` inside `params`, stop on a
 short page; `{"result": [...]}`; notes ride on their account, contact or lead. A failed call
 may answer HTTP 200 with an `error` object: such a page is refused, never read as the end.
+Accounts', contacts' and leads' `tags` are their labels; a lead's `file` array its files, the
+bytes fetched from `/file/api/{id}` (attached.py).
 """
 
 from __future__ import annotations
@@ -15,7 +17,14 @@ import httpx
 
 from adapters.core.auth import BasicAuth, CredentialField
 from adapters.core.canonical import ContactPoint, Entity
-from adapters.core.declarative import AccountCheck, PostRead, RunState, SourceSpec, Stream
+from adapters.core.declarative import (
+    AccountCheck,
+    FileContent,
+    PostRead,
+    RunState,
+    SourceSpec,
+    Stream,
+)
 from adapters.core.errors import UnreadableResponse
 from adapters.core.http import UnexpectedResponse, default_error_text
 from adapters.core.mapping import (
@@ -32,6 +41,7 @@ from adapters.core.mapping import (
     utc_time,
 )
 from adapters.core.paginators import PageNumber
+from adapters.nutshell.attached import FILE_FIELDS, FILE_PATH, files_of, tags
 from adapters.nutshell.render import ACTIVITY_NAMES, OTHER, PRIMARY
 
 API = "/api/v1/json"
@@ -199,6 +209,7 @@ ORGANIZATIONS = _stream(
         "name": "name",
         "address": text(f"address.{PRIMARY}.address_1"),
         "owner_source_id": ref("owner"),
+        "labels": tags,
     },
 )
 PERSONS = _stream(
@@ -213,6 +224,7 @@ PERSONS = _stream(
         "phones": points("phone"),
         "org_source_id": one("accounts"),
         "owner_source_id": ref("owner"),
+        "labels": tags,
     },
 )
 PIPELINES = _stream(Entity.pipelines, "findStagesets", {"source_id": ref("id"), "name": "name"})
@@ -260,6 +272,7 @@ DEALS = _stream(
         "expected_close_date": utc_date("dueTime"),
         "won_time": closed("won"),
         "lost_time": closed("lost"),
+        "labels": tags,
     },
 )
 ACTIVITIES = _stream(
@@ -309,7 +322,9 @@ SPEC = SourceSpec(
         _notes("findAccounts", "_account"),
         _notes("findContacts", "_contact"),
         _notes("findLeads", "_lead"),
+        _stream(Entity.files, "findLeads", FILE_FIELDS, explode=files_of),
     ),
+    files=FileContent(path=lambda ref: FILE_PATH.format(id=ref)),
     # The engine's check is a GET: getUser (no id: the caller) by query parameters. It should
     # be the JSON-RPC POST the other calls are, once AccountCheck can POST.
     check=AccountCheck(
