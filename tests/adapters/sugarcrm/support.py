@@ -34,11 +34,13 @@ def new_source(
     *,
     page_size: int = PAGE_SIZE,
     clock: FakeClock | None = None,
+    app: Any = None,
 ) -> DeclarativeSource:
+    """A source on the emulator (or on `app`, a wrapper of the emulator's app)."""
     options: dict[str, Any] = {"retry": RetryPolicy(attempts=4, wait_initial=0.0)}
     if clock:
         options["sleep"] = clock.sleep
-    transport = httpx.ASGITransport(app=emulator.app)
+    transport = httpx.ASGITransport(app=app or emulator.app)
     client = SPEC.client(SPEC.root(BASE), sugar_auth(credentials, BASE), transport, **options)
     return sugar_source(client, page_size=page_size)
 

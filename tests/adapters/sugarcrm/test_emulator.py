@@ -106,7 +106,7 @@ def _list_schema() -> dict[str, Any]:
     "module",
     [
         "Users", "Currencies", "Accounts", "Contacts", "Opportunities", "ProductTemplates",
-        "Calls", "Meetings", "Tasks", "Notes",
+        "Calls", "Meetings", "Tasks", "Notes", "Leads",
     ],
 )  # fmt: skip
 async def test_lists_match_the_spec(client: httpx.AsyncClient, module: str) -> None:
