@@ -163,10 +163,10 @@ class ZendeskSellEmulator(SourceEmulator):
         return self.respond(request, {"data": me, "meta": {"type": "user"}})
 
     async def _documents(self, request: Request) -> Response:
+        account = self.account(request)  # the token first, then the query
         for required in ATTACHED:
             if not request.query_params.get(required):
                 raise VendorError(400, "invalid_parameter", f"{required} is required.")
-        account = self.account(request)
         envelope = enveloped("document")
         rows = DOCUMENTS.rows(account.table("documents"), request.query_params, PAGES)
         page = PAGES.serve(rows, request.query_params)
