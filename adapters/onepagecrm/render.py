@@ -10,6 +10,11 @@ How OnePageCRM keeps what Pipedrive links several ways:
   at a `call_time_int`/`meeting_time_int` by an author named in words. No durations.
 - Notes hang on a contact (`contact_id`) and maybe a deal (`linked_deal_id`); `author` is a
   name, not a user id. A closed deal keeps its `close_date` (a day). No products.
+- Tags are a contact's (`tags`, names); a company has only `synced_tags` (its contacts' shared
+  tags, when syncing), a deal none. No leads of their own: "lead" is a contact's status.
+- Attachments hang on deals, notes, calls and meetings (`attachments`, each with a `url` signed
+  until `url_expires_at`, the only way to the bytes: there is no one-attachment GET); they are
+  not carried: see the README.
 """
 
 from __future__ import annotations
@@ -64,8 +69,14 @@ def _notes_and_companies(company: ReferenceCompany) -> ReferenceCompany:
         if n.person_source_id or n.deal_source_id
     ]
     actions = [a for a in company.activities if a.person_source_id]
-    orgs = [o.model_copy(update={"owner_source_id": None}) for o in company.organizations]
-    return dataclasses.replace(company, notes=notes, organizations=orgs, activities=actions)
+    # Only contacts carry tags.
+    orgs = [
+        o.model_copy(update={"owner_source_id": None, "labels": []}) for o in company.organizations
+    ]
+    deals = [d.model_copy(update={"labels": []}) for d in company.deals]
+    return dataclasses.replace(
+        company, notes=notes, organizations=orgs, deals=deals, activities=actions
+    )
 
 
 HOLDS = Holds(
@@ -84,6 +95,7 @@ HOLDS = Holds(
     timed=frozenset(LOGGED),
     no_done=frozenset(LOGGED),
     activity=_action,
+    labels=True,  # a contact's tags
     extra=(_notes_and_companies,),
 )
 held = HOLDS.held
@@ -179,6 +191,7 @@ def render(company: ReferenceCompany) -> Tables:
                 "phones": [{"type": e.label, "value": e.value} for e in p.phones],
                 "company_id": IDS.hex24(p.org_source_id),
                 "owner_id": IDS.hex24(p.owner_source_id),
+                "tags": list(p.labels),
                 **custom(kept, Entity.persons, p.custom_fields),
                 **base,
             }

@@ -3,7 +3,8 @@
 Vendor facts (sources in the emulator's docstring): `https://app.onepagecrm.com/api/v3/`,
 HTTP Basic `user_id:api_key`; lists paged by `page`/`per_page` (at most 100) in
 `{"data": {"<plural>": [{"<singular>": {...}}], "max_page": M}}`; 24-hex ids; pipelines
-carry their stages inline as {stage, label}, a deal names `pipeline_id` and `stage`.
+carry their stages inline as {stage, label}, a deal names `pipeline_id` and `stage`; a contact's
+`tags` are its labels.
 """
 
 from __future__ import annotations
@@ -150,6 +151,7 @@ STREAMS = (
             "phones": contact_points("phones", label_key="type"),
             "org_source_id": ref("company_id"),
             "owner_source_id": ref("owner_id"),
+            "labels": lambda raw: [str(tag) for tag in raw.get("tags") or []],
         },
         custom_values=values_in("custom_fields", "custom_field"),
     ),

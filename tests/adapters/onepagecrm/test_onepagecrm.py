@@ -1,5 +1,5 @@
 """The OnePageCRM source against its emulator: every entity as OnePageCRM holds the reference
-company, pages, a bad key, the emulator's refusals and a 429 waited out."""
+company, pages, a bad key, the emulator's refusals, a 429 waited out and contacts' tags."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from adapters.core.declarative import DeclarativeSource
 from adapters.core.errors import AuthFailed
 from adapters.core.http import RetryPolicy
 from adapters.onepagecrm.emulator import OnePageCrmEmulator
+from adapters.onepagecrm.render import IDS
 from adapters.onepagecrm.source import SPEC
+from adapters.reference.dataset import generate
 from tests.adapters.sources import BASE, FakeClock, extract_records, provision
 
 SIZE = 130  # more than one page (100) of contacts
@@ -95,3 +97,15 @@ async def test_a_429_is_waited_out_and_retried() -> None:
     assert "error_message" in over.json()
     users = await extract_records(source(emulator, creds, clock), Entity.users)
     assert len(users) == 6 and clock.slept
+
+
+async def test_contacts_carry_their_tags_as_labels(world: Any) -> None:
+    emulator, creds, clock = world
+    company = emulator.held(generate(size=SIZE, seed=0))
+    contacts = await extract_records(source(emulator, creds, clock), Entity.persons)
+    labels = {p.source_id: p.labels for p in contacts}
+    assert labels == {IDS.hex24(p.source_id): p.labels for p in company.persons}
+    assert any(len(v) == 2 for v in labels.values())
+    assert "VIP – Ważny" in {name for names in labels.values() for name in names}
+    deals = await extract_records(source(emulator, creds, clock), Entity.deals)
+    assert not any(d.labels for d in deals)  # a deal has no tags
