@@ -37,6 +37,11 @@ api-evangelist/close openapi/close-*-api-openapi.yml):
 - A query parameter a list does not serve (`query`, `_order_by` on other keys, filters it does
   not implement) is a 400 naming it, rather than ignored.
 - Validation errors are `{"errors": [...], "field-errors": {...}}`; other errors `{"error": ...}`.
+- Attachments (resources/activities/notes, .../emails; resources/files): notes and e-mails carry
+  `attachments: [{url, filename, content_type, size, thumbnail_url}]`, the `url` the Files API
+  handed out (`https://app.close.com/go/file/...`). Here that host is the sandbox account's own,
+  and the URL answers the bytes to the API key (Content-Type, Content-Length and an inline
+  Content-Disposition). Close documents no list of files: they are read from the activities.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -62,6 +68,7 @@ from adapters.close.render import (
     EMPTY_ACTIVITY_LISTS,
     ORGANIZATION_ID,
     TIMELINES,
+    app_url,
     close_id,
     render,
 )
@@ -71,6 +78,7 @@ from adapters.core.emulation import (
     RateState,
     SourceEmulator,
     VendorError,
+    base_url_of,
     int_param,
     window,
 )
@@ -149,6 +157,7 @@ class CloseEmulator(SourceEmulator):
             Route(base + "/data/search/", self.search, methods=["POST"]),
         ]
         routes += [
+            Route("/{account_id}/go/file/{key}/", self.download),
             Route(base + "/event/", self.events),
             Route(base + "/event/{record_id}/", self._getter("event")),
             Route(base + "/activity/", self._lister("activity")),
@@ -284,6 +293,24 @@ class CloseEmulator(SourceEmulator):
         }
         return self.respond(request, body)
 
+    async def download(self, request: Request) -> Response:
+        account = self.account(request)
+        wanted = request.path_params["key"]
+        found = next((f for f in account.table("file") if f["key"] == wanted), None)
+        if found is None:
+            raise VendorError(404, "not_found", "Empty query: object does not exist.")
+        data: bytes = found["_bytes"]
+        name = found["attachment"]["filename"]
+        plain = name.encode("ascii", "replace").decode().replace('"', "'")
+        headers = {
+            "Content-Length": str(len(data)),
+            "Content-Disposition": f"inline; filename=\"{plain}\"; filename*=UTF-8''{quote(name)}",
+        }
+        state = getattr(request.state, "rate", None)
+        headers.update(self.rate_headers(state) if state else {})
+        media = found["attachment"]["content_type"]
+        return Response(data, 200, headers, media_type=media)
+
     def _getter(self, name: str) -> Any:
         async def get_record(request: Request) -> Response:
             account = self.account(request)
@@ -297,7 +324,10 @@ class CloseEmulator(SourceEmulator):
 
 
 def _only(record: dict[str, Any], request: Request) -> dict[str, Any]:
-    """`_fields=a,b` keeps those fields only."""
+    """`_fields=a,b` keeps those fields only; attachments' URLs on the sandbox's own host."""
+    if record.get("attachments"):
+        base = base_url_of(request)
+        record = {**record, "attachments": [app_url(a, base) for a in record["attachments"]]}
     fields = request.query_params.get("_fields")
     if not fields:
         return record

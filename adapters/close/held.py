@@ -1,13 +1,21 @@
 """What of the reference company Close can hold: the company a migration from Close carries.
-Every rule says what Close lacks (see render.py for how the company sits in Close)."""
+Every rule says what Close lacks (see render.py for how the company sits in Close).
+
+Leads, files and labels: Close's leads are its companies (read as organizations), so there are
+no leads of another kind to carry; leads, contacts and opportunities have no tags (custom
+choice fields play that part, and are carried as such). Files are attachments of notes and
+e-mails only (`attachments: [{url, filename, content_type, size}]`): a file on a record hangs on
+a note on the record's lead made for it; one on an e-mail on the e-mail; one on a call, meeting
+or task, or on a lead of the reference's own kind, is not kept."""
 
 from __future__ import annotations
 
 import dataclasses
 from typing import Any
 
-from adapters.close.render import Company, activity_kind
-from adapters.core.canonical import Activity, Entity, FieldType, Note
+from adapters.close.render import Company, activity_kind, created_at
+from adapters.core.canonical import Activity, Entity, FieldType, File, Note
+from adapters.core.mapping import utc_time
 from adapters.reference.dataset import ReferenceCompany
 from adapters.reference.holds import CloseTime, Holds, Names
 
@@ -61,6 +69,29 @@ def _note(note: Note, ref: Company, named: set[str]) -> Note:
     return note.model_copy(update=update)
 
 
+def _files(company: ReferenceCompany) -> ReferenceCompany:
+    """A file on a record sits where a note on it would (its lead, and contact); one on an
+    activity only on an e-mail, dated with it (an attachment has no date of its own)."""
+    ref = Company(company)
+    named = {o.source_id for o in company.organizations}
+    emails = {a.source_id for a in company.activities if a.type == "email"}
+    files: list[File] = []
+    for file in company.files:
+        if file.activity_source_id in emails:
+            stamp = utc_time("at")({"at": created_at(file.activity_source_id or "")})
+            files.append(file.model_copy(update={"add_time": stamp}))
+        elif not (file.activity_source_id or file.lead_source_id or file.product_source_id):
+            carrier = Note(source_id=file.source_id, content="", **_file_links(file))
+            links = _file_links(_note(carrier, ref, named))
+            files.append(file.model_copy(update=links))
+    return dataclasses.replace(company, files=files)
+
+
+def _file_links(record: File | Note) -> dict[str, Any]:
+    keys = ("deal_source_id", "person_source_id", "org_source_id")
+    return {key: getattr(record, key) for key in keys}
+
+
 HOLDS = Holds(
     # Close field types are text, number, date, choices (one or several) and user: no currency
     # or phone type, and one kind of text for short and long values; custom fields only on
@@ -83,7 +114,10 @@ HOLDS = Holds(
     products=False,
     # date_won and date_lost are dates: the time of day a deal closed is not kept.
     close_time=CloseTime.day,
-    extra=(_on_leads,),
+    # Attachments of notes (on a lead and maybe a contact) and of e-mails; no labels, no leads.
+    files=True,
+    file_parents=frozenset({"person_source_id", "org_source_id", "activity_source_id"}),
+    extra=(_files, _on_leads),
 )
 
 held = HOLDS.held

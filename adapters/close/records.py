@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from adapters.close.render import (
+    APP,
     CREATED,
     ORGANIZATION_ID,
     Company,
@@ -21,7 +22,7 @@ from adapters.close.render import (
     plain_text,
     user_id,
 )
-from adapters.core.canonical import Activity, Deal, Entity, FieldType
+from adapters.core.canonical import Activity, Deal, Entity, FieldType, File
 
 
 def render_opportunity(deal: Deal, ref: Company, types: dict[str, FieldType]) -> Raw:
@@ -184,6 +185,41 @@ def _task(activity: Activity, ref: Company) -> Raw:
     return record
 
 
+def file_key(file: File) -> str:
+    return close_id("file", file.source_id)
+
+
+def attachment(file: File) -> Raw:
+    """A note's or e-mail's attachment: the URL the Files API handed out, its name, type, size."""
+    return {
+        "url": f"{APP}/go/file/{file_key(file)}/",
+        "filename": file.name,
+        "content_type": file.mime_type or "application/octet-stream",
+        "size": file.size,
+        "thumbnail_url": None,
+    }
+
+
+def render_file_note(file: File, ref: Company) -> Raw:
+    """The note a file on a record was attached with (held: on the lead, maybe a contact)."""
+    lead = file.org_source_id or ref.person_lead(file.person_source_id or "")
+    stamp = iso_time(file.add_time) or CREATED
+    return {
+        "_type": "Note",
+        "id": close_id("acti", file.source_id),
+        "lead_id": close_id("lead", lead),
+        "contact_id": close_id("cont", file.person_source_id) if file.person_source_id else None,
+        "user_id": user_id("u1"),
+        "organization_id": ORGANIZATION_ID,
+        "note": "",
+        "note_html": "",
+        "attachments": [attachment(file)],
+        "activity_at": stamp,
+        "date_created": stamp,
+        "date_updated": stamp,
+    }
+
+
 def render_note(note: Any, ref: Company) -> Raw:
     contact = ref.contact_of(note) if note.person_source_id else None
     return {
@@ -198,4 +234,5 @@ def render_note(note: Any, ref: Company) -> Raw:
         "activity_at": iso_time(note.add_time) or CREATED,
         "date_created": iso_time(note.add_time) or CREATED,
         "date_updated": iso_time(note.add_time) or CREATED,
+        "attachments": [],
     }

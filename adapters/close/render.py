@@ -15,6 +15,8 @@ How the Pipedrive-shaped company sits in Close (`held` says what that costs):
   Call activities (logged calls), open calls, tasks and deadlines are Tasks. Notes are Note
   activities with `note_html`. All of them hang on a lead and optionally a contact.
 - Products do not exist in Close.
+- Files (as held) are attachments of a note on their lead made for them (no text of its own), or
+  of their e-mail; their bytes are kept in the `file` table by the key in their URL.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ ORGANIZATION_ID = "orga_" + "Ferry0Reference0Company0Close0Sandbox0000001"
 API_USER = "u1"  # whose API key the sandbox hands out
 OWNER_FIELD = "Owner"
 CREATED = "2025-06-02T09:00:00.000000+00:00"
+APP = "https://app.close.com"  # where attachments' URLs point (the emulator serves its own)
 _CREATED_AT = datetime.fromisoformat(CREATED)
 # Lists read newest first in creation-time windows (Close's deep pagination), kept in that order.
 TIMELINES = (
@@ -171,6 +174,11 @@ def custom_values(entity: Entity, values: dict[str, Any], types: dict[str, Field
             value = value["value"]
         out[f"custom.{field_id(entity, key)}"] = value
     return out
+
+
+def app_url(item: Raw, base: str) -> Raw:
+    """An attachment with its URL on `base` instead of Close's app host."""
+    return {**item, "url": item["url"].replace(APP, base, 1)}
 
 
 def user_id(reference_id: str | None) -> str | None:
@@ -375,8 +383,12 @@ def _field(fid: str, name: str, kind: str) -> Raw:
 
 
 def render(company: ReferenceCompany) -> Tables:
+    from adapters.close.held import held
     from adapters.close.records import (
+        attachment,
+        file_key,
         render_activity,
+        render_file_note,
         render_note,
         render_opportunity,
         render_status_change,
@@ -406,6 +418,19 @@ def render(company: ReferenceCompany) -> Tables:
     for activity in company.activities:
         table, record = render_activity(activity, ref)
         tables[table].append(record)
+    kept = held(company)
+    emails = {e["id"]: e for e in tables["activity/email"]}
+    for file in kept.files:
+        if file.activity_source_id:
+            emails[close_id("acti", file.activity_source_id)]["attachments"].append(
+                attachment(file)
+            )
+        else:
+            tables["activity/note"].append(render_file_note(file, ref))
+    tables["file"] = [
+        {"key": file_key(f), "attachment": attachment(f), "_bytes": kept.file_bytes[f.source_id]}
+        for f in kept.files
+    ]
     by_lead = {lead["id"]: lead for lead in tables["lead"]}
     for opportunity in tables["opportunity"]:
         by_lead[opportunity["lead_id"]]["opportunities"].append(opportunity)

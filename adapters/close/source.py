@@ -32,10 +32,17 @@ Vendor facts the description relies on (see the emulator's docstring for where t
   are read whole.
 - 429: `{"error": {"rate_reset": seconds}}`; errors `{"error": "..."}` or
   `{"errors": [...], "field-errors": {...}}`.
+- Files: notes and e-mails carry `attachments: [{url, filename, content_type, size}]` (the URL
+  the Files API handed out, `https://app.close.com/go/file/...`); there is no list of files, so
+  they are read from the note and e-mail lists themselves (no request per record or file), and
+  fetched from their URL with the API key. An attachment has no id or date: its id is the key
+  in its URL, its date its activity's. A note with attachments and no text is how a file is
+  put on a lead: it is carried as the files alone. No tags anywhere, and no leads but companies.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -49,6 +56,7 @@ from adapters.core.declarative import (
     AccountCheck,
     ChangedSince,
     FieldCatalog,
+    FileContent,
     Join,
     Lookup,
     PostRead,
@@ -178,6 +186,29 @@ def seconds_hhmm(raw: Raw) -> str | None:
         return None
     minutes = int(seconds) // 60
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def is_file_carrier(raw: Raw) -> bool:
+    """A note with attachments and no text: files put on a lead."""
+    return bool(raw.get("attachments")) and not plain(raw.get("note_html") or raw.get("note"))
+
+
+def plain(markup: Any) -> str:
+    return re.sub(r"<[^>]+>|&nbsp;|\s", "", str(markup or ""))
+
+
+def attachments(raw: Raw) -> list[Raw]:
+    """An activity's attachments, each with the activity's links and date."""
+    keep = ("lead_id", "contact_id", "date_created")
+    return [
+        {**item, **{k: raw.get(k) for k in keep}, "_on": raw.get("id")}
+        for item in raw.get("attachments") or []
+    ]
+
+
+def file_key(raw: Raw) -> str:
+    """The key in an attachment's URL (`.../go/file/<key>/`), unique per upload."""
+    return str(raw.get("url") or "").rstrip("/").rpartition("/")[2]
 
 
 def field_kind(raw: Raw) -> str:
@@ -433,6 +464,28 @@ STREAMS: tuple[Stream, ...] = (
             **_links(),
         },
         joins=(ON_LEAD,),
+        keep=lambda raw: not is_file_carrier(raw),
+    ),
+    *(
+        _timeline(
+            Entity.files,
+            f"activity/{kind}",
+            {
+                "source_id": file_key,
+                "name": "filename",
+                "mime_type": text("content_type"),
+                "size": "size",
+                "content_ref": "url",
+                "add_time": utc_time("date_created"),
+                **links,
+            },
+            explode=attachments,
+            joins=(ON_LEAD,),
+        )
+        for kind, links in (
+            ("note", {k: g for k, g in _links().items() if k != "owner_source_id"}),
+            ("email", {"activity_source_id": ref("_on")}),
+        )
     ),
 )
 
@@ -504,6 +557,7 @@ SPEC = SourceSpec(
     error_text=error_text,
     retry_after=retry_after,
     counting=_ids_only,
+    files=FileContent(path=lambda url: url),  # the attachment's own URL, with the API key
     id="close",
     credentials=(CredentialField("api_key", "API key"),),
     auth=api_key_as_username("api_key"),

@@ -29,6 +29,7 @@ PREFIXES = {
     Entity.stages: "stat",
     Entity.deals: "oppo",
     Entity.notes: "acti",
+    Entity.files: "file",
 }
 LINKS = {
     "owner_source_id": "user",
@@ -36,6 +37,7 @@ LINKS = {
     "person_source_id": "cont",
     "pipeline_source_id": "pipe",
     "stage_source_id": "stat",
+    "activity_source_id": "acti",
 }
 
 
@@ -86,6 +88,8 @@ def as_extracted(company: ReferenceCompany, entity: Entity) -> list[dict[str, An
         for link, link_prefix in LINKS.items():
             if data.get(link):
                 data[link] = close_id(link_prefix, data[link])
+        if entity is Entity.files:  # the attachment's URL, on the sandbox's host
+            data["content_ref"] = f"{BASE_URL}/go/file/{data['source_id']}/"
         if entity in CUSTOM_OBJECTS:
             data["custom_fields"] = {
                 f"custom.{field_id(entity, key)}": value
