@@ -330,7 +330,8 @@ STREAMS = (
             "owner_source_id": ref("user_id"),
         },
     ),
-    _v1(Entity.files, "files", FILE_FIELDS),
+    # Files in a user's or the company's file box hang on no record: left behind.
+    _v1(Entity.files, "files", FILE_FIELDS, keep=lambda raw: raw.get("contact_id") is not None),
 )
 
 SPEC = SourceSpec(
