@@ -265,7 +265,7 @@ def _filtered(request: Request, records: list[dict[str, Any]]) -> list[dict[str,
     if bool(name) != bool(value):
         raise VendorError(400, "invalid_parameter", "Both field_name and field_value are required.")
     if name:
-        out = [r for r in out if _text(r.get(name.upper(), "")) == value.lower()]
+        out = [r for r in out if _text(r.get(name.upper(), "")) == str(value).lower()]
     return out
 
 

@@ -111,6 +111,7 @@ def _stream(
     path: str,
     fields: Mapping[str, Getter],
     size: int = PAGE_SIZE,
+    *,
     search: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> Stream:
@@ -209,7 +210,7 @@ def _activity_streams(size: int) -> tuple[Stream, ...]:
 
 
 def insightly_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
-    custom = {"custom_values": custom_values, "size": page_size}
+    custom: dict[str, Any] = {"custom_values": custom_values, "size": page_size}
     streams = (
         _stream(
             Entity.users,
@@ -323,7 +324,9 @@ def insightly_spec(page_size: int = PAGE_SIZE) -> SourceSpec:
             page_size,
         ),
         *(
-            _stream(entity, "/Leads", fields, page_size, OPEN_LEADS, custom_values=_none, **keep)
+            _stream(
+                entity, "/Leads", fields, page_size, search=OPEN_LEADS, custom_values=_none, **keep
+            )
             for entity, fields, keep in LEAD_AS
         ),
         *file_streams(),

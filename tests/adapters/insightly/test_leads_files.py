@@ -99,7 +99,8 @@ async def test_every_file_downloads_byte_for_byte_at_a_request_per_record(
 
 async def test_a_download_answers_its_type_length_and_name(clock: FakeClock) -> None:
     source = new_source(new_emulator(clock), clock)
-    [o1_file] = [f for f in await extract_records(source, Entity.files) if f.org_source_id]
+    files = [f for f in await extract_records(source, Entity.files) if isinstance(f, File)]
+    [o1_file] = [f for f in files if f.org_source_id]
     name = "Umowa – Zażółć gęślą jaźń 契約.txt"
     assert (o1_file.name, o1_file.mime_type) == (name, "text/plain")
     path = f"/v3.1/FileAttachments/{o1_file.content_ref}"
