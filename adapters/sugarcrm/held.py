@@ -34,6 +34,7 @@ from adapters.core.canonical import ContactPoint, Lead, Organization, Person
 from adapters.reference.dataset import ReferenceCompany
 from adapters.reference.holds import (
     ACTIVITY_TYPES,
+    FILE_PARENTS,
     CloseTime,
     Holds,
     Names,
@@ -60,6 +61,9 @@ def phone_slots(phones: list[ContactPoint]) -> list[tuple[str, ContactPoint]]:
     ]
 
 
+NO_VALUE = {"value": None, "currency": None, "expected_close_date": None}
+
+
 def _own_records(company: ReferenceCompany) -> ReferenceCompany:
     """Each lead comes back with a person of its own (under the lead's id) and, when it names a
     company, an organization of its own (account_name is text). A lead without a person has
@@ -71,37 +75,19 @@ def _own_records(company: ReferenceCompany) -> ReferenceCompany:
     own_orgs: list[Organization] = []
     leads: list[Lead] = []
     for lead in company.leads:
-        person = persons.get(lead.person_source_id or "")
+        own, owner = lead.source_id, lead.owner_source_id
         org = orgs.get(lead.org_source_id or "")
-        own = lead.source_id
         if org:
-            own_orgs.append(
-                Organization(source_id=own, name=org.name, owner_source_id=lead.owner_source_id)
-            )
-        name = person.name if person else org.name if org else ""
+            own_orgs.append(Organization(source_id=own, name=org.name, owner_source_id=owner))
+        firm = org.name if org else ""
+        person = persons.get(lead.person_source_id or "")
+        person = person or Person(source_id=own, name=firm, last_name=firm)
+        kept = {"source_id": own, "owner_source_id": owner, "org_source_id": own if org else None}
+        last = person.last_name or person.name
         own_persons.append(
-            Person(
-                source_id=own,
-                name=name,
-                first_name=person.first_name if person else None,
-                last_name=(person.last_name or person.name) if person else name,
-                emails=person.emails if person else [],
-                phones=person.phones if person else [],
-                org_source_id=own if org else None,
-                owner_source_id=lead.owner_source_id,
-            )
+            person.model_copy(update={**kept, "last_name": last, "labels": [], "custom_fields": {}})
         )
-        leads.append(
-            lead.model_copy(
-                update={
-                    "person_source_id": own,
-                    "org_source_id": own if org else None,
-                    "value": None,
-                    "currency": None,
-                    "expected_close_date": None,
-                }
-            )
-        )
+        leads.append(lead.model_copy(update={**kept, "person_source_id": own, **NO_VALUE}))
     return dataclasses.replace(
         company,
         organizations=[*company.organizations, *own_orgs],
@@ -138,15 +124,7 @@ HOLDS = Holds(
     leads=True,
     files=True,
     # Products have no attachments (Notes do not hang on ProductTemplates).
-    file_parents=frozenset(
-        {
-            "deal_source_id",
-            "person_source_id",
-            "org_source_id",
-            "lead_source_id",
-            "activity_source_id",
-        }
-    ),
+    file_parents=frozenset(FILE_PARENTS) - {"product_source_id"},
     extra=(_own_records,),
 )
 

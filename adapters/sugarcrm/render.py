@@ -86,7 +86,10 @@ class Renderer:
                 if o.source_id not in self.own
             ],
             "Contacts": [self.contact(p) for p in c.persons if p.source_id not in self.own],
-            "Leads": [*(self.lead(lead) for lead in c.leads), CONVERTED_LEAD],
+            "Leads": [
+                *(self.lead(lead) for lead in c.leads),
+                *(_converted(self.lead(lead)) for lead in c.leads[:1]),
+            ],
             "ProductTemplates": [
                 self.record(
                     Entity.products,
@@ -310,27 +313,10 @@ class Renderer:
         }
 
 
-CONVERTED_LEAD: Row = {
-    "id": sugar_id("converted-lead"),
-    "first_name": "Ilse",
-    "last_name": "Umgewandelt",
-    "full_name": "Ilse Umgewandelt",
-    "name": "Ilse Umgewandelt",
-    "account_name": "Schon Kunde GmbH",
-    "opportunity_name": "Converted last year",
-    "email": [],
-    "status": "Converted",
-    "converted": True,
-    "account_id": sugar_id("converted-account"),
-    "contact_id": sugar_id("converted-contact"),
-    "assigned_user_id": sugar_id("u1"),
-    "tag": [],
-    "date_entered": MODIFIED,
-    "date_modified": MODIFIED,
-    "deleted": False,
-    **{slot: "" for slot in ("phone_work", "phone_mobile", "phone_home", "phone_other")},
-    "_module": "Leads",
-}
+def _converted(row: Row) -> Row:
+    """A lead converted into a contact: not an open lead any more."""
+    ids = {"id": sugar_id("converted-lead"), "contact_id": sugar_id("converted-contact")}
+    return {**row, **ids, "status": "Converted", "converted": True, "tag": []}
 
 
 def _id(source_id: str | None) -> str | None:
