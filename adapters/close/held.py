@@ -83,6 +83,8 @@ def _files(company: ReferenceCompany) -> ReferenceCompany:
         elif not (file.activity_source_id or file.lead_source_id or file.product_source_id):
             carrier = Note(source_id=file.source_id, content="", **_file_links(file))
             links = _file_links(_note(carrier, ref, named))
+            if links["person_source_id"]:  # a file on a contact is the contact's alone
+                links["org_source_id"] = None
             files.append(file.model_copy(update=links))
     return dataclasses.replace(company, files=files)
 

@@ -317,6 +317,12 @@ def _links(owner: str = "user_id") -> dict[str, Getter]:
 
 ACTIVITY_TIME = {"due_date": utc_date("activity_at"), "due_time": utc_hhmm("activity_at")}
 
+# A file on a note with a contact is the contact's (one record a file); else its lead's.
+FILE_LINKS: dict[str, Getter] = {
+    "org_source_id": lambda raw: None if raw.get("contact_id") else named_lead("lead_id")(raw),
+    "person_source_id": contact_or_individual,
+}
+
 STREAMS: tuple[Stream, ...] = (
     _stream(
         Entity.users,
@@ -483,7 +489,7 @@ STREAMS: tuple[Stream, ...] = (
             joins=(ON_LEAD,),
         )
         for kind, links in (
-            ("note", {k: g for k, g in _links().items() if k != "owner_source_id"}),
+            ("note", FILE_LINKS),
             ("email", {"activity_source_id": ref("_on")}),
         )
     ),
