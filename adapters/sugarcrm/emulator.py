@@ -155,7 +155,7 @@ class SugarEmulator(SourceEmulator):
         filters = body.get("filter") or []
         if not isinstance(filters, list):
             raise VendorError(422, "invalid_parameter", "Filter must be an array.")
-        options = {k: body[k] for k in ("max_num", "offset", "fields") if k in body}
+        options: dict[str, Any] = {k: body[k] for k in ("max_num", "offset", "fields") if k in body}
         return self.respond(request, self._page(account, request, filters, options))
 
     async def download(self, request: Request) -> Response:

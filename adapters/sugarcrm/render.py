@@ -68,7 +68,7 @@ class Renderer:
 
     def tables(self) -> Tables:
         c = self.company
-        activities = c.records(Entity.activities)
+        activities = [*c.activities, *c.lead_activities]
         return {
             "Users": [self.user(u.source_id, u.name, u.email, u.active) for u in c.users],
             "Currencies": self.currencies(),
@@ -109,7 +109,7 @@ class Renderer:
             "Meetings": [self.call(a) for a in activities if a.type in MEETING_KINDS],
             "Tasks": [self.task(a) for a in activities if a.type == "task"],
             "Notes": [
-                *(self.note(n) for n in c.records(Entity.notes)),
+                *(self.note(n) for n in [*c.notes, *c.lead_notes]),
                 *(self.attachment(f) for f in c.files),
             ],
             "metadata": [metadata(c)],
