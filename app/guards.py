@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from email.message import Message as MimeMessage
 from typing import Any
 from urllib.parse import parse_qsl
@@ -32,16 +32,13 @@ class _Disconnected(Exception):
 
 
 class RequestGuard:
-    """Pure ASGI middleware in front of the app (HTTP only; lifespan passes through). Paths
-    `exempt` says are not Ferry's own (the sandbox's emulated vendor APIs, which take files
-    and binary bodies as the vendors do) pass untouched."""
+    """Pure ASGI middleware in front of the app (HTTP only; lifespan passes through)."""
 
-    def __init__(self, app: ASGIApp, exempt: Callable[[str], bool] = lambda path: False) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.exempt = exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.exempt(scope["path"]):
+        if scope["type"] != "http" or _passes_untouched(scope["path"]):
             await self.app(scope, receive, send)
             return
         limit = get_settings().max_body_bytes
@@ -177,6 +174,12 @@ def _is_json(scope: Scope) -> bool:
     return mime.get_content_maintype() == "application" and (
         subtype == "json" or subtype.endswith("+json")
     )
+
+
+def _passes_untouched(path: str) -> bool:
+    """An emulated vendor API with a clean path: its bodies (files, binary) are the vendor's
+    to take or refuse, streamed through as they come, never held to Ferry's own body limit."""
+    return _is_emulator(path) and not _INVALID.search(path)
 
 
 def _is_emulator(path: str) -> bool:

@@ -16,7 +16,7 @@ from app.db import dispose_engine
 from app.errors import install_error_handlers
 from app.guards import RequestGuard
 from app.sandbox.endpoints import router as sandbox_router
-from app.sandbox.mount import SandboxDispatcher, is_emulated_vendor
+from app.sandbox.mount import SandboxDispatcher
 from app.sessions.endpoints import router as sessions_router
 from app.sessions.lifecycle import sweep_forever
 from app.systems.endpoints import router as systems_router
@@ -80,7 +80,5 @@ def create_app() -> FastAPI:
         app.include_router(sandbox_router)
         app.mount("/sandbox", SandboxDispatcher())
     # Outermost of ours: nothing in the app reads a body or a string the guard has not seen.
-    app.add_middleware(
-        RequestGuard, exempt=is_emulated_vendor if settings.sandbox_enabled else lambda p: False
-    )
+    app.add_middleware(RequestGuard)
     return app

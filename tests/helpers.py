@@ -91,9 +91,13 @@ class PipedriveReader:
     async def download(self, file_id: int) -> bytes:
         """A file's bytes, as Pipedrive serves them."""
         async with self._client() as http:
-            response = await http.get(f"/v1/files/{file_id}/download")
-            assert response.status_code == 200, response.text
-            return response.content
+            for _ in range(50):
+                response = await http.get(f"/v1/files/{file_id}/download")
+                if response.status_code != 429:
+                    assert response.status_code == 200, response.text
+                    return response.content
+                await asyncio.sleep(float(response.headers.get("retry-after", "1")))
+        raise AssertionError(f"file {file_id}: rate limited for too long")
 
     async def _v2(
         self, http: httpx.AsyncClient, path: str, params: dict[str, Any]

@@ -31,11 +31,11 @@ from adapters.core.canonical import (
 )
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import ACTIVITY_TYPES, CloseTime, Holds, Names, Parents, listed
-from adapters.reference.ids import DEFAULT_BASES, IdScheme
+from adapters.reference.ids import IdScheme
 
 UPDATED_AT = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"
 # Attachments from 650,001; the notes carrying them (one a file) from 660,001.
-IDS = IdScheme("capsule", {**DEFAULT_BASES, "fl": 650_000})
+IDS = IdScheme("capsule")
 CARRIER_ENTRY_BASE = 10_000  # a file's entry id: its attachment id plus this
 USER_ZONES = {
     "u1": "Europe/Warsaw",

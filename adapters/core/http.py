@@ -346,10 +346,11 @@ class ApiClient:
     ) -> int:
         """GET a body into `sink` as it arrives (a file's bytes: never whole in memory),
         retried like any GET, the sink emptied before each attempt. A body cut short is an
-        error, never a shorter file. Returns the number of bytes written. Without
-        `credentials`: a signed URL the vendor handed out, fetched by a client that sends no
-        auth (through the same guarded transport)."""
-        http = self._http if credentials else self._bare()
+        error, never a shorter file. Returns the number of bytes written. The credentials go
+        only to the API's own host: a URL elsewhere (a signed URL the vendor handed out), a
+        redirect, or a call without `credentials` is fetched by a client that sends no auth
+        (through the same guarded transport)."""
+        http = self._http if credentials and self._on_own_host(path) else self._bare()
 
         async def once() -> int:
             sink.seek(0)
@@ -449,9 +450,13 @@ class ApiClient:
     def _bare(self) -> httpx.AsyncClient:
         if self._unsigned is None:
             self._unsigned = httpx.AsyncClient(
-                timeout=self._http.timeout, transport=self._transport
+                timeout=self._http.timeout, transport=self._transport, follow_redirects=True
             )
         return self._unsigned
+
+    def _on_own_host(self, url: str) -> bool:
+        target, base = _full_url(self._http.base_url, url), self._http.base_url
+        return (target.scheme, target.host, target.port) == (base.scheme, base.host, base.port)
 
     async def _stream_once(
         self,
@@ -463,6 +468,11 @@ class ApiClient:
         await self._limiter.acquire(self._limit_key)
         try:
             async with http.stream("GET", path, params=params) as response:
+                location = response.headers.get("location")
+                if response.is_redirect and location and http is self._http:
+                    # Where the bytes really are (a signed link): no credentials go there.
+                    there = str(response.url.join(location))
+                    return await self._stream_once(self._bare(), there, None, sink)
                 if response.status_code >= 300:
                     await response.aread()  # what the error says is read from its body
                     await self._judge(response, "GET", path)

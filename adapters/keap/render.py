@@ -29,9 +29,9 @@ from adapters.core.fields import ValueStyle, vendor_value
 from adapters.keap.attached import contact_tags, held_step, tables
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import CloseTime, Holds, Names, in_currency, listed
-from adapters.reference.ids import DEFAULT_BASES, IdScheme
+from adapters.reference.ids import IdScheme
 
-IDS = IdScheme("keap", {**DEFAULT_BASES, "fl": 650_000})  # files from 650001
+IDS = IdScheme("keap")
 CURRENCY = "EUR"  # the account's one currency
 ACCOUNT = "Ferry Reference Company"
 PIPELINE = ("pl1", "Sales pipeline")

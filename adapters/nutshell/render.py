@@ -31,7 +31,7 @@ from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import ACTIVITY_TYPES, Holds, Parents
 from adapters.reference.ids import DEFAULT_BASES, IdScheme
 
-IDS = IdScheme("nutshell", {**DEFAULT_BASES, "pr": 600_000, "fl": 650_000})  # products 600001..
+IDS = IdScheme("nutshell", {**DEFAULT_BASES, "pr": 600_000})  # products 600001..
 nid = IDS.integer
 UPDATED = f"{REFERENCE_DATE.isoformat()}T08:00:00+0000"
 STAMP = "%Y-%m-%dT%H:%M:%S%z"

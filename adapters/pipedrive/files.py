@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from adapters.pipedrive.target import PayloadContext
 
 PATH = "/files"
-# The record a file hangs on, most specific first: Pipedrive takes one.
+# The records a file may hang on (a file linked to several in the source is on each of them).
 PARENTS: tuple[tuple[str, str, Entity], ...] = (
     ("activity_source_id", "activity_id", Entity.activities),
     ("deal_source_id", "deal_id", Entity.deals),
@@ -33,13 +33,14 @@ DEFAULT_TYPE = "application/octet-stream"
 
 
 def payload(r: File, ctx: PayloadContext) -> dict[str, Any]:
-    """The file's name, type and size, and the first of its records that is in the target."""
+    """The file's name, type and size, and every one of its records that is in the target."""
     out: dict[str, Any] = {"file_name": r.name, "mime_type": r.mime_type, "file_size": r.size}
     for link, key, entity in PARENTS:
         target = ctx.link(entity, getattr(r, link))
         if target is not None:
             out[key] = target
-            return out
+    if any(key in out for key in PARENT_KEYS):
+        return out
     raise RecordRejected(
         f"{r.name!r} hangs on no record that is in Pipedrive, so it has nowhere to go",
         code="parent_missing",

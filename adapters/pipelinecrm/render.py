@@ -33,9 +33,9 @@ from adapters.core.emulation import Tables
 from adapters.core.fields import ValueStyle, vendor_value
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import Holds, Names, listed
-from adapters.reference.ids import DEFAULT_BASES, IdScheme
+from adapters.reference.ids import IdScheme
 
-IDS = IdScheme("pipelinecrm", {**DEFAULT_BASES, "fl": 650_000})  # documents from 650001
+IDS = IdScheme("pipelinecrm")
 PIPELINE = ("pl1", "Pipeline")
 EMAIL_SLOTS = ("email", "email2", "home_email")
 PHONE_SLOTS = ("phone", "mobile", "home_phone", "fax")

@@ -25,6 +25,8 @@ DEFAULT_BASES: Mapping[str, int] = {
     "s": 800,
     "pr": 900_000,
     "f": 600,
+    "l": 250_000,
+    "fl": 650_000,
 }
 
 

@@ -38,15 +38,5 @@ class SandboxDispatcher:
         await FaultInjection(system.emulator.app)(child, receive, send)
 
 
-def is_emulated_vendor(path: str) -> bool:
-    """Whether a request path is one of the emulated vendor APIs (/sandbox/{system}/...), not
-    the sandbox's own API (/sandbox/accounts...)."""
-    if not path.startswith("/sandbox/"):
-        return False
-    head, _, rest = path.removeprefix("/sandbox/").partition("/")
-    system = get_system(head)
-    return bool(rest) and system is not None and system.emulator is not None
-
-
 def sandbox_systems() -> list[str]:
     return [s.id for s in all_systems() if s.emulator is not None]

@@ -44,11 +44,30 @@ PARENTS: dict[str, dict[str, str]] = {
         "pipeline_id": "pipelines",
     },
     "deal_products": {"deal_id": "deals", "product_id": "products"},
-    "activities": {"deal_id": "deals", "person_id": "persons", "org_id": "organizations"},
-    "notes": {"deal_id": "deals", "person_id": "persons", "org_id": "organizations"},
+    "leads": {"person_id": "persons", "organization_id": "organizations"},
+    "activities": {
+        "deal_id": "deals",
+        "person_id": "persons",
+        "org_id": "organizations",
+        "lead_id": "leads",
+    },
+    "notes": {
+        "deal_id": "deals",
+        "person_id": "persons",
+        "org_id": "organizations",
+        "lead_id": "leads",
+    },
+    "files": {
+        "deal_id": "deals",
+        "person_id": "persons",
+        "org_id": "organizations",
+        "lead_id": "leads",
+        "activity_id": "activities",
+        "product_id": "products",
+    },
 }
 
-Ids = dict[str, set[int]]
+Ids = dict[str, set[Any]]  # Pipedrive ids by entity (leads' are UUIDs)
 
 
 # Helpers -------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from adapters.core.auth import HeaderAuth
 from adapters.core.blobs import IN_MEMORY_BYTES, Blob, FileTooLarge, multipart
 from adapters.core.errors import UnreadableResponse
 from adapters.core.http import ApiClient, RetryPolicy
@@ -28,11 +29,20 @@ class Files:
         self.short = short
         self.refuse_first = refuse_first
         self.uploads: list[dict[str, Any]] = []
+        self.seen: list[tuple[str, str | None]] = []  # (host, the key it was sent)
         self.app = Starlette(
-            routes=[Route("/file", self.file), Route("/upload", self.upload, methods=["POST"])]
+            routes=[
+                Route("/file", self.file),
+                Route("/moved", self.moved),
+                Route("/upload", self.upload, methods=["POST"]),
+            ]
         )
 
+    async def moved(self, request: Request) -> Response:
+        return Response(status_code=302, headers={"location": "http://cdn.example/file"})
+
     async def file(self, request: Request) -> Response:
+        self.seen.append((request.url.hostname or "", request.headers.get("x-api-key")))
         headers = {"content-length": str(len(CONTENT))}
         if self.short > 0:
             self.short -= 1
@@ -57,7 +67,9 @@ class Files:
 
 def client(files: Files) -> ApiClient:
     retry = RetryPolicy(attempts=3, wait_initial=0, wait_max=0)
-    return ApiClient("http://files", transport=httpx.ASGITransport(app=files.app), retry=retry)
+    transport = httpx.ASGITransport(app=files.app)
+    auth = HeaderAuth("x-api-key", "secret-key")
+    return ApiClient("http://files", transport=transport, retry=retry, auth=auth)
 
 
 async def test_a_download_is_spooled_whole_even_after_a_cut_short_attempt() -> None:
@@ -66,6 +78,15 @@ async def test_a_download_is_spooled_whole_even_after_a_cut_short_attempt() -> N
         written = await api.download("/file", blob)
         assert written == blob.size == len(CONTENT)
         assert b"".join([chunk async for chunk in blob.chunks()]) == CONTENT
+
+
+async def test_credentials_go_to_the_api_host_only_not_where_a_link_or_redirect_points() -> None:
+    files = Files()
+    api = client(files)
+    for where in ("/file", "http://cdn.example/file", "/moved"):
+        with Blob("data.bin", cap=10 * len(CONTENT)) as blob:
+            assert await api.download(where, blob) == len(CONTENT)
+    assert files.seen == [("files", "secret-key"), ("cdn.example", None), ("cdn.example", None)]
 
 
 async def test_a_download_always_cut_short_is_an_error_not_a_shorter_file() -> None:
