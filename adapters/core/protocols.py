@@ -204,7 +204,7 @@ class TargetAdapter(Protocol):
     def write_cost(self, entity: Entity, write: str) -> int:
         """What one write costs in the target's budget unit: `create`, `update` (a fill too),
         `custom_field` (creating one of the entity's fields), `field_options` (adding options
-        to one)."""
+        to one), `labels` (making missing labels: per lead label; per batch for the others)."""
         ...
 
     def setup_identity(self, entity: Entity, payload: dict[str, Any]) -> tuple[Any, ...] | None:
@@ -227,6 +227,10 @@ class TargetAdapter(Protocol):
     async def ensure_labels(self, entity: Entity, names: set[str]) -> None:
         """Make the labels of these names the records about to be written carry (matched by
         name, created when missing), before `build_payload` puts their ids in the payloads."""
+        ...
+
+    async def missing_labels(self, entity: Entity, names: set[str]) -> list[str]:
+        """Those of these labels the target lacks, read-only (what `ensure_labels` would make)."""
         ...
 
     async def create(self, entity: Entity, payload: dict[str, Any]) -> Written:

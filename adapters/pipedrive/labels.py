@@ -10,7 +10,7 @@ Records then carry the ids: a label that could not be made is left off (and said
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from adapters.core.canonical import LABELLED_ENTITIES, Entity
@@ -33,9 +33,16 @@ def fold(name: str) -> str:
 class Labels:
     """The target's labels by entity, as far as this run has needed them."""
 
-    def __init__(self, client: PipedriveClient, fields_path: dict[Entity, str]) -> None:
+    def __init__(
+        self,
+        client: PipedriveClient,
+        fields_path: dict[Entity, str],
+        field_list: Callable[[Entity], Awaitable[list[dict[str, Any]]]],
+    ) -> None:
         self.client = client
         self.fields_path = fields_path
+        # The entity's fields as the target last listed them (no second read for the labels).
+        self.field_list = field_list
         self.problems: list[str] = []
         self._ids: dict[Entity, dict[str, TargetId]] = {}
         self._lock = asyncio.Lock()
@@ -48,36 +55,43 @@ class Labels:
 
     async def ensure(self, entity: Entity, names: Iterable[str]) -> None:
         """Make sure every label of these names exists (one list read per entity per run)."""
+        missing = await self.missing(entity, names)
+        if missing:
+            async with self._lock:
+                await self._create(entity, missing, await self._known(entity))
+
+    async def missing(self, entity: Entity, names: Iterable[str]) -> list[str]:
+        """Those of these labels the target lacks (read-only)."""
         if entity not in LABELLED_ENTITIES:
-            return
+            return []
         wanted = {fold(n): " ".join(n.split()) for n in names if n and n.strip()}
         if not wanted:
-            return
+            return []
         async with self._lock:
             known = await self._known(entity)
-            missing = [name for key, name in wanted.items() if key not in known]
-            if missing:
-                await self._create(entity, missing, known)
+        return [name for key, name in wanted.items() if key not in known]
 
     async def _known(self, entity: Entity) -> dict[str, TargetId]:
         if entity not in self._ids:
             self._ids[entity] = await self._read(entity)
         return self._ids[entity]
 
-    async def _read(self, entity: Entity) -> dict[str, TargetId]:
+    async def _read(self, entity: Entity, fresh: bool = False) -> dict[str, TargetId]:
         if entity is Entity.leads:
             items = await self.client.get_v1(LEAD_LABELS) or []
             return {fold(str(i["name"])): str(i["id"]) for i in items if i.get("name")}
-        field = await self._label_field(entity)
+        field = await self._label_field(entity, fresh)
         options = (field or {}).get("options") or []
         return {fold(str(o["label"])): int(o["id"]) for o in options if o.get("label")}
 
-    async def _label_field(self, entity: Entity) -> dict[str, Any] | None:
-        async for page in self.client.iter_v2(self.fields_path[entity]):
-            for field in page.items:
-                if field.get("field_code") == LABEL_FIELD:
-                    return dict(field)
-        return None
+    async def _label_field(self, entity: Entity, fresh: bool) -> dict[str, Any] | None:
+        fields = await (self._listed(entity) if fresh else self.field_list(entity))
+        return next((dict(f) for f in fields if f.get("field_code") == LABEL_FIELD), None)
+
+    async def _listed(self, entity: Entity) -> list[dict[str, Any]]:
+        return [
+            f async for page in self.client.iter_v2(self.fields_path[entity]) for f in page.items
+        ]
 
     async def _create(self, entity: Entity, names: list[str], known: dict[str, TargetId]) -> None:
         try:
@@ -88,7 +102,7 @@ class Labels:
         except TransientError:
             # The answer was lost: the labels may exist now. Read them again; what is still
             # missing is left off the records.
-            known.update(await self._read(entity))
+            known.update(await self._read(entity, fresh=True))
         left = [n for n in names if fold(n) not in known]
         if left:
             self.problems.append(f"{entity.value} labels {left} could not be created")

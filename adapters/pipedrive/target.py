@@ -48,7 +48,7 @@ from adapters.core.protocols import (
     TargetUser,
     Written,
 )
-from adapters.pipedrive import files, leads, line_items, reconcile
+from adapters.pipedrive import files, labels, leads, line_items, reconcile
 from adapters.pipedrive.bodies import participants
 from adapters.pipedrive.client import V1, V2, PipedriveClient, error_code, error_text
 from adapters.pipedrive.costs import request_cost
@@ -452,7 +452,9 @@ class PipedriveTarget:
         # The target's persons, organizations and products by their match keys, read once.
         self._merge_indexes: dict[Entity, MergeIndex] = {}
         self._merge_lock = asyncio.Lock()
-        self.labels = Labels(client, FIELDS_PATH)
+        # Each entity's field list as last read (the labels are options of one of its fields).
+        self._field_lists: dict[Entity, list[dict[str, Any]]] = {}
+        self.labels = Labels(client, FIELDS_PATH, self._field_list)
         self.labels.problems = self.field_problems  # said with the fields' problems
 
     async def aclose(self) -> None:
@@ -553,8 +555,14 @@ class PipedriveTarget:
     async def _custom_fields_of(self, entity: Entity) -> list[dict[str, Any]]:
         fields = []
         async for page in self.client.iter_v2(FIELDS_PATH[entity]):
-            fields += [f for f in page.items if f.get("is_custom_field")]
-        return fields
+            fields += page.items
+        self._field_lists[entity] = fields
+        return [f for f in fields if f.get("is_custom_field")]
+
+    async def _field_list(self, entity: Entity) -> list[dict[str, Any]]:
+        if entity not in self._field_lists:
+            await self._custom_fields_of(entity)
+        return self._field_lists[entity]
 
     async def _ensure_field(
         self, definition: CustomFieldDef, existing: list[dict[str, Any]]
@@ -660,6 +668,9 @@ class PipedriveTarget:
 
     async def ensure_labels(self, entity: Entity, names: set[str]) -> None:
         await self.labels.ensure(entity, names)
+
+    async def missing_labels(self, entity: Entity, names: set[str]) -> list[str]:
+        return await self.labels.missing(entity, names)
 
     async def create(self, entity: Entity, payload: dict[str, Any]) -> Written:
         if entity is Entity.files:
@@ -895,7 +906,12 @@ class PipedriveTarget:
 
 
 def write_cost(entity: Entity, write: str) -> int:
-    """The tokens one write costs: "create", "update", "custom_field" or "field_options"."""
+    """The tokens one write costs: "create", "update", "custom_field", "field_options" or
+    "labels" (making the missing labels of a batch: a lead label each, else one options call)."""
+    if write == "labels":
+        if entity is Entity.leads:
+            return request_cost("POST", V1 + labels.LEAD_LABELS)
+        write = "field_options"
     if write in ("custom_field", "field_options"):
         fields = V2 + FIELDS_PATH[entity]
         path = fields if write == "custom_field" else f"{fields}/{{field_code}}/options"
