@@ -271,12 +271,14 @@ class _Preview:
         )  # fmt: skip
         before = self.target.tokens_spent
         after = 0
-        labels: set[str] = set()
+        missing: set[str] = set()
         while rows := await self._staged(entity, after=after, limit=BATCH):
             after = rows[-1].id
-            labels.update(n for row in rows for n in row.canonical.get("labels") or [])
+            # As the load does before a batch: the labels it carries, known before payloads.
+            labels = {n for row in rows for n in row.canonical.get("labels") or []}
+            missing.update(await self.target.missing_labels(entity, labels) if labels else [])
             await self._batch(entity, rows, fields, default_owner, counts)
-        await self._labels(entity, labels)
+        self._labels(entity, missing)
         spent = self.target.tokens_spent - before
         if spent:  # the list reads made to merge with, or to reuse pipelines and stages by
             what = "read pipelines and stages" if entity in SETUP else "read to merge"
@@ -401,10 +403,9 @@ class _Preview:
             found |= {(entity, source_id) for source_id in (await self.ctx.db.scalars(query))}
         return found
 
-    async def _labels(self, entity: Entity, names: set[str]) -> None:
+    def _labels(self, entity: Entity, missing: set[str]) -> None:
         """The labels the records carry that the target lacks: made once, before the records
         (one call for a batch's labels; a lead label a call each)."""
-        missing = await self.target.missing_labels(entity, names) if names else []
         if missing:
             count = len(missing) if entity is Entity.leads else 1
             self._write("create labels", entity, count, "labels")
