@@ -15,6 +15,11 @@ class SandboxLimits(BaseModel):
         description="Requests per rate-limit window (Pipedrive: 2 seconds; others: the vendor's window)",
     )
     daily_tokens: int | None = Field(default=None, ge=1, description="Daily token budget")
+    admin: bool | None = Field(
+        default=None,
+        description="Pipedrive: whether the API token is an admin's (default true); a regular "
+        "user's token cannot back-date records or sign notes for another user",
+    )
 
 
 Rate = Annotated[float, Field(ge=0.0, le=1.0)]

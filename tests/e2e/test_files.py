@@ -49,3 +49,19 @@ async def test_a_file_above_the_cap_stays_behind_and_undo_takes_files_and_leads_
     assert undone["progress"]["leads"]["deleted"] == len(company.leads)
     assert [f for f in await reader.all("files") if f.get("active_flag", True)] == []
     assert await reader.all("leads") == []
+
+
+async def test_a_regular_users_token_carries_no_dates_and_the_session_says_so(
+    client: httpx.AsyncClient,
+) -> None:
+    source = await sandbox(client, system="pipedrive", size=SIZE)
+    target = await sandbox(client, dataset="empty", limits={"admin": False})
+    session = await start_session(client, source, target, entities=["organizations"])
+    done = await wait_for(client, session["id"], timeout=300)
+
+    assert done["status"] == "completed", done
+    assert any("not an admin" in w for w in done["warnings"]), done["warnings"]
+    organizations = await PipedriveReader(target).all("organizations")
+    assert len(organizations) == len(generate(SIZE).organizations)
+    # Dated the day of the migration, not with the reference company's older creation times.
+    assert all(o["add_time"] >= "2026-01-15" for o in organizations)

@@ -41,8 +41,9 @@ async def run_pipeline(ctx: RunContext) -> None:
         return
     await _advance(ctx, "load")
     await match_users(ctx, overrides.owners(ctx))
+    default_owner = await overrides.default_owner(ctx)  # also learns whether it is an admin's
     fields = await _custom_fields(ctx, entities)
-    default_owner = await overrides.default_owner(ctx)
+    await _set_warnings(ctx)  # what the target says of itself (a token that keeps no dates)
     for entity in entities:
         if entity is not Entity.users:
             await load_entity(ctx, entity, fields, default_owner)

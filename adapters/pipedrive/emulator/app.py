@@ -52,6 +52,10 @@ class PipedriveEmulator:
         seeds that company instead of the generated reference one."""
         state = AccountState.new(account_id, api_token, limits or Limits())
         seed(state, dataset, size, rfc3339(self.clock()), company)
+        if not state.limiter.limits.admin:  # the token is a regular user's
+            state.token_user_id = next(
+                u.id for u in state.users.values() if u.active and not u.is_admin
+            )
         with self._lock:
             self._accounts[account_id] = state
 

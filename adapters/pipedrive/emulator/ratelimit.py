@@ -21,6 +21,7 @@ WINDOW_SECONDS = 2.0
 class Limits:
     burst: int = 100  # requests per rolling 2-second window per token
     daily_tokens: int = 1_000_000  # token budget per day for the company
+    admin: bool = True  # whether the token is an admin's (else a regular user's)
 
 
 @dataclass
