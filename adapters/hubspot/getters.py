@@ -10,7 +10,7 @@ import httpx
 
 from adapters.core.canonical import ContactPoint, ProductPrice
 from adapters.core.mapping import Getter, Raw, contact_points, number, parse_time, utc_time
-from adapters.hubspot.held import mime_type
+from adapters.core.naming import mime_type
 
 # --- --------------------------------------------------------------
 

@@ -31,9 +31,9 @@ HubSpot facts behind the rules (developers.hubspot.com/docs, knowledge.hubspot.c
 from __future__ import annotations
 
 import dataclasses
-import mimetypes
 
 from adapters.core.canonical import Activity, ContactPoint, DealProduct, FieldType
+from adapters.core.naming import mime_type
 from adapters.reference.dataset import ReferenceCompany
 from adapters.reference.holds import ACTIVITY_TYPES, FILE_PARENTS, Holds, Names, listed, slotted
 
@@ -88,14 +88,6 @@ def _unit_discounts(company: ReferenceCompany) -> ReferenceCompany:
     return dataclasses.replace(company, deal_products=items)
 
 
-_MIME = mimetypes.MimeTypes()  # Python's own table, not the machine's
-
-
-def mime_type(name: str) -> str | None:
-    """HubSpot keeps no MIME type: a file's type is what its extension says."""
-    return _MIME.guess_type(name, strict=False)[0]
-
-
 def _leads(company: ReferenceCompany) -> ReferenceCompany:
     """A lead needs a contact: a company's lead without one cannot be in HubSpot, nor its notes
     and activities. What is left keeps no value, currency or close date, one label at most
@@ -125,6 +117,7 @@ def _leads(company: ReferenceCompany) -> ReferenceCompany:
 
 
 def _files(company: ReferenceCompany) -> ReferenceCompany:
+    """HubSpot keeps no MIME type: a file's type is what its extension says."""
     files = [f.model_copy(update={"mime_type": mime_type(f.name)}) for f in company.files]
     return dataclasses.replace(company, files=files)
 

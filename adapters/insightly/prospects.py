@@ -18,6 +18,7 @@ from typing import Any
 from adapters.core.canonical import ContactPoint, Entity
 from adapters.core.declarative import FileContent, ForEach, Lookup, Stream
 from adapters.core.mapping import Getter, Raw, ident, joined, number, ref, text, utc_time
+from adapters.core.naming import lead_title
 from adapters.core.paginators import OffsetPaginator
 
 API = "/v3.1"
@@ -25,13 +26,6 @@ API = "/v3.1"
 
 def tags(raw: Raw) -> list[str]:
     return [str(t["TAG_NAME"]) for t in raw.get("TAGS") or [] if t.get("TAG_NAME")]
-
-
-def lead_title(name: str | None, company: str | None) -> str:
-    """An Insightly lead has no title (its TITLE is the person's job title): "Name (Company)"."""
-    if company and name and company != name:
-        return f"{name} ({company})"
-    return name or company or ""
 
 
 def _own(raw: Raw) -> str:
@@ -53,6 +47,7 @@ def _emails(raw: Raw) -> list[ContactPoint]:
     return [ContactPoint(value=email, label="work", primary=True)] if email else []
 
 
+# A lead has no title (its TITLE is the person's job title): "Name (Company)".
 LEAD_FIELDS: dict[str, Getter] = {
     "source_id": "LEAD_ID",
     "title": lambda raw: lead_title(

@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import mimetypes
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adapters.core.canonical import CustomFieldDef, Entity, FieldType
 from adapters.core.emulation import Tables
 from adapters.core.fields import ValueStyle, vendor_value
+from adapters.core.naming import mime_type
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import Holds, Names, listed
 from adapters.reference.ids import IdScheme
@@ -48,7 +48,6 @@ VENDOR_TYPE = {
     FieldType.set: "multi_select",
 }
 FILE_PARENTS = frozenset({"deal_source_id", "person_source_id", "org_source_id"})
-_MIME = mimetypes.MimeTypes()  # Python's own table, not the machine's
 UPDATED = datetime(REFERENCE_DATE.year, REFERENCE_DATE.month, REFERENCE_DATE.day, 8, tzinfo=UTC)
 Raw = dict[str, Any]
 
@@ -79,11 +78,6 @@ HOLDS = Holds(
     extra=(lambda company: _documents(_people_tagged(company)),),
 )
 held = HOLDS.held
-
-
-def mime_type(name: str) -> str | None:
-    """A document names no MIME type: its name's extension tells it."""
-    return _MIME.guess_type(name, strict=False)[0]
 
 
 def _people_tagged(company: ReferenceCompany) -> ReferenceCompany:

@@ -12,7 +12,6 @@ download, fetched without the key).
 
 from __future__ import annotations
 
-import mimetypes
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,13 +19,13 @@ from adapters.core.auth import CredentialField, QueryParamAuth
 from adapters.core.canonical import ContactPoint, Entity
 from adapters.core.declarative import AccountCheck, FieldCatalog, FileContent, SourceSpec, Stream
 from adapters.core.mapping import Getter, Raw, joined, number, ref, text, value_at
+from adapters.core.naming import mime_type
 from adapters.core.paginators import PageNumber
 
 API = "/api/v3"
 DEFAULT_BASE_URL = "https://api.pipelinecrm.com"
 ADDRESS = ("address_1", "city", "state", "postal_code", "country")
 PIPELINE_ID = "1"  # the account's one list of stages
-_MIME = mimetypes.MimeTypes()  # Python's own table, not the machine's
 FIELD_TYPES = {
     "text": "text",
     "numeric": "double",
@@ -251,7 +250,7 @@ STREAMS = (
         "documents",
         {
             "name": lambda raw: raw.get("title") or "",
-            "mime_type": lambda raw: _MIME.guess_type(raw.get("title") or "", strict=False)[0],
+            "mime_type": lambda raw: mime_type(raw.get("title")),
             "deal_source_id": ref("deal_id"),
             "person_source_id": ref("person_id"),
             "org_source_id": ref("company_id"),

@@ -23,11 +23,14 @@ from adapters.core.canonical import (
     Entity,
     FieldType,
     File,
+    Lead,
     Note,
+    Organization,
     Person,
     Pipeline,
     Product,
 )
+from adapters.core.naming import lead_title
 from adapters.reference.dataset import ReferenceCompany
 from adapters.reference.held import (
     given_name_first,
@@ -37,6 +40,9 @@ from adapters.reference.held import (
 )
 
 Points = Callable[[list[ContactPoint]], list[ContactPoint]]
+Step = Callable[[ReferenceCompany], ReferenceCompany]
+# A person's (name, first name, last name) as a lead of the vendor keeps them.
+LeadNames = Callable[[Person], tuple[str, str | None, str | None]]
 ACTIVITY_TYPES = frozenset({"call", "meeting", "task", "deadline", "email", "lunch"})
 # The links of a file and the entity each points at.
 FILE_PARENTS: Mapping[str, Entity] = {
@@ -134,7 +140,7 @@ class Holds:
     files: bool = False
     file_parents: frozenset[str] = frozenset(FILE_PARENTS)
     # Whatever is the vendor's own, applied last, in order.
-    extra: tuple[Callable[[ReferenceCompany], ReferenceCompany], ...] = ()
+    extra: tuple[Step, ...] = ()
 
     def held(self, company: ReferenceCompany) -> ReferenceCompany:
         """`held_by` with this profile: a vendor's `held` is its `HOLDS.held`."""
@@ -309,6 +315,80 @@ def slots(points: list[ContactPoint], labels: tuple[str, ...], spare: str) -> di
         taken.setdefault(label, point.value)
     order = labels if spare in labels else (*labels, spare)
     return {label: taken[label] for label in order if label in taken}
+
+
+# --- leads that hold their own person and company ---------------------------------------------
+
+
+def held_names(person: Person) -> tuple[str, str | None, str | None]:
+    """Its name as held, its first name, and its last name (else its whole name)."""
+    return person.name, person.first_name, person.last_name or person.name
+
+
+def one_part_last(person: Person) -> tuple[str, str | None, str | None]:
+    """A name in one part is the last name; the name reads first name first."""
+    first, last = (person.first_name, person.last_name) if person.last_name else (None, person.name)
+    return " ".join(part for part in (first, last) if part), first, last
+
+
+def leads_with_their_own_records(
+    *,
+    names: LeadNames = held_names,
+    company_as_person: bool = True,
+    emails: Points | None = None,
+    phones: Points | None = None,
+    dated: bool = False,
+    addressed: bool = False,
+    title: Callable[[str | None, str | None], str] | None = lead_title,
+) -> Step:
+    """The step for a vendor whose lead holds its person and company as fields of its own
+    (names, e-mail, phones, the company's name as text), linked to no contact or company. After
+    a round trip each lead comes back with a person of its own (under the lead's id; `names`,
+    and the `emails` and `phones` it keeps, None: all) and, when it names a company, an
+    organization of its own that person works at. A lead without a person is a person named
+    after its company (its last name: the vendor requires one) with `company_as_person`, else
+    it has none. `dated`: the two keep the lead's add_time; `addressed`: the organization its
+    address. The lead keeps no value, currency or close date; its title is `title(name,
+    company)` (None: its own)."""
+
+    def step(company: ReferenceCompany) -> ReferenceCompany:
+        persons = {p.source_id: p for p in company.persons}
+        orgs = {o.source_id: o for o in company.organizations}
+        own_persons, own_orgs, leads = [], [], []
+        for lead in company.leads:
+            person = persons.get(lead.person_source_id or "")
+            org = orgs.get(lead.org_source_id or "")
+            firm, own_org = (org.name, lead.source_id) if org else (None, None)
+            own: dict[str, Any] = {
+                "source_id": lead.source_id,
+                "owner_source_id": lead.owner_source_id,
+            }
+            if dated:
+                own["add_time"] = lead.add_time
+            if org:
+                address = org.address if addressed else None
+                own_orgs.append(Organization(name=org.name, address=address, **own))
+            named = names(person) if person else (firm or "", None, firm or "")
+            if kept := bool(person) or company_as_person:
+                own_persons.append(
+                    Person(name=named[0], first_name=named[1], last_name=named[2],
+                           emails=(emails or list)(person.emails) if person else [],
+                           phones=(phones or list)(person.phones) if person else [],
+                           org_source_id=own_org, **own)
+                )  # fmt: skip
+            leads.append(
+                Lead(title=title(named[0] if kept else None, firm) if title else lead.title,
+                     person_source_id=lead.source_id if kept else None, org_source_id=own_org,
+                     labels=lead.labels, **{**own, "add_time": lead.add_time})
+            )  # fmt: skip
+        return dataclasses.replace(
+            company,
+            organizations=[*company.organizations, *own_orgs],
+            persons=[*company.persons, *own_persons],
+            leads=leads,
+        )
+
+    return step
 
 
 # --- records -----------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from adapters.core.canonical import Entity
 from adapters.core.declarative import FileContent, Stream
 from adapters.core.mapping import Raw, contact_points, joined, ref, text, utc_time
 from adapters.salesforce.getters import linked_with_prefix, phones
-from adapters.salesforce.prospects import NOT_PROVIDED
+from adapters.salesforce.prospects import NOT_PROVIDED, shown_title
 from adapters.salesforce.runtime import API, FILE_DOCUMENTS, Soql, soql_stream
 
 LEAD_FIELDS = ("Id", "Name", "FirstName", "LastName", "Company", "Email", "Phone",
@@ -39,12 +39,7 @@ def _company(raw: Raw) -> str | None:
 
 
 def lead_title(raw: Raw) -> str:
-    """What Salesforce shows for a lead: its name, and its company in parentheses."""
-    name = raw.get("Name") if _named(raw) else None
-    company = _company(raw)
-    if name and company:
-        return f"{name} ({company})"
-    return str(name or company or NOT_PROVIDED)
+    return shown_title(raw.get("Name") if _named(raw) else None, _company(raw))
 
 
 def _own_id(present: Any) -> Any:

@@ -23,12 +23,12 @@ in parentheses. Value, currency, expected close date and labels are not kept.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from typing import Any
 
 from adapters.core.canonical import ContactPoint, Lead, Organization, Person
+from adapters.core.naming import lead_title
 from adapters.reference.dataset import ReferenceCompany
+from adapters.reference.holds import leads_with_their_own_records, listed
 from adapters.salesforce.records import (
     CORPORATE_CURRENCY,
     Row,
@@ -64,10 +64,12 @@ class Details:
 
     @property
     def title(self) -> str:
-        company = None if self.company == NOT_PROVIDED else self.company
-        if self.name and company:
-            return f"{self.name} ({company})"
-        return self.name or company or NOT_PROVIDED
+        return shown_title(self.name, None if self.company == NOT_PROVIDED else self.company)
+
+
+def shown_title(name: str | None, company: str | None) -> str:
+    """What Salesforce shows for a lead: its name, and its company in parentheses."""
+    return lead_title(name, company, same_twice=True) or NOT_PROVIDED
 
 
 def details(lead: Lead, persons: dict[str, Person], orgs: dict[str, Organization]) -> Details:
@@ -128,55 +130,29 @@ def _converted(company: ReferenceCompany, i: int) -> Row:
     }  # fmt: skip
 
 
-def leads_as_held(company: ReferenceCompany) -> ReferenceCompany:
-    """Each lead with its own person and organization (see the module docstring)."""
-    persons = {p.source_id: p for p in company.persons}
-    orgs = {o.source_id: o for o in company.organizations}
-    new_persons, new_orgs, leads = [], [], []
-    for lead in company.leads:
-        found = details(lead, persons, orgs)
-        has_org = found.company != NOT_PROVIDED
-        common: dict[str, Any] = {
-            "owner_source_id": lead.owner_source_id,
-            "add_time": lead.add_time,
-        }
-        if has_org:
-            new_orgs.append(
-                Organization(source_id=lead.source_id, name=found.company, address=found.street,
-                             **common)
-            )  # fmt: skip
-        if found.name:
-            new_persons.append(_person(lead, found, has_org))
-        leads.append(
-            Lead(source_id=lead.source_id, title=found.title,
-                 person_source_id=lead.source_id if found.name else None,
-                 org_source_id=lead.source_id if has_org else None, **common)
-        )  # fmt: skip
-    return dataclasses.replace(
-        company,
-        persons=[*company.persons, *new_persons],
-        organizations=[*company.organizations, *new_orgs],
-        leads=leads,
-    )
-
-
-def _person(lead: Lead, found: Details, has_org: bool) -> Person:
-    phones = [
-        ContactPoint(value=value, label=label)
-        for value, label in ((found.phone, "work"), (found.mobile, "mobile"))
-        if value
+def lead_phones(phones: list[ContactPoint]) -> list[ContactPoint]:
+    """Phone (the first that is not a mobile) and MobilePhone, the first one the primary."""
+    work = next((p.value for p in phones if p.label != "mobile"), None)
+    mobile = next((p.value for p in phones if p.label == "mobile"), None)
+    points = [
+        ContactPoint(value=v, label=kind) for v, kind in ((work, "work"), (mobile, "mobile")) if v
     ]
-    if phones:
-        phones[0].primary = True
-    emails = [ContactPoint(value=found.email, label="work", primary=True)] if found.email else []
-    return Person(
-        source_id=lead.source_id,
-        name=found.name or found.last,
-        first_name=found.first,
-        last_name=found.last,
-        emails=emails,
-        phones=phones,
-        org_source_id=lead.source_id if has_org else None,
-        owner_source_id=lead.owner_source_id,
-        add_time=lead.add_time,
-    )
+    return [p.model_copy(update={"primary": i == 0}) for i, p in enumerate(points)]
+
+
+def _names(person: Person) -> tuple[str, str | None, str | None]:
+    """FirstName and LastName (else the whole name), Name given name first."""
+    first, last = person.first_name, person.last_name or person.name
+    return " ".join(part for part in (first, last) if part), first, last
+
+
+# Each lead with its own person and organization (see the module docstring).
+leads_as_held = leads_with_their_own_records(
+    names=_names,
+    company_as_person=False,
+    emails=listed(most=1, labels={}),
+    phones=lead_phones,
+    dated=True,
+    addressed=True,
+    title=shown_title,
+)

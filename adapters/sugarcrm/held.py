@@ -28,10 +28,7 @@ Sugar facts behind the rules (Sugar Developer Guide 14.x, Modules and Vardefs):
 
 from __future__ import annotations
 
-import dataclasses
-
-from adapters.core.canonical import ContactPoint, Lead, Organization, Person
-from adapters.reference.dataset import ReferenceCompany
+from adapters.core.canonical import ContactPoint
 from adapters.reference.holds import (
     ACTIVITY_TYPES,
     FILE_PARENTS,
@@ -39,6 +36,7 @@ from adapters.reference.holds import (
     Holds,
     Names,
     Parents,
+    leads_with_their_own_records,
     listed,
     slots,
     slotted,
@@ -59,41 +57,6 @@ def phone_slots(phones: list[ContactPoint]) -> list[tuple[str, ContactPoint]]:
         (fields[label], ContactPoint(value=value, label=label))
         for label, value in slots(phones, PHONE_LABELS, SPARE_SLOT[1]).items()
     ]
-
-
-NO_VALUE = {"value": None, "currency": None, "expected_close_date": None}
-
-
-def _own_records(company: ReferenceCompany) -> ReferenceCompany:
-    """Each lead comes back with a person of its own (under the lead's id) and, when it names a
-    company, an organization of its own (account_name is text). A lead without a person has
-    its company's name as its last_name (Sugar requires one). Its title is its
-    opportunity_name; it keeps no value, currency or expected close date."""
-    persons = {p.source_id: p for p in company.persons}
-    orgs = {o.source_id: o for o in company.organizations}
-    own_persons: list[Person] = []
-    own_orgs: list[Organization] = []
-    leads: list[Lead] = []
-    for lead in company.leads:
-        own, owner = lead.source_id, lead.owner_source_id
-        org = orgs.get(lead.org_source_id or "")
-        if org:
-            own_orgs.append(Organization(source_id=own, name=org.name, owner_source_id=owner))
-        firm = org.name if org else ""
-        person = persons.get(lead.person_source_id or "")
-        person = person or Person(source_id=own, name=firm, last_name=firm)
-        kept = {"source_id": own, "owner_source_id": owner, "org_source_id": own if org else None}
-        last = person.last_name or person.name
-        own_persons.append(
-            person.model_copy(update={**kept, "last_name": last, "labels": [], "custom_fields": {}})
-        )
-        leads.append(lead.model_copy(update={**kept, "person_source_id": own, **NO_VALUE}))
-    return dataclasses.replace(
-        company,
-        organizations=[*company.organizations, *own_orgs],
-        persons=[*company.persons, *own_persons],
-        leads=leads,
-    )
 
 
 HOLDS = Holds(
@@ -121,11 +84,15 @@ HOLDS = Holds(
     note_parents=Parents.no_org_with_deal,
     note_bytes=NOTE_LIMIT_BYTES,
     labels=True,
+    # Each lead comes back with a person of its own (under the lead's id) and, when it names a
+    # company, an organization of its own (account_name is text). A lead without a person has
+    # its company's name as its last_name (Sugar requires one). Its title is its
+    # opportunity_name; it keeps no value, currency or expected close date.
     leads=True,
     files=True,
     # Products have no attachments (Notes do not hang on ProductTemplates).
     file_parents=frozenset(FILE_PARENTS) - {"product_source_id"},
-    extra=(_own_records,),
+    extra=(leads_with_their_own_records(title=None),),
 )
 
 held = HOLDS.held

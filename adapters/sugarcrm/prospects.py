@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from adapters.core import naming
 from adapters.core.canonical import Entity
 from adapters.core.declarative import ChangedSince, FileContent, Stream
 from adapters.core.mapping import Getter, Raw, first, joined, text, utc_time
@@ -45,8 +46,7 @@ def lead_title(raw: Raw) -> str:
     """Its opportunity_name, else its person at its company: "Name (Company)"."""
     if raw.get("opportunity_name"):
         return str(raw["opportunity_name"])
-    name, company = lead_name(raw), raw.get("account_name")
-    return f"{name} ({company})" if company and name and company != name else name
+    return naming.lead_title(lead_name(raw), raw.get("account_name"))
 
 
 def own_org(raw: Raw) -> str | None:

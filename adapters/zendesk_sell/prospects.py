@@ -18,59 +18,19 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from adapters.core.canonical import File, Lead, Organization, Person
+from adapters.core.canonical import File, Lead
 from adapters.reference.dataset import ReferenceCompany
+from adapters.reference.holds import leads_with_their_own_records, one_part_last
 from adapters.reference.ids import IdScheme
 
 LEAD_STATUS = "New"  # Sell's first lead status: not worked, not converted
 Raw = dict[str, Any]
 
 
-def lead_title(name: str | None, company: str | None) -> str:
-    """Sell shows a lead as its name, or its company's name: both as "Name (Company)"."""
-    if name and company and name != company:
-        return f"{name} ({company})"
-    return name or company or ""
-
-
-def _names(person: Person) -> tuple[str | None, str]:
-    """(first, last) as a lead keeps them: a name in one part is the last name (required)."""
-    if person.last_name:
-        return person.first_name, person.last_name
-    return None, person.name
-
-
-def own_records(company: ReferenceCompany) -> ReferenceCompany:
-    """Each lead with a person and an organization of its own (see the module docstring)."""
-    persons = {p.source_id: p for p in company.persons}
-    orgs = {o.source_id: o for o in company.organizations}
-    own_persons, own_orgs, leads = [], [], []
-    for lead in company.leads:
-        person = persons.get(lead.person_source_id or "")
-        org = orgs.get(lead.org_source_id or "")
-        own: dict[str, Any] = {"source_id": lead.source_id, "owner_source_id": lead.owner_source_id}
-        name = None
-        if org:
-            own_orgs.append(Organization(name=org.name, address=org.address, **own))
-        if person:
-            first, last = _names(person)
-            name = " ".join(filter(None, (first, last)))
-            own_persons.append(
-                Person(name=name, first_name=first, last_name=last, emails=person.emails[:1],
-                       phones=person.phones, org_source_id=lead.source_id if org else None, **own)
-            )  # fmt: skip
-        leads.append(
-            Lead(title=lead_title(name, org.name if org else None),
-                 person_source_id=lead.source_id if person else None,
-                 org_source_id=lead.source_id if org else None, labels=lead.labels,
-                 add_time=lead.add_time, **own)
-        )  # fmt: skip
-    return dataclasses.replace(
-        company,
-        organizations=[*company.organizations, *own_orgs],
-        persons=[*company.persons, *own_persons],
-        leads=leads,
-    )
+# Each lead with a person and an organization of its own (see the module docstring).
+own_records = leads_with_their_own_records(
+    names=one_part_last, company_as_person=False, emails=lambda points: points[:1], addressed=True
+)
 
 
 def documents(ids: IdScheme) -> Any:

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from adapters.core import naming
 from adapters.core.auth import CredentialField, bearer
 from adapters.core.canonical import ContactPoint, Entity
 from adapters.core.declarative import (
@@ -161,8 +162,7 @@ def tags(raw: Raw) -> list[str]:
 
 def lead_title(raw: Raw) -> str:
     """A lead as Sell shows it: "Name (Company)", else the one it has."""
-    name, company = joined("first_name", "last_name")(raw), raw.get("organization_name")
-    return f"{name} ({company})" if name and company and name != company else name or company or ""
+    return naming.lead_title(joined("first_name", "last_name")(raw), raw.get("organization_name"))
 
 
 def own(present: str) -> Getter:

@@ -3,7 +3,6 @@ and how its errors and 429s read. The facts behind them are listed in `source.py
 
 from __future__ import annotations
 
-import mimetypes
 import re
 from datetime import timedelta
 from typing import Any
@@ -15,8 +14,6 @@ from adapters.core.http import header_retry_after
 from adapters.core.mapping import Getter, Raw, contact_points, ident, number, parse_time, utc_date
 
 RATE_LIMIT_WAIT = 10.0  # seconds; a 429 names no wait, and Zoho's limits are concurrency caps
-# The standard library's own table (not the host's mime.types): the same answer everywhere.
-_TYPES = mimetypes.MimeTypes()
 
 
 def options(raw: Raw) -> list[tuple[str, str]]:
@@ -137,18 +134,6 @@ def tags(raw: Raw) -> list[str]:
         for tag in raw.get("Tag") or []
         if isinstance(tag, dict) and tag.get("name")
     ]
-
-
-def mime_type(name: str | None) -> str | None:
-    """An attachment's type from its file name: the attachment list names no type."""
-    return _TYPES.guess_type(name or "", strict=False)[0]
-
-
-def lead_title(name: str | None, company: str | None) -> str:
-    """A Zoho lead has no title: it is a person at a company, "Name (Company)"."""
-    if company and name and company != name:
-        return f"{name} ({company})"
-    return name or company or ""
 
 
 def lead_name(raw: Raw) -> str | None:

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 
-from adapters.core.canonical import DealProduct, Lead, Organization, Person
+from adapters.core.canonical import DealProduct
+from adapters.core.naming import mime_type
 from adapters.reference.dataset import ReferenceCompany
-from adapters.reference.holds import CloseTime, Holds, Parents, listed, slotted
-from adapters.zoho.getters import lead_title, mime_type
+from adapters.reference.holds import (
+    CloseTime,
+    Holds,
+    Parents,
+    leads_with_their_own_records,
+    listed,
+    slotted,
+)
 
 # A lead's phone fields: Phone (the main one) and Mobile.
 LEAD_PHONES = slotted(("work", "mobile"), "work", primary_first=True)
@@ -34,63 +41,6 @@ def line_items(items: list[DealProduct]) -> list[DealProduct]:
 
 def _related_products(company: ReferenceCompany) -> ReferenceCompany:
     return dataclasses.replace(company, deal_products=line_items(company.deal_products))
-
-
-def _own_records(company: ReferenceCompany) -> ReferenceCompany:
-    """A Zoho lead is a person at a company, held on the lead itself (First_Name, Last_Name,
-    Email, Secondary_Email, Phone, Mobile, Company as text), never linked to a contact or an
-    account. So each lead comes back with a person of its own (under the lead's id) and, when
-    it names a Company, an organization of its own (the Company name) that person works at.
-    A lead without a person has its company's name as its Last_Name (Zoho requires one). A
-    lead has no title, value, currency or expected close date: its title is "Name (Company)".
-    Its tags are its labels."""
-    persons = {p.source_id: p for p in company.persons}
-    orgs = {o.source_id: o for o in company.organizations}
-    own_persons: list[Person] = []
-    own_orgs: list[Organization] = []
-    leads: list[Lead] = []
-    for lead in company.leads:
-        person = persons.get(lead.person_source_id or "")
-        org = orgs.get(lead.org_source_id or "")
-        firm = org.name if org else None
-        name = person.name if person else firm or ""
-        owner, added = lead.owner_source_id, lead.add_time
-        if org:
-            own_orgs.append(
-                Organization(
-                    source_id=lead.source_id, name=org.name, owner_source_id=owner, add_time=added
-                )
-            )
-        own_persons.append(
-            Person(
-                source_id=lead.source_id,
-                name=name,
-                first_name=person.first_name if person else None,
-                last_name=(person.last_name or person.name) if person else name,
-                emails=person.emails if person else [],
-                phones=LEAD_PHONES(person.phones) if person else [],
-                org_source_id=lead.source_id if org else None,
-                owner_source_id=owner,
-                add_time=added,
-            )
-        )
-        leads.append(
-            Lead(
-                source_id=lead.source_id,
-                title=lead_title(name, firm),
-                person_source_id=lead.source_id,
-                org_source_id=lead.source_id if org else None,
-                labels=lead.labels,
-                owner_source_id=owner,
-                add_time=added,
-            )
-        )
-    return dataclasses.replace(
-        company,
-        organizations=[*company.organizations, *own_orgs],
-        persons=[*company.persons, *own_persons],
-        leads=leads,
-    )
 
 
 def _attachments(company: ReferenceCompany) -> ReferenceCompany:
@@ -130,8 +80,13 @@ HOLDS = Holds(
     created_times=True,
     # Tags on accounts, contacts, deals and leads (the Tag field, [{name, id}]).
     labels=True,
-    # Leads are the Leads module's (unconverted) records: see `_own_records`. Their notes and
-    # activities hang on them (Parent_Id / What_Id with $se_module Leads).
+    # Leads are the Leads module's (unconverted) records. Their notes and activities hang on
+    # them (Parent_Id / What_Id with $se_module Leads). A lead is a person at a company, held
+    # on the lead itself (First_Name, Last_Name, Email, Secondary_Email, Phone, Mobile, Company
+    # as text), linked to no contact or account: it comes back as a person and a company of
+    # its own, both dated. One without a person has its company's name as its Last_Name (Zoho
+    # requires one). A lead has no title, value, currency or expected close date: its title is
+    # "Name (Company)". Its tags are its labels.
     leads=True,
     # Attachments: each record's Attachments related list. Zoho has no list of all attachments
     # (Bulk Read and COQL query modules; Attachments is a related list), so the source asks
@@ -142,7 +97,11 @@ HOLDS = Holds(
     file_parents=frozenset(
         {"deal_source_id", "person_source_id", "org_source_id", "lead_source_id"}
     ),
-    extra=(_related_products, _own_records, _attachments),
+    extra=(
+        _related_products,
+        leads_with_their_own_records(phones=LEAD_PHONES, dated=True),
+        _attachments,
+    ),
 )
 
 held = HOLDS.held

@@ -10,14 +10,13 @@ from __future__ import annotations
 from adapters.core.canonical import Entity
 from adapters.core.declarative import ChangedSince, ForEach, Lookup, Stream
 from adapters.core.mapping import Getter, contact_points, first, ref, text, utc_time
+from adapters.core.naming import lead_title, mime_type
 from adapters.core.paginators import CursorInBody, PageNumber
 from adapters.zoho.getters import (
     attachment_path,
     lead_name,
     lead_org,
     lead_phones,
-    lead_title,
-    mime_type,
     parent,
     size,
     tags,
