@@ -224,8 +224,9 @@ class FileContent:
 
     path: Callable[[str], str]  # the request path under the API root (or an absolute URL)
     # The answer is JSON naming where the bytes are (a signed URL, fetched without the
-    # credentials) at this dotted path; None: the answer is the bytes.
-    link: str | None = None
+    # credentials): at this dotted path, or as this function of the answer and the content_ref
+    # finds it (one attachment's fresh link among its record's); None: the answer is the bytes.
+    link: str | Callable[[Any, str], Any] | None = None
     # The answer is JSON carrying the bytes base64-encoded at this dotted path (the whole file
     # is then in memory once: vendors that serve documents only so).
     base64: str | None = None
@@ -450,7 +451,9 @@ class DeclarativeSource:
             sink.write(base64.b64decode(value_at(body, content.base64) or ""))
             return int(sink.seek(0, 2))
         if content.link is not None:
-            url = value_at(await self.client.json("GET", path), content.link)
+            body = await self.client.json("GET", path)
+            link = content.link
+            url = link(body, record.content_ref) if callable(link) else value_at(body, link)
             if not isinstance(url, str):
                 raise UnreadableResponse(f"{self.spec.name}: no download link for {path}")
             return await self.client.download(url, sink, credentials=False)
