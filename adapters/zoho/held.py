@@ -90,13 +90,9 @@ HOLDS = Holds(
     leads=True,
     # Attachments: each record's Attachments related list. Zoho has no list of all attachments
     # (Bulk Read and COQL query modules; Attachments is a related list), so the source asks
-    # one request per record, and only of the records users attach documents to: accounts,
-    # contacts, deals and leads. Zoho also attaches files to tasks, events, calls and products;
-    # reading those would cost a request per activity and product, so they are not carried.
+    # one request per account, contact, deal, lead, task, event, call and product: files on
+    # any of them arrive on that record (every parent a file has: `file_parents` by default).
     files=True,
-    file_parents=frozenset(
-        {"deal_source_id", "person_source_id", "org_source_id", "lead_source_id"}
-    ),
     extra=(
         _related_products,
         leads_with_their_own_records(phones=LEAD_PHONES, dated=True),

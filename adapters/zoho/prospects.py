@@ -3,7 +3,7 @@
 A lead is read three times from the Leads list: as the lead, as a person of its own and (when it
 names a Company) as an organization of its own, all under the lead's id. Attachments are each
 record's Attachments related list, one request per account, contact, deal and lead, under a list
-of that module's ids."""
+of that module's ids: also of each task, event, call and product (files hang on them too)."""
 
 from __future__ import annotations
 
@@ -23,13 +23,17 @@ from adapters.zoho.getters import (
 )
 
 # Attachments: each record's Attachments related list, one request per record (Zoho lists no
-# attachments across records), so only of the records users attach documents to; each module's
-# record ids are one list of it (200 a page; the Deals one is shared with the line items).
+# attachments across records) of every module Zoho attaches files to; each module's record ids
+# are one list of it (200 a page; the Deals one is shared with the line items).
 ATTACHMENT_MODULES = {
     "Accounts": ("account_ids", "Account_Name"),
     "Contacts": ("contact_ids", "Last_Name"),
     "Deals": ("deal_ids", "Deal_Name"),
     "Leads": ("lead_ids", "Last_Name"),
+    "Tasks": ("task_ids", "Subject"),
+    "Events": ("event_ids", "Event_Title"),
+    "Calls": ("call_ids", "Subject"),
+    "Products": ("product_ids", "Product_Name"),
 }
 FILE_FIELDS: dict[str, Getter] = {
     "source_id": "id",
@@ -40,6 +44,8 @@ FILE_FIELDS: dict[str, Getter] = {
     "person_source_id": parent("Contacts"),
     "org_source_id": parent("Accounts"),
     "lead_source_id": parent("Leads"),
+    "activity_source_id": parent("Tasks", "Events", "Calls"),
+    "product_source_id": parent("Products"),
     "content_ref": attachment_path,
     "add_time": utc_time("Created_Time"),
 }

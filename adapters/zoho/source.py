@@ -34,8 +34,8 @@ Vendor facts the description relies on (where they come from: see the emulator's
 - Attachments are each record's Attachments related list (`/{module}/{id}/Attachments`, fields
   required, page/per_page): File_Name, Size, Parent_Id, $se_module, no MIME type (taken from the
   name). Zoho has no list across records (Bulk Read and COQL query modules): one request per
-  record, so only accounts, contacts, deals and leads are asked (not tasks, events, calls or
-  products). The bytes: `GET /{module}/{id}/Attachments/{attachment id}`.
+  account, contact, deal, lead, task, event, call and product (under one id list per module).
+  The bytes: `GET /{module}/{id}/Attachments/{attachment id}`.
 
 The pipelines (per Deals layout) are a lookup; the stages and what a deal's stage value means
 are tables derived from it (see spec.py).

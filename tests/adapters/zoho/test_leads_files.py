@@ -1,6 +1,7 @@
 """Zoho's leads, tags and attachments through the source, in-process: a lead comes with a person
-(and a company) of its own, tags are labels, every attached file arrives byte for byte at one
-request per record, and a download cut short is an error, not a shorter file."""
+(and a company) of its own, tags are labels, every attached file (on activities too) arrives
+byte for byte at one request per record, and a download cut short is an error, not a shorter
+file."""
 
 from __future__ import annotations
 
@@ -59,11 +60,14 @@ async def test_every_file_downloads_byte_for_byte_at_a_request_per_record() -> N
     source = new_source(emulator, credentials)
     held = held_company()
     files = await extract_records(source, Entity.files)
-    # The four modules' field definitions, an id list of accounts, contacts, deals and leads
-    # (one page each; a run shares the deals one with the line items), then one Attachments
-    # list per account, contact, deal and lead (the leads' own persons and companies are them).
+    # The four modules' field definitions, an id list of accounts, contacts, deals, leads,
+    # tasks, events, calls and products (one page each; a run shares the deals one with the
+    # line items), then one Attachments list per such record (the leads' own persons and
+    # companies are the leads).
+    activities = held.records(Entity.activities)
     parents = len(held.organizations) - 2 + len(held.persons) - 3 + len(held.deals) + 3
-    assert source.client.stats.requests == 4 + 4 + parents
+    parents += len(activities) + len(held.products)
+    assert source.client.stats.requests == 4 + 8 + parents
     ids = ReferenceIds(held)
     assert {ids.ids[f.source_id] for f in files} == set(held.file_bytes)
     for file in files:
@@ -73,6 +77,25 @@ async def test_every_file_downloads_byte_for_byte_at_a_request_per_record() -> N
             data = b"".join([chunk async for chunk in blob.chunks()])
         want = held.file_bytes[ids.ids[file.source_id]]
         assert written == file.size == len(want) and data == want, file.name
+    await source.aclose()
+
+
+async def test_a_file_on_an_activity_arrives_on_that_activity() -> None:
+    emulator, credentials = new_account()
+    source = new_source(emulator, credentials)
+    held = held_company()
+    ids = ReferenceIds(held)
+    files = {ids.ids[f.source_id]: f for f in await extract_records(source, Entity.files)}
+    # fl6 hangs on a1, listed in its module's (Calls, Events or Tasks) Attachments list.
+    fl6 = files["fl6"]
+    [a1] = [a for a in held.activities if a.source_id == "a1"]
+    module = {"call": "Calls", "meeting": "Events"}.get(a1.type, "Tasks")
+    assert (fl6.name, fl6.mime_type) == ("call-notes.csv", "text/csv")
+    assert ids.ids[fl6.activity_source_id] == "a1"
+    assert (fl6.deal_source_id, fl6.person_source_id, fl6.org_source_id) == (None, None, None)
+    assert fl6.content_ref.split("/")[0] == module
+    with Blob(fl6.name, cap=1 << 20) as blob:
+        assert await source.download(fl6, blob) == fl6.size
     await source.aclose()
 
 
