@@ -13,11 +13,22 @@ onepagecrm-api-v3-swagger.yaml; research notes ../shared/research/source-crms.md
   seconds.
 - Errors carry `status`, `message`, `error_name` and `error_message` (the spec's error
   responses). The rate limit is not documented: a 429 with Retry-After here.
+- Deals, notes, calls and meetings carry `attachments` (schema Attachment: id, filename, size,
+  storage_provider, `url` signed until `url_expires_at`); `GET /<plural>/{id}` answers
+  `{"data": {"<singular>": {...}}}` (getDeal...) with freshly signed URLs; there is no GET of
+  one attachment. The URL is S3's (SigV4-style query, fetched with no credentials and no API
+  rate limit): the bytes, else S3's 403 AccessDenied "Request has expired" (XML).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import mimetypes
+import secrets
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,7 +36,7 @@ from starlette.routing import BaseRoute, Route
 
 from adapters.core.canonical import Entity
 from adapters.core.emulated_auth import basic_pair
-from adapters.core.emulation import RateHeaders, SourceEmulator
+from adapters.core.emulation import RateHeaders, SourceEmulator, VendorError, base_url_of
 from adapters.core.serving import Collection, NumberedPages, Served, Since
 from adapters.onepagecrm.render import IDS, held, render, stage_id
 
@@ -45,6 +56,8 @@ LISTS = {
     "company_fields": "company_field",
     "deal_fields": "deal_field",
 }
+ATTACHED = ("deals", "notes", "calls", "meetings")  # the records that take attachments
+SIGNED_SECONDS = 3600
 
 
 def enveloped(plural: str, singular: str) -> Any:
@@ -80,13 +93,75 @@ class OnePageCrmEmulator(SourceEmulator):
     rate = RateHeaders(retry_after=True)
     unauthorized_message = "Authorization data is invalid."
 
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._signing_key = secrets.token_bytes(16)
+
     def vendor_id(self, entity: Entity, field: str, reference_id: str) -> str | None:
         if (entity is Entity.stages and field == "source_id") or field == "stage_source_id":
             return stage_id(reference_id)
         return super().vendor_id(entity, field, reference_id)
 
     def routes(self) -> list[BaseRoute]:
-        return [Route(f"{API}/{path}", self._lister(path, one)) for path, one in LISTS.items()]
+        lists = [Route(f"{API}/{path}", self._lister(path, one)) for path, one in LISTS.items()]
+        ones = [Route(f"{API}/{path}/{{record_id}}", self._getter(path)) for path in ATTACHED]
+        return [*lists, *ones, Route("/{account_id}/s3/{attachment_id}/{name}", self.download)]
+
+    def _signed(self, request: Request, record: dict[str, Any]) -> dict[str, Any]:
+        """The record with its attachments' URLs signed now."""
+        if not record.get("attachments"):
+            return record
+        expires = int(self.clock()) + SIGNED_SECONDS
+        stamp = datetime.fromtimestamp(expires, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        signed = []
+        for item in record["attachments"]:
+            query = urlencode({
+                "X-Amz-Algorithm": "AWS4-HMAC-SHA256", "X-Amz-Credential": "AKIAFERRYSANDBOX",
+                "X-Amz-Expires": expires, "X-Amz-Signature": self._sign(item["id"], expires),
+            })  # fmt: skip
+            name = quote(item["filename"])
+            url = f"{base_url_of(request)}/s3/{item['id']}/{name}?{query}"
+            signed.append({**item, "url": url, "url_expires_at": stamp})
+        return {**record, "attachments": signed}
+
+    def _getter(self, plural: str) -> Any:
+        singular = LISTS[plural]
+
+        async def get_one(request: Request) -> Response:
+            wanted = request.path_params["record_id"]
+            found = [r for r in self.account(request).table(plural) if r["id"] == wanted]
+            if not found:
+                raise VendorError(404, "Resource Not Found", f"No {singular} with id {wanted}.")
+            body = {"status": 0, "message": "OK", "timestamp": 1767254400,
+                    "data": {singular: self._signed(request, found[0])}}  # fmt: skip
+            return self.respond(request, body)
+
+        return get_one
+
+    async def download(self, request: Request) -> Response:
+        """The signed URL: S3's, so no credentials and no API rate limit."""
+        wanted, params = request.path_params["attachment_id"], request.query_params
+        expires = params.get("X-Amz-Expires", "")
+        given = params.get("X-Amz-Signature", "")
+        valid = expires.isdigit() and hmac.compare_digest(given, self._sign(wanted, int(expires)))
+        account = request.path_params["account_id"]
+        rows = (
+            self.account_of(account).table("attachment_bytes") if self.has_account(account) else []
+        )
+        stored = next((row for row in rows if row["id"] == wanted), None)
+        if stored is None or not valid or int(expires) < self.clock():
+            reason = "Request has expired" if valid else "The request signature does not match"
+            body = "<?xml version='1.0' encoding='UTF-8'?><Error><Code>AccessDenied</Code>" \
+                f"<Message>{reason}</Message></Error>"  # fmt: skip
+            return Response(body, 403, media_type="application/xml")
+        data: bytes = stored["bytes"]
+        headers = {"Content-Length": str(len(data))}
+        media = mimetypes.guess_type(request.path_params["name"])[0]
+        return Response(data, 200, headers, media_type=media or "binary/octet-stream")
+
+    def _sign(self, attachment_id: str, expires: int) -> str:
+        message = f"{attachment_id}:{expires}".encode()
+        return hmac.new(self._signing_key, message, hashlib.sha256).hexdigest()
 
     def _lister(self, plural: str, singular: str) -> Any:
         collection = Collection(
@@ -97,7 +172,8 @@ class OnePageCrmEmulator(SourceEmulator):
         envelope = enveloped(plural, singular)
 
         async def serve(request: Request) -> Response:
-            return self.serve_list(request, collection, PAGES, envelope)
+            shape = (lambda r: self._signed(request, r)) if plural in ATTACHED else None
+            return self.serve_list(request, collection, PAGES, envelope, shape=shape)
 
         return serve
 

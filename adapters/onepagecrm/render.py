@@ -12,9 +12,10 @@ How OnePageCRM keeps what Pipedrive links several ways:
   name, not a user id. A closed deal keeps its `close_date` (a day). No products.
 - Tags are a contact's (`tags`, names); a company has only `synced_tags` (its contacts' shared
   tags, when syncing), a deal none. No leads of their own: "lead" is a contact's status.
-- Attachments hang on deals, notes, calls and meetings (`attachments`, each with a `url` signed
-  until `url_expires_at`, the only way to the bytes: there is no one-attachment GET); they are
-  not carried: see the README.
+- Attachments hang on deals, notes, calls and meetings only (`attachments`: id, filename, size,
+  no type and no date; a `url` signed until `url_expires_at`, the only way to the bytes: there
+  is no one-attachment GET). A file on a contact or company has nowhere to go; one on an action
+  neither. Held files name their record's list, its id and their own (`content_ref`).
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ import functools
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.core.canonical import Activity, CustomFieldDef, Entity, FieldType
+from adapters.core.canonical import Activity, CustomFieldDef, Entity, FieldType, File
 from adapters.core.emulation import Tables
 from adapters.core.fields import vendor_value
+from adapters.core.naming import mime_type
 from adapters.reference.dataset import ReferenceCompany, generate
 from adapters.reference.holds import CloseTime, Holds, Names, listed
 from adapters.reference.ids import IdScheme
@@ -79,6 +81,30 @@ def _notes_and_companies(company: ReferenceCompany) -> ReferenceCompany:
     )
 
 
+def content_ref(file: File, table: str) -> str:
+    """Where the download finds a file: its record's list and id, and its attachment id."""
+    parent = file.deal_source_id or file.activity_source_id
+    return f"{table}/{IDS.hex24(parent or '')}/{IDS.hex24(file.source_id)}"
+
+
+def _files(company: ReferenceCompany) -> ReferenceCompany:
+    # Calls and meetings take attachments, actions none; an attachment has a name and a size
+    # (its type is its name's), no date.
+    logged = {a.source_id: LOGGED[a.type] for a in company.activities if a.type in LOGGED}
+    files = [
+        f.model_copy(
+            update={
+                "mime_type": mime_type(f.name),
+                "add_time": None,
+                "content_ref": content_ref(f, logged.get(f.activity_source_id or "", "deals")),
+            }
+        )
+        for f in company.files
+        if f.deal_source_id or f.activity_source_id in logged  # not on a contact or company
+    ]
+    return dataclasses.replace(company, files=files)
+
+
 HOLDS = Holds(
     # Field types: single/multi-line text, number, date, select box, multiple choice.
     field_types={FieldType.monetary: FieldType.double, FieldType.phone: FieldType.varchar},
@@ -96,7 +122,9 @@ HOLDS = Holds(
     no_done=frozenset(LOGGED),
     activity=_action,
     labels=True,  # a contact's tags
-    extra=(_notes_and_companies,),
+    files=True,  # attachments of deals, calls and meetings (and notes: none in the reference)
+    file_parents=frozenset({"deal_source_id", "activity_source_id"}),
+    extra=(_notes_and_companies, _files),
 )
 held = HOLDS.held
 
@@ -159,6 +187,9 @@ def render(company: ReferenceCompany) -> Tables:
         for entity, (_, _, table) in FIELD_HOMES.items()
     }
     numbers = stage_number(kept)
+    on: dict[str, list[Raw]] = {}  # each record's attachments (a url is signed when served)
+    for f in kept.files:
+        on.setdefault(f.deal_source_id or f.activity_source_id or "", []).append(attachment(f))
     base = {"created_at": stamp(None), "modified_at": stamp(None)}
     return {
         **fields,
@@ -224,6 +255,7 @@ def render(company: ReferenceCompany) -> Tables:
                 "stage": numbers.get(d.stage_source_id or ""),
                 "expected_close_date": d.expected_close_date,
                 "close_date": (d.won_time or d.lost_time or "")[:10] or None,
+                "attachments": on.get(d.source_id, []),
                 **custom(kept, Entity.deals, d.custom_fields),
                 **base,
             }
@@ -254,6 +286,7 @@ def render(company: ReferenceCompany) -> Tables:
                     if a.due_date
                     else None,
                     "author": "",
+                    "attachments": on.get(a.source_id, []),
                     **base,
                 }
                 for a in kept.activities
@@ -269,9 +302,25 @@ def render(company: ReferenceCompany) -> Tables:
                 "linked_deal_id": IDS.hex24(n.deal_source_id),
                 "date": (n.add_time or "")[:10] or None,
                 "author": "",
+                "attachments": on.get(n.source_id, []),
                 **base,
                 "created_at": stamp(n.add_time),
             }
             for n in kept.notes
         ],
+        "attachment_bytes": [
+            {"id": IDS.hex24(f.source_id), "bytes": kept.file_bytes[f.source_id]}
+            for f in kept.files
+        ],
+    }
+
+
+def attachment(f: File) -> Raw:
+    """An attachment as stored (Attachment schema); `url`, `url_expires_at` come when served."""
+    return {
+        "id": IDS.hex24(f.source_id),
+        "filename": f.name,
+        "size": f.size,
+        "pinned": False,
+        "storage_provider": "amazon",
     }

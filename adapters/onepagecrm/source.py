@@ -5,6 +5,11 @@ HTTP Basic `user_id:api_key`; lists paged by `page`/`per_page` (at most 100) in
 `{"data": {"<plural>": [{"<singular>": {...}}], "max_page": M}}`; 24-hex ids; pipelines
 carry their stages inline as {stage, label}, a deal names `pipeline_id` and `stage`; a contact's
 `tags` are its labels.
+- Files: deals, notes, calls and meetings carry `attachments` (id, filename, size; no type, no
+  date), read from those lists (no request per file). The bytes are behind a `url` signed until
+  `url_expires_at` and there is no GET of one attachment: the download re-reads the record
+  (`GET /deals/{id}`...) and fetches its attachment's fresh URL without credentials. A note's
+  file is its linked deal's, else its contact's.
 """
 
 from __future__ import annotations
@@ -14,8 +19,9 @@ from typing import Any
 
 from adapters.core.auth import BasicAuth, CredentialField
 from adapters.core.canonical import Entity
-from adapters.core.declarative import AccountCheck, FieldCatalog, SourceSpec, Stream
+from adapters.core.declarative import AccountCheck, FieldCatalog, FileContent, SourceSpec, Stream
 from adapters.core.mapping import Getter, Raw, contact_points, joined, number, ref, text
+from adapters.core.naming import mime_type
 from adapters.core.paginators import PageNumber
 
 API = "/api/v3"
@@ -125,6 +131,53 @@ def logged_stream(kind: str) -> Stream:
     )
 
 
+def attachments(plural: str) -> Any:
+    """A record's attachments, each with its links and where the download finds it again."""
+
+    def explode(record: Raw) -> list[Raw]:
+        links = {"activity_source_id": record["id"]}
+        if plural == "deals":
+            links = {"deal_source_id": record["id"]}
+        elif plural == "notes":  # the note's linked deal's, else its contact's
+            deal = record.get("linked_deal_id")
+            links = {"deal_source_id": deal} if deal else {"person_source_id": record["contact_id"]}
+        return [
+            {**item, "_links": links, "_ref": f"{plural}/{record['id']}/{item['id']}"}
+            for item in record.get("attachments") or []
+        ]
+
+    return explode
+
+
+def file_stream(plural: str, one: str) -> Stream:
+    return _stream(
+        Entity.files,
+        plural,
+        one,
+        {
+            "name": lambda raw: raw.get("custom_filename") or raw.get("filename") or "",
+            "mime_type": lambda raw: mime_type(raw.get("filename")),
+            "size": "size",
+            "content_ref": "_ref",
+            **{
+                link: (lambda key: lambda raw: raw["_links"].get(key))(link)
+                for link in ("deal_source_id", "person_source_id", "activity_source_id")
+            },
+        },
+        explode=attachments(plural),
+    )
+
+
+def fresh_url(body: Any, content_ref: str) -> Any:
+    """The signed URL of the attachment `content_ref` names, in its record as just read."""
+    plural, _, attachment_id = content_ref.split("/")
+    record = (body.get("data") or {}).get(LISTS_ONE[plural]) or {}
+    found = [a for a in record.get("attachments") or [] if a.get("id") == attachment_id]
+    return found[0].get("url") if found else None
+
+
+LISTS_ONE = {"deals": "deal", "notes": "note", "calls": "call", "meetings": "meeting"}
+
 STREAMS = (
     _stream(
         Entity.users,
@@ -215,6 +268,7 @@ STREAMS = (
             "deal_source_id": ref("linked_deal_id"),
         },
     ),
+    *(file_stream(plural, one) for plural, one in LISTS_ONE.items()),
 )
 
 SPEC = SourceSpec(
@@ -244,4 +298,8 @@ SPEC = SourceSpec(
     ),
     auth=lambda credentials, _url: BasicAuth(credentials["user_id"], credentials["api_key"]),
     default_base_url=DEFAULT_BASE_URL,
+    files=FileContent(
+        path=lambda ref: f"{API}/{ref.rpartition('/')[0]}",
+        link=fresh_url,
+    ),
 )
