@@ -111,13 +111,15 @@ class OnePageCrmEmulator(SourceEmulator):
         """The record with its attachments' URLs signed now."""
         if not record.get("attachments"):
             return record
-        expires = int(self.clock()) + SIGNED_SECONDS
-        stamp = datetime.fromtimestamp(expires, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = int(self.clock())
+        signed_at = datetime.fromtimestamp(now, UTC).strftime("%Y%m%dT%H%M%SZ")
+        stamp = datetime.fromtimestamp(now + SIGNED_SECONDS, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         signed = []
         for item in record["attachments"]:
             query = urlencode({
                 "X-Amz-Algorithm": "AWS4-HMAC-SHA256", "X-Amz-Credential": "AKIAFERRYSANDBOX",
-                "X-Amz-Expires": expires, "X-Amz-Signature": self._sign(item["id"], expires),
+                "X-Amz-Date": signed_at, "X-Amz-Expires": SIGNED_SECONDS,
+                "X-Amz-Signature": self._sign(item["id"], now),
             })  # fmt: skip
             name = quote(item["filename"])
             url = f"{base_url_of(request)}/s3/{item['id']}/{name}?{query}"
@@ -141,26 +143,42 @@ class OnePageCrmEmulator(SourceEmulator):
     async def download(self, request: Request) -> Response:
         """The signed URL: S3's, so no credentials and no API rate limit."""
         wanted, params = request.path_params["attachment_id"], request.query_params
-        expires = params.get("X-Amz-Expires", "")
+        try:  # SigV4: signed at X-Amz-Date, good for X-Amz-Expires seconds
+            when = datetime.strptime(params.get("X-Amz-Date", ""), "%Y%m%dT%H%M%SZ")
+            signed_at = int(when.replace(tzinfo=UTC).timestamp())
+            expires = signed_at + int(params.get("X-Amz-Expires", ""))
+        except ValueError:
+            signed_at = expires = 0
         given = params.get("X-Amz-Signature", "")
-        valid = expires.isdigit() and hmac.compare_digest(given, self._sign(wanted, int(expires)))
+        valid = bool(signed_at) and hmac.compare_digest(given, self._sign(wanted, signed_at))
         account = request.path_params["account_id"]
         rows = (
             self.account_of(account).table("attachment_bytes") if self.has_account(account) else []
         )
         stored = next((row for row in rows if row["id"] == wanted), None)
-        if stored is None or not valid or int(expires) < self.clock():
-            reason = "Request has expired" if valid else "The request signature does not match"
-            body = "<?xml version='1.0' encoding='UTF-8'?><Error><Code>AccessDenied</Code>" \
-                f"<Message>{reason}</Message></Error>"  # fmt: skip
-            return Response(body, 403, media_type="application/xml")
+        refused = None
+        if not valid:
+            refused = (
+                403,
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match",
+            )
+        elif expires < self.clock():
+            refused = (403, "AccessDenied", "Request has expired")
+        elif stored is None:
+            refused = (404, "NoSuchKey", "The specified key does not exist.")
+        if refused or stored is None:
+            status, code, message = refused or (404, "NoSuchKey", "")
+            body = "<?xml version='1.0' encoding='UTF-8'?>" \
+                f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"  # fmt: skip
+            return Response(body, status, media_type="application/xml")
         data: bytes = stored["bytes"]
         headers = {"Content-Length": str(len(data))}
         media = mimetypes.guess_type(request.path_params["name"])[0]
         return Response(data, 200, headers, media_type=media or "binary/octet-stream")
 
-    def _sign(self, attachment_id: str, expires: int) -> str:
-        message = f"{attachment_id}:{expires}".encode()
+    def _sign(self, attachment_id: str, signed_at: int) -> str:
+        message = f"{attachment_id}:{signed_at}".encode()
         return hmac.new(self._signing_key, message, hashlib.sha256).hexdigest()
 
     def _lister(self, plural: str, singular: str) -> Any:

@@ -83,8 +83,8 @@ def _notes_and_companies(company: ReferenceCompany) -> ReferenceCompany:
 
 def content_ref(file: File, table: str) -> str:
     """Where the download finds a file: its record's list and id, and its attachment id."""
-    parent = file.deal_source_id or file.activity_source_id
-    return f"{table}/{IDS.hex24(parent or '')}/{IDS.hex24(file.source_id)}"
+    parent = str(file.deal_source_id or file.activity_source_id)
+    return f"{table}/{IDS.hex24(parent)}/{IDS.hex24(file.source_id)}"
 
 
 def _files(company: ReferenceCompany) -> ReferenceCompany:
