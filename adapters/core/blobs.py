@@ -4,6 +4,7 @@ a streamed multipart body of known length that a retry can send again from the s
 
 from __future__ import annotations
 
+import re
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -12,6 +13,7 @@ from typing import Any
 from adapters.core.errors import RecordRejected
 
 IN_MEMORY_BYTES = 1 << 20  # past this a file is spooled to disk
+_MIME = re.compile(r"[\w.+-]+/[\w.+-]+")
 CHUNK_BYTES = 64 * 1024
 
 
@@ -76,6 +78,8 @@ def multipart(
     """Headers (with the exact Content-Length) and a body factory for a multipart/form-data
     upload of `blob` beside plain `fields`; each call of the factory streams it from the start."""
     boundary = uuid.uuid4().hex
+    if not _MIME.fullmatch(mime):  # a source's type goes into a header: nothing odd passes
+        mime = "application/octet-stream"
     head = b"".join(
         f'--{boundary}\r\nContent-Disposition: form-data; name="{_quoted(name)}"\r\n\r\n'
         f"{value}\r\n".encode()

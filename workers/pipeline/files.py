@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from adapters.core.blobs import Blob, FileTooLarge
 from adapters.core.canonical import Entity, File, parse_record
-from adapters.core.errors import AdapterError, ConnectionFailed
+from adapters.core.errors import AdapterError, BudgetExhausted, ConnectionFailed
 from adapters.core.protocols import Written
 from app.config import get_settings
 from app.models import StagedRecord
@@ -37,8 +37,10 @@ async def carry(ctx: RunContext, row: StagedRecord) -> Written:
             await ctx.source.download(record, blob)
         except FileTooLarge as exc:
             raise NotRead(exc.message, code=exc.code) from None
-        except ConnectionFailed:
-            raise  # the source as a whole is gone: the session stops, the file stays pending
+        except (ConnectionFailed, BudgetExhausted):
+            # The source as a whole is gone (the session stops) or its quota is spent (the
+            # session pauses): nothing was sent, the file is sent again later.
+            raise
         except AdapterError as exc:
             message = f"{record.name!r} could not be read from the source: {exc.message}"
             raise NotRead(message) from None
