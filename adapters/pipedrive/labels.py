@@ -58,7 +58,10 @@ class Labels:
         missing = await self.missing(entity, names)
         if missing:
             async with self._lock:
-                await self._create(entity, missing, await self._known(entity))
+                known = await self._known(entity)
+                still = [name for name in missing if fold(name) not in known]  # made meanwhile?
+                if still:
+                    await self._create(entity, still, known)
 
     async def missing(self, entity: Entity, names: Iterable[str]) -> list[str]:
         """Those of these labels the target lacks (read-only)."""

@@ -91,7 +91,11 @@ class PipedriveEmulator:
             api_token=credentials["api_token"],
             dataset=dataset,
             size=size,
-            limits=Limits(**limits),
+            limits=Limits(
+                burst=limits.get("burst", Limits.burst),
+                daily_tokens=limits.get("daily_tokens", Limits.daily_tokens),
+                admin=bool(limits.get("admin", True)),
+            ),
         )
 
 
