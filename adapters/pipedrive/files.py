@@ -67,7 +67,9 @@ STANDARD_FIELDS = {
 
 def _fits(write: PendingWrite, item: dict[str, Any]) -> bool:
     sent = write.payload
-    same_parent = all(str(item.get(key) or "") == str(sent.get(key) or "") for key in PARENT_KEYS)
+    # On the records it was sent to (Pipedrive may also show a deal's file on its person).
+    sent_to = [key for key in PARENT_KEYS if sent.get(key) is not None]
+    same_parent = all(str(item.get(key) or "") == str(sent[key]) for key in sent_to)
     size = sent.get("file_size")
     return (
         item.get("name", item.get("file_name")) == sent.get("file_name")
