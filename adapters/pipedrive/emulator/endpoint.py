@@ -11,6 +11,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from adapters.pipedrive.emulator.clock import Clock, rfc3339
 from adapters.pipedrive.emulator.errors import (
@@ -89,6 +90,16 @@ def operation(
         return JSONResponse(reply.body, reply.status, headers=verdict.headers())
 
     return endpoint
+
+
+def v1_route(
+    context: Context, method: str, path: str, handler: Handler, *, integer_ids: bool = True
+) -> Route:
+    """A v1 operation's route under the account; `{id}` an integer unless the ids are UUIDs
+    (leads and their labels)."""
+    endpoint = operation(context, method, "v1", path, handler)
+    where = f"/{{account_id}}/v1{path.replace('{id}', '{id:int}') if integer_ids else path}"
+    return Route(where, endpoint, methods=[method], include_in_schema=False)
 
 
 def _account(context: Context, request: Request) -> AccountState:

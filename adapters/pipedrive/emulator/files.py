@@ -21,12 +21,11 @@ from starlette.routing import Route
 from adapters.core.canonical import Entity
 from adapters.core.serving import OffsetPages
 from adapters.pipedrive.emulator.clock import v1_time
-from adapters.pipedrive.emulator.endpoint import Call, Context, Reply, operation
+from adapters.pipedrive.emulator.endpoint import Call, Context, Reply, v1_route
 from adapters.pipedrive.emulator.errors import BadRequest, NotFound
 from adapters.pipedrive.emulator.pagination import start_limit_page, v1_sorted
 from adapters.pipedrive.emulator.state import AccountState
 
-PREFIX = "/{account_id}/v1"
 DEFAULT_TYPE = "application/octet-stream"
 # Form field -> (entity, label, attribute that names it in the answer's `*_name`).
 PARENTS: dict[str, tuple[Entity, str, str]] = {
@@ -118,9 +117,7 @@ def _kind(mime: str) -> str:
 
 def routes(context: Context) -> list[Route]:
     def route(method: str, path: str, handler: Callable[[Call], Any]) -> Route:
-        endpoint = operation(context, method, "v1", path, handler)
-        starlette_path = PREFIX + path.replace("{id}", "{id:int}")
-        return Route(starlette_path, endpoint, methods=[method], include_in_schema=False)
+        return v1_route(context, method, path, handler)
 
     return [
         route("GET", "/files", list_files),

@@ -20,13 +20,12 @@ from starlette.routing import Route
 from adapters.core.canonical import Entity
 from adapters.pipedrive.emulator import validators as v
 from adapters.pipedrive.emulator.clock import normalize_rfc3339
-from adapters.pipedrive.emulator.endpoint import Call, Context, Reply, operation
+from adapters.pipedrive.emulator.endpoint import Call, Context, Reply, v1_route
 from adapters.pipedrive.emulator.errors import BadRequest, PipedriveError
 from adapters.pipedrive.emulator.pagination import start_limit_page, v1_sorted
 from adapters.pipedrive.emulator.params import refuse_unsupported
 from adapters.pipedrive.emulator.state import AccountState
 
-PREFIX = "/{account_id}/v1"
 COLOURS = ("blue", "brown", "dark-gray", "gray", "green", "orange", "pink", "purple", "red",
            "yellow")  # fmt: skip
 DEFAULT_LEAD_LABELS = (("Hot", "red"), ("Cold", "blue"), ("Warm", "yellow"))
@@ -206,8 +205,7 @@ def _render_label(label: dict[str, Any]) -> dict[str, Any]:
 
 def routes(context: Context) -> list[Route]:
     def route(method: str, path: str, handler: Callable[[Call], Any]) -> Route:
-        endpoint = operation(context, method, "v1", path, handler)
-        return Route(PREFIX + path, endpoint, methods=[method], include_in_schema=False)
+        return v1_route(context, method, path, handler, integer_ids=False)  # UUIDs
 
     return [
         route("GET", "/leads", _lister(archived=False)),

@@ -13,14 +13,13 @@ from adapters.core.canonical import Entity
 from adapters.pipedrive.costs import V1_FIELD_COLLECTIONS, V1_FLAT_FIELD_COLLECTIONS
 from adapters.pipedrive.emulator import render
 from adapters.pipedrive.emulator.clock import normalize_rfc3339
-from adapters.pipedrive.emulator.endpoint import Call, Context, Reply, operation
+from adapters.pipedrive.emulator.endpoint import Call, Context, Reply, v1_route
 from adapters.pipedrive.emulator.errors import BadRequest, NotFound
 from adapters.pipedrive.emulator.fields import account_fields
 from adapters.pipedrive.emulator.notes import create_note, delete_note, get_note, update_note
 from adapters.pipedrive.emulator.pagination import start_limit_page
 from adapters.pipedrive.emulator.params import refuse_unsupported
 
-PREFIX = "/{account_id}/v1"
 _NOTE_FILTERS = ("deal_id", "person_id", "org_id", "user_id")
 _NOTE_FLAGS = (
     "pinned_to_lead_flag",
@@ -37,9 +36,7 @@ _NOTE_UNSUPPORTED = (
 
 def routes(context: Context) -> list[Route]:
     def route(method: str, path: str, handler: Callable[[Call], Any]) -> Route:
-        endpoint = operation(context, method, "v1", path, handler)
-        starlette_path = PREFIX + path.replace("{id}", "{id:int}")
-        return Route(starlette_path, endpoint, methods=[method], include_in_schema=False)
+        return v1_route(context, method, path, handler)
 
     return [
         route("GET", "/users", list_users),
