@@ -26,6 +26,7 @@ run: $(RUNTIME)
 
 services:
 	@bash scripts/ensure-services.sh
+	@bash scripts/ensure-browser.sh
 
 test: $(DEV) services
 	$(BIN)/pytest -q

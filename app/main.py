@@ -13,13 +13,16 @@ from app.accounts.endpoints import router as accounts_router
 from app.config import get_settings
 from app.connections.endpoints import router as connections_router
 from app.db import dispose_engine
+from app.docs import install_docs
 from app.errors import install_error_handlers
 from app.guards import RequestGuard
+from app.ops.endpoints import router as ops_router
 from app.sandbox.endpoints import router as sandbox_router
 from app.sandbox.mount import SandboxDispatcher
 from app.sessions.endpoints import router as sessions_router
 from app.sessions.lifecycle import sweep_forever
 from app.systems.endpoints import router as systems_router
+from app.ui.endpoints import router as ui_router
 from workers.queue import ArqQueue, InProcessQueue, JobQueue
 
 log = logging.getLogger("ferry")
@@ -67,6 +70,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_docs(app)
 
     @app.get("/healthz", tags=["health"], summary="Liveness")
     async def healthz() -> dict[str, str]:
@@ -76,6 +80,8 @@ def create_app() -> FastAPI:
     app.include_router(connections_router)
     app.include_router(sessions_router)
     app.include_router(accounts_router)
+    app.include_router(ops_router)
+    app.include_router(ui_router)
     if settings.sandbox_enabled:
         app.include_router(sandbox_router)
         app.mount("/sandbox", SandboxDispatcher())
