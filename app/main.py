@@ -68,6 +68,8 @@ def create_app() -> FastAPI:
         summary="CRM migrations into Pipedrive",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # app/docs serves Swagger UI from the package, not from a CDN
+        redoc_url=None,
     )
     install_error_handlers(app)
     install_docs(app)
