@@ -20,12 +20,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def upgrade_database() -> None:
+    from alembic import command
     from alembic.config import Config
 
-    from alembic import command
-
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "alembic"))
+    # The migrations ship inside the package (app/migrations): no alembic.ini or checkout needed.
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).resolve().parent / "migrations"))
     config.attributes["configure_logging"] = False
     command.upgrade(config, "head")
 
