@@ -16,6 +16,7 @@ from app.db import dispose_engine
 from app.docs import install_docs
 from app.errors import install_error_handlers
 from app.guards import RequestGuard
+from app.idempotency import IdempotencyMiddleware
 from app.ops.endpoints import router as ops_router
 from app.sandbox.endpoints import router as sandbox_router
 from app.sandbox.mount import SandboxDispatcher
@@ -87,6 +88,8 @@ def create_app() -> FastAPI:
     if settings.sandbox_enabled:
         app.include_router(sandbox_router)
         app.mount("/sandbox", SandboxDispatcher())
+    # Inside the guard: a replayed answer is for a body the guard has checked.
+    app.add_middleware(IdempotencyMiddleware)
     # Outermost of ours: nothing in the app reads a body or a string the guard has not seen.
     app.add_middleware(RequestGuard)
     return app
