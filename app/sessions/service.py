@@ -69,6 +69,12 @@ async def create_session(
         ledger.endpoint_key(source.system.id, source_info, source.base_url),
         ledger.endpoint_key(target.system.id, target_info, target.base_url),
     )
+    if pair.source_key == pair.target_key:  # it would copy every record onto itself
+        raise Unprocessable(
+            f"The source and the target are the same company ({pair.source_key}); "
+            "give a target that is another company.",
+            code="same_company",
+        )
     if not preview:  # a preview writes nothing, so it may run beside a session of the pair
         await _refuse_busy(db, pair)
     changed_since = await _delta_start(db, pair) if body.mode == "delta" else None
