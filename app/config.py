@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     webhook_max_tries: int = 8
     webhook_backoff_seconds: float = 5.0  # doubles with each try
     log_level: str = "INFO"
+    # Where this service's own processes reach it when FERRY_PUBLIC_URL is not reachable from
+    # inside (Docker: the host's 127.0.0.1 is not the API container). Calls to the sandbox at
+    # the public origin go here instead; unset: the public URL itself.
+    internal_url: str | None = None
+    # When set, GET /metrics asks for `Authorization: Bearer <token>`; unset: it is open.
+    metrics_token: str | None = None
+    # The in-process sandbox's emulator requests in the access log (off: thousands of lines).
+    sandbox_access_log: bool = False
 
     @property
     def embedded(self) -> bool:

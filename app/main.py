@@ -17,6 +17,7 @@ from app.docs import install_docs
 from app.errors import install_error_handlers
 from app.guards import RequestGuard
 from app.idempotency import IdempotencyMiddleware
+from app.ops.counters import start_counting, stop_counting
 from app.ops.endpoints import router as ops_router
 from app.sandbox.endpoints import router as sandbox_router
 from app.sandbox.mount import SandboxDispatcher
@@ -53,10 +54,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # works on. Distributed: the workers' cron does that too; the API's sweep also ends
     # cancelled sessions when no worker is alive at all. Sweeps are safe side by side.
     sweeper = asyncio.create_task(sweep_forever(queue))
+    # Vendor calls made here (connection checks; every call in embedded mode), for /metrics.
+    flusher = start_counting(queue.pool if isinstance(queue, ArqQueue) else None)
     try:
         yield
     finally:
         sweeper.cancel()
+        await stop_counting(flusher)
         await queue.close()
         await dispose_engine()
 

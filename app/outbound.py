@@ -32,6 +32,7 @@ import httpx
 
 from adapters.core.errors import ConnectionFailed
 from app import urls
+from app.config import get_settings
 from app.urls import UrlRefused
 
 # httpx's own defaults for a client's pool.
@@ -123,6 +124,7 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         check_request_url(request.url)
+        request.url = internal_url(request.url)
         return await super().handle_async_request(request)
 
 
@@ -133,6 +135,19 @@ def check_request_url(url: httpx.URL) -> None:
         urls.parse_outbound(str(url.copy_with(query=None, fragment=None)))
     except UrlRefused as exc:
         raise OutboundRefused(f"{_display(url)} refused: it {exc.reason}", code=exc.code) from None
+
+
+def internal_url(url: httpx.URL) -> httpx.URL:
+    """A request to this service's public origin (its sandbox: the check above allowed nothing
+    else there) sent to FERRY_INTERNAL_URL's origin instead. The Host header still names the
+    public origin, so the links the sandbox hands out stay the ones users see."""
+    settings = get_settings()
+    if not settings.internal_url:
+        return url
+    public, inside = httpx.URL(settings.public_url), httpx.URL(settings.internal_url)
+    if (url.scheme, url.host, url.port) != (public.scheme, public.host, public.port):
+        return url
+    return url.copy_with(scheme=inside.scheme, host=inside.host, port=inside.port)
 
 
 def outbound_transport() -> GuardedTransport:

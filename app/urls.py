@@ -129,8 +129,15 @@ def address_allowed(address: IPAddress) -> bool:
 
 
 def is_own_origin(host: str, port: int) -> bool:
-    own = urlsplit(get_settings().public_url)
-    return (own.hostname or "") == host.lower() and (_port(own) == port)
+    """This service's public origin, or its internal one (FERRY_INTERNAL_URL): either way a
+    request there reaches this service, so the same sandbox-only rule holds for both."""
+    settings = get_settings()
+    origins = [settings.public_url, *([settings.internal_url] if settings.internal_url else [])]
+    return any(_same_origin(urlsplit(url), host, port) for url in origins)
+
+
+def _same_origin(own: SplitResult, host: str, port: int) -> bool:
+    return (own.hostname or "") == host.lower() and _port(own) == port
 
 
 def is_allowed_host(host: str) -> bool:

@@ -26,6 +26,14 @@ class JobQueue(Protocol):
         """Whether a job of that id is queued or deferred (in-process: also running)."""
         ...
 
+    async def ping(self) -> None:
+        """Raises when the queue cannot take jobs (readiness)."""
+        ...
+
+    async def depth(self) -> int:
+        """Jobs waiting or deferred (in-process: also running)."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -49,6 +57,12 @@ class ArqQueue:
         status = await ArqJob(job_id, self.pool).status()
         return status in (JobStatus.queued, JobStatus.deferred)
 
+    async def ping(self) -> None:
+        await self.pool.ping()
+
+    async def depth(self) -> int:
+        return int(await self.pool.zcard(self.pool.default_queue_name))
+
     async def close(self) -> None:
         if self._owns_pool:
             await self.pool.aclose()
@@ -63,6 +77,7 @@ class InProcessQueue:
         self._max_tries = max_tries
         self._active: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
 
     async def enqueue(
         self, name: str, *args: Any, job_id: str | None = None, defer: float = 0.0
@@ -98,6 +113,13 @@ class InProcessQueue:
     async def is_waiting(self, job_id: str) -> bool:
         return job_id in self._active
 
+    async def ping(self) -> None:
+        if self._closed:
+            raise RuntimeError("the in-process queue is shut down")
+
+    async def depth(self) -> int:
+        return len(self._tasks)
+
     async def wait_idle(self, timeout: float = 30.0) -> None:
         """Tests and shutdown: wait for running jobs to end."""
         async with asyncio.timeout(timeout):
@@ -105,6 +127,7 @@ class InProcessQueue:
                 await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def close(self) -> None:
+        self._closed = True
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*list(self._tasks), return_exceptions=True)

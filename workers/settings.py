@@ -9,15 +9,19 @@ from arq.connections import RedisSettings
 
 from app.config import get_settings
 from app.db import dispose_engine
+from app.ops.counters import start_counting, stop_counting
 from workers.jobs import run_session, send_webhook, sweep_sessions
 from workers.queue import ArqQueue
 
 
 async def startup(ctx: dict[str, Any]) -> None:
     ctx["queue"] = ArqQueue(ctx["redis"])
+    # The vendor calls this worker makes, added to Redis in batches for /metrics.
+    ctx["call_counter_flusher"] = start_counting(ctx["redis"])
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    await stop_counting(ctx.get("call_counter_flusher"))
     await dispose_engine()
 
 

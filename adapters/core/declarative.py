@@ -308,6 +308,7 @@ class SourceSpec:
             auth=auth,
             transport=transport,
             system_name=self.name,
+            system_id=self.id or None,
             is_auth_failure=self.is_auth_failure,
             error_text=self.error_text,
             headers=self.headers,

@@ -245,6 +245,21 @@ def header_retry_after(response: httpx.Response) -> float | None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Observers
+
+# Told of every answer a vendor gives (system id, HTTP status): the app counts them for its
+# metrics. Called inline on every response, so an observer must be cheap and must not raise.
+CallObserver = Callable[[str, int], None]
+_call_observers: list[CallObserver] = []
+
+
+def observe_calls(observer: CallObserver) -> None:
+    """Register `observer` for every client's answers (once: registering again is a no-op)."""
+    if observer not in _call_observers:
+        _call_observers.append(observer)
+
+
+# ---------------------------------------------------------------------------------------------
 # The client
 
 
@@ -260,6 +275,7 @@ class ApiClient:
         rate_limiter: RateLimiter | None = None,
         sleep: Sleep = asyncio.sleep,
         system_name: str = "the system",
+        system_id: str | None = None,
         is_auth_failure: Callable[[httpx.Response], bool] = default_is_auth_failure,
         error_text: Callable[[httpx.Response], str] = default_error_text,
         headers: Mapping[str, str] | None = None,
@@ -288,6 +304,7 @@ class ApiClient:
         self._limit_key = auth.rate_limit_key if auth else "anonymous"
         self._secrets = auth.secrets if auth else ()
         self.system_name = system_name
+        self.system_id = system_id or system_name.lower()  # what observers are told
         self.is_auth_failure = is_auth_failure
         self.error_text = error_text
         # How long a 429 asks to wait: Retry-After by default; some vendors say it in the body.
@@ -540,6 +557,8 @@ class ApiClient:
         self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
         if status == 429:
             self.stats.rate_limited += 1
+        for observer in _call_observers:
+            observer(self.system_id, status)
         cost = _to_float(response.headers.get("x-token-cost", "0")) or 0
         if not cost and self.token_cost and status != 429:  # a refused call is not charged
             cost = self.token_cost(response.request.method, response.request.url.path)

@@ -146,6 +146,7 @@ class PipedriveClient:
             rate_limiter=self.budget,
             sleep=sleep,
             system_name="Pipedrive",
+            system_id="pipedrive",
             is_auth_failure=is_auth_failure,
             error_text=error_text,
             token_cost=request_cost,

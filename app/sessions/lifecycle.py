@@ -39,6 +39,7 @@ from adapters.core.errors import (
 from app.config import get_settings
 from app.db import sessionmaker, utcnow
 from app.errors import FerryError
+from app.logs import session_event
 from app.models import Account, MigrationSession
 from app.outbound import outbound_client
 from app.security import decrypt_json, sign_webhook
@@ -110,8 +111,11 @@ async def run(session_id: str, run_number: int | None, queue: JobQueue, work: Wo
         if session.paused_until and session.paused_until > utcnow():
             await hand_over(db, session, queue, at=session.paused_until)
             return "paused"
+        first_run = session.started_at is None
         if not await _claim(db, session, owner):
             return "held by another run"
+        if first_run:
+            session_event("started", session)
         if session.cancel_requested:
             await finish(db, session, SessionStatus.cancelled, queue)
             return "cancelled"
@@ -252,10 +256,12 @@ async def _guarded(db: AsyncSession, session: MigrationSession, queue: JobQueue,
         return "cancelled"
     except ChunkEnded:
         session.retry_count = 0  # a run that worked until its deadline made progress
-        await hand_over(db, session, queue)
+        if await hand_over(db, session, queue):
+            session_event("handed_over", session, run=session.run_count)
         return "handed over"
     except BudgetExhausted as exc:
-        await hand_over(db, session, queue, at=exc.resume_at)
+        if await hand_over(db, session, queue, at=exc.resume_at):
+            session_event("paused", session, until=exc.resume_at, code=exc.code)
         return "paused until the budget resets"
     except (TransientError, Unreachable) as exc:
         await db.rollback()
@@ -290,7 +296,7 @@ async def _retry_or_fail(
         await fail(db, session, queue, code, f"{message} (gave up after {limit} retries)")
         return "failed"
     backoff = min(2.0**session.retry_count, 60.0)
-    log.info("session %s: %s, retrying in %.0f s: %s", session.id, code, backoff, message)
+    session_event("retrying", session, code=code, attempt=session.retry_count, wait=backoff)
     await hand_over(db, session, queue, at=datetime.now(UTC) + timedelta(seconds=backoff))
     return "retrying"
 
@@ -356,7 +362,8 @@ async def finish(
     if session.webhook_url:
         session.webhook_status = "pending"
     await db.commit()
-    log.info("session %s: %s", session.id, status.value)
+    event = "failed" if status is SessionStatus.failed else "finished"
+    session_event(event, session, status=status.value, code=error_code, tokens=session.tokens_spent)
     if session.webhook_url:
         await queue.enqueue("send_webhook", session.id, job_id=f"webhook:{session.id}")
 
@@ -374,6 +381,7 @@ async def cancel(db: AsyncSession, session: MigrationSession, queue: JobQueue) -
     is stopped by that run at its next checkpoint, or by its lease keeper shortly after."""
     session.cancel_requested = True
     await db.commit()
+    session_event("cancel_requested", session)
     await _end_cancelled(db, session, queue)
 
 
@@ -475,7 +483,7 @@ async def sweep(queue: JobQueue) -> int:
             if await queue.is_waiting(job_id(session.id, session.run_count)):
                 continue
             if await hand_over(db, session, queue, unheld_only=True):
-                log.info("session %s: no run holds it; re-queued", session.id)
+                session_event("requeued", session, reason="no run holds it")
                 requeued += 1
         await _requeue_webhooks(db, queue, now)
         return requeued

@@ -17,6 +17,7 @@ from app.config import get_settings
 from app.connections import service as connections
 from app.errors import Conflict, FerryError, NotFound, Unprocessable
 from app.ledger import service as ledger
+from app.logs import session_event
 from app.models import Account, MigrationSession, RecordError, SessionEntity
 from app.security import encrypt_json
 from app.sessions import lifecycle
@@ -99,6 +100,7 @@ async def create_session(
     # A delta's count is what changed, known once read; the vendor's totals count everything.
     counts = {} if body.mode == "delta" else source_info.counts
     await _store(db, session, entities, counts)
+    session_event("created", session)
     await lifecycle.enqueue_run(queue, session)
     return session
 
@@ -302,5 +304,6 @@ async def undo_session(
     )
     entities = [Entity(e) for e in reversed(session.entities)]
     await _store(db, session, entities, {})
+    session_event("created", session, undoes=undone.id)
     await lifecycle.enqueue_run(queue, session)
     return session
