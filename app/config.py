@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-VAR_DIR = Path("var")
+
+def default_data_dir() -> Path:
+    """The user's data directory (XDG): one place whatever directory a command runs from."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "ferry"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FERRY_", extra="ignore")
 
-    database_url: str | None = None  # unset: SQLite file under var/
+    database_url: str | None = None  # unset: SQLite file in the data directory
     redis_url: str | None = None  # unset: jobs run in-process
-    # Fernet key for credentials at rest; unset: generated once into var/secret.key.
+    # Fernet key for credentials at rest; unset: generated once into <data dir>/secret.key.
     secret_key: str | None = None
+    # Where embedded mode keeps its SQLite file and generated key (FERRY_DATA_DIR).
+    data_dir: Path = Field(default_factory=default_data_dir)
     # Where this service is reachable: sandbox base URLs are built from it.
     public_url: str = "http://127.0.0.1:8000"
     sandbox: bool | None = None  # unset: on in embedded mode, off otherwise
@@ -54,8 +61,13 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        VAR_DIR.mkdir(exist_ok=True)
-        return f"sqlite+aiosqlite:///{(VAR_DIR / 'ferry.db').resolve()}"
+        return f"sqlite+aiosqlite:///{self.data_file('ferry.db')}"
+
+    def data_file(self, name: str) -> Path:
+        """A file in the data directory, which is created on first use (private to the user)."""
+        directory = self.data_dir.expanduser().resolve()
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return directory / name
 
 
 @lru_cache

@@ -11,7 +11,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from app.config import VAR_DIR, get_settings
+from app.config import get_settings
 
 API_KEY_PREFIX = "fry_"
 
@@ -24,9 +24,8 @@ def _fernet() -> Fernet:
 
 def _local_key() -> str:
     # Embedded mode: a key generated once and kept beside the database file.
-    path = VAR_DIR / "secret.key"
+    path = get_settings().data_file("secret.key")
     if not path.exists():
-        VAR_DIR.mkdir(exist_ok=True)
         path.write_text(Fernet.generate_key().decode())
         path.chmod(0o600)
     return path.read_text().strip()

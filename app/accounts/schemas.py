@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class AccountOut(BaseModel):
@@ -17,3 +17,16 @@ class WebhookSecretOut(BaseModel):
 
 class ApiKeyOut(BaseModel):
     api_key: str
+
+
+class ApiKeyInfo(BaseModel):
+    """An API key as listed: never the key itself, which is shown only when it is issued."""
+
+    id: str
+    prefix: str = Field(description="The key's first characters, to tell keys apart")
+    created_at: datetime
+    revoked_at: datetime | None = Field(description="null while the key works")
+
+
+class ApiKeyList(BaseModel):
+    data: list[ApiKeyInfo]

@@ -1,8 +1,10 @@
 """Embedded mode as a new user meets it: no database or Redis configured, one command serves,
-jobs run in-process, SQLite under var/."""
+jobs run in-process, SQLite in the user's data directory whatever directory commands run from."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +19,10 @@ from tests.helpers import sandbox, start_session, wait_for
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
     home = tmp_path_factory.mktemp("embedded")
-    api, url, key = services.start_embedded(home, "solo")
+    # No FERRY_DATA_DIR: the default, the XDG data directory, pointed at the test's own.
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("XDG_DATA_HOME", str(home / "xdg"))
+        api, url, key = services.start_embedded(home, "solo")
     try:
         yield url, key, home
     finally:
@@ -26,7 +31,9 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
 
 async def test_embedded_mode_migrates_with_no_services(embedded: tuple[str, str, Path]) -> None:
     url, key, home = embedded
-    assert (home / "var" / "ferry.db").exists()
+    assert (home / "xdg" / "ferry" / "ferry.db").exists()
+    assert (home / "xdg" / "ferry" / "secret.key").exists()
+    assert not (home / "var").exists()
     async with httpx.AsyncClient(
         base_url=url, headers={"authorization": f"Bearer {key}"}, timeout=30
     ) as client:
@@ -39,3 +46,23 @@ async def test_embedded_mode_migrates_with_no_services(embedded: tuple[str, str,
     log = (home / "api.log").read_text()
     for secret in (source["credentials"]["api_token"], target["credentials"]["api_token"], key):
         assert secret not in log
+
+
+def test_a_key_made_from_another_directory_works(embedded: tuple[str, str, Path]) -> None:
+    url, _, home = embedded
+    elsewhere = home / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FERRY_")}
+    made = subprocess.run(
+        [str(services.BIN / "ferry"), "accounts", "create", "roaming"],
+        env={**env, "XDG_DATA_HOME": str(home / "xdg")},
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    key = made.stdout.strip().splitlines()[-1]
+    response = httpx.get(f"{url}/v1/account", headers={"authorization": f"Bearer {key}"})
+    assert response.status_code == 200, response.text
+    assert response.json()["name"] == "roaming"
+    assert list(elsewhere.iterdir()) == []  # nothing written where the command ran
