@@ -43,3 +43,5 @@ class WorkerSettings:
     max_tries = 20
     max_jobs = 10
     keep_result = 3600
+    # `arq --check` (the compose health check) looks for this heartbeat, written every 10 s.
+    health_check_interval = 10
