@@ -39,7 +39,7 @@ def sessions_list(
             session["status"],
             session["mode"],
             session["source"]["system"],
-            session["created_at"][:19].replace("T", " "),
+            _moment(session["created_at"]),
             counts_line(session),
         )
     stdout.print(table)
@@ -58,6 +58,12 @@ def sessions_show(
         print_json(session)
         return
     stdout.print(session_view(session))
+    stdout.print(
+        f"{session['source']['system']} -> {session['target']['system']}; created "
+        f"{_moment(session['created_at'])}, started {_moment(session['started_at'])}, finished "
+        f"{_moment(session['finished_at'])}; Pipedrive tokens spent {session['tokens_spent']}",
+        markup=False,
+    )
     for warning in session.get("warnings") or []:
         stdout.print(f"warning: {warning}", markup=False)
     failed = sum(p["failed"] for p in session["progress"].values())
@@ -96,6 +102,9 @@ def sessions_errors(
             break
     if as_json:
         print_json(errors)
+        return
+    if not errors:
+        console.print(f"session {session_id} has no failed records")
         return
     table = Table("entity", "source id", "stage", "code", "message", box=None)
     for error in errors:
@@ -152,6 +161,10 @@ def sessions_resume(
     console.print(f"session {session['id']} is {session['status']} again")
     if wait:
         finish(watch(api, session["id"]))
+
+
+def _moment(value: str | None) -> str:
+    return value[:19].replace("T", " ") if value else "-"
 
 
 def finish(session: dict[str, Any]) -> None:
