@@ -155,10 +155,12 @@ def sessions_resume(
     url: UrlOption = DEFAULT_URL,
     api_key: ApiKeyOption = None,
 ) -> None:
-    """Run a failed or cancelled session again from where it stopped."""
+    """Finish what a failed, cancelled or completed_with_errors session left undone (a new
+    session through the ledger: nothing is created twice); prints the new session's id."""
     api = connect(url, api_key)
     session = api.post(f"/v1/sessions/{session_id}/resume")
-    console.print(f"session {session['id']} is {session['status']} again")
+    console.print(f"session {session['id']} resumes {session_id}")
+    print(session["id"], flush=True)
     if wait:
         finish(watch(api, session["id"]))
 
