@@ -12,6 +12,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests import services
 from tests.conftest import Stack
 from tests.helpers import sandbox, start_session, wait_for
 
@@ -44,6 +45,46 @@ async def test_readyz_checks_the_database_and_the_queue(client: httpx.AsyncClien
     response = await client.get("/readyz", headers={"authorization": ""})
     assert response.status_code == 200
     assert response.json() == {"status": "ready", "checks": {"database": "ok", "queue": "ok"}}
+
+
+@pytest.mark.parametrize("broken", ["database", "queue"])
+async def test_readyz_says_which_check_failed(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, broken: str
+) -> None:
+    """The app in this process, on the stack's database or on one that refuses connections,
+    with its in-process queue running or shut down."""
+    from app import db
+    from app.config import get_settings
+    from app.main import create_app
+    from workers.queue import InProcessQueue
+
+    nowhere = f"postgresql+asyncpg://ferry@127.0.0.1:{services.free_port()}/ferry"
+    database_url = nowhere if broken == "database" else stack.env["FERRY_DATABASE_URL"]
+    monkeypatch.setenv("FERRY_DATABASE_URL", database_url)
+    monkeypatch.setenv("FERRY_SECRET_KEY", stack.env["FERRY_SECRET_KEY"])
+    monkeypatch.delenv("FERRY_REDIS_URL", raising=False)
+    get_settings.cache_clear()
+    await db.dispose_engine()
+    queue = InProcessQueue({})
+    if broken == "queue":
+        await queue.close()
+    app = create_app()
+    app.state.queue = queue
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+            response = await http.get("/readyz")
+    finally:
+        await db.dispose_engine()
+        get_settings.cache_clear()
+    assert response.status_code == 503
+    error = response.json()["error"]
+    assert error["code"] == "not_ready"
+    assert f"the {broken} (failed" in error["message"]
+    checks = error["details"]["checks"]
+    assert checks[broken].startswith("failed: ")
+    assert all(result == "ok" for name, result in checks.items() if name != broken)
+    assert "127.0.0.1" not in error["message"]  # where the database lives is not told
 
 
 async def test_metrics_count_sessions_records_vendor_calls_and_429s(
