@@ -11,7 +11,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from app.db import Base, utcnow
+from app.db import Base, JSONType, utcnow
 
 OPEN_WRITING = "status IN ('queued', 'running') AND mode <> 'preview'"
 
@@ -111,6 +111,9 @@ class MigrationSession(Base):
     source_key: Mapped[str | None] = mapped_column(String(255), default=None)
     target_key: Mapped[str | None] = mapped_column(String(255), default=None)
     undoes: Mapped[str | None] = mapped_column(String(36), default=None)  # an undo's session
+    resumes: Mapped[str | None] = mapped_column(String(36), default=None)  # a resume's session
+    # Source custom field -> Pipedrive field key, as the run resolved them (see FieldMapEntry).
+    field_map: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType, default=None)
     # A delta reads what changed after this moment (the previous session's start, less a margin).
     changed_since: Mapped[datetime | None] = mapped_column(default=None)
     tokens_spent: Mapped[int] = mapped_column(Integer, default=0)  # Pipedrive's x-token-cost
@@ -218,6 +221,22 @@ class RecordError(Base):
     code: Mapped[str] = mapped_column(String(64))
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One attempt to POST a finished session to its webhook."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_session", "session_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    attempt: Mapped[int] = mapped_column(Integer)
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status_code: Mapped[int | None] = mapped_column(Integer, default=None)  # None: no answer
+    error: Mapped[str | None] = mapped_column(Text, default=None)  # why there was no answer
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    delivered: Mapped[bool] = mapped_column()
 
 
 class SandboxAccount(Base):

@@ -159,6 +159,7 @@ LinkResolver = Callable[[Entity, str | None], TargetId | None]
 
 class TargetAdapter(Protocol):
     field_problems: list[str]  # source fields ensure_custom_fields could not match or create
+    created_fields: set[str]  # keys of the fields ensure_custom_fields created
 
     @property
     def tokens_spent(self) -> int:

@@ -443,6 +443,7 @@ class PipedriveTarget:
         # Fields that could not be created or completed, with Pipedrive's reason; their values
         # are left out of the records.
         self.field_problems: list[str] = []
+        self.created_fields: set[str] = set()  # keys of the fields this adapter created
         # False once we know the token is not an admin's: then notes keep Pipedrive's defaults
         # for author and time instead of being refused.
         self.token_is_admin: bool | None = None
@@ -573,6 +574,7 @@ class PipedriveTarget:
             if match is None:
                 return None
             existing.append(match)  # a second source field of that name reuses it
+            self.created_fields.add(str(match["field_code"]))
         elif definition.field_type in OPTION_TYPES:
             await self._add_missing_options(definition, match)
         return _target_field(definition, match)

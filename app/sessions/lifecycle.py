@@ -40,7 +40,7 @@ from app.config import get_settings
 from app.db import sessionmaker, utcnow
 from app.errors import FerryError
 from app.logs import session_event
-from app.models import Account, MigrationSession
+from app.models import Account, MigrationSession, WebhookDelivery
 from app.outbound import outbound_client
 from app.security import decrypt_json, sign_webhook
 from app.sessions.schemas import TERMINAL_STATUSES, SessionStatus
@@ -423,10 +423,12 @@ async def deliver_webhook(session_id: str, job_try: int) -> str:
                 "session": (await session_out(db, session)).model_dump(mode="json"),
             }
         ).encode()
-        delivered = await _post_signed(
+        attempt = await _post_signed(
             session.webhook_url, body, decrypt_json(account.webhook_secret_enc)
         )
         session.webhook_attempts += 1
+        delivered = attempt.delivered
+        db.add(attempt.row(session.id, session.webhook_attempts))
         if delivered:
             session.webhook_status = "delivered"
         elif job_try >= settings.webhook_max_tries:
@@ -439,12 +441,49 @@ def webhook_backoff(job_try: int) -> float:
     return float(min(get_settings().webhook_backoff_seconds * 2 ** (job_try - 1), 3600))
 
 
-async def _post_signed(url: str, body: bytes, secret: str) -> bool:
+@dataclass
+class _Attempt:
+    """What one delivery attempt came to, as the session's delivery list shows it."""
+
+    at: datetime
+    seconds: float
+    status_code: int | None = None
+    error: str | None = None  # never the URL or the body: they may hold secrets
+
+    @property
+    def delivered(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+    def row(self, session_id: str, number: int) -> WebhookDelivery:
+        return WebhookDelivery(
+            session_id=session_id,
+            attempt=number,
+            attempted_at=self.at,
+            status_code=self.status_code,
+            error=self.error,
+            duration_ms=round(self.seconds * 1000),
+            delivered=self.delivered,
+        )
+
+
+def _failure(exc: Exception) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.HTTPError):
+        return f"no answer ({type(exc).__name__})"
+    if isinstance(exc, FerryError):
+        return f"refused: {exc.code}"
+    return f"failed: {getattr(exc, 'code', type(exc).__name__)}"
+
+
+async def _post_signed(url: str, body: bytes, secret: str) -> _Attempt:
     headers = {
         "content-type": "application/json",
         "user-agent": "Ferry-Webhook/1",
         "ferry-signature": sign_webhook(secret, int(time.time()), body),
     }
+    attempt = _Attempt(at=utcnow(), seconds=0.0)
+    started = time.monotonic()
     try:
         # Checked again now (the host may resolve elsewhere), and at connect time by the client.
         await check_outbound_url(url, field="webhook_url")
@@ -452,8 +491,11 @@ async def _post_signed(url: str, body: bytes, secret: str) -> bool:
             response = await client.post(url, content=body, headers=headers)
     except (httpx.HTTPError, FerryError, AdapterError) as exc:
         log.info("webhook delivery failed: %s", type(exc).__name__)
-        return False
-    return response.is_success
+        attempt.error = _failure(exc)
+    else:
+        attempt.status_code = response.status_code
+    attempt.seconds = time.monotonic() - started
+    return attempt
 
 
 # --- the sweep -----------------------------------------------------------------------------

@@ -183,6 +183,23 @@ class EntityProgress(BaseModel):
         description="Linked records no longer in the source (never deleted in the target); "
         "null when the source was read by changed-since and cannot tell"
     )
+    percent: float | None = Field(
+        default=None,
+        description="0-100, one decimal: how far the entity is (read, then written); null "
+        "while its total is unknown",
+    )
+
+
+class FieldMapEntry(BaseModel):
+    """Where one source custom field went in Pipedrive."""
+
+    entity: str
+    source_key: str
+    source_name: str
+    target_key: str = Field(description="The Pipedrive field key")
+    origin: Literal["created", "matched", "mapped"] = Field(
+        description="created by this session, matched by name and type, or named by options.mapping"
+    )
 
 
 class SessionErrorSummary(BaseModel):
@@ -195,6 +212,7 @@ class SessionOut(BaseModel):
     status: SessionStatus
     mode: SessionMode
     undoes: str | None = Field(default=None, description="The session an undo undoes")
+    resumes: str | None = Field(default=None, description="The session a resume continues")
     sample: SampleOptions | None = None
     merge: MergeOptions | None = Field(description="null when merging is off")
     phase: str | None
@@ -205,6 +223,21 @@ class SessionOut(BaseModel):
     webhook_url: str | None
     webhook_status: str | None
     progress: dict[str, EntityProgress]
+    percent: float | None = Field(
+        default=None,
+        description="0-100, one decimal, of the records the session has to handle; null while "
+        "a total is unknown",
+    )
+    eta: datetime | None = Field(
+        default=None,
+        description="When the session is expected to end, from its rate so far; null while "
+        "unknown and once it has ended",
+    )
+    field_map: list[FieldMapEntry] | None = Field(
+        default=None,
+        description="The custom fields the run carried: source field -> Pipedrive field key; "
+        "null until the run has resolved them",
+    )
     error: SessionErrorSummary | None
     warnings: list[str] = Field(
         default_factory=list,
@@ -242,3 +275,28 @@ class RecordErrorOut(BaseModel):
 class RecordErrorPage(BaseModel):
     data: list[RecordErrorOut]
     next_cursor: str | None
+
+
+class WebhookDeliveryOut(BaseModel):
+    attempt: int
+    attempted_at: datetime
+    status_code: int | None = Field(description="The receiver's HTTP status; null: no answer")
+    error: str | None = Field(description="Why there was no answer (timeout, refused...)")
+    duration_ms: int
+    delivered: bool
+
+
+class WebhookDeliveryList(BaseModel):
+    data: list[WebhookDeliveryOut]
+
+
+class ProgressEvent(BaseModel):
+    """The `data` of a `progress` event on /v1/sessions/{id}/events."""
+
+    id: str
+    status: SessionStatus
+    phase: str | None
+    percent: float | None
+    eta: datetime | None
+    paused_until: datetime | None
+    progress: dict[str, EntityProgress]

@@ -6,7 +6,7 @@ import base64
 import binascii
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,9 +18,9 @@ from app.connections import service as connections
 from app.errors import Conflict, FerryError, NotFound, Unprocessable
 from app.ledger import service as ledger
 from app.logs import session_event
-from app.models import Account, MigrationSession, RecordError, SessionEntity
+from app.models import Account, MigrationSession, RecordError, SessionEntity, WebhookDelivery
 from app.security import encrypt_json
-from app.sessions import lifecycle
+from app.sessions import lifecycle, resume
 from app.sessions.mapping import resolve_mapping
 from app.sessions.schemas import (
     TERMINAL_STATUSES,
@@ -106,8 +106,13 @@ async def create_session(
 
 
 async def _store(
-    db: AsyncSession, session: MigrationSession, entities: list[Entity], counts: dict[str, int]
+    db: AsyncSession,
+    session: MigrationSession,
+    entities: list[Entity],
+    counts: dict[str, int],
+    carried: dict[str, int] | None = None,
 ) -> None:
+    """With `carried` (a resume), the resumed session's writes in flight are staged too."""
     db.add(session)
     await db.flush()
     for position, entity in enumerate(entities):
@@ -117,8 +122,12 @@ async def _store(
                 entity=entity.value,
                 position=position,
                 total=counts.get(entity.value),
+                extracted=(carried or {}).get(entity.value, 0),
             )
         )
+    if carried and session.resumes:
+        await db.flush()
+        await resume.carry_pending(db, session.resumes, session.id)
     try:
         await db.commit()  # commit first: a job must never see a session that is not there
     except IntegrityError:  # another session of the pair was stored in the meantime
@@ -258,14 +267,32 @@ async def cancel_session(
     return session
 
 
-async def list_errors(
-    db: AsyncSession, account: Account, session_id: str, limit: int, after: int | None
-) -> tuple[list[RecordError], str | None]:
-    await get_session(db, account, session_id)
+def errors_query(
+    session_id: str, entity: str | None = None, code: str | None = None, after: int | None = None
+) -> Select[RecordError]:
+    """A session's record errors in id order (a keyset: `after` the last id seen)."""
     query = select(RecordError).where(RecordError.session_id == session_id)
+    if entity is not None:
+        query = query.where(RecordError.entity == entity)
+    if code is not None:
+        query = query.where(RecordError.code == code)
     if after is not None:
         query = query.where(RecordError.id > after)
-    rows = list((await db.execute(query.order_by(RecordError.id).limit(limit + 1))).scalars())
+    return query.order_by(RecordError.id)
+
+
+async def list_errors(
+    db: AsyncSession,
+    account: Account,
+    session_id: str,
+    limit: int,
+    after: int | None,
+    entity: str | None = None,
+    code: str | None = None,
+) -> tuple[list[RecordError], str | None]:
+    await get_session(db, account, session_id)
+    query = errors_query(session_id, entity, code, after)
+    rows = list((await db.execute(query.limit(limit + 1))).scalars())
     next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
     return rows[:limit], next_cursor
 
@@ -307,3 +334,37 @@ async def undo_session(
     session_event("created", session, undoes=undone.id)
     await lifecycle.enqueue_run(queue, session)
     return session
+
+
+async def resume_session(
+    db: AsyncSession, account: Account, session_id: str, queue: JobQueue
+) -> MigrationSession:
+    """A new session that finishes what `session_id` left undone: the same source, target
+    (credentials as stored), entities, options and webhook. It goes through the ledger, so
+    nothing the resumed session linked is created again."""
+    resumed = await get_session(db, account, session_id)
+    resume.check_resumable(resumed)
+    await _refuse_busy(db, ledger.pair_of(resumed))
+    source_info = await _checked(connections.stored_endpoint(resumed, "source"), "source")
+    await _checked(connections.stored_endpoint(resumed, "target"), "target")
+    entities = [Entity(e) for e in resumed.entities]
+    _enforce_max_records(source_info.counts, entities)
+    session = resume.continuation(resumed)
+    counts = {} if session.mode == "delta" else source_info.counts
+    carried = await resume.pending_counts(db, resumed.id)
+    await _store(db, session, entities, counts, carried)
+    await lifecycle.enqueue_run(queue, session)
+    return session
+
+
+async def list_webhook_deliveries(
+    db: AsyncSession, account: Account, session_id: str
+) -> list[WebhookDelivery]:
+    """Every attempt, oldest first (at most FERRY_WEBHOOK_MAX_TRIES per session)."""
+    await get_session(db, account, session_id)
+    rows = await db.execute(
+        select(WebhookDelivery)
+        .where(WebhookDelivery.session_id == session_id)
+        .order_by(WebhookDelivery.id)
+    )
+    return list(rows.scalars())

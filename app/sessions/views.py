@@ -7,10 +7,13 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import utcnow
 from app.models import MigrationSession, SessionEntity
+from app.sessions import progress as estimate
 from app.sessions.preview_schemas import PreviewReport
 from app.sessions.schemas import (
     EntityProgress,
+    FieldMapEntry,
     MergeOptions,
     SampleOptions,
     SessionErrorSummary,
@@ -37,20 +40,28 @@ async def sessions_out(db: AsyncSession, sessions: list[MigrationSession]) -> li
         .where(SessionEntity.session_id.in_([s.id for s in sessions]))
         .order_by(SessionEntity.session_id, SessionEntity.position)
     )
-    progress: dict[str, dict[str, EntityProgress]] = defaultdict(dict)
+    entities: dict[str, list[SessionEntity]] = defaultdict(list)
     for row in rows.scalars():
-        progress[row.session_id][row.entity] = EntityProgress(
-            total=row.total,
-            extracted=row.extracted,
-            loaded=row.loaded,
-            skipped=row.skipped,
-            failed=row.failed,
-            **{name: getattr(row, name) for name in COUNTS},
-        )
-    return [_out(session, progress[session.id]) for session in sessions]
+        entities[row.session_id].append(row)
+    return [_out(session, entities[session.id]) for session in sessions]
 
 
-def _out(session: MigrationSession, progress: dict[str, EntityProgress]) -> SessionOut:
+def _entity_progress(row: SessionEntity, writing: bool) -> EntityProgress:
+    return EntityProgress(
+        total=row.total,
+        extracted=row.extracted,
+        loaded=row.loaded,
+        skipped=row.skipped,
+        failed=row.failed,
+        percent=estimate.entity_percent(row, writing),
+        **{name: getattr(row, name) for name in COUNTS},
+    )
+
+
+def _out(session: MigrationSession, rows: list[SessionEntity]) -> SessionOut:
+    writing = estimate.writes(session)
+    progress = {row.entity: _entity_progress(row, writing) for row in rows}
+    percent = estimate.session_percent(session, rows)
     error = (
         SessionErrorSummary(code=session.error_code, message=session.error_message or "")
         if session.error_code
@@ -63,6 +74,7 @@ def _out(session: MigrationSession, progress: dict[str, EntityProgress]) -> Sess
         status=SessionStatus(session.status),
         mode=SessionMode(session.mode),
         undoes=session.undoes,
+        resumes=session.resumes,
         sample=SampleOptions(**sample) if sample else None,
         merge=MergeOptions(**merge) if merge else None,
         tokens_spent=session.tokens_spent,
@@ -76,6 +88,11 @@ def _out(session: MigrationSession, progress: dict[str, EntityProgress]) -> Sess
         webhook_url=session.webhook_url,
         webhook_status=session.webhook_status,
         progress=progress,
+        percent=percent,
+        eta=estimate.eta(session, percent, utcnow()),
+        field_map=[FieldMapEntry(**entry) for entry in session.field_map]
+        if session.field_map is not None
+        else None,
         error=error,
         cancel_requested=session.cancel_requested,
         paused_until=session.paused_until,

@@ -9,6 +9,7 @@ from app.models import SessionEntity
 from workers.pipeline import overrides
 from workers.pipeline.context import RunContext
 from workers.pipeline.extract import extract_entity
+from workers.pipeline.field_map import note_field_map
 from workers.pipeline.gone import note_gone
 from workers.pipeline.load import Fields, load_entity, match_users
 from workers.pipeline.preview import preview
@@ -72,6 +73,8 @@ async def _custom_fields(ctx: RunContext, entities: list[Entity]) -> Fields:
     """Find or create the target fields of the entities still to load, each run (a list read
     per entity): it keeps the mapping true even if someone changed the target's fields in
     between, and an entity already loaded costs nothing more."""
+    if ctx.session.field_map is None:  # known from here on, even when no field is carried
+        ctx.session.field_map = []
     if not ctx.session.options.get("custom_fields", True):
         return {}
     wanted = [
@@ -82,9 +85,10 @@ async def _custom_fields(ctx: RunContext, entities: list[Entity]) -> Fields:
     if not wanted:
         return {}
     definitions = [d for d in await ctx.source.custom_fields() if d.entity in wanted]
-    definitions, mapped, notes = await overrides.split_fields(ctx, definitions)
-    fields = await ctx.target.ensure_custom_fields(definitions) if definitions else {}
+    rest, mapped, notes = await overrides.split_fields(ctx, definitions)
+    fields = await ctx.target.ensure_custom_fields(rest) if rest else {}
     await _set_warnings(ctx, *notes)
+    await note_field_map(ctx, definitions, fields, mapped)
     return {**fields, **mapped}
 
 
