@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from tests import services
+from tests.helpers import TERMINAL
 
 ROOT = services.ROOT
 
@@ -143,10 +144,34 @@ def test_installed_ferry_upgrades_its_database_and_serves(installed: Installed) 
             refused = http.get("/metrics")
             assert refused.status_code == 401
             assert refused.json()["error"]["code"] == "invalid_metrics_token"
+            migrate_from_the_sandbox(installed, http)
             token = {"authorization": "Bearer metrics-token-for-the-test"}
             metrics = http.get("/metrics", headers=token)
             assert metrics.status_code == 200
-            assert 'ferry_sessions{status="completed"} 0.0' in metrics.text
+            # Embedded mode: the calls were counted in this one process.
+            assert 'ferry_sessions{status="completed"} 1.0' in metrics.text
+            assert 'ferry_vendor_calls_total{status="200",system="pipedrive"}' in metrics.text
     finally:
         api.stop()
     assert not (installed.home / "var").exists()  # everything went to FERRY_DATA_DIR
+
+
+def migrate_from_the_sandbox(installed: Installed, http: httpx.Client) -> None:
+    """A small sandbox migration with a key from the installed `ferry accounts create`."""
+    created = run(installed, "accounts", "create", "acme")
+    assert created.returncode == 0, created.stderr
+    http.headers["authorization"] = f"Bearer {created.stdout.strip().splitlines()[-1]}"
+    accounts = []
+    for dataset in ("reference", "empty"):
+        body = {"system": "pipedrive", "dataset": dataset, "size": 5, "limits": {"burst": 480}}
+        account = http.post("/sandbox/accounts", json=body)
+        assert account.status_code == 201, account.text
+        accounts.append({k: account.json()[k] for k in ("system", "credentials", "base_url")})
+    session = http.post("/v1/sessions", json={"source": accounts[0], "target": accounts[1]})
+    assert session.status_code == 201, session.text
+    path = f"/v1/sessions/{session.json()['id']}"
+    services.wait_until(
+        lambda: http.get(path).json()["status"] in TERMINAL, timeout=60, what="the session's end"
+    )
+    assert http.get(path).json()["status"] == "completed"
+    del http.headers["authorization"]
