@@ -4,11 +4,14 @@ so /docs works without internet), with the API key remembered across reloads."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+
+from app.docs.openapi import enrich
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_URL = "/docs/static"
@@ -23,7 +26,9 @@ SWAGGER_UI_PARAMETERS = {
 
 
 def install_docs(app: FastAPI) -> None:
-    """Routes for /docs and its assets. Create the app with docs_url=None and redoc_url=None."""
+    """Routes for /docs and its assets, and the document's extras. Create the app with
+    docs_url=None and redoc_url=None; call after install_error_handlers."""
+    _enrich_document(app)
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="docs-static")
 
     @app.get("/docs", include_in_schema=False)
@@ -36,3 +41,17 @@ def install_docs(app: FastAPI) -> None:
             swagger_favicon_url=f"{STATIC_URL}/favicon-32x32.png",
             swagger_ui_parameters=SWAGGER_UI_PARAMETERS,
         )
+
+
+def _enrich_document(app: FastAPI) -> None:
+    generate = app.openapi
+    enriched: dict[str, Any] | None = None
+
+    def openapi() -> dict[str, Any]:
+        nonlocal enriched
+        if enriched is None:
+            enriched = generate()  # FastAPI's (and app/errors'), built once
+            enrich(enriched)
+        return enriched
+
+    app.openapi = openapi  # type: ignore[method-assign]
