@@ -13,6 +13,7 @@ from app.db import get_db
 from app.errors import Unauthorized
 from app.models import Account, ApiKey
 from app.security import hash_api_key
+from app.ui.auth import signed_in_api_key
 from workers.queue import JobQueue
 
 DbSession = Annotated[AsyncSession, Depends(get_db)]
@@ -28,21 +29,30 @@ BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(beare
 
 async def current_account(request: Request, db: DbSession, bearer: BearerCredentials) -> Account:
     key = bearer.credentials.strip() if bearer else ""
+    if not key and request.method in ("GET", "HEAD"):
+        # The status page's EventSource and CSV link cannot send headers: a read may carry the
+        # browser's sign-in cookie instead (SameSite=Strict: no other site's page sends it).
+        key = signed_in_api_key(request) or ""
     if not key:
         raise Unauthorized(
             "Send your API key as 'Authorization: Bearer <key>'. "
             "Create one with 'ferry accounts create NAME'.",
             code="missing_api_key",
         )
+    account = await account_for_key(db, key)
+    if account is None:
+        raise Unauthorized("The API key is not valid.", code="invalid_api_key")
+    return account
+
+
+async def account_for_key(db: AsyncSession, key: str) -> Account | None:
+    """The account of a working (unrevoked) API key."""
     row = await db.execute(
         select(Account)
         .join(ApiKey, ApiKey.account_id == Account.id)
         .where(ApiKey.key_hash == hash_api_key(key), ApiKey.revoked_at.is_(None))
     )
-    account = row.scalar_one_or_none()
-    if account is None:
-        raise Unauthorized("The API key is not valid.", code="invalid_api_key")
-    return account
+    return row.scalar_one_or_none()
 
 
 CurrentAccount = Annotated[Account, Depends(current_account)]
