@@ -1,7 +1,7 @@
 """The status page as a person uses it, in a real headless Chromium that reaches nothing but Ferry:
 signing in (a wrong key first), watching a migration end live, filtering its record errors,
 downloading them as CSV, starting a sandbox migration from the page; and its forms refusing a
-POST without the page's CSRF token or from another origin."""
+POST without the page's CSRF token or from another origin, and acting with it."""
 
 from __future__ import annotations
 
@@ -184,7 +184,7 @@ async def test_the_sandbox_form_starts_a_migration_the_page_follows(stack: Stack
     assert guard.console_errors == [], guard.console_errors
 
 
-async def test_page_forms_refuse_posts_without_the_token_or_from_elsewhere(
+async def test_page_forms_refuse_posts_without_the_token_or_from_elsewhere_and_act_with_it(
     stack: Stack, client: httpx.AsyncClient
 ) -> None:
     source = await sandbox(client, size=5)
@@ -224,5 +224,18 @@ async def test_page_forms_refuse_posts_without_the_token_or_from_elsewhere(
         assert api_cancel.status_code == 401
         assert api_cancel.json()["error"]["code"] == "missing_api_key"
 
-    done = await wait_for(client, session_id)
-    assert done["cancel_requested"] is False and done["status"] == "completed", done
+        done = await wait_for(client, session_id)
+        assert done["cancel_requested"] is False and done["status"] == "completed", done
+
+        # With the token, from the page: a completed session has nothing to resume (said on a
+        # page), and undo starts the session that takes its records away.
+        form = {"csrf_token": token[1]}
+        resume = await browser.post(f"/ui/sessions/{session_id}/resume", data=form, headers=own)
+        assert resume.status_code == 409 and "nothing is left to resume" in resume.text
+        undo = await browser.post(f"/ui/sessions/{session_id}/undo", data=form, headers=own)
+        assert undo.status_code == 303, undo.text
+        undo_id = undo.headers["location"].removeprefix("/sessions/")
+
+    undone = await wait_for(client, undo_id)
+    assert (undone["mode"], undone["undoes"], undone["status"]) == ("undo", session_id, "completed")
+    assert undone["progress"]["persons"]["deleted"] == done["progress"]["persons"]["created"] > 0
