@@ -29,7 +29,7 @@ services:
 	@bash scripts/ensure-browser.sh
 
 test: $(DEV) services
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 openapi: $(RUNTIME)
 	$(BIN)/python -m app.openapi openapi/openapi.json

@@ -34,22 +34,30 @@ class Stack:
         return worker
 
 
+def run_slot() -> tuple[str, int]:
+    """This run's own database and Redis db. FERRY_TEST_SLOT (1-14) lets several runs share one
+    machine; under pytest-xdist (`make test` runs two processes) each process takes the next slot."""
+    process = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    slot = os.environ.get("FERRY_TEST_SLOT")
+    if slot is None:
+        return (f"ferry_test_gw{process}" if process else "ferry_test"), 15 - process
+    number = int(slot) + process
+    return f"ferry_test_{number}", number % 16
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     services.require_services()
     import asyncio
 
-    # FERRY_TEST_SLOT (1-14) lets several test runs share one machine: own database, own Redis db.
-    slot = os.environ.get("FERRY_TEST_SLOT")
-    database_url = asyncio.run(
-        services.fresh_database(f"ferry_test_{slot}" if slot else "ferry_test")
-    )
+    database_name, redis_db = run_slot()
+    database_url = asyncio.run(services.fresh_database(database_name))
     port = services.free_port()
     logs = tmp_path_factory.mktemp("logs")
     env = {
         **os.environ,
         "FERRY_DATABASE_URL": database_url,
-        "FERRY_REDIS_URL": services.fresh_redis(int(slot) if slot else 15),
+        "FERRY_REDIS_URL": services.fresh_redis(redis_db),
         "FERRY_SECRET_KEY": Fernet.generate_key().decode(),
         "FERRY_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "FERRY_SANDBOX": "true",
