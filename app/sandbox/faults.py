@@ -29,7 +29,7 @@ from typing import Literal
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.sandbox.schemas import OUTCOME_FAULTS, RequestFaults, SandboxFaults
+from app.sandbox.schemas import OUTCOME_FAULTS, RequestFaults, SandboxFaults, latency_range
 
 Outcome = Literal[
     "rate_limit", "drop_before", "server_error", "drop_after", "server_error_after", "truncate"
@@ -37,6 +37,7 @@ Outcome = Literal[
 READ_METHODS = frozenset({"GET", "HEAD"})
 SERVER_ERROR_STATUSES = (500, 502, 503)
 FAULT_HEADER = b"x-sandbox-fault"  # names the injected fault, for whoever reads the traffic
+LATENCY_HEADER = b"x-sandbox-latency-ms"  # the latency a delayed answer was given
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,16 @@ class Decision:
 class _AccountFaults:
     profile: SandboxFaults
     rng: random.Random
+    # Draws the account's latency within its range: apart from `rng`, so that a range changes
+    # no request's fault.
+    latency_rng: random.Random
     storm_until: float = 0.0  # monotonic time until which every request answers 429
+
+    def latency(self, side: RequestFaults) -> float:
+        """Seconds before the answer: the account's latency (drawn in its range) and the side's."""
+        low, high = latency_range(self.profile.latency_ms)
+        drawn = low if low == high else self.latency_rng.uniform(low, high)
+        return (drawn + side.latency_ms) / 1000
 
 
 @dataclass
@@ -69,7 +79,9 @@ class FaultProfiles:
         if profile.is_quiet():
             self._accounts.pop(sandbox_id, None)
             return
-        self._accounts[sandbox_id] = _AccountFaults(profile, random.Random(profile.seed))
+        self._accounts[sandbox_id] = _AccountFaults(
+            profile, random.Random(profile.seed), random.Random(profile.seed)
+        )
 
     def decide(self, sandbox_id: str, method: str) -> Decision | None:
         """The fate of a request, or None when the account misbehaves in no way."""
@@ -80,7 +92,7 @@ class FaultProfiles:
         now = self.clock()
         if now < state.storm_until:
             return Decision(
-                "rate_limit", _latency(side), retry_after=_whole(state.storm_until - now)
+                "rate_limit", state.latency(side), retry_after=_whole(state.storm_until - now)
             )
         # Always the same three draws, so a request's fate depends only on how many came before.
         pick, slow, status = (
@@ -89,7 +101,7 @@ class FaultProfiles:
             state.rng.choice(SERVER_ERROR_STATUSES),
         )
         outcome = _outcome(side, pick)
-        delay = _latency(side) + (side.slow_ms / 1000 if slow < side.slow else 0.0)
+        delay = state.latency(side) + (side.slow_ms / 1000 if slow < side.slow else 0.0)
         if outcome == "rate_limit":
             state.storm_until = now + side.rate_limit_seconds
             return Decision(outcome, delay, retry_after=_whole(side.rate_limit_seconds))
@@ -104,10 +116,6 @@ def _outcome(side: RequestFaults, pick: float) -> Outcome | None:
         if pick < edge:
             return name  # type: ignore[return-value]
     return None
-
-
-def _latency(side: RequestFaults) -> float:
-    return side.latency_ms / 1000
 
 
 def _whole(seconds: float) -> int:
@@ -157,13 +165,16 @@ def _account_id(scope: Scope) -> str:
 
 
 def _delayed(send: Send, delay: float) -> Send:
-    """`send` that waits `delay` seconds before the response starts (after the emulator acted)."""
+    """`send` that waits `delay` seconds before the response starts (after the emulator acted),
+    without holding the event loop, and says how long in LATENCY_HEADER."""
     if delay <= 0:
         return send
 
     async def delayed(message: Message) -> None:
         if message["type"] == "http.response.start":
             await asyncio.sleep(delay)
+            said = (LATENCY_HEADER, str(round(delay * 1000)).encode())
+            message = {**message, "headers": [*message.get("headers", []), said]}
         await send(message)
 
     return delayed

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class SandboxLimits(BaseModel):
@@ -23,6 +23,45 @@ class SandboxLimits(BaseModel):
 
 
 Rate = Annotated[float, Field(ge=0.0, le=1.0)]
+
+LATENCY_MAX_MS = 10_000
+# A fixed latency in milliseconds, or a range [min, max] each request draws from.
+Latency = int | tuple[int, int]
+LATENCY_DESCRIPTION = (
+    "Latency of every emulated API call of the account, reads and writes, in milliseconds: "
+    "a number (e.g. 150) or a range [min, max] each call draws from (e.g. [100, 300]); 0 to "
+    f"{LATENCY_MAX_MS:,}. A real vendor answers in 100-300 ms; the emulator otherwise at once."
+)
+
+
+def check_latency(value: object) -> Latency:
+    """A clear 422 for what is not a number of milliseconds or a [min, max] range of them."""
+    if isinstance(value, bool):
+        raise ValueError("latency_ms must be a number of milliseconds or [min, max]")
+    if isinstance(value, int | float):
+        return _milliseconds(value, "latency_ms")
+    if isinstance(value, list | tuple):
+        if len(value) != 2 or any(isinstance(v, bool) for v in value):
+            raise ValueError("latency_ms as a range is [min, max]: two numbers of milliseconds")
+        low = _milliseconds(value[0], "latency_ms min")
+        high = _milliseconds(value[1], "latency_ms max")
+        if low > high:
+            raise ValueError(f"latency_ms range [{low}, {high}]: min is more than max")
+        return (low, high)
+    raise ValueError("latency_ms must be a number of milliseconds or [min, max]")
+
+
+def _milliseconds(value: object, what: str) -> int:
+    if not isinstance(value, int | float) or value != value or int(value) != value:
+        raise ValueError(f"{what} must be a whole number of milliseconds")
+    if not 0 <= value <= LATENCY_MAX_MS:
+        raise ValueError(f"{what} is {value:g}: it must be between 0 and {LATENCY_MAX_MS:,}")
+    return int(value)
+
+
+def latency_range(latency: Latency) -> tuple[int, int]:
+    return latency if isinstance(latency, tuple) else (latency, latency)
+
 
 # The faults that decide a request's outcome, in the order their shares of the requests are laid
 # out: those that never reach the emulator first, then those that act and then fail.
@@ -139,6 +178,7 @@ class SandboxFaults(BaseModel):
         extra="forbid",
         json_schema_extra={
             "examples": [
+                {"latency_ms": [100, 300]},
                 {
                     "reads": {"server_error": 0.05, "truncate": 0.01, "latency_ms": 40},
                     "writes": {"server_error_after": 0.02, "drop_after": 0.01, "rate_limit": 0.02},
@@ -149,6 +189,11 @@ class SandboxFaults(BaseModel):
         },
     )
 
+    latency_ms: Latency = Field(
+        default=0,
+        description=LATENCY_DESCRIPTION + " Each side's own `latency_ms` and `slow` come on top.",
+        examples=[150, [100, 300]],
+    )
     reads: RequestFaults = Field(
         default_factory=RequestFaults, description="Faults of GET and HEAD requests"
     )
@@ -164,8 +209,17 @@ class SandboxFaults(BaseModel):
         examples=[7],
     )
 
+    @field_validator("latency_ms", mode="before")
+    @classmethod
+    def _latency(cls, value: object) -> Latency:
+        return check_latency(value)
+
     def is_quiet(self) -> bool:
-        return self.reads.is_quiet() and self.writes.is_quiet()
+        return (
+            self.reads.is_quiet()
+            and self.writes.is_quiet()
+            and latency_range(self.latency_ms)[1] == 0
+        )
 
 
 class SandboxAccountCreate(BaseModel):
@@ -179,6 +233,26 @@ class SandboxAccountCreate(BaseModel):
         default_factory=SandboxFaults,
         description="How the account misbehaves (none by default); change it later with PUT .../faults",
     )
+    latency_ms: Latency | None = Field(
+        default=None,
+        description=LATENCY_DESCRIPTION + " The same as `faults.latency_ms` (give one of the two); "
+        "change it later with PUT .../faults.",
+        examples=[150, [100, 300]],
+    )
+
+    @field_validator("latency_ms", mode="before")
+    @classmethod
+    def _latency(cls, value: object) -> Latency | None:
+        return None if value is None else check_latency(value)
+
+    @model_validator(mode="after")
+    def _latency_once(self) -> SandboxAccountCreate:
+        if self.latency_ms is None:
+            return self
+        if latency_range(self.faults.latency_ms)[1] != 0:
+            raise ValueError("give latency_ms once: at the top level or in faults, not both")
+        self.faults = self.faults.model_copy(update={"latency_ms": self.latency_ms})
+        return self
 
 
 class SandboxAccountOut(BaseModel):

@@ -61,7 +61,7 @@ def _new_row(
         dataset=body.dataset,
         size=body.size,
         limits=limits,
-        faults=body.faults.model_dump(),
+        faults=body.faults.model_dump(mode="json"),
     )
 
 
@@ -121,7 +121,7 @@ async def set_faults(
     """Store the account's new profile and apply it in this process at once (other API
     processes pick it up when they next provision the account: see app.sandbox.faults)."""
     row = await get_account(db, account, sandbox_id)
-    row.faults = faults.model_dump()
+    row.faults = faults.model_dump(mode="json")
     await db.commit()
     PROFILES.configure(row.id, faults)
     return row
