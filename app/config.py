@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     allowed_hosts: list[str] = Field(default_factory=list)
     # How long one job run works on a session before handing over to the queue (fairness).
     chunk_seconds: float = 60.0
+    # Days a finished session keeps its staged rows (raw source records); its progress, errors
+    # and ledger links stay. 0: purged at the next hourly purge after it ends.
+    retention_days: float = Field(default=30.0, ge=0)
     webhook_timeout: float = 10.0
     webhook_max_tries: int = 8
     webhook_backoff_seconds: float = 5.0  # doubles with each try

@@ -11,6 +11,7 @@ from app.config import get_settings
 from app.db import dispose_engine
 from app.ops.counters import start_counting, stop_counting
 from workers.jobs import run_session, send_webhook, sweep_sessions
+from workers.pipeline.retention import purge_job
 from workers.queue import ArqQueue
 
 
@@ -33,7 +34,11 @@ def _redis_settings() -> RedisSettings:
 class WorkerSettings:
     functions = [run_session, send_webhook]
     # Every 5 s one worker (cron job ids are unique per time) re-queues sessions whose run died.
-    cron_jobs = [cron(sweep_sessions, second=set(range(0, 60, 5)), run_at_startup=True)]
+    cron_jobs = [
+        cron(sweep_sessions, second=set(range(0, 60, 5)), run_at_startup=True),
+        # Hourly, and at start: staged rows of sessions finished FERRY_RETENTION_DAYS ago go.
+        cron(purge_job, minute=17, second=0, run_at_startup=True),
+    ]
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = _redis_settings()

@@ -46,6 +46,7 @@ from app.security import decrypt_json, sign_webhook
 from app.sessions.schemas import TERMINAL_STATUSES, SessionStatus
 from app.sessions.views import session_out
 from app.urls import check_outbound_url
+from workers.pipeline.retention import EVERY_SECONDS, purge_staged
 from workers.queue import JobQueue
 
 log = logging.getLogger("ferry.sessions")
@@ -546,10 +547,15 @@ async def _requeue_webhooks(db: AsyncSession, queue: JobQueue, now: datetime) ->
 
 
 async def sweep_forever(queue: JobQueue, every: float = 5.0) -> None:
-    """Embedded mode's sweep (distributed mode runs `sweep` as an arq cron job)."""
+    """Embedded mode's sweep (distributed mode runs `sweep` as an arq cron job), which also
+    purges staged rows past retention at start and hourly (the workers' cron elsewhere)."""
+    purged_at = -EVERY_SECONDS
     while True:
         try:
             await sweep(queue)
+            if time.monotonic() - purged_at >= EVERY_SECONDS:
+                purged_at = time.monotonic()
+                await purge_staged()
         except Exception:  # noqa: BLE001 - the next round tries again
             log.warning("sweep failed", exc_info=True)
         await asyncio.sleep(every)
