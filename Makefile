@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: run test services openapi lint format bench bench-faults bench-ledger lock clean
+.PHONY: run test services openapi lint format bench bench-quick bench-faults bench-ledger lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +42,13 @@ format: $(DEV)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The throughput table of issue 12 (about 20 minutes); parts: BENCH_ARGS="--only window,tokens".
 bench: $(DEV) services
-	$(BIN)/python -m bench.migration
+	$(BIN)/python -m bench.migration $(BENCH_ARGS)
+
+# The same table at smaller sizes (a few minutes).
+bench-quick: $(DEV) services
+	$(BIN)/python -m bench.migration --quick $(BENCH_ARGS)
 
 # Three sessions at 1,500 persons through read and write faults while workers are SIGKILLed.
 bench-faults: $(DEV) services

@@ -21,6 +21,7 @@ class Cluster:
     def __init__(self, env: dict[str, str], logs: Path) -> None:
         self.env, self.logs = env, logs
         self.workers: list[services.Process] = []
+        self.api_pid = 0  # the API process (which also serves the sandbox), for its memory
         self.dsn = env["FERRY_DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
 
     def start_worker(self) -> None:
@@ -59,6 +60,7 @@ async def distributed(
     services.create_account(env, "bootstrap")
     api = services.start_api(env, port, home / "api.log")
     cluster = Cluster(env, home)
+    cluster.api_pid = api.proc.pid
     cluster.start_worker()
     cluster.start_worker()
     headers = {"authorization": f"Bearer {services.create_account(env, 'bench')}"}
