@@ -114,6 +114,8 @@ class MigrationSession(Base):
     resumes: Mapped[str | None] = mapped_column(String(36), default=None)  # a resume's session
     # Source custom field -> Pipedrive field key, as the run resolved them (see FieldMapEntry).
     field_map: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType, default=None)
+    # What a run resolved in the target and the next run keeps: see workers/pipeline/handover.py.
+    handover_state: Mapped[dict[str, Any] | None] = mapped_column(JSONType, default=None)
     # A delta reads what changed after this moment (the previous session's start, less a margin).
     changed_since: Mapped[datetime | None] = mapped_column(default=None)
     tokens_spent: Mapped[int] = mapped_column(Integer, default=0)  # Pipedrive's x-token-cost

@@ -177,6 +177,14 @@ class TargetAdapter(Protocol):
 
     async def me(self) -> TargetUser: ...
 
+    def kept_state(self) -> dict[str, Any]:
+        """What this run resolved that stays true for the session (JSON), for its next run."""
+        ...
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Start from what `kept_state` said in an earlier run of the session."""
+        ...
+
     async def fields(self, entity: Entity) -> list[TargetFieldInfo]:
         """The custom fields the target holds for `entity` (one paged list read)."""
         ...

@@ -10,6 +10,7 @@ Records then carry the ids: a label that could not be made is left off (and said
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,13 @@ def fold(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+def label_options(fields: list[dict[str, Any]]) -> dict[str, TargetId]:
+    """The labels in an entity's field list (options of its `label_ids` field), by name."""
+    field = next((f for f in fields if f.get("field_code") == LABEL_FIELD), None)
+    options = (field or {}).get("options") or []
+    return {fold(str(o["label"])): int(o["id"]) for o in options if o.get("label")}
+
+
 class Labels:
     """The target's labels by entity, as far as this run has needed them."""
 
@@ -45,7 +53,28 @@ class Labels:
         self.field_list = field_list
         self.problems: list[str] = []
         self._ids: dict[Entity, dict[str, TargetId]] = {}
+        self._read_at: dict[Entity, float] = {}  # when each entity's labels were listed
+        # Entities whose labels an earlier run listed longer ago than a run lasts (see
+        # `restore`): read afresh before making one, so that no old list makes a label twice.
+        self._inherited: set[Entity] = set()
         self._lock = asyncio.Lock()
+
+    def kept(self) -> dict[str, dict[str, Any]]:
+        """The labels known so far by entity, and when they were listed, for the next run."""
+        return {
+            entity.value: {"ids": dict(ids), "read_at": self._read_at.get(entity, 0.0)}
+            for entity, ids in self._ids.items()
+        }
+
+    def restore(self, kept: dict[str, dict[str, Any]], fresh_for: float) -> None:
+        """Start from what an earlier run knew: labels that exist keep their ids (no list read);
+        a list older than `fresh_for` seconds is read again before any label is made."""
+        for name, entry in kept.items():
+            entity = Entity(name)
+            self._ids[entity] = dict(entry.get("ids") or {})
+            self._read_at[entity] = float(entry.get("read_at") or 0.0)
+            if time.time() - self._read_at[entity] > fresh_for:
+                self._inherited.add(entity)
 
     def ids(self, entity: Entity, names: Iterable[str]) -> list[TargetId]:
         """The ids of the labels known by these names, in order, each once."""
@@ -59,6 +88,10 @@ class Labels:
         if missing:
             async with self._lock:
                 known = await self._known(entity)
+                if entity in self._inherited:  # the list is old: look before making any
+                    self._inherited.discard(entity)
+                    self._read_at[entity] = time.time()
+                    known.update(await self._read(entity, fresh=True))
                 still = [name for name in missing if fold(name) not in known]  # made meanwhile?
                 if still:
                     await self._create(entity, still, known)
@@ -76,6 +109,7 @@ class Labels:
 
     async def _known(self, entity: Entity) -> dict[str, TargetId]:
         if entity not in self._ids:
+            self._read_at[entity] = time.time()
             self._ids[entity] = await self._read(entity)
         return self._ids[entity]
 
@@ -83,13 +117,7 @@ class Labels:
         if entity is Entity.leads:
             items = await self.client.get_v1(LEAD_LABELS) or []
             return {fold(str(i["name"])): str(i["id"]) for i in items if i.get("name")}
-        field = await self._label_field(entity, fresh)
-        options = (field or {}).get("options") or []
-        return {fold(str(o["label"])): int(o["id"]) for o in options if o.get("label")}
-
-    async def _label_field(self, entity: Entity, fresh: bool) -> dict[str, Any] | None:
-        fields = await (self._listed(entity) if fresh else self.field_list(entity))
-        return next((dict(f) for f in fields if f.get("field_code") == LABEL_FIELD), None)
+        return label_options(await (self._listed(entity) if fresh else self.field_list(entity)))
 
     async def _listed(self, entity: Entity) -> list[dict[str, Any]]:
         return [

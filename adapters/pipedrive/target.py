@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -19,6 +20,7 @@ from typing import Any
 from adapters.core.blobs import Blob, multipart
 from adapters.core.canonical import (
     CUSTOM_FIELD_ENTITIES,
+    LABELLED_ENTITIES,
     Activity,
     CustomFieldDef,
     Deal,
@@ -52,7 +54,7 @@ from adapters.pipedrive import files, labels, leads, line_items, reconcile
 from adapters.pipedrive.bodies import participants
 from adapters.pipedrive.client import V1, V2, PipedriveClient, error_code, error_text
 from adapters.pipedrive.costs import request_cost
-from adapters.pipedrive.labels import Labels
+from adapters.pipedrive.labels import Labels, label_options
 from adapters.pipedrive.merge import MATCHED_ENTITIES, MergeIndex
 from adapters.pipedrive.merge import normalize_name as _norm
 from adapters.pipedrive.source import FIELD_TYPES, FIELDS_PATH
@@ -78,6 +80,9 @@ VARCHAR_MAX = 255  # Pipedrive's limit for varchar and phone fields
 TEXT_MAX = 65_000
 FIELD_ATTEMPTS = 8  # creates of one custom field whose answers were lost, before giving up
 GONE = (404, 410)  # the record is not (or no longer) in the target
+# A list an earlier run of the session read is trusted for making labels as long as one run
+# would trust its own (FERRY_CHUNK_SECONDS is 60 by default); an older one is read again first.
+LISTS_FRESH_SECONDS = 120.0
 
 
 def _compact(payload: dict[str, Any]) -> dict[str, Any]:
@@ -447,6 +452,7 @@ class PipedriveTarget:
         # False once we know the token is not an admin's: then notes keep Pipedrive's defaults
         # for author and time instead of being refused.
         self.token_is_admin: bool | None = None
+        self._me_seen: dict[str, Any] | None = None  # the token's user, once read (or kept)
         # Existing pipelines and stages by identity (name; pipeline id + name), loaded on demand.
         self._setup_ids: dict[Entity, dict[tuple[Any, ...], int]] | None = None
         self._setup_lock = asyncio.Lock()
@@ -455,6 +461,7 @@ class PipedriveTarget:
         self._merge_lock = asyncio.Lock()
         # Each entity's field list as last read (the labels are options of one of its fields).
         self._field_lists: dict[Entity, list[dict[str, Any]]] = {}
+        self._field_lists_read_at: dict[Entity, float] = {}
         self.labels = Labels(client, FIELDS_PATH, self._field_list)
         self.labels.problems = self.field_problems  # said with the fields' problems
 
@@ -482,7 +489,7 @@ class PipedriveTarget:
         return ConnectionInfo(account=account)
 
     async def me(self) -> TargetUser:
-        me = await self._me()
+        me = self._me_seen or await self._me()
         return TargetUser(id=int(me["id"]), email=me.get("email"), name=me.get("name") or "")
 
     async def _me(self) -> dict[str, Any]:
@@ -491,7 +498,32 @@ class PipedriveTarget:
         self.token_is_admin = bool(me.get("is_admin")) or any(
             a.get("admin") for a in access if isinstance(a, dict) and a.get("app") == "global"
         )
+        self._me_seen = {key: me.get(key) for key in ("id", "email", "name", "company_id")}
         return me
+
+    # What a run resolved, kept for the session's next run (a hand-over reads none of it again)
+
+    def kept_state(self) -> dict[str, Any]:
+        """The token's user and whether it is an admin's (they do not change within a session)
+        and the labels known by name (ids of labels that exist). Field lists are not kept: the
+        pipeline keeps its resolved field mapping, and a field still to find or create is only
+        ever looked for in a list read afresh, so no stale list makes a field twice."""
+        labels = self.labels.kept()
+        for entity, listed in self._field_lists.items():  # read for the fields: labels too
+            if entity in LABELLED_ENTITIES and entity.value not in labels:
+                read_at = self._field_lists_read_at.get(entity, 0.0)
+                labels[entity.value] = {"ids": label_options(listed), "read_at": read_at}
+        state: dict[str, Any] = {"labels": labels}
+        if self._me_seen is not None:
+            state["me"] = {**self._me_seen, "is_admin": self.token_is_admin}
+        return state
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        me = state.get("me")
+        if isinstance(me, dict) and me.get("id") is not None:
+            self._me_seen = {key: me.get(key) for key in ("id", "email", "name", "company_id")}
+            self.token_is_admin = me.get("is_admin")
+        self.labels.restore(state.get("labels") or {}, fresh_for=LISTS_FRESH_SECONDS)
 
     async def users(self) -> list[TargetUser]:
         """Active users only: a deactivated one cannot own records, so its records fall back to
@@ -558,6 +590,7 @@ class PipedriveTarget:
         async for page in self.client.iter_v2(FIELDS_PATH[entity]):
             fields += page.items
         self._field_lists[entity] = fields
+        self._field_lists_read_at[entity] = time.time()
         return [f for f in fields if f.get("is_custom_field")]
 
     async def _field_list(self, entity: Entity) -> list[dict[str, Any]]:

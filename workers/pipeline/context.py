@@ -14,6 +14,7 @@ from adapters.core.protocols import SourceAdapter, TargetAdapter, TargetId
 from app.ledger import service as ledger
 from app.models import MigrationSession, RecordError, SessionEntity
 from app.sessions.lifecycle import Cancelled, ChunkEnded
+from workers.pipeline.handover import keep_target
 
 __all__ = ["Cancelled", "ChunkEnded", "RunContext"]
 
@@ -55,8 +56,9 @@ class RunContext:
         The cancel flag is re-read at most once a second (it is set by the API process)."""
         self.count_tokens()
         now = time.monotonic()
-        if now - self._last_cancel_check >= 1.0:
+        if now - self._last_cancel_check >= 1.0 or now >= self.deadline:
             self._last_cancel_check = now
+            keep_target(self.session, self.target.kept_state())  # for the next run
             flag = await self.db.scalar(
                 select(MigrationSession.cancel_requested).where(
                     MigrationSession.id == self.session.id

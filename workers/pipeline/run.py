@@ -11,6 +11,7 @@ from workers.pipeline.context import RunContext
 from workers.pipeline.extract import extract_entity
 from workers.pipeline.field_map import note_field_map
 from workers.pipeline.gone import note_gone
+from workers.pipeline.handover import keep_fields, keep_target, kept_fields, kept_target
 from workers.pipeline.load import Fields, load_entity, match_users
 from workers.pipeline.preview import preview
 from workers.pipeline.sample import select_sample
@@ -41,10 +42,13 @@ async def run_pipeline(ctx: RunContext) -> None:
         await preview(ctx)
         return
     await _advance(ctx, "load")
+    ctx.target.restore_state(kept_target(ctx.session))  # what an earlier run resolved
     await match_users(ctx, overrides.owners(ctx))
     default_owner = await overrides.default_owner(ctx)  # also learns whether it is an admin's
     fields = await _custom_fields(ctx, entities)
     await _set_warnings(ctx)  # what the target says of itself (a token that keeps no dates)
+    keep_target(ctx.session, ctx.target.kept_state())
+    await ctx.db.commit()
     for entity in entities:
         if entity is not Entity.users:
             await load_entity(ctx, entity, fields, default_owner)
@@ -70,13 +74,22 @@ async def _advance(ctx: RunContext, phase: str) -> None:
 
 
 async def _custom_fields(ctx: RunContext, entities: list[Entity]) -> Fields:
-    """Find or create the target fields of the entities still to load, each run (a list read
-    per entity): it keeps the mapping true even if someone changed the target's fields in
-    between, and an entity already loaded costs nothing more."""
+    """Find or create the target fields of the entities still to load (a list read per
+    entity), once per session: the session's later runs keep what the first one resolved
+    (see workers/pipeline/handover.py)."""
     if ctx.session.field_map is None:  # known from here on, even when no field is carried
         ctx.session.field_map = []
     if not ctx.session.options.get("custom_fields", True):
         return {}
+    kept = kept_fields(ctx.session)
+    if kept is not None:
+        return kept
+    fields = await _resolve_fields(ctx, entities)
+    keep_fields(ctx.session, fields)
+    return fields
+
+
+async def _resolve_fields(ctx: RunContext, entities: list[Entity]) -> Fields:
     wanted = [
         e
         for e in CUSTOM_FIELD_ENTITIES
