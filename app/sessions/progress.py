@@ -4,13 +4,16 @@ Every record is read once and, unless the session only previews, written once. R
 pages of hundreds while writing takes a request per record, so a record's read counts for
 EXTRACT_SHARE of its work and its write for the rest. The ETA applies the rate so far (work done
 per second since the session started) to the work left. A later issue may refine both with the
-target's rate window and token budget; everything that decides them lives here.
+target's daily token budget left (past it, the rest waits for the budget's resets); the
+preview states its duration and days of budget with the same `estimate`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 
 from app.models import MigrationSession, SessionEntity
 from app.sessions.schemas import TERMINAL_STATUSES, SessionStatus
@@ -76,13 +79,70 @@ def _percent(done: float, total: int, *, finished: bool) -> float:
     return min(round(100.0 * done / total, 1), 99.9)
 
 
-def eta(session: MigrationSession, percent: float | None, now: datetime) -> datetime | None:
-    """From the rate so far; a session paused for the target's budget resumes first."""
+@dataclass(frozen=True)
+class Estimate:
+    """How long work takes given both of Pipedrive's limits: `seconds` of requests at the pace
+    (the rate window's, or the session's own so far), `budget_days` of the daily token budget,
+    and when it is done: past the budget left today, the rest waits for the resets (midnight
+    UTC), a day's budget at a time."""
+
+    seconds: float
+    budget_days: float
+    done_at: datetime
+
+
+def estimate(
+    start: datetime, seconds: float, tokens: int, budget_left: int | None, daily_budget: int
+) -> Estimate:
+    """The one estimate of the session's ETA and the preview's report."""
+    daily = max(daily_budget, 1)
+    days = tokens / daily
+    if budget_left is None or tokens <= budget_left or tokens <= 0:
+        return Estimate(seconds, days, start + timedelta(seconds=seconds))
+    over = tokens - budget_left
+    resets = math.ceil(over / daily)  # resets to wait for; the last one's day does the rest
+    last_day_share = (over - (resets - 1) * daily) / tokens
+    midnight = datetime.combine(start.date() + timedelta(days=resets), time(), tzinfo=UTC)
+    done = midnight + timedelta(seconds=seconds * last_day_share)
+    return Estimate(seconds, days, done)
+
+
+def eta(
+    session: MigrationSession,
+    percent: float | None,
+    now: datetime,
+    rows: Sequence[SessionEntity] = (),
+) -> datetime | None:
+    """From the rate so far and the target's daily budget left (as the run last saw it): the
+    tokens still to spend at the session's cost per record so far; a session paused for the
+    budget resumes first."""
     if SessionStatus(session.status) in TERMINAL_STATUSES or session.started_at is None:
         return None
     if percent is None or percent <= 0:
         return None
-    elapsed = max((now - session.started_at).total_seconds(), 0.0)
-    left = timedelta(seconds=elapsed * (100.0 - percent) / percent)
-    resumes_at = max(now, session.paused_until) if session.paused_until else now
-    return (resumes_at + left).replace(microsecond=0)
+    started = _aware(session.started_at)
+    elapsed = max((now - started).total_seconds(), 0.0)
+    seconds = elapsed * (100.0 - percent) / percent
+    resumes_at = max(now, _aware(session.paused_until)) if session.paused_until else now
+    pace = dict((session.handover_state or {}).get("pace") or {})
+    left, daily = pace.get("daily_left"), int(pace.get("daily_budget") or 0)
+    tokens = _tokens_left(session, rows)
+    # Paused: it resumes with a fresh day's budget; unknown: the budget is not counted.
+    known = not session.paused_until and isinstance(left, int) and daily > 0
+    budget_left = left if known else None
+    return estimate(resumes_at, seconds, tokens, budget_left, daily or 1).done_at.replace(
+        microsecond=0
+    )
+
+
+def _tokens_left(session: MigrationSession, rows: Sequence[SessionEntity]) -> int:
+    """Writes left at what each handled record has cost so far (5 a v2 write, 10 a note...)."""
+    handled = sum(r.loaded + r.skipped + r.failed + r.deleted for r in rows)
+    totals = [_total(r) or 0 for r in rows]
+    writes_left = max(sum(totals) - handled, 0)
+    per_record = (session.tokens_spent or 0) / handled if handled else 5.0
+    return round(writes_left * per_record)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

@@ -89,7 +89,7 @@ def _out(session: MigrationSession, rows: list[SessionEntity]) -> SessionOut:
         webhook_status=session.webhook_status,
         progress=progress,
         percent=percent,
-        eta=estimate.eta(session, percent, utcnow()),
+        eta=estimate.eta(session, percent, utcnow(), rows),
         field_map=[FieldMapEntry(**entry) for entry in session.field_map]
         if session.field_map is not None
         else None,

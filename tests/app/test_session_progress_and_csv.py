@@ -64,3 +64,15 @@ def test_eta_follows_the_rate_so_far_and_is_null_once_ended() -> None:
     assert progress.eta(paused, 50.0, NOW) == NOW + timedelta(hours=1, seconds=60)
     assert progress.eta(session, None, NOW) is None and progress.eta(session, 0.0, NOW) is None
     assert progress.eta(_session(status="cancelled"), 50.0, NOW) is None
+
+
+def test_work_past_the_budget_left_ends_after_the_resets() -> None:
+    start = datetime(2026, 12, 3, 22, 0, tzinfo=UTC)
+    fits = progress.estimate(start, 600.0, 5_000, budget_left=10_000, daily_budget=30_000)
+    assert fits.done_at == start + timedelta(seconds=600)
+    # 70,000 tokens with 10,000 left today: two resets, the second day's budget does the rest.
+    spills = progress.estimate(start, 700.0, 70_000, budget_left=10_000, daily_budget=30_000)
+    assert spills.done_at == datetime(2026, 12, 5, 0, 5, tzinfo=UTC)
+    assert round(spills.budget_days, 3) == 2.333
+    unknown = progress.estimate(start, 60.0, 70_000, budget_left=None, daily_budget=30_000)
+    assert unknown.done_at == start + timedelta(seconds=60)

@@ -14,7 +14,7 @@ from adapters.core.protocols import SourceAdapter, TargetAdapter, TargetId
 from app.ledger import service as ledger
 from app.models import MigrationSession, RecordError, SessionEntity
 from app.sessions.lifecycle import Cancelled, ChunkEnded
-from workers.pipeline.handover import keep_target
+from workers.pipeline.handover import keep_pace, keep_target
 
 __all__ = ["Cancelled", "ChunkEnded", "RunContext"]
 
@@ -59,6 +59,7 @@ class RunContext:
         if now - self._last_cancel_check >= 1.0 or now >= self.deadline:
             self._last_cancel_check = now
             keep_target(self.session, self.target.kept_state())  # for the next run
+            keep_pace(self.session, self.target.daily_budget_left)  # for the ETA
             flag = await self.db.scalar(
                 select(MigrationSession.cancel_requested).where(
                     MigrationSession.id == self.session.id

@@ -44,6 +44,7 @@ from adapters.core.protocols import (
     TargetId,
     TargetUser,
 )
+from app.db import utcnow
 from app.ledger import service as ledger
 from app.models import StagedRecord
 from app.sessions.preview_schemas import (
@@ -60,6 +61,7 @@ from app.sessions.preview_schemas import (
     TokenEstimate,
     TokenItem,
 )
+from app.sessions.progress import estimate
 from workers.pipeline import overrides
 from workers.pipeline.context import RunContext
 from workers.pipeline.load import BATCH, _wanted_links
@@ -485,7 +487,7 @@ def _skipped_field(note: str) -> FieldPreview:
 
 def _budget(tokens: int, left: int | None, seats: int) -> BudgetPreview:
     daily = max(left or 0, TOKENS_PER_SEAT * max(seats, 1))
-    days = tokens / daily
+    days = estimate(utcnow(), 0.0, tokens, left, daily).budget_days  # as the session's ETA
     fits = None if left is None else tokens <= left
     at = f"about {days:.2f} days at {daily:,} tokens a day"
     if fits:
