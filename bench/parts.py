@@ -96,7 +96,7 @@ async def _one_session(client: httpx.AsyncClient, size: int, burst: int, latency
     return [
         ("window", f"{label}: records/s end to end", f"{done.records / done.seconds:.1f}", ""),
         ("window", f"{label}: requests/s at steady state, share", _share(wire.steady_rate(), share), goal),
-        ("window", f"{label}: 429s (wire / session)", _429s(wire.rate_limited(), [done]), "0"),
+        ("window", f"{label}: 429s (wire / session)", _429s(wire.rate_limited(), [done], wire.lost()), "0"),
     ]  # fmt: skip
 
 
@@ -104,12 +104,12 @@ def _share(rate: float, share: float) -> str:
     return f"{rate:.1f}/s = {share:.0%}"
 
 
-def _429s(on_wire: int, sessions: list[Finished]) -> str:
+def _429s(on_wire: int, sessions: list[Finished], lost: int = 0) -> str:
     # A session's own count of the 429s it met, where the session says it (else n/a).
     said = [s.session.get("rate_limited") for s in sessions]
     counts = [n for n in said if isinstance(n, int)]
     told = str(sum(counts)) if len(counts) == len(said) else "n/a"
-    return f"{on_wire} / {told}"
+    return f"{on_wire} / {told}" + (f" ({lost} lost by the proxy)" if lost else "")
 
 
 # --- many sessions: one company, and ten companies ------------------------------------------
@@ -134,7 +134,7 @@ async def company_part(sizes: Sizes) -> list[Row]:
         ("company", f"{label}: {_statuses(done)}", f"{records} records in {seconds:.0f} s", ""),
         ("company", f"{label}: records/s together", f"{records / seconds:.1f}", ""),
         ("company", f"{label}: requests/s at steady state, share", _share(wire.steady_rate(), share), "90%+"),
-        ("company", f"{label}: 429s (wire / sessions)", _429s(wire.rate_limited(), done), "0"),
+        ("company", f"{label}: 429s (wire / sessions)", _429s(wire.rate_limited(), done, wire.lost()), "0"),
         ("company", f"{label}: durations min / median / max", _spread([d.seconds for d in done]), ""),
     ]  # fmt: skip
 

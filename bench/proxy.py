@@ -38,6 +38,10 @@ class Call:
 class Wire:
     calls: list[Call] = field(default_factory=list)
 
+    def lost(self) -> int:
+        """Requests the proxy itself could not pass on (should be 0)."""
+        return sum(1 for c in self.calls if c.status == 0)
+
     def rate_limited(self) -> int:
         return sum(1 for c in self.calls if c.status == 429)
 
@@ -56,18 +60,24 @@ class Wire:
 async def counting_proxy(upstream: str) -> AsyncIterator[tuple[str, Wire]]:
     """Serves on a free loopback port; yields its origin and what it saw."""
     wire = Wire()
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    # Idle connections are let go well before the server's keep-alive (uvicorn: 5 s) closes
+    # them, so that a request never goes out on a connection the server is dropping.
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200, keepalive_expiry=1)
     async with httpx.AsyncClient(base_url=upstream, timeout=120, limits=limits) as http:
 
         async def forward(request: Request) -> Response:
             headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_HEADERS}
-            answer = await http.request(
-                request.method,
-                request.url.path,
-                params=request.url.query or None,
-                headers={**headers, "host": request.headers.get("host", "")},
-                content=await request.body(),
-            )
+            try:
+                answer = await http.request(
+                    request.method,
+                    request.url.path,
+                    params=request.url.query or None,
+                    headers={**headers, "host": request.headers.get("host", "")},
+                    content=await request.body(),
+                )
+            except httpx.TransportError:  # counted (status 0): Ferry sees a lost answer
+                wire.calls.append(Call(time.monotonic(), request.method, request.url.path, 0, 0))
+                return Response(b"proxy: upstream unreachable", 502)
             cost = (
                 request_cost(request.method, request.url.path) if answer.status_code != 429 else 0
             )

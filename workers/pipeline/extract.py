@@ -53,11 +53,33 @@ async def _stage(ctx: RunContext, entity: Entity, page: Page) -> int:
         for item in page.items
     ]
     insert = pg_insert if ctx.db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    # A page read twice (a resumed run) stages nothing twice.
-    statement = (
-        insert(StagedRecord)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["session_id", "entity", "source_id"])
-    )
-    result = await ctx.db.execute(statement)
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    staged = 0
+    for chunk in _chunks(rows):
+        # A page read twice (a resumed run) stages nothing twice.
+        statement = (
+            insert(StagedRecord)
+            .values(chunk)
+            .on_conflict_do_nothing(index_elements=["session_id", "entity", "source_id"])
+        )
+        result = await ctx.db.execute(statement)
+        staged += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return staged
+
+
+CHUNK = 100
+
+
+def _chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The rows in statements of 100, the rest in powers of two (64, 32, ... 1). Every count of
+    rows in one INSERT is a statement of its own in SQLAlchemy's and the driver's caches, about
+    50 KB each: pages of any length (a deal's products, an entity's last page) would fill them
+    as a session goes on. These are eight statements whatever the pages."""
+    chunks = [rows[i : i + CHUNK] for i in range(0, len(rows) - len(rows) % CHUNK, CHUNK)]
+    rest = rows[len(rows) - len(rows) % CHUNK :]
+    size = 64
+    while rest:
+        if len(rest) >= size:
+            chunks.append(rest[:size])
+            rest = rest[size:]
+        size //= 2
+    return chunks
