@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # Files above this many bytes stay behind (each reported); a session may set its own cap.
     max_file_bytes: int = 50_000_000
     max_body_bytes: int = 1_000_000
+    # Writes one session keeps in flight to the target (each still paced by the rate limiter):
+    # enough to fill a burst window of 120 requests per 2 s at 250 ms a call.
+    max_in_flight: int = Field(default=16, ge=1, le=64)
     # Hosts user-supplied URLs may point at even when private or loopback (comma separated).
     allowed_hosts: list[str] = Field(default_factory=list)
     # How long one job run works on a session before handing over to the queue (fairness).

@@ -456,6 +456,7 @@ class PipedriveTarget:
         # Existing pipelines and stages by identity (name; pipeline id + name), loaded on demand.
         self._setup_ids: dict[Entity, dict[tuple[Any, ...], int]] | None = None
         self._setup_lock = asyncio.Lock()
+        self._setup_write_lock = asyncio.Lock()  # creates of pipelines and stages
         # The target's persons, organizations and products by their match keys, read once.
         self._merge_indexes: dict[Entity, MergeIndex] = {}
         self._merge_lock = asyncio.Lock()
@@ -708,12 +709,20 @@ class PipedriveTarget:
         return await self.labels.missing(entity, names)
 
     async def create(self, entity: Entity, payload: dict[str, Any]) -> Written:
+        """Safe to call concurrently; set-up records (reused by name: look, then create) are
+        created one at a time, so two of one name never both get made."""
         if entity is Entity.files:
             raise ValueError("a file is sent with its bytes: attach(), not create()")
+        if entity not in SETUP_ENTITIES:
+            return await self._create(entity, payload)
+        async with self._setup_write_lock:
+            reused = await self._reusable_setup(entity, payload)
+            if reused is not None:
+                return Written(reused, reused=True)
+            return await self._create(entity, payload)
+
+    async def _create(self, entity: Entity, payload: dict[str, Any]) -> Written:
         version, path = _write_path(entity)
-        reused = await self._reusable_setup(entity, payload)
-        if reused is not None:
-            return Written(reused, reused=True)
         body = payload
         if entity is Entity.deal_products:
             path, body = line_items.split(payload)

@@ -13,6 +13,10 @@ from app.config import get_settings
 from app.models import StagedRecord
 from workers.pipeline.context import RunContext
 
+# Files carried at once (instead of FERRY_MAX_IN_FLIGHT): each holds up to 1 MiB in memory
+# (blobs.IN_MEMORY_BYTES) before it spools to disk, so memory stays flat whatever files weigh.
+IN_FLIGHT = 4
+
 
 class NotRead(AdapterError):
     """The file could not be taken from the source (over the cap, gone, unreadable): nothing

@@ -1,6 +1,7 @@
-"""Load: write each staged record to the target, one request per record, in dependency order.
-The target id is committed with the record's state and its ledger link, so a resumed run, or a
-later session of the same pair, skips what exists.
+"""Load: write each staged record to the target, one request per record, in dependency order,
+many requests in flight at once (see `_Sender`). The target id is committed with the record's
+state and its ledger link, so a resumed run, or a later session of the same pair, skips what
+exists.
 
 Per record, against the ledger: linked and unchanged (same fingerprint) is left alone; linked
 and changed is updated with one PATCH; not linked is matched to a record the target already
@@ -13,12 +14,16 @@ again, ones that cannot be told apart are reported instead of guessed."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
 from adapters.core.canonical import LINK_FIELDS, LIST_LINK_FIELDS, Entity, parse_record
-from adapters.core.errors import BudgetExhausted, RecordRejected, TransientError
+from adapters.core.errors import AdapterError, BudgetExhausted, RecordRejected, TransientError
 from adapters.core.protocols import (
     MergeCandidate,
     PendingWrite,
@@ -26,6 +31,7 @@ from adapters.core.protocols import (
     TargetId,
     Written,
 )
+from app.config import get_settings
 from app.db import utcnow
 from app.ledger import service as ledger
 from app.models import RecordLink, StagedRecord
@@ -37,6 +43,9 @@ BATCH = 50
 # target that loses every answer must not keep a worker forever.
 MAX_ROUNDS = 6
 CREATE, UPDATE, FILL = "create", "update", "fill"  # what a pending record's write is
+# Answers are committed BATCH at a time, or at least this often: progress stays live when the
+# target is slow.
+COMMIT_SECONDS = 1.0
 
 Fields = dict[tuple[Entity, str], TargetField]
 
@@ -75,9 +84,10 @@ async def load_entity(ctx: RunContext, entity: Entity, fields: Fields, default_o
         return
     await _reconcile_pending(ctx, entity)  # what a crashed run may have written
     for _ in range(MAX_ROUNDS):
-        while rows := await _rows(ctx, entity, "staged", limit=BATCH):
-            prepared = await _prepare(ctx, entity, rows, fields, default_owner)
-            await _send(ctx, entity, prepared)
+        # The next batch is prepared while the last writes of the one before are in flight.
+        async with _Sender(ctx, entity) as sender:
+            while rows := await _rows(ctx, entity, "staged", limit=BATCH):
+                await sender.send(await _prepare(ctx, entity, rows, fields, default_owner))
         if not await _reconcile_pending(ctx, entity):
             if entity in WHOLES:  # Pipedrive re-stamps a deal when its products change
                 await ledger.touch_wholes(ctx.db, ctx.pair, entity, WHOLES[entity], ctx.session.id)
@@ -113,8 +123,8 @@ async def _prepare(
     ctx: RunContext, entity: Entity, rows: list[StagedRecord], fields: Fields, default_owner: int
 ) -> list[StagedRecord]:
     """Map a batch to target payloads, decide each record's write against the ledger, and mark
-    the writes pending in one commit: from here on a crash leaves the batch to be reconciled
-    against the target, never re-created blindly."""
+    the writes pending (committed by the sender before any is sent): from there on a crash
+    leaves the batch to be reconciled against the target, never re-created blindly."""
     links = await ledger.resolve(ctx.db, ctx.pair, _wanted_links(rows))
     await ctx.target.ensure_labels(
         entity, {n for r in rows for n in r.canonical.get("labels") or []}
@@ -150,7 +160,6 @@ async def _prepare(
             _pend(row, UPDATE, link.target_id)
             writes.append(row)
     writes += await _merge(ctx, entity, new)
-    await ctx.db.commit()
     return writes
 
 
@@ -219,76 +228,182 @@ def _link(
     )  # fmt: skip
 
 
-async def _send(ctx: RunContext, entity: Entity, prepared: list[StagedRecord]) -> None:
-    for index, row in enumerate(prepared):
-        try:
-            await (_create if row.action == CREATE else _update)(ctx, entity, row)
-        except BudgetExhausted:
-            await _unsend(ctx, prepared[index:])  # a 429 wrote nothing
-            raise
-        except Exception:
-            await _unsend(ctx, prepared[index + 1 :])  # this one may or may not exist: reconcile
-            raise
-        try:
-            await ctx.checkpoint()
-        except (Cancelled, ChunkEnded):
-            await _unsend(ctx, prepared[index + 1 :])
-            raise
+# Sending: many writes in flight, answers applied by one loop ------------------------------
 
 
-async def _create(ctx: RunContext, entity: Entity, row: StagedRecord) -> None:
+@dataclass
+class _Answer:
+    """What came of one write, applied to the database by the loop that sent it (the database
+    session is never touched from the tasks that wait on the target)."""
+
+    row: StagedRecord
+    key: Any = None  # its sequence (see `_sequence`)
+    written: Written | None = None
+    refused: AdapterError | None = None  # the target (or the source of a file) said no
+    stop: BaseException | None = None  # ends the loading: budget spent, credentials refused...
+    unsent: bool = False  # nothing was written: back to staged
+    # None of these: the answer was lost, the record stays pending until reconciled
+
+
+class _Sender:
+    """Sends an entity's prepared writes concurrently: up to FERRY_MAX_IN_FLIGHT at once (each
+    request still paced by the target's rate limiter), so a target that takes 100-300 ms to
+    answer still sees its window used. Its answers are written to the database in batches (see
+    COMMIT_SECONDS), not one commit per record: a crash between an answer and the commit holding it leaves that
+    record `pending`, and the reconciliation finds it in the target (correct, only slower than
+    had it been committed). Used as `async with`: leaving waits for what is in flight and
+    commits it, so a stop (budget, cancel, chunk end, a fatal error) leaves every record either
+    written and linked, pending, or staged, never sent twice."""
+
+    def __init__(self, ctx: RunContext, entity: Entity) -> None:
+        self.ctx, self.entity = ctx, entity
+        self.limit = files.IN_FLIGHT if entity is Entity.files else get_settings().max_in_flight
+        self.in_flight: set[asyncio.Task[_Answer]] = set()
+        self.last_of: dict[Any, asyncio.Task[_Answer]] = {}  # the latest write of a sequence
+        self.links: dict[str, RecordLink] = {}  # of the updates and fills in flight
+        self.stop: BaseException | None = None
+        self.uncommitted, self.committed_at = 0, time.monotonic()
+
+    async def __aenter__(self) -> _Sender:
+        return self
+
+    async def __aexit__(self, kind: type[BaseException] | None, exc: Any, tb: Any) -> None:
+        if kind is not None and not issubclass(kind, Exception):  # the job itself is cancelled
+            for task in self.in_flight:
+                task.cancel()  # their records stay pending: reconciled by the next run
+            return
+        while self.in_flight:
+            await self._take_answers()
+        await self.ctx.db.commit()
+        if kind is None and self.stop is not None:
+            raise self.stop
+
+    async def send(self, rows: list[StagedRecord]) -> None:
+        """Launch these writes (marked pending: committed here, before any is sent), waiting
+        for answers whenever the bound is reached."""
+        await self._commit()
+        self.links.update(await self._links_of(rows))
+        for index, row in enumerate(rows):
+            while len(self.in_flight) >= self.limit and self.stop is None:
+                await self._take_answers()
+            if self.stop is not None:
+                await _unsend(self.ctx, rows[index:])
+                raise self.stop
+            self._launch(row)
+
+    def _launch(self, row: StagedRecord) -> None:
+        key = _sequence(self.entity, row)
+        after = self.last_of.get(key) if key is not None else None
+        task = asyncio.create_task(self._write(row, key, after))
+        self.in_flight.add(task)
+        if key is not None:
+            self.last_of[key] = task
+
+    async def _write(
+        self, row: StagedRecord, key: Any, after: asyncio.Task[_Answer] | None
+    ) -> _Answer:
+        if after is not None:  # the one before it in its sequence is answered first
+            await asyncio.wait([after])
+            if self.stop is not None:
+                return _Answer(row, key, unsent=True)
+        try:
+            return _Answer(row, key, written=await _call(self.ctx, self.entity, row))
+        except (RecordRejected, files.NotRead) as exc:
+            return _Answer(row, key, refused=exc)
+        except TransientError:
+            return _Answer(row, key)  # sent, answer lost: pending until reconciled
+        except BudgetExhausted as exc:  # a 429 wrote nothing (or the file was not read)
+            return _Answer(row, key, stop=exc, unsent=True)
+        except Exception as exc:  # this one may or may not exist: reconciled
+            return _Answer(row, key, stop=exc)
+
+    async def _take_answers(self) -> None:
+        done, self.in_flight = await asyncio.wait(
+            self.in_flight, return_when=asyncio.FIRST_COMPLETED
+        )
+        for task in done:
+            answer = task.result()
+            if answer.key is not None and self.last_of.get(answer.key) is task:
+                del self.last_of[answer.key]
+            await self._apply(answer)
+        self.uncommitted += len(done)
+        if self.uncommitted >= BATCH or time.monotonic() - self.committed_at >= COMMIT_SECONDS:
+            await self._commit()
+        try:
+            await self.ctx.checkpoint()
+        except (Cancelled, ChunkEnded) as exc:
+            self.stop = self.stop or exc
+
+    async def _apply(self, answer: _Answer) -> None:
+        ctx, row = self.ctx, answer.row
+        if answer.stop is not None:
+            self.stop = self.stop or answer.stop
+        if answer.unsent:
+            await _unsend(ctx, [row], commit=False)
+        elif answer.refused is not None:
+            await _fail(ctx, row, "load", answer.refused.code, answer.refused.message)
+        elif answer.written is not None:
+            await self._written(row, answer.written)
+
+    async def _written(self, row: StagedRecord, written: Written) -> None:
+        ctx, entity = self.ctx, self.entity
+        if row.action == CREATE:
+            origin = ledger.REUSED if written.reused else ledger.CREATED
+            _link(ctx, entity, row, written, origin, None)
+            await _settle(ctx, row, written.id, "matched" if written.reused else "created")
+            return
+        link = self.links.pop(row.source_id)
+        if row.action == UPDATE:
+            _link(ctx, entity, row, written, link.origin, link)
+            await _settle(ctx, row, written.id, "updated")
+        else:  # the match was counted already; the link keeps the full payload's fingerprint
+            link.target_updated_at = written.updated_at
+            row.state = "loaded"
+
+    async def _links_of(self, rows: list[StagedRecord]) -> dict[str, RecordLink]:
+        """The links updates and fills bring up to date: one query per batch."""
+        ids = [r.source_id for r in rows if r.action != CREATE]
+        return await ledger.links(self.ctx.db, self.ctx.pair, self.entity, ids) if ids else {}
+
+    async def _commit(self) -> None:
+        self.ctx.count_tokens()
+        await self.ctx.db.commit()
+        self.uncommitted, self.committed_at = 0, time.monotonic()
+
+
+def _sequence(entity: Entity, row: StagedRecord) -> Any:
+    """Writes whose order the target keeps go one after another: pipelines (their order, and a
+    name met twice reused rather than made twice), a pipeline's stages (the same), a deal's
+    line items. None: no order to keep, sent as soon as there is room."""
+    payload = row.payload or {}
+    if entity is Entity.pipelines:
+        return "pipelines"
+    if entity is Entity.stages:
+        return ("stages", payload.get("pipeline_id"))
+    if entity is Entity.deal_products:
+        return ("deal", payload.get("deal_id"))
+    return None
+
+
+async def _call(ctx: RunContext, entity: Entity, row: StagedRecord) -> Written:
+    """The one request of a write (a file: its download from the source, then its upload)."""
     assert row.payload is not None
-    try:
-        if entity is Entity.files:
-            written = await files.carry(ctx, row)
-        else:
-            written = await ctx.target.create(entity, row.payload)
-    except files.NotRead as exc:  # nothing was sent
-        await _fail(ctx, row, "load", exc.code, exc.message)
-        await ctx.db.commit()
-        return
-    except RecordRejected as exc:
-        await _fail(ctx, row, "load", exc.code, exc.message)
-        await ctx.db.commit()
-        return
-    except TransientError:
-        return  # sent, answer lost: stays pending until reconciled
-    origin = ledger.REUSED if written.reused else ledger.CREATED
-    _link(ctx, entity, row, written, origin, None)
-    await _settle(ctx, row, written.id, "matched" if written.reused else "created")
-    ctx.count_tokens()
-    await ctx.db.commit()
+    if row.action != CREATE:  # an update (the source record changed) or a fill: idempotent
+        assert row.target_id is not None
+        return await ctx.target.update(entity, row.target_id, row.payload)
+    if entity is Entity.files:
+        return await files.carry(ctx, row)
+    return await ctx.target.create(entity, row.payload)
 
 
-async def _update(ctx: RunContext, entity: Entity, row: StagedRecord) -> None:
-    """An update (the source record changed) or a fill (empty fields of a matched record).
-    Both are idempotent: a lost answer is sent again."""
-    assert row.payload is not None and row.target_id is not None
-    try:
-        written = await ctx.target.update(entity, row.target_id, row.payload)
-    except RecordRejected as exc:
-        await _fail(ctx, row, "load", exc.code, exc.message)
-        await ctx.db.commit()
-        return
-    except TransientError:
-        return  # stays pending: sent again before the entity is done
-    link = (await ledger.links(ctx.db, ctx.pair, entity, [row.source_id]))[row.source_id]
-    if row.action == UPDATE:
-        _link(ctx, entity, row, written, link.origin, link)
-        await _settle(ctx, row, written.id, "updated")
-    else:  # the match was counted already; the link keeps the full payload's fingerprint
-        link.target_updated_at = written.updated_at
-        row.state = "loaded"
-    ctx.count_tokens()
-    await ctx.db.commit()
-
-
-async def _unsend(ctx: RunContext, rows: list[StagedRecord]) -> None:
+async def _unsend(ctx: RunContext, rows: list[StagedRecord], commit: bool = True) -> None:
+    """Writes that were not sent go back to staged."""
     for row in rows:
         if row.action == FILL:
             continue  # already linked and counted: only its fill is outstanding
         row.state = "staged"
-    await ctx.db.commit()
+    if commit:
+        await ctx.db.commit()
 
 
 async def _reconcile_pending(ctx: RunContext, entity: Entity) -> int:
@@ -298,7 +413,8 @@ async def _reconcile_pending(ctx: RunContext, entity: Entity) -> int:
     rows = await _rows(ctx, entity, "pending", limit=None)
     repeatable = [r for r in rows if r.action in (UPDATE, FILL)]
     if repeatable:
-        await _send(ctx, entity, repeatable)
+        async with _Sender(ctx, entity) as sender:
+            await sender.send(repeatable)
     creates = [r for r in rows if r.action not in (UPDATE, FILL)]
     if not creates:
         return 0
