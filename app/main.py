@@ -19,6 +19,7 @@ from app.guards import RequestGuard
 from app.idempotency import IdempotencyMiddleware
 from app.ops.counters import start_counting, stop_counting
 from app.ops.endpoints import router as ops_router
+from app.ratelimit import install_limiter, uninstall_limiter
 from app.sandbox.endpoints import router as sandbox_router
 from app.sandbox.mount import SandboxDispatcher
 from app.sessions.endpoints import router as sessions_router
@@ -56,9 +57,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     sweeper = asyncio.create_task(sweep_forever(queue))
     # Vendor calls made here (connection checks; every call in embedded mode), for /metrics.
     flusher = start_counting(queue.pool if isinstance(queue, ArqQueue) else None)
+    # One rate window per token and one budget per company, shared by every session (Redis).
+    install_limiter(queue.pool if isinstance(queue, ArqQueue) else None)
     try:
         yield
     finally:
+        uninstall_limiter()
         sweeper.cancel()
         await stop_counting(flusher)
         await queue.close()

@@ -119,6 +119,7 @@ class MigrationSession(Base):
     # A delta reads what changed after this moment (the previous session's start, less a margin).
     changed_since: Mapped[datetime | None] = mapped_column(default=None)
     tokens_spent: Mapped[int] = mapped_column(Integer, default=0)  # Pipedrive's x-token-cost
+    rate_limited: Mapped[int] = mapped_column(Integer, default=0)  # 429s the calls met
     report: Mapped[dict[str, Any] | None] = mapped_column(default=None)  # a preview's findings
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -10,6 +10,7 @@ from arq.connections import RedisSettings
 from app.config import get_settings
 from app.db import dispose_engine
 from app.ops.counters import start_counting, stop_counting
+from app.ratelimit import install_limiter
 from workers.jobs import run_session, send_webhook, sweep_sessions
 from workers.pipeline.retention import purge_job
 from workers.queue import ArqQueue
@@ -19,6 +20,8 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["queue"] = ArqQueue(ctx["redis"])
     # The vendor calls this worker makes, added to Redis in batches for /metrics.
     ctx["call_counter_flusher"] = start_counting(ctx["redis"])
+    # Every session of every worker paces from the same windows and budgets, kept in Redis.
+    install_limiter(ctx["redis"])
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:

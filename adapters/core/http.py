@@ -12,8 +12,9 @@ them (no connection, 429), because a blind retry after a timeout could create a 
 pipeline reconciles those. PATCH is repeated like PUT: Ferry's PATCH bodies set values outright,
 so sending one twice leaves the record as sending it once.
 
-Pacing: a `RateLimiter` reads `x-ratelimit-remaining` / `x-ratelimit-reset` and holds the next
-request until the window resets, so a well-behaved run never sees a 429.
+Pacing: a `RateLimiter` (adapters/core/ratelimit.py) learns the vendor's window from the
+rate-limit headers and spreads the requests of every client of one token over it, so a run
+never sees a 429; a 429 holds every caller of the token for its Retry-After.
 
 Secrets: messages never carry a query string (it may hold an api_token) and are scrubbed of the
 auth's secrets; httpx exceptions (whose text and request may carry the URL) are not chained.
@@ -22,7 +23,6 @@ auth's secrets; httpx exceptions (whose text and request may carry the URL) are 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -48,9 +48,11 @@ from adapters.core.errors import (
     Unreachable,
     UnreadableResponse,
 )
-
-Sleep = Callable[[float], Awaitable[None]]
-Clock = Callable[[], float]
+from adapters.core.ratelimit import Clock as Clock  # re-exported: adapters import them from here
+from adapters.core.ratelimit import LocalRateLimiter as LocalRateLimiter
+from adapters.core.ratelimit import RateLimiter, Sleep, own_limiter, shared_limiter
+from adapters.core.ratelimit import seconds_until_reset as seconds_until_reset
+from adapters.core.ratelimit import structured_rate_limit as structured_rate_limit
 
 T = TypeVar("T")
 
@@ -74,7 +76,7 @@ class UnexpectedResponse(AdapterError):
 
 
 # ---------------------------------------------------------------------------------------------
-# Rate limiting
+# Downloads
 
 
 class Sink(Protocol):
@@ -85,79 +87,6 @@ class Sink(Protocol):
     def seek(self, offset: int, whence: int = 0, /) -> int: ...
 
     def truncate(self, size: int | None = None, /) -> int: ...
-
-
-class RateLimiter(Protocol):
-    """Pacing state per key (a token's fingerprint). A Redis-backed implementation shares it
-    across workers; both methods are async so that one can do I/O."""
-
-    async def acquire(self, key: str) -> None:
-        """Wait until a request for `key` may go out."""
-        ...
-
-    async def update(self, key: str, headers: Mapping[str, str]) -> None:
-        """Learn from a response's rate-limit headers."""
-        ...
-
-
-def seconds_until_reset(value: str, now: float) -> float | None:
-    """`x-ratelimit-reset` is seconds left in the window for most APIs (Pipedrive); some send an
-    epoch timestamp instead, told apart by size."""
-    reset = _to_float(value)
-    if reset is None:
-        return None
-    if reset > 1_000_000_000:  # an epoch timestamp, not a duration
-        reset -= now
-    return max(reset, 0.0)
-
-
-@dataclass
-class _Window:
-    remaining: int | None = None  # requests left in the current window; None: unknown
-    resets_at: float = 0.0  # on the limiter's clock
-
-
-class LocalRateLimiter:
-    """In-process pacing from the rate-limit headers. Between responses it counts the requests
-    it lets out, so concurrent callers sharing a client do not overrun the window either; when
-    none are left it holds requests until the window resets."""
-
-    def __init__(self, *, sleep: Sleep = asyncio.sleep, clock: Clock = time.monotonic) -> None:
-        self._sleep = sleep
-        self._clock = clock
-        self._windows: dict[str, _Window] = {}
-
-    async def acquire(self, key: str) -> None:
-        window = self._windows.setdefault(key, _Window())
-        now = self._clock()
-        if window.resets_at <= now:
-            window.remaining = None  # a new window: the next response tells its size
-        elif window.remaining is not None and window.remaining <= 0:
-            await self._sleep(window.resets_at - now)
-            window.remaining = None
-            return
-        if window.remaining is not None:
-            window.remaining -= 1
-
-    async def update(self, key: str, headers: Mapping[str, str]) -> None:
-        remaining = _to_float(headers.get("x-ratelimit-remaining", ""))
-        reset = seconds_until_reset(headers.get("x-ratelimit-reset", ""), time.time())
-        if remaining is None and "ratelimit" in headers:
-            remaining, reset = structured_rate_limit(headers["ratelimit"])
-        if remaining is None or reset is None:
-            return
-        window = self._windows.setdefault(key, _Window())
-        window.remaining = int(remaining)
-        window.resets_at = self._clock() + reset
-
-
-def structured_rate_limit(value: str) -> tuple[float | None, float | None]:
-    """The IETF draft's single header, `RateLimit: limit=100, remaining=42, reset=7` (Close)."""
-    parts = {}
-    for item in value.split(","):
-        name, _, number = item.strip().partition("=")
-        parts[name.strip().lower()] = number.strip()
-    return _to_float(parts.get("remaining", "")), _to_float(parts.get("reset", ""))
 
 
 def _to_float(value: str) -> float | None:
@@ -300,11 +229,16 @@ class ApiClient:
             multiplier=self._retry.wait_initial, max=self._retry.wait_max
         )
         self._sleep = sleep
-        self._limiter: RateLimiter = rate_limiter or LocalRateLimiter(sleep=sleep)
-        self._limit_key = auth.rate_limit_key if auth else "anonymous"
         self._secrets = auth.secrets if auth else ()
         self.system_name = system_name
         self.system_id = system_id or system_name.lower()  # what observers are told
+        # The process's shared limiter (every session of this token draws from one window),
+        # else one of this client's own.
+        limiter = rate_limiter or shared_limiter()
+        if limiter is None:
+            limiter, self._sleep = own_limiter(sleep)
+        self._limiter: RateLimiter = limiter
+        self._limit_key = f"{self.system_id}:{auth.rate_limit_key if auth else 'anonymous'}"
         self.is_auth_failure = is_auth_failure
         self.error_text = error_text
         # How long a 429 asks to wait: Retry-After by default; some vendors say it in the body.
@@ -421,6 +355,12 @@ class ApiClient:
             raise self.unexpected(response, method, path)
         return response.json()
 
+    @property
+    def host(self) -> str:
+        """The API's host (and port), e.g. to tell one vendor's companies apart."""
+        base = self._http.base_url
+        return f"{base.host}:{base.port}" if base.port else base.host
+
     def on_site(self, url: str) -> str:
         """A URL the vendor handed us (a next page), refused unless it stays on the base URL's
         scheme, host and port: the credentials ride on every request this client sends."""
@@ -447,7 +387,7 @@ class ApiClient:
         headers: Mapping[str, str] | None = None,
         content: Callable[[], AsyncIterable[bytes]] | None = None,
     ) -> httpx.Response:
-        await self._limiter.acquire(self._limit_key)
+        await self._acquire(method, path)
         try:
             response = await self._http.request(
                 method,
@@ -463,6 +403,15 @@ class ApiClient:
             response = _as_json(response, self._decode)
         await self._judge(response, method, path)
         return response
+
+    async def _acquire(self, method: str, path: str) -> None:
+        """A slot in the token's window; a token held for long (a spent budget, seen by this
+        client or any other) raises BudgetExhausted naming this call."""
+        try:
+            await self._limiter.acquire(self._limit_key)
+        except BudgetExhausted as exc:
+            reason = self._say(method, path, exc.message)
+            raise BudgetExhausted(reason, resume_at=exc.resume_at) from None
 
     def _bare(self) -> httpx.AsyncClient:
         if self._unsigned is None:
@@ -482,7 +431,7 @@ class ApiClient:
         params: Mapping[str, Any] | None,
         sink: Sink,
     ) -> int:
-        await self._limiter.acquire(self._limit_key)
+        await self._acquire("GET", path)
         try:
             async with http.stream("GET", path, params=params) as response:
                 location = response.headers.get("location")
@@ -522,6 +471,7 @@ class ApiClient:
         status = response.status_code
         wait = self.budget_spent(response) if self.budget_spent else None
         if wait is not None:
+            await self._limiter.backoff(self._limit_key, wait)  # every client of the token
             resume_at = datetime.now(UTC) + timedelta(seconds=wait)
             reason = f"API quota spent until {resume_at.isoformat(timespec='seconds')}"
             raise BudgetExhausted(self._say(method, path, reason), resume_at=resume_at)
@@ -529,13 +479,14 @@ class ApiClient:
             reason = f"credentials refused ({status} {self.error_text(response)})"
             raise AuthFailed(self._say(method, path, reason))
         if status == 429:
-            self._raise_rate_limited(response, method, path)
+            retry_after = self.retry_after(response)
+            await self._limiter.backoff(self._limit_key, retry_after)  # every client of the token
+            self._raise_rate_limited(method, path, retry_after)
         if status >= 500:
             raise _ServerError(f"{status} {response.reason_phrase}")
 
-    def _raise_rate_limited(self, response: httpx.Response, method: str, path: str) -> None:
+    def _raise_rate_limited(self, method: str, path: str, retry_after: float | None) -> None:
         now = datetime.now(UTC)
-        retry_after = self.retry_after(response)
         if retry_after is not None and retry_after > self._retry.max_retry_after:
             resume_at = now + timedelta(seconds=retry_after)
             reason = f"rate limit budget spent until {resume_at.isoformat(timespec='seconds')}"

@@ -10,28 +10,31 @@ Everything else (retries, pacing, paging loops) is the shared `ApiClient` and pa
 from __future__ import annotations
 
 import asyncio
+import math
 import re
+import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from adapters.core.auth import HeaderAuth
-from adapters.core.http import (
-    ApiClient,
-    ClientStats,
-    LocalRateLimiter,
-    RateLimiter,
-    RetryPolicy,
-    Sleep,
-)
+from adapters.core.auth import HeaderAuth, fingerprint
+from adapters.core.http import ApiClient, ClientStats, RetryPolicy
 from adapters.core.paginators import (
     CursorInBody,
     OffsetPaginator,
     PageRequest,
     Paginator,
     records_of,
+)
+from adapters.core.ratelimit import (
+    Clock,
+    RateLimiter,
+    Sleep,
+    budget_spent,
+    own_limiter,
+    shared_limiter,
 )
 from adapters.pipedrive.costs import request_cost
 
@@ -98,16 +101,32 @@ def is_auth_failure(response: httpx.Response) -> bool:
 
 
 class BudgetWatch:
-    """Paces like the limiter it wraps, and keeps the daily budget left that the last answer
-    reported (`x-daily-requests-left`): every response's headers pass through `update`."""
+    """Paces like the limiter it wraps, and keeps the company's daily budget in view: the budget
+    left that the last answer reported (`x-daily-requests-left`), and a spent budget (a 429
+    whose Retry-After runs past `max_wait`) held for the whole company in the shared limiter,
+    so that every session writing to it pauses, not only the one that met the 429. Which company
+    a token belongs to is known once `users/me` has been read (`company_is`); until then the
+    token's own key carries the hold."""
 
     HEADER = "x-daily-requests-left"
+    RECHECK_SECONDS = 1.0  # how often the company's hold is looked up in the shared limiter
 
-    def __init__(self, inner: RateLimiter) -> None:
+    def __init__(
+        self, inner: RateLimiter, *, max_wait: float = 60.0, clock: Clock = time.monotonic
+    ) -> None:
         self.inner = inner
         self.daily_left: int | None = None  # None until an answer says it
+        self.company_key: str | None = None
+        self._max_wait = max_wait
+        self._clock = clock
+        self._checked_at = -math.inf
+        self._company_held = 0.0  # seconds, as last looked up
+
+    def company_is(self, host: str, company_id: object) -> None:
+        self.company_key = "pipedrive-company:" + fingerprint(host, str(company_id))
 
     async def acquire(self, key: str) -> None:
+        await self._check_company()
         await self.inner.acquire(key)
 
     async def update(self, key: str, headers: Mapping[str, str]) -> None:
@@ -115,6 +134,26 @@ class BudgetWatch:
         if left.strip().isdigit():
             self.daily_left = int(left)
         await self.inner.update(key, headers)
+
+    async def backoff(self, key: str, seconds: float | None) -> None:
+        await self.inner.backoff(key, seconds)
+        if seconds is not None and seconds > self._max_wait and self.company_key:
+            await self.inner.backoff(self.company_key, seconds)
+            self._checked_at = -math.inf
+
+    async def held(self, key: str) -> float:
+        return await self.inner.held(key)
+
+    async def _check_company(self) -> None:
+        if self.company_key is None:
+            return
+        now = self._clock()
+        if now - self._checked_at >= self.RECHECK_SECONDS:
+            self._company_held = await self.inner.held(self.company_key)
+            self._checked_at = now
+        left = self._company_held - (now - self._checked_at)
+        if left > self._max_wait:
+            raise budget_spent(left)
 
 
 def lead_pages(limit: int) -> OffsetPaginator:
@@ -136,7 +175,10 @@ class PipedriveClient:
         sleep: Sleep = asyncio.sleep,
         page_size: int = PAGE_SIZE,
     ) -> None:
-        self.budget = BudgetWatch(rate_limiter or LocalRateLimiter(sleep=sleep))
+        limiter = rate_limiter or shared_limiter()
+        if limiter is None:
+            limiter, sleep = own_limiter(sleep)
+        self.budget = BudgetWatch(limiter, max_wait=(retry or RetryPolicy()).max_retry_after)
         self.api = ApiClient(
             base_url.rstrip("/"),
             # The header, not the documented `api_token` query: URLs end up in logs.
@@ -156,6 +198,11 @@ class PipedriveClient:
     @property
     def stats(self) -> ClientStats:
         return self.api.stats
+
+    def company_is(self, company_id: object) -> None:
+        """The company the token belongs to (from `users/me`): its daily budget is shared by
+        every session writing to it."""
+        self.budget.company_is(self.api.host, company_id)
 
     async def aclose(self) -> None:
         await self.api.aclose()

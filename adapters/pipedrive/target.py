@@ -495,6 +495,8 @@ class PipedriveTarget:
 
     async def _me(self) -> dict[str, Any]:
         me = await self.client.get_v1("/users/me")
+        if me.get("company_id") is not None:  # its daily budget is shared company-wide
+            self.client.company_is(me["company_id"])
         access = me.get("access") or []
         self.token_is_admin = bool(me.get("is_admin")) or any(
             a.get("admin") for a in access if isinstance(a, dict) and a.get("app") == "global"

@@ -250,6 +250,11 @@ class SessionOut(BaseModel):
     tokens_spent: int = Field(
         description="Pipedrive API tokens the session's calls cost (each call's x-token-cost)"
     )
+    rate_limited: int = Field(
+        default=0,
+        description="429 answers the session's calls met (source and target): the shared "
+        "limiter paces every session of a token so that this stays at or near 0",
+    )
     cancel_requested: bool
     paused_until: datetime | None
     created_at: datetime

@@ -78,6 +78,7 @@ def _out(session: MigrationSession, rows: list[SessionEntity]) -> SessionOut:
         sample=SampleOptions(**sample) if sample else None,
         merge=MergeOptions(**merge) if merge else None,
         tokens_spent=session.tokens_spent,
+        rate_limited=session.rate_limited or 0,
         report=PreviewReport.model_validate(session.report) if session.report else None,
         phase=session.phase,
         warnings=list(session.warnings or []),

@@ -28,6 +28,7 @@ class RunContext:
     deadline: float  # time.monotonic() after which the run hands over
     _last_cancel_check: float = field(default=0.0)
     _tokens_counted: int = field(default=0)
+    _429s_counted: int = field(default=0)  # 429s this run's clients met, already counted
     # Target ids the ledger already links, per entity, read once per run and kept up to date.
     _taken: dict[Entity, set[TargetId]] = field(default_factory=dict)
 
@@ -71,14 +72,18 @@ class RunContext:
             raise ChunkEnded
 
     def count_tokens(self) -> None:
-        """Adds what the target's calls cost since the last count to the session (saved with
-        the next commit)."""
+        """Adds what the target's calls cost, and the 429s the source's and the target's calls
+        met, since the last count to the session (saved with the next commit)."""
         spent = self.target.tokens_spent
         if spent != self._tokens_counted:
             self.session.tokens_spent = (self.session.tokens_spent or 0) + (
                 spent - self._tokens_counted
             )
             self._tokens_counted = spent
+        met = _rate_limited(self.source) + _rate_limited(self.target)
+        if met != self._429s_counted:
+            self.session.rate_limited = (self.session.rate_limited or 0) + met - self._429s_counted
+            self._429s_counted = met
 
     def note(self, entity: str, source_id: str, stage: str, code: str, message: str) -> None:
         """A line in the session's errors about one record (saved with the next commit)."""
@@ -97,3 +102,10 @@ class RunContext:
         row = await self.db.get(SessionEntity, (self.session.id, entity))
         assert row is not None
         return row
+
+
+def _rate_limited(adapter: object) -> int:
+    """The 429s an adapter's HTTP client met (adapters without one: none)."""
+    stats = getattr(getattr(adapter, "client", None), "stats", None)
+    met = getattr(stats, "rate_limited", 0)
+    return met if isinstance(met, int) else 0

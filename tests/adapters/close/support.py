@@ -15,6 +15,7 @@ from adapters.core.auth import BasicAuth
 from adapters.core.canonical import Entity
 from adapters.core.declarative import DeclarativeSource
 from adapters.core.http import RetryPolicy
+from adapters.core.ratelimit import RateLimiter
 from adapters.reference.dataset import ReferenceCompany, generate
 from tests.adapters.sources import FakeClock, extract_records
 
@@ -49,7 +50,12 @@ def new_emulator(clock: FakeClock, *, burst: int | None = None) -> CloseEmulator
 
 
 def new_source(
-    emulator: CloseEmulator, clock: FakeClock, *, api_key: str = API_KEY, page_size: int = 100
+    emulator: CloseEmulator,
+    clock: FakeClock,
+    *,
+    api_key: str = API_KEY,
+    page_size: int = 100,
+    rate_limiter: RateLimiter | None = None,
 ) -> DeclarativeSource:
     spec = replace(
         SPEC,
@@ -64,6 +70,7 @@ def new_source(
         httpx.ASGITransport(app=emulator.app),
         sleep=clock.sleep,
         retry=RetryPolicy(attempts=4, wait_initial=0.01),
+        rate_limiter=rate_limiter,
     )
     return DeclarativeSource(spec, client)
 

@@ -6,6 +6,7 @@ import pytest
 
 from adapters.core.canonical import Entity
 from adapters.core.errors import AuthFailed
+from adapters.core.ratelimit import Unpaced
 from tests.adapters.close.support import (
     FakeClock,
     as_extracted,
@@ -83,7 +84,7 @@ async def test_a_wrong_api_key_is_auth_failed(clock: FakeClock) -> None:
 
 
 async def test_a_429_is_waited_out_for_rate_reset(clock: FakeClock) -> None:
-    source = new_source(new_emulator(clock, burst=3), clock)
+    source = new_source(new_emulator(clock, burst=3), clock, rate_limiter=Unpaced())
     persons = await extract_all(source, Entity.persons)
     assert len(persons) == 30
     assert source.client.stats.rate_limited >= 1

@@ -18,6 +18,7 @@ from adapters.core.http import (
     UnexpectedResponse,
     parse_retry_after,
 )
+from adapters.core.ratelimit import MARGIN
 
 SECRET = "s3cr3t-token-value"
 
@@ -172,22 +173,22 @@ async def test_long_retry_after_raises_budget_exhausted_with_resume_time() -> No
     assert_no_secret(caught.value)
 
 
-async def test_pacing_waits_for_the_window_when_remaining_hits_zero() -> None:
-    window_spent = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "2"}
-    app = ScriptedApp(
-        (200, {"x-ratelimit-remaining": "1", "x-ratelimit-reset": "2"}, {}),
-        (200, window_spent, {}),
-        (200, {"x-ratelimit-remaining": "19", "x-ratelimit-reset": "2"}, {}),
-    )
+async def test_pacing_waits_for_the_window_when_it_is_used_up() -> None:
+    def window(remaining: int) -> dict[str, str]:
+        return {"x-ratelimit-limit": "2", "x-ratelimit-remaining": str(remaining)} | {
+            "x-ratelimit-reset": "2"
+        }
+
+    app = ScriptedApp((200, window(1), {}), (200, window(0), {}), (200, window(1), {}))
     fake = FakeTime()
     client = make_client(app, fake)
     await client.request("GET", "/a")
     await client.request("GET", "/b")
     assert fake.sleeps == []
-    await client.request("GET", "/c")  # held until the window resets
-    assert fake.sleeps == [2.0]
-    await client.request("GET", "/d")  # the window is fresh again
-    assert fake.sleeps == [2.0]
+    await client.request("GET", "/c")  # held until /a leaves the window (and a small margin)
+    assert fake.sleeps == [pytest.approx(2 * (1 + MARGIN))]
+    await client.request("GET", "/d")  # /b left with /a: one slot free again
+    assert len(fake.sleeps) == 1
     assert client.stats.rate_limited == 0
 
 
@@ -195,14 +196,16 @@ async def test_limiter_counts_requests_it_lets_out_between_responses() -> None:
     # Concurrent callers share one client: the window must hold before any response says 0.
     fake = FakeTime()
     limiter = LocalRateLimiter(sleep=fake.sleep, clock=fake.clock)
-    await limiter.update("k", {"x-ratelimit-remaining": "2", "x-ratelimit-reset": "2"})
+    await limiter.update(
+        "k", {"x-ratelimit-limit": "2", "x-ratelimit-remaining": "2", "x-ratelimit-reset": "2"}
+    )
     await limiter.acquire("k")
     await limiter.acquire("k")
     assert fake.sleeps == []
     await limiter.acquire("k")
-    assert fake.sleeps == [2.0]
+    assert fake.sleeps == [pytest.approx(2 * (1 + MARGIN))]
     await limiter.acquire("other")  # another token has its own window
-    assert fake.sleeps == [2.0]
+    assert len(fake.sleeps) == 1
 
 
 async def test_rate_limiter_keys_by_token_fingerprint_not_token() -> None:
@@ -317,8 +320,9 @@ async def test_limiter_paces_on_the_single_ratelimit_header_too() -> None:
     """Close sends the IETF draft's `RateLimit: limit=.., remaining=.., reset=..`."""
     fake = FakeTime()
     limiter = LocalRateLimiter(sleep=fake.sleep, clock=fake.clock)
-    await limiter.update("k", {"ratelimit": "limit=80, remaining=1, reset=3"})
+    await limiter.update("k", {"ratelimit": "limit=2, remaining=2, reset=3"})
+    await limiter.acquire("k")
     await limiter.acquire("k")
     assert fake.sleeps == []
     await limiter.acquire("k")
-    assert fake.sleeps == [3.0]
+    assert fake.sleeps == [pytest.approx(3 * (1 + MARGIN))]
