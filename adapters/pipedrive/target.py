@@ -526,6 +526,8 @@ class PipedriveTarget:
         if isinstance(me, dict) and me.get("id") is not None:
             self._me_seen = {key: me.get(key) for key in ("id", "email", "name", "company_id")}
             self.token_is_admin = me.get("is_admin")
+            if me.get("company_id") is not None:  # as `_me` would have learned it
+                self.client.company_is(me["company_id"])
         self.labels.restore(state.get("labels") or {}, fresh_for=LISTS_FRESH_SECONDS)
 
     async def users(self) -> list[TargetUser]:
