@@ -74,6 +74,9 @@ def keep_pace(session: MigrationSession, daily_left: int | None) -> None:
     if daily_left is None:
         return
     pace = dict(_state(session).get("pace") or {})
-    kept = {"daily_left": daily_left, "daily_budget": max(daily_left, pace.get("daily_budget") or 0)}
+    kept = {
+        "daily_left": daily_left,
+        "daily_budget": max(daily_left, pace.get("daily_budget") or 0),
+    }
     if pace != kept:
         session.handover_state = {**_state(session), "pace": kept}
