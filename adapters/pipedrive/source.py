@@ -32,7 +32,7 @@ from adapters.core.declarative import (
     Stream,
 )
 from adapters.core.mapping import Getter, Raw, first, ident, number, ref, text, utc_time
-from adapters.core.paginators import CursorInBody, OffsetPaginator
+from adapters.core.paginators import CursorInBody, OffsetPaginator, records_of
 from adapters.pipedrive.client import (
     V1,
     V2,
@@ -260,8 +260,21 @@ LINE_ITEM_FIELDS: dict[str, Getter] = {
 
 
 def _deal_ids(path: str, size: int) -> Lookup:
-    """The ids of the deals of a list, for reading their products a hundred deals at a time."""
-    return Lookup("deal ids" + path, V2 + path, "id", paginator=CursorInBody(limit=size), params={})
+    """The ids of the deals of a list, for reading their products a hundred deals at a time.
+    Only the ids are kept: the table lives for the whole run (a 100,000-record company's deals
+    held whole were a measured part of a worker's growth)."""
+    return Lookup(
+        "deal ids" + path,
+        V2 + path,
+        "id",
+        paginator=CursorInBody(limit=size),
+        params={},
+        rows=_ids_only,
+    )
+
+
+def _ids_only(body: Any) -> list[Raw]:
+    return [{"id": row.get("id")} for row in records_of(body, "data")]
 
 
 def _line_items(path: str, size: int) -> Stream:
