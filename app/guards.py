@@ -67,7 +67,7 @@ class RequestGuard:
                 {"location": where},
             )(scope, receive, send)
             return
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, replay_body(body, receive), send)
 
     async def _emulated(self, scope: Scope, receive: Receive, send: Send) -> None:
         """An emulated vendor API's request, streamed through; only a declared length past
@@ -116,7 +116,8 @@ async def _drain(scope: Scope, receive: Receive) -> None:
         drained += len(message.get("body", b""))
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay_body(body: bytes, receive: Receive) -> Receive:
+    """A receive that gives an app the body already read, then what the client sends next."""
     replayed = False
 
     async def replay() -> Message:

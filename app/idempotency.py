@@ -20,9 +20,11 @@ from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db import sessionmaker, utcnow
+from app.deps import account_for_key
 from app.errors import error_response
-from app.models import ApiKey, IdempotencyKey
-from app.security import decrypt_json, encrypt_json, hash_api_key
+from app.guards import replay_body
+from app.models import IdempotencyKey
+from app.security import decrypt_json, encrypt_json
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -65,7 +67,7 @@ class IdempotencyMiddleware:
         if stored is not None:
             await _answer_from(stored, fingerprint)(scope, receive, send)
             return
-        await _run_and_keep(self.app, scope, _replay(body, receive), send, (account_id, key))
+        await _run_and_keep(self.app, scope, replay_body(body, receive), send, (account_id, key))
 
 
 def _applies(scope: Scope) -> bool:
@@ -81,12 +83,8 @@ async def _account_id(scope: Scope) -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     async with sessionmaker()() as db:
-        row = await db.execute(
-            select(ApiKey.account_id).where(
-                ApiKey.key_hash == hash_api_key(token.strip()), ApiKey.revoked_at.is_(None)
-            )
-        )
-        return row.scalar_one_or_none()
+        account = await account_for_key(db, token.strip())
+        return account.id if account else None
 
 
 def _fingerprint(scope: Scope, body: bytes) -> str:
@@ -239,19 +237,6 @@ async def _read_body(receive: Receive) -> bytes:
         chunks.append(message.get("body", b""))
         if message["type"] != "http.request" or not message.get("more_body", False):
             return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -3,6 +3,7 @@ under `/ui/` (each checked for its CSRF token and origin), its CSS and script un
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
@@ -198,14 +199,11 @@ async def cancel(
     session_id: str,
     csrf_token: CsrfField = "",
 ) -> Response:
-    checked = _checked_form(request, viewer, csrf_token)
-    if checked is None:
-        return _refused(request, viewer)
-    try:
-        await sessions.cancel_session(db, checked.account, session_id, queue)
-    except FerryError as exc:
-        return _failure(request, checked, exc, session_id)
-    return _redirect(f"/sessions/{session_id}")
+    async def cancel_it(account: Account) -> str:
+        await sessions.cancel_session(db, account, session_id, queue)
+        return session_id
+
+    return await _form_action(request, viewer, csrf_token, cancel_it, session_id)
 
 
 @router.post("/ui/sessions/{session_id}/resume")
@@ -217,14 +215,10 @@ async def resume(
     session_id: str,
     csrf_token: CsrfField = "",
 ) -> Response:
-    checked = _checked_form(request, viewer, csrf_token)
-    if checked is None:
-        return _refused(request, viewer)
-    try:
-        resumed = await sessions.resume_session(db, checked.account, session_id, queue)
-    except FerryError as exc:
-        return _failure(request, checked, exc, session_id)
-    return _redirect(f"/sessions/{resumed.id}")
+    async def resume_it(account: Account) -> str:
+        return (await sessions.resume_session(db, account, session_id, queue)).id
+
+    return await _form_action(request, viewer, csrf_token, resume_it, session_id)
 
 
 @router.post("/ui/sessions/{session_id}/undo")
@@ -237,15 +231,11 @@ async def undo(
     csrf_token: CsrfField = "",
     force: Annotated[str, Form()] = "",
 ) -> Response:
-    checked = _checked_form(request, viewer, csrf_token)
-    if checked is None:
-        return _refused(request, viewer)
-    body = UndoRequest(force=force == "true")
-    try:
-        undo_session = await sessions.undo_session(db, checked.account, session_id, body, queue)
-    except FerryError as exc:
-        return _failure(request, checked, exc, session_id)
-    return _redirect(f"/sessions/{undo_session.id}")
+    async def undo_it(account: Account) -> str:
+        body = UndoRequest(force=force == "true")
+        return (await sessions.undo_session(db, account, session_id, body, queue)).id
+
+    return await _form_action(request, viewer, csrf_token, undo_it, session_id)
 
 
 @router.post("/ui/sandbox")
@@ -258,14 +248,30 @@ async def sandbox_migration(
     system: Annotated[str, Form()] = "",
     size: Annotated[str, Form()] = "",
 ) -> Response:
+    async def start_it(account: Account) -> str:
+        session = await content.start_sandbox_migration(db, account, system, size, queue)
+        return session.id
+
+    return await _form_action(request, viewer, csrf_token, start_it)
+
+
+async def _form_action(
+    request: Request,
+    viewer: Viewer | None,
+    csrf_token: str,
+    action: Callable[[Account], Awaitable[str]],
+    session_id: str | None = None,
+) -> Response:
+    """A form of the page: refused without its CSRF token and our origin; otherwise the action
+    (which answers the session to show next), or its error as a page."""
     checked = _checked_form(request, viewer, csrf_token)
     if checked is None:
         return _refused(request, viewer)
     try:
-        session = await content.start_sandbox_migration(db, checked.account, system, size, queue)
+        shown = await action(checked.account)
     except FerryError as exc:
-        return _failure(request, checked, exc)
-    return _redirect(f"/sessions/{session.id}")
+        return _failure(request, checked, exc, session_id)
+    return _redirect(f"/sessions/{shown}")
 
 
 def _failure(
