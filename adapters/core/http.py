@@ -50,7 +50,13 @@ from adapters.core.errors import (
 )
 from adapters.core.ratelimit import Clock as Clock  # re-exported: adapters import them from here
 from adapters.core.ratelimit import LocalRateLimiter as LocalRateLimiter
-from adapters.core.ratelimit import RateLimiter, Sleep, own_limiter, shared_limiter
+from adapters.core.ratelimit import (
+    RateLimiter,
+    Sleep,
+    header_number,
+    own_limiter,
+    shared_limiter,
+)
 from adapters.core.ratelimit import seconds_until_reset as seconds_until_reset
 from adapters.core.ratelimit import structured_rate_limit as structured_rate_limit
 
@@ -87,13 +93,6 @@ class Sink(Protocol):
     def seek(self, offset: int, whence: int = 0, /) -> int: ...
 
     def truncate(self, size: int | None = None, /) -> int: ...
-
-
-def _to_float(value: str) -> float | None:
-    try:
-        return float(value)
-    except ValueError:
-        return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -510,7 +509,7 @@ class ApiClient:
             self.stats.rate_limited += 1
         for observer in _call_observers:
             observer(self.system_id, status)
-        cost = _to_float(response.headers.get("x-token-cost", "0")) or 0
+        cost = header_number(response.headers.get("x-token-cost", "0")) or 0
         if not cost and self.token_cost and status != 429:  # a refused call is not charged
             cost = self.token_cost(response.request.method, response.request.url.path)
         self.stats.token_cost += int(cost)

@@ -89,10 +89,10 @@ def read_headers(headers: Mapping[str, str], now: float | None = None) -> Readin
     wall = time.time() if now is None else now
     get = headers.get
     for prefix in ("x-ratelimit-", "ratelimit-"):
-        remaining = _number(get(prefix + "remaining", ""))
+        remaining = header_number(get(prefix + "remaining", ""))
         if remaining is not None:
             return Reading(
-                limit=_number(get(prefix + "limit", "")),
+                limit=header_number(get(prefix + "limit", "")),
                 remaining=remaining,
                 reset=seconds_until_reset(get(prefix + "reset", ""), wall),
                 window=_policy_window(get("ratelimit-policy", "")),
@@ -106,11 +106,11 @@ def read_headers(headers: Mapping[str, str], now: float | None = None) -> Readin
             reset=reset,
             window=_policy_window(policy),
         )
-    remaining = _number(get("x-hubspot-ratelimit-remaining", ""))
+    remaining = header_number(get("x-hubspot-ratelimit-remaining", ""))
     if remaining is not None:
-        interval = _number(get("x-hubspot-ratelimit-interval-milliseconds", ""))
+        interval = header_number(get("x-hubspot-ratelimit-interval-milliseconds", ""))
         return Reading(
-            limit=_number(get("x-hubspot-ratelimit-max", "")),
+            limit=header_number(get("x-hubspot-ratelimit-max", "")),
             remaining=remaining,
             window=interval / 1000 if interval else None,
         )
@@ -120,7 +120,7 @@ def read_headers(headers: Mapping[str, str], now: float | None = None) -> Readin
 def seconds_until_reset(value: str, now: float) -> float | None:
     """`x-ratelimit-reset` is seconds left in the window for most APIs (Pipedrive); some send an
     epoch timestamp instead, told apart by size."""
-    reset = _number(value)
+    reset = header_number(value)
     if reset is None:
         return None
     if reset > 1_000_000_000:  # an epoch timestamp, not a duration
@@ -141,23 +141,23 @@ def _structured(value: str) -> tuple[float | None, float | None, float | None]:
     for item in re.split(r"[,;]", value):
         name, _, number = item.strip().partition("=")
         parts[name.strip().lower()] = number.strip()
-    remaining = _number(parts.get("remaining", parts.get("r", "")))
-    reset = _number(parts.get("reset", parts.get("t", "")))
-    return _number(parts.get("limit", "")), remaining, reset
+    remaining = header_number(parts.get("remaining", parts.get("r", "")))
+    reset = header_number(parts.get("reset", parts.get("t", "")))
+    return header_number(parts.get("limit", "")), remaining, reset
 
 
 def _policy_window(value: str) -> float | None:
     """`RateLimit-Policy: 100;w=2` or `"default";q=100;w=2`: the window's seconds."""
     found = re.search(r"\bw=([0-9.]+)", value)
-    return _number(found.group(1)) if found else None
+    return header_number(found.group(1)) if found else None
 
 
 def _policy_quota(value: str) -> float | None:
     found = re.search(r"\bq=([0-9.]+)", value) or re.match(r"\s*([0-9.]+)", value)
-    return _number(found.group(1)) if found else None
+    return header_number(found.group(1)) if found else None
 
 
-def _number(value: str) -> float | None:
+def header_number(value: str) -> float | None:
     """The first number of a header (`100` or `100, 100;w=2`)."""
     found = re.match(r"\s*(-?[0-9]+(?:\.[0-9]+)?)", value or "")
     return float(found.group(1)) if found else None
