@@ -109,6 +109,8 @@ class BudgetWatch:
     token's own key carries the hold."""
 
     HEADER = "x-daily-requests-left"
+    LIMIT_HEADER = "x-ratelimit-limit"
+    WINDOW_SECONDS = 2.0  # Pipedrive's burst limit counts requests per rolling 2 seconds
     RECHECK_SECONDS = 1.0  # how often the company's hold is looked up in the shared limiter
 
     def __init__(
@@ -116,6 +118,7 @@ class BudgetWatch:
     ) -> None:
         self.inner = inner
         self.daily_left: int | None = None  # None until an answer says it
+        self.burst: int | None = None  # requests per window, as the last answer said
         self.company_key: str | None = None
         self._max_wait = max_wait
         self._clock = clock
@@ -133,7 +136,15 @@ class BudgetWatch:
         left = headers.get(self.HEADER, "")
         if left.strip().isdigit():
             self.daily_left = int(left)
+        burst = headers.get(self.LIMIT_HEADER, "")
+        if burst.strip().isdigit():
+            self.burst = int(burst)
         await self.inner.update(key, headers)
+
+    @property
+    def requests_per_second(self) -> float | None:
+        """The most the token's burst window lets through, once an answer said its size."""
+        return self.burst / self.WINDOW_SECONDS if self.burst else None
 
     async def backoff(self, key: str, seconds: float | None) -> None:
         await self.inner.backoff(key, seconds)

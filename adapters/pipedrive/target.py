@@ -838,6 +838,10 @@ class PipedriveTarget:
     def daily_budget_left(self) -> int | None:
         return self.client.budget.daily_left
 
+    @property
+    def window_requests_per_second(self) -> float | None:
+        return self.client.budget.requests_per_second
+
     async def plan_custom_fields(
         self, definitions: list[CustomFieldDef]
     ) -> dict[tuple[Entity, str], FieldPlan]:

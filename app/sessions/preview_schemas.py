@@ -143,6 +143,16 @@ class BudgetPreview(BaseModel):
     )
     days: float = Field(description="tokens.total / daily_budget")
     hours: float = Field(description="days x 24")
+    requests: int = Field(description="The write requests the session would make")
+    window_requests_per_second: float | None = Field(
+        description="The most requests a second the token's burst window allows (its "
+        "x-ratelimit-limit per 2 s), null if the target never said it"
+    )
+    seconds_at_window: float | None = Field(
+        description="requests / window_requests_per_second: the least time the writes take "
+        "at the burst window (shared with the company's other sessions; the source's reads "
+        "and the wait for budget resets come on top), null when the window is unknown"
+    )
     summary: str
 
 

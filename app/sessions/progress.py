@@ -3,9 +3,10 @@
 Every record is read once and, unless the session only previews, written once. Reading goes by
 pages of hundreds while writing takes a request per record, so a record's read counts for
 EXTRACT_SHARE of its work and its write for the rest. The ETA applies the rate so far (work done
-per second since the session started) to the work left. A later issue may refine both with the
-target's daily token budget left (past it, the rest waits for the budget's resets); the
-preview states its duration and days of budget with the same `estimate`.
+per second since the session started) to the work left, never faster than the target's burst
+window lets the writes left go, and counts the tokens left against the daily budget left (past
+it, the rest waits for the budget's resets); the preview states its duration at the window and
+its days of budget with the same `estimate`.
 """
 
 from __future__ import annotations
@@ -113,9 +114,9 @@ def eta(
     now: datetime,
     rows: Sequence[SessionEntity] = (),
 ) -> datetime | None:
-    """From the rate so far and the target's daily budget left (as the run last saw it): the
-    tokens still to spend at the session's cost per record so far; a session paused for the
-    budget resumes first."""
+    """From the rate so far, no faster than the burst window allows the writes left, and the
+    target's daily budget left (as the run last saw it): the tokens still to spend at the
+    session's cost per record so far; a session paused for the budget resumes first."""
     if SessionStatus(session.status) in TERMINAL_STATUSES or session.started_at is None:
         return None
     if percent is None or percent <= 0:
@@ -126,7 +127,11 @@ def eta(
     resumes_at = max(now, _aware(session.paused_until)) if session.paused_until else now
     pace = dict((session.handover_state or {}).get("pace") or {})
     left, daily = pace.get("daily_left"), int(pace.get("daily_budget") or 0)
-    tokens = _tokens_left(session, rows)
+    writes_left = _writes_left(rows) if writes(session) else 0
+    per_second = pace.get("per_second")
+    if isinstance(per_second, int | float) and per_second > 0:
+        seconds = max(seconds, writes_left / per_second)
+    tokens = _tokens_left(session, rows, writes_left)
     # Paused: it resumes with a fresh day's budget; unknown: the budget is not counted.
     known = not session.paused_until and isinstance(left, int) and daily > 0
     budget_left = left if known else None
@@ -135,11 +140,17 @@ def eta(
     )
 
 
-def _tokens_left(session: MigrationSession, rows: Sequence[SessionEntity]) -> int:
+def _handled(rows: Sequence[SessionEntity]) -> int:
+    return sum(r.loaded + r.skipped + r.failed + r.deleted for r in rows)
+
+
+def _writes_left(rows: Sequence[SessionEntity]) -> int:
+    return max(sum(_total(r) or 0 for r in rows) - _handled(rows), 0)
+
+
+def _tokens_left(session: MigrationSession, rows: Sequence[SessionEntity], writes_left: int) -> int:
     """Writes left at what each handled record has cost so far (5 a v2 write, 10 a note...)."""
-    handled = sum(r.loaded + r.skipped + r.failed + r.deleted for r in rows)
-    totals = [_total(r) or 0 for r in rows]
-    writes_left = max(sum(totals) - handled, 0)
+    handled = _handled(rows)
     per_record = (session.tokens_spent or 0) / handled if handled else 5.0
     return round(writes_left * per_record)
 

@@ -66,6 +66,19 @@ def test_eta_follows_the_rate_so_far_and_is_null_once_ended() -> None:
     assert progress.eta(_session(status="cancelled"), 50.0, NOW) is None
 
 
+def test_eta_is_never_sooner_than_the_burst_window_lets_the_writes_left_go() -> None:
+    # A quarter done in a minute would promise three more minutes; but 9,000 writes are left
+    # and the token's window lets 50 a second through: 180 s at the least, and here 3 minutes.
+    rows = [_entity(total=12_000, extracted=12_000, extract_done=True, loaded=3_000)]
+    pace = {"pace": {"daily_left": 10**6, "daily_budget": 10**6, "per_second": 50.0}}
+    session = _session(handover_state=pace, tokens_spent=15_000)
+    assert progress.eta(session, 25.0, NOW, rows) == NOW + timedelta(seconds=180)
+    # The same counts behind a window of 10 a second: 900 s, whatever the pace so far said.
+    slow = {"pace": {**pace["pace"], "per_second": 10.0}}
+    session = _session(handover_state=slow, tokens_spent=15_000)
+    assert progress.eta(session, 25.0, NOW, rows) == NOW + timedelta(seconds=900)
+
+
 def test_work_past_the_budget_left_ends_after_the_resets() -> None:
     start = datetime(2026, 12, 3, 22, 0, tzinfo=UTC)
     fits = progress.estimate(start, 600.0, 5_000, budget_left=10_000, daily_budget=30_000)

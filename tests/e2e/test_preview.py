@@ -110,6 +110,13 @@ async def test_preview_writes_nothing_and_its_token_figure_holds(
     assert report["budget"]["daily_left"] is not None
     assert report["budget"]["fits_today"] is True
     figure = report["tokens"]["total"]
+    # Its duration at the burst window (the token's x-ratelimit-limit per 2 s).
+    writes = sum(i["count"] for i in report["tokens"]["items"] if not i["what"].startswith("read"))
+    budget = report["budget"]
+    per_second = budget["window_requests_per_second"]
+    assert budget["requests"] == writes and per_second > 0, budget
+    assert budget["seconds_at_window"] == pytest.approx(writes / per_second, abs=0.1)
+    assert "at the burst window" in budget["summary"], budget
 
     # A target whose budget left today is smaller than the session is told so.
     small = await sandbox(client, dataset="empty", limits={"daily_tokens": 500})

@@ -60,7 +60,8 @@ class RunContext:
         if now - self._last_cancel_check >= 1.0 or now >= self.deadline:
             self._last_cancel_check = now
             keep_target(self.session, self.target.kept_state())  # for the next run
-            keep_pace(self.session, self.target.daily_budget_left)  # for the ETA
+            target = self.target
+            keep_pace(self.session, target.daily_budget_left, target.window_requests_per_second)
             flag = await self.db.scalar(
                 select(MigrationSession.cancel_requested).where(
                     MigrationSession.id == self.session.id

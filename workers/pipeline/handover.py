@@ -68,15 +68,19 @@ def keep_target(session: MigrationSession, target_state: dict[str, Any]) -> None
         session.handover_state = {**_state(session), "target": target_state}
 
 
-def keep_pace(session: MigrationSession, daily_left: int | None) -> None:
-    """The target's daily budget left as the last answer said it, and the most it was seen at
-    (a day's budget, as far as this session knows), for the session's ETA."""
+def keep_pace(
+    session: MigrationSession, daily_left: int | None, per_second: float | None = None
+) -> None:
+    """The target's daily budget left as the last answer said it, the most it was seen at
+    (a day's budget, as far as this session knows) and the requests a second its burst window
+    allows, for the session's ETA."""
     if daily_left is None:
         return
     pace = dict(_state(session).get("pace") or {})
     kept = {
         "daily_left": daily_left,
         "daily_budget": max(daily_left, pace.get("daily_budget") or 0),
+        "per_second": per_second or pace.get("per_second"),
     }
     if pace != kept:
         session.handover_state = {**_state(session), "pace": kept}

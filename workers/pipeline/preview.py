@@ -122,7 +122,13 @@ class _Preview:
             owners=owners,
             fields=fields,
             tokens=tokens,
-            budget=_budget(tokens.total, self.target.daily_budget_left, len(users)),
+            budget=_budget(
+                tokens.total,
+                self.target.daily_budget_left,
+                len(users),
+                requests=sum(item.count for item in self.writes),
+                per_second=self.target.window_requests_per_second,
+            ),
             cost_of_preview=PreviewCost(
                 source_requests=_source_requests(ctx), target_tokens=ctx.session.tokens_spent
             ),
@@ -485,9 +491,12 @@ def _skipped_field(note: str) -> FieldPreview:
     )
 
 
-def _budget(tokens: int, left: int | None, seats: int) -> BudgetPreview:
+def _budget(
+    tokens: int, left: int | None, seats: int, *, requests: int, per_second: float | None
+) -> BudgetPreview:
     daily = max(left or 0, TOKENS_PER_SEAT * max(seats, 1))
-    days = estimate(utcnow(), 0.0, tokens, left, daily).budget_days  # as the session's ETA
+    seconds = requests / per_second if per_second else None
+    days = estimate(utcnow(), seconds or 0.0, tokens, left, daily).budget_days  # as the ETA
     fits = None if left is None else tokens <= left
     at = f"about {days:.2f} days at {daily:,} tokens a day"
     if fits:
@@ -496,6 +505,11 @@ def _budget(tokens: int, left: int | None, seats: int) -> BudgetPreview:
         summary = f"Does not fit in what is left today ({left:,} tokens): {at}."
     else:
         summary = f"The target did not say its budget left: {at}."
+    if seconds is not None:
+        summary += (
+            f" Its {requests:,} writes take at least {_duration(seconds)} at the burst window"
+            f" ({per_second:g} requests a second)."
+        )
     return BudgetPreview(
         daily_left=left,
         seats=seats,
@@ -503,8 +517,18 @@ def _budget(tokens: int, left: int | None, seats: int) -> BudgetPreview:
         fits_today=fits,
         days=round(days, 4),
         hours=round(days * 24, 2),
+        requests=requests,
+        window_requests_per_second=per_second,
+        seconds_at_window=None if seconds is None else round(seconds, 1),
         summary=summary,
     )
+
+
+def _duration(seconds: float) -> str:
+    minutes = seconds / 60
+    if minutes < 1:
+        return f"{seconds:.0f} s"
+    return f"{minutes:.0f} min" if minutes < 120 else f"{minutes / 60:.1f} h"
 
 
 def _source_requests(ctx: RunContext) -> int | None:
