@@ -138,7 +138,9 @@ class CursorInBody(Paginator):
 class OffsetPaginator(Paginator):
     """start/limit. The next start comes from `next_start_path` when the API gives it, else
     start + limit; the walk goes on while `more_path` is true, or, without a more-items flag,
-    while a page (at `records_path`) comes back full."""
+    while a page (at `records_path`) comes back full, or, with `total_path` (the whole list's
+    count in the body: records that are not a list, Solve360's id-keyed ones), while the next
+    start is below that count."""
 
     start_param: str = "start"
     limit_param: str = "limit"
@@ -147,6 +149,7 @@ class OffsetPaginator(Paginator):
     next_start_path: str | None = "additional_data.pagination.next_start"
     records_path: str | None = "data"  # None: the body is the list
     end_marker: Any = None  # a next start that means "no more" (SugarCRM's next_offset -1)
+    total_path: str | None = None  # the count of the whole list, when the body gives it
 
     def first_token(self) -> Token:
         return 0
@@ -161,9 +164,17 @@ class OffsetPaginator(Paginator):
         if not self._has_more(body):
             return None
         given = dig(body, self.next_start_path) if self.next_start_path else None
-        return int(given) if given is not None else int(token or 0) + self.limit
+        next_start = int(given) if given is not None else int(token or 0) + self.limit
+        if self.total_path is not None:
+            total = dig(body, self.total_path)
+            if total is None or not str(total).isdigit():
+                raise UnreadableResponse(f"a page has no count of the list at {self.total_path}")
+            return next_start if next_start < int(total) else None
+        return next_start
 
     def _has_more(self, body: Any) -> bool:
+        if self.total_path is not None:
+            return True  # decided by the count (next_token)
         if self.next_start_path and self.end_marker is not None:
             return dig(body, self.next_start_path) not in (None, self.end_marker)
         if self.more_path:

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from adapters.core.errors import UnreadableResponse
 from adapters.core.paginators import (
     CursorInBody,
     FetchedPage,
@@ -106,6 +107,21 @@ async def test_offset_without_flag_stops_on_a_short_page() -> None:
     )
     await collect(OffsetPaginator(limit=2, more_path=None, next_start_path=None), api)
     assert [r.params["start"] for r in api.requests] == [0, 2, 4]
+
+
+async def test_offset_with_a_total_walks_to_the_count_whatever_the_records_shape() -> None:
+    def answer(r: PageRequest) -> httpx.Response:
+        start = r.params["start"]
+        rows = {f"id{i}": {"id": i} for i in range(start, min(start + 2, 5))}
+        return reply({**rows, "count": "5", "status": "success"})
+
+    api = FakeApi(answer)
+    paginator = OffsetPaginator(limit=2, more_path=None, next_start_path=None, total_path="count")
+    pages = await collect(paginator, api)
+    assert [r.params["start"] for r in api.requests] == [0, 2, 4]
+    assert pages[-1].next_token is None
+    with pytest.raises(UnreadableResponse):  # no count: not the end of the list
+        await collect(paginator, FakeApi(lambda r: reply({"id1": {}, "status": "success"})))
 
 
 async def test_offset_next_start_going_back_raises() -> None:
