@@ -1,0 +1,311 @@
+"""SData (Sage Data), shared by the sources that speak it and by their emulators: Infor CRM
+(Saleslogix) `dynamic/-/` feeds and Sage CRM's REST API (`sagecrm2/-/`, 2019 R2+).
+
+Protocol facts (sage.github.io/SData-2.0 "JSON formatted responses" and "3.10 Error payload";
+Saleslogix/SDataJavaScriptClientLib src/SDataUri.js and SDataService.js):
+- A feed in JSON is `{"$totalResults", "$startIndex", "$itemsPerPage", "$resources": [...]}`,
+  each resource with its native key as `$key`; a provider may add `$url` and `$next` (the
+  next page's URL). Query arguments are `startIndex` (from 1), `count`, `where`, `select`,
+  `include`, `orderby` and `format` (`format=json`: the Saleslogix dynamic adapter serves JSON
+  only when asked this way; Atom XML is its default).
+- `where` is SData's query language: `ModifyDate gt @2014-03-14T00:00:00@` (times between @),
+  strings quoted, clauses joined by `and`.
+- Errors are diagnoses: `severity`, `sdataCode` (BadUrlSyntax, BadQueryParameter, BadWhereSyntax,
+  ResourceKindNotFound, ApplicationDiagnosis...), `applicationCode`, `message`; in JSON each
+  name takes a `$`, a list of them as the body.
+
+Client side: `SDataPages` (startIndex/count, `$next` followed when given, the feed's
+`$totalResults` honoured: a page that ends short of it is an error, never the end),
+`changed_since` (a `where=` on the modify date), `and_where` (a stream's own filter joined with
+it), `total` and `error_text`. Emulator side: `FeedPages` (the page server), `feed` (the
+envelope), `where_test` (the `where=` filter), `serve_feed` (a feed route in one call) and
+`DIAGNOSIS` (the error shape).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import Response
+
+from adapters.core.declarative import ChangedSince, Run
+from adapters.core.emulation import SourceEmulator, VendorError
+from adapters.core.errors import UnreadableResponse
+from adapters.core.http import default_error_text
+from adapters.core.mapping import parse_time, value_at
+from adapters.core.paginators import PageRequest, Paginator, Token
+from adapters.core.serving import Collection, Pages, Params, Served, integer, next_url
+
+Raw = dict[str, Any]
+QUERY_ARGS = frozenset({"format", "select", "include", "orderby", "orderBy", "where"})
+
+
+# --- client ------------------------------------------------------------------------------------
+
+
+def diagnoses(body: Any) -> list[Raw]:
+    """The diagnoses of a body: a list of them, or a feed or entry carrying `$diagnoses`."""
+    if isinstance(body, dict):
+        body = body.get("$diagnoses") or body.get("diagnoses")
+    if isinstance(body, list):
+        return [d for d in body if isinstance(d, dict) and _message(d) is not None]
+    return []
+
+
+def _message(diagnosis: Raw) -> str | None:
+    found = diagnosis.get("$message", diagnosis.get("message"))
+    return str(found) if found is not None else None
+
+
+def error_text(response: httpx.Response) -> str:
+    """The diagnoses' messages (with their SData codes), else the common shapes."""
+    try:
+        found = diagnoses(response.json())
+    except ValueError:
+        found = []
+    if not found:
+        return default_error_text(response)
+    parts = []
+    for d in found:
+        code = d.get("$sdataCode", d.get("sdataCode"))
+        parts.append(f"{_message(d)} ({code})" if code else str(_message(d)))
+    return "; ".join(parts)
+
+
+def feed_of(body: Any) -> Raw:
+    """The feed of a page; diagnoses or any other shape are an unreadable page."""
+    if not isinstance(body, dict) or not isinstance(body.get("$resources"), list):
+        found = diagnoses(body)
+        detail = f": {'; '.join(str(_message(d)) for d in found)}" if found else ""
+        raise UnreadableResponse(f"an SData page is not a feed{detail}")
+    return body
+
+
+def total(response: httpx.Response, body: Any) -> int | None:
+    given = feed_of(body).get("$totalResults")
+    return int(given) if given is not None else None
+
+
+@dataclass
+class SDataPages(Paginator):
+    """startIndex (from 1) and count; the next page is the feed's `$next` when it gives one,
+    else the index after this page's records. The walk ends when `$totalResults` records have
+    been listed; an empty or short page before that is an error (a list cut short is never
+    its end)."""
+
+    count: int = 100
+    follow_next: bool = True
+
+    def first_token(self) -> Token:
+        return 1
+
+    def parse_token(self, cursor: str) -> Token:
+        return int(cursor) if cursor.isdigit() else cursor
+
+    def request_for(self, token: Token | None) -> PageRequest:
+        if isinstance(token, str):  # a `$next` URL: it carries the whole query
+            return PageRequest(url=token)
+        return PageRequest({"startIndex": token or 1, "count": self.count})
+
+    def next_token(self, token: Token | None, response: httpx.Response, body: Any) -> Token | None:
+        feed = feed_of(body)
+        got = len(feed["$resources"])
+        start = _int(feed.get("$startIndex"), token if isinstance(token, int) else 1)
+        listed = _int(feed.get("$totalResults"), None)
+        size = _int(feed.get("$itemsPerPage"), self.count)
+        if listed is None:  # no total given: a full page means there may be more
+            return start + got if got >= size and got else None
+        if start - 1 + got >= listed:
+            return None
+        if got == 0 or got < min(size, self.count):
+            raise UnreadableResponse(
+                f"an SData page from {start} held {got} of {listed} records and ended short"
+            )
+        link = feed.get("$next")
+        if self.follow_next and isinstance(link, str) and link:
+            return link
+        return start + got
+
+
+def _int(value: Any, default: Any) -> Any:
+    try:
+        return int(value) if value is not None else default
+    except (TypeError, ValueError):
+        raise UnreadableResponse(f"an SData feed gave {value!r} for a number") from None
+
+
+def changed_since(field: str) -> ChangedSince:
+    """A delta read as SData asks it: `where=<field> gt @<time>@`."""
+    return ChangedSince("where", field + " gt @{iso}@")
+
+
+def and_where(clause: str) -> Callable[[dict[str, Any], Run], Mapping[str, Any]]:
+    """A stream's own `where` joined with a delta's (a stream query hook)."""
+
+    def query(params: dict[str, Any], run: Run) -> Mapping[str, Any]:
+        given = params.get("where")
+        return {**params, "where": f"({clause}) and ({given})" if given else clause}
+
+    return query
+
+
+# --- emulator ----------------------------------------------------------------------------------
+
+DIAGNOSIS = [{"$severity": "Error", "$sdataCode": "{code}", "$message": "{message}"}]
+CODES = {
+    "invalid_parameter": "BadQueryParameter",
+    "not_found": "ResourceKindNotFound",
+    "method_not_allowed": "BadUrlSyntax",
+}
+
+
+def diagnosis_code(code: str) -> str:
+    """An emulator's error code as an SData diagnosis code."""
+    if code in CODES:
+        return CODES[code]
+    return code if code[:1].isupper() else "ApplicationDiagnosis"
+
+
+@dataclass(frozen=True)
+class FeedPages(Pages):
+    """The page server: `startIndex` from 1, `count` up to `most`."""
+
+    size_param: str = "count"
+    start_param: str = "startIndex"
+
+    @property
+    def params(self) -> frozenset[str]:
+        return frozenset({self.size_param, self.start_param})
+
+    def start(self, params: Params, size: int) -> int:
+        return integer(params, self.start_param, 1, lo=1) - 1
+
+    def next_params(self, page: Served, items: list[Raw]) -> dict[str, str]:
+        return {self.start_param: str(page.start + page.size + 1), self.size_param: str(page.size)}
+
+
+def feed(page: Served, request: Request, *, with_next: bool = True) -> Raw:
+    """A page as an SData JSON feed."""
+    body: Raw = {
+        "$totalResults": page.total,
+        "$startIndex": page.start + 1,
+        "$itemsPerPage": page.size,
+        "$resources": page.items,
+    }
+    link = next_url(request, page) if with_next else None
+    return {**body, "$next": link} if link else body
+
+
+_CLAUSE = re.compile(
+    r"\s*([A-Za-z_][\w./]*)\s+(eq|ne|gt|ge|lt|le)\s+"
+    r"(@[^@]*@|'[^']*'|\"[^\"]*\"|true|false|null|-?\d+(?:\.\d+)?)\s*",
+    re.IGNORECASE,
+)
+
+
+def where_test(where: str | None) -> Callable[[Raw], bool]:
+    """The `where=` filter of a feed as a test of a record: clauses `<property> <op> <value>`
+    joined by `and` (brackets around a clause allowed); times between @...@. Anything else is
+    a BadWhereSyntax diagnosis, as the provider answers."""
+    if not where:
+        return lambda item: True
+    tests = [_clause(part) for part in re.split(r"\)?\s+and\s+\(?", _unwrap(where))]
+    return lambda item: all(test(item) for test in tests)
+
+
+def _clause(text: str) -> Callable[[Raw], bool]:
+    found = _CLAUSE.fullmatch(_unwrap(text))
+    if found is None:
+        raise VendorError(400, "BadWhereSyntax", f"Invalid query syntax: {text.strip()!r}")
+    field, op, literal = found.group(1).replace("/", "."), found.group(2).lower(), found.group(3)
+    wanted = _literal(literal)
+
+    def test(item: Raw) -> bool:
+        value = value_at(item, field)
+        if isinstance(wanted, datetime):
+            value = parse_time(str(value)) if value not in (None, "") else None
+        elif isinstance(wanted, str):
+            value = value if value is None else str(value)
+        return _compare(value, op, wanted)
+
+    return test
+
+
+def serve_feed(
+    emulator: SourceEmulator,
+    request: Request,
+    table: str,
+    pages: FeedPages,
+    *,
+    with_next: bool = True,
+    keep: Callable[[Raw], bool] | None = None,
+    shape: Callable[[Raw], Raw] | None = None,
+) -> Response:
+    """A feed route in one call: the account (auth, rate limit), the table's records that pass
+    `keep` and the request's `where=`, one page of them in the SData envelope. The query
+    arguments SData defines are taken (`select` and `orderby` are not applied here); any
+    other parameter is a BadQueryParameter diagnosis."""
+    tests: list[Callable[[Raw], bool]] = []
+
+    def kept(item: Raw) -> bool:
+        if not tests:  # compiled once the auth check has passed
+            tests.append(where_test(request.query_params.get("where")))
+        return (keep is None or keep(item)) and tests[0](item)
+
+    collection = Collection(table, known=QUERY_ARGS, keep=kept)
+    return emulator.serve_list(
+        request,
+        collection,
+        pages,
+        lambda page, req: feed(page, req, with_next=with_next),
+        shape=shape,
+    )
+
+
+def _unwrap(text: str) -> str:
+    text = text.strip()
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+    return text
+
+
+def _literal(text: str) -> Any:
+    if text.startswith("@"):
+        moment = parse_time(text[1:-1])
+        if moment is None:
+            raise VendorError(400, "BadWhereSyntax", f"Invalid date literal: {text}")
+        return moment
+    if text[0] in "'\"":
+        return text[1:-1]
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered == "null":
+        return None
+    return float(text)
+
+
+def _compare(value: Any, op: str, wanted: Any) -> bool:
+    if op == "eq":
+        return bool(value == wanted)
+    if op == "ne":
+        return bool(value != wanted)
+    if value is None or wanted is None:
+        return False
+    try:
+        if isinstance(wanted, float):
+            value = float(value)
+        return {
+            "gt": value > wanted,
+            "ge": value >= wanted,
+            "lt": value < wanted,
+            "le": value <= wanted,
+        }[op]
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,1 @@
+"""Infor CRM (Saleslogix) as a source, over SData."""

@@ -1,0 +1,94 @@
+"""An emulator of Infor CRM's (Saleslogix) SData feeds for the sandbox, seeded from the
+reference company.
+
+Vendor facts it follows (research notes ../shared/research/source-crms.md "Saleslogix";
+the vendor's own clients Saleslogix/SDataJavaScriptClientLib and Saleslogix/argos-saleslogix;
+the SData protocol in adapters/core/sdata.py):
+- `https://{server}/sdata/slx/dynamic/-/{users,accounts,contacts,opportunities,
+  opportunityContacts,history}` and `/sdata/slx/system/-/{activities,picklists}` (argos reads
+  activities and picklists from the `system` contract); HTTP Basic with the user's name and
+  password (SDataService sends `Authorization: Basic` with `X-Authorization-Mode:
+  no-challenge`).
+- JSON only with `format=json` (the dynamic adapter's "json selector in format parameter"; its
+  default is Atom, which the sandbox does not serve: without it, a BadQueryParameter
+  diagnosis). Feeds `{$totalResults, $startIndex, $itemsPerPage, $resources, $next}`, paged
+  by `startIndex` (from 1) and `count` (at most 100 here: the server's cap is configurable).
+- `where=` in SData's language (`ModifyDate gt @2014-03-14T00:00:00@`, `Type eq 'atNote'`);
+  `select`, `include`, `orderby` taken. A picklist lists its items only with `include=items`
+  (PicklistService asks `include: ['items']`; items have `$key`, `text`, `code`, `number`).
+- Properties from argos' models: Account (AccountName, Address, AccountManager, ModifyDate),
+  Contact (FirstName, LastName, Email, WorkPhone, HomePhone, Mobile, Account), Opportunity
+  (Description, SalesPotential, ExchangeRateCode, Stage, Status, EstimatedClose, ActualClose,
+  Account, AccountManager), OpportunityContact (Opportunity, Contact, IsPrimary, SalesRole),
+  Activity and History (Type at*, Description, StartDate, Timeless, Duration, LongNotes,
+  AccountId, ContactId, OpportunityId, UserId; History CompletedDate, Category; a note is
+  Type atNote), User (UserName, UserInfo FirstName/LastName/Email). Keys are 12 characters.
+- Errors are SData diagnoses, a JSON list of `{$severity, $sdataCode, $message}`; 401 for a
+  bad login. No rate limit is published (an on-premises server): the sandbox answers 429
+  with Retry-After over its burst.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from adapters.core.canonical import Entity
+from adapters.core.emulated_auth import basic_pair
+from adapters.core.emulation import PIPELINE_IDS, RateHeaders, SourceEmulator, VendorError, filled
+from adapters.core.sdata import DIAGNOSIS, FeedPages, diagnosis_code, serve_feed
+from adapters.infor_crm.render import PIPELINE_ID, held, key, render
+
+SDATA = "/{account_id}/sdata/slx"
+PAGES = FeedPages(default=100, most=100)
+DYNAMIC = ("users", "accounts", "contacts", "opportunities", "opportunityContacts", "history")
+SYSTEM = ("activities", "picklists")
+
+
+class InforCrmEmulator(SourceEmulator):
+    one_pipeline = PIPELINE_ID
+    window_seconds = 10.0
+    default_burst = 1000
+    gate = staticmethod(basic_pair("username", "password"))
+    credential_names = ("username", "password")
+    error_shape = DIAGNOSIS
+    rate = RateHeaders(limit=None, remaining=None, reset=None)
+    unauthorized_message = "The user name or password is not valid."
+
+    def routes(self) -> list[BaseRoute]:
+        routes = [Route(f"{SDATA}/dynamic/-/{name}", self._feed(name)) for name in DYNAMIC]
+        return routes + [Route(f"{SDATA}/system/-/{name}", self._feed(name)) for name in SYSTEM]
+
+    render = staticmethod(render)  # the reference company in the vendor's shapes
+
+    held = staticmethod(held)  # what of it the vendor can hold
+
+    def vendor_id(self, entity: Entity, field: str, reference_id: str) -> str | None:
+        if (entity.value, field) in PIPELINE_IDS:  # the one list of stages
+            return PIPELINE_ID
+        return key(reference_id)
+
+    def error_body(self, status: int, code: str, message: str) -> Any:
+        return filled(DIAGNOSIS, {"code": diagnosis_code(code), "message": message})
+
+    def _feed(self, table: str) -> Any:
+        async def serve(request: Request) -> Response:
+            if request.query_params.get("format") != "json":
+                self.account(request)  # the auth check first
+                raise VendorError(
+                    400, "BadQueryParameter", "The sandbox serves feeds as JSON only (format=json)."
+                )
+            shape = None
+            if table == "picklists" and "items" not in request.query_params.get("include", ""):
+                shape = _deferred_items
+            return serve_feed(self, request, table, PAGES, shape=shape)
+
+        return serve
+
+
+def _deferred_items(picklist: dict[str, Any]) -> dict[str, Any]:
+    """A picklist without `include=items`: its items are a link, not listed."""
+    return {**picklist, "items": {"$deferred": True}}

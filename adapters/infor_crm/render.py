@@ -1,0 +1,203 @@
+"""The reference company in Infor CRM's (Saleslogix) SData shapes (`render`) and what Infor CRM
+holds of it (`HOLDS`, `held`).
+
+- Ids are 12-character keys (`$key`, as `^[\\w]{12}$` in the vendor's mobile client), a link
+  is the linked entity as `{"$key": ...}` (Contact.Account, Opportunity.Account,
+  AccountManager) or a plain id column (Activity/History AccountId, ContactId, OpportunityId,
+  UserId).
+- A contact keeps two e-mails (Email, SecondaryEmail) and three phones (WorkPhone, HomePhone,
+  Mobile): the rest are lost. An account keeps one address (Address.Address1 here).
+- Opportunity stages are the items of the "Opportunity Stage" picklist: one list, so the
+  reference's two pipelines arrive as one (its stages in order), with no probability (that is
+  a picklist of its own). A deal names its stage by text and its person through
+  OpportunityContacts (IsPrimary); a deal keeps no lost reason. No products are read.
+- Open activities are Activities (Type atPhoneCall, atAppointment, atToDo, atEMail; deadlines
+  become to-dos, lunches appointments); done ones are History records of the same types.
+  Notes are History records of Type atNote (LongNotes holds the whole text).
+- Not carried: custom fields (Infor CRM's are extra entity properties; their metadata is not
+  read by this source yet), users' retired state (every user arrives active), labels, leads
+  (the Lead entity is not read) and attachments.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.core.canonical import Activity
+from adapters.core.emulation import Tables
+from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
+from adapters.reference.holds import Holds, Names, listed, slotted
+from adapters.reference.ids import kind_and_number
+
+STAMP = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"
+PIPELINE_ID = "kPCKL0000001"  # the "Opportunity Stage" picklist
+PIPELINE_NAME = "Opportunity Stage"
+PREFIX = {"u": "U", "o": "A", "p": "C", "d": "O", "a": "V", "n": "H", "s": "k", "pl": "k"}
+TYPES = {"call": "atPhoneCall", "meeting": "atAppointment", "task": "atToDo", "email": "atEMail"}
+STATUS = {"open": "Open", "won": "Closed - Won", "lost": "Closed - Lost"}
+PHONES = {"work": "WorkPhone", "home": "HomePhone", "mobile": "Mobile"}
+Raw = dict[str, Any]
+
+HOLDS = Holds(
+    keeps_field=lambda field: False,
+    inactive_users=False,
+    one_pipeline=("pl1", PIPELINE_NAME),
+    stage_probability=False,
+    names=Names.display_order,
+    emails=listed(labels=("work", "home")),
+    phones=slotted(tuple(PHONES), "work"),
+    products=False,
+    lost_reason=False,
+    activity_types={"deadline": "task", "lunch": "meeting"},
+)
+held = HOLDS.held
+
+
+def key(source_id: str | None) -> str | None:
+    """The 12-character key of a reference record."""
+    if source_id is None:
+        return None
+    kind, number = kind_and_number(source_id)
+    if kind == "pl":
+        return PIPELINE_ID
+    return f"{PREFIX.get(kind, 'X')}6UJ9A{number:06d}"
+
+
+def link(source_id: str | None) -> Raw | None:
+    return {"$key": key(source_id)} if source_id else None
+
+
+def render(company: ReferenceCompany) -> Tables:
+    kept = held(company)
+    stages = sorted(kept.stages, key=lambda s: s.order_nr)
+    stage_names = {s.source_id: s.name for s in stages}
+    base = {"CreateDate": STAMP, "ModifyDate": STAMP}
+    return {
+        "users": [
+            {
+                "$key": key(u.source_id),
+                "UserName": u.email.split("@")[0] if u.email else u.name,
+                "UserInfo": {
+                    "FirstName": u.name.partition(" ")[0],
+                    "LastName": u.name.partition(" ")[2],
+                    "Email": u.email,
+                },
+                **base,
+            }
+            for u in kept.users
+        ],
+        "accounts": [
+            {
+                "$key": key(o.source_id),
+                "AccountName": o.name,
+                "Address": {"Address1": o.address} if o.address else None,
+                "AccountManager": link(o.owner_source_id),
+                **base,
+            }
+            for o in kept.organizations
+        ],
+        "contacts": [_contact(p, base) for p in kept.persons],
+        "picklists": [
+            {
+                "$key": PIPELINE_ID,
+                "name": PIPELINE_NAME,
+                "items": {
+                    "$resources": [
+                        {"$key": key(s.source_id), "text": s.name, "code": s.name, "number": i}
+                        for i, s in enumerate(stages, 1)
+                    ]
+                },
+            }
+        ],
+        "opportunities": [
+            {
+                "$key": key(d.source_id),
+                "Description": d.title,
+                "SalesPotential": d.value,
+                "ExchangeRateCode": d.currency,
+                "Status": STATUS[d.status],
+                "Stage": stage_names.get(d.stage_source_id or ""),
+                "Account": link(d.org_source_id),
+                "AccountManager": link(d.owner_source_id),
+                "EstimatedClose": f"{d.expected_close_date}T00:00:00Z"
+                if d.expected_close_date
+                else None,
+                "ActualClose": d.won_time or d.lost_time,
+                **base,
+            }
+            for d in kept.deals
+        ],
+        "opportunityContacts": [
+            {
+                "$key": f"Q6UJ9A{i:06d}",
+                "Opportunity": link(d.source_id),
+                "Contact": link(d.person_source_id),
+                "IsPrimary": True,
+                "SalesRole": None,
+            }
+            for i, d in enumerate(kept.deals, 1)
+            if d.person_source_id
+        ],
+        "activities": [_activity(a, base) for a in kept.activities if not a.done],
+        "history": [
+            *(_activity(a, base) for a in kept.activities if a.done),
+            *(
+                {
+                    "$key": key(n.source_id),
+                    "Type": "atNote",
+                    "Category": "Note",
+                    "Description": n.content[:64],
+                    "Notes": n.content[:255],
+                    "LongNotes": n.content,
+                    "AccountId": key(n.org_source_id),
+                    "ContactId": key(n.person_source_id),
+                    "OpportunityId": key(n.deal_source_id),
+                    "UserId": key(n.owner_source_id),
+                    "StartDate": n.add_time or STAMP,
+                    "CompletedDate": n.add_time or STAMP,
+                    "Timeless": False,
+                    **base,
+                }
+                for n in kept.notes
+            ),
+        ],
+    }
+
+
+def _contact(p: Any, base: Raw) -> Raw:
+    emails = [e.value for e in p.emails]
+    phones = {PHONES[ph.label]: ph.value for ph in p.phones if ph.label in PHONES}
+    return {
+        "$key": key(p.source_id),
+        "FirstName": p.first_name,
+        "LastName": p.last_name if p.first_name or p.last_name else p.name,
+        "Email": emails[0] if emails else None,
+        "SecondaryEmail": emails[1] if len(emails) > 1 else None,
+        **{column: phones.get(column) for column in PHONES.values()},
+        "Account": link(p.org_source_id),
+        "AccountManager": link(p.owner_source_id),
+        **base,
+    }
+
+
+def _activity(a: Activity, base: Raw) -> Raw:
+    start = f"{a.due_date}T{a.due_time or '00:00'}:00Z" if a.due_date else None
+    minutes = None
+    if a.duration:
+        hours, _, mins = a.duration.partition(":")
+        minutes = int(hours) * 60 + int(mins)
+    return {
+        "$key": key(a.source_id),
+        "Type": TYPES[a.type],
+        "Description": a.subject,
+        "LongNotes": a.note,
+        "StartDate": start,
+        "Timeless": a.due_time is None,
+        "Duration": minutes,
+        "CompletedDate": start if a.done else None,
+        "AccountId": key(a.org_source_id),
+        "ContactId": key(a.person_source_id),
+        "OpportunityId": key(a.deal_source_id),
+        "UserId": key(a.owner_source_id),
+        **base,
+    }

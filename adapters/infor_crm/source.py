@@ -1,0 +1,241 @@
+"""Infor CRM (Saleslogix) as a source, described for the shared declarative engine over SData
+(adapters/core/sdata.py).
+
+Vendor facts (sources in the emulator's docstring): the user's own server,
+`/sdata/slx/dynamic/-/{entity}?format=json` (activities and picklists in `system/-/`), HTTP
+Basic; SData feeds paged by startIndex/count, `where=ModifyDate gt @...@` for deltas; links
+as `{"$key"}` or id columns; stages are the "Opportunity Stage" picklist's items, a deal's
+stage its text and its person the primary OpportunityContact; notes are History of Type
+atNote, done activities the other History.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.core.auth import BasicAuth, CredentialField
+from adapters.core.canonical import ContactPoint, Entity
+from adapters.core.declarative import AccountCheck, Join, Lookup, SourceSpec, Stream
+from adapters.core.mapping import (
+    Getter,
+    Raw,
+    joined,
+    minutes_hhmm,
+    number,
+    ref,
+    text,
+    utc_date,
+    utc_hhmm,
+    utc_time,
+)
+from adapters.core.sdata import SDataPages, and_where, changed_since, error_text, total
+
+SDATA = "/sdata/slx"
+DYNAMIC = f"{SDATA}/dynamic/-"
+SYSTEM = f"{SDATA}/system/-"
+JSON = {"format": "json"}
+STAGES = {**JSON, "where": "name eq 'Opportunity Stage'", "include": "items"}
+TYPES = {"atPhoneCall": "call", "atAppointment": "meeting", "atToDo": "task", "atEMail": "email"}
+STATUS = {"Closed - Won": "won", "Closed - Lost": "lost"}
+NOT_ACTIVITIES = "Type ne 'atNote' and Type ne 'atDatabaseChange'"
+
+
+def pages() -> SDataPages:
+    return SDataPages(count=100)
+
+
+def items(picklist: Raw) -> list[Raw]:
+    """A picklist's items, each with the picklist's key."""
+    listed = (picklist.get("items") or {}).get("$resources") or []
+    return [{**item, "_picklist": picklist.get("$key")} for item in listed]
+
+
+def points(*columns: tuple[str, str]) -> Getter:
+    """Fixed columns as contact points; the first filled is the primary."""
+
+    def read(raw: Raw) -> list[ContactPoint]:
+        found = [(label, raw.get(column)) for column, label in columns if raw.get(column)]
+        return [
+            ContactPoint(value=str(value), label=label, primary=i == 0)
+            for i, (label, value) in enumerate(found)
+        ]
+
+    return read
+
+
+def closed(status: str) -> Getter:
+    def read(raw: Raw) -> str | None:
+        return (
+            utc_time("ActualClose")(raw) if STATUS.get(raw.get("Status") or "") == status else None
+        )
+
+    return read
+
+
+def timed(getter: Getter) -> Getter:
+    """The time of day of a StartDate, unless the activity is timeless (all day)."""
+    return lambda raw: None if raw.get("Timeless") else utc_hhmm(getter)(raw)
+
+
+def _feed(entity: Entity, path: str, fields: dict[str, Getter], **extra: Any) -> Stream:
+    return Stream(
+        entity,
+        path,
+        {"source_id": ref("$key"), **fields},
+        paginator=pages(),
+        records="$resources",
+        params={**JSON, **extra.pop("params", {})},
+        changed_since=extra.pop("changed", changed_since("ModifyDate")),
+        total=total,
+        **extra,
+    )
+
+
+LINKS: dict[str, Getter] = {
+    "deal_source_id": ref("OpportunityId"),
+    "person_source_id": ref("ContactId"),
+    "org_source_id": ref("AccountId"),
+    "owner_source_id": ref("UserId"),
+}
+
+
+def _activities(path: str, done: bool, **extra: Any) -> Stream:
+    return _feed(
+        Entity.activities,
+        path,
+        {
+            "subject": lambda raw: raw.get("Description") or "",
+            "type": lambda raw: TYPES.get(raw.get("Type") or "", "task"),
+            "due_date": utc_date("StartDate"),
+            "due_time": timed("StartDate"),
+            "duration": minutes_hhmm("Duration"),
+            "done": lambda raw: done,
+            "note": text("LongNotes"),
+            **LINKS,
+        },
+        **extra,
+    )
+
+
+STREAMS = (
+    _feed(
+        Entity.users,
+        f"{DYNAMIC}/users",
+        {
+            "name": joined("UserInfo.FirstName", "UserInfo.LastName"),
+            "email": text("UserInfo.Email"),
+        },
+    ),
+    _feed(
+        Entity.organizations,
+        f"{DYNAMIC}/accounts",
+        {
+            "name": text("AccountName"),
+            "address": text("Address.Address1"),
+            "owner_source_id": ref("AccountManager.$key"),
+        },
+    ),
+    _feed(
+        Entity.persons,
+        f"{DYNAMIC}/contacts",
+        {
+            "name": joined("FirstName", "LastName"),
+            "first_name": text("FirstName"),
+            "last_name": text("LastName"),
+            "emails": points(("Email", "work"), ("SecondaryEmail", "home")),
+            "phones": points(("WorkPhone", "work"), ("HomePhone", "home"), ("Mobile", "mobile")),
+            "org_source_id": ref("Account.$key"),
+            "owner_source_id": ref("AccountManager.$key"),
+        },
+    ),
+    _feed(Entity.pipelines, f"{SYSTEM}/picklists", {"name": text("name")}, params=STAGES),
+    Stream(
+        Entity.stages,
+        f"{SYSTEM}/picklists",
+        {
+            "source_id": ref("$key"),
+            "name": text("text"),
+            "pipeline_source_id": ref("_picklist"),
+            "order_nr": lambda raw: int(raw.get("number") or 0),
+        },
+        paginator=pages(),
+        records="$resources",
+        params=STAGES,
+        explode=items,
+    ),
+    _feed(
+        Entity.deals,
+        f"{DYNAMIC}/opportunities",
+        {
+            "title": lambda raw: raw.get("Description") or "",
+            "value": number("SalesPotential"),
+            "currency": text("ExchangeRateCode"),
+            "status": lambda raw: STATUS.get(raw.get("Status") or "", "open"),
+            "person_source_id": ref("_primary.Contact.$key"),
+            "org_source_id": ref("Account.$key"),
+            "pipeline_source_id": ref("_stage._picklist"),
+            "stage_source_id": ref("_stage.$key"),
+            "owner_source_id": ref("AccountManager.$key"),
+            "expected_close_date": utc_date("EstimatedClose"),
+            "won_time": closed("won"),
+            "lost_time": closed("lost"),
+        },
+        joins=(
+            Join("primary_contacts", ref("$key"), "_primary"),
+            Join("stage_items", text("Stage"), "_stage"),
+        ),
+        needs=("primary_contacts", "stage_items"),
+    ),
+    _activities(f"{SYSTEM}/activities", done=False),
+    _activities(f"{DYNAMIC}/history", done=True, query=and_where(NOT_ACTIVITIES)),
+    _feed(
+        Entity.notes,
+        f"{DYNAMIC}/history",
+        {
+            "content": lambda raw: raw.get("LongNotes") or raw.get("Notes") or "",
+            "add_time": utc_time("CompletedDate"),
+            **LINKS,
+        },
+        query=and_where("Type eq 'atNote'"),
+    ),
+)
+
+SPEC = SourceSpec(
+    name="Infor CRM",
+    streams=STREAMS,
+    check=AccountCheck(
+        f"{DYNAMIC}/users",
+        {
+            "users": "$totalResults",
+            "first_user": lambda body: ((body.get("$resources") or [{}])[0]).get("UserName"),
+        },
+        params={**JSON, "count": 1},
+    ),
+    lookups=(
+        Lookup(
+            "primary_contacts",
+            f"{DYNAMIC}/opportunityContacts",
+            key=ref("Opportunity.$key"),
+            records="$resources",
+            paginator=pages(),
+            params={**JSON, "where": "IsPrimary eq true"},
+        ),
+        Lookup(
+            "stage_items",
+            f"{SYSTEM}/picklists",
+            key=text("text"),
+            paginator=pages(),
+            params=STAGES,
+            rows=lambda body: [item for p in body.get("$resources") or [] for item in items(p)],
+        ),
+    ),
+    error_text=error_text,
+    id="infor_crm",
+    # A user of the Infor CRM server (Web Client login); SData takes it as HTTP Basic.
+    credentials=(
+        CredentialField("username", "User name", secret=False),
+        CredentialField("password", "Password"),
+    ),
+    auth=lambda credentials, _url: BasicAuth(credentials["username"], credentials["password"]),
+    api_path=SDATA,
+)
