@@ -4,8 +4,9 @@ What a response means (Airbyte-style error handler):
 - 401/403: AuthFailed (fatal; a system may narrow which 403s count, see `is_auth_failure`).
 - connection refused / DNS: retried, then Unreachable.
 - 5xx and timeouts: retried with exponential backoff, then TransientError.
-- 429: wait `Retry-After` and retry; a wait longer than `max_retry_after` means the budget is spent
-  for a while: BudgetExhausted(resume_at) so the session pauses instead of holding a worker.
+- 429, and a 503 with `Retry-After` (a vendor's "over the limit, come back then"): wait
+  `Retry-After` and retry; a wait longer than `max_retry_after` means the budget is spent for a
+  while: BudgetExhausted(resume_at) so the session pauses instead of holding a worker.
 - any other 4xx: handed back to the caller, who knows whether it rejects one record or is a bug.
 Requests that may create something (POST) are retried only when the server surely did not act on
 them (no connection, 429), because a blind retry after a timeout could create a duplicate; the
@@ -477,20 +478,23 @@ class ApiClient:
         if self.is_auth_failure(response):
             reason = f"credentials refused ({status} {self.error_text(response)})"
             raise AuthFailed(self._say(method, path, reason))
-        if status == 429:
+        if _asks_to_wait(response):
             retry_after = self.retry_after(response)
             await self._limiter.backoff(self._limit_key, retry_after)  # every client of the token
-            self._raise_rate_limited(method, path, retry_after)
+            self._raise_rate_limited(method, path, retry_after, status)
         if status >= 500:
             raise _ServerError(f"{status} {response.reason_phrase}")
 
-    def _raise_rate_limited(self, method: str, path: str, retry_after: float | None) -> None:
+    def _raise_rate_limited(
+        self, method: str, path: str, retry_after: float | None, status: int = 429
+    ) -> None:
         now = datetime.now(UTC)
         if retry_after is not None and retry_after > self._retry.max_retry_after:
             resume_at = now + timedelta(seconds=retry_after)
             reason = f"rate limit budget spent until {resume_at.isoformat(timespec='seconds')}"
             raise BudgetExhausted(self._say(method, path, reason), resume_at=resume_at)
-        raise _RateLimited("429 Too Many Requests", retry_after=retry_after)
+        reason = "429 Too Many Requests" if status == 429 else f"{status} (Retry-After)"
+        raise _RateLimited(reason, retry_after=retry_after)
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -505,7 +509,7 @@ class ApiClient:
         self.stats.requests += 1
         status = response.status_code
         self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
-        if status == 429:
+        if _asks_to_wait(response):
             self.stats.rate_limited += 1
         for observer in _call_observers:
             observer(self.system_id, status)
@@ -523,6 +527,13 @@ class ApiClient:
         for secret in self._secrets:
             message = message.replace(secret, "***")
         return message
+
+
+def _asks_to_wait(response: httpx.Response) -> bool:
+    """A 429, or a 503 that says when to come back (`Retry-After`: Highrise's answer over its
+    rate limit): waited out as the vendor says, for every caller of the token."""
+    status = response.status_code
+    return status == 429 or (status == 503 and "retry-after" in response.headers)
 
 
 def _check_json(response: httpx.Response) -> None:

@@ -143,7 +143,7 @@ class OffsetPaginator(Paginator):
     start is below that count."""
 
     start_param: str = "start"
-    limit_param: str = "limit"
+    limit_param: str | None = "limit"  # None: the page size is the vendor's own, not asked for
     limit: int = 100
     more_path: str | None = "additional_data.pagination.more_items_in_collection"
     next_start_path: str | None = "additional_data.pagination.next_start"
@@ -158,7 +158,10 @@ class OffsetPaginator(Paginator):
         return int(cursor)
 
     def request_for(self, token: Token | None) -> PageRequest:
-        return PageRequest({self.start_param: token or 0, self.limit_param: self.limit})
+        params: dict[str, Any] = {self.start_param: token or 0}
+        if self.limit_param:
+            params[self.limit_param] = self.limit
+        return PageRequest(params)
 
     def next_token(self, token: Token | None, response: httpx.Response, body: Any) -> Token | None:
         if not self._has_more(body):

@@ -161,6 +161,17 @@ async def test_429_honours_retry_after_then_succeeds() -> None:
     assert client.stats.rate_limited == 1 and client.stats.requests == 2
 
 
+async def test_a_503_with_retry_after_is_waited_out_as_the_vendor_says() -> None:
+    # Highrise answers 503 + Retry-After over its rate limit: the wait is the vendor's, not
+    # the backoff's, and it counts as a rate-limited answer.
+    app = ScriptedApp((503, {"retry-after": "3"}, {}), (200, {}, {"ok": 1}))
+    fake = FakeTime()
+    client = make_client(app, fake)
+    assert await client.json("GET", "/persons") == {"ok": 1}
+    assert fake.sleeps == [3.0]
+    assert client.stats.rate_limited == 1 and client.stats.requests == 2
+
+
 async def test_long_retry_after_raises_budget_exhausted_with_resume_time() -> None:
     app = ScriptedApp((429, {"retry-after": "3600"}, {"error": "daily limit"}))
     client = make_client(app, FakeTime())

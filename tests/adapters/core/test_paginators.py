@@ -109,6 +109,16 @@ async def test_offset_without_flag_stops_on_a_short_page() -> None:
     assert [r.params["start"] for r in api.requests] == [0, 2, 4]
 
 
+async def test_offset_of_a_fixed_page_size_asks_only_for_the_start() -> None:
+    # Highrise: `?n=<offset>`, 500 a page, no size parameter.
+    api = FakeApi(lambda r: reply({"data": list(range(r.params["n"], min(r.params["n"] + 2, 5)))}))
+    paginator = OffsetPaginator(
+        start_param="n", limit_param=None, limit=2, more_path=None, next_start_path=None
+    )
+    await collect(paginator, api)
+    assert [r.params for r in api.requests] == [{"n": 0}, {"n": 2}, {"n": 4}]
+
+
 async def test_offset_with_a_total_walks_to_the_count_whatever_the_records_shape() -> None:
     def answer(r: PageRequest) -> httpx.Response:
         start = r.params["start"]
