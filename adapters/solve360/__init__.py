@@ -1,0 +1,1 @@
+"""Solve360 (Solve CRM) as a source."""
