@@ -1,0 +1,106 @@
+"""The shared SData piece: feeds walked from startIndex 1 to `$totalResults` (following `$next`
+when given), a page that ends short of the total or a diagnosis instead of a feed an error,
+SData's `where=` on the emulator side, and diagnoses as the error text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from adapters.core.emulation import VendorError
+from adapters.core.errors import UnreadableResponse
+from adapters.core.paginators import PageRequest
+from adapters.core.sdata import SDataPages, and_where, changed_since, error_text, where_test
+
+ROWS = [{"$key": f"A{i:011d}", "ModifyDate": f"2026-01-{i:02d}T10:00:00Z"} for i in range(1, 8)]
+
+
+def server(*, total: int = len(ROWS), cut: int | None = None, next_link: bool = False) -> Any:
+    """A fake SData provider: pages of ROWS by startIndex/count; `cut` drops a page's last row."""
+    asked: list[PageRequest] = []
+
+    async def fetch(request: PageRequest) -> httpx.Response:
+        asked.append(request)
+        if request.url:
+            start, count = (int(x) for x in request.url.rsplit("/", 1)[1].split(","))
+        else:
+            start, count = request.params["startIndex"], request.params["count"]
+        rows = ROWS[start - 1 : start - 1 + count]
+        if cut is not None and start == cut:
+            rows = rows[:-1]
+        body: dict[str, Any] = {
+            "$totalResults": total,
+            "$startIndex": start,
+            "$itemsPerPage": count,
+            "$resources": rows,
+        }
+        if next_link and start + count <= total:
+            body["$next"] = f"http://x/next/{start + count},{count}"
+        return httpx.Response(200, json=body)
+
+    return fetch, asked
+
+
+async def walk(paginator: SDataPages, fetch: Any) -> list[str]:
+    return [r["$key"] async for page in paginator.walk(fetch) for r in page.body["$resources"]]
+
+
+async def test_pages_run_from_start_index_1_to_the_total() -> None:
+    fetch, asked = server()
+    assert await walk(SDataPages(count=3), fetch) == [r["$key"] for r in ROWS]
+    assert [r.params["startIndex"] for r in asked] == [1, 4, 7]
+
+
+async def test_next_links_are_followed_when_given() -> None:
+    fetch, asked = server(next_link=True)
+    assert await walk(SDataPages(count=3), fetch) == [r["$key"] for r in ROWS]
+    assert asked[0].params["startIndex"] == 1
+    assert [r.url for r in asked[1:]] == ["http://x/next/4,3", "http://x/next/7,3"]
+
+
+async def test_a_page_short_of_the_total_is_an_error_not_the_end() -> None:
+    fetch, _ = server(cut=4)
+    with pytest.raises(UnreadableResponse, match="ended short"):
+        await walk(SDataPages(count=3), fetch)
+    fetch, _ = server(total=len(ROWS) + 5)  # the total promises more than is served
+    with pytest.raises(UnreadableResponse):
+        await walk(SDataPages(count=3), fetch)
+
+
+async def test_a_diagnosis_in_place_of_a_feed_is_an_error() -> None:
+    diagnosis = [{"$severity": "Error", "$sdataCode": "ApplicationDiagnosis", "$message": "boom"}]
+
+    async def fetch(request: PageRequest) -> httpx.Response:
+        return httpx.Response(200, json=diagnosis)
+
+    with pytest.raises(UnreadableResponse, match="boom"):
+        await walk(SDataPages(), fetch)
+    refused = httpx.Response(400, json=diagnosis)
+    assert error_text(refused) == "boom (ApplicationDiagnosis)"
+    assert error_text(httpx.Response(502, text="<html>")) == "Bad Gateway"
+
+
+def test_changed_since_is_a_where_on_the_modify_date_joined_with_a_streams_own() -> None:
+    from datetime import UTC, datetime
+
+    from adapters.core.declarative import Run
+
+    since = datetime(2014, 3, 14, tzinfo=UTC)
+    params = changed_since("ModifyDate").params(since)
+    assert params == {"where": "ModifyDate gt @2014-03-14T00:00:00Z@"}
+    joined = and_where("Type eq 'atNote'")(params, Run({}, {}, since))
+    assert joined["where"] == "(Type eq 'atNote') and (ModifyDate gt @2014-03-14T00:00:00Z@)"
+    assert and_where("Type eq 'atNote'")({}, Run({}, {}))["where"] == "Type eq 'atNote'"
+
+
+def test_the_emulators_where_filters_as_sdata_says() -> None:
+    rows = [{**r, "Type": "atNote" if i % 2 else "atToDo"} for i, r in enumerate(ROWS)]
+    since = where_test("(Type eq 'atNote') and (ModifyDate gt @2026-01-03T00:00:00@)")
+    assert [r["$key"] for r in rows if since(r)] == [ROWS[3]["$key"], ROWS[5]["$key"]]
+    assert [r for r in rows if where_test('Type ne "atNote"')(r)] == rows[::2]
+    for bad in ("ModifyDate after 2026", "Type eq atNote", "ModifyDate gt @yesterday@"):
+        with pytest.raises(VendorError) as refused:
+            where_test(bad)
+        assert refused.value.code == "BadWhereSyntax"

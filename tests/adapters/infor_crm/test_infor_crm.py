@@ -1,0 +1,204 @@
+"""The Infor CRM (Saleslogix) source against its emulator: feeds walked by startIndex and
+`$next` to their total, a bad password refused, a 429 waited out, a page cut short an error,
+diagnoses as errors, deltas by `where=ModifyDate gt @...@`, notes and done activities from
+History, stages from the "Opportunity Stage" picklist."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from adapters.core.auth import BasicAuth
+from adapters.core.canonical import Entity
+from adapters.core.declarative import DeclarativeSource, SourceSpec
+from adapters.core.errors import AdapterError, AuthFailed, UnreadableResponse
+from adapters.core.http import RetryPolicy
+from adapters.core.sdata import SDataPages
+from adapters.infor_crm.emulator import InforCrmEmulator
+from adapters.infor_crm.render import key
+from adapters.infor_crm.source import SPEC
+from adapters.reference.dataset import generate
+from tests.adapters.sources import BASE, FakeClock, extract_records, provision
+
+SIZE = 30
+HELD = InforCrmEmulator().held(generate(size=SIZE, seed=0))
+Creds = tuple[InforCrmEmulator, dict[str, str]]
+
+
+def new_emulator(clock: FakeClock | None = None, burst: int = 0) -> Creds:
+    emulator = InforCrmEmulator(clock=clock or FakeClock())
+    return emulator, provision(emulator, size=SIZE, burst=burst)
+
+
+def new_source(
+    account: Creds,
+    clock: FakeClock | None = None,
+    spec: SourceSpec = SPEC,
+    transport: httpx.AsyncBaseTransport | None = None,
+    password: str | None = None,
+) -> DeclarativeSource:
+    emulator, credentials = account
+    client = spec.client(
+        BASE,
+        BasicAuth(credentials["username"], password or credentials["password"]),
+        transport or httpx.ASGITransport(app=emulator.app),
+        sleep=(clock or FakeClock()).sleep,
+        retry=RetryPolicy(attempts=3, wait_initial=0.01),
+    )
+    return DeclarativeSource(spec, client)
+
+
+def raw_client(account: Creds) -> httpx.AsyncClient:
+    emulator, credentials = account
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=emulator.app),
+        base_url=f"{BASE}/sdata/slx/dynamic/-",
+        auth=(credentials["username"], credentials["password"]),
+    )
+
+
+def paged(size: int) -> SourceSpec:
+    streams = tuple(dataclasses.replace(s, paginator=SDataPages(count=size)) for s in SPEC.streams)
+    return dataclasses.replace(SPEC, streams=streams)
+
+
+@pytest.fixture(scope="module")
+def account() -> Creds:
+    return new_emulator()
+
+
+async def test_feeds_are_walked_by_next_links_to_their_total(account: Creds) -> None:
+    source = new_source(account, spec=paged(7))
+    persons = await extract_records(source, Entity.persons)
+    assert [p.source_id for p in persons] == [key(p.source_id) for p in HELD.persons]
+    assert len(persons) > 7
+    async with raw_client(account) as client:
+        body = (await client.get("/contacts", params={"format": "json", "count": 7})).json()
+        last = (
+            await client.get("/contacts", params={"format": "json", "count": 7, "startIndex": 29})
+        ).json()
+    assert body["$totalResults"] == len(HELD.persons) and body["$startIndex"] == 1
+    assert body["$itemsPerPage"] == 7 and len(body["$resources"]) == 7
+    assert body["$next"].endswith("/sdata/slx/dynamic/-/contacts?format=json&count=7&startIndex=8")
+    assert "$next" not in last and len(last["$resources"]) == 2
+
+
+async def test_a_wrong_password_is_refused(account: Creds) -> None:
+    with pytest.raises(AuthFailed):
+        await new_source(account, password="wrong").check()
+    emulator, credentials = account
+    async with raw_client((emulator, {**credentials, "password": "x"})) as client:
+        refused = await client.get("/accounts", params={"format": "json"})
+    assert refused.status_code == 401
+    assert refused.json()[0]["$severity"] == "Error" and refused.json()[0]["$message"]
+
+
+async def test_a_429_is_waited_out_and_retried() -> None:
+    clock = FakeClock()
+    account = new_emulator(clock, burst=2)
+    async with raw_client(account) as client:
+        for _ in range(2):
+            await client.get("/users", params={"format": "json"})
+        refused = await client.get("/users", params={"format": "json"})
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
+    source = new_source(account, clock)
+    assert len(await extract_records(source, Entity.users)) == len(HELD.users)
+    assert source.client.stats.rate_limited >= 1 and clock.slept
+
+
+async def test_a_page_cut_short_is_an_error_not_the_end(account: Creds) -> None:
+    inner = httpx.ASGITransport(app=account[0].app)
+
+    class CutShort(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            response = await inner.handle_async_request(request)
+            body = json.loads(await response.aread())
+            if request.url.params.get("startIndex") == "8":
+                body["$resources"] = body["$resources"][:-1]  # a record lost on the way
+            return httpx.Response(200, json=body)
+
+    source = new_source(account, spec=paged(7), transport=CutShort())
+    with pytest.raises(UnreadableResponse, match="ended short"):
+        await extract_records(source, Entity.persons)
+
+
+async def test_diagnoses_are_errors(account: Creds) -> None:
+    async with raw_client(account) as client:
+        bad_where = await client.get("/accounts", params={"format": "json", "where": "Name ~ 1"})
+        atom = await client.get("/accounts")
+        too_many = await client.get("/accounts", params={"format": "json", "count": 101})
+    assert bad_where.status_code == 400
+    assert bad_where.json()[0]["$sdataCode"] == "BadWhereSyntax"
+    assert atom.status_code == 400 and "format=json" in atom.json()[0]["$message"]
+    assert too_many.json()[0]["$sdataCode"] == "BadQueryParameter"
+    broken = dataclasses.replace(
+        SPEC,
+        streams=tuple(
+            dataclasses.replace(s, params={"format": "json", "sort": "x"}) for s in SPEC.streams
+        ),
+    )
+    with pytest.raises(AdapterError, match="BadQueryParameter"):
+        await extract_records(new_source(account, spec=broken), Entity.users)
+
+
+async def test_a_delta_reads_what_was_modified_since() -> None:
+    account = new_emulator()
+    tables = account[0].account_of("acme").tables
+    changed = {key("o2"), key("n3")}
+    for row in tables["accounts"] + tables["history"]:
+        if row["$key"] in changed:
+            row["ModifyDate"] = "2026-03-01T12:00:00Z"
+    source = new_source(account)
+    since = datetime(2026, 2, 1, tzinfo=UTC)
+    orgs = [
+        r.source_id
+        async for p in source.extract(Entity.organizations, since=since)
+        for r in (i.record for i in p.items)
+    ]
+    notes = [
+        r.source_id
+        async for p in source.extract(Entity.notes, since=since)
+        for r in (i.record for i in p.items)
+    ]
+    assert orgs == [key("o2")] and notes == [key("n3")]
+    assert source.reads_changes(Entity.notes) and source.reads_changes(Entity.activities)
+
+
+async def test_notes_and_done_activities_come_from_history(account: Creds) -> None:
+    source = new_source(account)
+    notes = {n.source_id: n for n in await extract_records(source, Entity.notes)}
+    assert set(notes) == {key(n.source_id) for n in HELD.notes}
+    first = HELD.notes[0]
+    assert notes[key(first.source_id)].content == first.content  # LongNotes, whole
+    assert notes[key(first.source_id)].deal_source_id == key(first.deal_source_id)
+    activities = await extract_records(source, Entity.activities)
+    assert sorted(a.source_id for a in activities) == sorted(
+        key(a.source_id) for a in HELD.activities
+    )
+    assert {a.done for a in activities} == {True, False}
+    emulator, _ = account
+    history = emulator.account_of("acme").table("history")
+    assert {h["Type"] for h in history} >= {"atNote", "atPhoneCall"}
+
+
+async def test_stages_are_the_opportunity_stage_picklist_in_one_pipeline(account: Creds) -> None:
+    source = new_source(account)
+    pipelines = await extract_records(source, Entity.pipelines)
+    stages = await extract_records(source, Entity.stages)
+    deals = {d.source_id: d for d in await extract_records(source, Entity.deals)}
+    assert [p.name for p in pipelines] == ["Opportunity Stage"]
+    assert [s.name for s in stages] == [s.name for s in HELD.stages]
+    by_name = {s.name: s.source_id for s in stages}
+    names = {s.source_id: s.name for s in HELD.stages}
+    for deal in HELD.deals:
+        got = deals[key(deal.source_id)]
+        assert got.stage_source_id == by_name[names[deal.stage_source_id or ""]]
+        assert got.person_source_id == key(deal.person_source_id)  # the primary contact
+    async with raw_client(account) as client:
+        bare = (await client.get("../../system/-/picklists", params={"format": "json"})).json()
+    assert bare["$resources"][0]["items"] == {"$deferred": True}  # only with include=items
+    assert HELD.leads == [] and HELD.files == [] and HELD.products == []
