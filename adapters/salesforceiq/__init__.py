@@ -1,0 +1,1 @@
+"""SalesforceIQ (RelateIQ) as a source."""

@@ -1,0 +1,305 @@
+"""SalesforceIQ (RelateIQ, API v2) as a source, described for the shared declarative engine.
+
+Vendor facts (sources in the emulator's docstring): `https://api.salesforceiq.com/v2`, HTTP
+Basic API key:secret; lists paged by `_start`/`_limit` (at most 200) in `{"objects": [...]}`,
+a short page ending them (`nextPage` is always null); `modifiedDate` (epoch ms, at or after)
+for delta reads of accounts, contacts and list items.
+- Pipelines are the lists, deals their items (read list by list), stages the options of a
+  list's "Status" field "0" but "Deal Won" and "Deal Lost", which are a deal's outcome: a closed
+  deal arrives in its pipeline's first stage. A deal's person is its first contact.
+- A contact names its account by the company's name only: it is joined to the account of that
+  name (account names are unique in SalesforceIQ: creating one of a known name finds it).
+- Custom fields are the account fields (`/accounts/fields`) and the lists' fields, apart from
+  the built-in ones; values are `fieldValues` ({field id: [{raw}]}, option ids for picklists).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from adapters.core.auth import BasicAuth, CredentialField
+from adapters.core.canonical import ContactPoint, Entity, FieldType
+from adapters.core.declarative import (
+    AccountCheck,
+    ChangedSince,
+    Derived,
+    FieldCatalog,
+    ForEach,
+    Join,
+    Lookup,
+    RunState,
+    SourceSpec,
+    Stream,
+)
+from adapters.core.mapping import Getter, Raw, number, ref, text
+from adapters.core.paginators import OffsetPaginator
+from adapters.salesforceiq.render import (
+    ADDRESS,
+    BUILT_IN,
+    CLOSE,
+    CURRENCY,
+    LOST,
+    OWNER,
+    REVENUE,
+    STATUS,
+    WON,
+)
+
+API = "/v2"
+DEFAULT_BASE_URL = "https://api.salesforceiq.com"
+CHANGED = ChangedSince("modifiedDate", "{epoch}000")  # epoch milliseconds
+TYPES = {
+    "Text": FieldType.varchar,
+    "Numeric": FieldType.double,
+    "Date": FieldType.date,
+    "List": FieldType.enum,
+    "MultiList": FieldType.set,
+}
+STYPES = {"personal": "home"}  # metadata.stype -> canonical label
+
+
+def pages() -> OffsetPaginator:
+    return OffsetPaginator(
+        start_param="_start",
+        limit_param="_limit",
+        limit=200,
+        more_path=None,
+        next_start_path=None,
+        records_path="objects",
+    )
+
+
+def raw(key: str) -> Getter:
+    """The first raw value of a field in `fieldValues`."""
+
+    def read(record: Raw) -> Any:
+        values = (record.get("fieldValues") or {}).get(key) or []
+        found = values[0].get("raw") if values else None
+        return None if found in (None, "") else found
+
+    return read
+
+
+def values(record: Raw) -> dict[str, Any]:
+    """`fieldValues` as {field id: raw}, several raws (a multi-select) as a list."""
+    out: dict[str, Any] = {}
+    for key, items in (record.get("fieldValues") or {}).items():
+        raws = [item.get("raw") for item in items or [] if item.get("raw") not in (None, "")]
+        if raws:
+            out[key] = raws[0] if len(raws) == 1 else raws
+    return out
+
+
+def prop(name: str) -> Getter:
+    def read(record: Raw) -> Any:
+        found = ((record.get("properties") or {}).get(name) or [{}])[0].get("value")
+        return found or None
+
+    return read
+
+
+def points(name: str) -> Getter:
+    """E-mails or phones: `metadata.stype` the label, `metadata.primary` "true" the main one."""
+
+    def read(record: Raw) -> list[ContactPoint]:
+        found = []
+        for item in (record.get("properties") or {}).get(name) or []:
+            meta = item.get("metadata") or {}
+            label = str(meta.get("stype") or "work").lower()
+            primary = str(meta.get("primary")).lower() == "true"
+            if item.get("value"):
+                found.append(ContactPoint(value=item["value"], label=STYPES.get(label, label),
+                                          primary=primary))  # fmt: skip
+        if found and not any(p.primary for p in found):
+            found[0].primary = True
+        return found
+
+    return read
+
+
+def kind(field: Raw) -> str:
+    multi = field.get("dataType") == "List" and field.get("isMultiSelect")
+    return "MultiList" if multi else str(field.get("dataType"))
+
+
+def options(field: Raw) -> list[tuple[str, str]]:
+    return [(str(o["id"]), o["display"]) for o in field.get("listOptions") or []]
+
+
+def status_options(listed: Raw) -> list[Raw]:
+    for field in listed.get("fields") or []:
+        if str(field.get("id")) == STATUS:
+            return list(field.get("listOptions") or [])
+    return []
+
+
+def stages(listed: Raw) -> list[Raw]:
+    """A list's stages: its Status options but the outcomes."""
+    open_ones = [o for o in status_options(listed) if o.get("display") not in (WON, LOST)]
+    return [
+        {
+            "id": f"{listed['id']}.{o['id']}",
+            "name": o["display"],
+            "listId": listed["id"],
+            "order": i,
+        }
+        for i, o in enumerate(open_ones, start=1)
+    ]
+
+
+def outcome(item: Raw) -> str:
+    chosen = raw(STATUS)(item)
+    labels = {str(o["id"]): o["display"] for o in status_options(item.get("_list") or {})}
+    return {WON: "won", LOST: "lost"}.get(labels.get(str(chosen), ""), "open")
+
+
+def stage(item: Raw) -> str | None:
+    """The deal's stage; a closed deal's is its pipeline's first."""
+    if outcome(item) == "open":
+        chosen = raw(STATUS)(item)
+        return f"{item['listId']}.{chosen}" if chosen is not None else None
+    first = stages(item.get("_list") or {})
+    return first[0]["id"] if first else None
+
+
+def close(status: str, form: str) -> Getter:
+    """Close Date (epoch ms) as the deal's close (`status`) or its expected close ("open")."""
+
+    def read(item: Raw) -> str | None:
+        when = raw(CLOSE)(item)
+        if when is None or outcome(item) != status:
+            return None
+        return datetime.fromtimestamp(int(when) / 1000, UTC).strftime(form)
+
+    return read
+
+
+def list_fields(state: RunState) -> dict[str, Raw]:
+    """The custom fields of every list, by id (the lists share their custom fields' ids)."""
+    found: dict[str, Raw] = {}
+    for listed in state["lists"].values():
+        for field in listed.get("fields") or []:
+            if field["id"] not in BUILT_IN:
+                found.setdefault(field["id"], field)
+    return found
+
+
+def _catalog(entity: Entity, path: str, **extra: Any) -> FieldCatalog:
+    return FieldCatalog(
+        entity,
+        path,
+        key=ref("id"),
+        name="name",
+        type=kind,
+        types=TYPES,
+        is_custom=lambda field: str(field.get("id")) not in BUILT_IN,
+        options=options,
+        **extra,
+    )
+
+
+def _stream(entity: Entity, path: str, fields: dict[str, Getter], **extra: Any) -> Stream:
+    return Stream(
+        entity, API + path, {"source_id": ref("id"), **fields}, paginator=pages(),
+        records="objects", **extra,
+    )  # fmt: skip
+
+
+STREAMS = (
+    _stream(Entity.users, "/users", {"name": text("name"), "email": text("email")}),
+    _stream(
+        Entity.organizations,
+        "/accounts",
+        {"name": text("name"), "address": raw(ADDRESS), "owner_source_id": raw(OWNER)},
+        custom_values=values,
+        changed_since=CHANGED,
+    ),
+    _stream(
+        Entity.persons,
+        "/contacts",
+        {
+            "name": lambda record: prop("name")(record) or "",
+            "emails": points("email"),
+            "phones": points("phone"),
+            "org_source_id": ref("_account.id"),
+        },
+        joins=(Join("accounts_by_name", prop("company"), "_account"),),
+        changed_since=CHANGED,
+    ),
+    _stream(Entity.pipelines, "/lists", {"name": text("title")}),
+    _stream(
+        Entity.stages,
+        "/lists",
+        {"name": text("name"), "pipeline_source_id": ref("listId"), "order_nr": "order"},
+        explode=stages,
+    ),
+    _stream(
+        Entity.deals,
+        "/lists/{list}/listitems",
+        {
+            "title": lambda item: item.get("name") or "",
+            "value": lambda item: number(raw(REVENUE))(item),
+            "currency": raw(CURRENCY),
+            "status": outcome,
+            "person_source_id": lambda item: (item.get("contactIds") or [None])[0],
+            "org_source_id": ref("accountId"),
+            "pipeline_source_id": ref("listId"),
+            "stage_source_id": stage,
+            "owner_source_id": raw(OWNER),
+            "expected_close_date": close("open", "%Y-%m-%d"),
+            "won_time": close("won", "%Y-%m-%dT%H:%M:%SZ"),
+            "lost_time": close("lost", "%Y-%m-%dT%H:%M:%SZ"),
+        },
+        custom_values=values,
+        changed_since=CHANGED,
+        for_each=ForEach("lists", {"list": "id"}),
+        joins=(Join("lists", "listId", "_list"),),
+    ),
+)
+
+SPEC = SourceSpec(
+    name="SalesforceIQ",
+    streams=STREAMS,
+    check=AccountCheck(
+        API + "/users",
+        {
+            "user_id": lambda body: ((body.get("objects") or [{}])[0]).get("id"),
+            "user_name": lambda body: ((body.get("objects") or [{}])[0]).get("name"),
+        },
+        params={"_limit": 1},
+    ),
+    field_catalogs=(
+        _catalog(Entity.organizations, API + "/accounts/fields", records="fields"),
+        _catalog(Entity.deals, "", rows_of="list_fields"),
+    ),
+    lookups=(
+        Lookup("lists", API + "/lists", "id", "objects", pages()),
+        Lookup("accounts_by_name", API + "/accounts", "name", "objects", pages()),
+    ),
+    derived=(Derived("list_fields", ("lists",), list_fields),),
+    error_text=lambda response: _error_text(response),
+    id="salesforceiq",
+    # Settings > Integrations > API: a key and its secret, sent as HTTP Basic key:secret.
+    credentials=(
+        CredentialField("api_key", "API key"),
+        CredentialField("api_secret", "API secret"),
+    ),
+    auth=lambda c, _url: BasicAuth(c["api_key"], c["api_secret"], secret_username=True),
+    default_base_url=DEFAULT_BASE_URL,
+    api_path=API,
+)
+
+
+def _error_text(response: Any) -> str:
+    """The error object's `userMessage`, then `errorMessage` (statusCode, userMessage,
+    errorMessage), else the reason phrase."""
+    try:
+        body = response.json()
+    except ValueError:
+        return str(response.reason_phrase)
+    if isinstance(body, dict):
+        for key in ("userMessage", "errorMessage"):
+            if isinstance(body.get(key), str) and body[key]:
+                return str(body[key])
+    return str(response.reason_phrase)
