@@ -33,7 +33,7 @@ from adapters.core.canonical import CustomFieldDef, Entity, FieldType, Pipeline,
 from adapters.core.emulation import Tables
 from adapters.core.fields import ValueStyle, vendor_value
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
-from adapters.reference.holds import ACTIVITY_TYPES, CloseTime, Holds, Names, slots, slotted
+from adapters.reference.holds import CloseTime, Holds, Names, slots, slotted
 from adapters.reference.ids import IdScheme
 
 IDS = IdScheme("solve360")
@@ -123,7 +123,6 @@ HOLDS = Holds(
     extra=(_statuses,),
 )
 held = HOLDS.held
-assert set(HOLDS.activity_types) | {"task", "meeting"} == ACTIVITY_TYPES
 
 
 def field_ids(fields: list[CustomFieldDef]) -> dict[str, str]:
@@ -133,12 +132,8 @@ def field_ids(fields: list[CustomFieldDef]) -> dict[str, str]:
 def definitions(fields: list[CustomFieldDef], entity: Entity) -> list[Raw]:
     names = field_ids(fields)
     return [
-        {
-            "name": names[f.key],
-            "label": f.name,
-            "type": VENDOR_TYPE[f.field_type],
-            "values": "\n".join(f.options),
-        }
+        {"name": names[f.key], "label": f.name, "type": VENDOR_TYPE[f.field_type]}
+        | {"values": "\n".join(f.options)}
         for f in fields
         if f.entity is entity
     ]
@@ -155,13 +150,9 @@ def render(company: ReferenceCompany) -> Tables:
     names, tags = field_ids(kept.custom_fields), category_ids(kept)
     orgs = {o.source_id: o for o in kept.organizations}
     items: dict[str | None, list[Raw]] = {}
-    for note in kept.notes:
-        items.setdefault(note.person_source_id or note.org_source_id, []).append(_note(note))
-    for activity in kept.activities:
-        parent = activity.person_source_id or activity.org_source_id
-        items.setdefault(parent, []).append(_activity(activity))
-    for deal in kept.deals:
-        items.setdefault(deal.person_source_id or deal.org_source_id, []).append(_deal(deal))
+    for shape, many in ((_note, kept.notes), (_activity, kept.activities), (_deal, kept.deals)):
+        for one in many:
+            items.setdefault(one.person_source_id or one.org_source_id, []).append(shape(one))
 
     def record(r: Any, kind: str, fields: Raw, related: list[Raw]) -> Raw:
         values = {names[k]: vendor_value(custom[k], v, VALUES) for k, v in r.custom_fields.items()}
@@ -170,9 +161,7 @@ def render(company: ReferenceCompany) -> Tables:
             "typeid": kind,
             "name": fields.get("name") or " ".join(filter(None, (r.first_name, r.last_name))),
             "ownership": IDS.integer(r.owner_source_id),
-            "created": STAMP,
-            "updated": STAMP,
-            "viewed": STAMP,
+            **dict.fromkeys(("created", "updated", "viewed"), STAMP),
             "flagged": None,
             "fields": {**fields, **values},
             "categories": [{"id": tags[n], "name": n} for n in r.labels],
@@ -200,14 +189,8 @@ def render(company: ReferenceCompany) -> Tables:
                     **{EMAILS[k]: v for k, v in slots(p.emails, tuple(EMAILS), "other").items()},
                     **{PHONES[k]: v for k, v in slots(p.phones, tuple(PHONES), "work").items()},
                 },
-                [
-                    {
-                        "id": IDS.integer(p.org_source_id),
-                        "name": orgs[p.org_source_id].name,
-                        "typeid": COMPANY,
-                    }
-                ]
-                if p.org_source_id
+                [{"id": IDS.integer(o.source_id), "name": o.name, "typeid": COMPANY}]
+                if (o := orgs.get(p.org_source_id or ""))
                 else [],
             )
             for p in kept.persons
@@ -218,13 +201,8 @@ def render(company: ReferenceCompany) -> Tables:
 
 
 def _item(source_id: str, typeid: str, created: str | None, fields: Raw) -> Raw:
-    return {
-        "id": IDS.integer(source_id),
-        "typeid": typeid,
-        "created": created or STAMP,
-        "updated": created or STAMP,
-        "fields": fields,
-    }
+    times = dict.fromkeys(("created", "updated"), created or STAMP)
+    return {"id": IDS.integer(source_id), "typeid": typeid, **times, "fields": fields}
 
 
 def _note(n: Any) -> Raw:

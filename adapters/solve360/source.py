@@ -85,10 +85,6 @@ def categories(detail: Raw) -> list[str]:
     return [str(c["name"]) for c in listed(detail.get("categories"), "category") if c.get("name")]
 
 
-def owner(detail: Raw) -> str | None:
-    return ref("item.ownership")(detail)
-
-
 def points(columns: dict[str, str]) -> Getter:
     def read(raw: Raw) -> list[ContactPoint]:
         found = [(label, raw.get(column)) for column, label in columns.items() if raw.get(column)]
@@ -131,13 +127,11 @@ def duration(raw: Raw) -> str | None:
 
 
 def status(raw: Raw) -> str:
-    given = str((raw.get("fields") or {}).get("status") or "discussion")
-    return given if given in ("won", "lost") else "open"
+    return str((raw.get("fields") or {}).get("status") or "discussion")
 
 
 def stage(raw: Raw) -> str:
-    given = str((raw.get("fields") or {}).get("status") or "discussion")
-    return given if given in OPEN else "discussion"  # a closed one sits in the first stage
+    return status(raw) if status(raw) in OPEN else "discussion"  # closed: in the first stage
 
 
 PARENTS: dict[str, Getter] = {
@@ -153,7 +147,7 @@ def record_stream(entity: Entity, path: str, fields: dict[str, Getter]) -> Strea
         path,
         {
             "source_id": ref("id"),
-            "owner_source_id": of_detail(owner),
+            "owner_source_id": of_detail(ref("item.ownership")),
             "labels": of_detail(categories),
             **fields,
         },
@@ -237,7 +231,7 @@ STREAMS = (
         {
             "title": first("fields.title", lambda raw: ""),
             "value": number("fields.valuation"),
-            "status": status,
+            "status": lambda raw: status(raw) if status(raw) in ("won", "lost") else "open",
             "pipeline_source_id": lambda raw: PIPELINE_ID,
             "stage_source_id": stage,
             "owner_source_id": ref("fields.assignedto"),
