@@ -28,8 +28,12 @@ class Stack:
     started: int = 0
 
     def start_worker(self) -> services.Process:
+        return self.start_worker_with(self.env)
+
+    def start_worker_with(self, env: dict[str, str]) -> services.Process:
+        """A worker of this stack with `env` (the stack's, with some settings changed)."""
         self.started += 1
-        worker = services.start_worker(self.env, self.logs / f"worker-{self.started}.log")
+        worker = services.start_worker(env, self.logs / f"worker-{self.started}.log")
         self.workers.append(worker)
         return worker
 

@@ -49,7 +49,7 @@ class WorkerSettings:
     # this timeout: its lease runs out in seconds and the sweep gives it to another worker.
     job_timeout = 600
     max_tries = 20
-    max_jobs = 10
+    max_jobs = get_settings().worker_max_jobs
     keep_result = 3600
     # `arq --check` (the compose health check) looks for this heartbeat, written every 10 s.
     health_check_interval = 10
