@@ -154,6 +154,8 @@ class TokenExchangeAuth(CredentialAuth):
         login_headers: dict[str, str] | None = None,
         present: Callable[[str], str] | None = None,
         query_param: str | None = None,
+        bare_token: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(
             *(grant.get(key, "") for key in secret_keys), *(login_headers or {}).values()
@@ -168,15 +170,17 @@ class TokenExchangeAuth(CredentialAuth):
         self._login_headers = login_headers or {}
         self._present = present  # the header value made from the token (Redtail's Userkeyauth)
         self._query_param = query_param  # the token goes as this parameter instead of a header
+        self._bare = bare_token  # the answer's body is the token itself, as text (Act!'s JWT)
+        self._headers = headers or {}  # sent on every call, the exchange's too (Act!'s database)
         self._token: str | None = None
 
     @property
     def rate_limit_key(self) -> str:
-        identity = [f"{k}={v}" for k, v in sorted(self._grant.items())]
+        identity = [f"{k}={v}" for k, v in sorted({**self._grant, **self._headers}.items())]
         return fingerprint(self.token_url, *identity)
 
     def _token_request(self) -> httpx.Request:
-        headers = self._login_headers
+        headers = {**self._headers, **self._login_headers}
         if self._method == "GET":
             return httpx.Request("GET", self.token_url, params=self._grant, headers=headers)
         if self._as_json:
@@ -191,7 +195,7 @@ class TokenExchangeAuth(CredentialAuth):
             body = response.json()
         except ValueError:
             body = {}
-        token = _dig(body, self._token_field)
+        token = response.text.strip() if self._bare else _dig(body, self._token_field)
         if response.status_code != 200 or not token:
             reason = ""
             if isinstance(body, dict):
@@ -209,6 +213,7 @@ class TokenExchangeAuth(CredentialAuth):
 
     def apply(self, request: httpx.Request) -> httpx.Request:
         token = str(self._token)
+        request.headers.update(self._headers)
         if self._query_param:
             request.url = request.url.copy_merge_params({self._query_param: token})
             return request

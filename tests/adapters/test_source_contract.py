@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.core.canonical import LINK_FIELDS, Entity, Record
+from adapters.core.canonical import LINK_FIELDS, LIST_LINK_FIELDS, Entity, Record
 from adapters.core.emulation import SourceEmulator
 from adapters.core.errors import AuthFailed
 from adapters.core.registry import System, all_systems, get_system
@@ -104,6 +104,8 @@ def expected(
     for key, value in data.items():
         if value and (key == "source_id" or key in LINK_FIELDS):
             data[key] = emulator.vendor_id(entity, key, value)
+        elif value and key in LIST_LINK_FIELDS:
+            data[key] = [emulator.vendor_id(entity, key, item) for item in value]
     if data.get("custom_fields"):
         data["custom_fields"] = {names[k]: v for k, v in data["custom_fields"].items()}
     return data

@@ -1,0 +1,1 @@
+"""Act! (the Act! Web API) as a source."""
