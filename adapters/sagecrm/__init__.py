@@ -1,0 +1,1 @@
+"""Sage CRM as a source, over its SData REST API."""

@@ -1,0 +1,82 @@
+"""An emulator of Sage CRM's REST API (2019 R2+, `sagecrm2`) for the sandbox, seeded from the
+reference company.
+
+Vendor facts it follows (research notes ../shared/research/source-crms.md "Sage CRM"; Sage CRM
+community posts "2019 R2: the RESTful API explained", "Examples of create, read, update and
+delete actions with the REST API", "Ensuring best performance using the REST API", "2024 R2:
+RESTful API enhancements - new query parameters and operators"; the SData protocol in
+adapters/core/sdata.py):
+- On premises: `http(s)://{server}/sdata/{install}j/sagecrm2/-/{entity}` (`/sdata/crmj/
+  sagecrm2/-/company`); the sandbox account's base URL stands for `.../sdata/{install}j`.
+  Entities served: users, company, person, address, opportunity, communication, comm_link,
+  notes, currency, custom_captions (the selection lists; stages are family `oppo_stage`).
+- HTTP Basic with a CRM user's logon and password (a session login also exists; Basic is
+  enough for a migration).
+- JSON feeds in the SData envelope `{$totalResults, $startIndex, $itemsPerPage, $resources}`,
+  each record with its `$key` (an integer, as in the Notes example `"$key": 1`), paged by
+  `startIndex` (from 1) and `count` (at most 100). No `$next` is given here.
+- `where=` conditions: `comp_name like 'A%'`, `pers_personid eq '30'`, `and`/`or`, `gt`, `ge`,
+  `between`...; changed-since as `comp_updateddate gt @2014-03-14T00:00:00@` (the sandbox
+  takes and, eq, ne, gt, ge, lt, le). Column names are the tables' (comp_*, pers_*, oppo_*,
+  comm_*, cmli_*, note_*; a note links by Note_ForeignTableId / Note_ForeignId, 5 being the
+  Company table; 13 Person and 10 Opportunity are the sandbox's reading of Bord_TableId).
+- Errors as SData diagnoses `[{$severity, $sdataCode, $message}]`; 401 for a bad login. No
+  rate limit is published (an on-premises server): 429 with Retry-After over the burst.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from adapters.core.emulated_auth import basic_pair
+from adapters.core.emulation import RateHeaders, SourceEmulator, filled
+from adapters.core.sdata import DIAGNOSIS, FeedPages, diagnosis_code, serve_feed
+from adapters.sagecrm.render import IDS, held, render
+from adapters.sagecrm.source import PIPELINE_ID
+
+API = "/{account_id}/sagecrm2/-"
+PAGES = FeedPages(default=100, most=100)
+FEEDS = (
+    "users",
+    "company",
+    "person",
+    "address",
+    "opportunity",
+    "communication",
+    "comm_link",
+    "notes",
+    "currency",
+    "custom_captions",
+)
+
+
+class SageCrmEmulator(SourceEmulator):
+    ids = IDS
+    one_pipeline = PIPELINE_ID
+    window_seconds = 10.0
+    default_burst = 1000
+    gate = staticmethod(basic_pair("username", "password"))
+    credential_names = ("username", "password")
+    error_shape = DIAGNOSIS
+    rate = RateHeaders(limit=None, remaining=None, reset=None)
+    unauthorized_message = "Logon failed: the user name or password is not valid."
+
+    def routes(self) -> list[BaseRoute]:
+        return [Route(f"{API}/{name}", self._feed(name)) for name in FEEDS]
+
+    render = staticmethod(render)  # the reference company in the vendor's shapes
+
+    held = staticmethod(held)  # what of it the vendor can hold
+
+    def error_body(self, status: int, code: str, message: str) -> Any:
+        return filled(DIAGNOSIS, {"code": diagnosis_code(code), "message": message})
+
+    def _feed(self, table: str) -> Any:
+        async def serve(request: Request) -> Response:
+            return serve_feed(self, request, table, PAGES, with_next=False)
+
+        return serve

@@ -1,0 +1,228 @@
+"""The reference company in Sage CRM's REST (sagecrm2) shapes (`render`) and what Sage CRM holds
+of it (`HOLDS`, `held`).
+
+- Integer ids (`$key`, and the `<prefix>_<entity>id` column); links are id columns:
+  pers_companyid, pers_primaryuserid, comp_primaryuserid, comp_primaryaddressid (an address
+  record), oppo_primarycompanyid, oppo_primarypersonid, oppo_assigneduserid.
+- A person keeps its default e-mail and phone (pers_emailaddress, pers_phonefullnumber): the
+  Email and Phone tables' other rows are not read, so one of each arrives, as work.
+- Opportunity stages are the one `oppo_stage` selection list (Custom_Captions, family
+  oppo_stage, ordered by capt_order): the two reference pipelines arrive as one, with no
+  probability (oppo_certainty is the deal's own). Deals keep oppo_status (In Progress, Won,
+  Lost) and oppo_closed, no lost reason; the amount is oppo_forecast in the currency of
+  oppo_forecast_cid (a Currency record).
+- Activities are communications: comm_action (PhoneOut, Meeting, ToDo, EmailOut; deadlines
+  become to-dos, lunches meetings), comm_status (Pending, Complete), from comm_datetime to
+  comm_todatetime; who and what through a Comm_Link row (cmli_comm_personid, _companyid,
+  _userid) and comm_opportunityid.
+- A note hangs on one record (note_foreigntableid, note_foreignid): its deal, else its person,
+  else its company.
+- Not carried: custom fields (Sage CRM's custom columns; their metadata is not read by this
+  source yet), disabled users (every user arrives active), products, labels, leads (the Lead
+  entity is not read) and attachments (Library documents).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from adapters.core.canonical import Activity
+from adapters.core.emulation import Tables
+from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
+from adapters.reference.holds import Holds, Names, Parents, listed
+from adapters.reference.ids import IdScheme
+from adapters.sagecrm.source import PIPELINE_NAME
+
+IDS = IdScheme("sagecrm")
+STAMP = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"
+TABLES = {"deal_source_id": 10, "person_source_id": 13, "org_source_id": 5}  # Bord_TableId
+ACTIONS = {"call": "PhoneOut", "meeting": "Meeting", "task": "ToDo", "email": "EmailOut"}
+STATUS = {"open": "In Progress", "won": "Won", "lost": "Lost"}
+Raw = dict[str, Any]
+
+HOLDS = Holds(
+    keeps_field=lambda field: False,
+    inactive_users=False,
+    one_pipeline=("pl1", PIPELINE_NAME),
+    stage_probability=False,
+    names=Names.display_order,
+    emails=listed(labels=("work",)),
+    phones=listed(labels=("work",)),
+    products=False,
+    lost_reason=False,
+    activity_types={"deadline": "task", "lunch": "meeting"},
+    note_parents=Parents.one,
+)
+held = HOLDS.held
+
+
+def code(name: str) -> str:
+    """A selection's code for a stage name (Sage CRM codes are short identifiers)."""
+    return re.sub(r"\W+", "_", name.strip()).strip("_")[:40] or "Stage"
+
+
+def render(company: ReferenceCompany) -> Tables:
+    kept = held(company)
+    base = {"_created": STAMP, "_updated": STAMP}
+    stages = {s.source_id: s for s in kept.stages}
+    currencies = sorted({d.currency for d in kept.deals if d.currency})
+    currency_ids = {c: 9000 + i for i, c in enumerate(currencies, 1)}
+    return {
+        "users": [
+            _row(
+                "user",
+                u.source_id,
+                base,
+                user_firstname=u.name.partition(" ")[0],
+                user_lastname=u.name.partition(" ")[2],
+                user_emailaddress=u.email,
+                user_logon=(u.email or u.name).split("@")[0],
+            )
+            for u in kept.users
+        ],
+        "address": [
+            _row("addr", o.source_id, base, addr_address1=o.address)
+            for o in kept.organizations
+            if o.address
+        ],
+        "company": [
+            _row(
+                "comp",
+                o.source_id,
+                base,
+                comp_name=o.name,
+                comp_primaryuserid=IDS.integer(o.owner_source_id),
+                comp_primaryaddressid=IDS.integer(o.source_id) if o.address else None,
+            )
+            for o in kept.organizations
+        ],
+        "person": [
+            _row(
+                "pers",
+                p.source_id,
+                base,
+                pers_firstname=p.first_name,
+                pers_lastname=p.last_name if p.first_name or p.last_name else p.name,
+                pers_emailaddress=p.emails[0].value if p.emails else None,
+                pers_phonefullnumber=p.phones[0].value if p.phones else None,
+                pers_companyid=IDS.integer(p.org_source_id),
+                pers_primaryuserid=IDS.integer(p.owner_source_id),
+            )
+            for p in kept.persons
+        ],
+        "custom_captions": [
+            {
+                "$key": IDS.integer(s.source_id),
+                "capt_captionid": IDS.integer(s.source_id),
+                "capt_family": "oppo_stage",
+                "capt_familytype": "Choices",
+                "capt_code": code(s.name),
+                "capt_order": s.order_nr,
+                "capt_us": s.name,
+            }
+            for s in kept.stages
+        ],
+        "currency": [
+            {"$key": i, "curr_currencyid": i, "curr_symbol": c} for c, i in currency_ids.items()
+        ],
+        "opportunity": [
+            _row(
+                "oppo",
+                d.source_id,
+                base,
+                oppo_description=d.title,
+                oppo_forecast=d.value,
+                oppo_forecast_cid=currency_ids.get(d.currency or ""),
+                oppo_status=STATUS[d.status],
+                oppo_stage=code(stages[d.stage_source_id].name) if d.stage_source_id else None,
+                oppo_primarycompanyid=IDS.integer(d.org_source_id),
+                oppo_primarypersonid=IDS.integer(d.person_source_id),
+                oppo_assigneduserid=IDS.integer(d.owner_source_id),
+                oppo_targetclose=f"{d.expected_close_date}T00:00:00Z"
+                if d.expected_close_date
+                else None,
+                oppo_closed=d.won_time or d.lost_time,
+            )
+            for d in kept.deals
+        ],
+        "communication": [_communication(a, base) for a in kept.activities],
+        "comm_link": [
+            {
+                "$key": IDS.integer(a.source_id),
+                "cmli_commlinkid": IDS.integer(a.source_id),
+                "cmli_comm_communicationid": IDS.integer(a.source_id),
+                "cmli_comm_personid": IDS.integer(a.person_source_id),
+                "cmli_comm_companyid": IDS.integer(a.org_source_id),
+                "cmli_comm_userid": IDS.integer(a.owner_source_id),
+                "cmli_updateddate": STAMP,
+            }
+            for a in kept.activities
+        ],
+        "notes": [_note(n, base) for n in kept.notes],
+    }
+
+
+def _row(prefix: str, source_id: str, base: Raw, **columns: Any) -> Raw:
+    table = {
+        "comp": "company",
+        "pers": "person",
+        "oppo": "opportunity",
+        "addr": "address",
+        "comm": "communication",
+    }
+    entity = table.get(prefix, prefix)
+    return {
+        "$key": IDS.integer(source_id),
+        f"{prefix}_{entity}id": IDS.integer(source_id),
+        f"{prefix}_createddate": base["_created"],
+        f"{prefix}_updateddate": base["_updated"],
+        **columns,
+    }
+
+
+def _communication(a: Activity, base: Raw) -> Raw:
+    start = (
+        datetime.fromisoformat(f"{a.due_date}T{a.due_time or '00:00'}:00+00:00")
+        if a.due_date
+        else None
+    )
+    end = None
+    if start and a.duration:
+        hours, _, minutes = a.duration.partition(":")
+        end = start + timedelta(hours=int(hours), minutes=int(minutes))
+    return _row(
+        "comm",
+        a.source_id,
+        base,
+        comm_action=ACTIONS[a.type],
+        comm_type="Appointment" if a.type == "meeting" else "Task",
+        comm_status="Complete" if a.done else "Pending",
+        comm_subject=a.subject,
+        comm_note=a.note,
+        comm_datetime=when(start),
+        comm_todatetime=when(end),
+        comm_isallday="Y" if a.due_date and a.due_time is None else None,
+        comm_opportunityid=IDS.integer(a.deal_source_id),
+    )
+
+
+def when(moment: datetime | None) -> str | None:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def _note(n: Any, base: Raw) -> Raw:
+    link, parent = next(
+        ((field, getattr(n, field)) for field in TABLES if getattr(n, field)), (None, None)
+    )
+    return _row(
+        "note",
+        n.source_id,
+        base,
+        note_note=n.content,
+        note_foreigntableid=TABLES[link] if link else None,
+        note_foreignid=IDS.integer(parent),
+        note_createdby=IDS.integer(n.owner_source_id),
+        **({"note_createddate": n.add_time} if n.add_time else {}),
+    )
