@@ -45,17 +45,7 @@ from typing import Any
 
 from adapters.core.emulation import Tables
 from adapters.reference.dataset import ReferenceCompany
-from adapters.salesforceiq.render import (
-    ADDRESS,
-    BUILT_IN,
-    CLOSE,
-    CREATED,
-    CURRENCY,
-    OWNER,
-    REVENUE,
-    STATUS,
-    render,
-)
+from adapters.salesforceiq import render as siq
 
 Raw = dict[str, Any]
 FIELD_COLUMNS = ["Field ID", "Field Name", "Data Type", "Multi Select", "Option ID", "Option"]
@@ -63,7 +53,7 @@ FIELD_COLUMNS = ["Field ID", "Field Name", "Data Type", "Multi Select", "Option 
 
 def export_files(company: ReferenceCompany) -> dict[str, bytes]:
     """The company (as SalesforceIQ holds it) as the export's CSV files, by file name."""
-    return files_of(render(company))
+    return files_of(siq.render(company))
 
 
 def files_of(tables: Tables) -> dict[str, bytes]:
@@ -72,14 +62,20 @@ def files_of(tables: Tables) -> dict[str, bytes]:
     account_fields = tables.get("account_fields", [])
     accounts = tables.get("accounts", [])
     by_name = {a["name"]: a["id"] for a in accounts}
-    custom = [f for f in account_fields if f["id"] not in BUILT_IN]
+    custom = [f for f in account_fields if f["id"] not in siq.BUILT_IN]
     files = {
         "users.csv": _csv(["User ID", "Name", "Email"], users),
         "accounts.csv": _csv(
             ["Account ID", "Name", "Address", "Owner ID", "Modified Date"]
             + [f["name"] for f in custom],
             [
-                [a["id"], a["name"], _cell(a, ADDRESS), _cell(a, OWNER), _time(a["modifiedDate"])]
+                [
+                    a["id"],
+                    a["name"],
+                    _cell(a, siq.ADDRESS),
+                    _cell(a, siq.OWNER),
+                    _time(a["modifiedDate"]),
+                ]
                 + [_shown(a, f) for f in custom]
                 for a in accounts
             ],
@@ -116,15 +112,15 @@ def files_of(tables: Tables) -> dict[str, bytes]:
 
 def _list_file(listed: Raw, items: list[Raw]) -> bytes:
     fields = {f["id"]: f for f in listed["fields"]}
-    custom = [f for f in listed["fields"] if f["id"] not in BUILT_IN]
+    custom = [f for f in listed["fields"] if f["id"] not in siq.BUILT_IN]
     header = ["List Item ID", "Name", "Account ID", "Contact IDs", "Status", "Owner ID",
               "Revenue", "Currency", "Close Date", "Created Date", "Modified Date"]  # fmt: skip
     rows = [
         [
             item["id"], item["name"], item.get("accountId") or "",
-            "; ".join(item.get("contactIds") or []), _shown(item, fields[STATUS]),
-            _cell(item, OWNER), _cell(item, REVENUE), _cell(item, CURRENCY),
-            _time(_cell(item, CLOSE)), _time(_cell(item, CREATED)), _time(item["modifiedDate"]),
+            "; ".join(item.get("contactIds") or []), _shown(item, fields[siq.STATUS]),
+            _cell(item, siq.OWNER), _cell(item, siq.REVENUE), _cell(item, siq.CURRENCY),
+            _time(_cell(item, siq.CLOSE)), _time(_cell(item, siq.CREATED)), _time(item["modifiedDate"]),
         ]
         + [_shown(item, f) for f in custom]
         for item in items

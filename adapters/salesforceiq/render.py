@@ -34,6 +34,7 @@ from typing import Any
 
 from adapters.core.canonical import ContactPoint, CustomFieldDef, Entity, FieldType
 from adapters.core.emulation import Tables
+from adapters.core.mapping import parse_time
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany, generate
 from adapters.reference.holds import Holds, Names
 from adapters.reference.ids import IdScheme
@@ -90,24 +91,15 @@ held = HOLDS.held
 
 def ms(moment: str | None) -> int | None:
     """An RFC 3339 time or a date (midnight UTC) in epoch milliseconds."""
-    if not moment:
-        return None
-    parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
-    return int((parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp() * 1000)
+    parsed = parse_time(moment)
+    return None if parsed is None else int(parsed.timestamp() * 1000)
 
 
 @functools.cache
 def _stage_positions() -> dict[str, tuple[str, str]]:
-    """Each reference stage's (pipeline, option id): stages are fixed at every size."""
-    stages = sorted(generate(size=10, seed=0).stages, key=lambda s: s.order_nr)
-    by_pipeline: dict[str, list[str]] = {}
-    for stage in stages:
-        by_pipeline.setdefault(stage.pipeline_source_id, []).append(stage.source_id)
-    return {
-        stage: (pipeline, str(i))
-        for pipeline, ids in by_pipeline.items()
-        for i, stage in enumerate(ids)
-    }
+    """Each reference stage's (pipeline, option id: its position from 0); fixed at every size."""
+    stages = generate(size=10, seed=0).stages
+    return {s.source_id: (s.pipeline_source_id, str(s.order_nr - 1)) for s in stages}
 
 
 def stage_id(reference_id: str) -> str:
@@ -125,15 +117,9 @@ def field_ids(company: ReferenceCompany, entity: Entity) -> dict[str, str]:
 def field(
     field_id: str, name: str, data_type: str, options: list[str] | None = None, multi: bool = False
 ) -> Raw:
-    return {
-        "id": field_id,
-        "name": name,
-        "listOptions": [{"id": str(i), "display": label} for i, label in enumerate(options or [])],
-        "isMultiSelect": multi,
-        "isEditable": True,
-        "isLinkedField": False,
-        "dataType": data_type,
-    }
+    listed = [{"id": str(i), "display": label} for i, label in enumerate(options or [])]
+    return {"id": field_id, "name": name, "listOptions": listed, "isMultiSelect": multi,
+            "isEditable": True, "isLinkedField": False, "dataType": data_type}  # fmt: skip
 
 
 def custom_fields(company: ReferenceCompany, entity: Entity) -> list[Raw]:

@@ -15,6 +15,7 @@ for delta reads of accounts, contacts and list items.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,17 +35,7 @@ from adapters.core.declarative import (
 )
 from adapters.core.mapping import Getter, Raw, number, ref, text
 from adapters.core.paginators import OffsetPaginator
-from adapters.salesforceiq.render import (
-    ADDRESS,
-    BUILT_IN,
-    CLOSE,
-    CURRENCY,
-    LOST,
-    OWNER,
-    REVENUE,
-    STATUS,
-    WON,
-)
+from adapters.salesforceiq import render as siq
 
 API = "/v2"
 DEFAULT_BASE_URL = "https://api.salesforceiq.com"
@@ -70,7 +61,7 @@ def pages() -> OffsetPaginator:
     )
 
 
-def raw(key: str) -> Getter:
+def raw(key: str) -> Callable[[Raw], Any]:
     """The first raw value of a field in `fieldValues`."""
 
     def read(record: Raw) -> Any:
@@ -91,7 +82,7 @@ def values(record: Raw) -> dict[str, Any]:
     return out
 
 
-def prop(name: str) -> Getter:
+def prop(name: str) -> Callable[[Raw], Any]:
     def read(record: Raw) -> Any:
         found = ((record.get("properties") or {}).get(name) or [{}])[0].get("value")
         return found or None
@@ -129,14 +120,14 @@ def options(field: Raw) -> list[tuple[str, str]]:
 
 def status_options(listed: Raw) -> list[Raw]:
     for field in listed.get("fields") or []:
-        if str(field.get("id")) == STATUS:
+        if str(field.get("id")) == siq.STATUS:
             return list(field.get("listOptions") or [])
     return []
 
 
 def stages(listed: Raw) -> list[Raw]:
     """A list's stages: its Status options but the outcomes."""
-    open_ones = [o for o in status_options(listed) if o.get("display") not in (WON, LOST)]
+    open_ones = [o for o in status_options(listed) if o.get("display") not in (siq.WON, siq.LOST)]
     return [
         {
             "id": f"{listed['id']}.{o['id']}",
@@ -149,15 +140,15 @@ def stages(listed: Raw) -> list[Raw]:
 
 
 def outcome(item: Raw) -> str:
-    chosen = raw(STATUS)(item)
+    chosen = raw(siq.STATUS)(item)
     labels = {str(o["id"]): o["display"] for o in status_options(item.get("_list") or {})}
-    return {WON: "won", LOST: "lost"}.get(labels.get(str(chosen), ""), "open")
+    return {siq.WON: "won", siq.LOST: "lost"}.get(labels.get(str(chosen), ""), "open")
 
 
 def stage(item: Raw) -> str | None:
     """The deal's stage; a closed deal's is its pipeline's first."""
     if outcome(item) == "open":
-        chosen = raw(STATUS)(item)
+        chosen = raw(siq.STATUS)(item)
         return f"{item['listId']}.{chosen}" if chosen is not None else None
     first = stages(item.get("_list") or {})
     return first[0]["id"] if first else None
@@ -167,7 +158,7 @@ def close(status: str, form: str) -> Getter:
     """Close Date (epoch ms) as the deal's close (`status`) or its expected close ("open")."""
 
     def read(item: Raw) -> str | None:
-        when = raw(CLOSE)(item)
+        when = raw(siq.CLOSE)(item)
         if when is None or outcome(item) != status:
             return None
         return datetime.fromtimestamp(int(when) / 1000, UTC).strftime(form)
@@ -180,7 +171,7 @@ def list_fields(state: RunState) -> dict[str, Raw]:
     found: dict[str, Raw] = {}
     for listed in state["lists"].values():
         for field in listed.get("fields") or []:
-            if field["id"] not in BUILT_IN:
+            if field["id"] not in siq.BUILT_IN:
                 found.setdefault(field["id"], field)
     return found
 
@@ -193,7 +184,7 @@ def _catalog(entity: Entity, path: str, **extra: Any) -> FieldCatalog:
         name="name",
         type=kind,
         types=TYPES,
-        is_custom=lambda field: str(field.get("id")) not in BUILT_IN,
+        is_custom=lambda field: str(field.get("id")) not in siq.BUILT_IN,
         options=options,
         **extra,
     )
@@ -211,7 +202,7 @@ STREAMS = (
     _stream(
         Entity.organizations,
         "/accounts",
-        {"name": text("name"), "address": raw(ADDRESS), "owner_source_id": raw(OWNER)},
+        {"name": text("name"), "address": raw(siq.ADDRESS), "owner_source_id": raw(siq.OWNER)},
         custom_values=values,
         changed_since=CHANGED,
     ),
@@ -239,14 +230,14 @@ STREAMS = (
         "/lists/{list}/listitems",
         {
             "title": lambda item: item.get("name") or "",
-            "value": lambda item: number(raw(REVENUE))(item),
-            "currency": raw(CURRENCY),
+            "value": lambda item: number(raw(siq.REVENUE))(item),
+            "currency": raw(siq.CURRENCY),
             "status": outcome,
             "person_source_id": lambda item: (item.get("contactIds") or [None])[0],
             "org_source_id": ref("accountId"),
             "pipeline_source_id": ref("listId"),
             "stage_source_id": stage,
-            "owner_source_id": raw(OWNER),
+            "owner_source_id": raw(siq.OWNER),
             "expected_close_date": close("open", "%Y-%m-%d"),
             "won_time": close("won", "%Y-%m-%dT%H:%M:%SZ"),
             "lost_time": close("lost", "%Y-%m-%dT%H:%M:%SZ"),
@@ -292,14 +283,10 @@ SPEC = SourceSpec(
 
 
 def _error_text(response: Any) -> str:
-    """The error object's `userMessage`, then `errorMessage` (statusCode, userMessage,
-    errorMessage), else the reason phrase."""
+    """The error object's `userMessage` ({statusCode, userMessage, errorMessage})."""
     try:
         body = response.json()
     except ValueError:
-        return str(response.reason_phrase)
-    if isinstance(body, dict):
-        for key in ("userMessage", "errorMessage"):
-            if isinstance(body.get(key), str) and body[key]:
-                return str(body[key])
-    return str(response.reason_phrase)
+        body = None
+    found = body.get("userMessage") or body.get("errorMessage") if isinstance(body, dict) else None
+    return str(found or response.reason_phrase)
