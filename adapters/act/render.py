@@ -11,9 +11,10 @@ shapes (`render`: one table per list).
   An opportunity has `productTotal` but no currency (the database has one currency, which this
   source does not read): deals arrive without one. Won and lost are `status`, closed at
   `actualCloseDate`; `reason` is the lost reason.
-- Products have a name and item number; their one `price` and `cost` are in the database's
-  currency and are not carried, nor unit, tax or owner. No custom fields on products (the
-  Product model has none); line items (`opportunities/{id}/products`) are not read.
+- Products (`api/products`: name, item number, one `price` and `cost`) are not carried: their
+  amounts are in the database's one currency, which no documented call names, and a product
+  cannot arrive without a price (Pipedrive would give it 0 in its default currency). Nor are
+  line items (`opportunities/{id}/products`). The Product model has no custom fields.
 - Custom fields are columns (`api/metadata/{recordType}/fields`, `isCustom`), values in
   `customFields` by column name; choices are picklist items (a multi-select joined by ";",
   chosen here), an Act! Currency field is a bare amount: money fields arrive as numbers.
@@ -79,10 +80,7 @@ HOLDS = Holds(
     names=Names.display_order,
     emails=slotted(tuple(EMAILS), "other"),
     phones=slotted(tuple(PHONES), "other"),
-    prices=0,
-    product_unit=False,
-    product_tax=False,
-    product_owner=False,
+    products=False,
     deal=lambda d: d.model_copy(update={"currency": None}),
     created_times=True,
     all_day_no_duration=ACTIVITY_TYPES,
@@ -220,7 +218,7 @@ def render(company: ReferenceCompany) -> Tables:
                 "createDate": STAMP,
                 "editDate": STAMP,
             }
-            for p in kept.products
+            for p in company.products  # served, not read: see the module docstring
         ],  # fmt: skip
         "opportunities": [
             {

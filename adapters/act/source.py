@@ -284,12 +284,6 @@ STREAMS = (
         },
     ),
     _list(
-        Entity.products,
-        "products",
-        {"name": text("name"), "code": text("itemNumber")},
-        changed_since=edited("editDate"),
-    ),
-    _list(
         Entity.deals,
         "opportunities",
         {
