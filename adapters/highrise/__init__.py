@@ -1,0 +1,1 @@
+"""Highrise (37signals) as a source."""

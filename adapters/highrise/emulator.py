@@ -1,0 +1,243 @@
+"""An emulator of the Highrise API (37signals) for the sandbox, seeded from the reference company.
+
+Vendor facts it follows (github basecamp/highrise-api: README.md and sections/people.md,
+companies.md, deals.md, categories.md, tasks.md, notes.md, recordings.md, users.md,
+custom_fields.md, tags.md, data_reference.md; research notes ../shared/research/source-crms.md,
+"Highrise"):
+- Each account has its own host, `https://{subdomain}.highrisehq.com`, and answers XML only
+  (`/people.xml`, ...). HTTP Basic with the user's API token as the username and any password
+  ("a dummy password, like X"); `/me.xml` (the token's user, with its `token`) also takes the
+  user's name and password, so that an app can turn them into the token.
+- Apps must identify themselves with a `User-Agent`. The docs do not say how a request without
+  one is refused; here as Basecamp's APIs refuse it: 400 Bad Request.
+- Lists: `/people.xml` and `/companies.xml` (`<people>`, `<companies>`; `since`, `tag_id`,
+  people also `title`), `/deals.xml` (`<deals type="array">`; `since`, `status`), paged by
+  offset `?n=`, 500 a page ("If 500 elements are returned (the page limit), use ?n=500");
+  an empty container when nothing is left. `/recordings.xml` (notes, e-mails and comments,
+  `<recording type="Note">`, `since`) 25 a page. `since` is `yyyymmddhhmmss` in UTC (records
+  created or updated after it, oldest first). `/users.xml`, `/tasks/all.xml` ("None of these are
+  paginated"), `/deal_categories.xml`, `/task_categories.xml`, `/subject_fields.xml?type=
+  party|deal|all` (here without `type`: the party fields) come whole.
+- Records are dasherized XML with typed values: `type="integer"`, `"datetime"` (UTC, `Z`),
+  `"date"`, `"boolean"`; `nil="true"` for an empty one; `type="array"` on the lists the docs
+  mark so (deals, categories, subject fields, recordings, a record's `tags`, `subject_datas`,
+  a deal's `parties`). Custom values are a party's or deal's `subject_datas` (`subject_field_id`,
+  `value`, `subject_field_label`); a deal's tags are read at `/deals/{id}/tags.xml`.
+- Rate limit: 150 requests per 5 seconds for an account, 10 per 10 seconds on
+  `/recordings.xml`; over it Highrise answers 503 Service Unavailable with `Retry-After`
+  (seconds). No rate-limit headers otherwise.
+- Errors carry the status; a refused token is 401 with Rails' "HTTP Basic: Access denied.";
+  other errors here as Rails' `<errors><error>...</error></errors>`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from adapters.core.emulated_auth import basic_pair
+from adapters.core.emulation import EmulatedAccount, RateState, SourceEmulator, VendorError
+from adapters.core.serving import Collection, Since, integer
+from adapters.highrise.render import IDS, held, render
+
+API = "/{account_id}"
+# List element -> (its items' element, whether Highrise marks it type="array").
+CHILDREN = {
+    "tags": ("tag", True),
+    "subject_datas": ("subject_data", True),
+    "parties": ("party", True),
+    "email-addresses": ("email-address", False),
+    "phone-numbers": ("phone-number", False),
+    "addresses": ("address", False),
+    "attachments": ("attachment", False),
+}
+RECORDINGS_WINDOW, RECORDINGS_BURST = 10.0, 10
+
+
+@dataclass(frozen=True)
+class Listing:
+    table: str
+    root: str  # the container's element, its items' element
+    item: str
+    array: bool = False
+    page: int | None = None  # records a page (`?n=` offsets); None: the whole list at once
+    since: bool = False
+    filters: dict[str, str] = field(default_factory=dict)
+    tagged: bool = False  # takes `tag_id`
+
+
+LISTINGS = {
+    "users.xml": Listing("users", "users", "user"),
+    "people.xml": Listing("people", "people", "person", page=500, since=True,
+                          filters={"title": "title"}, tagged=True),
+    "companies.xml": Listing("companies", "companies", "company", page=500, since=True,
+                             tagged=True),
+    "deals.xml": Listing("deals", "deals", "deal", True, 500, True, {"status": "status"}),
+    "recordings.xml": Listing("recordings", "recordings", "recording", True, 25, True),
+    "deal_categories.xml": Listing("deal_categories", "deal-categories", "deal-category", True),
+    "task_categories.xml": Listing("task_categories", "task-categories", "task-category", True),
+    "tasks/all.xml": Listing("tasks", "tasks", "task"),
+}  # fmt: skip
+FIELDS = Listing("subject_fields", "subject-fields", "subject-field", True)
+
+
+def kind_of(name: str, value: Any) -> str:
+    """The `type` Highrise gives an element, from its value and its name."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int) or name == "id" or name.endswith(("-id", "_id")):
+        return "integer"
+    if name.endswith("-at"):
+        return "datetime"
+    return "date" if name.endswith("-on") else ""
+
+
+def element(name: str, value: Any) -> str:
+    """A value as Highrise's XML: lists as containers, dicts as elements ("@x" keys their
+    attributes), scalars typed, None as nil."""
+    if isinstance(value, list):
+        child, array = CHILDREN[name]
+        return container(name, child, value, array)
+    if isinstance(value, dict):
+        attrs = "".join(f" {k[1:]}={quoteattr(str(v))}" for k, v in value.items() if k[0] == "@")
+        inner = "".join(element(k, v) for k, v in value.items() if k[0] != "@")
+        return f"<{name}{attrs}>{inner}</{name}>"
+    kind = kind_of(name, value)
+    typed = f' type="{kind}"' if kind else ""
+    if value is None:
+        return f'<{name}{typed} nil="true"/>'
+    text = str(value).lower() if isinstance(value, bool) else str(value)
+    return f"<{name}{typed}>{escape(text)}</{name}>"
+
+
+def container(name: str, child: str, items: list[Any], array: bool) -> str:
+    marked = ' type="array"' if array else ""
+    return f"<{name}{marked}>{''.join(element(child, item) for item in items)}</{name}>"
+
+
+def iso_since(value: str) -> str:
+    """`since` (yyyymmddhhmmss, UTC) as an ISO time; anything else is refused."""
+    if len(value) != 14 or not value.isdigit():
+        raise VendorError(400, "invalid_parameter", "since must be yyyymmddhhmmss")
+    v = value
+    return f"{v[:4]}-{v[4:6]}-{v[6:8]}T{v[8:10]}:{v[10:12]}:{v[12:]}Z"
+
+
+class HighriseEmulator(SourceEmulator):
+    ids = IDS
+    one_pipeline = "deals"  # the deal categories are the stages of one pipeline
+    window_seconds = 5.0
+    default_burst = 150
+    gate = staticmethod(basic_pair("api_token", None))  # the token, any password ("X")
+    credential_names = ("api_token",)
+    rate = None  # no rate-limit headers
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._recordings: dict[str, tuple[float, int]] = {}  # account -> (window start, used)
+
+    def routes(self) -> list[BaseRoute]:
+        lists = [Route(f"{API}/{path}", self._lister(it)) for path, it in LISTINGS.items()]
+        return [
+            Route(f"{API}/me.xml", self.me),
+            Route(f"{API}/subject_fields.xml", self.subject_fields),
+            Route(f"{API}/deals/{{deal_id:int}}/tags.xml", self.deal_tags),
+            *lists,
+        ]
+
+    render = staticmethod(render)  # the reference company in the vendor's shapes
+
+    held = staticmethod(held)  # what of it the vendor can hold
+
+    def authenticate(self, account: EmulatedAccount, request: Request) -> bool:
+        if not request.headers.get("user-agent"):
+            raise VendorError(400, "user_agent", "Please identify your app with a User-Agent.")
+        return super().authenticate(account, request)
+
+    def rate_limited(self, state: RateState) -> VendorError:
+        wait = str(max(1, math.ceil(state.reset_seconds)))
+        return VendorError(503, "rate_limited", "Rate limit exceeded", {"Retry-After": wait})
+
+    def xml(self, body: str, status: int = 200, **headers: str) -> Response:
+        document = f'<?xml version="1.0" encoding="UTF-8"?>\n{body}'
+        return Response(document, status, headers, media_type="application/xml")
+
+    async def _vendor_error(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, VendorError)
+        if exc.status == 401:  # Rails' answer to a refused Basic login
+            challenge = {"WWW-Authenticate": 'Basic realm="Application"', **exc.headers}
+            return Response("HTTP Basic: Access denied.\n", 401, challenge, media_type="text/plain")
+        body = container("errors", "error", [exc.message], False)
+        return self.xml(body, exc.status, **exc.headers)
+
+    async def me(self, request: Request) -> Response:
+        account = self.account(request)
+        user = {**account.table("users")[0], "token": account.credentials["api_token"]}
+        return self.xml(element("user", user))
+
+    async def subject_fields(self, request: Request) -> Response:
+        account = self.account(request)
+        kind = request.query_params.get("type", "party")
+        if kind not in ("party", "deal", "all"):
+            raise VendorError(400, "invalid_parameter", "type must be party, deal or all")
+        known = Collection(FIELDS.table, known=frozenset({"type"}))
+        rows = known.rows(account.table(FIELDS.table), request.query_params)
+        rows = [row for row in rows if kind == "all" or row["type"] == kind]
+        return self.xml(container(FIELDS.root, FIELDS.item, rows, FIELDS.array))
+
+    async def deal_tags(self, request: Request) -> Response:
+        account = self.account(request)
+        wanted = request.path_params["deal_id"]
+        deal = next((d for d in account.table("deals") if d["id"] == wanted), None)
+        if deal is None:
+            raise VendorError(404, "not_found", "The record could not be found")
+        return self.xml(element("tags", deal["tags"]))
+
+    def _lister(self, listing: Listing) -> Any:
+        known = {"n"} if listing.page else set()
+        since = Since("since", "updated-at") if listing.since else None
+        order = (lambda row: row["updated-at"]) if listing.since else None
+
+        async def serve(request: Request) -> Response:
+            account = self.account(request)
+            if listing.table == "recordings":
+                self._spend_recordings(account)
+            params = dict(request.query_params)
+            if since and params.get("since"):
+                params["since"] = iso_since(params["since"])
+            tag = params.get("tag_id") if listing.tagged else None
+            collection = Collection(
+                listing.table,
+                since=since,
+                filters=listing.filters,
+                known=frozenset(known | ({"tag_id"} if listing.tagged else set())),
+                keep=(lambda row: any(str(t["id"]) == tag for t in row["tags"])) if tag else None,
+                order=order if params.get("since") else None,
+            )
+            rows = collection.rows(account.table(listing.table), params)
+            if listing.page:
+                start = integer(params, "n", 0, lo=0)
+                rows = rows[start : start + listing.page]
+            if listing.table == "deals":  # a deal's tags are not in its XML
+                rows = [{k: v for k, v in row.items() if k != "tags"} for row in rows]
+            return self.xml(container(listing.root, listing.item, rows, listing.array))
+
+        return serve
+
+    def _spend_recordings(self, account: EmulatedAccount) -> None:
+        """`/recordings.xml` has a window of its own: 10 requests in 10 seconds."""
+        now = self.clock()
+        with self._lock:
+            start, used = self._recordings.get(account.id, (now, 0))
+            if now - start >= RECORDINGS_WINDOW:
+                start, used = now, 0
+            self._recordings[account.id] = (start, used + 1)
+        if used + 1 > RECORDINGS_BURST:
+            wait = str(max(1, math.ceil(start + RECORDINGS_WINDOW - now)))
+            raise VendorError(503, "rate_limited", "Rate limit exceeded", {"Retry-After": wait})

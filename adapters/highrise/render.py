@@ -1,0 +1,352 @@
+"""The reference company as Highrise holds it (`HOLDS`, `held`) and in its API's record shapes
+(`render`: one table per list, rows keyed by the XML element names; the emulator writes them
+out as Highrise's typed XML).
+
+How Highrise keeps what Pipedrive links several ways (facts in the emulator's docstring):
+- People and companies are parties. A person names its company (`company-id`); e-mails and
+  phones sit in `contact-data` with a `location` (Work, Home, Other; phones also Mobile, Fax,
+  Pager, Skype) and no primary flag: the first listed is the main one. A party's owner is its
+  `author-id` (`owner-id` is only set for a party visible to its owner alone). The user list
+  does not say who left.
+- Deals have no pipelines and no stages: each has a `category-id` (deal categories). Ferry
+  carries the categories as the stages of one pipeline ("Deals", in the order of the list),
+  because a category is the one grouping a Highrise deal has and a Pipedrive deal needs a stage;
+  the stages have no probability. A deal is with one `party` and lists the people and
+  companies involved (`parties`): the person and the organization both come back. `price` is an
+  integer (amounts lose their cents), `status` pending/won/lost, closed on a day
+  (`status-changed-on`, no time); no expected close date and no lost reason. The responsible
+  user (`responsible-party-id`) is the owner. Tags of a deal are listed apart
+  (`/deals/{id}/tags.xml`).
+- Custom fields have a label and no type: every value is text (a choice its label, several
+  joined by ", ", an amount with its currency "12.5 EUR", a date YYYY-MM-DD). Party fields are
+  shared by people and companies: each field of either kind arrives on both. Deals have fields of
+  their own; products do not exist (no products at all).
+- Tasks are the activities: a `body` (no separate note), a category (Call, Email, Meeting;
+  Follow-up for a task, Milestone for a deadline, Lunch its own), due at a time (`due-at`: an
+  all-day one at midnight UTC), no duration, done when `done-at` is set, about one subject
+  (a deal, else the person, else the company).
+- Notes are about one subject, a party or a deal, and may be filed under a deal (`collection`):
+  a note keeps its deal and its person, else its company.
+- Tags of people, companies and deals are their labels. No leads (Highrise has no lead object).
+  Files are not carried: attachments of notes are listed by URL but not read by this source.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from adapters.core.canonical import Activity, CustomFieldDef, Deal, Entity, FieldType
+from adapters.core.emulation import Tables
+from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
+from adapters.reference.holds import ACTIVITY_TYPES, CloseTime, Holds, Names, Parents, listed
+from adapters.reference.ids import IdScheme
+
+IDS = IdScheme("highrise")
+PIPELINE = ("pl1", "Deals")  # the one pipeline the deal categories are the stages of
+STAMP = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"
+PARTY = (Entity.organizations, Entity.persons)
+# The task category of each activity kind (Highrise's defaults, and Lunch of the account's own).
+CATEGORIES = {
+    "call": "Call",
+    "email": "Email",
+    "meeting": "Meeting",
+    "task": "Follow-up",
+    "deadline": "Milestone",
+    "lunch": "Lunch",
+}
+EMAIL_LOCATIONS = {"work": "Work", "home": "Home", "other": "Other"}
+PHONE_LOCATIONS = {"work": "Work", "mobile": "Mobile", "home": "Home", "other": "Other"}
+Raw = dict[str, Any]
+
+
+def number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def as_text(field: CustomFieldDef, value: Any) -> str:
+    """A typed custom value as a Highrise user keeps it in a text field."""
+    kind = field.field_type
+    if kind is FieldType.set:
+        return ", ".join(value)
+    if kind is FieldType.monetary:
+        return " ".join(filter(None, (number_text(value["value"]), value.get("currency"))))
+    if kind is FieldType.double:
+        return number_text(value)
+    return str(value)
+
+
+def _text_fields(company: ReferenceCompany) -> ReferenceCompany:
+    """Every field text; party fields on both people and companies; no product fields."""
+    fields = {(f.entity, f.key): f for f in company.custom_fields}
+    text = {"field_type": FieldType.text, "options": []}
+    party = [f for f in company.custom_fields if f.entity in PARTY]
+    held = [f.model_copy(update={**text, "entity": e}) for e in PARTY for f in party]
+    held += [f.model_copy(update=text) for f in company.custom_fields if f.entity is Entity.deals]
+
+    def texts(entity: Entity, record: Any) -> Any:
+        values = {k: as_text(fields[(entity, k)], v) for k, v in record.custom_fields.items()}
+        return record.model_copy(update={"custom_fields": values})
+
+    return dataclasses.replace(
+        company,
+        custom_fields=held,
+        organizations=[texts(Entity.organizations, o) for o in company.organizations],
+        persons=[texts(Entity.persons, p) for p in company.persons],
+        deals=[texts(Entity.deals, d) for d in company.deals],
+    )
+
+
+def _one_party_notes(company: ReferenceCompany) -> ReferenceCompany:
+    """A note is about one party (the person, else the company), filed under its deal."""
+    notes = [
+        n.model_copy(update={"org_source_id": None}) if n.person_source_id else n
+        for n in company.notes
+    ]
+    return dataclasses.replace(company, notes=notes)
+
+
+def _deal(deal: Deal) -> Deal:
+    price = None if deal.value is None else float(round(deal.value))  # an integer price
+    return deal.model_copy(update={"value": price, "expected_close_date": None})
+
+
+def _task(activity: Activity) -> Activity:
+    return activity.model_copy(update={"note": None})  # a task is its body alone
+
+
+HOLDS = Holds(
+    inactive_users=False,
+    one_pipeline=PIPELINE,
+    stage_probability=False,
+    names=Names.display_order,
+    emails=listed(labels=EMAIL_LOCATIONS, other="other"),
+    phones=listed(labels=PHONE_LOCATIONS, other="other"),
+    products=False,
+    close_time=CloseTime.day,
+    lost_reason=False,
+    deal=_deal,
+    timed=ACTIVITY_TYPES,
+    no_duration=ACTIVITY_TYPES,
+    activity_parents=Parents.one,
+    activity=_task,
+    labels=True,
+    extra=(_text_fields, _one_party_notes),
+)
+held = HOLDS.held
+
+
+def _ids(company: ReferenceCompany) -> tuple[dict[str, int], dict[str, int]]:
+    """An id per custom field key (subject fields) and per tag name (the account's tags)."""
+    keys = dict.fromkeys(f.key for f in company.custom_fields)
+    names = {
+        n for r in (*company.organizations, *company.persons, *company.deals) for n in r.labels
+    }
+    return (
+        {key: 600 + i for i, key in enumerate(keys, 1)},
+        {name: 900 + i for i, name in enumerate(sorted(names), 1)},
+    )
+
+
+def render(company: ReferenceCompany) -> Tables:
+    kept = held(company)
+    field_ids, tag_ids = _ids(kept)
+    labels = {f.key: f.name for f in kept.custom_fields}
+    stamps = {"created-at": STAMP, "updated-at": STAMP}
+    orgs = {o.source_id: o for o in kept.organizations}
+    persons = {p.source_id: p for p in kept.persons}
+    deals = {d.source_id: d for d in kept.deals}
+
+    def data(record: Any) -> list[Raw]:
+        return [
+            {
+                "id": IDS.integer(record.source_id) * 100 + i,
+                "value": value,
+                "subject_field_id": field_ids[key],
+                "subject_field_label": labels[key],
+            }
+            for i, (key, value) in enumerate(record.custom_fields.items(), 1)
+        ]
+
+    def tags(names: list[str]) -> list[Raw]:
+        return [{"id": tag_ids[name], "name": name} for name in names]
+
+    def party(source_id: str) -> Raw:
+        if source_id in orgs:
+            return {"@type": "Company", "id": IDS.integer(source_id), "name": orgs[source_id].name}
+        p = persons[source_id]
+        return {"@type": "Person", "id": IDS.integer(source_id), "first-name": p.first_name,
+                "last-name": p.last_name}  # fmt: skip
+
+    def name_of(source_id: str) -> str:
+        if source_id in deals:
+            return deals[source_id].title
+        return orgs[source_id].name if source_id in orgs else persons[source_id].name
+
+    def visible(owner: str | None) -> Raw:
+        return {"visible-to": "Everyone", "owner-id": None, "group-id": None,
+                "author-id": IDS.integer(owner)}  # fmt: skip
+
+    categories = {s.source_id: s for s in kept.stages}
+    return {
+        "users": [
+            {"id": IDS.integer(u.source_id), "name": u.name, "email-address": u.email, **stamps}
+            for u in kept.users
+        ],
+        "companies": [
+            {
+                "id": IDS.integer(o.source_id),
+                "name": o.name,
+                "background": None,
+                **stamps,
+                **visible(o.owner_source_id),
+                "contact-data": {
+                    "email-addresses": [],
+                    "phone-numbers": [],
+                    "addresses": [_address(o.source_id, o.address)] if o.address else [],
+                },
+                "subject_datas": data(o),
+                "tags": tags(o.labels),
+            }
+            for o in kept.organizations
+        ],
+        "people": [
+            {
+                "id": IDS.integer(p.source_id),
+                "first-name": p.first_name,
+                "last-name": p.last_name,
+                "title": None,
+                "company-id": IDS.integer(p.org_source_id),
+                "company-name": orgs[p.org_source_id].name if p.org_source_id else None,
+                **stamps,
+                **visible(p.owner_source_id),
+                "contact-data": {
+                    "email-addresses": _points(p.source_id, p.emails, "address", EMAIL_LOCATIONS),
+                    "phone-numbers": _points(p.source_id, p.phones, "number", PHONE_LOCATIONS),
+                },
+                "subject_datas": data(p),
+                "tags": tags(p.labels),
+            }
+            for p in kept.persons
+        ],
+        "deal_categories": [
+            {
+                "id": IDS.integer(s.source_id),
+                "name": s.name,
+                "color": "000000",
+                "elements-count": sum(d.stage_source_id == s.source_id for d in kept.deals),
+                **stamps,
+            }  # fmt: skip
+            for s in kept.stages
+        ],
+        "deals": [
+            {
+                "id": IDS.integer(d.source_id),
+                "author-id": IDS.integer(d.owner_source_id),
+                "background": None,
+                "category-id": IDS.integer(d.stage_source_id),
+                **stamps,
+                "currency": d.currency,
+                "duration": None,
+                "group-id": None,
+                "name": d.title,
+                "owner-id": None,
+                "party-id": IDS.integer(d.person_source_id or d.org_source_id),
+                "price": None if d.value is None else int(d.value),
+                "price-type": "fixed",
+                "responsible-party-id": IDS.integer(d.owner_source_id),
+                "status": {"open": "pending"}.get(d.status, d.status),
+                "status-changed-on": (d.won_time or d.lost_time or "")[:10] or None,
+                "visible-to": "Everyone",
+                "category": {
+                    "id": IDS.integer(d.stage_source_id),
+                    "name": categories[d.stage_source_id or ""].name,
+                },  # fmt: skip
+                "parties": [party(i) for i in (d.person_source_id, d.org_source_id) if i],
+                "party": party(d.person_source_id or d.org_source_id or ""),
+                "subject_datas": data(d),
+                "tags": tags(d.labels),  # served apart, at /deals/{id}/tags.xml
+            }
+            for d in kept.deals
+        ],
+        "subject_fields": [
+            {
+                "id": field_ids[f.key],
+                "label": f.name,
+                "type": "deal" if f.entity is Entity.deals else "party",
+            }  # fmt: skip
+            for f in {f.key: f for f in kept.custom_fields}.values()
+        ],
+        "task_categories": [
+            {"id": 50 + i, "name": name, "color": "000000", **stamps}
+            for i, name in enumerate(CATEGORIES.values(), 1)
+        ],
+        "tasks": [_task_row(a, name_of, stamps) for a in kept.activities],
+        "recordings": [_note_row(n, name_of) for n in kept.notes],
+    }
+
+
+def _address(source_id: str, street: str) -> Raw:
+    return {"id": IDS.integer(source_id), "city": None, "country": None, "state": None,
+            "street": street, "zip": None, "location": "Work"}  # fmt: skip
+
+
+def _points(source_id: str, points: list[Any], key: str, locations: dict[str, str]) -> list[Raw]:
+    return [
+        {"id": IDS.integer(source_id) * 10 + i, key: p.value, "location": locations[p.label]}
+        for i, p in enumerate(points)
+    ]
+
+
+def _subject(record: Any) -> tuple[str | None, str | None]:
+    """(subject-type, source id) of a task or note: its party, else its deal."""
+    party = record.person_source_id or record.org_source_id
+    if party:
+        return "Party", party
+    return ("Deal", record.deal_source_id) if record.deal_source_id else (None, None)
+
+
+def _task_row(a: Activity, name_of: Any, stamps: Raw) -> Raw:
+    kind, subject = _subject(a)  # one subject: Parents.one left the deal alone, or a party
+    due = f"{a.due_date}T{a.due_time}:00Z" if a.due_date else None
+    return {
+        "id": IDS.integer(a.source_id),
+        "author-id": IDS.integer(a.owner_source_id),
+        "owner-id": IDS.integer(a.owner_source_id),
+        "recording-id": None,
+        "subject-id": IDS.integer(subject),
+        "subject-type": kind,
+        "subject-name": name_of(subject) if subject else None,
+        "body": a.subject,
+        "frame": "specific" if due else "later",
+        "due-at": due,
+        "alert-at": None,
+        "done-at": (due or STAMP) if a.done else None,
+        "category-id": 50 + list(CATEGORIES).index(a.type) + 1,
+        **stamps,
+        "public": True,
+        "recurring-period": None,
+        "anchor-type": 0,
+    }
+
+
+def _note_row(n: Any, name_of: Any) -> Raw:
+    kind, subject = _subject(n)
+    filed = n.deal_source_id if kind == "Party" else None
+    return {
+        "@type": "Note",
+        "id": IDS.integer(n.source_id),
+        "body": n.content,
+        "author-id": IDS.integer(n.owner_source_id),
+        "subject-id": IDS.integer(subject),
+        "subject-type": kind,
+        "subject-name": name_of(subject) if subject else None,
+        "collection-id": IDS.integer(filed),
+        "collection-type": "Deal" if filed else None,
+        "visible-to": "Everyone",
+        "owner-id": None,
+        "group-id": None,
+        "updated-at": n.add_time or STAMP,
+        "created-at": n.add_time or STAMP,
+        "attachments": [],
+    }
