@@ -76,8 +76,12 @@ class PostRead:
 
     build: Callable[[Mapping[str, Any], RunState], dict[str, Any]]
     repeatable: bool = True
-    # Where in the body the page's token and size go (JSON-RPC's "params"); None: at its top.
+    # Where in the body the page's token and size go (JSON-RPC's "params", a dotted path such
+    # as Maximizer's "AbEntry.OrderBy"); None: at its top.
     page_into: str | None = None
+    # The page's token and size go in the query string instead (NetSuite's SuiteQL: the body
+    # is the query, `?limit=&offset=` its page).
+    page_in_query: bool = False
 
 
 @dataclass(frozen=True)
@@ -239,6 +243,7 @@ class AccountCheck:
     path: str
     account: Mapping[str, Getter]
     params: Mapping[str, Any] = field(default_factory=dict)
+    body: Mapping[str, Any] | None = None  # sent by POST (an API of POSTs only); None: a GET
 
 
 @dataclass(frozen=True)
@@ -376,8 +381,12 @@ class DeclarativeSource:
         await self.client.aclose()
 
     async def check(self) -> ConnectionInfo:
-        body = await self.client.json("GET", self.spec.check.path, params=self.spec.check.params)
-        account = {name: value_at(body, g) for name, g in self.spec.check.account.items()}
+        check = self.spec.check
+        if check.body is not None:
+            body = await self.client.json("POST", check.path, json=dict(check.body))
+        else:
+            body = await self.client.json("GET", check.path, params=check.params)
+        account = {name: value_at(body, g) for name, g in check.account.items()}
         counts: dict[str, int] = {}
         if self.count_records:
             for entity in self.entities:
@@ -616,9 +625,15 @@ class DeclarativeSource:
     async def _post(
         self, path: str, post: _Post, request: PageRequest, headers: dict[str, str] | None
     ) -> httpx.Response:
-        body = post.with_page(request.params)
+        query = request.params if post.page_in_query else None
+        body = post.body if post.page_in_query else post.with_page(request.params)
         response = await self.client.request(
-            "POST", path, json=body, headers=headers or None, repeatable=post.repeatable
+            "POST",
+            path,
+            params=query,
+            json=body,
+            headers=headers or None,
+            repeatable=post.repeatable,
         )
         if response.is_error:
             raise self.client.unexpected(response, "POST", path)
@@ -668,11 +683,12 @@ class DeclarativeSource:
         """A lookup's rows: from its list, or from its list under each row of another table."""
         each = lookup.for_each
         parents = _rows(await self._table(each.lookup)) if each else [{}]
-        post = _post(lookup.post, lookup.params, await self._state(*lookup.needs))
+        state = await self._state(*lookup.needs)
         for parent in parents:
             values = _values(each, parent) if each else {}
             params = {k: _fill(v, values) for k, v in lookup.params.items()}
             path = _fill(lookup.path, values)
+            post = _post(lookup.post, params, state)  # a POST body per parent, from its params
             async for page in self._pages(path, params, lookup.paginator, None, None, post):
                 rows = (
                     lookup.rows(page.body) if lookup.rows else records_of(page.body, lookup.records)
@@ -717,18 +733,24 @@ class _Post:
     body: dict[str, Any]
     repeatable: bool
     page_into: str | None = None
+    page_in_query: bool = False
 
     def with_page(self, page: Mapping[str, Any]) -> dict[str, Any]:
-        if self.page_into is None:
-            return {**self.body, **page}
-        inner = {**(self.body.get(self.page_into) or {}), **page}
-        return {**self.body, self.page_into: inner}
+        return _merged(self.body, self.page_into.split(".") if self.page_into else [], page)
+
+
+def _merged(body: dict[str, Any], path: list[str], page: Mapping[str, Any]) -> dict[str, Any]:
+    """`body` with `page` merged into the object at `path` (made where absent), copied."""
+    if not path:
+        return {**body, **page}
+    inner = body.get(path[0])
+    return {**body, path[0]: _merged(inner if isinstance(inner, dict) else {}, path[1:], page)}
 
 
 def _post(post: PostRead | None, params: Mapping[str, Any], state: RunState) -> _Post | None:
     if post is None:
         return None
-    return _Post(post.build(params, state), post.repeatable, post.page_into)
+    return _Post(post.build(params, state), post.repeatable, post.page_into, post.page_in_query)
 
 
 def _values(each: ForEach, row: Raw) -> dict[str, Any]:

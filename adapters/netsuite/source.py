@@ -1,0 +1,373 @@
+"""NetSuite (SuiteTalk REST web services, SuiteQL) as a source, described for the shared engine.
+
+Vendor facts (sources in the emulator's docstring): every list is a SuiteQL query, `POST
+/services/rest/query/v1/suiteql?limit=1000&offset=N` with `Prefer: transient` and `{"q": ...}`,
+walked while `hasMore`; `items` carry the rows, `count` how many this page holds (a page whose
+items disagree with its count is refused, never read short). Token-based authentication:
+OAuth 1.0a signed with HMAC-SHA256 (adapters/core/oauth1.py), realm = the account id.
+
+The base URL is the account's own host, `https://<account id>.suitetalk.api.netsuite.com`
+(the id in lower case, `_` as `-`: 1234567_SB1 is 1234567-sb1); the account id itself is a
+credential, as the signature's realm. Records are read with `SELECT *`, so that an account's
+custom columns come whatever records they apply to; custom field definitions from the
+`customfield` table, their choices from each custom list's table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from adapters.core.auth import CredentialField
+from adapters.core.canonical import ContactPoint, Entity, FieldType, Record
+from adapters.core.declarative import (
+    AccountCheck,
+    ChangedSince,
+    Derived,
+    FieldCatalog,
+    ForEach,
+    Join,
+    Lookup,
+    PostRead,
+    RunState,
+    SourceSpec,
+    Stream,
+)
+from adapters.core.errors import UnreadableResponse
+from adapters.core.http import default_error_text
+from adapters.core.mapping import Getter, Raw, const, first, number, ref, text
+from adapters.core.oauth1 import OAuth1
+from adapters.core.paginators import OffsetPaginator
+
+SUITEQL = "/services/rest/query/v1/suiteql"
+PIPELINE_ID = "1"  # NetSuite has no pipelines: every opportunity status is in this one
+SIZE = 1000
+PAGES = OffsetPaginator(
+    start_param="offset",
+    limit=SIZE,
+    more_path="hasMore",
+    next_start_path=None,
+    records_path="items",
+)
+CUSTOM_TYPES = {
+    "Free-Form Text": FieldType.varchar,
+    "Email Address": FieldType.varchar,
+    "Hyperlink": FieldType.varchar,
+    "Long Text": FieldType.text,
+    "Text Area": FieldType.text,
+    "Rich Text": FieldType.text,
+    "Decimal Number": FieldType.double,
+    "Integer Number": FieldType.double,
+    "Currency": FieldType.double,
+    "Percent": FieldType.double,
+    "Date": FieldType.date,
+    "List/Record": FieldType.enum,
+    "Multiple Select": FieldType.set,
+    "Phone Number": FieldType.phone,
+}
+US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+TIME = re.compile(r"(\d{1,2}):(\d{2})\s*([ap]m)", re.I)
+KINDS = {"phonecall": "call", "calendarevent": "meeting", "task": "task"}
+
+
+def suiteql(query: str, *, delta: bool = True) -> PostRead:
+    """A SuiteQL read; a delta run adds `lastmodifieddate >` the time (before ORDER BY)."""
+
+    def build(params: Mapping[str, Any], state: RunState) -> dict[str, Any]:
+        q = query
+        since = params.get("since")
+        if delta and since:
+            stamp = str(since).replace("T", " ").removesuffix("Z")
+            condition = f"lastmodifieddate > TO_TIMESTAMP('{stamp}', 'YYYY-MM-DD HH24:MI:SS')"
+            head, _, order = q.partition(" ORDER BY ")
+            joiner = " AND " if " WHERE " in head else " WHERE "
+            q = head + joiner + condition + (f" ORDER BY {order}" if order else "")
+        return {"q": q}
+
+    return PostRead(build, page_in_query=True)
+
+
+def items(body: Any) -> list[Raw]:
+    """A page's rows; an answer that is not SuiteQL's, or whose items are fewer than its
+    count says, is refused (read as a short page it would end the list)."""
+    found = body.get("items") if isinstance(body, dict) else None
+    if not isinstance(found, list) or not isinstance(body.get("hasMore"), bool):
+        raise UnreadableResponse("NetSuite: an answer is not a SuiteQL page")
+    if body.get("count") != len(found):
+        raise UnreadableResponse(
+            f"NetSuite: a page holds {len(found)} of its {body.get('count')} rows"
+        )
+    return [row for row in found if isinstance(row, dict)]
+
+
+def total(response: httpx.Response, body: Any) -> int | None:
+    value = body.get("totalResults") if isinstance(body, dict) else None
+    return value if isinstance(value, int) else None
+
+
+def error_text(response: httpx.Response) -> str:
+    try:
+        details = response.json().get("o:errorDetails") or []
+        detail = details[0]
+        return f"{detail.get('o:errorCode')}: {detail.get('detail')}"
+    except (ValueError, AttributeError, IndexError, KeyError, TypeError):
+        return default_error_text(response)
+
+
+def day(value: Any) -> str | None:
+    """NetSuite's M/D/YYYY as YYYY-MM-DD."""
+    found = US_DATE.match(str(value or ""))
+    if found is None:
+        return None
+    return f"{found[3]}-{int(found[1]):02d}-{int(found[2]):02d}"
+
+
+def hhmm(value: Any) -> str | None:
+    """ "1:05 pm" (also at the end of a date and time) as "13:05"."""
+    found = TIME.search(str(value or ""))
+    if found is None:
+        return None
+    hour = int(found[1]) % 12 + (12 if found[3].lower() == "pm" else 0)
+    return f"{hour:02d}:{found[2]}"
+
+
+def stamp(path: str) -> Getter:
+    def read(raw: Raw) -> str | None:
+        date, clock = day(raw.get(path)), hhmm(raw.get(path))
+        return f"{date}T{clock or '00:00'}:00Z" if date else None
+
+    return read
+
+
+def custom_values(raw: Raw) -> dict[str, Any]:
+    """Custom columns, their dates (M/D/YYYY) as ISO dates."""
+    return {
+        k: (day(v) if isinstance(v, str) and US_DATE.fullmatch(v) else v)
+        for k, v in raw.items()
+        if k.startswith("cust")
+    }
+
+
+def choices(state: RunState) -> dict[str, Any]:
+    """The custom field definitions, each with its list's (id, name) choices."""
+    lists = {
+        row.get("internalid"): str(row.get("scriptid", "")).lower() for row in _rows(state["lists"])
+    }
+    values = state["list_values"]
+    out = {}
+    for key, field in state["fields"].items():
+        listed = values.get(lists.get(field.get("fieldvaluetyperecord"), ""), [])
+        options = [(v["id"], v["name"]) for v in listed if v.get("isinactive") != "T"]
+        out[key] = {**field, "_options": options}
+    return out
+
+
+def _rows(table: Mapping[str, Any]) -> list[Raw]:
+    return [
+        row for value in table.values() for row in (value if isinstance(value, list) else [value])
+    ]
+
+
+def _catalog(entity: Entity, placement: str) -> FieldCatalog:
+    return FieldCatalog(
+        entity,
+        SUITEQL,
+        key=lambda raw: str(raw.get("scriptid", "")).lower(),
+        name="name",
+        type="fieldvaluetype",
+        types=CUSTOM_TYPES,
+        is_custom=lambda raw: raw.get("fieldtype") == placement,
+        options=lambda raw: raw.get("_options") or [],
+        rows_of="custom_fields",
+    )
+
+
+def _lookup(name: str, query: str, key: Getter, **extra: Any) -> Lookup:
+    return Lookup(
+        name, SUITEQL, key, None, PAGES, rows=items, post=suiteql(query, delta=False), **extra
+    )
+
+
+def _stream(entity: Entity, query: str, fields: Mapping[str, Getter], **extra: Any) -> Stream:
+    return Stream(
+        entity,
+        SUITEQL,
+        fields,
+        paginator=PAGES,
+        records=None,
+        rows=items,
+        post=suiteql(query),
+        changed_since=ChangedSince("since"),
+        total=total,
+        **extra,
+    )
+
+
+def points(*columns: str, labels: tuple[str, ...]) -> Getter:
+    def read(raw: Raw) -> list[ContactPoint]:
+        found = [(label, raw.get(c)) for c, label in zip(columns, labels, strict=True)]
+        values = [(label, str(v)) for label, v in found if v]
+        return [
+            ContactPoint(value=v, label=lab, primary=i == 0) for i, (lab, v) in enumerate(values)
+        ]
+
+    return read
+
+
+def kind_of(customers: str) -> Any:
+    """Puts an entity link where it belongs: a customer id is an organization or (isperson
+    'T') a person; any other entity a contact (a person)."""
+
+    def amend(record: Record, raw: Raw, state: RunState) -> None:
+        table = state[customers]
+        org, person = (
+            getattr(record, "org_source_id", None),
+            getattr(record, "person_source_id", None),
+        )
+        for link in (org, person):
+            if link is None:
+                continue
+            row = table.get(link)
+            individual = row is None or row.get("isperson") == "T"
+            if link == org and individual:
+                record.org_source_id, record.person_source_id = None, link  # type: ignore[union-attr]
+            elif link == person and not individual:
+                record.person_source_id, record.org_source_id = None, link  # type: ignore[union-attr]
+
+    return amend
+
+
+ENTITY = {"name": "entityid", "first_name": text("firstname"), "last_name": text("lastname"), "owner_source_id": ref("salesrep"),
+          "emails": points("email", "altemail", labels=("work", "other")),
+          "phones": points("phone", "mobilephone", "homephone", "altphone", labels=("work", "mobile", "home", "other"))}  # fmt: skip
+
+
+def _activities(table: str, owner: str) -> Stream:
+    start = hhmm if table != "task" else (lambda value: None)
+
+    def duration(raw: Raw) -> str | None:
+        begin, end = start(raw.get("starttime")), start(raw.get("endtime"))
+        if not begin or not end:
+            return None
+        minutes = (int(end[:2]) * 60 + int(end[3:])) - (int(begin[:2]) * 60 + int(begin[3:]))
+        return f"{minutes % 1440 // 60:02d}:{minutes % 60:02d}"
+
+    fields: dict[str, Getter] = {
+        "source_id": ref("id"),
+        "subject": first("title", const("")),
+        "type": const(KINDS[table]),
+        "due_date": lambda raw: day(raw.get("duedate") or raw.get("startdate")),
+        "due_time": lambda raw: start(raw.get("starttime")),
+        "duration": duration,
+        "done": lambda raw: raw.get("status") == "COMPLETE",
+        "note": text("message"),
+        "owner_source_id": ref(owner),
+        "deal_source_id": ref("transaction"),
+        "person_source_id": ref("contact"),
+        "org_source_id": ref("company"),
+    }
+    return _stream(
+        Entity.activities,
+        f"SELECT * FROM {table} ORDER BY id",
+        fields,
+        needs=("customers",),
+        amend=kind_of("customers"),
+    )
+
+
+def _deal_status(raw: Raw) -> str:
+    return {"C": "won", "D": "lost"}.get(str(raw.get("status")), "open")
+
+
+def _closed(kind: str) -> Getter:
+    return lambda raw: (
+        f"{day(raw.get('closedate'))}T00:00:00Z"
+        if _deal_status(raw) == kind and day(raw.get("closedate"))
+        else None
+    )
+
+
+def _positions(rows: list[Raw], state: RunState) -> list[Raw]:
+    return [{**row, "_position": i} for i, row in enumerate(rows, 1)]
+
+
+SPEC = SourceSpec(
+    name="NetSuite",
+    streams=(
+        _stream(Entity.users, "SELECT id, entityid, email, isinactive FROM employee ORDER BY id",
+                {"source_id": ref("id"), "name": "entityid", "email": text("email"),
+                 "active": lambda raw: raw.get("isinactive") != "T"}),
+        _stream(Entity.organizations, "SELECT * FROM customer WHERE isperson = 'F' ORDER BY id",
+                {"source_id": ref("id"), "name": first("companyname", "entityid"), "owner_source_id": ref("salesrep")},
+                custom_values=custom_values),
+        _stream(Entity.persons, "SELECT * FROM customer WHERE isperson = 'T' ORDER BY id",
+                {"source_id": ref("id"), **ENTITY}, custom_values=custom_values),
+        _stream(Entity.persons, "SELECT * FROM contact ORDER BY id",
+                {"source_id": ref("id"), **ENTITY, "owner_source_id": const(None), "org_source_id": ref("company")},
+                custom_values=custom_values),
+        Stream(Entity.pipelines, SUITEQL, {"source_id": const(PIPELINE_ID), "name": const("Opportunities")},
+               rows_of="pipeline"),
+        _stream(Entity.stages, "SELECT id, name, probability FROM entitystatus WHERE stage = 'PROSPECT' ORDER BY id",
+                {"source_id": ref("id"), "name": "name", "pipeline_source_id": const(PIPELINE_ID),
+                 "order_nr": "_position", "deal_probability": number("probability")},
+                select=_positions),
+        _stream(Entity.deals, "SELECT * FROM opportunity ORDER BY id",
+                {"source_id": ref("id"), "title": first("title", "tranid"), "value": number("projectedtotal"),
+                 "currency": text("_currency.symbol"), "status": _deal_status, "org_source_id": ref("entity"),
+                 "pipeline_source_id": const(PIPELINE_ID), "stage_source_id": ref("entitystatus"),
+                 "owner_source_id": ref("salesrep"), "expected_close_date": lambda raw: day(raw.get("expectedclosedate")),
+                 "won_time": _closed("won"), "lost_time": _closed("lost")},
+                custom_values=custom_values, joins=(Join("currencies", "currency", "_currency"),),
+                needs=("customers",), amend=kind_of("customers")),
+        _activities("task", "assigned"),
+        _activities("phonecall", "assigned"),
+        _activities("calendarevent", "organizer"),
+        _stream(Entity.notes, "SELECT * FROM note ORDER BY id",
+                {"source_id": ref("id"), "content": first("note", "title", const("")), "owner_source_id": ref("author"),
+                 "add_time": stamp("notedate"), "deal_source_id": ref("transaction"), "person_source_id": ref("entity")},
+                needs=("customers",), amend=kind_of("customers")),
+    ),  # fmt: skip
+    lookups=(
+        _lookup("customers", "SELECT id, isperson FROM customer ORDER BY id", "id"),
+        _lookup("currencies", "SELECT id, symbol FROM currency ORDER BY id", "id"),
+        _lookup("fields", "SELECT scriptid, name, fieldtype, fieldvaluetype, fieldvaluetyperecord "
+                "FROM customfield WHERE isinactive = 'F' ORDER BY scriptid", lambda raw: str(raw.get("scriptid")).lower()),
+        _lookup("lists", "SELECT internalid, scriptid FROM customlist ORDER BY scriptid", "internalid"),
+        Lookup("list_values", SUITEQL, lambda raw: raw["_list"]["list"], None, PAGES, {"list": "{list}"}, many=True,
+               rows=items, for_each=ForEach("lists", {"list": lambda raw: str(raw.get("scriptid")).lower()}, tag="_list"),
+               post=PostRead(lambda params, state: {"q": f"SELECT id, name, isinactive FROM {params['list']} ORDER BY id"},
+                             page_in_query=True)),
+    ),  # fmt: skip
+    derived=(
+        Derived("pipeline", (), lambda state: {PIPELINE_ID: {"id": PIPELINE_ID}}),
+        Derived("custom_fields", ("fields", "lists", "list_values"), choices),
+    ),
+    field_catalogs=(
+        _catalog(Entity.organizations, "ENTITY"),
+        _catalog(Entity.persons, "ENTITY"),
+        _catalog(Entity.deals, "BODY"),
+    ),
+    check=AccountCheck(
+        "/services/rest/record/v1/employee",
+        {"account": lambda body: str(body["links"][0]["href"]).split("/services/")[0]},
+        params={"limit": 1},
+    ),
+    headers={"Prefer": "transient"},
+    error_text=error_text,
+    id="netsuite",
+    # Token-based authentication (Setup > Integration > Manage Integrations, Access Tokens).
+    credentials=(
+        CredentialField("account_id", "Account ID (the realm, e.g. 1234567 or 1234567_SB1)", secret=False),
+        CredentialField("consumer_key", "Consumer key (integration record)"),
+        CredentialField("consumer_secret", "Consumer secret (integration record)"),
+        CredentialField("token_id", "Token ID (access token)"),
+        CredentialField("token_secret", "Token secret (access token)"),
+    ),
+    auth=lambda c, _base_url: OAuth1(
+        c["consumer_key"], c["consumer_secret"], c["token_id"], c["token_secret"], realm=c["account_id"]
+    ),
+    api_path="/services/rest",
+)  # fmt: skip
