@@ -24,7 +24,13 @@ ONE_SESSION = (
     "GET /v1/sessions/{session_id}/events",
     "GET /v1/sessions/{session_id}/webhook-deliveries",
 )
-ONE_SANDBOX = ("GET /sandbox/accounts/{sandbox_id}", "PUT /sandbox/accounts/{sandbox_id}/faults")
+ONE_SANDBOX = (
+    "GET /sandbox/accounts/{sandbox_id}",
+    "PUT /sandbox/accounts/{sandbox_id}/faults",
+    "GET /sandbox/accounts/{sandbox_id}/export",
+)
+UPLOADING = "POST /v1/uploads"
+ONE_UPLOAD = ("GET /v1/uploads/{upload_id}", "DELETE /v1/uploads/{upload_id}")
 # What opens a session: the connection checks and the mapping's reads call both systems.
 OPENING = (
     *SESSIONS,
@@ -121,6 +127,7 @@ _CODES: list[ErrorCode] = [
         "No such system id (see GET /v1/systems)",
         *CONNECTING,
         "POST /sandbox/accounts",
+        UPLOADING,
     ),
     _api(
         "role_not_supported",
@@ -217,6 +224,60 @@ _CODES: list[ErrorCode] = [
         "The session cannot be resumed (completed, or of a mode that does not resume)",
         "POST /v1/sessions/{session_id}/resume",
     ),
+    # Uploads (a CSV export as a source)
+    _api(
+        "upload_too_large",
+        413,
+        "The upload (or what its zip unpacks to) is larger than FERRY_MAX_UPLOAD_BYTES",
+        UPLOADING,
+    ),
+    _api(
+        "upload_unreadable",
+        422,
+        "A file is not CSV text in UTF-8 (or a zip of such files); the message names it",
+        UPLOADING,
+    ),
+    _api("upload_no_header", 422, "A file is empty or its first row is no header", UPLOADING),
+    _api(
+        "upload_unknown_entity",
+        422,
+        "A file's name does not say its entity and `entities` does not either",
+        UPLOADING,
+    ),
+    _api("upload_duplicate_entity", 422, "Two files of the upload hold one entity", UPLOADING),
+    _api("upload_empty", 422, "The upload holds no CSV file", UPLOADING),
+    _api(
+        "no_file_source",
+        422,
+        "The system has no export Ferry reads (upload as csv)",
+        UPLOADING,
+        *CONNECTING,
+    ),
+    _api("upload_not_found", 404, "No such upload in this account", *ONE_UPLOAD),
+    _api("upload_in_use", 409, "A queued or running session reads the upload", *ONE_UPLOAD),
+    ErrorCode(
+        "unknown_upload",
+        422,
+        "The connection's `upload_id` is no upload of this account (or of another system's "
+        "export); in a session: the upload was deleted",
+        CONNECTING,
+        in_sessions=True,
+    ),
+    _api(
+        "upload_required", 422, "The system is read from an upload: give `upload_id`", *CONNECTING
+    ),
+    _api(
+        "upload_with_credentials",
+        422,
+        "A connection gave an `upload_id` and credentials or a base_url",
+        *CONNECTING,
+    ),
+    _api(
+        "no_export",
+        404,
+        "The sandbox account's system has no export to download",
+        "GET /sandbox/accounts/{sandbox_id}/export",
+    ),
     # Account and sandbox
     _api(
         "api_key_not_found",
@@ -257,6 +318,7 @@ _CODES: list[ErrorCode] = [
     _run("no_content", "The system serves no file contents"),
     _run("file_too_large", "The file is larger than `options.max_file_bytes`"),
     _run("file_unreadable", "The file's contents could not be read from the source"),
+    _run("row_unreadable", "A row of an uploaded file is not a record (file and line named)"),
     _run("gone_from_source", "The record was deleted in the source since an earlier session"),
     _run(
         "edited_in_target", "An undo kept a record edited in Pipedrive since (`force` deletes it)"

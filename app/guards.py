@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from email.message import Message as MimeMessage
 from typing import Any
 from urllib.parse import parse_qsl
@@ -34,6 +34,12 @@ class _Disconnected(Exception):
     pass
 
 
+# Routes whose bodies (uploaded files) are theirs to stream and bound (path -> handler, which
+# checks and passes the request on); registered by the route's module.
+StreamedBody = Callable[[Scope, Receive, Send, ASGIApp], Awaitable[None]]
+STREAMED_BODIES: dict[str, StreamedBody] = {}
+
+
 class RequestGuard:
     """Pure ASGI middleware in front of the app (HTTP only; lifespan passes through)."""
 
@@ -46,6 +52,10 @@ class RequestGuard:
             return
         if _passes_untouched(scope["path"]):
             await self._emulated(scope, receive, send)
+            return
+        streamed = STREAMED_BODIES.get(scope["path"]) if scope["method"] == "POST" else None
+        if streamed is not None:  # a route that reads its own body, bounded by its own limit
+            await streamed(scope, receive, send, self.app)
             return
         limit = get_settings().max_body_bytes
         try:

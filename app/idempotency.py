@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.db import sessionmaker, utcnow
 from app.deps import account_for_key
 from app.errors import error_response
-from app.guards import replay_body
+from app.guards import STREAMED_BODIES, replay_body
 from app.models import IdempotencyKey
 from app.security import decrypt_json, encrypt_json
 
@@ -74,6 +74,8 @@ def _applies(scope: Scope) -> bool:
     if scope["type"] != "http" or scope["method"] != "POST":
         return False
     path: str = scope["path"]
+    if path in STREAMED_BODIES:  # streamed to storage (uploads), never held in memory here
+        return False
     # The emulated vendor APIs under /sandbox/<id>/ answer as the vendors do: not ours.
     return not path.startswith("/sandbox/") or path.startswith("/sandbox/accounts")
 

@@ -26,6 +26,7 @@ from app.sessions.endpoints import router as sessions_router
 from app.sessions.lifecycle import sweep_forever
 from app.systems.endpoints import router as systems_router
 from app.ui.endpoints import router as ui_router
+from app.uploads.endpoints import router as uploads_router
 from workers.queue import ArqQueue, InProcessQueue, JobQueue
 
 log = logging.getLogger("ferry")
@@ -90,6 +91,7 @@ def create_app() -> FastAPI:
     app.include_router(systems_router)
     app.include_router(connections_router)
     app.include_router(sessions_router)
+    app.include_router(uploads_router)
     app.include_router(accounts_router)
     app.include_router(ops_router)
     app.include_router(ui_router)

@@ -276,3 +276,47 @@ class IdempotencyKey(Base):
     response_body: Mapped[str | None] = mapped_column(Text, default=None)
     response_content_type: Mapped[str | None] = mapped_column(String(255), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Upload(Base):
+    """Files a user uploaded as a file source (a CRM's CSV export): one row per file, its rows
+    in `upload_rows`. In the database, so that a worker on any host reads it."""
+
+    __tablename__ = "uploads"
+    __table_args__ = (Index("ix_uploads_account_created", "account_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    system: Mapped[str] = mapped_column(String(64))  # whose export: csv (any system's) or a system id
+    # What names the exported account in the ledger: the user's label, else the files' digest,
+    # so the same export uploaded again links to what its first upload created.
+    source_account: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)  # bytes received
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UploadFile(Base):
+    __tablename__ = "upload_files"
+    __table_args__ = (UniqueConstraint("upload_id", "entity", name="uq_upload_files_entity"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    upload_id: Mapped[str] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    entity: Mapped[str] = mapped_column(String(32))
+    rows: Mapped[int] = mapped_column(Integer)
+    # [{"name", "max_length", "kind": "number" | "date" | "text"}] in the header's order.
+    columns: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+
+
+class UploadRow(Base):
+    """One data row of an uploaded file: its cells as the header orders them, and the line of
+    the file it starts on (what an error about it names)."""
+
+    __tablename__ = "upload_rows"
+
+    file_id: Mapped[int] = mapped_column(
+        ForeignKey("upload_files.id", ondelete="CASCADE"), primary_key=True
+    )
+    row: Mapped[int] = mapped_column(Integer, primary_key=True)  # 1 = the first data row
+    line: Mapped[int] = mapped_column(Integer)
+    cells: Mapped[list[str]] = mapped_column()

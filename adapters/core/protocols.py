@@ -22,9 +22,20 @@ class StagedItem:
 
 
 @dataclass
+class RecordProblem:
+    """A source record that could not be read (a file's row that is not a record): reported in
+    the session's errors, never dropped silently."""
+
+    source_id: str
+    code: str
+    message: str
+
+
+@dataclass
 class Page:
     items: list[StagedItem]
     next_cursor: str | None  # opaque resume point for the *next* page; None on the last page
+    problems: list[RecordProblem] = field(default_factory=list)
 
 
 @dataclass

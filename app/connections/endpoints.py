@@ -16,8 +16,8 @@ router = APIRouter(prefix="/v1/connections", tags=["connections"])
     responses=error_responses(400, 401, 413, 422),
     summary="Call a system with these credentials and report who we are and how much is there",
 )
-async def test_connection(body: SystemConnection, _: CurrentAccount) -> ConnectionTestOut:
-    info, error = await service.test_connection(body)
+async def test_connection(body: SystemConnection, account: CurrentAccount) -> ConnectionTestOut:
+    info, error = await service.test_connection(body, account.id)
     if error is not None:
         return ConnectionTestOut(
             ok=False, error=ConnectionError_(code=error.code, message=error.message)

@@ -13,6 +13,11 @@ class SystemConnection(BaseModel):
     base_url: str | None = Field(
         default=None, description="The system's API root; the system's default when omitted"
     )
+    upload_id: str | None = Field(
+        default=None,
+        description="Instead of credentials, an upload of the system's CSV export "
+        "(POST /v1/uploads); system `csv` takes any system's",
+    )
 
 
 class ConnectionError_(BaseModel):

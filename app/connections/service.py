@@ -35,7 +35,15 @@ class Endpoint:
     base_url: str
 
 
-async def resolve_endpoint(conn: SystemConnection, role: Role | None = None) -> Endpoint:
+async def resolve_endpoint(
+    conn: SystemConnection,
+    role: Role | None = None,
+    *,
+    account_id: str | None = None,
+    columns: dict[str, dict[str, str | None]] | None = None,
+) -> Endpoint:
+    """`columns` (options.mapping.columns) and `account_id` go with a connection that names an
+    upload (the file source: app/uploads)."""
     label = role or "connection"
     system = get_system(conn.system)
     if system is None:
@@ -50,6 +58,8 @@ async def resolve_endpoint(conn: SystemConnection, role: Role | None = None) -> 
             code="role_not_supported",
             details={"role": role, "system": system.id},
         )
+    if conn.upload_id is not None or columns or system.extra.get("file_source"):
+        return await _upload_endpoint(system, conn, role, account_id, columns)
     _check_credentials(system, conn.credentials, role)
     base_url = conn.base_url or system.default_base_url
     if not base_url:
@@ -58,6 +68,44 @@ async def resolve_endpoint(conn: SystemConnection, role: Role | None = None) -> 
         )
     await check_outbound_url(base_url, field=f"{role}.base_url" if role else "base_url")
     return Endpoint(system, dict(conn.credentials), base_url.rstrip("/"))
+
+
+async def _upload_endpoint(
+    system: System,
+    conn: SystemConnection,
+    role: Role | None,
+    account_id: str | None,
+    columns: dict[str, dict[str, str | None]] | None,
+) -> Endpoint:
+    from app.uploads.source import upload_system
+
+    if conn.upload_id is None and system.extra.get("file_source"):
+        raise Unprocessable(
+            f"{system.name} is read from an upload: give its `upload_id` (POST /v1/uploads).",
+            code="upload_required",
+            details={"role": role, "system": system.id},
+        )
+    if conn.upload_id is None:
+        raise Unprocessable(
+            "options.mapping.columns maps the columns of an upload: the source names none.",
+            code="invalid_mapping",
+            details={"location": "options.mapping.columns"},
+        )
+    if role == "target":
+        raise Unprocessable(
+            "An upload is a source, never a target.",
+            code="role_not_supported",
+            details={"role": role, "system": system.id},
+        )
+    if conn.credentials or conn.base_url:
+        raise Unprocessable(
+            "A connection names an upload or gives credentials (and a base_url), not both.",
+            code="upload_with_credentials",
+            details={"role": role},
+        )
+    assert account_id is not None
+    found, base_url = await upload_system(system, conn.upload_id, account_id, columns)
+    return Endpoint(found, {}, base_url)
 
 
 def _check_credentials(system: System, credentials: dict[str, str], role: Role | None) -> None:
@@ -84,7 +132,12 @@ def stored_endpoint(session: MigrationSession, role: Role) -> Endpoint:
     system = get_system(getattr(session, f"{role}_system"))
     assert system is not None
     credentials = decrypt_json(getattr(session, f"{role}_credentials_enc"))
-    return Endpoint(system, credentials, getattr(session, f"{role}_base_url"))
+    base_url = getattr(session, f"{role}_base_url")
+    if role == "source" and base_url.startswith("upload:"):  # a file source (app/uploads)
+        from app.uploads.source import stored_system
+
+        system = stored_system(system, base_url, session.options)
+    return Endpoint(system, credentials, base_url)
 
 
 def open_source(endpoint: Endpoint) -> SourceAdapter:
@@ -142,9 +195,9 @@ def _as_connection_failed(
 
 
 async def test_connection(
-    conn: SystemConnection,
+    conn: SystemConnection, account_id: str | None = None
 ) -> tuple[ConnectionInfo | None, ConnectionFailed | None]:
-    endpoint = await resolve_endpoint(conn)
+    endpoint = await resolve_endpoint(conn, account_id=account_id)
     role: Role = "source" if "source" in endpoint.system.roles else "target"
     try:
         return await check(endpoint, role), None

@@ -103,6 +103,13 @@ class MappingOptions(BaseModel):
         description="The active Pipedrive user (e-mail) who owns records whose owner has no "
         "match; the API token's user when omitted",
     )
+    columns: dict[str, dict[str, str | None]] = Field(
+        default_factory=dict,
+        description="For a source that is an upload (a CSV export): per entity, a column "
+        "-> the field it fills (name, email, organization, title, value, stage...; the 422 "
+        "lists them) or null: not carried. Columns neither named here nor known by their "
+        "names become custom fields of their entity, keyed by the column name",
+    )
 
 
 class SessionOptions(BaseModel):

@@ -55,8 +55,12 @@ async def create_session(
     db: AsyncSession, account: Account, body: SessionCreate, queue: JobQueue, preview: bool = False
 ) -> MigrationSession:
     """With `preview`, a session of mode preview that reads and reports what `body` would do."""
-    source = await connections.resolve_endpoint(body.source, "source")
-    target = await connections.resolve_endpoint(body.target, "target")
+    mapping = body.options.mapping
+    columns = mapping.columns if mapping else None
+    source = await connections.resolve_endpoint(
+        body.source, "source", account_id=account.id, columns=columns
+    )
+    target = await connections.resolve_endpoint(body.target, "target", account_id=account.id)
     if body.webhook_url:
         await check_outbound_url(body.webhook_url, field="webhook_url")
     if body.sample is not None and body.mode != "sample":

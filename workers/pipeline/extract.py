@@ -21,6 +21,9 @@ async def extract_entity(ctx: RunContext, entity: Entity) -> None:
     since = ctx.session.changed_since if entity is not Entity.users else None
     async for page in ctx.source.extract(entity, progress.extract_cursor, since=since):
         progress.extracted += await _stage(ctx, entity, page)
+        for problem in page.problems:  # a record the source could not read: failed, said why
+            ctx.note(entity.value, problem.source_id, "extract", problem.code, problem.message)
+        progress.failed += len(page.problems)
         await enforce_max_records(ctx)  # fails the session before anything is loaded
         progress.extract_cursor = page.next_cursor
         await ctx.db.commit()  # checkpoint: a resumed run starts at the next page

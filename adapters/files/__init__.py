@@ -1,0 +1,1 @@
+"""Any system's CSV export as a source (uploaded files: see app/uploads)."""

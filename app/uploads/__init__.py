@@ -1,0 +1,1 @@
+"""Uploaded CSV exports: a file source a connection names instead of credentials."""
