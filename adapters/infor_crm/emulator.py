@@ -59,8 +59,8 @@ class InforCrmEmulator(SourceEmulator):
     unauthorized_message = "The user name or password is not valid."
 
     def routes(self) -> list[BaseRoute]:
-        routes = [Route(f"{SDATA}/dynamic/-/{name}", self._feed(name)) for name in DYNAMIC]
-        return routes + [Route(f"{SDATA}/system/-/{name}", self._feed(name)) for name in SYSTEM]
+        feeds = [("dynamic", name) for name in DYNAMIC] + [("system", name) for name in SYSTEM]
+        return [Route(f"{SDATA}/{where}/-/{name}", self._feed(name)) for where, name in feeds]
 
     render = staticmethod(render)  # the reference company in the vendor's shapes
 
