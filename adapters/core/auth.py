@@ -225,11 +225,19 @@ class TokenExchangeAuth(CredentialAuth):
         return request
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        # An exchange answered 429 or 5xx ends the flow with that answer as the call's own, so
+        # the client waits and retries it as any call (the exchange comes first again).
         if self._token is None:
-            self._store((yield self._token_request()))
+            answer = yield self._token_request()
+            if _passing(answer):
+                return
+            self._store(answer)
         response = yield self.apply(request)
         if response.status_code == 401:
-            self._store((yield self._token_request()))
+            answer = yield self._token_request()
+            if _passing(answer):
+                return
+            self._store(answer)
             yield self.apply(request)
 
 
@@ -273,6 +281,11 @@ def password_login(
     return TokenExchangeAuth(
         token_url, grant, secret_keys=("password",), as_json=True, header=header, prefix=prefix
     )
+
+
+def _passing(response: httpx.Response) -> bool:
+    """A token endpoint's answer that says "later" (rate limited, unavailable), not "no"."""
+    return response.status_code == 429 or response.status_code >= 500
 
 
 def _dig(body: Any, path: str) -> Any:
