@@ -1,0 +1,231 @@
+"""The Maximizer CRM source against its Octopus API emulator: Authenticate then a bearer, every
+entity to the end of its PageKey pages, a negative Code in a 200 refused (never an end of the
+list), a page key handed back twice stopping the run, base64 keys, the three kinds of address
+book entry, UDF values, changed-since, a 429 waited out and a cut-short page."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from adapters.core.canonical import Entity
+from adapters.core.declarative import DeclarativeSource, SourceSpec
+from adapters.core.errors import AdapterError, AuthFailed
+from adapters.core.http import RetryPolicy, UnexpectedResponse
+from adapters.core.paginators import CursorInBody, RepeatedPageToken
+from adapters.maximizer.emulator import MaximizerEmulator
+from adapters.maximizer.render import keys
+from adapters.maximizer.source import SPEC, maximizer_auth, read
+from adapters.reference.dataset import generate
+from tests.adapters.sources import BASE, FakeClock, extract_records, provision
+
+SIZE = 30
+HELD = MaximizerEmulator().held(generate(size=SIZE, seed=0))
+KEYS = keys(HELD)
+
+
+def decoded(key: str) -> list[str]:
+    return base64.b64decode(key).decode().split("\t")
+
+
+def new_emulator(clock: FakeClock | None = None, burst: int = 0) -> tuple[Any, dict[str, str]]:
+    emulator = MaximizerEmulator(clock=clock or FakeClock())
+    return emulator, provision(emulator, size=SIZE, burst=burst)
+
+
+def new_source(
+    emulator: MaximizerEmulator,
+    credentials: dict[str, str],
+    *,
+    clock: FakeClock | None = None,
+    spec: SourceSpec = SPEC,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> DeclarativeSource:
+    client = spec.client(
+        BASE,
+        maximizer_auth(credentials, BASE),
+        transport or httpx.ASGITransport(app=emulator.app),
+        sleep=(clock or FakeClock()).sleep,
+        retry=RetryPolicy(attempts=3, wait_initial=0.01),
+    )
+    return DeclarativeSource(spec, client)
+
+
+def small_pages(size: int) -> SourceSpec:
+    """The spec with every stream paged `size` records at a time."""
+    streams = tuple(
+        dataclasses.replace(s, paginator=dataclasses.replace(s.paginator, limit=size))
+        if isinstance(s.paginator, CursorInBody)
+        else s
+        for s in SPEC.streams
+    )
+    return dataclasses.replace(SPEC, streams=streams)
+
+
+async def token(emulator: MaximizerEmulator, credentials: dict[str, str]) -> str:
+    async with raw(emulator) as client:
+        login = {"Database": credentials["database"], "UID": credentials["uid"],
+                 "Password": credentials["password"], "VendorId": credentials["vendor_id"],
+                 "AppKey": credentials["app_key"]}  # fmt: skip
+        answer = (await client.post("/Authenticate", json=login)).json()
+    assert answer["Code"] == 0
+    return str(answer["Data"]["Token"])
+
+
+def raw(emulator: MaximizerEmulator, bearer: str | None = None) -> httpx.AsyncClient:
+    headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+    transport = httpx.ASGITransport(app=emulator.app)
+    return httpx.AsyncClient(transport=transport, base_url=BASE, headers=headers)
+
+
+@pytest.fixture(scope="module")
+def account() -> tuple[MaximizerEmulator, dict[str, str]]:
+    return new_emulator()
+
+
+async def test_authenticate_then_a_bearer_token(account: Any) -> None:
+    emulator, credentials = account
+    bearer = await token(emulator, credentials)
+    async with raw(emulator, bearer) as client:
+        info = (await client.post("/GetSessionInfo", json={})).json()
+    assert info["Code"] == 0 and info["User"]["Key"]["Uid"] == "USER1"
+    checked = await new_source(emulator, credentials).check()
+    assert checked.account == {"database": "acme", "user_id": "USER1", "user_name": "Anna Kowalska"}
+
+
+async def test_a_wrong_password_or_token_is_refused(account: Any) -> None:
+    emulator, credentials = account
+    with pytest.raises(AuthFailed):
+        await new_source(emulator, {**credentials, "password": "wrong"}).check()
+    with pytest.raises(AuthFailed):  # the cloud refuses a login without the app's keys
+        await new_source(emulator, {**credentials, "app_key": ""}).check()
+    async with raw(emulator, "stale") as client:
+        answer = await client.post("/Read", json={"User": {"Scope": {"Fields": {"Key": 1}}}})
+    assert answer.status_code == 200 and answer.json() == {"Code": -1, "Msg": ["Token is invalid"]}
+
+
+async def test_every_entity_is_read_to_the_end_of_its_pages(account: Any) -> None:
+    source = new_source(*account, spec=small_pages(7))
+    for entity in source.entities:
+        records = await extract_records(source, entity)
+        assert len(records) == len({r.source_id for r in records}) == len(HELD.records(entity))
+    emulator, credentials = account
+    body = read("AbEntry", ("Key",)).build({}, {})
+    pages, page_key = 0, None
+    async with raw(emulator, await token(emulator, credentials)) as client:
+        while True:
+            body["AbEntry"]["OrderBy"] = {"PageSize": 7, "PageKey": page_key}
+            answer = (await client.post("/Read", json=body)).json()
+            pages, page_key = pages + 1, answer["AbEntry"]["PageKey"]
+            if page_key is None:
+                break
+    assert pages == -(-(len(HELD.organizations) + len(HELD.persons)) // 7)
+
+
+async def test_a_negative_code_is_an_error_not_the_end_of_the_list(account: Any) -> None:
+    persons = next(s for s in SPEC.streams if s.entity is Entity.persons)
+    asking = dataclasses.replace(persons, post=read("AbEntry", ("Key", "Nickname")))
+    spec = dataclasses.replace(
+        SPEC, streams=tuple(asking if s is persons else s for s in SPEC.streams)
+    )
+    with pytest.raises(UnexpectedResponse, match="Invalid field Nickname"):
+        await extract_records(new_source(*account, spec=spec), Entity.persons)
+
+
+class Rewriting(httpx.AsyncBaseTransport):
+    """The emulator, with each answer's body passed through `rewrite`."""
+
+    def __init__(self, emulator: MaximizerEmulator, rewrite: Any) -> None:
+        self.inner = httpx.ASGITransport(app=emulator.app)
+        self.rewrite = rewrite
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        content = self.rewrite(request, await response.aread())
+        return httpx.Response(response.status_code, headers={}, content=content)
+
+
+async def test_a_page_key_handed_back_twice_stops_the_run(account: Any) -> None:
+    first: list[str] = []
+
+    def same_key(request: httpx.Request, content: bytes) -> bytes:
+        body = json.loads(content)
+        if isinstance(body.get("AbEntry"), dict) and body["AbEntry"].get("PageKey"):
+            first.append(body["AbEntry"]["PageKey"])
+            body["AbEntry"]["PageKey"] = first[0]  # the second page names the first's key
+        return json.dumps(body).encode()
+
+    source = new_source(*account, spec=small_pages(3), transport=Rewriting(account[0], same_key))
+    with pytest.raises(RepeatedPageToken):
+        await extract_records(source, Entity.organizations)
+
+
+async def test_a_page_cut_short_is_an_error(account: Any) -> None:
+    def cut(request: httpx.Request, content: bytes) -> bytes:
+        return content[: len(content) // 2] if b'"AbEntry"' in request.content else content
+
+    source = new_source(*account, transport=Rewriting(account[0], cut))
+    with pytest.raises(AdapterError):
+        await extract_records(source, Entity.organizations)
+
+
+async def test_keys_are_base64_and_say_the_three_kinds_of_entry(account: Any) -> None:
+    source = new_source(*account)
+    companies = await extract_records(source, Entity.organizations)
+    persons = await extract_records(source, Entity.persons)
+    assert {decoded(o.source_id)[0] for o in companies} == {"Company"}
+    kinds = {p.source_id: decoded(p.source_id) for p in persons}
+    assert {k[0] for k in kinds.values()} == {"Contact", "Individual"}
+    for person in persons:
+        kind, client_id, number = kinds[person.source_id]
+        if kind == "Contact":  # a contact's key is its company's Client_Id and its number
+            assert person.org_source_id and decoded(person.org_source_id)[1] == client_id
+            assert number != "0"
+        else:
+            assert person.org_source_id is None and number == "0"
+    assert decoded(KEYS["u1"]) == ["User", "USER1"]
+    held = {KEYS[p.source_id]: KEYS.get(p.org_source_id or "") for p in HELD.persons}
+    assert {p.source_id: p.org_source_id for p in persons} == held
+
+
+async def test_udf_values_arrive_as_custom_fields(account: Any) -> None:
+    source = new_source(*account)
+    names = {(f.entity, f.key): f.name for f in await source.custom_fields()}
+    for entity in (Entity.organizations, Entity.persons, Entity.deals):
+        got = {
+            r.source_id: {names[(entity, k)]: v for k, v in r.custom_fields.items()}  # type: ignore[attr-defined]
+            for r in await extract_records(source, entity)
+        }
+        by_key = {f.key: f.name for f in HELD.custom_fields if f.entity is entity}
+        want = {
+            KEYS[r.source_id]: {by_key[k]: v for k, v in r.custom_fields.items()}  # type: ignore[attr-defined]
+            for r in HELD.records(entity)
+        }
+        assert got == want
+    industry = next(f for f in await source.custom_fields() if f.name == "Industry")
+    assert industry.field_type == "enum" and "Produkcja" in industry.options
+
+
+async def test_changed_since_asks_for_last_modify_date(account: Any) -> None:
+    source = new_source(*account)
+    before = datetime(2026, 1, 1, tzinfo=UTC)
+    after = datetime(2026, 2, 1, tzinfo=UTC)
+    assert source.reads_changes(Entity.persons) and not source.reads_changes(Entity.users)
+    assert len(await extract_records(source, Entity.persons, since=before)) == len(HELD.persons)
+    assert await extract_records(source, Entity.notes, since=after) == []
+
+
+async def test_a_429_is_waited_out_and_retried() -> None:
+    clock = FakeClock()
+    emulator, credentials = new_emulator(clock, burst=3)
+    source = new_source(emulator, credentials, clock=clock)
+    users = await extract_records(source, Entity.users)
+    stages = await extract_records(source, Entity.stages)
+    assert len(users) == len(HELD.users) and len(stages) == len(HELD.stages)
+    assert source.client.stats.rate_limited >= 1 and clock.slept
