@@ -4,7 +4,7 @@ SalesforceIQ is retired; the facts come from its last published documentation (t
 salesforceiq.com pages' sources: "Get All Lists", "Get All List Items", "Get All Accounts",
 "Account Properties", "Get All Contacts", "Create an Event", "Errors") and public clients
 (cameronoca/salesforceiq-api, dkarter/RelateIQClient's recorded fixtures, sourcegraph/go-relateiq,
-Illumineto/node-salesforceiq, davejagoda/relateiq2postgres):
+timelf123/node-salesforceiq, davejagoda/relateiq2postgres):
 - `https://api.salesforceiq.com/v2` (earlier `api.relateiq.com/v2`), HTTP Basic with the API
   key and secret.
 - `GET /accounts`, `/contacts`, `/lists`, `/lists/{listId}/listitems` take `_start` (from 0)
