@@ -1,0 +1,213 @@
+"""The NetSuite source against its emulator: SuiteQL pages walked to the end by `hasMore`, the
+token-based signature verified (a wrong secret, a stale timestamp, a reused nonce refused; a
+retried request signed afresh), a 429 waited out, a cut-short page an error, customers split
+by `isperson`, custom list values, and the changed-since query."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from adapters.core.canonical import Entity
+from adapters.core.declarative import DeclarativeSource, SourceSpec
+from adapters.core.errors import AuthFailed, UnreadableResponse
+from adapters.core.http import RetryPolicy
+from adapters.core.oauth1 import OAuth1
+from adapters.core.paginators import OffsetPaginator
+from adapters.netsuite.emulator import NetSuiteEmulator
+from adapters.netsuite.render import IDS
+from adapters.netsuite.source import SPEC, SUITEQL
+from adapters.reference.dataset import generate
+from tests.adapters.sources import BASE, FakeClock, extract_records, provision
+
+SIZE = 30
+HELD = NetSuiteEmulator().held(generate(size=SIZE, seed=0))
+QUERY = {"q": "SELECT id, entityid FROM employee ORDER BY id"}
+
+
+def new_account(burst: int = 0) -> tuple[NetSuiteEmulator, dict[str, str], FakeClock]:
+    clock = FakeClock(start=datetime.now(UTC).timestamp())
+    emulator = NetSuiteEmulator(clock=clock)
+    return emulator, provision(emulator, size=SIZE, burst=burst), clock
+
+
+def signer(credentials: dict[str, str], clock: FakeClock, **change: str) -> OAuth1:
+    c = {**credentials, **change}
+    keys = ("consumer_key", "consumer_secret", "token_id", "token_secret")
+    return OAuth1(*(c[k] for k in keys), realm=c["account_id"], clock=clock)
+
+
+def new_source(
+    account: Any,
+    spec: SourceSpec = SPEC,
+    transport: httpx.AsyncBaseTransport | None = None,
+    **change: str,
+) -> DeclarativeSource:
+    emulator, credentials, clock = account
+    client = spec.client(
+        BASE,
+        signer(credentials, clock, **change),
+        transport or httpx.ASGITransport(app=emulator.app),
+        sleep=clock.sleep,
+        retry=RetryPolicy(attempts=4, wait_initial=1.0),
+    )
+    return DeclarativeSource(spec, client)
+
+
+def raw_client(account: Any, **change: str) -> httpx.AsyncClient:
+    emulator, credentials, clock = account
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=emulator.app),
+        base_url=BASE,
+        auth=signer(credentials, clock, **change),
+        headers={"Prefer": "transient"},
+    )
+
+
+@pytest.fixture(scope="module")
+def account() -> tuple[NetSuiteEmulator, dict[str, str], FakeClock]:
+    return new_account()
+
+
+def paged(size: int) -> SourceSpec:
+    pages = OffsetPaginator(
+        start_param="offset", limit=size, more_path="hasMore", next_start_path=None
+    )
+    streams = tuple(
+        dataclasses.replace(s, paginator=pages) if s.paginator else s for s in SPEC.streams
+    )
+    return dataclasses.replace(SPEC, streams=streams)
+
+
+async def test_every_entity_is_read_to_the_end_of_its_pages(account: Any) -> None:
+    source = new_source(account, paged(7))
+    for entity in source.entities:
+        records = await extract_records(source, entity)
+        assert len({r.source_id for r in records}) == len(HELD.records(entity)), entity
+    async with raw_client(account) as client:
+        body = (await client.post(f"{SUITEQL}?limit=7&offset=7", json=QUERY)).json()
+    assert (body["count"], body["offset"], body["totalResults"]) == (0, 7, len(HELD.users))
+    assert body["hasMore"] is False and body["items"] == []
+
+
+async def test_a_wrong_secret_a_stale_timestamp_and_a_reused_nonce_are_refused(
+    account: Any,
+) -> None:
+    with pytest.raises(AuthFailed):
+        await new_source(account, consumer_secret="wrong").check()
+    with pytest.raises(AuthFailed):
+        await new_source(account, token_secret="wrong").check()
+    async with raw_client(account, token_secret="wrong") as client:
+        refused = await client.post(SUITEQL, json=QUERY)
+    assert refused.status_code == 401
+    assert refused.json()["o:errorDetails"][0]["o:errorCode"] == "INVALID_LOGIN"
+    assert set(refused.json()) == {"type", "title", "status", "o:errorDetails"}
+    emulator, credentials, clock = account
+    stale = FakeClock(start=clock.now - 3600)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=emulator.app), base_url=BASE
+    ) as client:
+        request = client.build_request("POST", SUITEQL, json=QUERY, headers={"Prefer": "transient"})
+        signed = signer(credentials, clock).apply(request)
+        first, again = await client.send(signed), await client.send(signed)
+        old = signer(credentials, stale).apply(client.build_request("POST", SUITEQL, json=QUERY))
+        late = await client.send(old)
+    assert first.status_code == 200 and again.status_code == 401 and late.status_code == 401
+
+
+async def test_a_429_is_waited_out_and_the_retry_signed_afresh() -> None:
+    account = new_account(burst=2)
+    source = new_source(account)
+    users = await extract_records(source, Entity.users)  # lookups and pages past the limit
+    persons = await extract_records(source, Entity.persons)
+    assert len(users) == len(HELD.users) and len(persons) == len(HELD.persons)
+    assert source.client.stats.rate_limited >= 1 and account[2].slept
+    async with raw_client(account) as client:
+        await client.post(SUITEQL, json=QUERY)
+        await client.post(SUITEQL, json=QUERY)
+        over = await client.post(SUITEQL, json=QUERY)
+    assert over.status_code == 429 and "retry-after" not in over.headers
+
+
+class CutShort(httpx.AsyncBaseTransport):
+    """The emulator, but each SuiteQL page loses its last row (its count left as it was)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        await response.aread()
+        body = json.loads(response.content)
+        if isinstance(body, dict) and body.get("items"):
+            body["items"] = body["items"][:-1]
+        return httpx.Response(response.status_code, json=body, headers={"x": "1"})
+
+
+async def test_a_page_short_of_its_count_is_an_error(account: Any) -> None:
+    emulator = account[0]
+    source = new_source(account, transport=CutShort(httpx.ASGITransport(app=emulator.app)))
+    with pytest.raises(UnreadableResponse):
+        await extract_records(source, Entity.users)
+
+
+async def test_customers_split_by_isperson_and_contacts_are_persons_of_their_company(
+    account: Any,
+) -> None:
+    source = new_source(account)
+    orgs = await extract_records(source, Entity.organizations)
+    persons = {p.source_id: p for p in await extract_records(source, Entity.persons)}
+    assert {o.source_id for o in orgs} == {
+        str(IDS.integer(o.source_id)) for o in HELD.organizations
+    }
+    for person in HELD.persons:
+        got = persons[str(IDS.integer(person.source_id))]
+        assert got.org_source_id == (
+            str(IDS.integer(person.org_source_id)) if person.org_source_id else None
+        )
+    async with raw_client(account) as client:
+        q = {"q": "SELECT id, isperson FROM customer WHERE isperson = 'T'"}
+        individuals = (await client.post(SUITEQL, json=q)).json()["items"]
+    assert len(individuals) == len([p for p in HELD.persons if not p.org_source_id]) > 0
+    deals = {d.source_id: d for d in await extract_records(source, Entity.deals)}
+    for deal in HELD.deals:  # an opportunity's one entity: a company, or an individual
+        got = deals[str(IDS.integer(deal.source_id))]
+        assert (got.org_source_id, got.person_source_id) == tuple(
+            str(IDS.integer(i)) if i else None for i in (deal.org_source_id, deal.person_source_id)
+        )
+
+
+async def test_custom_list_values_arrive_as_their_labels(account: Any) -> None:
+    source = new_source(account)
+    fields = {(f.entity, f.key): f for f in await source.custom_fields()}
+    industry = fields[(Entity.organizations, "custentity_industry")]
+    assert industry.options == next(
+        f.options for f in HELD.custom_fields if f.key == "custentity_industry"
+    )
+    assert (Entity.persons, "custentity_industry") in fields  # entity fields apply to both
+    assert fields[(Entity.deals, "custbody_competitors")].field_type.value == "set"
+    orgs = {o.source_id: o for o in await extract_records(source, Entity.organizations)}
+    o1 = next(o for o in HELD.organizations if o.source_id == "o1")
+    assert orgs[str(IDS.integer("o1"))].custom_fields == o1.custom_fields
+    assert o1.custom_fields["custentity_industry"] == "Services"
+
+
+async def test_changed_since_asks_for_lastmodifieddate_after_the_time(account: Any) -> None:
+    source = new_source(account)
+    before = datetime(2026, 1, 15, 7, 0, tzinfo=UTC)
+    after = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
+    assert source.reads_changes(Entity.deals)
+    assert len(await extract_records(source, Entity.deals, since=before)) == len(HELD.deals)
+    assert await extract_records(source, Entity.deals, since=after) == []
+    async with raw_client(account) as client:
+        unknown = await client.post(SUITEQL, json={"q": "SELECT nosuch FROM customer"})
+        table = await client.post(SUITEQL, json={"q": "SELECT id FROM lead_magnet"})
+        bare = await client.post(SUITEQL, json=QUERY, headers={"Prefer": ""})
+    assert unknown.status_code == table.status_code == bare.status_code == 400
+    assert "nosuch" in unknown.json()["o:errorDetails"][0]["detail"]
+    assert unknown.json()["o:errorDetails"][0]["o:errorCode"] == "INVALID_PARAMETER"
