@@ -16,7 +16,7 @@ record a code would have found.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,18 +130,31 @@ class MergeIndex:
     given: dict[int, str] = field(default_factory=dict)  # target id -> the source id it went to
 
     @classmethod
-    def build(cls, entity: Entity, items: Iterable[dict[str, Any]]) -> MergeIndex:
+    def build(
+        cls, entity: Entity, items: Iterable[dict[str, Any]], taken: Set[TargetId] = frozenset()
+    ) -> MergeIndex:
         index = cls(entity)
+        index.add(items, taken)
+        index.sort()
+        return index
+
+    def add(self, items: Iterable[dict[str, Any]], taken: Set[TargetId] = frozenset()) -> None:
+        """Records no source record holds yet. One the ledger gives to a source record (what
+        this session or an earlier one of the pair created or merged) is never handed out
+        again, so it is not kept: a run after a hand-over reads back what the session made."""
         for item in items:
             if item.get("is_deleted") or item.get("id") is None:
                 continue
             target_id = int(item["id"])
-            index.records[target_id] = item
-            for key in target_keys(entity, item):
-                index.by_key.setdefault(key, []).append(target_id)
-        for ids in index.by_key.values():
+            if target_id in taken:
+                continue
+            self.records[target_id] = item
+            for key in target_keys(self.entity, item):
+                self.by_key.setdefault(key, []).append(target_id)
+
+    def sort(self) -> None:
+        for ids in self.by_key.values():
             ids.sort()
-        return index
 
     def pair(self, candidates: list[MergeCandidate], taken: set[TargetId]) -> dict[str, Matched]:
         wanted = {c.source_id: wanted_keys(self.entity, c.payload) for c in candidates}

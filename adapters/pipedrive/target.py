@@ -821,15 +821,19 @@ class PipedriveTarget:
     ) -> dict[str, Matched]:
         if entity not in MATCHED_ENTITIES or not candidates:
             return {}
-        index = await self._merge_index(entity)
+        index = await self._merge_index(entity, taken)
         return index.pair(candidates, taken)
 
-    async def _merge_index(self, entity: Entity) -> MergeIndex:
-        """The entity's target records by match key: one paged list read per adapter instance."""
+    async def _merge_index(self, entity: Entity, taken: set[TargetId]) -> MergeIndex:
+        """The entity's target records by match key, but those `taken` (linked in the ledger):
+        one paged list read per adapter instance, kept page by page."""
         async with self._merge_lock:
             if entity not in self._merge_indexes:
-                items = [item async for page in self._list(entity) for item in page.items]
-                self._merge_indexes[entity] = MergeIndex.build(entity, items)
+                index = MergeIndex(entity)
+                async for page in self._list(entity):
+                    index.add(page.items, taken)
+                index.sort()
+                self._merge_indexes[entity] = index
             return self._merge_indexes[entity]
 
     # Planning, read-only (what a preview asks) -----------------------------------------------
