@@ -35,7 +35,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -44,6 +43,7 @@ from starlette.routing import BaseRoute, Route
 from adapters.core.emulated_auth import basic_pair
 from adapters.core.emulation import EmulatedAccount, RateState, SourceEmulator, VendorError
 from adapters.core.serving import Collection, Since, integer
+from adapters.core.typed_xml import container, element
 from adapters.highrise.render import IDS, held, render
 
 API = "/{account_id}"
@@ -85,40 +85,6 @@ LISTINGS = {
     "tasks/all.xml": Listing("tasks", "tasks", "task"),
 }  # fmt: skip
 FIELDS = Listing("subject_fields", "subject-fields", "subject-field", True)
-
-
-def kind_of(name: str, value: Any) -> str:
-    """The `type` Highrise gives an element, from its value and its name."""
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int) or name == "id" or name.endswith(("-id", "_id")):
-        return "integer"
-    if name.endswith("-at"):
-        return "datetime"
-    return "date" if name.endswith("-on") else ""
-
-
-def element(name: str, value: Any) -> str:
-    """A value as Highrise's XML: lists as containers, dicts as elements ("@x" keys their
-    attributes), scalars typed, None as nil."""
-    if isinstance(value, list):
-        child, array = CHILDREN[name]
-        return container(name, child, value, array)
-    if isinstance(value, dict):
-        attrs = "".join(f" {k[1:]}={quoteattr(str(v))}" for k, v in value.items() if k[0] == "@")
-        inner = "".join(element(k, v) for k, v in value.items() if k[0] != "@")
-        return f"<{name}{attrs}>{inner}</{name}>"
-    kind = kind_of(name, value)
-    typed = f' type="{kind}"' if kind else ""
-    if value is None:
-        return f'<{name}{typed} nil="true"/>'
-    text = str(value).lower() if isinstance(value, bool) else str(value)
-    return f"<{name}{typed}>{escape(text)}</{name}>"
-
-
-def container(name: str, child: str, items: list[Any], array: bool) -> str:
-    marked = ' type="array"' if array else ""
-    return f"<{name}{marked}>{''.join(element(child, item) for item in items)}</{name}>"
 
 
 def iso_since(value: str) -> str:
@@ -173,13 +139,13 @@ class HighriseEmulator(SourceEmulator):
         if exc.status == 401:  # Rails' answer to a refused Basic login
             challenge = {"WWW-Authenticate": 'Basic realm="Application"', **exc.headers}
             return Response("HTTP Basic: Access denied.\n", 401, challenge, media_type="text/plain")
-        body = container("errors", "error", [exc.message], False)
+        body = container("errors", "error", [exc.message], False, CHILDREN)
         return self.xml(body, exc.status, **exc.headers)
 
     async def me(self, request: Request) -> Response:
         account = self.account(request)
         user = {**account.table("users")[0], "token": account.credentials["api_token"]}
-        return self.xml(element("user", user))
+        return self.xml(element("user", user, CHILDREN))
 
     async def subject_fields(self, request: Request) -> Response:
         account = self.account(request)
@@ -189,7 +155,7 @@ class HighriseEmulator(SourceEmulator):
         known = Collection(FIELDS.table, known=frozenset({"type"}))
         rows = known.rows(account.table(FIELDS.table), request.query_params)
         rows = [row for row in rows if kind == "all" or row["type"] == kind]
-        return self.xml(container(FIELDS.root, FIELDS.item, rows, FIELDS.array))
+        return self.xml(container(FIELDS.root, FIELDS.item, rows, FIELDS.array, CHILDREN))
 
     async def deal_tags(self, request: Request) -> Response:
         account = self.account(request)
@@ -197,7 +163,7 @@ class HighriseEmulator(SourceEmulator):
         deal = next((d for d in account.table("deals") if d["id"] == wanted), None)
         if deal is None:
             raise VendorError(404, "not_found", "The record could not be found")
-        return self.xml(element("tags", deal["tags"]))
+        return self.xml(element("tags", deal["tags"], CHILDREN))
 
     def _lister(self, listing: Listing) -> Any:
         known = {"n"} if listing.page else set()
@@ -226,7 +192,7 @@ class HighriseEmulator(SourceEmulator):
                 rows = rows[start : start + listing.page]
             if listing.table == "deals":  # a deal's tags are not in its XML
                 rows = [{k: v for k, v in row.items() if k != "tags"} for row in rows]
-            return self.xml(container(listing.root, listing.item, rows, listing.array))
+            return self.xml(container(listing.root, listing.item, rows, listing.array, CHILDREN))
 
         return serve
 

@@ -136,154 +136,87 @@ HOLDS = Holds(
 held = HOLDS.held
 
 
-def _ids(company: ReferenceCompany) -> tuple[dict[str, int], dict[str, int]]:
-    """An id per custom field key (subject fields) and per tag name (the account's tags)."""
-    keys = dict.fromkeys(f.key for f in company.custom_fields)
-    names = {
-        n for r in (*company.organizations, *company.persons, *company.deals) for n in r.labels
-    }
-    return (
-        {key: 600 + i for i, key in enumerate(keys, 1)},
-        {name: 900 + i for i, name in enumerate(sorted(names), 1)},
-    )
+# What every record of a kind carries and the source does not read (as the docs show them).
+SHARED = {"visible-to": "Everyone", "owner-id": None, "group-id": None, "background": None}
+TASK = {"recording-id": None, "alert-at": None, "public": True, "recurring-period": None}
+DEAL = {"duration": None, "price-type": "fixed", "created-at": STAMP, "updated-at": STAMP}
 
 
 def render(company: ReferenceCompany) -> Tables:
     kept = held(company)
-    field_ids, tag_ids = _ids(kept)
+    keys = dict.fromkeys(f.key for f in kept.custom_fields)
+    field_ids = {key: 600 + i for i, key in enumerate(keys, 1)}
     labels = {f.key: f.name for f in kept.custom_fields}
+    records = (*kept.organizations, *kept.persons, *kept.deals)
+    tag_ids = {n: 900 + i for i, n in enumerate(sorted({n for r in records for n in r.labels}), 1)}
     stamps = {"created-at": STAMP, "updated-at": STAMP}
     orgs = {o.source_id: o for o in kept.organizations}
-    persons = {p.source_id: p for p in kept.persons}
-    deals = {d.source_id: d for d in kept.deals}
+    names = {r.source_id: getattr(r, "title", None) or r.name for r in (*records,)}
 
-    def data(record: Any) -> list[Raw]:
-        return [
-            {
-                "id": IDS.integer(record.source_id) * 100 + i,
-                "value": value,
-                "subject_field_id": field_ids[key],
-                "subject_field_label": labels[key],
-            }
-            for i, (key, value) in enumerate(record.custom_fields.items(), 1)
-        ]
+    def party(record: Any) -> Raw:
+        """A record's subject data, tags, owner and the fields every party has."""
+        return {
+            "id": IDS.integer(record.source_id), **stamps, **SHARED,
+            "author-id": IDS.integer(record.owner_source_id),
+            "subject_datas": [
+                {"id": IDS.integer(record.source_id) * 100 + i, "value": value,
+                 "subject_field_id": field_ids[key], "subject_field_label": labels[key]}
+                for i, (key, value) in enumerate(record.custom_fields.items(), 1)
+            ],
+            "tags": [{"id": tag_ids[name], "name": name} for name in record.labels],
+        }  # fmt: skip
 
-    def tags(names: list[str]) -> list[Raw]:
-        return [{"id": tag_ids[name], "name": name} for name in names]
+    def involved(source_id: str) -> Raw:
+        kind = "Company" if source_id in orgs else "Person"
+        return {"@type": kind, "id": IDS.integer(source_id), "name": names[source_id]}
 
-    def party(source_id: str) -> Raw:
-        if source_id in orgs:
-            return {"@type": "Company", "id": IDS.integer(source_id), "name": orgs[source_id].name}
-        p = persons[source_id]
-        return {"@type": "Person", "id": IDS.integer(source_id), "first-name": p.first_name,
-                "last-name": p.last_name}  # fmt: skip
-
-    def name_of(source_id: str) -> str:
-        if source_id in deals:
-            return deals[source_id].title
-        return orgs[source_id].name if source_id in orgs else persons[source_id].name
-
-    def visible(owner: str | None) -> Raw:
-        return {"visible-to": "Everyone", "owner-id": None, "group-id": None,
-                "author-id": IDS.integer(owner)}  # fmt: skip
-
-    categories = {s.source_id: s for s in kept.stages}
     return {
         "users": [
             {"id": IDS.integer(u.source_id), "name": u.name, "email-address": u.email, **stamps}
             for u in kept.users
         ],
         "companies": [
-            {
-                "id": IDS.integer(o.source_id),
-                "name": o.name,
-                "background": None,
-                **stamps,
-                **visible(o.owner_source_id),
-                "contact-data": {
-                    "email-addresses": [],
-                    "phone-numbers": [],
-                    "addresses": [_address(o.source_id, o.address)] if o.address else [],
-                },
-                "subject_datas": data(o),
-                "tags": tags(o.labels),
-            }
+            {**party(o), "name": o.name, "contact-data": {
+                "email-addresses": [], "phone-numbers": [],
+                "addresses": [_address(o.source_id, o.address)] if o.address else []}}
             for o in kept.organizations
         ],
         "people": [
-            {
-                "id": IDS.integer(p.source_id),
-                "first-name": p.first_name,
-                "last-name": p.last_name,
-                "title": None,
-                "company-id": IDS.integer(p.org_source_id),
-                "company-name": orgs[p.org_source_id].name if p.org_source_id else None,
-                **stamps,
-                **visible(p.owner_source_id),
-                "contact-data": {
-                    "email-addresses": _points(p.source_id, p.emails, "address", EMAIL_LOCATIONS),
-                    "phone-numbers": _points(p.source_id, p.phones, "number", PHONE_LOCATIONS),
-                },
-                "subject_datas": data(p),
-                "tags": tags(p.labels),
-            }
+            {**party(p), "first-name": p.first_name, "last-name": p.last_name, "title": None,
+             "company-id": IDS.integer(p.org_source_id),
+             "company-name": orgs[p.org_source_id].name if p.org_source_id else None,
+             "contact-data": {
+                 "email-addresses": _points(p.source_id, p.emails, "address", EMAIL_LOCATIONS),
+                 "phone-numbers": _points(p.source_id, p.phones, "number", PHONE_LOCATIONS)}}
             for p in kept.persons
         ],
         "deal_categories": [
-            {
-                "id": IDS.integer(s.source_id),
-                "name": s.name,
-                "color": "000000",
-                "elements-count": sum(d.stage_source_id == s.source_id for d in kept.deals),
-                **stamps,
-            }  # fmt: skip
+            {"id": IDS.integer(s.source_id), "name": s.name, "color": "000000", **stamps}
             for s in kept.stages
         ],
         "deals": [
-            {
-                "id": IDS.integer(d.source_id),
-                "author-id": IDS.integer(d.owner_source_id),
-                "background": None,
-                "category-id": IDS.integer(d.stage_source_id),
-                **stamps,
-                "currency": d.currency,
-                "duration": None,
-                "group-id": None,
-                "name": d.title,
-                "owner-id": None,
-                "party-id": IDS.integer(d.person_source_id or d.org_source_id),
-                "price": None if d.value is None else int(d.value),
-                "price-type": "fixed",
-                "responsible-party-id": IDS.integer(d.owner_source_id),
-                "status": {"open": "pending"}.get(d.status, d.status),
-                "status-changed-on": (d.won_time or d.lost_time or "")[:10] or None,
-                "visible-to": "Everyone",
-                "category": {
-                    "id": IDS.integer(d.stage_source_id),
-                    "name": categories[d.stage_source_id or ""].name,
-                },  # fmt: skip
-                "parties": [party(i) for i in (d.person_source_id, d.org_source_id) if i],
-                "party": party(d.person_source_id or d.org_source_id or ""),
-                "subject_datas": data(d),
-                "tags": tags(d.labels),  # served apart, at /deals/{id}/tags.xml
-            }
-            for d in kept.deals
+            {**party(d), **DEAL, "name": d.title, "category-id": IDS.integer(d.stage_source_id),
+             "currency": d.currency, "price": None if d.value is None else int(d.value),
+             "party-id": IDS.integer(d.person_source_id or d.org_source_id),
+             "responsible-party-id": IDS.integer(d.owner_source_id),
+             "status": {"open": "pending"}.get(d.status, d.status),
+             "status-changed-on": (d.won_time or d.lost_time or "")[:10] or None,
+             "parties": [involved(i) for i in (d.person_source_id, d.org_source_id) if i],
+             "party": involved(d.person_source_id or d.org_source_id or "")}
+            for d in kept.deals  # its `tags` are served apart, at /deals/{id}/tags.xml
         ],
         "subject_fields": [
-            {
-                "id": field_ids[f.key],
-                "label": f.name,
-                "type": "deal" if f.entity is Entity.deals else "party",
-            }  # fmt: skip
+            {"id": field_ids[f.key], "label": f.name,
+             "type": "deal" if f.entity is Entity.deals else "party"}
             for f in {f.key: f for f in kept.custom_fields}.values()
         ],
         "task_categories": [
             {"id": 50 + i, "name": name, "color": "000000", **stamps}
             for i, name in enumerate(CATEGORIES.values(), 1)
         ],
-        "tasks": [_task_row(a, name_of, stamps) for a in kept.activities],
-        "recordings": [_note_row(n, name_of) for n in kept.notes],
-    }
+        "tasks": [_task_row(a, names, stamps) for a in kept.activities],
+        "recordings": [_note_row(n, names) for n in kept.notes],
+    }  # fmt: skip
 
 
 def _address(source_id: str, street: str) -> Raw:
@@ -298,55 +231,31 @@ def _points(source_id: str, points: list[Any], key: str, locations: dict[str, st
     ]
 
 
-def _subject(record: Any) -> tuple[str | None, str | None]:
-    """(subject-type, source id) of a task or note: its party, else its deal."""
+def _subject(record: Any, names: dict[str, str]) -> Raw:
+    """The subject of a task or note: its party, else its deal."""
     party = record.person_source_id or record.org_source_id
-    if party:
-        return "Party", party
-    return ("Deal", record.deal_source_id) if record.deal_source_id else (None, None)
+    kind, subject = ("Party", party) if party else ("Deal", record.deal_source_id)
+    return {"subject-id": IDS.integer(subject), "subject-type": kind if subject else None,
+            "subject-name": names.get(subject or "")}  # fmt: skip
 
 
-def _task_row(a: Activity, name_of: Any, stamps: Raw) -> Raw:
-    kind, subject = _subject(a)  # one subject: Parents.one left the deal alone, or a party
+def _task_row(a: Activity, names: dict[str, str], stamps: Raw) -> Raw:
     due = f"{a.due_date}T{a.due_time}:00Z" if a.due_date else None
     return {
-        "id": IDS.integer(a.source_id),
-        "author-id": IDS.integer(a.owner_source_id),
-        "owner-id": IDS.integer(a.owner_source_id),
-        "recording-id": None,
-        "subject-id": IDS.integer(subject),
-        "subject-type": kind,
-        "subject-name": name_of(subject) if subject else None,
-        "body": a.subject,
-        "frame": "specific" if due else "later",
-        "due-at": due,
-        "alert-at": None,
+        "id": IDS.integer(a.source_id), "author-id": IDS.integer(a.owner_source_id),
+        "owner-id": IDS.integer(a.owner_source_id), **_subject(a, names), "body": a.subject,
+        "frame": "specific" if due else "later", "due-at": due, **TASK,
         "done-at": (due or STAMP) if a.done else None,
-        "category-id": 50 + list(CATEGORIES).index(a.type) + 1,
-        **stamps,
-        "public": True,
-        "recurring-period": None,
-        "anchor-type": 0,
-    }
+        "category-id": 50 + list(CATEGORIES).index(a.type) + 1, **stamps,
+    }  # fmt: skip
 
 
-def _note_row(n: Any, name_of: Any) -> Raw:
-    kind, subject = _subject(n)
-    filed = n.deal_source_id if kind == "Party" else None
+def _note_row(n: Any, names: dict[str, str]) -> Raw:
+    filed = n.deal_source_id if n.person_source_id or n.org_source_id else None
     return {
-        "@type": "Note",
-        "id": IDS.integer(n.source_id),
-        "body": n.content,
-        "author-id": IDS.integer(n.owner_source_id),
-        "subject-id": IDS.integer(subject),
-        "subject-type": kind,
-        "subject-name": name_of(subject) if subject else None,
-        "collection-id": IDS.integer(filed),
-        "collection-type": "Deal" if filed else None,
-        "visible-to": "Everyone",
-        "owner-id": None,
-        "group-id": None,
-        "updated-at": n.add_time or STAMP,
-        "created-at": n.add_time or STAMP,
+        "@type": "Note", "id": IDS.integer(n.source_id), "body": n.content,
+        "author-id": IDS.integer(n.owner_source_id), **_subject(n, names),
+        "collection-id": IDS.integer(filed), "collection-type": "Deal" if filed else None,
+        **SHARED, "updated-at": n.add_time or STAMP, "created-at": n.add_time or STAMP,
         "attachments": [],
-    }
+    }  # fmt: skip

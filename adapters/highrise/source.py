@@ -31,7 +31,6 @@ from adapters.core.declarative import (
     SourceSpec,
     Stream,
 )
-from adapters.core.decoders import xml
 from adapters.core.errors import UnreadableResponse
 from adapters.core.mapping import (
     Getter,
@@ -49,6 +48,7 @@ from adapters.core.mapping import (
     utc_time,
 )
 from adapters.core.paginators import OffsetPaginator
+from adapters.core.typed_xml import typed_xml
 
 USER_AGENT = "Ferry/1.0 (CRM migration to Pipedrive)"
 PIPELINE_ID = "deals"  # the one pipeline: deal categories are its stages
@@ -59,41 +59,7 @@ LISTS = (
     "person", "company", "task", "recording", "deal", "tag", "subject_data", "party",
     "subject-field", "deal-category", "task-category",
 )  # fmt: skip
-CASTS: dict[str, Callable[[str], Any]] = {
-    "integer": int,
-    "float": float,
-    "decimal": float,
-    "boolean": lambda value: value.strip() == "true",
-    "datetime": str.strip,
-    "date": str.strip,
-}
-_XML = xml(lists=LISTS)
-
-
-def typed(node: Any) -> Any:
-    """Highrise's typed XML (as xmltodict reads it) in plain values: `nil="true"` is None,
-    `type="integer"` a number, `type="boolean"` a bool, `type="array"` a list of its items."""
-    if isinstance(node, list):
-        return [typed(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if node.get("@nil") == "true":
-        return None
-    kind = node.get("@type")
-    if kind == "array":
-        items: list[Any] = []
-        for key, value in node.items():
-            if not key.startswith("@"):
-                items += value if isinstance(value, list) else [value]
-        return [typed(item) for item in items]
-    if kind in CASTS:
-        value = node.get("#text")
-        return None if value is None else CASTS[kind](value)
-    return {key: typed(value) for key, value in node.items()}
-
-
-def decode(response: httpx.Response) -> Any:
-    return typed(_XML(response))
+ARRAYS = frozenset({"deals", "recordings"})  # paged lists Highrise marks type="array"
 
 
 def many(node: Any, item: str) -> list[Any]:
@@ -118,14 +84,8 @@ def rows_of(root: str, item: str) -> Callable[[Any], list[Raw]]:
 
 def offsets(size: int, records: str) -> OffsetPaginator:
     """`?n=<offset>`: a full page (`size`) means more may follow; a short or empty one ends."""
-    return OffsetPaginator(
-        start_param="n",
-        limit_param=None,
-        limit=size,
-        more_path=None,
-        next_start_path=None,
-        records_path=records,
-    )
+    return OffsetPaginator(start_param="n", limit_param=None, limit=size, more_path=None,
+                           next_start_path=None, records_path=records)  # fmt: skip
 
 
 def since(params: dict[str, Any], run: Run) -> dict[str, Any]:
@@ -218,69 +178,65 @@ def positioned(rows: Callable[[Any], list[Raw]]) -> Callable[[Any], list[Raw]]:
     return lambda body: [{**row, "_position": i} for i, row in enumerate(rows(body), 1)]
 
 
+def is_note(raw: Raw) -> bool:
+    """A note (not an e-mail or comment) about a party or a deal (not only a case)."""
+    about = raw.get("subject-type") in ("Party", "Deal") or raw.get("collection-type") == "Deal"
+    return raw.get("@type") == "Note" and about
+
+
+def _list(entity: Entity, path: str, where: str, fields: dict[str, Getter], **extra: Any) -> Stream:
+    """A stream of the `<root><item>` list at `where` ("people.person"); with `size`, paged."""
+    root, _, item = where.partition(".")
+    size = extra.pop("size", None)
+    counted = root if root in ARRAYS else where  # an array is a list itself
+    paged = {"paginator": offsets(size, counted)} if size else {}
+    return Stream(entity, path, fields, rows=rows_of(root, item), **paged, **extra)
+
+
 OWNER = first(ref("owner-id"), ref("author-id"))  # `owner-id` only when visible to its owner
-COMPANIES = Lookup(
-    "companies", "/companies.xml", ref("id"), None, offsets(500, "companies.company"),
-    rows=rows_of("companies", "company"),
-)  # fmt: skip
-TASK_CATEGORIES = Lookup(
-    "task_categories", "/task_categories.xml", ref("id"), None,
-    rows=rows_of("task-categories", "task-category"),
-)  # fmt: skip
+EMAILS = "contact-data.email-addresses.email-address"
+PHONES = "contact-data.phone-numbers.phone-number"
+OTHER_PHONES = {"fax": "other", "pager": "other", "skype": "other"}
 PARENTS = {
     "deal_source_id": subject("deal"),
     "person_source_id": subject("person"),
     "org_source_id": subject("company"),
 }
 ON_COMPANY = Join("companies", party_id, "_company")
+PARTY_FIELDS = {"source_id": ref("id"), "owner_source_id": OWNER, "labels": tags()}
 
 STREAMS = (
-    Stream(
+    _list(
         Entity.users,
         "/users.xml",
+        "users.user",
         {"source_id": ref("id"), "name": text("name"), "email": text("email-address")},
-        rows=rows_of("users", "user"),
     ),
-    Stream(
+    _list(
         Entity.organizations,
         "/companies.xml",
-        {
-            "source_id": ref("id"),
-            "name": text("name"),
-            "address": address,
-            "owner_source_id": OWNER,
-            "labels": tags(),
-        },
-        paginator=offsets(500, "companies.company"),
-        rows=rows_of("companies", "company"),
+        "companies.company",
+        {**PARTY_FIELDS, "name": text("name"), "address": address},
+        size=500,
         custom_values=custom_values,
         **DELTA,
     ),
-    Stream(
+    _list(
         Entity.persons,
         "/people.xml",
+        "people.person",
         {
-            "source_id": ref("id"),
+            **PARTY_FIELDS,
             "name": joined("first-name", "last-name"),
             "first_name": text("first-name"),
             "last_name": text("last-name"),
-            "emails": contact_points(
-                "contact-data.email-addresses.email-address",
-                value_key="address",
-                label_key="location",
-            ),
+            "emails": contact_points(EMAILS, value_key="address", label_key="location"),
             "phones": contact_points(
-                "contact-data.phone-numbers.phone-number",
-                value_key="number",
-                label_key="location",
-                labels={"fax": "other", "pager": "other", "skype": "other"},
+                PHONES, value_key="number", label_key="location", labels=OTHER_PHONES
             ),
             "org_source_id": ref("company-id"),
-            "owner_source_id": OWNER,
-            "labels": tags(),
         },
-        paginator=offsets(500, "people.person"),
-        rows=rows_of("people", "person"),
+        size=500,
         custom_values=custom_values,
         **DELTA,
     ),
@@ -301,9 +257,10 @@ STREAMS = (
         },
         rows=positioned(rows_of("deal-categories", "deal-category")),
     ),
-    Stream(
+    _list(
         Entity.deals,
         "/deals.xml",
+        "deals.deal",
         {
             "source_id": ref("id"),
             "title": text("name"),
@@ -319,15 +276,15 @@ STREAMS = (
             "lost_time": closed_on("lost"),
             "labels": tags(lambda raw: (raw.get("_tags") or {}).get("tags")),
         },
-        paginator=offsets(500, "deals"),
-        rows=rows_of("deals", "deal"),
+        size=500,
         custom_values=custom_values,
         detail=Detail("/deals/{id}/tags.xml", {"id": ref("id")}, "_tags"),  # not in its XML
         **DELTA,
     ),
-    Stream(
+    _list(
         Entity.activities,
         "/tasks/all.xml",  # every task the user sees, done or not; not paged
+        "tasks.task",
         {
             "source_id": ref("id"),
             "subject": first("body", const("")),
@@ -338,12 +295,12 @@ STREAMS = (
             "owner_source_id": ref("owner-id"),
             **PARENTS,
         },
-        rows=rows_of("tasks", "task"),
         joins=(Join("task_categories", ref("category-id"), "_category"), ON_COMPANY),
     ),
-    Stream(
+    _list(
         Entity.notes,
         "/recordings.xml",  # notes, e-mails and comments of every subject: the notes kept
+        "recordings.recording",
         {
             "source_id": ref("id"),
             "content": first("body", const("")),
@@ -351,32 +308,25 @@ STREAMS = (
             "add_time": utc_time("created-at"),
             **PARENTS,
         },
-        paginator=offsets(25, "recordings"),
-        rows=rows_of("recordings", "recording"),
-        keep=lambda raw: (
-            raw.get("@type") == "Note"
-            and (
-                raw.get("subject-type") in ("Party", "Deal") or raw.get("collection-type") == "Deal"
-            )
-        ),
+        size=25,
+        keep=is_note,
         joins=(ON_COMPANY,),
         **DELTA,
     ),
 )
+LOOKUPS = (
+    Lookup("companies", "/companies.xml", ref("id"), None, offsets(500, "companies.company"),
+           rows=rows_of("companies", "company")),
+    Lookup("task_categories", "/task_categories.xml", ref("id"), None,
+           rows=rows_of("task-categories", "task-category")),
+)  # fmt: skip
 
 
 def catalog(entity: Entity, kind: str) -> FieldCatalog:
     """Party fields (shared by people and companies) or deal fields: a label, no type."""
-    return FieldCatalog(
-        entity,
-        "/subject_fields.xml",
-        key=ref("id"),
-        name="label",
-        type="type",
-        types={kind: FieldType.text},
-        records="subject-fields",
-        params={"type": kind},
-    )
+    return FieldCatalog(entity, "/subject_fields.xml", key=ref("id"), name="label", type="type",
+                        types={kind: FieldType.text}, records="subject-fields",
+                        params={"type": kind})  # fmt: skip
 
 
 def error_text(response: httpx.Response) -> str:
@@ -405,11 +355,11 @@ SPEC = SourceSpec(
         catalog(Entity.persons, "party"),
         catalog(Entity.deals, "deal"),
     ),
-    lookups=(COMPANIES, TASK_CATEGORIES),
+    lookups=LOOKUPS,
     derived=(Derived("pipeline", (), lambda tables: {PIPELINE_ID: {}}),),
     headers={"accept": "application/xml", "user-agent": USER_AGENT},
     error_text=error_text,
-    decode=decode,
+    decode=typed_xml(lists=LISTS),
     id="highrise",
     # The API token (My Info > Integrations in Highrise). `/me.xml` would also take the user's
     # name and password and answer the token, but the token alone is enough: Ferry asks for it.
