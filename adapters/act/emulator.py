@@ -43,9 +43,9 @@ from __future__ import annotations
 
 import base64
 import json
+import operator
 import re
 import secrets
-from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -58,7 +58,7 @@ from adapters.core.emulation import bearer as bearer_token
 from adapters.core.mapping import parse_time, value_at
 
 API = "/{account_id}/act.web.api"
-LISTS = {  # path under api/ -> table
+LISTS = {
     "contacts": "contacts",
     "companies": "companies",
     "opportunities": "opportunities",
@@ -68,14 +68,11 @@ LISTS = {  # path under api/ -> table
     "history": "history",
     "notes": "notes",
     "products": "products",
-}
+}  # fmt: skip  (path under api/ -> table)
 ODATA = frozenset({"$top", "$skip", "$filter", "$orderby", "$select"})
 _COMPARISON = re.compile(r"^\s*([\w/]+)\s+(eq|ne|gt|ge|lt|le)\s+(.+?)\s*$")
-REFUSALS = {
-    4030: "Incompatibility issue with Act!",
-    4031: "Subscription required.",
-    4032: "API access permission required.",
-}
+REFUSALS = {4030: "Incompatibility issue with Act!", 4031: "Subscription required.",
+            4032: "API access permission required."}  # fmt: skip
 Raw = dict[str, Any]
 
 
@@ -94,25 +91,15 @@ def _literal(text: str) -> Any:
     try:
         return float(text)
     except ValueError:
-        raise bad(
-            f"The query specified in the URI is not valid. Could not parse '{text}'."
-        ) from None
+        raise bad(f"The query specified in the URI is not valid: '{text}'.") from None
 
 
 def _test(value: Any, op: str, literal: Any) -> bool:
     if hasattr(literal, "tzinfo"):
         value = parse_time(value) if value else None
-    if op in ("eq", "ne"):
-        return (value == literal) is (op == "eq")
-    if value is None or literal is None:
+    if op not in ("eq", "ne") and (value is None or literal is None):
         return False
-    ops: dict[str, Callable[[Any, Any], bool]] = {
-        "gt": lambda a, b: a > b,
-        "ge": lambda a, b: a >= b,
-        "lt": lambda a, b: a < b,
-        "le": lambda a, b: a <= b,
-    }
-    return ops[op](value, literal)
+    return bool(getattr(operator, op)(value, literal))
 
 
 def odata(rows: list[Raw], params: Any, *, key: str = "id") -> list[Raw]:

@@ -32,6 +32,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from adapters.act.source import ACTIVITY_KINDS, RECORD_TYPES
+from adapters.act.source import EMAILS as SOURCE_EMAILS
+from adapters.act.source import PHONES as SOURCE_PHONES
 from adapters.core.canonical import Activity, CustomFieldDef, Entity, FieldType
 from adapters.core.emulation import Tables
 from adapters.core.fields import ValueStyle, vendor_value
@@ -41,29 +44,12 @@ from adapters.reference.ids import IdScheme
 
 IDS = IdScheme("act")
 STAMP = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"
-RECORD_TYPES = {
-    Entity.organizations: "company",
-    Entity.persons: "contact",
-    Entity.deals: "opportunity",
-}
-EMAILS = {"work": "emailAddress", "other": "altEmailAddress", "home": "personalEmailAddress"}
-PHONES = {
-    "work": "businessPhone",
-    "mobile": "mobilePhone",
-    "home": "homePhone",
-    "other": "alternatePhone",
-}
-KINDS = {"call": "Call", "meeting": "Meeting", "task": "To-do", "deadline": "Deadline",
-         "email": "E-mail", "lunch": "Lunch"}  # fmt: skip
-VENDOR_TYPE = {
-    FieldType.varchar: "Character",
-    FieldType.text: "Memo",
-    FieldType.double: "Decimal",
-    FieldType.date: "Date",
-    FieldType.phone: "Phone",
-    FieldType.enum: "Character",
-    FieldType.set: "Character",
-}
+EMAILS = {label: column for column, label in SOURCE_EMAILS}
+PHONES = {label: column for column, label in SOURCE_PHONES}
+KINDS = {kind: name for name, kind in ACTIVITY_KINDS.items()}
+VENDOR_TYPE = {FieldType.varchar: "Character", FieldType.text: "Memo", FieldType.double: "Decimal",
+               FieldType.date: "Date", FieldType.phone: "Phone", FieldType.enum: "Character",
+               FieldType.set: "Character"}  # fmt: skip
 Raw = dict[str, Any]
 
 
@@ -161,16 +147,11 @@ def render(company: ReferenceCompany) -> Tables:
     names |= {d.source_id: d.title for d in kept.deals}
     processes = {p.source_id: {"id": IDS.guid(p.source_id), "name": p.name} for p in kept.pipelines}
     stages = {
-        s.source_id: {
-            "id": IDS.guid(s.source_id),
-            "name": s.name,
-            "description": "",
-            "probability": s.deal_probability,
-            "number": s.order_nr,
-            "process": processes[s.pipeline_source_id],
-        }
+        s.source_id: {"id": IDS.guid(s.source_id), "name": s.name, "description": "",
+                      "probability": s.deal_probability, "number": s.order_nr,
+                      "process": processes[s.pipeline_source_id]}
         for s in kept.stages
-    }
+    }  # fmt: skip
     tables: Tables = {
         "users": [
             {
@@ -184,7 +165,7 @@ def render(company: ReferenceCompany) -> Tables:
                 "status": "Active" if u.active else "Inactive",
             }
             for u in kept.users
-        ],
+        ],  # fmt: skip
         "companies": [
             {
                 "id": IDS.guid(o.source_id),
@@ -208,7 +189,7 @@ def render(company: ReferenceCompany) -> Tables:
             for p in kept.pipelines
         ],  # fmt: skip
         "stages": list(stages.values()),
-        "products": [
+        "products": [  # served, not read: see the module docstring
             {
                 "id": IDS.guid(p.source_id),
                 "name": p.name,
@@ -218,7 +199,7 @@ def render(company: ReferenceCompany) -> Tables:
                 "createDate": STAMP,
                 "editDate": STAMP,
             }
-            for p in company.products  # served, not read: see the module docstring
+            for p in company.products
         ],  # fmt: skip
         "opportunities": [
             {
@@ -239,7 +220,7 @@ def render(company: ReferenceCompany) -> Tables:
             for d in kept.deals
         ],
         "activities": [_activity(a, names, base) for a in kept.activities if not a.done],
-        "history": [_history(a, names, base) for a in kept.activities if a.done],
+        "history": [_activity(a, names, base) for a in kept.activities if a.done],
         "notes": [
             {
                 "id": IDS.guid(n.source_id),
@@ -281,41 +262,16 @@ def _contact(kept: ReferenceCompany, p: Any, names: dict[str, str], base: Raw) -
 
 
 def _activity(a: Activity, names: dict[str, str], base: Raw) -> Raw:
+    """An open activity, or (done) the history record Act! keeps of it."""
     start, end, length = _span(a)
-    return {
-        "id": IDS.guid(a.source_id),
-        "subject": a.subject,
-        "details": a.note,
-        "activityTypeId": list(KINDS).index(a.type) + 1,
-        "activityTypeName": KINDS[a.type],
-        "startTime": start,
-        "endTime": end,
-        "duration": length,
-        "isTimeless": a.due_time is None,
-        "isAllDay": False,
-        "isCleared": a.done,
-        "scheduledForId": IDS.guid(a.owner_source_id),
-        "created": STAMP,
-        **_embedded(a, names),
-        **base,
-    }
-
-
-def _history(a: Activity, names: dict[str, str], base: Raw) -> Raw:
-    start, end, length = _span(a)
-    number = list(KINDS).index(a.type) + 1
-    kind = {"id": number, "name": f"{KINDS[a.type]} Completed"}
-    return {
-        "id": IDS.guid(a.source_id),
-        "regarding": a.subject,
-        "details": a.note,
-        "historyTypeID": number,
-        "historyType": {**kind, "activityTypeId": number, "activityTypeName": KINDS[a.type]},
-        "startTime": start,
-        "endTime": end,
-        "duration": length,
-        "recordManagerID": IDS.guid(a.owner_source_id),
-        "created": STAMP,
-        **_embedded(a, names),
-        **base,
-    }
+    number, name = list(KINDS).index(a.type) + 1, KINDS[a.type]
+    shared = {"id": IDS.guid(a.source_id), "details": a.note, "startTime": start, "endTime": end,
+              "duration": length, "created": STAMP, **_embedded(a, names), **base}  # fmt: skip
+    if a.done:
+        kind = {"id": number, "name": f"{name} Completed", "activityTypeId": number}
+        return {**shared, "regarding": a.subject, "historyTypeID": number,
+                "historyType": {**kind, "activityTypeName": name},
+                "recordManagerID": IDS.guid(a.owner_source_id)}  # fmt: skip
+    return {**shared, "subject": a.subject, "activityTypeId": number, "activityTypeName": name,
+            "isTimeless": a.due_time is None, "isAllDay": False, "isCleared": False,
+            "scheduledForId": IDS.guid(a.owner_source_id)}  # fmt: skip

@@ -28,62 +28,35 @@ from adapters.core.declarative import (
     SourceSpec,
     Stream,
 )
-from adapters.core.mapping import Getter, Raw, joined, number, ref, text, utc_time
+from adapters.core.mapping import Getter, Raw, joined, number, ref, text, utc_time, value_at
 from adapters.core.paginators import OffsetPaginator
 
 API_PATH = "/act.web.api"
 PAGE = 200
 # Act! field types (MetaData.Schema.NewColumn) as canonical ones; a picklist column is a choice.
 FIELD_TYPES = {
-    "Character": FieldType.varchar,
-    "InitialCaps": FieldType.varchar,
-    "Lowercase": FieldType.varchar,
-    "Uppercase": FieldType.varchar,
-    "Email": FieldType.varchar,
-    "Url": FieldType.varchar,
-    "Memo": FieldType.text,
-    "Number": FieldType.double,
-    "Decimal": FieldType.double,
-    "Currency": FieldType.double,  # an amount in the database's one currency
-    "Date": FieldType.date,
-    "Phone": FieldType.phone,
-    "Picklist": FieldType.enum,
-    "MultiPicklist": FieldType.set,
-}
-RECORD_TYPES = {
-    Entity.organizations: "company",
-    Entity.persons: "contact",
-    Entity.deals: "opportunity",
-}
+    **dict.fromkeys(("Character", "InitialCaps", "Lowercase", "Uppercase", "Email", "Url"),
+                    FieldType.varchar),
+    "Memo": FieldType.text, "Number": FieldType.double, "Decimal": FieldType.double,
+    "Currency": FieldType.double,  # a bare amount in the database's one currency
+    "Date": FieldType.date, "Phone": FieldType.phone,
+    "Picklist": FieldType.enum, "MultiPicklist": FieldType.set,
+}  # fmt: skip
+RECORD_TYPES = {Entity.organizations: "company", Entity.persons: "contact",
+                Entity.deals: "opportunity"}  # fmt: skip
 EMAILS = (("emailAddress", "work"), ("altEmailAddress", "other"), ("personalEmailAddress", "home"))
-PHONES = (
-    ("businessPhone", "work"),
-    ("mobilePhone", "mobile"),
-    ("homePhone", "home"),
-    ("alternatePhone", "other"),
-)
+PHONES = (("businessPhone", "work"), ("mobilePhone", "mobile"), ("homePhone", "home"),
+          ("alternatePhone", "other"))  # fmt: skip
 # Act!'s built-in activity types, and the custom ones the sandbox adds for the rest.
-ACTIVITY_KINDS = {
-    "Call": "call",
-    "Meeting": "meeting",
-    "To-do": "task",
-    "Deadline": "deadline",
-    "E-mail": "email",
-    "Lunch": "lunch",
-}
+ACTIVITY_KINDS = {"Call": "call", "Meeting": "meeting", "To-do": "task", "Deadline": "deadline",
+                  "E-mail": "email", "Lunch": "lunch"}  # fmt: skip
 STATUSES = {"Open": "open", "Won": "won", "Lost": "lost", "Inactive": "lost"}
 
 
 def pages() -> OffsetPaginator:
     """OData `$skip`/`$top` over a bare array: a full page may have more after it."""
-    return OffsetPaginator(
-        start_param="$skip",
-        limit_param="$top",
-        limit=PAGE,
-        more_path=None,
-        next_start_path=None,
-        records_path=None,
-    )
+    return OffsetPaginator(start_param="$skip", limit_param="$top", limit=PAGE, more_path=None,
+                           next_start_path=None, records_path=None)  # fmt: skip
 
 
 def act_auth(credentials: dict[str, str], base_url: str) -> TokenExchangeAuth:
@@ -143,6 +116,10 @@ def kind(name: Any) -> str:
     return ACTIVITY_KINDS.get(str(name or ""), "task")
 
 
+def when_status(status: str, getter: Getter) -> Getter:
+    return lambda raw: value_at(raw, getter) if raw.get("status") == status else None
+
+
 def custom(raw: Raw) -> dict[str, Any]:
     return raw.get("customFields") or {}
 
@@ -193,42 +170,32 @@ DERIVED = tuple(
     for rt in RECORD_TYPES.values()
 )
 CATALOGS = tuple(
-    FieldCatalog(
-        entity,
-        "",
-        key="columnName",
-        name="displayName",
-        type=field_type,
-        types=FIELD_TYPES,
-        records=None,
-        is_custom=lambda raw: bool(raw.get("isCustom")),
-        options=lambda raw: [(i["value"], i["value"]) for i in raw["_items"] if i.get("value")],
-        separator=";",
-        rows_of=f"defs_{record_type}",
-    )
+    FieldCatalog(entity, "", key="columnName", name="displayName", type=field_type,
+                 types=FIELD_TYPES, records=None, is_custom=lambda raw: bool(raw.get("isCustom")),
+                 options=lambda raw: [(i["value"], i["value"]) for i in raw["_items"]],
+                 separator=";", rows_of=f"defs_{record_type}")
     for entity, record_type in RECORD_TYPES.items()
-)
+)  # fmt: skip
+
+
+LINKS = {"person_source_id": linked("contacts"), "org_source_id": linked("companies"),
+         "deal_source_id": linked("opportunities")}  # fmt: skip
 
 
 def activity(done: Any, type_name: Getter, subject: str, owner: str) -> dict[str, Getter]:
-    def type_of(raw: Raw) -> str:
-        return kind(type_name(raw) if callable(type_name) else raw.get(type_name))
-
     return {
         "subject": lambda raw: raw.get(subject) or "",
-        "type": type_of,
+        "type": lambda raw: kind(value_at(raw, type_name)),
         "due_date": lambda raw: when(raw)[0],
         "due_time": lambda raw: when(raw)[1],
         "duration": lambda raw: when(raw)[2],
         "done": done,
         "note": text("details"),
         "owner_source_id": ref(owner),
-        "person_source_id": linked("contacts"),
         "participant_source_ids": lambda raw: [
             str(c["id"]) for c in (raw.get("contacts") or [])[1:] if c.get("id")
         ],
-        "org_source_id": linked("companies"),
-        "deal_source_id": linked("opportunities"),
+        **LINKS,
     }
 
 
@@ -296,13 +263,9 @@ STREAMS = (
             "stage_source_id": ref("stage.id"),
             "owner_source_id": ref("recordManagerID"),
             "expected_close_date": lambda raw: (text("estimatedCloseDate")(raw) or "")[:10] or None,
-            "won_time": lambda raw: (
-                utc_time("actualCloseDate")(raw) if raw.get("status") == "Won" else None
-            ),
-            "lost_time": lambda raw: (
-                utc_time("actualCloseDate")(raw) if raw.get("status") == "Lost" else None
-            ),
-            "lost_reason": lambda raw: text("reason")(raw) if raw.get("status") == "Lost" else None,
+            "won_time": when_status("Won", utc_time("actualCloseDate")),
+            "lost_time": when_status("Lost", utc_time("actualCloseDate")),
+            "lost_reason": when_status("Lost", text("reason")),
             "add_time": utc_time("created"),
         },
         custom_values=custom,
@@ -320,14 +283,9 @@ STREAMS = (
     _list(
         Entity.activities,
         "history",
-        activity(
-            lambda raw: True,
-            lambda raw: (raw.get("historyType") or {}).get("activityTypeName"),
-            "regarding",
-            "recordManagerID",
-        ),
+        activity(lambda raw: True, "historyType.activityTypeName", "regarding", "recordManagerID"),
         changed_since=edited(),
-    ),
+    ),  # fmt: skip
     _list(
         Entity.notes,
         "notes",
@@ -335,9 +293,7 @@ STREAMS = (
             "content": lambda raw: raw.get("noteText") or "",
             "add_time": utc_time("displayDate"),
             "owner_source_id": ref("recordManagerID"),
-            "person_source_id": linked("contacts"),
-            "org_source_id": linked("companies"),
-            "deal_source_id": linked("opportunities"),
+            **LINKS,
         },
         changed_since=edited(),
     ),
