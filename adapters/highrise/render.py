@@ -147,7 +147,7 @@ def render(company: ReferenceCompany) -> Tables:
     keys = dict.fromkeys(f.key for f in kept.custom_fields)
     field_ids = {key: 600 + i for i, key in enumerate(keys, 1)}
     labels = {f.key: f.name for f in kept.custom_fields}
-    records = (*kept.organizations, *kept.persons, *kept.deals)
+    records: tuple[Any, ...] = (*kept.organizations, *kept.persons, *kept.deals)
     tag_ids = {n: 900 + i for i, n in enumerate(sorted({n for r in records for n in r.labels}), 1)}
     stamps = {"created-at": STAMP, "updated-at": STAMP}
     orgs = {o.source_id: o for o in kept.organizations}
@@ -159,7 +159,7 @@ def render(company: ReferenceCompany) -> Tables:
             "id": IDS.integer(record.source_id), **stamps, **SHARED,
             "author-id": IDS.integer(record.owner_source_id),
             "subject_datas": [
-                {"id": IDS.integer(record.source_id) * 100 + i, "value": value,
+                {"id": (IDS.integer(record.source_id) or 0) * 100 + i, "value": value,
                  "subject_field_id": field_ids[key], "subject_field_label": labels[key]}
                 for i, (key, value) in enumerate(record.custom_fields.items(), 1)
             ],
@@ -226,7 +226,7 @@ def _address(source_id: str, street: str) -> Raw:
 
 def _points(source_id: str, points: list[Any], key: str, locations: dict[str, str]) -> list[Raw]:
     return [
-        {"id": IDS.integer(source_id) * 10 + i, key: p.value, "location": locations[p.label]}
+        {"id": (IDS.integer(source_id) or 0) * 10 + i, key: p.value, "location": locations[p.label]}
         for i, p in enumerate(points)
     ]
 

@@ -189,7 +189,7 @@ def _list(entity: Entity, path: str, where: str, fields: dict[str, Getter], **ex
     root, _, item = where.partition(".")
     size = extra.pop("size", None)
     counted = root if root in ARRAYS else where  # an array is a list itself
-    paged = {"paginator": offsets(size, counted)} if size else {}
+    paged: dict[str, Any] = {"paginator": offsets(size, counted)} if size else {}
     return Stream(entity, path, fields, rows=rows_of(root, item), **paged, **extra)
 
 
