@@ -287,7 +287,9 @@ class Upload(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    system: Mapped[str] = mapped_column(String(64))  # whose export: csv (any system's) or a system id
+    system: Mapped[str] = mapped_column(
+        String(64)
+    )  # whose export: csv (any system's) or a system id
     # What names the exported account in the ledger: the user's label, else the files' digest,
     # so the same export uploaded again links to what its first upload created.
     source_account: Mapped[str] = mapped_column(String(200))
@@ -297,12 +299,12 @@ class Upload(Base):
 
 class UploadFile(Base):
     __tablename__ = "upload_files"
-    __table_args__ = (UniqueConstraint("upload_id", "entity", name="uq_upload_files_entity"),)
+    __table_args__ = (Index("ix_upload_files_upload", "upload_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     upload_id: Mapped[str] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(255))
-    entity: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(32))  # or "definitions" (fields and stages)
     rows: Mapped[int] = mapped_column(Integer)
     # [{"name", "max_length", "kind": "number" | "date" | "text"}] in the header's order.
     columns: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from adapters.core.canonical import Entity
+from adapters.core.canonical import Entity, FieldType, Stage
 
 # The fields a column can fill, per entity. Link fields take the linked record's id, or when
 # the export has no ids its name (an organization's, a deal's title) or a person's e-mail.
@@ -79,7 +80,7 @@ _COMMON: dict[str, tuple[str, ...]] = {
     "labels": ("labels", "label", "tags", "tag"),
     "add_time": ("createdat", "created", "createddate", "createdon", "addtime", "datecreated"),
     "title": ("title", "dealname", "dealtitle", "opportunityname", "name"),
-    "value": ("value", "amount", "dealvalue", "dealamount"),
+    "value": ("value", "amount", "dealvalue", "dealamount", "revenue"),
     "currency": ("currency", "currencycode"),
     "status": ("status", "state", "dealstatus"),
     "stage": ("stage", "stagename", "dealstage", "stageid"),
@@ -115,6 +116,22 @@ def fold(name: str) -> str:
     return re.sub(r"[^0-9a-z]", "", name.casefold())
 
 
+DEFINITIONS = "definitions"  # the entity of an upload's files that describe, not hold, records
+
+
+@dataclass
+class Described:
+    """What an export's definition files say: custom fields' types and options by (entity,
+    column name), and the stages of its pipelines (when it has no stage file)."""
+
+    fields: dict[tuple[Entity, str], tuple[FieldType, list[str]]] = field(default_factory=dict)
+    stages: list[Stage] = field(default_factory=list)
+
+
+# Rows of the definition files, by file name (small files: read whole) -> what they say.
+Describe = Callable[[dict[str, list[dict[str, str]]]], Described]
+
+
 @dataclass(frozen=True)
 class ExportLayout:
     """A vendor's CSV export: the file names of its entities and what its columns mean."""
@@ -123,18 +140,40 @@ class ExportLayout:
     name: str
     # Entity -> file names (without .csv) the export gives it, before the common names.
     files: dict[Entity, tuple[str, ...]] = field(default_factory=dict)
+    # (regex of a file name, entity): several files of one entity (a pipeline's deals each); a
+    # named group that is a link field ("pipeline") gives every row of the file that link.
+    patterns: tuple[tuple[str, Entity], ...] = ()
     # Entity -> {column name: field or None (not carried)}, before the common names.
     columns: dict[Entity, dict[str, str | None]] = field(default_factory=dict)
     # Values that stand for "several" in one cell (a deal's contacts): the separator.
     separator: str = ";"
+    # File names (without .csv) of files that describe fields and stages, and how to read them.
+    definitions: tuple[str, ...] = ()
+    describe: Describe | None = None
+    # A closed deal's close date is when it was won or lost (not an expected close).
+    close_is_outcome: bool = False
+
+    def pattern_of(self, file_name: str) -> tuple[Entity, dict[str, str]] | None:
+        """The entity of a file named by a pattern, and the links its name gives."""
+        for pattern, entity in self.patterns:
+            found = re.fullmatch(pattern, file_name.rsplit("/", 1)[-1])
+            if found:
+                return entity, {k: v for k, v in found.groupdict().items() if v}
+        return None
 
 
 GENERIC = ExportLayout(system="csv", name="CSV export")
 
 
-def entity_of_file(file_name: str, layout: ExportLayout) -> Entity | None:
-    """The entity a file's name says (persons.csv, Contacts.csv, acme-deals.csv...)."""
+def entity_of_file(file_name: str, layout: ExportLayout) -> Entity | str | None:
+    """The entity a file's name says (persons.csv, Contacts.csv, acme-deals.csv...), or
+    DEFINITIONS for a layout's definition file."""
     stem = fold(re.sub(r"\.[^.]*$", "", file_name.rsplit("/", 1)[-1]))
+    if stem in {fold(n) for n in layout.definitions}:
+        return DEFINITIONS
+    by_pattern = layout.pattern_of(file_name)
+    if by_pattern:
+        return by_pattern[0]
     for entity, names in layout.files.items():
         if stem in {fold(n) for n in names}:
             return entity

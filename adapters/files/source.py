@@ -40,7 +40,15 @@ from adapters.core.errors import AdapterError
 from adapters.core.http import Sink
 from adapters.core.protocols import ConnectionInfo, Page, RecordProblem, StagedItem
 from adapters.files import values
-from adapters.files.layout import FIELDS, LINKS, MANY, ExportLayout, column_field
+from adapters.files.layout import (
+    DEFINITIONS,
+    FIELDS,
+    LINKS,
+    MANY,
+    Described,
+    ExportLayout,
+    column_field,
+)
 
 PAGE = 500
 UNREADABLE = "row_unreadable"
@@ -66,7 +74,7 @@ DERIVABLE = (Entity.users, Entity.organizations, Entity.persons)
 class StoredFile:
     id: int
     name: str
-    entity: Entity
+    entity: str  # an Entity, or DEFINITIONS
     rows: int
     columns: list[dict[str, Any]]  # {"name", "kind", "max_length"}
 
@@ -92,6 +100,12 @@ class UploadStore(Protocol):
 
 class BadRow(Exception):
     pass
+
+
+def _as_dict(file: StoredFile, row: StoredRow) -> dict[str, str]:
+    return {
+        c["name"]: (row.cells[i] if i < len(row.cells) else "") for i, c in enumerate(file.columns)
+    }
 
 
 @dataclass
@@ -120,77 +134,106 @@ class FileSource:
         self.layout = layout
         self.overrides = {Entity(e): dict(m) for e, m in (columns or {}).items()}
         self.skipped_fields: list[str] = []
-        self._files: dict[Entity, StoredFile] | None = None
-        self._plans: dict[Entity, _Plan] = {}
+        self._files: dict[Entity, list[StoredFile]] | None = None
+        self._definitions: list[StoredFile] = []
+        self._described: Described | None = None
+        self._plans: dict[int, _Plan] = {}
         self._indexes: dict[Entity, dict[str, str]] = {}
         self.entities: tuple[Entity, ...] = ()
 
     # -- what the upload holds -------------------------------------------------------------
 
-    async def files(self) -> dict[Entity, StoredFile]:
+    async def files(self) -> dict[Entity, list[StoredFile]]:
         if self._files is None:
-            self._files = {f.entity: f for f in await self.store.files()}
-            self.entities = self.offered(self._files)
+            files: dict[Entity, list[StoredFile]] = {}
+            for stored in await self.store.files():
+                if stored.entity == DEFINITIONS:
+                    self._definitions.append(stored)
+                else:
+                    files.setdefault(Entity(stored.entity), []).append(stored)
+            self._files = files
+            self.entities = self.offered(files)
+            if self._definitions and self.layout.describe is not None:
+                rows = {
+                    f.name: [_as_dict(f, r) async for r in self._rows(f)] for f in self._definitions
+                }
+                self._described = self.layout.describe(rows)
         return self._files
 
-    def offered(self, files: dict[Entity, StoredFile]) -> tuple[Entity, ...]:
+    @property
+    def described(self) -> Described:
+        return self._described or Described()
+
+    def offered(self, files: dict[Entity, list[StoredFile]]) -> tuple[Entity, ...]:
         have = set(files) | {Entity.users}
-        for file in files.values():
-            linked = set(self.plan(file).fields.values())
+        for stored in (f for group in files.values() for f in group):
+            linked = set(self.plan(stored).fields.values()) | set(self._named_links(stored))
             have |= {LINKS[f] for f in linked if f in LINKS}
         if Entity.stages in have or Entity.pipelines in have:
             have |= {Entity.stages, Entity.pipelines}
         return tuple(e for e in Entity if e in have)
 
+    def _named_links(self, file: StoredFile) -> dict[str, str]:
+        """Links the file's name gives every row of it (a list file's pipeline)."""
+        found = self.layout.pattern_of(file.name)
+        return {k: v for k, v in (found[1] if found else {}).items() if k in LINKS}
+
     def plan(self, file: StoredFile) -> _Plan:
-        if file.entity in self._plans:
-            return self._plans[file.entity]
+        if file.id in self._plans:
+            return self._plans[file.id]
+        entity = Entity(file.entity)
         plan = _Plan()
         taken: set[str] = set()
-        overrides = self.overrides.get(file.entity, {})
+        overrides = self.overrides.get(entity, {})
         for index, column in enumerate(file.columns):
             name = column["name"]
             meaning = (
-                overrides[name]
-                if name in overrides
-                else column_field(file.entity, name, self.layout)
+                overrides[name] if name in overrides else column_field(entity, name, self.layout)
             )
             if meaning is None:
                 continue  # not carried, as the layout or the session says
             if isinstance(meaning, str) and (meaning in MANY or meaning not in taken):
                 plan.fields[index] = meaning
                 taken.add(meaning)
-            elif file.entity in CUSTOM_FIELD_ENTITIES:
+            elif entity in CUSTOM_FIELD_ENTITIES:
                 plan.custom[index] = name
-                plan.kinds[index] = str(column.get("kind") or "text")
-                if (
-                    column.get("kind") == "text"
-                    and int(column.get("max_length") or 0) > VARCHAR_MAX
-                ):
-                    plan.kinds[index] = "long"
+                plan.kinds[index] = self._kind(entity, column)
             else:
-                self.skipped_fields.append(f"{file.entity.value}: column {name} of {file.name}")
-        self._plans[file.entity] = plan
+                self.skipped_fields.append(f"{entity.value}: column {name} of {file.name}")
+        self._plans[file.id] = plan
         return plan
+
+    def _kind(self, entity: Entity, column: dict[str, Any]) -> str:
+        kind = str(column.get("kind") or "text")
+        if kind == "text" and int(column.get("max_length") or 0) > VARCHAR_MAX:
+            return "long"
+        return kind
 
     async def check(self) -> ConnectionInfo:
         files = await self.files()
-        counts = {e.value: f.rows for e, f in files.items()}
+        counts = {e.value: sum(f.rows for f in group) for e, group in files.items()}
         return ConnectionInfo(account=await self.store.account(), counts=counts)
 
     async def custom_fields(self) -> list[CustomFieldDef]:
-        found = []
-        for entity, file in (await self.files()).items():
-            plan = self.plan(file)
-            for index, name in plan.custom.items():
-                kind = plan.kinds[index]
-                field_type = KINDS.get(
-                    kind, FieldType.text if kind == "long" else FieldType.varchar
-                )
-                found.append(
-                    CustomFieldDef(entity=entity, key=name, name=name, field_type=field_type)
-                )
-        return found
+        found: dict[tuple[Entity, str], CustomFieldDef] = {}
+        for entity, group in (await self.files()).items():
+            for stored in group:
+                plan = self.plan(stored)
+                for index, name in plan.custom.items():
+                    field_type, options = self._field_type(entity, name, plan.kinds[index])
+                    known = found.get((entity, name))
+                    if known is not None and known.field_type != field_type:
+                        field_type, options = FieldType.text, []  # files that disagree
+                    found[(entity, name)] = CustomFieldDef(
+                        entity=entity, key=name, name=name, field_type=field_type, options=options
+                    )
+        return list(found.values())
+
+    def _field_type(self, entity: Entity, name: str, kind: str) -> tuple[FieldType, list[str]]:
+        described = self.described.fields.get((entity, name))
+        if described is not None:
+            return described[0], list(described[1])
+        return KINDS.get(kind, FieldType.text if kind == "long" else FieldType.varchar), []
 
     def reads_changes(self, entity: Entity) -> bool:
         return False
@@ -208,8 +251,17 @@ class FileSource:
     ) -> AsyncIterator[Page]:
         files = await self.files()
         if entity in files:
-            async for page in self._read_file(files[entity], int(cursor or 0)):
-                yield page
+            first, _, after = (cursor or "0:0").partition(":")
+            group = files[entity]
+            for position in range(int(first), len(group)):
+                start = int(after or 0) if position == int(first) else 0
+                last = position == len(group) - 1
+                async for page in self._read_file(group[position], start):
+                    if page.next_cursor:  # more of this file
+                        page.next_cursor = f"{position}:{page.next_cursor}"
+                    elif not last:  # the next file
+                        page.next_cursor = f"{position + 1}:0"
+                    yield page
             return
         if entity not in self.entities:
             return
@@ -261,6 +313,19 @@ class FileSource:
                 return row.cells[index].strip()
         return f"{file.name}#{row.row}"
 
+    def _found(self, file: StoredFile, row: StoredRow) -> dict[str, list[str]]:
+        """The values each field takes from the row (several for e-mails, phones, labels)."""
+        found: dict[str, list[str]] = {}
+        for index, meaning in self.plan(file).fields.items():
+            text = row.cells[index].strip() if index < len(row.cells) else ""
+            if not text:
+                continue
+            parts = text.split(self.layout.separator) if meaning in MANY else [text]
+            found.setdefault(meaning, []).extend(p.strip() for p in parts if p.strip())
+        for link, value in self._named_links(file).items():
+            found.setdefault(link, [value])
+        return found
+
     def _cells(
         self, file: StoredFile, row: StoredRow
     ) -> tuple[dict[str, list[str]], dict[str, Any]]:
@@ -269,23 +334,29 @@ class FileSource:
                 f"the row has {len(row.cells)} values, the header {len(file.columns)} columns"
             )
         plan = self.plan(file)
-        found: dict[str, list[str]] = {}
         custom: dict[str, Any] = {}
-        for index, cell in enumerate(row.cells):
-            text = cell.strip()
-            if not text:
-                continue
-            if index in plan.fields:
-                found.setdefault(plan.fields[index], []).append(text)
-            elif index in plan.custom:
-                custom[plan.custom[index]] = _custom_value(plan.kinds[index], text)
-        return found, custom
+        entity = Entity(file.entity)
+        for index, name in plan.custom.items():
+            text = row.cells[index].strip() if index < len(row.cells) else ""
+            if text:
+                field_type, _ = self._field_type(entity, name, plan.kinds[index])
+                custom[name] = self._custom_value(field_type, text)
+        return self._found(file, row), custom
+
+    def _custom_value(self, field_type: FieldType, text: str) -> Any:
+        if field_type is FieldType.double:
+            return values.number(text)
+        if field_type is FieldType.date:
+            return values.day(text)
+        if field_type is FieldType.set:
+            return [p.strip() for p in text.split(self.layout.separator) if p.strip()]
+        return text
 
     async def _record(self, file: StoredFile, row: StoredRow, source_id: str) -> Record:
         found, custom = self._cells(file, row)
         get = _Getter(found, file)
         links = {f: await self.link(LINKS[f], get.text(f)) for f in LINKS if f in found}
-        entity = file.entity
+        entity = Entity(file.entity)
         owner = links.get("owner")
         if entity is Entity.users:
             email = get.text("email")
@@ -352,23 +423,30 @@ class FileSource:
                 custom_fields=custom,
             )
         if entity is Entity.deals:
-            status = values.status(get.text("status") or "")
-            stage, pipeline_id = await self._deal_stage(get)
+            stage, pipeline_id, outcome = await self._deal_stage(get)
+            status = values.status(get.text("status") or "") if "status" in found else outcome
+            status = status or "open"
+            close = get.day("expected_close_date")
+            closed_at = get.moment("expected_close_date") if status != "open" else None
+            if self.layout.close_is_outcome and status != "open":
+                close = None  # the close date of a closed deal is its close
             person_ids = await self._many(Entity.persons, found.get("person", []))
             return Deal(
                 source_id=source_id,
                 title=get.required("title"),
                 value=get.number("value"),
                 currency=get.text("currency"),
-                status=status or "open",
+                status=status,
                 person_source_id=person_ids[0] if person_ids else None,
                 org_source_id=links.get("organization"),
                 pipeline_source_id=pipeline_id,
                 stage_source_id=stage,
                 owner_source_id=owner,
-                expected_close_date=get.day("expected_close_date"),
-                won_time=get.moment("won_time"),
-                lost_time=get.moment("lost_time"),
+                expected_close_date=close,
+                won_time=get.moment("won_time")
+                or (closed_at if self.layout.close_is_outcome and status == "won" else None),
+                lost_time=get.moment("lost_time")
+                or (closed_at if self.layout.close_is_outcome and status == "lost" else None),
                 lost_reason=get.text("lost_reason"),
                 add_time=get.moment("add_time"),
                 labels=get.labels(self.layout.separator),
@@ -416,9 +494,9 @@ class FileSource:
         if not value:
             return None
         files = await self.files()
-        if entity is Entity.stages and entity not in files:
+        if entity is Entity.stages and entity not in files and not self.described.stages:
             return None  # a deal's stage is placed by _deal_stage
-        if entity not in files:
+        if entity not in files and entity is not Entity.stages:
             return f"{entity.value}:{_key(value)}"
         index = await self._index(entity)
         return index.get(value.strip()) or index.get(_key(value))
@@ -426,34 +504,40 @@ class FileSource:
     async def _many(self, entity: Entity, cells: list[str]) -> list[str]:
         found: list[str] = []
         for cell in cells:
-            for part in cell.split(self.layout.separator) if self.layout.separator else [cell]:
+            for part in cell.split(self.layout.separator):
                 linked = await self.link(entity, part.strip())
                 if linked and linked not in found:
                     found.append(linked)
         return found
 
     async def _index(self, entity: Entity) -> dict[str, str]:
-        """id -> source id, and folded e-mails and names -> source id (the first of a name)."""
+        """id -> source id, folded e-mails and names -> source id (the first of a name), and
+        for stages "<pipeline source id>|<name>" -> source id."""
         if entity in self._indexes:
             return self._indexes[entity]
-        file = (await self.files())[entity]
-        plan = self.plan(file)
         index: dict[str, str] = {}
         names: dict[str, str] = {}
-        async for row in self._rows(file):
-            source_id = self.source_id(file, row)
-            index.setdefault(source_id, source_id)
-            for position, meaning in plan.fields.items():
-                named = meaning in ("email", "name", "title", "first_name", "last_name")
-                if named and position < len(row.cells) and row.cells[position].strip():
-                    names.setdefault(_key(row.cells[position]), source_id)
-            parts = [
-                row.cells[i].strip()
-                for i, m in plan.fields.items()
-                if m in ("first_name", "last_name") and i < len(row.cells) and row.cells[i].strip()
-            ]
-            if parts:
-                names.setdefault(_key(" ".join(parts)), source_id)
+        files = await self.files()
+        if entity is Entity.stages and entity not in files:
+            for stage in self.described.stages:
+                index[stage.source_id] = stage.source_id
+                names.setdefault(f"{stage.pipeline_source_id}|{_key(stage.name)}", stage.source_id)
+                names.setdefault(_key(stage.name), stage.source_id)
+        for stored in files.get(entity, []):
+            async for row in self._rows(stored):
+                source_id = self.source_id(stored, row)
+                index.setdefault(source_id, source_id)
+                found = self._found(stored, row)
+                for meaning in ("email", "name", "title", "subject"):
+                    for value in found.get(meaning, []):
+                        names.setdefault(_key(value), source_id)
+                parts = [v for m in ("first_name", "last_name") for v in found.get(m, [])[:1]]
+                if parts:
+                    names.setdefault(_key(" ".join(parts)), source_id)
+                if entity is Entity.stages and "pipeline" in found:
+                    pipeline = await self.link(Entity.pipelines, found["pipeline"][0])
+                    name = (found.get("name") or [""])[0]
+                    names.setdefault(f"{pipeline}|{_key(name)}", source_id)
         self._indexes[entity] = {**names, **index}
         return self._indexes[entity]
 
@@ -461,38 +545,44 @@ class FileSource:
 
     async def _default_pipeline(self) -> str:
         files = await self.files()
-        if Entity.pipelines in files:
-            async for row in self._rows(files[Entity.pipelines]):
-                return self.source_id(files[Entity.pipelines], row)
+        for stored in files.get(Entity.pipelines, []):
+            async for row in self._rows(stored):
+                return self.source_id(stored, row)
         return "pipelines:default"
 
-    async def _deal_stage(self, get: _Getter) -> tuple[str | None, str | None]:
+    async def _deal_stage(self, get: _Getter) -> tuple[str | None, str | None, str | None]:
+        """A deal's stage and pipeline source ids, and its outcome when its stage is one
+        ("Closed Won", "Deal Lost": it goes to its pipeline's first stage)."""
         files = await self.files()
         stage, pipeline = get.text("stage"), get.text("pipeline")
-        pipeline_id = (
-            await self.link(Entity.pipelines, pipeline) if Entity.pipelines in files else None
-        )
-        if Entity.stages in files:
-            return await self.link(Entity.stages, stage), pipeline_id
-        if pipeline and Entity.pipelines not in files:
-            pipeline_id = f"pipelines:{_key(pipeline)}"
+        outcome = values.status(stage) if stage else None
+        pipeline_id = await self.link(Entity.pipelines, pipeline)
+        if outcome in ("won", "lost"):
+            return None, pipeline_id, outcome
+        if Entity.stages in files or self.described.stages:
+            if not stage:
+                return None, pipeline_id, outcome
+            index = await self._index(Entity.stages)
+            found = index.get(f"{pipeline_id}|{_key(stage)}") or await self.link(
+                Entity.stages, stage
+            )
+            return found, pipeline_id, outcome
         if not stage:
-            return None, pipeline_id
+            return None, pipeline_id, outcome
         pipeline_id = pipeline_id or await self._default_pipeline()
-        return f"stages:{pipeline_id}/{_key(stage)}", pipeline_id
+        return f"stages:{pipeline_id}/{_key(stage)}", pipeline_id, outcome
 
     async def _derived(self, entity: Entity) -> list[Record]:
-        """Records of an entity the export has no file for, from the values its rows name."""
+        """Records of an entity the export has no file for, from the values its rows name
+        (and the stages its definition files describe)."""
+        if entity is Entity.stages and self.described.stages:
+            return list(self.described.stages)
         files = await self.files()
         seen: dict[str, Record] = {}
-        for file in files.values():
-            plan = self.plan(file)
-            async for row in self._rows(file):
-                cells: dict[str, list[str]] = {m: [] for m in plan.fields.values()}
-                for position, meaning in plan.fields.items():
-                    if position < len(row.cells) and row.cells[position].strip():
-                        cells[meaning].append(row.cells[position].strip())
-                for record in await self._named(entity, file, cells):
+        for stored in (f for group in files.values() for f in group):
+            async for row in self._rows(stored):
+                found = self._found(stored, row)
+                for record in await self._named(entity, stored, found):
                     seen.setdefault(record.source_id, record)
         order: dict[str, int] = {}
         for record in seen.values():  # a pipeline's stages in the order its deals show them
@@ -502,47 +592,46 @@ class FileSource:
         return list(seen.values())
 
     async def _named(
-        self, entity: Entity, file: StoredFile, cells: dict[str, list[str]]
+        self, entity: Entity, file: StoredFile, found: dict[str, list[str]]
     ) -> list[Record]:
-        found: list[Record] = []
-        get = _Getter(cells, file)
+        records: list[Record] = []
+        get = _Getter(found, file)
         if entity in DERIVABLE:
             link = next(k for k, v in LINKS.items() if v is entity)
-            values_ = cells.get(link, [])
-            if entity is Entity.persons:
-                values_ = [p.strip() for v in values_ for p in v.split(self.layout.separator)]
-            for value in values_:
-                source_id = f"{entity.value}:{_key(value)}"
-                email = value if "@" in value else None
-                if entity is Entity.users:
-                    found.append(User(source_id=source_id, name=value, email=email))
-                elif entity is Entity.organizations:
-                    found.append(Organization(source_id=source_id, name=value))
-                else:
-                    emails = [ContactPoint(value=email, primary=True)] if email else []
-                    found.append(Person(source_id=source_id, name=value, emails=emails))
-            return found
-        if file.entity is Entity.stages and entity is Entity.pipelines:
-            pipeline = get.text("pipeline")
-            source_id = f"pipelines:{_key(pipeline)}" if pipeline else "pipelines:default"
-            found.append(Pipeline(source_id=source_id, name=pipeline or "Pipeline"))
-            return found
-        if file.entity is not Entity.deals or Entity.stages in (await self.files()):
-            return found
-        stage, pipeline_id = await self._deal_stage(get)
-        if entity is Entity.pipelines and pipeline_id and pipeline_id.startswith("pipelines:"):
-            name = get.text("pipeline") or "Pipeline"
-            found.append(Pipeline(source_id=pipeline_id, name=name))
-        if entity is Entity.stages and stage and pipeline_id:
-            found.append(
-                Stage(
-                    source_id=stage,
-                    name=get.text("stage") or "",
-                    pipeline_source_id=pipeline_id,
-                    order_nr=0,
-                )
+            for cell in found.get(link, []):
+                parts = cell.split(self.layout.separator) if entity is Entity.persons else [cell]
+                for value in (p.strip() for p in parts if p.strip()):
+                    source_id = f"{entity.value}:{_key(value)}"
+                    email = value if "@" in value else None
+                    if entity is Entity.users:
+                        records.append(User(source_id=source_id, name=value, email=email))
+                    elif entity is Entity.organizations:
+                        records.append(Organization(source_id=source_id, name=value))
+                    else:
+                        emails = [ContactPoint(value=email, primary=True)] if email else []
+                        records.append(Person(source_id=source_id, name=value, emails=emails))
+            return records
+        if entity is not Entity.pipelines and entity is not Entity.stages:
+            return records
+        pipeline = get.text("pipeline")
+        if entity is Entity.pipelines and file.entity in (Entity.stages, Entity.deals):
+            stage_id, pipeline_id, _ = (
+                await self._deal_stage(get) if file.entity == Entity.deals else (None, None, None)
             )
-        return found
+            if pipeline:
+                pipeline_id = f"pipelines:{_key(pipeline)}"
+            elif file.entity == Entity.stages or stage_id:
+                pipeline_id = pipeline_id or "pipelines:default"
+            if pipeline_id and pipeline_id.startswith("pipelines:"):
+                records.append(Pipeline(source_id=pipeline_id, name=pipeline or "Pipeline"))
+            return records
+        files = await self.files()
+        if entity is Entity.stages and file.entity == Entity.deals and Entity.stages not in files:
+            stage_id, pipeline_id, _ = await self._deal_stage(get)
+            if stage_id and pipeline_id:
+                name = get.text("stage") or ""
+                records.append(Stage(source_id=stage_id, name=name, pipeline_source_id=pipeline_id))
+        return records
 
 
 class _Getter:
@@ -602,14 +691,6 @@ class _Getter:
         for cell in self.found.get("labels", []):
             parts.extend(p.strip() for p in re.split(rf"[{re.escape(separator)},]", cell))
         return list(dict.fromkeys(p for p in parts if p))
-
-
-def _custom_value(kind: str, text: str) -> Any:
-    if kind == "number":
-        return values.number(text)
-    if kind == "date":
-        return values.day(text)
-    return text
 
 
 def _int(value: float | None) -> int | None:

@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile as FormFile
 
 from adapters.core.canonical import Entity
 from adapters.core.registry import get_system
-from adapters.files.layout import FIELDS, ExportLayout, entity_of_file, find_layout
+from adapters.files.layout import DEFINITIONS, FIELDS, ExportLayout, entity_of_file, find_layout
 from adapters.files.reading import CsvFile, Unreadable
 from app.errors import Conflict, FerryError, NotFound, Unprocessable
 from app.models import MigrationSession, Upload, UploadFile, UploadRow
@@ -54,7 +54,7 @@ class _Part:
 
     name: str
     open: Any  # () -> a binary stream of its bytes
-    entity: Entity | None = None
+    entity: Entity | str | None = None  # or DEFINITIONS: a file describing fields and stages
 
 
 class _Counted:
@@ -133,7 +133,7 @@ def _entities(parts: list[_Part], layout: ExportLayout, named: dict[str, str]) -
             f"`entities` names {sorted(unknown_names)[0]}, which is not a file of the upload.",
             file=sorted(unknown_names)[0],
         )
-    by_entity: dict[Entity, str] = {}
+    by_entity: dict[Entity | str, str] = {}
     for part in parts:
         given = named.get(part.name)
         if given is not None:
@@ -155,12 +155,13 @@ def _entities(parts: list[_Part], layout: ExportLayout, named: dict[str, str]) -
                 f'`entities` field ({{"{part.name}": "persons"}}); entities: {ENTITY_CHOICES}.',
                 file=part.name,
             )
-        if part.entity in by_entity:
+        several = part.entity == DEFINITIONS or layout.pattern_of(part.name) is not None
+        if part.entity in by_entity and not several:
             raise _refuse(
                 "upload_duplicate_entity",
-                f"{by_entity[part.entity]} and {part.name} both hold {part.entity.value}: one "
+                f"{by_entity[part.entity]} and {part.name} both hold {part.entity}: one "
                 "file per entity.",
-                entity=part.entity.value,
+                entity=str(part.entity),
                 files=[by_entity[part.entity], part.name],
             )
         by_entity[part.entity] = part.name
@@ -218,7 +219,7 @@ async def create_upload(
         budget = [upload_settings().max_upload_bytes]
         stored: list[UploadFile] = []
         try:
-            for part in sorted(parts, key=lambda p: list(Entity).index(p.entity)):  # type: ignore[arg-type]
+            for part in sorted(parts, key=_order):
                 stored.append(await _store_file(db, upload, part, digest, budget))
         except Unreadable as exc:
             await db.rollback()
@@ -232,16 +233,22 @@ async def create_upload(
     return upload_out(upload, stored)
 
 
+def _order(part: _Part) -> tuple[int, str]:
+    entity = str(part.entity)
+    position = -1 if entity == DEFINITIONS else list(Entity).index(Entity(entity))
+    return position, part.name
+
+
 async def _store_file(
     db: AsyncSession, upload: Upload, part: _Part, digest: Any, budget: list[int]
 ) -> UploadFile:
     assert part.entity is not None
     row = UploadFile(
-        upload_id=upload.id, name=part.name, entity=part.entity.value, rows=0, columns=[]
+        upload_id=upload.id, name=part.name, entity=str(part.entity), rows=0, columns=[]
     )
     db.add(row)
     await db.flush()
-    digest.update(f"\0{part.entity.value}\0".encode())
+    digest.update(f"\0{part.name}\0".encode())
     reader = CsvFile(part.name, _Counted(part.open(), digest, budget))  # type: ignore[arg-type]
     batch: list[dict[str, Any]] = []
     for parsed in reader:

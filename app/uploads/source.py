@@ -51,9 +51,7 @@ class DbUploadStore:
                 .where(UploadFile.upload_id == self.upload_id)
                 .order_by(UploadFile.id)
             )
-            return [
-                StoredFile(f.id, f.name, Entity(f.entity), f.rows, list(f.columns)) for f in rows
-            ]
+            return [StoredFile(f.id, f.name, f.entity, f.rows, list(f.columns)) for f in rows]
 
     async def rows(self, file_id: int, after: int, limit: int) -> list[StoredRow]:
         async with sessionmaker()() as db:
@@ -112,7 +110,9 @@ async def upload_system(
             code="unknown_upload",
             details={"upload_id": upload_id, "system": upload.system},
         )
-    files = {f.entity: f for f in await DbUploadStore(upload_id, layout).files()}
+    files: dict[str, list[StoredFile]] = {}
+    for stored in await DbUploadStore(upload_id, layout).files():
+        files.setdefault(stored.entity, []).append(stored)
     _check_columns(columns or {}, files)
     found = file_system(system, upload_id, layout, columns or {})
     reader = FileSource(DbUploadStore(upload_id, layout), layout, columns=columns)
@@ -129,7 +129,7 @@ def stored_system(system: System, base_url: str, options: dict[str, Any] | None)
     return file_system(system, upload_id, layout, mapping.get("columns") or {})
 
 
-def _check_columns(columns: Columns, files: dict[Entity, StoredFile]) -> None:
+def _check_columns(columns: Columns, files: dict[str, list[StoredFile]]) -> None:
     from app.sessions.mapping import invalid
 
     where = "options.mapping.columns"
@@ -138,13 +138,13 @@ def _check_columns(columns: Columns, files: dict[Entity, StoredFile]) -> None:
             entity = Entity(entity_name)
         except ValueError:
             entity = None
-        if entity is None or entity not in files:
-            choices = [e.value for e in files]
+        if entity is None or entity.value not in files:
+            choices = [e for e in files if e in {x.value for x in FIELDS}]
             raise invalid(where, entity_name, f"the upload has no file of {entity_name!r}", choices)
-        names = [c["name"] for c in files[entity].columns]
+        names = list(dict.fromkeys(c["name"] for f in files[entity.value] for c in f.columns))
         for column, meaning in mapped.items():
             if column not in names:
-                problem = f"{files[entity].name} has no column {column!r}"
+                problem = f"the {entity_name} files have no column {column!r}"
                 raise invalid(f"{where}.{entity_name}", column, problem, names)
             if meaning is not None and meaning not in FIELDS[entity]:
                 problem = f"{entity_name} have no field {meaning!r}"

@@ -45,8 +45,8 @@ def upgrade() -> None:
         sa.Column("entity", sa.String(32), nullable=False),
         sa.Column("rows", sa.Integer(), nullable=False),
         sa.Column("columns", JSON, nullable=False),
-        sa.UniqueConstraint("upload_id", "entity", name="uq_upload_files_entity"),
     )
+    op.create_index("ix_upload_files_upload", "upload_files", ["upload_id"])
     op.create_table(
         "upload_rows",
         sa.Column(
@@ -63,6 +63,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("upload_rows")
+    op.drop_index("ix_upload_files_upload", table_name="upload_files")
     op.drop_table("upload_files")
     op.drop_index("ix_uploads_account_created", table_name="uploads")
     op.drop_table("uploads")
