@@ -49,14 +49,10 @@ from adapters.highrise.render import IDS, held, render
 API = "/{account_id}"
 # List element -> (its items' element, whether Highrise marks it type="array").
 CHILDREN = {
-    "tags": ("tag", True),
-    "subject_datas": ("subject_data", True),
-    "parties": ("party", True),
-    "email-addresses": ("email-address", False),
-    "phone-numbers": ("phone-number", False),
-    "addresses": ("address", False),
-    "attachments": ("attachment", False),
-}
+    "tags": ("tag", True), "subject_datas": ("subject_data", True), "parties": ("party", True),
+    "email-addresses": ("email-address", False), "phone-numbers": ("phone-number", False),
+    "addresses": ("address", False), "attachments": ("attachment", False),
+}  # fmt: skip
 RECORDINGS_WINDOW, RECORDINGS_BURST = 10.0, 10
 
 
