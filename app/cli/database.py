@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from pathlib import Path
 
 import typer
@@ -21,7 +22,24 @@ def upgrade_database() -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["configure_logging"] = False
-    command.upgrade(config, "head")
+    # `ferry serve` and `ferry accounts create` run this at once on a fresh data directory: one
+    # upgrades, the other then finds the schema up to date (PostgreSQL: env.py's advisory lock).
+    with _data_dir_lock():
+        command.upgrade(config, "head")
+
+
+class _data_dir_lock:
+    def __enter__(self) -> None:
+        from app.config import get_settings
+
+        directory = get_settings().data_dir.expanduser()
+        directory.mkdir(parents=True, exist_ok=True)
+        self._file = open(directory / ".schema.lock", "w")  # noqa: SIM115  (held until exit)
+        fcntl.flock(self._file, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc: object) -> None:
+        fcntl.flock(self._file, fcntl.LOCK_UN)
+        self._file.close()
 
 
 @db_cli.command("upgrade")

@@ -18,6 +18,7 @@ if config.config_file_name and config.attributes.get("configure_logging", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = Base.metadata
+SCHEMA_LOCK = 0x5EE1F0  # an arbitrary key of Ferry's own among the database's advisory locks
 
 
 def _configure(connection: Connection) -> None:
@@ -27,6 +28,10 @@ def _configure(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Several processes upgrading at once (replicas starting together): one at a time,
+            # the later ones find the schema up to date. Released with the transaction.
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})")
         context.run_migrations()
 
 
