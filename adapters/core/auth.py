@@ -7,7 +7,8 @@ strings the client scrubs from any message it raises.
 
 Token exchanges (OAuth2 refresh, client credentials, session logins) share `TokenExchangeAuth`:
 httpx's auth-flow generator lets it send the exchange, put the token on the request and replay the
-request after a 401. Its `rate_limit_key` is tied to the stable credential, not the short-lived
+request after a 401 (or an answer its `expired` hook reads as an expired token: vendors that
+refuse a token in a 200). Its `rate_limit_key` is tied to the stable credential, not the short-lived
 token.
 """
 
@@ -136,6 +137,8 @@ class TokenExchangeAuth(CredentialAuth):
     and username/password session logins (SugarCRM): what differs is the grant sent and where the
     token goes. The token is fetched before the first call, and once more when a call comes back
     401 (it expired), after which that call is replayed. A refused exchange is AuthFailed.
+    `expired(response)` tells an expired token from an answer that is not a 401 (Maximizer's
+    `{"Code": -1, "Msg": ["Token is invalid"]}` in a 200); such an answer is treated as a 401.
     """
 
     requires_response_body = True
@@ -156,6 +159,7 @@ class TokenExchangeAuth(CredentialAuth):
         query_param: str | None = None,
         bare_token: bool = False,
         headers: dict[str, str] | None = None,
+        expired: Callable[[httpx.Response], bool] | None = None,
     ) -> None:
         super().__init__(
             *(grant.get(key, "") for key in secret_keys), *(login_headers or {}).values()
@@ -172,6 +176,7 @@ class TokenExchangeAuth(CredentialAuth):
         self._query_param = query_param  # the token goes as this parameter instead of a header
         self._bare = bare_token  # the answer's body is the token itself, as text (Act!'s JWT)
         self._headers = headers or {}  # sent on every call, the exchange's too (Act!'s database)
+        self._expired = expired  # an answer other than a 401 that says the token expired
         self._token: str | None = None
 
     @property
@@ -233,7 +238,7 @@ class TokenExchangeAuth(CredentialAuth):
                 return
             self._store(answer)
         response = yield self.apply(request)
-        if response.status_code == 401:
+        if response.status_code == 401 or (self._expired is not None and self._expired(response)):
             answer = yield self._token_request()
             if _passing(answer):
                 return

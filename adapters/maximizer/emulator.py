@@ -11,7 +11,8 @@ environments, and the older maximizercrm/maximizerwebdata-postman):
   (without them the login fails), and answers `{"Code": 0, "Data": {"Token": ...}}`; every
   other call sends `Authorization: Bearer <token>` (the collection's auth). `TokenValid`
   answers a bad token with HTTP 200 `{"Code": -1, "Msg": ["Token is invalid"]}`: errors are a
-  negative `Code` with `Msg[]`, in a 200.
+  negative `Code` with `Msg[]`, in a 200. A token lives 10 minutes from its issue, each use
+  moving that to 10 minutes after the use, 24 hours at most (Token Validation page).
 - `Read` bodies name one object (`AbEntry`, `User`, `Opportunity`, `Task`, `Appointment`,
   `Note`, `SalesProcessSetup`, `SalesStageSetup`, `Schema`) with `Scope.Fields` (the fields
   returned; `1` for all), `Criteria.SearchQuery` (`$AND`, `$OR`, `$EQ`, `$NE`, `$GT`, `$GE`,
@@ -37,7 +38,9 @@ unknown object, field or operator is `Code -1`; the rate limit is a 429 with Ret
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -46,7 +49,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from adapters.core.emulated_auth import Login, issued, json_fields
-from adapters.core.emulation import EmulatedAccount, SourceEmulator, Tables, VendorError
+from adapters.core.emulation import EmulatedAccount, SourceEmulator, Tables, VendorError, bearer
 from adapters.core.mapping import parse_time
 from adapters.core.serving import CursorPages
 from adapters.maximizer.render import held, keys, render
@@ -67,6 +70,7 @@ OBJECTS = frozenset(
         "Schema",
     ]
 )
+IDLE_SECONDS, LIFE_SECONDS = 600, 86_400  # a token's life from its last and its first use
 ASIDE = frozenset({"Compatibility", "Configuration"})
 LOGIN = Login(
     matches={"Database": "database", "UID": "uid", "Password": "password",
@@ -136,12 +140,13 @@ class MaximizerEmulator(SourceEmulator):
     credential_values = {"database": "{account}", "uid": "USER1"}
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
         self._keys: dict[str, str] = {}
+        self._used: dict[str, tuple[float, float]] = {}  # token -> (issued, last used)
+        super().__init__(**kwargs)
 
     def routes(self) -> list[BaseRoute]:
         return [
-            self.login_route(f"{API}/Authenticate", LOGIN),
+            self.login_route(f"{API}/Authenticate", dataclasses.replace(LOGIN, token=self._issue)),
             Route(f"{API}/Read", self.read, methods=["POST"]),
             Route(f"{API}/GetSessionInfo", self.session, methods=["POST"]),
         ]
@@ -158,6 +163,23 @@ class MaximizerEmulator(SourceEmulator):
         if not self._keys:
             self._keys.update(keys(held(generate(size=30, seed=0))))
         return self._keys.get(reference_id)
+
+    def _issue(self, account: EmulatedAccount) -> str:
+        token = secrets.token_hex(24)
+        self._used[token] = (self.clock(), self.clock())
+        return token
+
+    def authenticate(self, account: EmulatedAccount, request: Request) -> bool:
+        """An issued token within 10 minutes of its issue or last use, 24 hours of its issue."""
+        token, now = bearer(request), self.clock()
+        if not token or not self.gate(account, request) or token not in self._used:
+            return False
+        issued_at, last = self._used[token]
+        if now - last > IDLE_SECONDS or now - issued_at > LIFE_SECONDS:
+            account.tokens.discard(token)
+            return False
+        self._used[token] = (issued_at, now)
+        return True
 
     def unauthorized(self) -> VendorError:
         return fault("Token is invalid")

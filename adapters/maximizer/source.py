@@ -53,7 +53,8 @@ UDF_TYPES = {
 
 def maximizer_auth(credentials: dict[str, str], base_url: str) -> TokenExchangeAuth:
     """`Authenticate` with the address book and user (and on the cloud the app's VendorId and
-    AppKey); the token in `Data.Token` goes as a bearer."""
+    AppKey); the token in `Data.Token` goes as a bearer. A token lives 10 minutes from its last
+    use (24 hours at most): one refused is renewed by a new login and the call resent."""
     grant = {"Database": credentials["database"], "UID": credentials["uid"],
              "Password": credentials["password"]}  # fmt: skip
     if credentials.get("vendor_id") or credentials.get("app_key"):
@@ -65,6 +66,7 @@ def maximizer_auth(credentials: dict[str, str], base_url: str) -> TokenExchangeA
         secret_keys=("Password", "AppKey"),
         as_json=True,
         token_field="Data.Token",
+        expired=token_refused,
     )
 
 
@@ -78,11 +80,15 @@ def _answer(response: httpx.Response) -> tuple[int | None, list[str]]:
     return body["Code"], [str(m) for m in body.get("Msg") or []]
 
 
-def is_auth_failure(response: httpx.Response) -> bool:
-    """A 401/403, or a negative Code whose message is about the token."""
+def token_refused(response: httpx.Response) -> bool:
+    """A negative Code whose message is about the token (it expired: log in again)."""
     code, messages = _answer(response)
-    token_refused = code is not None and code < 0 and any("token" in m.lower() for m in messages)
-    return default_is_auth_failure(response) or token_refused
+    return code is not None and code < 0 and any("token" in m.lower() for m in messages)
+
+
+def is_auth_failure(response: httpx.Response) -> bool:
+    """A 401/403, or a token still refused after a new login."""
+    return default_is_auth_failure(response) or token_refused(response)
 
 
 def error_text(response: httpx.Response) -> str:

@@ -229,3 +229,32 @@ async def test_a_429_is_waited_out_and_retried() -> None:
     stages = await extract_records(source, Entity.stages)
     assert len(users) == len(HELD.users) and len(stages) == len(HELD.stages)
     assert source.client.stats.rate_limited >= 1 and clock.slept
+
+
+async def test_a_token_expired_mid_run_is_renewed_and_the_run_goes_on() -> None:
+    clock = FakeClock()
+    emulator, credentials = new_emulator(clock)
+    logins: list[str] = []
+
+    def counted(request: httpx.Request, content: bytes) -> bytes:
+        if request.url.path.endswith("/Authenticate"):
+            logins.append(request.url.path)
+        return content
+
+    transport = Rewriting(emulator, counted)
+    source = new_source(
+        emulator, credentials, clock=clock, spec=small_pages(5), transport=transport
+    )
+    persons, pauses = [], iter([9 * 60, 9 * 60, 11 * 60])  # used within 10 minutes, then idle
+    async for page in source.extract(Entity.persons):
+        persons += [item.record for item in page.items]
+        clock.now += next(pauses, 0)
+    assert len({p.source_id for p in persons}) == len(HELD.persons)
+    assert len(logins) == 2  # the idle token refused (a 200 with Code -1), one new login
+    renewed = clock.now
+    while clock.now < renewed + 25 * 3600:  # a token kept alive is refused after 24 hours
+        clock.now += 9 * 60
+        assert (await source.check()).account["user_id"] == "USER1"
+    assert len(logins) == 3
+    with pytest.raises(AuthFailed):  # a wrong password still fails
+        await new_source(emulator, {**credentials, "password": "wrong"}, clock=clock).check()
