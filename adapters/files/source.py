@@ -51,6 +51,7 @@ from adapters.files.layout import (
 )
 
 PAGE = 500
+FIRST_STAGE = "Open"  # the stage of a pipeline made for deals that name none
 UNREADABLE = "row_unreadable"
 ACTIVITY_TYPES = {
     "call": "call",
@@ -169,7 +170,7 @@ class FileSource:
         for stored in (f for group in files.values() for f in group):
             linked = set(self.plan(stored).fields.values()) | set(self._named_links(stored))
             have |= {LINKS[f] for f in linked if f in LINKS}
-        if Entity.stages in have or Entity.pipelines in have:
+        if have & {Entity.stages, Entity.pipelines, Entity.deals}:  # a deal needs a pipeline
             have |= {Entity.stages, Entity.pipelines}
         return tuple(e for e in Entity if e in have)
 
@@ -558,6 +559,8 @@ class FileSource:
         outcome = values.status(stage) if stage else None
         pipeline_id = await self.link(Entity.pipelines, pipeline)
         if outcome in ("won", "lost"):
+            if Entity.stages not in files and not self.described.stages:
+                pipeline_id = pipeline_id or await self._default_pipeline()
             return None, pipeline_id, outcome
         if Entity.stages in files or self.described.stages:
             if not stage:
@@ -567,9 +570,9 @@ class FileSource:
                 Entity.stages, stage
             )
             return found, pipeline_id, outcome
-        if not stage:
-            return None, pipeline_id, outcome
         pipeline_id = pipeline_id or await self._default_pipeline()
+        if not stage:  # its pipeline's first stage
+            return None, pipeline_id, outcome
         return f"stages:{pipeline_id}/{_key(stage)}", pipeline_id, outcome
 
     async def _derived(self, entity: Entity) -> list[Record]:
@@ -584,6 +587,17 @@ class FileSource:
                 found = self._found(stored, row)
                 for record in await self._named(entity, stored, found):
                     seen.setdefault(record.source_id, record)
+        if entity is Entity.stages and Entity.pipelines not in files:
+            # every pipeline made here gets a stage for its deals
+            for pipeline in await self._derived(Entity.pipelines):
+                if not any(
+                    isinstance(r, Stage) and r.pipeline_source_id == pipeline.source_id
+                    for r in seen.values()
+                ):
+                    source_id = f"stages:{pipeline.source_id}/{_key(FIRST_STAGE)}"
+                    seen[source_id] = Stage(
+                        source_id=source_id, name=FIRST_STAGE, pipeline_source_id=pipeline.source_id
+                    )
         order: dict[str, int] = {}
         for record in seen.values():  # a pipeline's stages in the order its deals show them
             if isinstance(record, Stage):
@@ -615,13 +629,10 @@ class FileSource:
             return records
         pipeline = get.text("pipeline")
         if entity is Entity.pipelines and file.entity in (Entity.stages, Entity.deals):
-            stage_id, pipeline_id, _ = (
-                await self._deal_stage(get) if file.entity == Entity.deals else (None, None, None)
-            )
-            if pipeline:
-                pipeline_id = f"pipelines:{_key(pipeline)}"
-            elif file.entity == Entity.stages or stage_id:
-                pipeline_id = pipeline_id or "pipelines:default"
+            if file.entity == Entity.deals:
+                _, pipeline_id, _ = await self._deal_stage(get)
+            else:
+                pipeline_id = f"pipelines:{_key(pipeline)}" if pipeline else "pipelines:default"
             if pipeline_id and pipeline_id.startswith("pipelines:"):
                 records.append(Pipeline(source_id=pipeline_id, name=pipeline or "Pipeline"))
             return records
