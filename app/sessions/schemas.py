@@ -105,6 +105,7 @@ class MappingOptions(BaseModel):
     )
     columns: dict[str, dict[str, str | None]] = Field(
         default_factory=dict,
+        exclude_if=lambda columns: not columns,  # shown only when given
         description="For a source that is an upload (a CSV export): per entity, a column "
         "-> the field it fills (name, email, organization, title, value, stage...; the 422 "
         "lists them) or null: not carried. Columns neither named here nor known by their "
