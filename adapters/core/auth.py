@@ -160,9 +160,13 @@ class TokenExchangeAuth(CredentialAuth):
         bare_token: bool = False,
         headers: dict[str, str] | None = None,
         expired: Callable[[httpx.Response], bool] | None = None,
+        fresh: Callable[[], dict[str, str]] | None = None,
+        signing: tuple[str, ...] = (),
     ) -> None:
         super().__init__(
-            *(grant.get(key, "") for key in secret_keys), *(login_headers or {}).values()
+            *(grant.get(key, "") for key in secret_keys),
+            *(login_headers or {}).values(),
+            *signing,
         )
         self.token_url = token_url
         self._grant = grant
@@ -177,20 +181,25 @@ class TokenExchangeAuth(CredentialAuth):
         self._bare = bare_token  # the answer's body is the token itself, as text (Act!'s JWT)
         self._headers = headers or {}  # sent on every call, the exchange's too (Act!'s database)
         self._expired = expired  # an answer other than a 401 that says the token expired
+        # Fields made anew for each exchange, over the grant's (a signed client assertion with
+        # its own iat and exp), and the credentials that sign them without being sent.
+        self._fresh = fresh
+        self._signing = signing
         self._token: str | None = None
 
     @property
     def rate_limit_key(self) -> str:
         identity = [f"{k}={v}" for k, v in sorted({**self._grant, **self._headers}.items())]
-        return fingerprint(self.token_url, *identity)
+        return fingerprint(self.token_url, *identity, *self._signing)
 
     def _token_request(self) -> httpx.Request:
         headers = {**self._headers, **self._login_headers}
+        grant = {**self._grant, **(self._fresh() if self._fresh else {})}
         if self._method == "GET":
-            return httpx.Request("GET", self.token_url, params=self._grant, headers=headers)
+            return httpx.Request("GET", self.token_url, params=grant, headers=headers)
         if self._as_json:
-            return httpx.Request("POST", self.token_url, json=self._grant, headers=headers)
-        return httpx.Request("POST", self.token_url, data=self._grant, headers=headers)
+            return httpx.Request("POST", self.token_url, json=grant, headers=headers)
+        return httpx.Request("POST", self.token_url, data=grant, headers=headers)
 
     def _store(self, response: httpx.Response) -> None:
         # Imported here: errors sits beside auth and the import is only needed on failure paths.

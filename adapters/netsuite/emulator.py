@@ -14,11 +14,26 @@ SuiteQL notes; a 401 quoted in jacobsvante/netsuite#27):
   with realm = the account id, signature method HMAC-SHA256 only, a nonce of at least six
   characters, a positive integer timestamp. A refused login is a 401 with o:errorCode
   INVALID_LOGIN ("Invalid login attempt. For more details, see the Login Audit Trail...").
+- OAuth 2.0 client credentials (M2M; "OAuth 2.0 Client Credentials Setup", "The Request
+  Token Structure", "POST Request to the Token Endpoint and the Access Token Response"): the
+  integration's client ID and a certificate whose public part is mapped to it (its Certificate
+  ID is the JWT's `kid`). `POST /services/rest/auth/oauth2/v1/token`, form-encoded,
+  `grant_type=client_credentials`, `client_assertion_type=urn:ietf:params:oauth:client-
+  assertion-type:jwt-bearer`, `client_assertion=<JWT>`: header typ JWT, alg PS256/384/512 or
+  ES256/384/512, kid; claims iss = the client ID, scope (restlets, rest_webservices,
+  suite_analytics, comma-separated), aud = that token URL, iat, exp less than 60 minutes after
+  iat. Answer `{access_token, expires_in: "3600", token_type: "Bearer"}`: the token is valid
+  60 minutes and goes as `Authorization: Bearer`. Token endpoint errors are `{"error": code}`
+  (the authorization code flow's documented shape).
 - Errors are `{"type", "title", "status", "o:errorDetails": [{"detail", "o:errorCode"}]}`.
 - Concurrency is governed per account; a request over the limit is refused with 429.
 Assumptions (not documented, or only by third parties):
 - A timestamp more than 5 minutes from the server's clock is refused, and so is a nonce
   already used with the token: 401 INVALID_LOGIN, as for a wrong signature.
+- A refused assertion (a signature not by the mapped certificate, another kid or issuer, a
+  wrong audience, an expired one, no rest_webservices scope) is 400 `{"error":
+  "invalid_grant"}`; a missing parameter `invalid_request`, another grant
+  `unsupported_grant_type`. An expired access token is a 401 INVALID_LOGIN.
 - The 429 carries no Retry-After and its code is CONCURRENCY_LIMIT_EXCEEDED; the limit is
   modelled as a number of requests per second.
 - `offset` must be a multiple of `limit` (said of the record API's paging in
@@ -51,14 +66,30 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from adapters.core.emulation import EmulatedAccount, RateState, SourceEmulator, Tables, VendorError
+from adapters.core.client_assertion import (
+    JWT_BEARER,
+    check_assertion,
+    new_private_key,
+    public_key_of,
+)
+from adapters.core.emulated_auth import Login
+from adapters.core.emulation import (
+    EmulatedAccount,
+    RateState,
+    SourceEmulator,
+    Tables,
+    VendorError,
+    bearer,
+)
 from adapters.core.oauth1 import HMAC_SHA256, oauth_params, signature
 from adapters.netsuite.render import IDS, held, ns_datetime, render
 from adapters.reference.dataset import ReferenceCompany, generate
 
 SUITEQL = "/{account_id}/services/rest/query/v1/suiteql"
 EMPLOYEES = "/{account_id}/services/rest/record/v1/employee"
-MOST, SKEW = 1000, 300.0
+TOKEN = "/{account_id}/services/rest/auth/oauth2/v1/token"
+MOST, SKEW, HOUR = 1000, 300.0, 3600
+ALGORITHMS = ("PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 TYPES = {400: "15.5.1", 401: "15.5.2", 404: "15.5.5", 405: "15.5.6", 429: "15.5.30"}
 TITLES = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests"}
 LOGIN = (
@@ -91,7 +122,7 @@ def _columns() -> dict[str, frozenset[str]]:
 class NetSuiteEmulator(SourceEmulator):
     ids = IDS
     one_pipeline = "1"
-    credential_names = ("consumer_key", "consumer_secret", "token_id", "token_secret")
+    credential_names = ("consumer_key", "consumer_secret", "token_id", "token_secret", "client_id")
     credential_values = {"account_id": "{account}"}
     window_seconds = 1.0  # concurrency, modelled as requests per second
     default_burst = 1000
@@ -99,12 +130,22 @@ class NetSuiteEmulator(SourceEmulator):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self._nonces: dict[str, set[tuple[str, str]]] = {}
+        self._expiry: dict[str, float] = {}  # access token -> when it expires
 
     def routes(self) -> list[BaseRoute]:
+        login = Login({}, "client_credentials", checks=(self._assertion,), refusal=_refusal,
+                      answer=_answer, token=self._access_token)  # fmt: skip
         return [
             Route(SUITEQL, self.suiteql, methods=["POST"]),
             Route(EMPLOYEES, self.employees, methods=["GET"]),
+            self.login_route(TOKEN, login),
         ]
+
+    def new_credentials(self, base_url: str) -> dict[str, str]:
+        """Both styles' credentials: token-based ones, and a client ID with a certificate (its
+        ID and private key in PEM, the public part mapped to the integration) for M2M."""
+        pem = {"certificate_id": secrets.token_urlsafe(32), "private_key": new_private_key()}
+        return {**super().new_credentials(base_url), **pem}
 
     render = staticmethod(render)  # the reference company in the vendor's shapes
     held = staticmethod(held)  # what of it the vendor can hold
@@ -114,9 +155,36 @@ class NetSuiteEmulator(SourceEmulator):
 
     # --- auth, errors, the limit -------------------------------------------------------------
 
+    def _assertion(self, account: EmulatedAccount, request: Request, given: Any) -> str | None:
+        """The client credentials grant's assertion, checked against the mapped certificate."""
+        if given.get("client_assertion_type") != JWT_BEARER or not given.get("client_assertion"):
+            return "client_assertion"
+        creds = account.credentials
+        wrong = check_assertion(
+            given["client_assertion"],
+            public_key_of(creds["private_key"]),
+            now=self.clock(),
+            issuer=creds["client_id"],
+            audience=str(request.url).split("?")[0],
+            key_id=creds["certificate_id"],
+            algorithms=ALGORITHMS,
+            longest=HOUR,
+            scope="rest_webservices",
+        )
+        return None if wrong is None else "assertion"
+
+    def _access_token(self, account: EmulatedAccount) -> str:
+        token = secrets.token_urlsafe(48)
+        self._expiry[token] = self.clock() + HOUR
+        return token
+
     def authenticate(self, account: EmulatedAccount, request: Request) -> bool:
-        """Token-based authentication: the signature recomputed from the secrets held, the
-        realm, consumer and token the account's, a fresh timestamp and an unused nonce."""
+        """An access token of the M2M flow not expired, or token-based authentication: the
+        signature recomputed from the secrets held, the realm, consumer and token the
+        account's, a fresh timestamp and an unused nonce."""
+        token = bearer(request)
+        if token is not None:
+            return token in account.tokens and self._expiry.get(token, 0) > self.clock()
         given = oauth_params(request.headers.get("authorization", ""))
         creds = account.credentials
         if given is None or given.get("oauth_signature_method") != HMAC_SHA256:
@@ -206,6 +274,15 @@ class NetSuiteEmulator(SourceEmulator):
             "totalResults": len(rows),
         }
         return self.respond(request, body)
+
+
+def _refusal(reason: str, given: Any) -> tuple[int, Any]:
+    codes = {"grant_type": "unsupported_grant_type", "assertion": "invalid_grant"}
+    return 400, {"error": codes.get(reason, "invalid_request")}
+
+
+def _answer(token: str, request: Request, account: EmulatedAccount) -> Any:
+    return {"access_token": token, "expires_in": str(HOUR), "token_type": "Bearer"}
 
 
 def _page(request: Request) -> tuple[int, int]:

@@ -4,7 +4,9 @@ Vendor facts (sources in the emulator's docstring): every list is a SuiteQL quer
 /services/rest/query/v1/suiteql?limit=1000&offset=N` with `Prefer: transient` and `{"q": ...}`,
 walked while `hasMore`; `items` carry the rows, `count` how many this page holds (a page whose
 items disagree with its count is refused, never read short). Token-based authentication:
-OAuth 1.0a signed with HMAC-SHA256 (adapters/core/oauth1.py), realm = the account id.
+OAuth 1.0a signed with HMAC-SHA256 (adapters/core/oauth1.py), realm = the account id; or OAuth
+2.0 client credentials (M2M), a JWT signed with the mapped certificate's private key traded at
+`/services/rest/auth/oauth2/v1/token` for a bearer token (adapters/core/client_assertion.py).
 
 The base URL is the account's own host, `https://<account id>.suitetalk.api.netsuite.com`
 (the id in lower case, `_` as `-`: 1234567_SB1 is 1234567-sb1); the account id itself is a
@@ -21,8 +23,9 @@ from typing import Any
 
 import httpx
 
-from adapters.core.auth import CredentialField
+from adapters.core.auth import CredentialAuth, CredentialField
 from adapters.core.canonical import ContactPoint, Entity, FieldType, Record
+from adapters.core.client_assertion import client_assertion_auth
 from adapters.core.declarative import (
     AccountCheck,
     ChangedSince,
@@ -43,6 +46,8 @@ from adapters.core.oauth1 import OAuth1
 from adapters.core.paginators import OffsetPaginator
 
 SUITEQL = "/services/rest/query/v1/suiteql"
+TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"
+TOKEN_BASED = ("consumer_key", "consumer_secret", "token_id", "token_secret")
 PIPELINE_ID = "1"  # NetSuite has no pipelines: every opportunity status is in this one
 SIZE = 1000
 PAGES = OffsetPaginator(
@@ -290,6 +295,20 @@ def _closed(kind: str) -> Getter:
     )
 
 
+def auth(c: dict[str, str], base_url: str) -> CredentialAuth:
+    """Token-based authentication when its four credentials are given, else OAuth 2.0 M2M: a
+    client assertion (scope rest_webservices, valid 5 minutes) for a bearer token of 60."""
+    if all(c.get(k) for k in TOKEN_BASED):
+        return OAuth1(*(c[k] for k in TOKEN_BASED), realm=c.get("account_id"))
+    return client_assertion_auth(
+        base_url.rstrip("/").removesuffix("/services/rest") + TOKEN_PATH,
+        client_id=c.get("client_id", ""),
+        key_id=c.get("certificate_id", ""),
+        private_key=c.get("private_key", ""),
+        claims={"scope": "rest_webservices"},
+    )
+
+
 def _positions(rows: list[Raw], state: RunState) -> list[Raw]:
     return [{**row, "_position": i} for i, row in enumerate(rows, 1)]
 
@@ -358,16 +377,19 @@ SPEC = SourceSpec(
     headers={"Prefer": "transient"},
     error_text=error_text,
     id="netsuite",
-    # Token-based authentication (Setup > Integration > Manage Integrations, Access Tokens).
+    # Token-based authentication (Setup > Integration > Manage Integrations, Access Tokens),
+    # or OAuth 2.0 M2M (the integration's client ID; Setup > Integration > OAuth 2.0 Client
+    # Credentials (M2M) Setup maps a certificate to it): one set or the other.
     credentials=(
         CredentialField("account_id", "Account ID (the realm, e.g. 1234567 or 1234567_SB1)", secret=False),
-        CredentialField("consumer_key", "Consumer key (integration record)"),
-        CredentialField("consumer_secret", "Consumer secret (integration record)"),
-        CredentialField("token_id", "Token ID (access token)"),
-        CredentialField("token_secret", "Token secret (access token)"),
+        CredentialField("consumer_key", "Consumer key (token-based auth: integration record)", required=False),
+        CredentialField("consumer_secret", "Consumer secret (token-based auth)", required=False),
+        CredentialField("token_id", "Token ID (token-based auth: access token)", required=False),
+        CredentialField("token_secret", "Token secret (token-based auth)", required=False),
+        CredentialField("client_id", "Client ID (OAuth 2.0 M2M: integration record)", secret=False, required=False),
+        CredentialField("certificate_id", "Certificate ID (OAuth 2.0 M2M mapping)", secret=False, required=False),
+        CredentialField("private_key", "Certificate private key, PEM (OAuth 2.0 M2M)", required=False),
     ),
-    auth=lambda c, _base_url: OAuth1(
-        c["consumer_key"], c["consumer_secret"], c["token_id"], c["token_secret"], realm=c["account_id"]
-    ),
+    auth=auth,
     api_path="/services/rest",
 )  # fmt: skip

@@ -13,7 +13,14 @@ from typing import Any
 import httpx
 import pytest
 
+from adapters.core.auth import CredentialAuth, TokenExchangeAuth
 from adapters.core.canonical import Entity
+from adapters.core.client_assertion import (
+    JWT_BEARER,
+    client_assertion_auth,
+    new_private_key,
+    sign_assertion,
+)
 from adapters.core.declarative import DeclarativeSource, SourceSpec
 from adapters.core.errors import AuthFailed, UnreadableResponse
 from adapters.core.http import RetryPolicy
@@ -21,7 +28,7 @@ from adapters.core.oauth1 import OAuth1
 from adapters.core.paginators import OffsetPaginator
 from adapters.netsuite.emulator import NetSuiteEmulator
 from adapters.netsuite.render import IDS
-from adapters.netsuite.source import SPEC, SUITEQL
+from adapters.netsuite.source import SPEC, SUITEQL, TOKEN_PATH
 from adapters.reference.dataset import generate
 from tests.adapters.sources import BASE, FakeClock, extract_records, provision
 
@@ -42,16 +49,25 @@ def signer(credentials: dict[str, str], clock: FakeClock, **change: str) -> OAut
     return OAuth1(*(c[k] for k in keys), realm=c["account_id"], clock=clock)
 
 
+def m2m(credentials: dict[str, str], **change: str) -> CredentialAuth:
+    """The source's own auth style given only the M2M credentials (and the account id)."""
+    c = {**credentials, **change}
+    names = ("account_id", "client_id", "certificate_id", "private_key")
+    assert SPEC.auth is not None
+    return SPEC.auth({k: c[k] for k in names}, BASE)
+
+
 def new_source(
     account: Any,
     spec: SourceSpec = SPEC,
     transport: httpx.AsyncBaseTransport | None = None,
+    auth: CredentialAuth | None = None,
     **change: str,
 ) -> DeclarativeSource:
     emulator, credentials, clock = account
     client = spec.client(
         BASE,
-        signer(credentials, clock, **change),
+        auth or signer(credentials, clock, **change),
         transport or httpx.ASGITransport(app=emulator.app),
         sleep=clock.sleep,
         retry=RetryPolicy(attempts=4, wait_initial=1.0),
@@ -211,3 +227,82 @@ async def test_changed_since_asks_for_lastmodifieddate_after_the_time(account: A
     assert unknown.status_code == table.status_code == bare.status_code == 400
     assert "nosuch" in unknown.json()["o:errorDetails"][0]["detail"]
     assert unknown.json()["o:errorDetails"][0]["o:errorCode"] == "INVALID_PARAMETER"
+
+
+async def test_m2m_credentials_alone_read_every_entity_with_a_bearer_token() -> None:
+    account = new_account()
+    auth = m2m(account[1])
+    assert isinstance(auth, TokenExchangeAuth)  # the credentials given decide the style
+    source = new_source(account, paged(7), auth=auth)
+    assert (await source.check()).account
+    for entity in source.entities:
+        records = await extract_records(source, entity)
+        assert len({r.source_id for r in records}) == len(HELD.records(entity)), entity
+    assert len(account[0].account_of("acme").tokens) == 1  # one exchange for the whole run
+
+
+async def test_m2m_a_wrong_key_is_refused_and_an_expired_token_renewed() -> None:
+    account = new_account()
+    emulator, credentials, clock = account
+    with pytest.raises(AuthFailed, match="invalid_grant"):
+        await new_source(account, auth=m2m(credentials, private_key=new_private_key())).check()
+    with pytest.raises(AuthFailed, match="private key"):
+        await new_source(account, auth=m2m(credentials, private_key="not a key")).check()
+    auth = client_assertion_auth(
+        f"{BASE}{TOKEN_PATH}",
+        client_id=credentials["client_id"],
+        key_id=credentials["certificate_id"],
+        private_key=credentials["private_key"],
+        claims={"scope": "rest_webservices"},
+        clock=clock,
+    )
+    source = new_source(account, auth=auth)
+    assert len(await extract_records(source, Entity.users)) == len(HELD.users)
+    clock.now += 3601  # the access token lives 60 minutes: refused, then traded anew
+    assert len(await extract_records(source, Entity.users)) == len(HELD.users)
+    assert len(emulator.account_of("acme").tokens) == 2
+
+
+async def test_the_token_endpoint_refuses_an_expired_or_misaddressed_assertion(
+    account: Any,
+) -> None:
+    emulator, credentials, clock = account
+    now, url = int(clock.now), f"{BASE}{TOKEN_PATH}"
+    claims = {"iss": credentials["client_id"], "aud": url, "scope": "rest_webservices"}
+    times = {"iat": now, "exp": now + 600}
+
+    def assertion(**change: Any) -> str:
+        key = credentials["private_key"]
+        return sign_assertion(
+            key, key_id=credentials["certificate_id"], claims={**claims, **times, **change}
+        )
+
+    async def exchange(**form: str) -> httpx.Response:
+        base = {"grant_type": "client_credentials", "client_assertion_type": JWT_BEARER}
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=emulator.app)) as client:
+            return await client.post(url, data={**base, **form})
+
+    good = await exchange(client_assertion=assertion())
+    assert good.status_code == 200 and good.json()["token_type"] == "Bearer"
+    assert good.json()["expires_in"] == "3600"
+    for refused in (
+        assertion(iat=now - 7200, exp=now - 3600),  # expired
+        assertion(exp=now + 7200),  # valid for longer than an hour
+        assertion(aud="https://1234567.suitetalk.api.netsuite.com" + TOKEN_PATH),
+        assertion(scope="restlets"),
+    ):
+        answer = await exchange(client_assertion=refused)
+        assert (answer.status_code, answer.json()) == (400, {"error": "invalid_grant"})
+    missing = await exchange()
+    assert (missing.status_code, missing.json()) == (400, {"error": "invalid_request"})
+    other = await exchange(client_assertion=assertion(), grant_type="password")
+    assert other.json() == {"error": "unsupported_grant_type"}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=emulator.app)) as client:
+        token = good.json()["access_token"]
+        bearer = {"Authorization": f"Bearer {token}", "Prefer": "transient"}
+        ok = await client.post(f"{BASE}{SUITEQL}", json=QUERY, headers=bearer)
+        wrong = {**bearer, "Authorization": "Bearer nosuch"}
+        refused = await client.post(f"{BASE}{SUITEQL}", json=QUERY, headers=wrong)
+    assert ok.status_code == 200
+    assert refused.status_code == 401
+    assert refused.json()["o:errorDetails"][0]["o:errorCode"] == "INVALID_LOGIN"
