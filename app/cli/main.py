@@ -17,6 +17,7 @@ from app.cli.output import console
 from app.cli.sandbox import sandbox_cli, systems
 from app.cli.server import serve, worker
 from app.cli.sessions import sessions_cli
+from app.cli.uploads import uploads_cli
 
 cli = typer.Typer(
     help=f"Ferry: CRM migrations into Pipedrive.\n\n{EXIT_HELP}",
@@ -29,6 +30,7 @@ cli.command(rich_help_panel="Running Ferry")(worker)
 cli.add_typer(accounts_cli, name="accounts", rich_help_panel="Running Ferry")
 cli.command(rich_help_panel="Migrating (over the API)")(migrate)
 cli.add_typer(sessions_cli, name="sessions", rich_help_panel="Migrating (over the API)")
+cli.add_typer(uploads_cli, name="uploads", rich_help_panel="Migrating (over the API)")
 cli.add_typer(sandbox_cli, name="sandbox", rich_help_panel="Migrating (over the API)")
 cli.command(rich_help_panel="Migrating (over the API)")(systems)
 

@@ -13,6 +13,7 @@ from app.cli.api import DEFAULT_URL, Api, ApiKeyOption, CliFailure, UrlOption, c
 from app.cli.exits import ExitCode
 from app.cli.output import console
 from app.cli.sessions import finish
+from app.cli.uploads import upload_files
 from app.cli.watch import watch
 
 CREDENTIALS_HELP = "Credentials, from (first wins) flags, a file, the environment"
@@ -66,6 +67,16 @@ def migrate(
             dir_okay=False,
         ),
     ] = None,
+    upload: Annotated[
+        list[Path] | None,
+        typer.Option(
+            metavar="FILE",
+            help="The source's CSV export (files, or a zip; repeatable) instead of credentials: "
+            "uploaded first (ferry uploads create)",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
     entities: Annotated[
         str | None,
         typer.Option(help="Comma-separated entities to migrate (default: all the source has)"),
@@ -90,8 +101,14 @@ def migrate(
     The exit code says how it ended (see ferry --help). Credentials are never printed."""
     api = connect(url, api_key)
     from_file = _credentials_file(credentials)
+    if upload:
+        uploaded = upload_files(api.url, api.key, upload, system=source_system)
+        console.print(f"upload {uploaded['id']} created")
+        source = {"system": source_system, "upload_id": uploaded["id"]}
+    else:
+        source = _endpoint(api, "source", source_system, source_url, source_cred, from_file)
     body: dict[str, Any] = {
-        "source": _endpoint(api, "source", source_system, source_url, source_cred, from_file),
+        "source": source,
         "target": _endpoint(api, "target", target_system, target_url, target_cred, from_file),
         "mode": mode,
     }
