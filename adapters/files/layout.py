@@ -180,8 +180,9 @@ def entity_of_file(file_name: str, layout: ExportLayout) -> Entity | str | None:
     for entity, words in WORDS.items():
         if stem in words:
             return entity
-    for entity, words in WORDS.items():  # "acme_contacts_2024"
-        if any(re.search(rf"(^|\d|[^a-z]){w}", stem) or stem.endswith(w) for w in words):
+    parts = re.findall(r"[a-z]+", file_name.rsplit("/", 1)[-1].rsplit(".", 1)[0].casefold())
+    for entity, words in WORDS.items():  # "acme_contacts_2024", "Deals export"
+        if any(part in words for part in parts):
             return entity
     return None
 
