@@ -287,6 +287,7 @@ class FileSource:
             after = rows[-1].row
 
     async def _read_file(self, file: StoredFile, after: int) -> AsyncIterator[Page]:
+        seen: dict[str, int] = {}  # ids read in this run, and their lines
         while True:
             rows = await self.store.rows(file.id, after, PAGE)
             items: list[StagedItem] = []
@@ -294,6 +295,9 @@ class FileSource:
             for row in rows:
                 source_id = self.source_id(file, row)
                 try:
+                    if source_id in seen:  # staged once per id: the second would be lost
+                        raise BadRow(f"its id {source_id!r} is the id of line {seen[source_id]}")
+                    seen[source_id] = row.line
                     record = await self._record(file, row, source_id)
                 except BadRow as exc:
                     where = f"{file.name}, line {row.line}"

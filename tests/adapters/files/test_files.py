@@ -163,3 +163,10 @@ async def test_the_salesforceiq_export_reads_back_as_held() -> None:
     types = {d.name: d.field_type for d in await source.custom_fields()}
     assert FieldType.enum in types.values() and FieldType.set in types.values()
     assert all(d.stage_source_id or d.status != "open" for d in found[Entity.deals])
+
+
+async def test_a_repeated_id_is_a_row_error_not_a_lost_row() -> None:
+    files = {"persons.csv": b"Id,Name\n1,Ann\n2,Bo\n1,Cy\n"}
+    found, problems = await read_all(FileSource(MemoryStore(files, GENERIC), GENERIC))
+    assert [p.name for p in found[Entity.persons]] == ["Ann", "Bo"]
+    assert [p.message for p in problems] == ["persons.csv, line 4: its id '1' is the id of line 2"]
