@@ -17,7 +17,8 @@ Saleslogix/SDataJavaScriptClientLib src/SDataUri.js and SDataService.js):
 Client side: `SDataPages` (startIndex/count, `$next` followed when given, the feed's
 `$totalResults` honoured: a page that ends short of it is an error, never the end),
 `changed_since` (a `where=` on the modify date), `and_where` (a stream's own filter joined with
-it), `total` and `error_text`. Emulator side: `FeedPages` (the page server), `feed` (the
+it), `feed_lookup` (a whole feed as a lookup table), `joined_rows` (a table's rows with other
+tables' rows in them: field definitions with their choices), `total` and `error_text`. Emulator side: `FeedPages` (the page server), `feed` (the
 envelope), `where_test` (the `where=` filter), `serve_feed` (a feed route in one call) and
 `DIAGNOSIS` (the error shape).
 """
@@ -34,11 +35,11 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 
-from adapters.core.declarative import ChangedSince, Run
+from adapters.core.declarative import ChangedSince, Derived, Join, Lookup, Run, RunState
 from adapters.core.emulation import SourceEmulator, VendorError
 from adapters.core.errors import UnreadableResponse
 from adapters.core.http import default_error_text
-from adapters.core.mapping import parse_time, value_at
+from adapters.core.mapping import Getter, parse_time, value_at
 from adapters.core.paginators import PageRequest, Paginator, Token
 from adapters.core.serving import Collection, Pages, Params, Served, integer, next_url
 
@@ -138,6 +139,35 @@ def _int(value: Any, default: Any) -> Any:
         return int(value) if value is not None else default
     except (TypeError, ValueError):
         raise UnreadableResponse(f"an SData feed gave {value!r} for a number") from None
+
+
+def feed_lookup(
+    name: str, path: str, key: Getter, params: Mapping[str, Any] | None = None, many: bool = False
+) -> Lookup:
+    """A feed read whole (every page, by startIndex) as a lookup table keyed by `key`."""
+    return Lookup(
+        name,
+        path,
+        key=key,
+        records="$resources",
+        paginator=SDataPages(),
+        params=params or {},
+        many=many,
+    )
+
+
+def joined_rows(name: str, table: str, *joins: Join) -> Derived:
+    """The rows of `table`, each with the row of every join's lookup that its `on` value keys
+    put at the join's `into` (None when there is none), as a derived table `name`."""
+
+    def build(state: RunState) -> dict[str, Any]:
+        out = {}
+        for key, row in state[table].items():
+            found = {j.into: state[j.lookup].get(str(value_at(row, j.on))) for j in joins}
+            out[key] = {**row, **found}
+        return out
+
+    return Derived(name, (table, *(j.lookup for j in joins)), build)
 
 
 def changed_since(field: str) -> ChangedSince:

@@ -45,7 +45,9 @@ from adapters.infor_crm.render import PIPELINE_ID, held, key, render
 SDATA = "/{account_id}/sdata/slx"
 PAGES = FeedPages(default=100, most=100)
 DYNAMIC = ("users", "accounts", "contacts", "opportunities", "opportunityContacts", "history")
-SYSTEM = ("activities", "picklists")
+DYNAMIC += ("products", "opportunityProducts")
+SYSTEM = ("activities", "picklists", "systemoptions")
+PROPERTIES = f"{SDATA}/metadata/-/entities('{{entity}}')/properties"
 
 
 class InforCrmEmulator(SourceEmulator):
@@ -60,7 +62,8 @@ class InforCrmEmulator(SourceEmulator):
 
     def routes(self) -> list[BaseRoute]:
         feeds = [("dynamic", name) for name in DYNAMIC] + [("system", name) for name in SYSTEM]
-        return [Route(f"{SDATA}/{where}/-/{name}", self._feed(name)) for where, name in feeds]
+        routes = [Route(f"{SDATA}/{where}/-/{name}", self._feed(name)) for where, name in feeds]
+        return [*routes, Route(PROPERTIES, self._feed(None))]
 
     render = staticmethod(render)  # the reference company in the vendor's shapes
 
@@ -74,8 +77,11 @@ class InforCrmEmulator(SourceEmulator):
     def error_body(self, status: int, code: str, message: str) -> Any:
         return filled(DIAGNOSIS, {"code": diagnosis_code(code), "message": message})
 
-    def _feed(self, table: str) -> Any:
+    def _feed(self, name: str | None) -> Any:
+        """A feed; None: an entity's properties (the entity from the path)."""
+
         async def serve(request: Request) -> Response:
+            table = name or f"properties_{request.path_params['entity']}"
             if request.query_params.get("format") != "json":
                 self.account(request)  # the auth check first
                 raise VendorError(

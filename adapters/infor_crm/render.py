@@ -10,21 +10,32 @@ holds of it (`HOLDS`, `held`).
 - Opportunity stages are the items of the "Opportunity Stage" picklist: one list, so the
   reference's two pipelines arrive as one (its stages in order), with no probability (that is
   a picklist of its own). A deal names its stage by text and its person through
-  OpportunityContacts (IsPrimary); a deal keeps no lost reason. No products are read.
+  OpportunityContacts (IsPrimary); a deal keeps no lost reason.
+- Custom fields are extra properties of Account, Contact, Opportunity and Product, described by
+  the metadata feed `entities('<Entity>')/properties` (propertyName, displayName, dataType); a
+  choice is a PickList property naming its picklist (its items the options, `allowMultiples`
+  for several, stored as text joined by ", "). A Currency property is a bare amount in the base
+  currency: amount fields arrive as numbers.
+- Products keep a name, a code (ActualId), a unit and one Price in the base currency (the
+  BaseCurrency system option), no tax or owner. A deal's OpportunityProducts keep price,
+  quantity and a Discount (a fraction of the price: an amount off becomes its share of the
+  line, to four places of a percent), no tax and no comment.
 - Open activities are Activities (Type atPhoneCall, atAppointment, atToDo, atEMail; deadlines
   become to-dos, lunches appointments); done ones are History records of the same types.
   Notes are History records of Type atNote (LongNotes holds the whole text).
-- Not carried: custom fields (Infor CRM's are extra entity properties; their metadata is not
-  read by this source yet), users' retired state (every user arrives active), labels, leads
-  (the Lead entity is not read) and attachments.
+- Not carried: users' retired state (every user arrives active), labels, leads (the Lead
+  entity is not read) and attachments.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from adapters.core.canonical import Activity
+from adapters.core.canonical import Activity, CustomFieldDef, DealProduct, Entity, FieldType
 from adapters.core.emulation import Tables
+from adapters.core.fields import ValueStyle, vendor_value
+from adapters.infor_crm.source import ENTITIES, OWN, percent
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import Holds, Names, listed, slotted
 from adapters.reference.ids import kind_and_number
@@ -33,22 +44,52 @@ STAMP = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"
 PIPELINE_ID = "kPCKL0000001"  # the "Opportunity Stage" picklist
 PIPELINE_NAME = "Opportunity Stage"
 PREFIX = {"u": "U", "o": "A", "p": "C", "d": "O", "a": "V", "n": "H", "s": "k", "pl": "k"}
+PREFIX |= {"pr": "P", "dp": "E"}
+BASE_CURRENCY = "EUR"  # the BaseCurrency system option
+DATA_TYPES = {FieldType.varchar: "Text", FieldType.text: "Memo", FieldType.double: "Decimal",
+              FieldType.date: "DateTime", FieldType.phone: "Phone", FieldType.enum: "PickList",
+              FieldType.set: "PickList"}  # fmt: skip
 TYPES = {"call": "atPhoneCall", "meeting": "atAppointment", "task": "atToDo", "email": "atEMail"}
 STATUS = {"open": "Open", "won": "Closed - Won", "lost": "Closed - Lost"}
 PHONES = {"work": "WorkPhone", "home": "HomePhone", "mobile": "Mobile"}
 Raw = dict[str, Any]
 
+
+def percent_lines(company: ReferenceCompany) -> ReferenceCompany:
+    """Line items as an OpportunityProduct keeps them: a Discount that is a fraction of the
+    price (an amount off becomes its share of the line), no tax, no comment."""
+
+    def line(item: DealProduct) -> DealProduct:
+        return item.model_copy(
+            update={"discount": percent(discount_fraction(item)), "discount_type": "percentage",
+                    "tax": 0.0, "comments": None}
+        )  # fmt: skip
+
+    return dataclasses.replace(company, deal_products=[line(i) for i in company.deal_products])
+
+
+def discount_fraction(item: DealProduct) -> float:
+    if item.discount_type == "amount":
+        gross = item.item_price * item.quantity
+        return round(item.discount / gross, 6) if gross else 0.0
+    return round(item.discount / 100, 6)
+
+
 HOLDS = Holds(
-    keeps_field=lambda field: False,
+    field_types={FieldType.monetary: FieldType.double},
     inactive_users=False,
     one_pipeline=("pl1", PIPELINE_NAME),
     stage_probability=False,
     names=Names.display_order,
     emails=listed(labels=("work", "home")),
     phones=slotted(tuple(PHONES), "work"),
-    products=False,
+    prices=1,
+    product_tax=False,
+    product_owner=False,
+    deal_products=True,
     lost_reason=False,
     activity_types={"deadline": "task", "lunch": "meeting"},
+    extra=(percent_lines,),
 )
 held = HOLDS.held
 
@@ -67,12 +108,90 @@ def link(source_id: str | None) -> Raw | None:
     return {"$key": key(source_id)} if source_id else None
 
 
+def prop(key: str) -> str:
+    """A custom field's property name (Pascal case, as the entity model names properties)."""
+    return "".join(part[:1].upper() + part[1:] for part in key.split("_"))
+
+
+def custom(company: ReferenceCompany, entity: Entity, values: dict[str, Any]) -> Raw:
+    """A record's custom values as its properties: a choice as its text, several joined."""
+    defs = {f.key: f for f in company.custom_fields if f.entity is entity}
+    return {prop(k): vendor_value(defs[k], v, ValueStyle(joined=", ")) for k, v in values.items()}
+
+
+def properties(company: ReferenceCompany, entity: Entity) -> list[Raw]:
+    """An entity's metadata properties: its key, one it reads itself and the custom ones."""
+    name = ENTITIES[entity]
+    rows = [{"propertyName": "Id", "dataType": "Text", "isKey": True},
+            {"propertyName": "ModifyDate", "dataType": "DateTime", "isReadOnly": True},
+            {"propertyName": sorted(OWN[name])[0], "dataType": "Text"}]  # fmt: skip
+    for f in (f for f in company.custom_fields if f.entity is entity):
+        choice = f.field_type in (FieldType.enum, FieldType.set)
+        row = {
+            "propertyName": prop(f.key),
+            "displayName": f.name,
+            "dataType": DATA_TYPES[f.field_type],
+            "pickListName": f.name if choice else None,
+        }
+        rows.append(row)
+    return [
+        {"$key": f"{name}.{r['propertyName']}", "isKey": False, "isReadOnly": False, **r}
+        for r in rows
+    ]
+
+
+def picklist(number: int, f: CustomFieldDef) -> Raw:
+    return {
+        "$key": f"kPCKL{number:07d}",
+        "name": f.name,
+        "allowMultiples": f.field_type is FieldType.set,
+        "items": {
+            "$resources": [
+                {"$key": f"kITEM{number:03d}{i:04d}", "text": o, "code": o[:64], "number": i}
+                for i, o in enumerate(f.options, 1)
+            ]
+        },
+    }
+
+
 def render(company: ReferenceCompany) -> Tables:
     kept = held(company)
     stages = sorted(kept.stages, key=lambda s: s.order_nr)
     stage_names = {s.source_id: s.name for s in stages}
     base = {"CreateDate": STAMP, "ModifyDate": STAMP}
+    choices = [f for f in kept.custom_fields if f.options]
     return {
+        **{f"properties_{ENTITIES[e]}": properties(kept, e) for e in ENTITIES},
+        "systemoptions": [
+            {"$key": "BaseCurrency", "name": "BaseCurrency", "value": BASE_CURRENCY},
+            {"$key": "MultiCurrency", "name": "MultiCurrency", "value": "True"},
+        ],
+        "products": [
+            {
+                "$key": key(p.source_id),
+                "Name": p.name,
+                "ActualId": p.code,
+                "Unit": p.unit,
+                "Price": p.prices[0].price if p.prices else None,
+                "Status": "Available",
+                **base,
+                **custom(kept, Entity.products, p.custom_fields),
+            }
+            for p in kept.products
+        ],
+        "opportunityProducts": [
+            {
+                "$key": key(i.source_id),
+                "Opportunity": link(i.deal_source_id),
+                "Product": link(i.product_source_id),
+                "Price": i.item_price,
+                "Quantity": i.quantity,
+                "Discount": discount_fraction(i),
+                "Sort": n,
+                **base,
+            }
+            for n, i in enumerate(kept.deal_products, 1)
+        ],
         "users": [
             {
                 "$key": key(u.source_id),
@@ -93,10 +212,14 @@ def render(company: ReferenceCompany) -> Tables:
                 "Address": {"Address1": o.address} if o.address else None,
                 "AccountManager": link(o.owner_source_id),
                 **base,
+                **custom(kept, Entity.organizations, o.custom_fields),
             }
             for o in kept.organizations
         ],
-        "contacts": [_contact(p, base) for p in kept.persons],
+        "contacts": [
+            {**_contact(p, base), **custom(kept, Entity.persons, p.custom_fields)}
+            for p in kept.persons
+        ],
         "picklists": [
             {
                 "$key": PIPELINE_ID,
@@ -107,7 +230,8 @@ def render(company: ReferenceCompany) -> Tables:
                         for i, s in enumerate(stages, 1)
                     ]
                 },
-            }
+            },
+            *(picklist(n, f) for n, f in enumerate(choices, 2)),
         ],
         "opportunities": [
             {
@@ -124,6 +248,7 @@ def render(company: ReferenceCompany) -> Tables:
                 else None,
                 "ActualClose": d.won_time or d.lost_time,
                 **base,
+                **custom(kept, Entity.deals, d.custom_fields),
             }
             for d in kept.deals
         ],

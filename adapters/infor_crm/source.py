@@ -6,7 +6,10 @@ Vendor facts (sources in the emulator's docstring): the user's own server,
 Basic; SData feeds paged by startIndex/count, `where=ModifyDate gt @...@` for deltas; links
 as `{"$key"}` or id columns; stages are the "Opportunity Stage" picklist's items, a deal's
 stage its text and its person the primary OpportunityContact; notes are History of Type
-atNote, done activities the other History.
+atNote, done activities the other History. Custom fields are the properties the metadata feed
+`metadata/-/entities('<Entity>')/properties` lists beyond those read here (choices from the
+picklist a PickList property names); products and their lines on deals are `products` and
+`opportunityProducts`, prices in the BaseCurrency system option.
 """
 
 from __future__ import annotations
@@ -14,8 +17,15 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.core.auth import BasicAuth, CredentialField
-from adapters.core.canonical import ContactPoint, Entity
-from adapters.core.declarative import AccountCheck, Join, Lookup, SourceSpec, Stream
+from adapters.core.canonical import ContactPoint, Entity, FieldType
+from adapters.core.declarative import (
+    AccountCheck,
+    FieldCatalog,
+    Join,
+    Lookup,
+    SourceSpec,
+    Stream,
+)
 from adapters.core.mapping import (
     Getter,
     Raw,
@@ -27,8 +37,17 @@ from adapters.core.mapping import (
     utc_date,
     utc_hhmm,
     utc_time,
+    value_at,
 )
-from adapters.core.sdata import SDataPages, and_where, changed_since, error_text, total
+from adapters.core.sdata import (
+    SDataPages,
+    and_where,
+    changed_since,
+    error_text,
+    feed_lookup,
+    joined_rows,
+    total,
+)
 
 SDATA = "/sdata/slx"
 DYNAMIC = f"{SDATA}/dynamic/-"
@@ -38,16 +57,72 @@ STAGES = {**JSON, "where": "name eq 'Opportunity Stage'", "include": "items"}
 TYPES = {"atPhoneCall": "call", "atAppointment": "meeting", "atToDo": "task", "atEMail": "email"}
 STATUS = {"Closed - Won": "won", "Closed - Lost": "lost"}
 NOT_ACTIVITIES = "Type ne 'atNote' and Type ne 'atDatabaseChange'"
-
-
-def pages() -> SDataPages:
-    return SDataPages(count=100)
+BASE = {**JSON, "where": "name eq 'BaseCurrency'"}
+PICKLIST = Join("picklists", text("pickListName"), "_picklist")
+ENTITIES = {Entity.organizations: "Account", Entity.persons: "Contact",
+            Entity.deals: "Opportunity", Entity.products: "Product"}  # fmt: skip
+# Property data types as canonical ones (a Currency property is a bare amount: a number).
+FIELD_TYPES = {
+    **dict.fromkeys(("Text", "Unicode Text", "Email", "Url", "Char"), FieldType.varchar),
+    "Memo": FieldType.text, "Phone": FieldType.phone, "DateTime": FieldType.date,
+    **dict.fromkeys(("Decimal", "Double", "Integer", "Currency"), FieldType.double),
+    "PickList": FieldType.enum, "PickList (multiple)": FieldType.set,
+}  # fmt: skip
+# The properties the streams read themselves: every other one a user may write is custom.
+OWN = {
+    "Account": {"AccountName", "Address", "AccountManager"},
+    "Contact": {"FirstName", "LastName", "Email", "SecondaryEmail", "WorkPhone", "HomePhone",
+                "Mobile", "Account", "AccountManager"},
+    "Opportunity": {"Description", "SalesPotential", "ExchangeRateCode", "Status", "Stage",
+                    "Account", "AccountManager", "EstimatedClose", "ActualClose"},
+    "Product": {"Name", "ActualId", "Unit", "Price", "Status"},
+}  # fmt: skip
 
 
 def items(picklist: Raw) -> list[Raw]:
     """A picklist's items, each with the picklist's key."""
     listed = (picklist.get("items") or {}).get("$resources") or []
     return [{**item, "_picklist": picklist.get("$key")} for item in listed]
+
+
+def properties(entity: str) -> str:
+    """The metadata feed of an entity's properties."""
+    return f"{SDATA}/metadata/-/entities('{entity}')/properties"
+
+
+def percent(fraction: float) -> float:
+    """A Discount (a fraction of the price) as a percentage."""
+    return round(fraction * 100, 4)
+
+
+def data_type(raw: Raw) -> str:
+    """A property's type; a PickList whose picklist allows several items is a multi-choice."""
+    kind = str(raw.get("dataType") or "")
+    return f"{kind} (multiple)" if (raw.get("_picklist") or {}).get("allowMultiples") else kind
+
+
+def catalog(entity: Entity, name: str) -> FieldCatalog:
+    return FieldCatalog(
+        entity,
+        "",
+        key=text("propertyName"),
+        name=lambda raw: raw.get("displayName") or raw.get("propertyName"),
+        type=data_type,
+        types=FIELD_TYPES,
+        records=None,
+        is_custom=lambda raw: (
+            not (raw.get("isKey") or raw.get("isReadOnly"))
+            and raw.get("propertyName") not in OWN[name]
+        ),
+        options=lambda raw: [(i["text"], i["text"]) for i in items(raw.get("_picklist") or {})],
+        rows_of=f"defs_{name}",
+    )
+
+
+def price(raw: Raw) -> list[dict[str, Any]]:
+    """A product's one Price, in the base currency."""
+    found = number("Price")(raw)
+    return [] if found is None else [{"price": found, "currency": value_at(raw, "_base.value")}]
 
 
 def points(*columns: tuple[str, str]) -> Getter:
@@ -82,7 +157,7 @@ def _feed(entity: Entity, path: str, fields: dict[str, Getter], **extra: Any) ->
         entity,
         path,
         {"source_id": ref("$key"), **fields},
-        paginator=pages(),
+        paginator=SDataPages(),
         records="$resources",
         params={**JSON, **extra.pop("params", {})},
         changed_since=extra.pop("changed", changed_since("ModifyDate")),
@@ -158,10 +233,17 @@ STREAMS = (
             "pipeline_source_id": ref("_picklist"),
             "order_nr": lambda raw: int(raw.get("number") or 0),
         },
-        paginator=pages(),
+        paginator=SDataPages(),
         records="$resources",
         params=STAGES,
         explode=items,
+    ),
+    _feed(
+        Entity.products,
+        f"{DYNAMIC}/products",
+        {"name": text("Name"), "code": text("ActualId"), "unit": text("Unit"), "prices": price},
+        joins=(Join("options", lambda raw: "BaseCurrency", "_base"),),
+        needs=("options",),
     ),
     _feed(
         Entity.deals,
@@ -185,6 +267,18 @@ STREAMS = (
             Join("stage_items", text("Stage"), "_stage"),
         ),
         needs=("primary_contacts", "stage_items"),
+    ),
+    _feed(
+        Entity.deal_products,
+        f"{DYNAMIC}/opportunityProducts",
+        {
+            "deal_source_id": ref("Opportunity.$key"),
+            "product_source_id": ref("Product.$key"),
+            "item_price": number("Price"),
+            "quantity": number("Quantity"),
+            "discount": lambda raw: percent(float(raw.get("Discount") or 0)),
+            "discount_type": lambda raw: "percentage",
+        },
     ),
     _activities(f"{SYSTEM}/activities", done=False),
     _activities(f"{DYNAMIC}/history", done=True, query=and_where(NOT_ACTIVITIES)),
@@ -211,20 +305,28 @@ SPEC = SourceSpec(
         },
         params={**JSON, "count": 1},
     ),
+    field_catalogs=tuple(catalog(entity, name) for entity, name in ENTITIES.items()),
+    derived=tuple(  # each property with the picklist it names
+        joined_rows(f"defs_{name}", f"properties_{name}", PICKLIST) for name in ENTITIES.values()
+    ),
     lookups=(
-        Lookup(
+        *(
+            feed_lookup(f"properties_{name}", properties(name), text("propertyName"), JSON)
+            for name in ENTITIES.values()
+        ),
+        feed_lookup("picklists", f"{SYSTEM}/picklists", text("name"), {**JSON, "include": "items"}),
+        feed_lookup("options", f"{SYSTEM}/systemoptions", text("name"), BASE),
+        feed_lookup(
             "primary_contacts",
             f"{DYNAMIC}/opportunityContacts",
-            key=ref("Opportunity.$key"),
-            records="$resources",
-            paginator=pages(),
-            params={**JSON, "where": "IsPrimary eq true"},
+            ref("Opportunity.$key"),
+            {**JSON, "where": "IsPrimary eq true"},
         ),
         Lookup(
             "stage_items",
             f"{SYSTEM}/picklists",
             key=text("text"),
-            paginator=pages(),
+            paginator=SDataPages(),
             params=STAGES,
             rows=lambda body: [item for p in body.get("$resources") or [] for item in items(p)],
         ),

@@ -51,6 +51,10 @@ FEEDS = (
     "notes",
     "currency",
     "custom_captions",
+    "custom_edits",
+    "newproduct",
+    "pricing",
+    "opportunityitems",
 )
 
 

@@ -17,43 +17,76 @@ of it (`HOLDS`, `held`).
   _userid) and comm_opportunityid.
 - A note hangs on one record (note_foreigntableid, note_foreignid): its deal, else its person,
   else its company.
-- Not carried: custom fields (Sage CRM's custom columns; their metadata is not read by this
-  source yet), disabled users (every user arrives active), products, labels, leads (the Lead
-  entity is not read) and attachments (Library documents).
+- Custom fields are custom columns of Company, Person, Opportunity and NewProduct: Custom_Edits
+  says each column's entry type, Custom_Captions its caption (family ColNames) and its choices
+  (family = the column: a code and its caption). A selection stores its code, a multi-select
+  `,code,code,`; a currency column its amount, with the currency in `<column>_cid`.
+- Products (NewProduct) keep a name, a code and their prices (Pricing rows, each with its
+  currency), no unit, tax or owner. A line item (OpportunityItems) keeps its quantity and its
+  quoted price, the price per unit after any discount (Sage CRM shows the discount as list
+  price less quoted price): it arrives undiscounted at that net price, with no tax or comment.
+- Not carried: disabled users (every user arrives active), labels, leads (the Lead entity is
+  not read) and attachments (Library documents).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from adapters.core.canonical import Activity
+from adapters.core.canonical import Activity, DealProduct, Entity, FieldType
 from adapters.core.emulation import Tables
-from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
+from adapters.reference.dataset import CURRENCIES, REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import Holds, Names, Parents, listed
-from adapters.reference.ids import IdScheme
-from adapters.sagecrm.source import PIPELINE_NAME
+from adapters.reference.ids import DEFAULT_BASES, IdScheme
+from adapters.sagecrm.source import ENTITIES, PIPELINE_NAME
 
-IDS = IdScheme("sagecrm")
+IDS = IdScheme("sagecrm", {**DEFAULT_BASES, "dp": 950_000})
+ENTRY_TYPES = {FieldType.varchar: 10, FieldType.text: 11, FieldType.enum: 21, FieldType.set: 28,
+               FieldType.double: 32, FieldType.date: 42, FieldType.phone: 50,
+               FieldType.monetary: 51}  # fmt: skip
 STAMP = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"
 TABLES = {"deal_source_id": 10, "person_source_id": 13, "org_source_id": 5}  # Bord_TableId
 ACTIONS = {"call": "PhoneOut", "meeting": "Meeting", "task": "ToDo", "email": "EmailOut"}
 STATUS = {"open": "In Progress", "won": "Won", "lost": "Lost"}
 Raw = dict[str, Any]
 
+
+def net_lines(company: ReferenceCompany) -> ReferenceCompany:
+    """Line items as OpportunityItems keep them: at the quoted (net) price per unit."""
+
+    def line(item: DealProduct) -> DealProduct:
+        return item.model_copy(
+            update={"item_price": quoted(item), "discount": 0.0, "discount_type": "percentage",
+                    "tax": 0.0, "comments": None}
+        )  # fmt: skip
+
+    return dataclasses.replace(company, deal_products=[line(i) for i in company.deal_products])
+
+
+def quoted(item: DealProduct) -> float:
+    if item.discount_type == "amount":
+        return round(item.item_price - item.discount / item.quantity, 2)
+    return round(item.item_price * (1 - item.discount / 100), 2)
+
+
 HOLDS = Holds(
-    keeps_field=lambda field: False,
     inactive_users=False,
     one_pipeline=("pl1", PIPELINE_NAME),
     stage_probability=False,
     names=Names.display_order,
     emails=listed(labels=("work",)),
     phones=listed(labels=("work",)),
-    products=False,
+    product_unit=False,
+    product_tax=False,
+    product_owner=False,
+    deal_products=True,
     lost_reason=False,
     activity_types={"deadline": "task", "lunch": "meeting"},
     note_parents=Parents.one,
+    extra=(net_lines,),
 )
 held = HOLDS.held
 
@@ -63,13 +96,87 @@ def code(name: str) -> str:
     return re.sub(r"\W+", "_", name.strip()).strip("_")[:40] or "Stage"
 
 
+def column(entity: Entity, key: str) -> str:
+    """A custom field's column: the table's prefix and its key."""
+    return f"{ENTITIES[entity][1]}_{key}"
+
+
+def custom(company: ReferenceCompany, entity: Entity, values: dict[str, Any]) -> Raw:
+    """A record's custom columns: a choice as its code, several as `,code,code,`, an amount
+    with its currency's id in `<column>_cid`."""
+    defs = {f.key: f for f in company.custom_fields if f.entity is entity}
+    out: Raw = {}
+    for key, value in values.items():
+        name, kind = column(entity, key), defs[key].field_type
+        if kind is FieldType.enum:
+            value = code(value)
+        elif kind is FieldType.set:
+            value = "," + ",".join(code(v) for v in value) + ","
+        elif kind is FieldType.monetary:
+            out[f"{name}_cid"] = CURRENCY_IDS[value["currency"]]
+            value = value["value"]
+        out[name] = value
+    return out
+
+
+def metadata(company: ReferenceCompany) -> Tables:
+    """Custom_Edits (a column's entry type) and the captions of columns and their choices."""
+    fields = [(f, column(f.entity, f.key)) for f in company.custom_fields]
+    edits = [(f.entity, name, ENTRY_TYPES[f.field_type]) for f, name in fields]
+    edits += [(e, f"{ENTITIES[e][1]}_name", 10) for e in (Entity.organizations, Entity.products)]
+    captions = [("ColNames", name, f.name, 0) for f, name in fields]
+    captions += [(name, code(o), o, i) for f, name in fields for i, o in enumerate(f.options, 1)]
+    return {
+        "custom_edits": [
+            {"$key": n, "colp_colpropsid": n, "colp_entity": ENTITIES[e][0], "colp_colname": c,
+             "colp_entrytype": t}
+            for n, (e, c, t) in enumerate(edits, 60_001)
+        ],
+        "custom_captions": [
+            {"$key": n, "capt_captionid": n, "capt_family": family, "capt_code": c,
+             "capt_familytype": "Tags" if family == "ColNames" else "Choices", "capt_us": us,
+             "capt_order": order}
+            for n, (family, c, us, order) in enumerate(captions, 50_001)
+        ],
+    }  # fmt: skip
+
+
+CURRENCY_IDS = {c: 9000 + i for i, c in enumerate(CURRENCIES, 1)}
+
+
 def render(company: ReferenceCompany) -> Tables:
     kept = held(company)
     base = {"_created": STAMP, "_updated": STAMP}
     stages = {s.source_id: s for s in kept.stages}
-    currencies = sorted({d.currency for d in kept.deals if d.currency})
-    currency_ids = {c: 9000 + i for i, c in enumerate(currencies, 1)}
+    currency_ids = CURRENCY_IDS
+    tables = metadata(kept)
     return {
+        "custom_edits": tables["custom_edits"],
+        "newproduct": [
+            _row(
+                "prod",
+                p.source_id,
+                base,
+                prod_name=p.name,
+                prod_code=p.code,
+                prod_active="Y",
+                **custom(kept, Entity.products, p.custom_fields),
+            )
+            for p in kept.products
+        ],
+        "pricing": [
+            {
+                "$key": n,
+                "pric_pricingid": n,
+                "pric_productid": IDS.integer(p.source_id),
+                "pric_price": x.price,
+                "pric_price_cid": currency_ids[x.currency],
+                "pric_pricinglistid": currency_ids[x.currency] - 8000,
+                "pric_updateddate": STAMP,
+            }
+            for n, (p, x) in enumerate(((p, x) for p in kept.products for x in p.prices), 1)
+        ],
+        "opportunityitems": [_item(kept, i, base) for i in kept.deal_products],
         "users": [
             _row(
                 "user",
@@ -95,6 +202,7 @@ def render(company: ReferenceCompany) -> Tables:
                 comp_name=o.name,
                 comp_primaryuserid=IDS.integer(o.owner_source_id),
                 comp_primaryaddressid=IDS.integer(o.source_id) if o.address else None,
+                **custom(kept, Entity.organizations, o.custom_fields),
             )
             for o in kept.organizations
         ],
@@ -109,6 +217,7 @@ def render(company: ReferenceCompany) -> Tables:
                 pers_phonefullnumber=p.phones[0].value if p.phones else None,
                 pers_companyid=IDS.integer(p.org_source_id),
                 pers_primaryuserid=IDS.integer(p.owner_source_id),
+                **custom(kept, Entity.persons, p.custom_fields),
             )
             for p in kept.persons
         ],
@@ -123,7 +232,8 @@ def render(company: ReferenceCompany) -> Tables:
                 "capt_us": s.name,
             }
             for s in kept.stages
-        ],
+        ]
+        + tables["custom_captions"],
         "currency": [
             {"$key": i, "curr_currencyid": i, "curr_symbol": c} for c, i in currency_ids.items()
         ],
@@ -144,6 +254,7 @@ def render(company: ReferenceCompany) -> Tables:
                 if d.expected_close_date
                 else None,
                 oppo_closed=d.won_time or d.lost_time,
+                **custom(kept, Entity.deals, d.custom_fields),
             )
             for d in kept.deals
         ],
@@ -164,8 +275,25 @@ def render(company: ReferenceCompany) -> Tables:
     }
 
 
+def _item(company: ReferenceCompany, item: DealProduct, base: Raw) -> Raw:
+    deal = next(d for d in company.deals if d.source_id == item.deal_source_id)
+    return _row(
+        "oitm",
+        item.source_id,
+        base,
+        oitm_opportunityid=IDS.integer(item.deal_source_id),
+        oitm_productid=IDS.integer(item.product_source_id),
+        oitm_lineitemtype="i",
+        oitm_quantity=item.quantity,
+        oitm_quotedprice=item.item_price,
+        oitm_quotedprice_cid=CURRENCY_IDS.get(deal.currency or ""),
+    )
+
+
 def _row(prefix: str, source_id: str, base: Raw, **columns: Any) -> Raw:
     table = {
+        "oitm": "opportunityitems",
+        "prod": "product",
         "comp": "company",
         "pers": "person",
         "oppo": "opportunity",

@@ -6,7 +6,9 @@ Vendor facts (sources in the emulator's docstring): the user's own server, base 
 feeds paged by startIndex/count (<= 100), deltas by `where=<prefix>_updateddate gt @...@`;
 links are id columns; stages the `oppo_stage` selection list (custom_captions), one pipeline;
 communications are the activities, their person, company and user in Comm_Link; a note names
-its one record by note_foreigntableid / note_foreignid.
+its one record by note_foreigntableid / note_foreignid. Custom fields are the columns
+Custom_Edits lists beyond those read here, captioned and given their choices by
+Custom_Captions; products are NewProduct with their Pricing rows, line items OpportunityItems.
 """
 
 from __future__ import annotations
@@ -14,8 +16,16 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.core.auth import BasicAuth, CredentialField
-from adapters.core.canonical import Entity
-from adapters.core.declarative import AccountCheck, Join, Lookup, SourceSpec, Stream
+from adapters.core.canonical import Entity, FieldType, Product, ProductPrice, Record
+from adapters.core.declarative import (
+    AccountCheck,
+    FieldCatalog,
+    Join,
+    Lookup,
+    RunState,
+    SourceSpec,
+    Stream,
+)
 from adapters.core.mapping import (
     Getter,
     Raw,
@@ -29,16 +39,39 @@ from adapters.core.mapping import (
     utc_hhmm,
     utc_time,
 )
-from adapters.core.sdata import SDataPages, changed_since, error_text, total
+from adapters.core.sdata import (
+    SDataPages,
+    changed_since,
+    error_text,
+    feed_lookup,
+    joined_rows,
+    total,
+)
 
 API = "/sagecrm2/-"
 PIPELINE_ID = "oppo_stage"  # the one selection list of stages
 PIPELINE_NAME = "Sales pipeline"
 STAGES = {"where": "capt_family eq 'oppo_stage'"}
+COLUMN_NAMES = {"where": "capt_family eq 'ColNames'"}
+CHOICES = {"where": "capt_familytype eq 'Choices'"}
 ACTIONS = {"PhoneOut": "call", "PhoneIn": "call", "Meeting": "meeting", "ToDo": "task"}
 ACTIONS |= {"EmailOut": "email", "EmailIn": "email"}
 STATUS = {"Won": "won", "Lost": "lost"}
 TABLES = {"10": "deal", "13": "person", "5": "org"}  # note_foreigntableid: Bord_TableId
+# The tables custom columns are read from, and their column prefixes.
+ENTITIES = {Entity.organizations: ("Company", "comp"), Entity.persons: ("Person", "pers"),
+            Entity.deals: ("Opportunity", "oppo"), Entity.products: ("NewProduct", "prod")}  # fmt: skip
+# Custom_Edits entry types as canonical ones (12 e-mail, 13 URL, 31 integer, 41 date and time).
+ENTRY_TYPES = {
+    **dict.fromkeys(("10", "12", "13"), FieldType.varchar), "11": FieldType.text,
+    "21": FieldType.enum, "28": FieldType.set, "31": FieldType.double, "32": FieldType.double,
+    "41": FieldType.date, "42": FieldType.date, "50": FieldType.phone, "51": FieldType.monetary,
+}  # fmt: skip
+# Columns the streams read themselves, or the system keeps: never custom fields.
+OWN = {"comp_name", "pers_firstname", "pers_lastname", "pers_emailaddress", "oppo_description",
+       "pers_phonefullnumber", "oppo_stage", "oppo_status", "oppo_forecast", "prod_name",
+       "prod_code", "oppo_targetclose", "oppo_closed"}  # fmt: skip
+SYSTEM = ("createdby", "createddate", "updatedby", "updateddate", "timestamp", "deleted")
 
 
 def pages() -> SDataPages:
@@ -54,6 +87,45 @@ def closed(status: str) -> Getter:
         )
 
     return read
+
+
+def catalog(entity: Entity, table: str) -> FieldCatalog:
+    def custom(raw: Raw) -> bool:
+        name = str(raw.get("colp_colname") or "").lower()
+        is_key = name.endswith("id") and str(raw.get("colp_entrytype")) == "31"
+        return (raw.get("colp_entity") == table and name not in OWN and not is_key
+                and not name.endswith(SYSTEM))  # fmt: skip
+
+    return FieldCatalog(
+        entity,
+        "",
+        key=text("colp_colname"),
+        name=text("_caption.capt_us"),
+        type=text("colp_entrytype"),
+        types=ENTRY_TYPES,
+        records=None,
+        is_custom=custom,
+        options=lambda raw: [(c["capt_code"], c["capt_us"]) for c in raw.get("_choices") or []],
+        rows_of="columns",
+    )
+
+
+def amounts(record: Record, raw: Raw, state: RunState) -> None:
+    """Currencies by their ids (Currency records): an amount column's in `<column>_cid`, a
+    product's Pricing rows' in `pric_price_cid`."""
+
+    def currency(cid: Any) -> str:
+        return str((state["currencies"].get(str(cid)) or {}).get("curr_symbol") or "")
+
+    for key, value in getattr(record, "custom_fields", {}).items():
+        if isinstance(value, dict):
+            value["currency"] = currency(raw.get(f"{key}_cid")) or None
+    if isinstance(record, Product):
+        record.prices = [
+            ProductPrice(price=float(p["pric_price"]), currency=currency(p.get("pric_price_cid")))
+            for p in raw.get("_prices") or []
+            if p.get("pric_price") is not None
+        ]
 
 
 def duration(raw: Raw) -> str | None:
@@ -77,6 +149,9 @@ def on(kind: str) -> Getter:
 def _feed(
     entity: Entity, name: str, prefix: str, fields: dict[str, Getter], **extra: Any
 ) -> Stream:
+    if entity in ENTITIES:  # custom columns: amounts need their currencies
+        extra["needs"] = (*extra.get("needs", ()), "currencies")
+        extra["amend"] = amounts
     return Stream(
         entity,
         f"{API}/{name}",
@@ -90,9 +165,7 @@ def _feed(
 
 
 def _lookup(name: str, feed: str, key: str, **extra: Any) -> Lookup:
-    return Lookup(
-        name, f"{API}/{feed}", key=ref(key), records="$resources", paginator=pages(), **extra
-    )
+    return feed_lookup(name, f"{API}/{feed}", ref(key), **extra)
 
 
 STREAMS = (
@@ -150,6 +223,14 @@ STREAMS = (
         total=total,
     ),
     _feed(
+        Entity.products,
+        "newproduct",
+        "prod",
+        {"name": text("prod_name"), "code": text("prod_code")},
+        joins=(Join("prices", ref("$key"), "_prices"),),
+        needs=("prices",),
+    ),
+    _feed(
         Entity.deals,
         "opportunity",
         "oppo",
@@ -172,6 +253,18 @@ STREAMS = (
             Join("currencies", ref("oppo_forecast_cid"), "_currency"),
         ),
         needs=("stage_codes", "currencies"),
+    ),
+    _feed(
+        Entity.deal_products,
+        "opportunityitems",
+        "oitm",
+        {
+            "deal_source_id": ref("oitm_opportunityid"),
+            "product_source_id": ref("oitm_productid"),
+            "item_price": number("oitm_quotedprice"),
+            "quantity": number("oitm_quantity"),
+        },
+        keep=lambda raw: raw.get("oitm_lineitemtype", "i") == "i",  # not free text or comments
     ),
     _feed(
         Entity.activities,
@@ -214,7 +307,20 @@ SPEC = SourceSpec(
     name="Sage CRM",
     streams=STREAMS,
     check=AccountCheck(f"{API}/users", {"users": "$totalResults"}, params={"count": 1}),
+    field_catalogs=tuple(catalog(entity, table) for entity, (table, _) in ENTITIES.items()),
+    derived=(
+        joined_rows(
+            "columns",
+            "edits",
+            Join("captions", text("colp_colname"), "_caption"),
+            Join("choices", text("colp_colname"), "_choices"),
+        ),
+    ),
     lookups=(
+        _lookup("edits", "custom_edits", "colp_colpropsid"),
+        _lookup("captions", "custom_captions", "capt_code", params=COLUMN_NAMES),
+        _lookup("choices", "custom_captions", "capt_family", params=CHOICES, many=True),
+        _lookup("prices", "pricing", "pric_productid", many=True),
         _lookup("addresses", "address", "addr_addressid"),
         _lookup("stage_codes", "custom_captions", "capt_code", params=STAGES),
         _lookup("currencies", "currency", "curr_currencyid"),

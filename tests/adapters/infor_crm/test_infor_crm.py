@@ -201,4 +201,28 @@ async def test_stages_are_the_opportunity_stage_picklist_in_one_pipeline(account
     async with raw_client(account) as client:
         bare = (await client.get("../../system/-/picklists", params={"format": "json"})).json()
     assert bare["$resources"][0]["items"] == {"$deferred": True}  # only with include=items
-    assert HELD.leads == [] and HELD.files == [] and HELD.products == []
+    assert HELD.files == []
+
+
+async def test_custom_fields_are_the_entity_properties_beyond_those_read(account: Creds) -> None:
+    source = new_source(account)
+    fields = {(f.entity, f.name): f for f in await source.custom_fields()}
+    assert len(fields) == len(HELD.custom_fields)
+    segments = fields[(Entity.organizations, "Segments")]
+    assert segments.field_type.value == "set" and "Enterprise" in segments.options
+    assert not any(f.key in ("Id", "ModifyDate", "AccountName") for f in fields.values())
+    org = next(o for o in await extract_records(source, Entity.organizations))
+    want = HELD.organizations[0].custom_fields
+    assert org.custom_fields["Segments"] == want["segments"]  # "a, b" in the property
+    assert org.custom_fields["AnnualRevenue"] == want["annual_revenue"]  # a bare amount
+
+
+async def test_products_and_their_lines_on_deals(account: Creds) -> None:
+    source = new_source(account)
+    products = await extract_records(source, Entity.products)
+    assert {p.prices[0].currency for p in products} == {"EUR"}  # the BaseCurrency option
+    lines = await extract_records(source, Entity.deal_products)
+    assert len(lines) == len(HELD.deal_products)
+    by_amount = lines[1]  # 150 off 3 x 850 is its share of the line
+    assert (by_amount.discount, by_amount.discount_type) == (5.8824, "percentage")
+    assert by_amount.deal_source_id == key("d1") and by_amount.product_source_id == key("pr2")

@@ -199,4 +199,27 @@ async def test_communications_are_linked_through_comm_link(account: Creds) -> No
         assert (got.duration, got.done) == (held.duration, held.done)
     stages = await extract_records(new_source(account), Entity.stages)
     assert [s.name for s in stages] == [s.name for s in HELD.stages]  # oppo_stage, in order
-    assert HELD.products == [] and HELD.leads == [] and HELD.files == []
+    assert HELD.files == []
+
+
+async def test_custom_columns_come_with_captions_choices_and_currencies(account: Creds) -> None:
+    source = new_source(account)
+    fields = {f.key: f for f in await source.custom_fields()}
+    assert len(fields) == len(HELD.custom_fields)
+    assert "comp_name" not in fields  # a column the source reads itself
+    segments = fields["comp_segments"]
+    assert (segments.name, segments.field_type.value) == ("Segments", "set")
+    org = (await extract_records(source, Entity.organizations))[0]
+    want = HELD.organizations[0].custom_fields
+    assert org.custom_fields["comp_segments"] == want["segments"]  # from ",code,code,"
+    assert org.custom_fields["comp_industry"] == want["industry"]  # a code, as its caption
+    assert org.custom_fields["comp_annual_revenue"] == want["annual_revenue"]  # with its _cid
+
+
+async def test_products_keep_their_prices_and_lines_their_quoted_price(account: Creds) -> None:
+    source = new_source(account)
+    products = await extract_records(source, Entity.products)
+    assert [p.prices for p in products] == [p.prices for p in HELD.products]
+    lines = await extract_records(source, Entity.deal_products)
+    assert [(i.item_price, i.discount) for i in lines[:2]] == [(1080.0, 0.0), (800.0, 0.0)]
+    assert lines[1].deal_source_id == vid("d1") and lines[1].product_source_id == vid("pr2")
