@@ -84,6 +84,35 @@ def issued(header: str = "authorization", prefix: str = "Bearer") -> Gate:
     return check
 
 
+class ExpiringTokens:
+    """Issued tokens that live `idle` seconds from their issue, each use moving that on, and
+    `life` seconds at most (Maximizer's 10 minutes and 24 hours), on the emulator's `clock`.
+    `issue` is a `Login.token`; `gate` accepts a live one and forgets an expired one."""
+
+    def __init__(self, idle: float, life: float, clock: Callable[[], float]) -> None:
+        self.idle, self.life, self.clock = idle, life, clock
+        self._times: dict[str, tuple[float, float]] = {}  # token -> (issued, last used)
+
+    def issue(self, account: EmulatedAccount) -> str:
+        token = secrets.token_hex(24)
+        self._times[token] = (self.clock(), self.clock())
+        return token
+
+    def gate(self, header: str = "authorization", prefix: str = "Bearer") -> Gate:
+        def check(account: EmulatedAccount, request: Request) -> bool:
+            token, now = bearer(request, header, prefix), self.clock()
+            if not token or token not in account.tokens or token not in self._times:
+                return False
+            issued_at, used = self._times[token]
+            if now - used > self.idle or now - issued_at > self.life:
+                account.tokens.discard(token)
+                return False
+            self._times[token] = (issued_at, now)
+            return True
+
+        return check
+
+
 def any_of(*gates: Gate) -> Gate:
     """Any one of several ways in (an OAuth token or a service-account key)."""
     return lambda account, request: any(gate(account, request) for gate in gates)

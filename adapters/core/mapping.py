@@ -206,3 +206,17 @@ def minutes_hhmm(getter: Getter, unit_seconds: int = 60) -> Callable[[Raw], str 
         return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
     return read
+
+
+def between(start: Getter, end: Getter) -> Callable[[Raw], str | None]:
+    """The length from one timestamp to another as "HH:MM" (a meeting's start and end); None
+    when either is missing or the end is not after the start."""
+
+    def read(raw: Raw) -> str | None:
+        since, until = parse_time(value_at(raw, start)), parse_time(value_at(raw, end))
+        if since is None or until is None or until <= since:
+            return None
+        minutes = int((until - since).total_seconds() // 60)
+        return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+    return read

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from adapters.core.canonical import CustomFieldDef, Entity, FieldType
@@ -41,6 +41,7 @@ IDS = IdScheme("maximizer")
 STAMP = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"
 APPOINTMENTS = frozenset({"meeting", "lunch"})  # the rest are tasks
 TASKS = ACTIVITY_TYPES - APPOINTMENTS
+TABLE = {True: "Appointment", False: "Task"}  # an activity's, by whether it is an appointment
 STATUS = {"open": "In Progress", "won": "Won", "lost": "Lost"}
 UDF_TYPES = {
     FieldType.varchar: "StringField",
@@ -102,29 +103,24 @@ held = HOLDS.held
 
 def keys(company: ReferenceCompany) -> dict[str, str]:
     """Every reference record's Maximizer key, by reference id."""
-    out: dict[str, str] = {}
-    for u in company.users:
-        out[u.source_id] = key("User", uid(u.source_id))
-    for o in company.organizations:
-        out[o.source_id] = key("Company", client_id(o.source_id), 0)
-    for p in company.persons:
+    n = IDS.integer
+
+    def entry(p: Any) -> tuple[Any, ...]:  # a contact's key is its company's Client_Id and n
         if p.org_source_id:
-            number = kind_and_number(p.source_id)[1]
-            out[p.source_id] = key("Contact", client_id(p.org_source_id), number)
-        else:
-            out[p.source_id] = key("Individual", client_id(p.source_id), 0)
-    for pl in company.pipelines:
-        out[pl.source_id] = key("SalesProcess", f"SP{IDS.integer(pl.source_id)}", 0)
-    for s in company.stages:
-        out[s.source_id] = key("SalesProcessStageSetup", f"{IDS.integer(s.source_id)}G", 0)
-    for d in company.deals:
-        out[d.source_id] = key("Opportunity", f"260115{IDS.integer(d.source_id):015d}O", 0)
-    for a in company.activities:
-        kind = "Appointment" if a.type in APPOINTMENTS else "Task"
-        out[a.source_id] = key(kind, IDS.integer(a.source_id))
-    for n in company.notes:
-        out[n.source_id] = key("Note", IDS.integer(n.source_id))
-    return out
+            return ("Contact", client_id(p.org_source_id), kind_and_number(p.source_id)[1])
+        return ("Individual", client_id(p.source_id), 0)
+
+    parts = (
+        (company.users, lambda u: ("User", uid(u.source_id))),
+        (company.organizations, lambda o: ("Company", client_id(o.source_id), 0)),
+        (company.persons, entry),
+        (company.pipelines, lambda p: ("SalesProcess", f"SP{n(p.source_id)}", 0)),
+        (company.stages, lambda s: ("SalesProcessStageSetup", f"{n(s.source_id)}G", 0)),
+        (company.deals, lambda d: ("Opportunity", f"260115{n(d.source_id):015d}O", 0)),
+        (company.activities, lambda a: (TABLE[a.type in APPOINTMENTS], n(a.source_id))),
+        (company.notes, lambda note: ("Note", n(note.source_id))),
+    )
+    return {r.source_id: key(*shape(r)) for records, shape in parts for r in records}
 
 
 def uid(source_id: str) -> str:
@@ -132,28 +128,29 @@ def uid(source_id: str) -> str:
 
 
 def udf_key(definition: CustomFieldDef, fields: list[CustomFieldDef]) -> str:
-    """A UDF's key as records carry it: `Udf/$TYPEID(<id>)`."""
-    return f"Udf/$TYPEID({udf_id(definition, fields)})"
+    """A UDF's key as records carry it: `Udf/$TYPEID(<id>)`, ids from 60001."""
+    return f"Udf/$TYPEID({60_001 + fields.index(definition)})"
 
 
-def udf_id(definition: CustomFieldDef, fields: list[CustomFieldDef]) -> int:
-    return 60_000 + fields.index(definition) + 1
+def _item(definition: CustomFieldDef, fields: list[CustomFieldDef], label: str) -> Raw:
+    """A table UDF's item: its key (`UdfItem\t<udf id>\t<n>`) and label."""
+    udf = 60_001 + fields.index(definition)
+    return {"Key": key("UdfItem", udf, definition.options.index(label) + 1), "Name": label}
 
 
 def _points(points: list[Any], slot: str, value: str, count: int) -> Raw:
     out: Raw = {f"{slot}{i}": None for i in range(1, count + 1)}
-    for i, point in enumerate(points[:count], start=1):
-        out[f"{slot}{i}"] = {value: point.value, "Description": point.label,
-                             "Default": bool(point.primary)}  # fmt: skip
+    for i, p in enumerate(points[:count], start=1):
+        out[f"{slot}{i}"] = {value: p.value, "Description": p.label, "Default": bool(p.primary)}
     return out
 
 
-def _moment(day: str | None, at: str | None) -> datetime | None:
-    return datetime.fromisoformat(f"{day}T{at or '00:00'}+00:00") if day else None
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _iso(day: str | None, at: str | None, minutes: int = 0) -> str | None:
+    """A day and time (and minutes after it) as a UTC moment."""
+    if not day:
+        return None
+    moment = datetime.fromisoformat(f"{day}T{at or '00:00'}+00:00") + timedelta(minutes=minutes)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def render(company: ReferenceCompany) -> Tables:
@@ -163,155 +160,115 @@ def render(company: ReferenceCompany) -> Tables:
     by_key = {(f.entity, f.key): f for f in fields}
     base = {"CreationDate": STAMP, "LastModifyDate": STAMP}
 
-    def item(definition: CustomFieldDef, label: str) -> Raw:
-        number = definition.options.index(label) + 1
-        return {"Key": key("UdfItem", udf_id(definition, fields), number), "Value": label}
+    def item(definition: CustomFieldDef, label: str) -> Raw:  # as records carry it
+        return {"Key": _item(definition, fields, label)["Key"], "Value": label}
 
-    style = ValueStyle(option=item)
+    style = ValueStyle(option=lambda definition, label: [item(definition, label)])
 
     def udfs(entity: Entity, values: dict[str, Any]) -> Raw:
         out: Raw = {}
         for name, value in values.items():
             definition = by_key[(entity, name)]
             if definition.field_type is FieldType.set:  # a table's items, each {Key, Value}
-                stored: Any = [item(definition, label) for label in value]
+                out[udf_key(definition, fields)] = [item(definition, label) for label in value]
             else:
-                stored = vendor_value(definition, value, style)
-            out[udf_key(definition, fields)] = [stored] if isinstance(stored, dict) else stored
+                out[udf_key(definition, fields)] = vendor_value(definition, value, style)
         return out
 
-    def owner(source_id: str | None) -> str | None:
+    def of(source_id: str | None) -> str | None:
         return ids.get(source_id) if source_id else None
 
-    entries: list[Raw] = [
-        {"Key": ids[o.source_id], "Type": "Company", "CompanyName": o.name, "ParentKey": None,
-         "FirstName": None, "LastName": None, "Address": {"AddressLine1": o.address},
-         "AccountManager": owner(o.owner_source_id),
-         **_points([], "Email", "Address", 3), **_points([], "Phone", "Number", 4),
-         **base, **udfs(Entity.organizations, o.custom_fields)}
-        for o in kept.organizations
-    ]  # fmt: skip
-    entries += [
-        {"Key": ids[p.source_id], "Type": "Contact" if p.org_source_id else "Individual",
-         "CompanyName": None, "ParentKey": ids.get(p.org_source_id or ""),
-         "FirstName": p.first_name, "LastName": p.last_name, "Address": None,
-         "AccountManager": owner(p.owner_source_id),
-         **_points(p.emails, "Email", "Address", 3), **_points(p.phones, "Phone", "Number", 4),
-         **base, **udfs(Entity.persons, p.custom_fields)}
-        for p in kept.persons
-    ]  # fmt: skip
-    tasks, appointments = [], []
-    for a in kept.activities:
-        links = {"WithKey": owner(a.deal_source_id), "Description": a.note}
-        if a.type in APPOINTMENTS:
-            start = _moment(a.due_date, a.due_time)
-            hours, _, minutes = (a.duration or "00:00").partition(":")
-            end = start + timedelta(hours=int(hours), minutes=int(minutes)) if start else None
-            entries_of = [ids[x] for x in (a.org_source_id, a.person_source_id) if x]
-            appointments.append(
-                {"Key": ids[a.source_id], "Subject": a.subject, "Category": a.type,
-                 "StartDate": _iso(start) if start else None,
-                 "EndDate": _iso(end) if end else None, "Organizer": owner(a.owner_source_id),
-                 "AbEntries": entries_of, **links, **base}
-            )  # fmt: skip
-        else:
-            due = _moment(a.due_date, a.due_time)
-            when = (_iso(due) if a.due_time else a.due_date) if due else None
-            tasks.append(
-                {"Key": ids[a.source_id], "Activity": a.subject, "Category": [a.type],
-                 "DateTime": when, "Completed": a.done, "Priority": "Medium",
-                 "AssignedTo": owner(a.owner_source_id),
-                 "AbEntryKey": owner(a.person_source_id or a.org_source_id), **links, **base}
-            )  # fmt: skip
+    def row(record: Any, **shape: Any) -> Raw:
+        return {"Key": ids[record.source_id], **shape, **base}
+
+    def entry(record: Any, entity: Entity, **shape: Any) -> Raw:
+        emails, phones = getattr(record, "emails", []), getattr(record, "phones", [])
+        contact = {
+            **_points(emails, "Email", "Address", 3),
+            **_points(phones, "Phone", "Number", 4),
+        }
+        values = udfs(entity, record.custom_fields)
+        return row(record, AccountManager=of(record.owner_source_id), **contact, **shape, **values)
+
+    def activity(a: Any) -> Raw:
+        links = {"WithKey": of(a.deal_source_id), "Description": a.note}
+        if a.type not in APPOINTMENTS:  # a task: on a day, or at a moment
+            when = _iso(a.due_date, a.due_time) if a.due_time else a.due_date
+            task = {"Activity": a.subject, "Category": [a.type], "DateTime": when}
+            ab = of(a.person_source_id or a.org_source_id)
+            task |= {"Completed": a.done, "AssignedTo": of(a.owner_source_id), "AbEntryKey": ab}
+            return row(a, **task, **links)
+        hours, _, minutes = (a.duration or "00:00").partition(":")
+        start = _iso(a.due_date, a.due_time)
+        end = _iso(a.due_date, a.due_time, int(hours) * 60 + int(minutes))
+        on = [ids[x] for x in (a.org_source_id, a.person_source_id) if x]
+        meeting = {"Subject": a.subject, "Category": a.type, "StartDate": start, "EndDate": end}
+        return row(a, **meeting, **links, Organizer=of(a.owner_source_id), AbEntries=on)
+
+    def deal(d: Any) -> Raw:
+        status = {"Key": list(STATUS).index(d.status), "DisplayValue": STATUS[d.status]}
+        on = {"AbEntryKey": of(d.org_source_id or d.person_source_id)}
+        on["ContactKey"] = of(d.person_source_id) if d.org_source_id else None
+        setup = {"SalesProcessSetupKey": of(d.pipeline_source_id)}
+        setup["SalesStageSetupKey"] = of(d.stage_source_id)
+        values = udfs(Entity.deals, d.custom_fields)
+        shape = {"Objective": d.title, "Status": status, "ForecastRevenue": d.value, **on, **setup}
+        return row(
+            d, **shape, Leader=of(d.owner_source_id), CloseDate=d.expected_close_date, **values
+        )
+
+    def note(n: Any) -> Raw:
+        parent = of(n.deal_source_id or n.person_source_id or n.org_source_id)
+        when = n.add_time or STAMP
+        return row(
+            n, Text=n.content, DateTime=when, ParentKey=parent, Creator=of(n.owner_source_id)
+        )
+
+    def stage(s: Any) -> Raw:
+        process = {"SalesProcessSetupKey": ids[s.pipeline_source_id]}
+        return row(s, Description=s.name, **process, ProbabilityClose=s.deal_probability)
+
+    def person(p: Any) -> Raw:
+        kind = "Contact" if p.org_source_id else "Individual"
+        names = {"FirstName": p.first_name, "LastName": p.last_name}
+        return entry(p, Entity.persons, Type=kind, ParentKey=of(p.org_source_id), **names)
+
+    def org(o: Any) -> Raw:
+        where = {"AddressLine1": o.address}
+        return entry(o, Entity.organizations, Type="Company", CompanyName=o.name, Address=where)
+
+    users = [
+        {"Key": ids[u.source_id], "Uid": uid(u.source_id), "DisplayName": u.name}
+        | {"Email1": {"Address": u.email, "Default": True}, "Disabled": not u.active}
+        for u in kept.users
+    ]
+    stages = sorted(kept.stages, key=lambda s: (s.pipeline_source_id, s.order_nr))
     return {
-        "User": [
-            {
-                "Key": ids[u.source_id],
-                "Uid": uid(u.source_id),
-                "DisplayName": u.name,
-                "FirstName": u.name.partition(" ")[0],
-                "LastName": u.name.partition(" ")[2],
-                "Email1": {"Address": u.email, "Default": True},
-                "Disabled": not u.active,
-            }
-            for u in kept.users
-        ],  # fmt: skip
-        "AbEntry": entries,
-        "SalesProcessSetup": [
-            {"Key": ids[p.source_id], "Description": p.name, **base} for p in kept.pipelines
-        ],
-        "SalesStageSetup": [
-            {
-                "Key": ids[s.source_id],
-                "Description": s.name,
-                "SalesProcessSetupKey": ids[s.pipeline_source_id],
-                "ProbabilityClose": s.deal_probability,
-                "TargetAge": 30,
-                **base,
-            }
-            for s in sorted(kept.stages, key=lambda s: (s.pipeline_source_id, s.order_nr))
-        ],  # fmt: skip
-        "Opportunity": [
-            {
-                "Key": ids[d.source_id],
-                "Objective": d.title,
-                "Description": None,
-                "Status": {"Key": list(STATUS).index(d.status), "DisplayValue": STATUS[d.status]},
-                "ForecastRevenue": d.value,
-                "Cost": None,
-                "AbEntryKey": owner(d.org_source_id or d.person_source_id),
-                "ContactKey": owner(d.person_source_id) if d.org_source_id else None,
-                "Leader": owner(d.owner_source_id),
-                "SalesProcessSetupKey": owner(d.pipeline_source_id),
-                "SalesStageSetupKey": owner(d.stage_source_id),
-                "CloseDate": d.expected_close_date,
-                **base,
-                **udfs(Entity.deals, d.custom_fields),
-            }
-            for d in kept.deals
-        ],  # fmt: skip
-        "Task": tasks,
-        "Appointment": appointments,
-        "Note": [
-            {
-                "Key": ids[n.source_id],
-                "Text": n.content,
-                "Type": 0,
-                "Category": "Comment",
-                "Important": False,
-                "DateTime": n.add_time or STAMP,
-                "ParentKey": owner(n.deal_source_id or n.person_source_id or n.org_source_id),
-                "Creator": owner(n.owner_source_id),
-                **base,
-            }
-            for n in kept.notes
-        ],  # fmt: skip
+        "User": users,
+        "AbEntry": [org(o) for o in kept.organizations] + [person(p) for p in kept.persons],
+        "SalesProcessSetup": [row(p, Description=p.name) for p in kept.pipelines],
+        "SalesStageSetup": [stage(s) for s in stages],
+        "Opportunity": [deal(d) for d in kept.deals],
+        "Task": [activity(a) for a in kept.activities if a.type not in APPOINTMENTS],
+        "Appointment": [activity(a) for a in kept.activities if a.type in APPOINTMENTS],
+        "Note": [note(n) for n in kept.notes],
         "Schema": [_udf(f, fields) for f in fields],
     }
 
 
 def _udf(definition: CustomFieldDef, fields: list[CustomFieldDef]) -> Raw:
-    applies = {
+    obj, applies = {
         Entity.organizations: ("AbEntry", ["Company"]),
         Entity.persons: ("AbEntry", ["Individual", "Contact"]),
         Entity.deals: ("Opportunity", ["Opportunity"]),
     }[definition.entity]
     table = definition.field_type in (FieldType.enum, FieldType.set)
     return {
-        "Key": f"/{applies[0]}/{udf_key(definition, fields)}",
+        "Key": f"/{obj}/{udf_key(definition, fields)}",
         "Name": definition.name,
         "Type": UDF_TYPES[definition.field_type],
-        "AppliesTo": applies[1],
+        "AppliesTo": applies,
         "HasOption": table,
         "Attributes": {"MultiSelect": definition.field_type is FieldType.set} if table else {},
-        "Inactive": False,
-        "_items": _items(definition, fields) if table else [],
+        "_items": [_item(definition, fields, label) for label in definition.options],
     }
-
-
-def _items(definition: CustomFieldDef, fields: list[CustomFieldDef]) -> list[Raw]:
-    number = udf_id(definition, fields)
-    return [
-        {"Key": key("UdfItem", number, i), "Name": label}
-        for i, label in enumerate(definition.options, start=1)
-    ]
