@@ -9,10 +9,20 @@ from typing import Any
 import httpx
 import pytest
 
+from adapters.core.declarative import Join
 from adapters.core.emulation import VendorError
 from adapters.core.errors import UnreadableResponse
+from adapters.core.mapping import text
 from adapters.core.paginators import PageRequest
-from adapters.core.sdata import SDataPages, and_where, changed_since, error_text, where_test
+from adapters.core.sdata import (
+    SDataPages,
+    and_where,
+    changed_since,
+    error_text,
+    feed_lookup,
+    joined_rows,
+    where_test,
+)
 
 ROWS = [{"$key": f"A{i:011d}", "ModifyDate": f"2026-01-{i:02d}T10:00:00Z"} for i in range(1, 8)]
 
@@ -104,3 +114,20 @@ def test_the_emulators_where_filters_as_sdata_says() -> None:
         with pytest.raises(VendorError) as refused:
             where_test(bad)
         assert refused.value.code == "BadWhereSyntax"
+
+
+def test_joined_rows_put_each_rows_match_in_it_and_none_where_there_is_none() -> None:
+    table = joined_rows("defs", "props", Join("lists", text("list"), "_list"))
+    assert table.needs == ("props", "lists")
+    state = {
+        "props": {"A": {"name": "A", "list": "Colours"}, "B": {"name": "B", "list": None}},
+        "lists": {"Colours": {"items": ["red"]}},
+    }
+    built = table.build(state)
+    assert built["A"]["_list"] == {"items": ["red"]} and built["B"]["_list"] is None
+
+
+def test_a_feed_lookup_reads_the_whole_feed_by_start_index() -> None:
+    lookup = feed_lookup("users", "/users", text("$key"), {"format": "json"}, many=True)
+    assert lookup.records == "$resources" and isinstance(lookup.paginator, SDataPages)
+    assert lookup.params == {"format": "json"} and lookup.many
