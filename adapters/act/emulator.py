@@ -30,6 +30,17 @@ client chrisbutler/act.web.api, and ../shared/research/source-crms.md ("ACT!"):
   `historyType` {activityTypeName}, `recordManagerID`, the three arrays), Notes.Note
   (`noteText`, `displayDate`, the three arrays), Products.Product (`name`, `itemNumber`,
   `price`, `cost`, `editDate`), Users.UserInfo (`displayName`, `email`, `status`). GUID ids.
+- Line items: `GET api/opportunities/{id}/products` (Opportunities.OpportunityProduct: `productID`,
+  `opportunityID`, `price`, `quantity`, `discount` a percentage, `discountPrice`, `total`; no tax).
+  An opportunity lists its `groups[]` ({id, name}); a contact does not: its groups are read from
+  `GET api/groups` and each group's `GET api/groups/{id}/associated-contacts` (Contacts tag).
+  Groups of companies: no documented list of a group's companies (not served here).
+- Files (SupplementalFiles, Documents tags): a document is a history item whose `attachment` is
+  Attachments.Attachment (`displayName`, `fileName`, `fileSize` in bytes, `fileType` a system type
+  name, not MIME), listed by `GET api/Documents` (OData); its bytes at `GET api/attachments/
+  documents/{id}`, those of a history item's or an activity's attachment at `api/attachments/
+  history/{id}` and `api/attachments/activities/{id}` (the answer's type is not documented: the
+  bytes as application/octet-stream here). Documents are left out of `api/history` here.
 - Custom fields: `GET /api/metadata/{recordType}/fields` (MetaData.Schema.Column: `columnName`,
   `displayName`, `type`, `isCustom`, `picklist` {id, isMultiSelect}) and
   `/api/metadata/{recordType}/picklists` (here as DropDownList: `items` [{id, value}]; which
@@ -43,105 +54,34 @@ from __future__ import annotations
 
 import base64
 import json
-import operator
-import re
 import secrets
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from adapters.act.render import IDS, held, render
+from adapters.act.render import CURRENCY, IDS, held, render
 from adapters.core.emulation import EmulatedAccount, RateHeaders, SourceEmulator, VendorError, basic
 from adapters.core.emulation import bearer as bearer_token
-from adapters.core.mapping import parse_time, value_at
+from adapters.core.odata import bad, odata
 
 API = "/{account_id}/act.web.api"
-LISTS = {
-    "contacts": "contacts",
-    "companies": "companies",
-    "opportunities": "opportunities",
-    "opportunities/processes": "processes",
-    "opportunities/stages": "stages",
-    "activities": "activities",
-    "history": "history",
-    "notes": "notes",
-    "products": "products",
-}  # fmt: skip  (path under api/ -> table)
-ODATA = frozenset({"$top", "$skip", "$filter", "$orderby", "$select"})
-_COMPARISON = re.compile(r"^\s*([\w/]+)\s+(eq|ne|gt|ge|lt|le)\s+(.+?)\s*$")
-REFUSALS = {4030: "Incompatibility issue with Act!", 4031: "Subscription required.",
-            4032: "API access permission required."}  # fmt: skip
-Raw = dict[str, Any]
-
-
-def bad(message: str) -> VendorError:
-    return VendorError(400, "400", message)
-
-
-def _literal(text: str) -> Any:
-    if text.startswith("'") and text.endswith("'"):
-        return text[1:-1].replace("''", "'")
-    if text in ("null", "true", "false"):
-        return {"null": None, "true": True, "false": False}[text]
-    moment = parse_time(text) if "T" in text or "-" in text else None
-    if moment is not None:
-        return moment
-    try:
-        return float(text)
-    except ValueError:
-        raise bad(f"The query specified in the URI is not valid: '{text}'.") from None
-
-
-def _test(value: Any, op: str, literal: Any) -> bool:
-    if hasattr(literal, "tzinfo"):
-        value = parse_time(value) if value else None
-    if op not in ("eq", "ne") and (value is None or literal is None):
-        return False
-    return bool(getattr(operator, op)(value, literal))
-
-
-def odata(rows: list[Raw], params: Any, *, key: str = "id") -> list[Raw]:
-    """One page of `rows` as an OData query over a bare array asks."""
-    unknown = sorted(set(params) - ODATA)
-    if unknown:
-        raise bad(f"The query parameter '{unknown[0]}' is not supported.")
-    if params.get("$filter"):
-        tests = []
-        for part in re.split(r"\s+and\s+", params["$filter"].strip()):
-            found = _COMPARISON.match(part)
-            if not found:
-                raise bad(f"The query specified in the URI is not valid: '{params['$filter']}'.")
-            path, op, literal = found.groups()
-            tests.append((path.replace("/", "."), op, _literal(literal.strip())))
-        rows = [r for r in rows if all(_test(value_at(r, p), op, lit) for p, op, lit in tests)]
-    rows = sorted(rows, key=lambda r: str(r.get(key)))
-    for clause in reversed([c.strip() for c in params.get("$orderby", "").split(",") if c.strip()]):
-        name, _, direction = clause.partition(" ")
-        rows.sort(key=lambda r: str(value_at(r, name.replace("/", ".")) or ""),
-                  reverse=direction.strip().lower() == "desc")  # fmt: skip
-    skip, top = (_count(params, "$skip", 0), _count(params, "$top", len(rows)))
-    rows = rows[skip : skip + top]
-    if params.get("$select"):
-        names = {n.strip() for n in params["$select"].split(",")} | {key}
-        rows = [{k: v for k, v in r.items() if k in names} for r in rows]
-    return rows
-
-
-def _count(params: Any, name: str, default: int) -> int:
-    raw = params.get(name)
-    if raw in (None, ""):
-        return default
-    if not str(raw).isdigit():
-        raise bad(f"Invalid value '{raw}' for {name} query option found.")
-    return int(raw)
+# Lists under api/ (path -> table); documents are listed by Act! as `api/Documents`.
+LISTS = ("contacts", "companies", "opportunities", "activities", "history", "notes", "products",
+         "documents", "groups")  # fmt: skip
+REFUSALS = {
+    4030: "Incompatibility issue with Act!",
+    4031: "Subscription required.",
+    4032: "API access permission required.",
+}
 
 
 def jwt(account: EmulatedAccount, username: str) -> str:
     """A token shaped like Act!'s JWT (header.claims.signature); only this emulator reads it."""
 
-    def part(data: Raw) -> str:
+    def part(data: dict[str, Any]) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
     claims = {
@@ -168,7 +108,8 @@ class ActEmulator(SourceEmulator):
     default_burst = 2000
     gate = staticmethod(signed_in)
     credential_names = ("password",)
-    credential_values = {"username": "chris", "database": "ACT_{account}"}
+    # The sandbox database keeps its amounts in euros, as the user states.
+    credential_values = {"username": "chris", "database": "ACT_{account}", "currency": CURRENCY}
     error_shape = {"message": "{message}"}
     rate = RateHeaders(retry_after=True)
     unauthorized_message = "Authorization has been denied for this request."
@@ -178,21 +119,24 @@ class ActEmulator(SourceEmulator):
     held = staticmethod(held)  # what of it the vendor can hold
 
     def routes(self) -> list[BaseRoute]:
-        routes: list[BaseRoute] = [
-            Route(f"{API}/authorize", self.authorize),
-            Route(f"{API}/api/users", self.users),
-            Route(f"{API}/api/metadata/{{record_type}}/{{kind}}", self.metadata),
+        named = [
+            ("authorize", self.authorize),
+            ("api/users", self.users),
+            ("api/metadata/{record_type}/{kind}", self.metadata),
+            ("api/opportunities/processes", self._lister("processes")),
+            ("api/opportunities/stages", self._lister("stages")),
+            ("api/opportunities/{id}/products", self._lister("line_items", "opportunityID")),
+            ("api/groups/{id}/associated-contacts", self._lister("members", "_group")),
+            ("api/attachments/{kind}/{id}", self.attachment),
+            *((f"api/{path}", self._lister(path)) for path in LISTS),
         ]
-        for path, table in LISTS.items():
-            routes.append(Route(f"{API}/api/{path}", self._lister(table)))
-        return routes
+        return [Route(f"{API}/{path}", serve) for path, serve in named]
 
     async def authorize(self, request: Request) -> Response:
         account = self.account(request, check_auth=False)
         refusal = (account.table("refusal") or [{}])[0].get("code")
         if refusal in REFUSALS:
-            body = {"message": REFUSALS[refusal], "code": refusal}
-            return self.respond(request, body, 403)
+            return self.respond(request, {"message": REFUSALS[refusal], "code": refusal}, 403)
         pair = basic(request)
         wanted = (account.credentials.get("username"), account.credentials.get("password"))
         good = pair is not None and all(
@@ -200,9 +144,8 @@ class ActEmulator(SourceEmulator):
             for given, want in zip(pair, wanted, strict=True)
         )
         if not good or not database_named(account, request):
-            return self.respond(
-                request, {"message": "Invalid username, password or database."}, 401
-            )
+            message = "Invalid username, password or database."
+            return self.respond(request, {"message": message}, 401)
         token = jwt(account, pair[0] if pair else "")
         account.tokens.add(token)
         state = getattr(request.state, "rate", None)
@@ -222,9 +165,28 @@ class ActEmulator(SourceEmulator):
             raise VendorError(404, "404", f"No record type '{record_type}'.")
         return self.respond(request, odata(account.table(table), request.query_params))
 
-    def _lister(self, table: str) -> Any:
+    async def attachment(self, request: Request) -> Response:
+        """An attachment's bytes, by the id of the record it is on."""
+        account = self.account(request)
+        wanted = f"{request.path_params['kind']}/{request.path_params['id']}"
+        found = next((b for b in account.table("blobs") if b["id"] == wanted), None)
+        if found is None:
+            raise VendorError(404, "404", "The attachment was not found.")
+        state = getattr(request.state, "rate", None)
+        headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(found['name'])}",
+                   **(self.rate_headers(state) if state else {})}  # fmt: skip
+        return Response(found["data"], 200, headers, media_type="application/octet-stream")
+
+    def _lister(self, table: str, parent: str | None = None) -> Any:
+        """A list route: an OData page of `table` (of the rows under the path's record when
+        `parent` names it); keys starting with "_" are the emulator's, never served."""
+
         async def serve(request: Request) -> Response:
             account = self.account(request)
-            return self.respond(request, odata(account.table(table), request.query_params))
+            rows = account.table(table)
+            if parent:
+                rows = [r for r in rows if r.get(parent) == request.path_params["id"]]
+            rows = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
+            return self.respond(request, odata(rows, request.query_params))
 
         return serve

@@ -8,48 +8,57 @@ shapes (`render`: one table per list).
   of one kind goes to the spare column while it is free, the rest are lost; the first column
   filled is the main one. `fullName` is the shown name, first and last in display order.
 - Opportunity processes are the pipelines, their stages (`number`, `probability`) the stages.
-  An opportunity has `productTotal` but no currency (the database has one currency, which this
-  source does not read): deals arrive without one. Won and lost are `status`, closed at
-  `actualCloseDate`; `reason` is the lost reason.
-- Products (`api/products`: name, item number, one `price` and `cost`) are not carried: their
-  amounts are in the database's one currency, which no documented call names, and a product
-  cannot arrive without a price (Pipedrive would give it 0 in its default currency). Nor are
-  line items (`opportunities/{id}/products`). The Product model has no custom fields.
+  Won and lost are `status`, closed at `actualCloseDate`; `reason` is the lost reason.
+- Amounts are in the database's one currency, which no call names: the sandbox database's is
+  the euro (`CURRENCY`, the connection's `currency`), so deals arrive in it and so do products
+  (one `price`; no unit, tax or owner; no custom fields) and line items (`opportunities/{id}/
+  products`: a percentage discount, no tax or comment; an amount off is folded into the price).
+  An Act! Currency field is a bare amount: money fields arrive as numbers.
 - Custom fields are columns (`api/metadata/{recordType}/fields`, `isCustom`), values in
   `customFields` by column name; choices are picklist items (a multi-select joined by ";",
-  chosen here), an Act! Currency field is a bare amount: money fields arrive as numbers.
+  chosen here).
 - Open activities are activities (`isCleared` false, `isTimeless` when due on a day only); a
   done one is a history record (Act!'s "record history"), always at a time of day. Both list
   their `contacts[]` (the first the main person, the others participants), `companies[]` and
   `opportunities[]`; so do notes. A cleared activity whose history was also recorded would
   arrive twice: the source reads both lists as they are.
-- Act! has no tags (groups are lists of contacts, not read), no lead object, and attachments
-  (`api/attachments/...`) are not read: no labels, leads or files.
+- Labels are groups: an opportunity lists its `groups[]`, a contact's come from each group's
+  members (read in name order); companies' groups are not read (no list of a group's
+  companies). No lead object.
+- Files are attachments: a document (a history item of its own) on a contact, company or
+  opportunity, or the one attachment of an activity or history record, known by that record's
+  id. No MIME type (taken from the name).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
 
 from adapters.act.source import ACTIVITY_KINDS, RECORD_TYPES
 from adapters.act.source import EMAILS as SOURCE_EMAILS
 from adapters.act.source import PHONES as SOURCE_PHONES
-from adapters.core.canonical import Activity, CustomFieldDef, Entity, FieldType
+from adapters.core.canonical import Activity, CustomFieldDef, DealProduct, Entity, FieldType, File
 from adapters.core.emulation import Tables
 from adapters.core.fields import ValueStyle, vendor_value
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import ACTIVITY_TYPES, Holds, Names, slots, slotted
-from adapters.reference.ids import IdScheme
+from adapters.reference.ids import DEFAULT_BASES, IdScheme
 
-IDS = IdScheme("act")
+IDS = IdScheme("act", {**DEFAULT_BASES, "dp": 670_000, "g": 690_000})
+CURRENCY = "EUR"  # the sandbox database's one currency
 STAMP = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"
 EMAILS = {label: column for column, label in SOURCE_EMAILS}
 PHONES = {label: column for column, label in SOURCE_PHONES}
 KINDS = {kind: name for name, kind in ACTIVITY_KINDS.items()}
-VENDOR_TYPE = {FieldType.varchar: "Character", FieldType.text: "Memo", FieldType.double: "Decimal",
-               FieldType.date: "Date", FieldType.phone: "Phone", FieldType.enum: "Character",
-               FieldType.set: "Character"}  # fmt: skip
+VENDOR_TYPE = {
+    **dict.fromkeys((FieldType.varchar, FieldType.enum, FieldType.set), "Character"),
+    FieldType.text: "Memo",
+    FieldType.double: "Decimal",
+    FieldType.date: "Date",
+    FieldType.phone: "Phone",
+}
 Raw = dict[str, Any]
 
 
@@ -60,18 +69,64 @@ def _done_at_a_time(activity: Activity) -> Activity:
     return activity
 
 
+def _line(item: DealProduct) -> DealProduct:
+    """A line item with a percentage discount only (an amount off folded into the price)."""
+    price, discount = item.item_price, item.discount
+    if item.discount_type == "amount":
+        price, discount = round(item.sum / item.quantity, 2), 0.0
+    update = {"item_price": price, "discount": discount, "discount_type": "percentage"}
+    return item.model_copy(update={**update, "tax": 0.0, "comments": None})
+
+
+def _file(file: File, done: set[str]) -> File:
+    """A file as Act! serves it: a document, or an activity's attachment by the activity's id."""
+    on = file.activity_source_id
+    kind = "documents" if not on else "history" if on in done else "activities"
+    update = {"source_id": on or file.source_id, "content_ref": ""}
+    update["content_ref"] = f"{kind}/{IDS.guid(update['source_id'])}"
+    return file.model_copy(update=update)
+
+
+def _act_only(company: ReferenceCompany) -> ReferenceCompany:
+    """What Act! keeps beyond the profile: one currency, line items as above, no company
+    groups, a contact's groups in name order, files known as above."""
+    done = {a.source_id for a in company.activities if a.done}
+    files = [_file(f, done) for f in company.files]
+    contents = {new.source_id: company.file_bytes[f.source_id] for f, new in zip(company.files, files, strict=True)}  # fmt: skip
+    euros = lambda p: [x.model_copy(update={"currency": CURRENCY}) for x in p.prices]  # noqa: E731
+    return dataclasses.replace(
+        company,
+        organizations=[o.model_copy(update={"labels": []}) for o in company.organizations],
+        persons=[p.model_copy(update={"labels": sorted(p.labels)}) for p in company.persons],
+        products=[p.model_copy(update={"prices": euros(p)}) for p in company.products],
+        deals=[d.model_copy(update={"currency": CURRENCY}) for d in company.deals],
+        deal_products=[_line(item) for item in company.deal_products],
+        files=files,
+        file_bytes=contents,
+    )
+
+
 HOLDS = Holds(
     field_types={FieldType.monetary: FieldType.double},
     keeps_field=lambda f: f.entity in RECORD_TYPES,
     names=Names.display_order,
     emails=slotted(tuple(EMAILS), "other"),
     phones=slotted(tuple(PHONES), "other"),
-    products=False,
-    deal=lambda d: d.model_copy(update={"currency": None}),
+    prices=1,
+    product_unit=False,
+    product_tax=False,
+    product_owner=False,
+    deal_products=True,
     created_times=True,
     all_day_no_duration=ACTIVITY_TYPES,
     participants=True,
     activity=_done_at_a_time,
+    labels=True,
+    files=True,
+    file_parents=frozenset(
+        {"deal_source_id", "person_source_id", "org_source_id", "activity_source_id"}
+    ),  # fmt: skip
+    extra=(_act_only,),
 )
 held = HOLDS.held
 
@@ -89,37 +144,33 @@ def _custom(company: ReferenceCompany, entity: Entity, values: dict[str, Any]) -
 def _metadata(company: ReferenceCompany, entity: Entity) -> tuple[list[Raw], list[Raw]]:
     """The record type's columns (two built in, then the custom ones) and its picklists."""
     record_type, number = RECORD_TYPES[entity], 1000 * (list(RECORD_TYPES).index(entity) + 1)
+    shared = {"recordType": record_type, "type": "Character", "isCustom": False}
     columns: list[Raw] = [
         {"id": IDS.guid(f"f{number + i}"), "name": name, "columnName": name.upper(),
-         "displayName": name, "recordType": record_type, "type": "Character", "isCustom": False}
+         "displayName": name, **shared}
         for i, name in enumerate(("Name", "Website"))
     ]  # fmt: skip
     picklists: list[Raw] = []
     for f in (f for f in company.custom_fields if f.entity is entity):
         number += 10
-        row: Raw = {"id": IDS.guid(f"f{number}"), "name": f.name, "columnName": column(f),
-                    "displayName": f.name, "recordType": record_type,
-                    "type": VENDOR_TYPE[f.field_type], "isCustom": True, "picklist": None}  # fmt: skip
+        row: Raw = {**shared, "id": IDS.guid(f"f{number}"), "name": f.name, "columnName": column(f),
+                    "displayName": f.name, "type": VENDOR_TYPE[f.field_type], "isCustom": True,
+                    "picklist": None}  # fmt: skip
         if f.field_type in (FieldType.enum, FieldType.set):
             multi = f.field_type is FieldType.set
-            row["picklist"] = {"id": IDS.guid(f"f{number + 1}"), "name": f.name,
-                               "isMultiSelect": multi}  # fmt: skip
+            picklist = {"id": IDS.guid(f"f{number + 1}"), "name": f.name}
+            row["picklist"] = {**picklist, "isMultiSelect": multi}
             items = [{"id": IDS.guid(f"f{number * 100 + i}"), "value": o}
                      for i, o in enumerate(f.options)]  # fmt: skip
-            picklists.append({"id": row["picklist"]["id"], "name": f.name, "type": "Character",
-                              "isEditable": False, "items": items})  # fmt: skip
+            picklists.append({**picklist, "type": "Character", "isEditable": False, "items": items})
         columns.append(row)
     return columns, picklists
 
 
-def _stamp(day: str | None, time: str | None = None) -> str | None:
-    return f"{day}T{time or '00:00'}:00Z" if day else None
-
-
 def _span(a: Activity) -> tuple[str | None, str | None, str]:
-    start = _stamp(a.due_date, a.due_time)
-    if not start:
+    if not a.due_date:
         return None, None, "00:00:00"
+    start = f"{a.due_date}T{a.due_time or '00:00'}:00Z"
     hours, _, minutes = (a.duration or "00:00").partition(":")
     length = timedelta(hours=int(hours), minutes=int(minutes))
     end = datetime.fromisoformat(start.replace("Z", "+00:00")) + length
@@ -127,16 +178,23 @@ def _span(a: Activity) -> tuple[str | None, str | None, str]:
 
 
 def _embedded(record: Any, names: dict[str, str]) -> Raw:
+    """The `contacts[]`, `companies[]` and `opportunities[]` a record lists."""
     people = [record.person_source_id, *getattr(record, "participant_source_ids", [])]
+    listed = {"contacts": people, "companies": [record.org_source_id],
+              "opportunities": [getattr(record, "deal_source_id", None)]}  # fmt: skip
+    label = {"contacts": "displayName", "companies": "name", "opportunities": "name"}
     return {
-        "contacts": [{"id": IDS.guid(p), "displayName": names[p]} for p in people if p],
-        "companies": [{"id": IDS.guid(o), "name": names[o]} for o in [record.org_source_id] if o],
-        "opportunities": [
-            {"id": IDS.guid(d), "name": names[d]}
-            for d in [getattr(record, "deal_source_id", None)]
-            if d
-        ],
+        kind: [{"id": IDS.guid(i), label[kind]: names[i]} for i in ids if i]
+        for kind, ids in listed.items()
     }
+
+
+def _attachment(file: File | None) -> Raw | None:
+    if file is None:
+        return None
+    return {"displayName": file.name, "fileName": f"Attachments\\{file.name}",
+            "fileSize": file.size, "fileExtension": file.name.rpartition(".")[2],
+            "lastModified": file.add_time, "personal": False}  # fmt: skip
 
 
 def render(company: ReferenceCompany) -> Tables:
@@ -152,6 +210,10 @@ def render(company: ReferenceCompany) -> Tables:
                       "process": processes[s.pipeline_source_id]}
         for s in kept.stages
     }  # fmt: skip
+    labels = sorted({label for r in (*kept.persons, *kept.deals) for label in r.labels})
+    groups = {name: {"id": IDS.guid(f"g{i}"), "name": name} for i, name in enumerate(labels, 1)}
+    on = {f.activity_source_id: f for f in kept.files if f.activity_source_id}
+    products = {p.source_id: p for p in kept.products}
     tables: Tables = {
         "users": [
             {
@@ -165,7 +227,7 @@ def render(company: ReferenceCompany) -> Tables:
                 "status": "Active" if u.active else "Inactive",
             }
             for u in kept.users
-        ],  # fmt: skip
+        ],
         "companies": [
             {
                 "id": IDS.guid(o.source_id),
@@ -179,6 +241,12 @@ def render(company: ReferenceCompany) -> Tables:
             for o in kept.organizations
         ],
         "contacts": [_contact(kept, p, names, base) for p in kept.persons],
+        "groups": [{**g, "description": "", "parentID": None, **base} for g in groups.values()],
+        "members": [
+            {**_contact(kept, p, names, base), "_group": groups[label]["id"]}
+            for p in kept.persons
+            for label in p.labels
+        ],
         "processes": [
             {
                 **processes[p.source_id],
@@ -189,17 +257,17 @@ def render(company: ReferenceCompany) -> Tables:
             for p in kept.pipelines
         ],  # fmt: skip
         "stages": list(stages.values()),
-        "products": [  # served, not read: see the module docstring
+        "products": [
             {
                 "id": IDS.guid(p.source_id),
                 "name": p.name,
                 "itemNumber": p.code,
-                "price": None,
+                "price": p.prices[0].price if p.prices else None,
                 "cost": None,
                 "createDate": STAMP,
                 "editDate": STAMP,
             }
-            for p in company.products
+            for p in kept.products
         ],  # fmt: skip
         "opportunities": [
             {
@@ -208,19 +276,43 @@ def render(company: ReferenceCompany) -> Tables:
                 "productTotal": d.value,
                 "status": d.status.capitalize(),
                 "stage": stages[d.stage_source_id] if d.stage_source_id else None,
-                "estimatedCloseDate": _stamp(d.expected_close_date),
+                "estimatedCloseDate": f"{d.expected_close_date}T00:00:00Z"
+                if d.expected_close_date
+                else None,
                 "actualCloseDate": d.won_time or d.lost_time,
                 "reason": d.lost_reason,
                 "recordManagerID": IDS.guid(d.owner_source_id),
                 "customFields": _custom(kept, Entity.deals, d.custom_fields),
                 "created": d.add_time or STAMP,
+                "groups": [groups[label] for label in d.labels],
                 **_embedded(d, names),
                 **base,
             }
             for d in kept.deals
         ],
-        "activities": [_activity(a, names, base) for a in kept.activities if not a.done],
-        "history": [_activity(a, names, base) for a in kept.activities if a.done],
+        "line_items": [
+            {
+                "id": IDS.guid(i.source_id),
+                "opportunityID": IDS.guid(i.deal_source_id),
+                "productID": IDS.guid(i.product_source_id),
+                "name": products[i.product_source_id].name,
+                "itemNumber": products[i.product_source_id].code,
+                "price": i.item_price,
+                "quantity": i.quantity,
+                "discount": i.discount,
+                "discountPrice": round(i.item_price * (1 - i.discount / 100), 2),
+                "total": i.sum,
+                "createDate": STAMP,
+                "editDate": STAMP,
+            }
+            for i in kept.deal_products
+        ],  # fmt: skip
+        "activities": [
+            _activity(a, names, base, on.get(a.source_id)) for a in kept.activities if not a.done
+        ],
+        "history": [
+            _activity(a, names, base, on.get(a.source_id)) for a in kept.activities if a.done
+        ],
         "notes": [
             {
                 "id": IDS.guid(n.source_id),
@@ -233,6 +325,24 @@ def render(company: ReferenceCompany) -> Tables:
                 **base,
             }
             for n in kept.notes
+        ],
+        "documents": [
+            {
+                "id": IDS.guid(f.source_id),
+                "regarding": f.name,
+                "details": "",
+                "historyType": {"id": 40, "name": "Attachment"},
+                "created": f.add_time or STAMP,
+                "attachment": _attachment(f),
+                **_embedded(f, names),
+                **base,
+            }
+            for f in kept.files
+            if not f.activity_source_id
+        ],  # fmt: skip
+        "blobs": [
+            {"id": f.content_ref, "name": f.name, "data": kept.file_bytes[f.source_id]}
+            for f in kept.files
         ],
     }
     for entity, record_type in RECORD_TYPES.items():
@@ -261,12 +371,13 @@ def _contact(kept: ReferenceCompany, p: Any, names: dict[str, str], base: Raw) -
     }
 
 
-def _activity(a: Activity, names: dict[str, str], base: Raw) -> Raw:
+def _activity(a: Activity, names: dict[str, str], base: Raw, file: File | None) -> Raw:
     """An open activity, or (done) the history record Act! keeps of it."""
     start, end, length = _span(a)
     number, name = list(KINDS).index(a.type) + 1, KINDS[a.type]
     shared = {"id": IDS.guid(a.source_id), "details": a.note, "startTime": start, "endTime": end,
-              "duration": length, "created": STAMP, **_embedded(a, names), **base}  # fmt: skip
+              "duration": length, "created": STAMP, "attachment": _attachment(file),
+              **_embedded(a, names), **base}  # fmt: skip
     if a.done:
         kind = {"id": number, "name": f"{name} Completed", "activityTypeId": number}
         return {**shared, "regarding": a.subject, "historyTypeID": number,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -59,9 +59,7 @@ class System:
     entities: tuple[Entity, ...]
     default_base_url: str | None = None
     # (credentials, base_url, transport) -> adapter; transport lets tests and the sandbox route calls.
-    source_factory: (
-        Callable[[dict[str, str], str, httpx.AsyncBaseTransport | None], SourceAdapter] | None
-    ) = None
+    source_factory: SourceFactory | None = None
     target_factory: (
         Callable[[dict[str, str], str, httpx.AsyncBaseTransport | None], TargetAdapter] | None
     ) = None
@@ -87,10 +85,40 @@ def register(system: System) -> System:
     return system
 
 
-def register_source(spec: SourceSpec, emulator: Emulator | None = None) -> System:
-    """Registers a declarative source: everything it is comes from its spec."""
+# A spec as a connection's settings make it: (spec, the connection's non-secret credential
+# values) -> (the spec it runs, what it then cannot carry, said in the session's warnings).
+Configure = Callable[[SourceSpec, Mapping[str, str]], tuple[SourceSpec, list[str]]]
+SourceFactory = Callable[[dict[str, str], str, httpx.AsyncBaseTransport | None], SourceAdapter]
+
+
+def settings(spec: SourceSpec, credentials: Mapping[str, str]) -> dict[str, str]:
+    """The values a connection gives for the spec's non-secret credential fields."""
+    given = (f.name for f in spec.credentials if not f.secret)
+    return {name: credentials[name] for name in given if credentials.get(name)}
+
+
+def configured_source(spec: SourceSpec, configure: Configure) -> SourceFactory:
+    """A source factory that runs the spec `configure` makes of each connection's settings."""
+
+    def build(credentials: dict[str, str], base_url: str, transport: Any) -> SourceAdapter:
+        made, left_out = configure(spec, settings(spec, credentials))
+        source = made.source(credentials, base_url, transport)
+        source.skipped_fields += left_out
+        return source
+
+    return build
+
+
+def register_source(
+    spec: SourceSpec, emulator: Emulator | None = None, configure: Configure | None = None
+) -> System:
+    """Registers a declarative source: everything it is comes from its spec, or from the spec
+    `configure` makes of a connection's settings (a currency the user states that no call
+    names: a value in the mapping, or streams dropped without it). The system lists the
+    entities of `spec`: all that a connection may carry."""
     if not spec.id:
         raise ValueError(f"the spec of {spec.name} names no system id")
+    factory = configured_source(spec, configure) if configure else spec.source
     return register(
         System(
             id=spec.id,
@@ -98,7 +126,7 @@ def register_source(spec: SourceSpec, emulator: Emulator | None = None) -> Syste
             credential_fields=spec.credentials,
             entities=spec.entities,
             default_base_url=spec.default_base_url,
-            source_factory=spec.source,
+            source_factory=factory,
             emulator=emulator,
         )
     )

@@ -1,0 +1,87 @@
+"""An OData query over a list, as an emulator serves it (`$top`, `$skip`, `$filter`,
+`$orderby`, `$select`): for vendors whose lists are OData (the Act! Web API, Dynamics).
+
+`$filter` takes comparisons (eq ne gt ge lt le) joined by `and`, on dotted (`a/b`) paths;
+literals are quoted strings ('' for a quote), null, true, false, numbers or unquoted
+datetimes (`edited gt 2018-10-01T08:00:00-07:00`). What it does not know is the vendor's 400,
+never ignored: an unknown option, a filter it cannot read, a count that is not one."""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from adapters.core.emulation import VendorError
+from adapters.core.mapping import parse_time, value_at
+
+OPTIONS = frozenset({"$top", "$skip", "$filter", "$orderby", "$select"})
+_COMPARISON = re.compile(r"^\s*([\w/]+)\s+(eq|ne|gt|ge|lt|le)\s+(.+?)\s*$")
+Raw = dict[str, Any]
+
+
+def bad(message: str) -> VendorError:
+    return VendorError(400, "400", message)
+
+
+def odata(rows: list[Raw], params: Mapping[str, str], *, key: str = "id") -> list[Raw]:
+    """One page of `rows` as the query asks, in `key` order unless `$orderby` says."""
+    unknown = sorted(set(params) - OPTIONS)
+    if unknown:
+        raise bad(f"The query parameter '{unknown[0]}' is not supported.")
+    if params.get("$filter"):
+        rows = [row for row in rows if _matches(params["$filter"])(row)]
+    rows = sorted(rows, key=lambda r: str(r.get(key)))
+    for clause in reversed([c.strip() for c in params.get("$orderby", "").split(",") if c.strip()]):
+        name, _, direction = clause.partition(" ")
+        path, descending = name.replace("/", "."), direction.strip().lower() == "desc"
+        rows.sort(key=lambda r: str(value_at(r, path) or ""), reverse=descending)
+    skip, top = _count(params, "$skip", 0), _count(params, "$top", len(rows))
+    rows = rows[skip : skip + top]
+    if params.get("$select"):
+        names = {n.strip() for n in params["$select"].split(",")} | {key}
+        rows = [{k: v for k, v in r.items() if k in names} for r in rows]
+    return rows
+
+
+def _matches(query: str) -> Callable[[Raw], bool]:
+    tests = []
+    for part in re.split(r"\s+and\s+", query.strip()):
+        found = _COMPARISON.match(part)
+        if not found:
+            raise bad(f"The query specified in the URI is not valid: '{query}'.")
+        path, op, literal = found.groups()
+        tests.append((path.replace("/", "."), op, _literal(literal.strip())))
+    return lambda row: all(_test(value_at(row, path), op, lit) for path, op, lit in tests)
+
+
+def _literal(text: str) -> Any:
+    if text.startswith("'") and text.endswith("'"):
+        return text[1:-1].replace("''", "'")
+    if text in ("null", "true", "false"):
+        return {"null": None, "true": True, "false": False}[text]
+    moment = parse_time(text) if "T" in text or "-" in text else None
+    if moment is not None:
+        return moment
+    try:
+        return float(text)
+    except ValueError:
+        raise bad(f"The query specified in the URI is not valid: '{text}'.") from None
+
+
+def _test(value: Any, op: str, literal: Any) -> bool:
+    if hasattr(literal, "tzinfo"):
+        value = parse_time(value) if value else None
+    if op not in ("eq", "ne") and (value is None or literal is None):
+        return False
+    return bool(getattr(operator, op)(value, literal))
+
+
+def _count(params: Mapping[str, str], name: str, default: int) -> int:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    if not str(raw).isdigit():
+        raise bad(f"Invalid value '{raw}' for {name} query option found.")
+    return int(raw)
