@@ -9,8 +9,8 @@ every send, so a retried request is signed afresh: a replayed nonce would be ref
 The base string, the percent-encoding and the header come from Authlib's RFC 5849 module.
 Authlib's own `ClientAuth` is not used as a whole: it refuses any http:// URL that is not the
 loopback (our sandbox answers at http://sandbox/... in process), and its httpx integration
-sends a JSON body as empty. `signature` and `oauth_params` serve the emulators too, which
-recompute a signature from the secrets they hold.
+sends a JSON body as empty. `Verifier` serves the emulators, which recompute a signature from
+the secrets they hold (and remember the nonces used).
 """
 
 from __future__ import annotations
@@ -124,3 +124,61 @@ class OAuth1(CredentialAuth):
         header = prepare_headers([*oauth, ("oauth_signature", signed)], {}, realm=self._realm)
         request.headers["Authorization"] = header["Authorization"]
         return request
+
+
+class Verifier:
+    """An emulator's check of signed requests: the realm, consumer key and token expected, a
+    signature method of `methods`, a timestamp within `skew` seconds of `clock`, a nonce of at
+    least `shortest` characters never used with the token, and the signature recomputed from
+    the secrets held."""
+
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        *,
+        skew: float = 300.0,
+        methods: tuple[str, ...] = (HMAC_SHA256,),
+        shortest: int = 6,
+    ) -> None:
+        self._clock, self._skew, self._methods, self._shortest = clock, skew, methods, shortest
+        self._nonces: set[tuple[str, str]] = set()
+
+    def verify(
+        self,
+        method: str,
+        url: str,
+        params: Params,
+        authorization: str,
+        *,
+        expected: dict[str, str],
+        consumer_secret: str,
+        token_secret: str,
+    ) -> bool:
+        """`params` are the request's query (and form) parameters; `expected` the values its
+        header must carry (realm, oauth_consumer_key, oauth_token)."""
+        given = oauth_params(authorization)
+        if given is None or given.get("oauth_signature_method") not in self._methods:
+            return False
+        if any(not hmac.compare_digest(given.get(k, ""), v) for k, v in expected.items()):
+            return False
+        nonce, stamp = given.get("oauth_nonce", ""), given.get("oauth_timestamp", "")
+        fresh = stamp.isdigit() and abs(int(stamp) - self._clock()) <= self._skew
+        if len(nonce) < self._shortest or not fresh:
+            return False
+        oauth = [(k, v) for k, v in given.items() if k.startswith("oauth_")]
+        wanted = signature(
+            method,
+            url,
+            [*params, *oauth],
+            consumer_secret,
+            token_secret,
+            given["oauth_signature_method"],
+        )
+        used = (nonce, given.get("oauth_token", ""))
+        if (
+            not hmac.compare_digest(given.get("oauth_signature", ""), wanted)
+            or used in self._nonces
+        ):
+            return False
+        self._nonces.add(used)
+        return True

@@ -48,17 +48,14 @@ Assumptions (not documented, or only by third parties):
   by a public SuiteScript module's notes (SuiteQL has no table of all list values).
 - `GET /services/rest/record/v1/employee?limit=1` lists employees as `{id, links}` items (the
   connection check).
-SuiteQL is served in a small subset, what Ferry sends: `SELECT * | col[, col] FROM table
-[WHERE col = 'text' | col > TO_TIMESTAMP('...', 'YYYY-MM-DD HH24:MI:SS') [AND ...]]
-[ORDER BY col [ASC|DESC]]`; anything else is a 400.
+SuiteQL is served in the small subset of adapters/core/sql_subset.py (what Ferry sends);
+anything else is a 400.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import secrets
-from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -66,12 +63,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from adapters.core.client_assertion import (
-    JWT_BEARER,
-    check_assertion,
-    new_private_key,
-    public_key_of,
-)
+from adapters.core import client_assertion as jwt
 from adapters.core.emulated_auth import Login
 from adapters.core.emulation import (
     EmulatedAccount,
@@ -81,31 +73,31 @@ from adapters.core.emulation import (
     VendorError,
     bearer,
 )
-from adapters.core.oauth1 import HMAC_SHA256, oauth_params, signature
-from adapters.netsuite.render import IDS, held, ns_datetime, render
+from adapters.core.oauth1 import Verifier
+from adapters.core.serving import OffsetPages, Served, next_url
+from adapters.core.sql_subset import QueryError, select
+from adapters.core.us_dates import us_datetime
+from adapters.netsuite.render import IDS, held, render
 from adapters.reference.dataset import ReferenceCompany, generate
 
-SUITEQL = "/{account_id}/services/rest/query/v1/suiteql"
-EMPLOYEES = "/{account_id}/services/rest/record/v1/employee"
-TOKEN = "/{account_id}/services/rest/auth/oauth2/v1/token"
-MOST, SKEW, HOUR = 1000, 300.0, 3600
-ALGORITHMS = ("PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
+API = "/{account_id}/services/rest"
+HOUR = 3600
+PAGES = OffsetPages(default=1000, most=1000)
 TYPES = {400: "15.5.1", 401: "15.5.2", 404: "15.5.5", 405: "15.5.6", 429: "15.5.30"}
 TITLES = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests"}
 LOGIN = (
     "Invalid login attempt. For more details, see the Login Audit Trail in the NetSuite UI at "
     "Setup > Users/Roles > User Management > View Login Audit Trail."
 )
-QUERY = re.compile(
-    r"\s*SELECT\s+(?P<cols>.+?)\s+FROM\s+(?P<table>\w+)(?:\s+WHERE\s+(?P<where>.+?))?"
-    r"(?:\s+ORDER\s+BY\s+(?P<order>\w+)(?:\s+(?P<dir>ASC|DESC))?)?\s*;?\s*$",
-    re.I | re.S,
-)
-EQUALS = re.compile(r"(\w+)\s*=\s*'([^']*)'", re.S)
-AFTER = re.compile(
-    r"(\w+)\s*>\s*TO_TIMESTAMP\(\s*'([^']+)'\s*,\s*'YYYY-MM-DD HH24:MI:SS'\s*\)", re.I
-)
-FORMATTED = {"lastmodifieddate": ns_datetime}  # kept in ISO for WHERE, shown as NetSuite does
+SEARCH = "Invalid search query. Search error occurred: "
+QUERY_ERRORS = {
+    "table": SEARCH + "Record '{name}' was not found.",
+    "column": SEARCH + "Field '{name}' for record '{table}' was not found.",
+    "time": "Invalid search query: '{name}' is not a timestamp.",
+    "condition": "Invalid search query: the condition '{name}' is not served.",
+    "query": "Invalid search query: only SELECT ... FROM ... [WHERE] [ORDER BY] is served.",
+}
+GRANT_ERRORS = {"grant_type": "unsupported_grant_type", "assertion": "invalid_grant"}
 
 
 def bad(message: str, code: str = "INVALID_PARAMETER") -> VendorError:
@@ -129,23 +121,36 @@ class NetSuiteEmulator(SourceEmulator):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        self._nonces: dict[str, set[tuple[str, str]]] = {}
+        self._signed: dict[str, Verifier] = {}  # each account's nonces
         self._expiry: dict[str, float] = {}  # access token -> when it expires
 
     def routes(self) -> list[BaseRoute]:
-        login = Login({}, "client_credentials", checks=(self._assertion,), refusal=_refusal,
-                      answer=_answer, token=self._access_token)  # fmt: skip
+        login = Login(
+            {},
+            "client_credentials",
+            checks=(self._assertion,),
+            refusal=lambda reason, given: (
+                400,
+                {"error": GRANT_ERRORS.get(reason, "invalid_request")},
+            ),
+            answer=lambda token, request, account: {
+                "access_token": token,
+                "expires_in": str(HOUR),
+                "token_type": "Bearer",
+            },
+            token=self._access_token,
+        )
         return [
-            Route(SUITEQL, self.suiteql, methods=["POST"]),
-            Route(EMPLOYEES, self.employees, methods=["GET"]),
-            self.login_route(TOKEN, login),
+            Route(f"{API}/query/v1/suiteql", self.suiteql, methods=["POST"]),
+            Route(f"{API}/record/v1/employee", self.employees, methods=["GET"]),
+            self.login_route(f"{API}/auth/oauth2/v1/token", login),
         ]
 
     def new_credentials(self, base_url: str) -> dict[str, str]:
         """Both styles' credentials: token-based ones, and a client ID with a certificate (its
         ID and private key in PEM, the public part mapped to the integration) for M2M."""
-        pem = {"certificate_id": secrets.token_urlsafe(32), "private_key": new_private_key()}
-        return {**super().new_credentials(base_url), **pem}
+        key = {"certificate_id": secrets.token_urlsafe(32), "private_key": jwt.new_private_key()}
+        return {**super().new_credentials(base_url), **key}
 
     render = staticmethod(render)  # the reference company in the vendor's shapes
     held = staticmethod(held)  # what of it the vendor can hold
@@ -157,17 +162,19 @@ class NetSuiteEmulator(SourceEmulator):
 
     def _assertion(self, account: EmulatedAccount, request: Request, given: Any) -> str | None:
         """The client credentials grant's assertion, checked against the mapped certificate."""
-        if given.get("client_assertion_type") != JWT_BEARER or not given.get("client_assertion"):
+        if given.get("client_assertion_type") != jwt.JWT_BEARER or not given.get(
+            "client_assertion"
+        ):
             return "client_assertion"
         creds = account.credentials
-        wrong = check_assertion(
+        wrong = jwt.check_assertion(
             given["client_assertion"],
-            public_key_of(creds["private_key"]),
+            jwt.public_key_of(creds["private_key"]),
             now=self.clock(),
             issuer=creds["client_id"],
             audience=str(request.url).split("?")[0],
             key_id=creds["certificate_id"],
-            algorithms=ALGORITHMS,
+            algorithms=jwt.ALGORITHMS[:6],  # PS* and ES*, not RS256
             longest=HOUR,
             scope="rest_webservices",
         )
@@ -179,42 +186,26 @@ class NetSuiteEmulator(SourceEmulator):
         return token
 
     def authenticate(self, account: EmulatedAccount, request: Request) -> bool:
-        """An access token of the M2M flow not expired, or token-based authentication: the
-        signature recomputed from the secrets held, the realm, consumer and token the
-        account's, a fresh timestamp and an unused nonce."""
+        """An M2M access token not expired, or a token-based signature (realm, consumer and
+        token the account's, HMAC-SHA256, fresh, its nonce unused)."""
         token = bearer(request)
         if token is not None:
             return token in account.tokens and self._expiry.get(token, 0) > self.clock()
-        given = oauth_params(request.headers.get("authorization", ""))
         creds = account.credentials
-        if given is None or given.get("oauth_signature_method") != HMAC_SHA256:
-            return False
-        expected = {
-            "realm": creds["account_id"],
-            "oauth_consumer_key": creds["consumer_key"],
-            "oauth_token": creds["token_id"],
-        }
-        if any(not secrets.compare_digest(given.get(k, ""), v) for k, v in expected.items()):
-            return False
-        nonce, stamp = given.get("oauth_nonce", ""), given.get("oauth_timestamp", "")
-        if len(nonce) < 6 or not stamp.isdigit() or abs(int(stamp) - self.clock()) > SKEW:
-            return False
-        oauth = [(k, v) for k, v in given.items() if k.startswith("oauth_")]
-        params = [*request.query_params.multi_items(), *oauth]
-        wanted = signature(
+        verifier = self._signed.setdefault(account.id, Verifier(self.clock))
+        return verifier.verify(
             request.method,
             str(request.url),
-            params,
-            creds["consumer_secret"],
-            creds["token_secret"],
+            request.query_params.multi_items(),
+            request.headers.get("authorization", ""),
+            expected={
+                "realm": creds["account_id"],
+                "oauth_consumer_key": creds["consumer_key"],
+                "oauth_token": creds["token_id"],
+            },
+            consumer_secret=creds["consumer_secret"],
+            token_secret=creds["token_secret"],
         )
-        if not secrets.compare_digest(given.get("oauth_signature", ""), wanted):
-            return False
-        seen = self._nonces.setdefault(account.id, set())
-        if (nonce, creds["token_id"]) in seen:
-            return False
-        seen.add((nonce, creds["token_id"]))
-        return True
 
     def unauthorized(self) -> VendorError:
         return VendorError(401, "INVALID_LOGIN", LOGIN)
@@ -224,11 +215,12 @@ class NetSuiteEmulator(SourceEmulator):
         return VendorError(429, "CONCURRENCY_LIMIT_EXCEEDED", message)
 
     def error_body(self, status: int, code: str, message: str) -> Any:
+        section = TYPES.get(status, "15.5.1")
         return {
-            "type": f"https://www.rfc-editor.org/rfc/rfc9110.html#section-{TYPES.get(status, '15.5.1')}",
+            "type": f"https://www.rfc-editor.org/rfc/rfc9110.html#section-{section}",
             "title": TITLES.get(status, "Error"),
             "status": status,
-            "o:errorDetails": [{"detail": message, "o:errorCode": code}],
+            "o:errorDetails": [{"detail": message, "o:errorCode": code.upper()}],
         }
 
     # --- routes ----------------------------------------------------------------------------------
@@ -237,117 +229,60 @@ class NetSuiteEmulator(SourceEmulator):
         account = self.account(request)
         if request.headers.get("prefer", "").lower() != "transient":
             raise bad("The request header 'Prefer: transient' is required.", "INVALID_HEADER")
-        limit, offset = _page(request)
+        page = _page(request, [])  # the parameters, before the body
         try:
             body = json.loads(await request.body())
         except ValueError:
             raise bad("The request body is not valid JSON.", "INVALID_CONTENT") from None
         if not isinstance(body, dict) or not isinstance(body.get("q"), str) or set(body) != {"q"}:
             raise bad("The request body must be an object with the query in 'q'.")
-        rows = run(account.tables, body["q"])
-        page = rows[offset : offset + limit]
-        more = offset + limit < len(rows)
-        url = str(request.url)
-        links = [{"rel": "self", "href": url}]
-        if more:
-            links.append({"rel": "next", "href": _with(url, limit, offset + limit)})
-        items = [{"links": [], **row} for row in page]
-        answer = {"links": links, "count": len(items), "hasMore": more, "items": items}
-        return self.respond(request, {**answer, "offset": offset, "totalResults": len(rows)})
+        try:
+            rows = select(account.tables, body["q"], columns=_columns())
+        except QueryError as exc:
+            raise bad(QUERY_ERRORS[exc.kind].format(name=exc.name, table=exc.table)) from None
+        page = _page(request, [_shown(row) for row in rows])
+        return self.respond(
+            request, _envelope(request, page, [{"links": [], **r} for r in page.items])
+        )
 
     async def employees(self, request: Request) -> Response:
         account = self.account(request)
-        limit, offset = _page(request)
-        rows, url = account.table("employee"), str(request.url)
-        page = rows[offset : offset + limit]
-        base = url.split("?")[0]
+        page, base = _page(request, account.table("employee")), str(request.url).split("?")[0]
         items = [
-            {"links": [{"rel": "self", "href": f"{base}/{r['id']}"}], "id": r["id"]} for r in page
+            {"links": [{"rel": "self", "href": f"{base}/{r['id']}"}], "id": r["id"]}
+            for r in page.items
         ]
-        answer = {"links": [{"rel": "self", "href": url}], "count": len(items)}
-        more = offset + limit < len(rows)
-        body = {
-            **answer,
-            "hasMore": more,
-            "items": items,
-            "offset": offset,
-            "totalResults": len(rows),
-        }
-        return self.respond(request, body)
+        return self.respond(request, _envelope(request, page, items))
 
 
-def _refusal(reason: str, given: Any) -> tuple[int, Any]:
-    codes = {"grant_type": "unsupported_grant_type", "assertion": "invalid_grant"}
-    return 400, {"error": codes.get(reason, "invalid_request")}
-
-
-def _answer(token: str, request: Request, account: EmulatedAccount) -> Any:
-    return {"access_token": token, "expires_in": str(HOUR), "token_type": "Bearer"}
-
-
-def _page(request: Request) -> tuple[int, int]:
-    unknown = set(request.query_params) - {"limit", "offset"}
+def _page(request: Request, rows: list[dict[str, Any]]) -> Served:
+    """A page of `limit` (1 to 1000) rows from `offset`, a multiple of it; any other query
+    parameter refused."""
+    params = request.query_params
+    unknown = sorted(set(params) - PAGES.params)
     if unknown:
-        raise bad(f"Invalid query parameter: {sorted(unknown)[0]}.")
-    try:
-        limit = int(request.query_params.get("limit", MOST))
-        offset = int(request.query_params.get("offset", 0))
-    except ValueError:
-        raise bad("limit and offset must be integers.") from None
-    if not 1 <= limit <= MOST or offset < 0 or offset % limit:
-        raise bad(f"limit must be 1 to {MOST} and offset a multiple of it.")
-    return limit, offset
+        raise bad(f"Invalid query parameter: {unknown[0]}.")
+    page = PAGES.serve(rows, params)
+    if page.start % page.size:
+        raise bad("offset must be a multiple of limit.")
+    return page
 
 
-def _with(url: str, limit: int, offset: int) -> str:
-    return f"{url.split('?')[0]}?limit={limit}&offset={offset}"
-
-
-def run(tables: Tables, query: str) -> list[dict[str, Any]]:
-    """The rows a query of the subset answers, in NetSuite's display form."""
-    found = QUERY.fullmatch(query)
-    if found is None:
-        raise bad("Invalid search query: only SELECT ... FROM ... [WHERE] [ORDER BY] is served.")
-    table = found["table"].lower()
-    known = _columns().get(table, frozenset()) | {k for r in tables.get(table, []) for k in r}
-    if table not in tables and table not in _columns():
-        raise bad(f"Invalid search query. Search error occurred: Record '{table}' was not found.")
-
-    def column(name: str) -> str:
-        if name.lower() not in known:
-            message = f"Search error occurred: Field '{name}' for record '{table}' was not found."
-            raise bad(f"Invalid search query. {message}")
-        return name.lower()
-
-    rows = list(tables.get(table, []))
-    for condition in re.split(r"\s+AND\s+", found["where"] or "", flags=re.I):
-        if not condition:
-            continue
-        if equals := EQUALS.fullmatch(condition.strip()):
-            name, value = column(equals[1]), equals[2]
-            rows = [r for r in rows if r.get(name) == value]
-        elif after := AFTER.fullmatch(condition.strip()):
-            name, since = column(after[1]), _moment(after[2])
-            rows = [r for r in rows if r.get(name) and _moment(r[name]) > since]
-        else:
-            raise bad(f"Invalid search query: the condition {condition.strip()!r} is not served.")
-    if found["order"]:
-        name = column(found["order"])
-        key = (lambda r: int(r[name])) if name == "id" else (lambda r: str(r.get(name) or ""))
-        rows.sort(key=key, reverse=(found["dir"] or "").upper() == "DESC")
-    wanted = [c.strip() for c in found["cols"].split(",")]
-    names = sorted(known) if wanted == ["*"] else [column(c) for c in wanted]
-    return [_shown({n: r.get(n) for n in names}) for r in rows]
+def _envelope(request: Request, page: Served, items: list[dict[str, Any]]) -> dict[str, Any]:
+    links = [{"rel": "self", "href": str(request.url)}]
+    if page.more:
+        links.append({"rel": "next", "href": str(next_url(request, page))})
+    return {
+        "links": links,
+        "count": len(items),
+        "hasMore": page.more,
+        "items": items,
+        "offset": page.start,
+        "totalResults": page.total,
+    }
 
 
 def _shown(row: dict[str, Any]) -> dict[str, Any]:
-    out = {k: (FORMATTED[k](v) if k in FORMATTED else v) for k, v in row.items()}
+    """A row as NetSuite shows it: its time (kept in ISO) in the display form, nulls left out."""
+    out = {k: (us_datetime(v) if k == "lastmodifieddate" else v) for k, v in row.items()}
     return {k: v for k, v in out.items() if v is not None}
-
-
-def _moment(value: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise bad(f"Invalid search query: {value!r} is not a timestamp.") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

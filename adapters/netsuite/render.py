@@ -31,11 +31,11 @@ How NetSuite keeps what Pipedrive links several ways (facts in the emulator's do
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
 from typing import Any
 
 from adapters.core.canonical import Activity, CustomFieldDef, Entity, FieldType, Person
 from adapters.core.emulation import Tables
+from adapters.core.us_dates import us_date, us_datetime, us_time
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import CloseTime, Holds, Parents, listed, slotted
 from adapters.reference.ids import IdScheme
@@ -75,10 +75,10 @@ def _fields(company: ReferenceCompany) -> ReferenceCompany:
             defs.append(field.model_copy(update={"key": key, "entity": other}))
 
     def renamed(records: list[Any], entity: Entity) -> list[Any]:
-        return [
-            r.model_copy(update={"custom_fields": {PREFIX[entity] + k: v for k, v in r.custom_fields.items()}})
-            for r in records
-        ]  # fmt: skip
+        def keyed(values: dict[str, Any]) -> dict[str, Any]:
+            return {PREFIX[entity] + k: v for k, v in values.items()}
+
+        return [r.model_copy(update={"custom_fields": keyed(r.custom_fields)}) for r in records]
 
     return dataclasses.replace(
         company,
@@ -113,10 +113,13 @@ def _links(company: ReferenceCompany) -> ReferenceCompany:
     return dataclasses.replace(
         company,
         organizations=[o.model_copy(update={"address": None}) for o in company.organizations],
-        persons=[p.model_copy(update={"owner_source_id": None}) if p.org_source_id else p for p in company.persons],
+        persons=[
+            p.model_copy(update={"owner_source_id": None}) if p.org_source_id else p
+            for p in company.persons
+        ],
         deals=deals,
         activities=activities,
-    )  # fmt: skip
+    )
 
 
 HOLDS = Holds(
@@ -137,33 +140,6 @@ HOLDS = Holds(
     extra=(_fields, _links),
 )
 held = HOLDS.held
-
-
-# --- NetSuite's display formats (an account's defaults: M/D/YYYY, h:mm am, GMT) ----------------
-
-
-def ns_date(day: str | None) -> str | None:
-    """ "2026-01-05" as NetSuite shows a date: "1/5/2026"."""
-    if not day:
-        return None
-    year, month, date = day[:10].split("-")
-    return f"{int(month)}/{int(date)}/{year}"
-
-
-def ns_time(hhmm: str | None) -> str | None:
-    """ "13:05" as "1:05 pm"."""
-    if not hhmm:
-        return None
-    hour, minute = (int(part) for part in hhmm.split(":")[:2])
-    return f"{(hour % 12) or 12}:{minute:02d} {'am' if hour < 12 else 'pm'}"
-
-
-def ns_datetime(stamp: str | None) -> str | None:
-    """An RFC 3339 UTC time as "1/5/2026 1:05 pm"."""
-    if not stamp:
-        return None
-    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    return f"{ns_date(moment.date().isoformat())} {ns_time(moment.strftime('%H:%M'))}"
 
 
 def _id(source_id: str | None) -> str | None:
@@ -198,7 +174,7 @@ def _value(field: CustomFieldDef, value: Any) -> str | None:
     if field.field_type is FieldType.set:
         return ", ".join(str(field.options.index(v) + 1) for v in value)
     if field.field_type is FieldType.date:
-        return ns_date(value)
+        return us_date(value)
     return str(value)
 
 
@@ -245,17 +221,17 @@ def _entity(person: Person) -> Raw:
 
 
 def _customer(kept: ReferenceCompany, record: Any, person: bool) -> Raw:
-    row: Raw = {"id": _id(record.source_id), "isperson": _flag(person)}
-    if person:
-        row.update({"companyname": None, **_entity(record)})
-        custom = _custom(kept, Entity.persons, record.custom_fields)
-    else:
-        names = {"entityid": record.name, "firstname": None, "lastname": None}
-        row.update({"companyname": record.name, **names, "email": None, "altemail": None})
-        row.update(dict.fromkeys(PHONES))
-        custom = _custom(kept, Entity.organizations, record.custom_fields)
-    row.update({"salesrep": _id(record.owner_source_id), "lastmodifieddate": STAMP})
-    return {**row, **custom}
+    """An organization (isperson F) or an individual (T) as a customer row."""
+    entity = Entity.persons if person else Entity.organizations
+    names = _entity(record) if person else {"entityid": record.name, "companyname": record.name}
+    return {
+        "id": _id(record.source_id),
+        "isperson": _flag(person),
+        **names,
+        "salesrep": _id(record.owner_source_id),
+        "lastmodifieddate": STAMP,
+        **_custom(kept, entity, record.custom_fields),
+    }
 
 
 def _contact(kept: ReferenceCompany, person: Person) -> Raw:
@@ -274,8 +250,8 @@ def _opportunity(kept: ReferenceCompany, deal: Any, currencies: list[str]) -> Ra
         "entitystatus": _id(deal.stage_source_id),
         "projectedtotal": None if deal.value is None else str(deal.value),
         "currency": str(currencies.index(deal.currency) + 1) if deal.currency else None,
-        "expectedclosedate": ns_date(deal.expected_close_date),
-        "closedate": ns_date(closed),
+        "expectedclosedate": us_date(deal.expected_close_date),
+        "closedate": us_date(closed),
         "status": {"won": "C", "lost": "D"}.get(deal.status, "A"),
         "salesrep": _id(deal.owner_source_id),
         "lastmodifieddate": STAMP,
@@ -301,7 +277,7 @@ def _activity(activity: Activity, individuals: set[str]) -> Raw:
         "company": _id(company),
         "contact": _id(contact),
         "transaction": _id(activity.deal_source_id),
-        "startdate": ns_date(activity.due_date),
+        "startdate": us_date(activity.due_date),
         "status": ("COMPLETE" if activity.done else "NOTSTART"),
         "lastmodifieddate": STAMP,
     }
@@ -309,10 +285,20 @@ def _activity(activity: Activity, individuals: set[str]) -> Raw:
         row.update({"assigned": _id(activity.owner_source_id), "duedate": row["startdate"]})
     else:
         owner = "organizer" if table == "calendarevent" else "assigned"
-        row.update({owner: _id(activity.owner_source_id), "starttime": ns_time(start)})
-        row.update({"endtime": ns_time(end), "timedevent": _flag(start is not None)})
+        row.update({owner: _id(activity.owner_source_id), "starttime": us_time(start)})
+        row.update({"endtime": us_time(end), "timedevent": _flag(start is not None)})
         row["status"] = "COMPLETE" if activity.done else "SCHEDULED"
     return row
+
+
+def _status(id: str | None, name: str, probability: Any, stage: str = "PROSPECT") -> Raw:
+    return {
+        "id": id,
+        "name": name,
+        "probability": _text(probability),
+        "stage": stage,
+        "isinactive": "F",
+    }
 
 
 def render(company: ReferenceCompany) -> Tables:
@@ -339,39 +325,15 @@ def render(company: ReferenceCompany) -> Tables:
             {"id": str(i), "symbol": code, "name": code} for i, code in enumerate(currencies, 1)
         ],
         # The Prospect stage's statuses are the deal stages; a Lead and a Customer one besides.
-        "entitystatus": [
-            {
-                "id": _id(s.source_id),
-                "name": s.name,
-                "probability": _text(s.deal_probability),
-                "stage": "PROSPECT",
-                "isinactive": "F",
-            }
-            for s in kept.stages
-        ]
-        + [
-            {
-                "id": "6",
-                "name": "Unqualified",
-                "probability": "0",
-                "stage": "LEAD",
-                "isinactive": "F",
-            },
-            {
-                "id": "13",
-                "name": "Closed Won",
-                "probability": "100",
-                "stage": "CUSTOMER",
-                "isinactive": "F",
-            },
-        ],  # fmt: skip
+        "entitystatus": [_status(_id(s.source_id), s.name, s.deal_probability) for s in kept.stages]
+        + [_status("6", "Unqualified", 0, "LEAD"), _status("13", "Closed Won", 100, "CUSTOMER")],
         "opportunity": [_opportunity(kept, d, currencies) for d in kept.deals],
         "note": [
             {
                 "id": _id(n.source_id),
                 "title": n.content[:60],
                 "note": n.content,
-                "notedate": ns_datetime(n.add_time),
+                "notedate": us_datetime(n.add_time),
                 "author": _id(n.owner_source_id),
                 "entity": _id(n.person_source_id or n.org_source_id),
                 "transaction": _id(n.deal_source_id),

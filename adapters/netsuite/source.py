@@ -17,8 +17,7 @@ custom columns come whatever records they apply to; custom field definitions fro
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -44,37 +43,29 @@ from adapters.core.http import default_error_text
 from adapters.core.mapping import Getter, Raw, const, first, number, ref, text
 from adapters.core.oauth1 import OAuth1
 from adapters.core.paginators import OffsetPaginator
+from adapters.core.sql_subset import changed_after
+from adapters.core.us_dates import DATE, iso_date, iso_hhmm, iso_time
 
 SUITEQL = "/services/rest/query/v1/suiteql"
 TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"
 TOKEN_BASED = ("consumer_key", "consumer_secret", "token_id", "token_secret")
 PIPELINE_ID = "1"  # NetSuite has no pipelines: every opportunity status is in this one
-SIZE = 1000
 PAGES = OffsetPaginator(
     start_param="offset",
-    limit=SIZE,
+    limit=1000,
     more_path="hasMore",
     next_start_path=None,
     records_path="items",
 )
 CUSTOM_TYPES = {
-    "Free-Form Text": FieldType.varchar,
-    "Email Address": FieldType.varchar,
-    "Hyperlink": FieldType.varchar,
-    "Long Text": FieldType.text,
-    "Text Area": FieldType.text,
-    "Rich Text": FieldType.text,
-    "Decimal Number": FieldType.double,
-    "Integer Number": FieldType.double,
-    "Currency": FieldType.double,
-    "Percent": FieldType.double,
+    **dict.fromkeys(("Free-Form Text", "Email Address", "Hyperlink"), FieldType.varchar),
+    **dict.fromkeys(("Long Text", "Text Area", "Rich Text"), FieldType.text),
+    **dict.fromkeys(("Decimal Number", "Integer Number", "Currency", "Percent"), FieldType.double),
     "Date": FieldType.date,
     "List/Record": FieldType.enum,
     "Multiple Select": FieldType.set,
     "Phone Number": FieldType.phone,
 }
-US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-TIME = re.compile(r"(\d{1,2}):(\d{2})\s*([ap]m)", re.I)
 KINDS = {"phonecall": "call", "calendarevent": "meeting", "task": "task"}
 
 
@@ -82,15 +73,9 @@ def suiteql(query: str, *, delta: bool = True) -> PostRead:
     """A SuiteQL read; a delta run adds `lastmodifieddate >` the time (before ORDER BY)."""
 
     def build(params: Mapping[str, Any], state: RunState) -> dict[str, Any]:
-        q = query
-        since = params.get("since")
-        if delta and since:
-            stamp = str(since).replace("T", " ").removesuffix("Z")
-            condition = f"lastmodifieddate > TO_TIMESTAMP('{stamp}', 'YYYY-MM-DD HH24:MI:SS')"
-            head, _, order = q.partition(" ORDER BY ")
-            joiner = " AND " if " WHERE " in head else " WHERE "
-            q = head + joiner + condition + (f" ORDER BY {order}" if order else "")
-        return {"q": q}
+        since = params.get("since") if delta else None
+        form = "YYYY-MM-DD HH24:MI:SS"
+        return {"q": changed_after(query, "lastmodifieddate", str(since), form) if since else query}
 
     return PostRead(build, page_in_query=True)
 
@@ -115,65 +100,36 @@ def total(response: httpx.Response, body: Any) -> int | None:
 
 def error_text(response: httpx.Response) -> str:
     try:
-        details = response.json().get("o:errorDetails") or []
-        detail = details[0]
-        return f"{detail.get('o:errorCode')}: {detail.get('detail')}"
-    except (ValueError, AttributeError, IndexError, KeyError, TypeError):
+        detail = response.json()["o:errorDetails"][0]
+        return f"{detail['o:errorCode']}: {detail['detail']}"
+    except (ValueError, LookupError, TypeError):
         return default_error_text(response)
 
 
-def day(value: Any) -> str | None:
-    """NetSuite's M/D/YYYY as YYYY-MM-DD."""
-    found = US_DATE.match(str(value or ""))
-    if found is None:
-        return None
-    return f"{found[3]}-{int(found[1]):02d}-{int(found[2]):02d}"
-
-
-def hhmm(value: Any) -> str | None:
-    """ "1:05 pm" (also at the end of a date and time) as "13:05"."""
-    found = TIME.search(str(value or ""))
-    if found is None:
-        return None
-    hour = int(found[1]) % 12 + (12 if found[3].lower() == "pm" else 0)
-    return f"{hour:02d}:{found[2]}"
-
-
-def stamp(path: str) -> Getter:
-    def read(raw: Raw) -> str | None:
-        date, clock = day(raw.get(path)), hhmm(raw.get(path))
-        return f"{date}T{clock or '00:00'}:00Z" if date else None
-
-    return read
+def at(read: Callable[[Any], Any], column: str) -> Getter:
+    return lambda raw: read(raw.get(column))
 
 
 def custom_values(raw: Raw) -> dict[str, Any]:
     """Custom columns, their dates (M/D/YYYY) as ISO dates."""
-    return {
-        k: (day(v) if isinstance(v, str) and US_DATE.fullmatch(v) else v)
-        for k, v in raw.items()
-        if k.startswith("cust")
-    }
+    dated = {k: iso_date(v) for k, v in raw.items() if isinstance(v, str) and DATE.fullmatch(v)}
+    return {k: dated.get(k, v) for k, v in raw.items() if k.startswith("cust")}
 
 
 def choices(state: RunState) -> dict[str, Any]:
     """The custom field definitions, each with its list's (id, name) choices."""
-    lists = {
-        row.get("internalid"): str(row.get("scriptid", "")).lower() for row in _rows(state["lists"])
-    }
-    values = state["list_values"]
+    rows = [
+        row
+        for value in state["lists"].values()
+        for row in (value if isinstance(value, list) else [value])
+    ]
+    lists = {row.get("internalid"): str(row.get("scriptid", "")).lower() for row in rows}
     out = {}
     for key, field in state["fields"].items():
-        listed = values.get(lists.get(field.get("fieldvaluetyperecord"), ""), [])
+        listed = state["list_values"].get(lists.get(field.get("fieldvaluetyperecord"), ""), [])
         options = [(v["id"], v["name"]) for v in listed if v.get("isinactive") != "T"]
         out[key] = {**field, "_options": options}
     return out
-
-
-def _rows(table: Mapping[str, Any]) -> list[Raw]:
-    return [
-        row for value in table.values() for row in (value if isinstance(value, list) else [value])
-    ]
 
 
 def _catalog(entity: Entity, placement: str) -> FieldCatalog:
@@ -190,13 +146,12 @@ def _catalog(entity: Entity, placement: str) -> FieldCatalog:
     )
 
 
-def _lookup(name: str, query: str, key: Getter, **extra: Any) -> Lookup:
-    return Lookup(
-        name, SUITEQL, key, None, PAGES, rows=items, post=suiteql(query, delta=False), **extra
-    )
+def _lookup(name: str, query: str, key: Getter) -> Lookup:
+    return Lookup(name, SUITEQL, key, None, PAGES, rows=items, post=suiteql(query, delta=False))
 
 
 def _stream(entity: Entity, query: str, fields: Mapping[str, Getter], **extra: Any) -> Stream:
+    """A list read by `query` (its changed-since as `suiteql` adds it); `extra` for Stream."""
     return Stream(
         entity,
         SUITEQL,
@@ -211,47 +166,45 @@ def _stream(entity: Entity, query: str, fields: Mapping[str, Getter], **extra: A
     )
 
 
-def points(*columns: str, labels: tuple[str, ...]) -> Getter:
+def _linked(entity: Entity, query: str, fields: Mapping[str, Getter], **extra: Any) -> Stream:
+    """A stream whose entity links say a customer id or a contact's: see `kind_of`."""
+    return _stream(entity, query, fields, needs=("customers",), amend=kind_of, **extra)
+
+
+def points(**labels: str) -> Getter:
+    """Emails or phones from one column each (column=label), the first found primary."""
+
     def read(raw: Raw) -> list[ContactPoint]:
-        found = [(label, raw.get(c)) for c, label in zip(columns, labels, strict=True)]
-        values = [(label, str(v)) for label, v in found if v]
-        return [
-            ContactPoint(value=v, label=lab, primary=i == 0) for i, (lab, v) in enumerate(values)
-        ]
+        found = [(str(raw[c]), label) for c, label in labels.items() if raw.get(c)]
+        return [ContactPoint(value=v, label=lab, primary=not i) for i, (v, lab) in enumerate(found)]
 
     return read
 
 
-def kind_of(customers: str) -> Any:
+def kind_of(record: Record, raw: Raw, state: RunState) -> None:
     """Puts an entity link where it belongs: a customer id is an organization or (isperson
     'T') a person; any other entity a contact (a person)."""
-
-    def amend(record: Record, raw: Raw, state: RunState) -> None:
-        table = state[customers]
-        org, person = (
-            getattr(record, "org_source_id", None),
-            getattr(record, "person_source_id", None),
-        )
-        for link in (org, person):
-            if link is None:
-                continue
-            row = table.get(link)
-            individual = row is None or row.get("isperson") == "T"
-            if link == org and individual:
-                record.org_source_id, record.person_source_id = None, link  # type: ignore[union-attr]
-            elif link == person and not individual:
-                record.person_source_id, record.org_source_id = None, link  # type: ignore[union-attr]
-
-    return amend
+    customers = state["customers"]
+    org, person = getattr(record, "org_source_id", None), getattr(record, "person_source_id", None)
+    if org is not None and customers.get(org, {}).get("isperson", "T") == "T":
+        record.org_source_id, record.person_source_id = None, org  # type: ignore[union-attr]
+    elif person is not None and customers.get(person, {}).get("isperson") == "F":
+        record.person_source_id, record.org_source_id = None, person  # type: ignore[union-attr]
 
 
-ENTITY = {"name": "entityid", "first_name": text("firstname"), "last_name": text("lastname"), "owner_source_id": ref("salesrep"),
-          "emails": points("email", "altemail", labels=("work", "other")),
-          "phones": points("phone", "mobilephone", "homephone", "altphone", labels=("work", "mobile", "home", "other"))}  # fmt: skip
+ENTITY = {
+    "source_id": ref("id"),
+    "name": "entityid",
+    "first_name": text("firstname"),
+    "last_name": text("lastname"),
+    "owner_source_id": ref("salesrep"),
+    "emails": points(email="work", altemail="other"),
+    "phones": points(phone="work", mobilephone="mobile", homephone="home", altphone="other"),
+}
 
 
 def _activities(table: str, owner: str) -> Stream:
-    start = hhmm if table != "task" else (lambda value: None)
+    start = iso_hhmm if table != "task" else (lambda value: None)
 
     def duration(raw: Raw) -> str | None:
         begin, end = start(raw.get("starttime")), start(raw.get("endtime"))
@@ -264,8 +217,8 @@ def _activities(table: str, owner: str) -> Stream:
         "source_id": ref("id"),
         "subject": first("title", const("")),
         "type": const(KINDS[table]),
-        "due_date": lambda raw: day(raw.get("duedate") or raw.get("startdate")),
-        "due_time": lambda raw: start(raw.get("starttime")),
+        "due_date": lambda raw: iso_date(raw.get("duedate") or raw.get("startdate")),
+        "due_time": at(start, "starttime"),
         "duration": duration,
         "done": lambda raw: raw.get("status") == "COMPLETE",
         "note": text("message"),
@@ -274,13 +227,7 @@ def _activities(table: str, owner: str) -> Stream:
         "person_source_id": ref("contact"),
         "org_source_id": ref("company"),
     }
-    return _stream(
-        Entity.activities,
-        f"SELECT * FROM {table} ORDER BY id",
-        fields,
-        needs=("customers",),
-        amend=kind_of("customers"),
-    )
+    return _linked(Entity.activities, f"SELECT * FROM {table} ORDER BY id", fields)
 
 
 def _deal_status(raw: Raw) -> str:
@@ -288,11 +235,7 @@ def _deal_status(raw: Raw) -> str:
 
 
 def _closed(kind: str) -> Getter:
-    return lambda raw: (
-        f"{day(raw.get('closedate'))}T00:00:00Z"
-        if _deal_status(raw) == kind and day(raw.get("closedate"))
-        else None
-    )
+    return lambda raw: iso_time(raw.get("closedate")) if _deal_status(raw) == kind else None
 
 
 def auth(c: dict[str, str], base_url: str) -> CredentialAuth:
@@ -309,57 +252,134 @@ def auth(c: dict[str, str], base_url: str) -> CredentialAuth:
     )
 
 
+def _either(name: str, label: str, secret: bool = True) -> CredentialField:
+    """A credential of one of the two styles: none is required alone."""
+    return CredentialField(name, label, secret=secret, required=False)
+
+
 def _positions(rows: list[Raw], state: RunState) -> list[Raw]:
     return [{**row, "_position": i} for i, row in enumerate(rows, 1)]
+
+
+def _list_query(params: Mapping[str, Any], state: RunState) -> dict[str, Any]:
+    return {"q": f"SELECT id, name, isinactive FROM {params['list']} ORDER BY id"}
+
+
+def _script_id(raw: Raw) -> str:
+    return str(raw.get("scriptid")).lower()
 
 
 SPEC = SourceSpec(
     name="NetSuite",
     streams=(
-        _stream(Entity.users, "SELECT id, entityid, email, isinactive FROM employee ORDER BY id",
-                {"source_id": ref("id"), "name": "entityid", "email": text("email"),
-                 "active": lambda raw: raw.get("isinactive") != "T"}),
-        _stream(Entity.organizations, "SELECT * FROM customer WHERE isperson = 'F' ORDER BY id",
-                {"source_id": ref("id"), "name": first("companyname", "entityid"), "owner_source_id": ref("salesrep")},
-                custom_values=custom_values),
-        _stream(Entity.persons, "SELECT * FROM customer WHERE isperson = 'T' ORDER BY id",
-                {"source_id": ref("id"), **ENTITY}, custom_values=custom_values),
-        _stream(Entity.persons, "SELECT * FROM contact ORDER BY id",
-                {"source_id": ref("id"), **ENTITY, "owner_source_id": const(None), "org_source_id": ref("company")},
-                custom_values=custom_values),
-        Stream(Entity.pipelines, SUITEQL, {"source_id": const(PIPELINE_ID), "name": const("Opportunities")},
-               rows_of="pipeline"),
-        _stream(Entity.stages, "SELECT id, name, probability FROM entitystatus WHERE stage = 'PROSPECT' ORDER BY id",
-                {"source_id": ref("id"), "name": "name", "pipeline_source_id": const(PIPELINE_ID),
-                 "order_nr": "_position", "deal_probability": number("probability")},
-                select=_positions),
-        _stream(Entity.deals, "SELECT * FROM opportunity ORDER BY id",
-                {"source_id": ref("id"), "title": first("title", "tranid"), "value": number("projectedtotal"),
-                 "currency": text("_currency.symbol"), "status": _deal_status, "org_source_id": ref("entity"),
-                 "pipeline_source_id": const(PIPELINE_ID), "stage_source_id": ref("entitystatus"),
-                 "owner_source_id": ref("salesrep"), "expected_close_date": lambda raw: day(raw.get("expectedclosedate")),
-                 "won_time": _closed("won"), "lost_time": _closed("lost")},
-                custom_values=custom_values, joins=(Join("currencies", "currency", "_currency"),),
-                needs=("customers",), amend=kind_of("customers")),
+        _stream(
+            Entity.users,
+            "SELECT id, entityid, email, isinactive FROM employee ORDER BY id",
+            {
+                "source_id": ref("id"),
+                "name": "entityid",
+                "email": text("email"),
+                "active": lambda raw: raw.get("isinactive") != "T",
+            },
+        ),
+        _stream(
+            Entity.organizations,
+            "SELECT * FROM customer WHERE isperson = 'F' ORDER BY id",
+            {k: ENTITY[k] for k in ("source_id", "owner_source_id")}
+            | {"name": first("companyname", "entityid")},
+            custom_values=custom_values,
+        ),
+        _stream(
+            Entity.persons,
+            "SELECT * FROM customer WHERE isperson = 'T' ORDER BY id",
+            ENTITY,
+            custom_values=custom_values,
+        ),
+        _stream(
+            Entity.persons,
+            "SELECT * FROM contact ORDER BY id",
+            {**ENTITY, "owner_source_id": const(None), "org_source_id": ref("company")},
+            custom_values=custom_values,
+        ),
+        Stream(
+            Entity.pipelines,
+            SUITEQL,
+            {"source_id": const(PIPELINE_ID), "name": const("Opportunities")},
+            rows_of="pipeline",
+        ),
+        _stream(
+            Entity.stages,
+            "SELECT id, name, probability FROM entitystatus WHERE stage = 'PROSPECT' ORDER BY id",
+            {
+                "source_id": ref("id"),
+                "name": "name",
+                "pipeline_source_id": const(PIPELINE_ID),
+                "order_nr": "_position",
+                "deal_probability": number("probability"),
+            },
+            select=_positions,
+        ),
+        _linked(
+            Entity.deals,
+            "SELECT * FROM opportunity ORDER BY id",
+            {
+                "source_id": ref("id"),
+                "title": first("title", "tranid"),
+                "value": number("projectedtotal"),
+                "currency": text("_currency.symbol"),
+                "status": _deal_status,
+                "org_source_id": ref("entity"),
+                "pipeline_source_id": const(PIPELINE_ID),
+                "stage_source_id": ref("entitystatus"),
+                "owner_source_id": ref("salesrep"),
+                "expected_close_date": at(iso_date, "expectedclosedate"),
+                "won_time": _closed("won"),
+                "lost_time": _closed("lost"),
+            },
+            custom_values=custom_values,
+            joins=(Join("currencies", "currency", "_currency"),),
+        ),
         _activities("task", "assigned"),
         _activities("phonecall", "assigned"),
         _activities("calendarevent", "organizer"),
-        _stream(Entity.notes, "SELECT * FROM note ORDER BY id",
-                {"source_id": ref("id"), "content": first("note", "title", const("")), "owner_source_id": ref("author"),
-                 "add_time": stamp("notedate"), "deal_source_id": ref("transaction"), "person_source_id": ref("entity")},
-                needs=("customers",), amend=kind_of("customers")),
-    ),  # fmt: skip
+        _linked(
+            Entity.notes,
+            "SELECT * FROM note ORDER BY id",
+            {
+                "source_id": ref("id"),
+                "content": first("note", "title", const("")),
+                "owner_source_id": ref("author"),
+                "add_time": at(iso_time, "notedate"),
+                "deal_source_id": ref("transaction"),
+                "person_source_id": ref("entity"),
+            },
+        ),
+    ),
     lookups=(
         _lookup("customers", "SELECT id, isperson FROM customer ORDER BY id", "id"),
         _lookup("currencies", "SELECT id, symbol FROM currency ORDER BY id", "id"),
-        _lookup("fields", "SELECT scriptid, name, fieldtype, fieldvaluetype, fieldvaluetyperecord "
-                "FROM customfield WHERE isinactive = 'F' ORDER BY scriptid", lambda raw: str(raw.get("scriptid")).lower()),
-        _lookup("lists", "SELECT internalid, scriptid FROM customlist ORDER BY scriptid", "internalid"),
-        Lookup("list_values", SUITEQL, lambda raw: raw["_list"]["list"], None, PAGES, {"list": "{list}"}, many=True,
-               rows=items, for_each=ForEach("lists", {"list": lambda raw: str(raw.get("scriptid")).lower()}, tag="_list"),
-               post=PostRead(lambda params, state: {"q": f"SELECT id, name, isinactive FROM {params['list']} ORDER BY id"},
-                             page_in_query=True)),
-    ),  # fmt: skip
+        _lookup(
+            "fields",
+            "SELECT scriptid, name, fieldtype, fieldvaluetype, fieldvaluetyperecord "
+            "FROM customfield WHERE isinactive = 'F' ORDER BY scriptid",
+            _script_id,
+        ),
+        _lookup(
+            "lists", "SELECT internalid, scriptid FROM customlist ORDER BY scriptid", "internalid"
+        ),
+        Lookup(
+            "list_values",
+            SUITEQL,
+            lambda raw: raw["_list"]["list"],
+            None,
+            PAGES,
+            {"list": "{list}"},
+            many=True,
+            rows=items,
+            for_each=ForEach("lists", {"list": _script_id}, tag="_list"),
+            post=PostRead(_list_query, page_in_query=True),
+        ),
+    ),
     derived=(
         Derived("pipeline", (), lambda state: {PIPELINE_ID: {"id": PIPELINE_ID}}),
         Derived("custom_fields", ("fields", "lists", "list_values"), choices),
@@ -381,15 +401,17 @@ SPEC = SourceSpec(
     # or OAuth 2.0 M2M (the integration's client ID; Setup > Integration > OAuth 2.0 Client
     # Credentials (M2M) Setup maps a certificate to it): one set or the other.
     credentials=(
-        CredentialField("account_id", "Account ID (the realm, e.g. 1234567 or 1234567_SB1)", secret=False),
-        CredentialField("consumer_key", "Consumer key (token-based auth: integration record)", required=False),
-        CredentialField("consumer_secret", "Consumer secret (token-based auth)", required=False),
-        CredentialField("token_id", "Token ID (token-based auth: access token)", required=False),
-        CredentialField("token_secret", "Token secret (token-based auth)", required=False),
-        CredentialField("client_id", "Client ID (OAuth 2.0 M2M: integration record)", secret=False, required=False),
-        CredentialField("certificate_id", "Certificate ID (OAuth 2.0 M2M mapping)", secret=False, required=False),
-        CredentialField("private_key", "Certificate private key, PEM (OAuth 2.0 M2M)", required=False),
+        CredentialField(
+            "account_id", "Account ID (the realm, e.g. 1234567 or 1234567_SB1)", secret=False
+        ),
+        _either("consumer_key", "Consumer key (token-based auth: integration record)"),
+        _either("consumer_secret", "Consumer secret (token-based auth)"),
+        _either("token_id", "Token ID (token-based auth: access token)"),
+        _either("token_secret", "Token secret (token-based auth)"),
+        _either("client_id", "Client ID (OAuth 2.0 M2M: integration record)", secret=False),
+        _either("certificate_id", "Certificate ID (OAuth 2.0 M2M mapping)", secret=False),
+        _either("private_key", "Certificate private key, PEM (OAuth 2.0 M2M)"),
     ),
     auth=auth,
     api_path="/services/rest",
-)  # fmt: skip
+)

@@ -68,3 +68,32 @@ def test_a_form_body_is_signed_and_the_secrets_are_scrubbed() -> None:
     assert not verifies(changed, "cs", "ts")
     assert set(auth.secrets) == {"cs", "ts"} and "cs" not in auth.rate_limit_key
     assert oauth_params("Bearer xyz") is None
+
+
+def test_a_verifier_takes_a_fresh_signature_once_and_refuses_the_rest() -> None:
+    from adapters.core.oauth1 import Verifier
+
+    now = [1_700_000_000.0]
+    auth = OAuth1("ck", "cs", "tk", "ts", realm="123", clock=lambda: now[0])
+    verifier = Verifier(lambda: now[0])
+    expected = {"realm": "123", "oauth_consumer_key": "ck", "oauth_token": "tk"}
+
+    def verify(request: httpx.Request, **change: str) -> bool:
+        secrets = {"consumer_secret": "cs", "token_secret": "ts", **change}
+        return verifier.verify(
+            request.method,
+            str(request.url),
+            request.url.params.multi_items(),
+            request.headers["authorization"],
+            expected=expected,
+            **secrets,
+        )
+
+    request = signed(auth, {"q": "SELECT 1"})
+    assert verify(request) and not verify(request)  # a nonce is good once
+    assert not verify(signed(auth, {}), token_secret="other")
+    stale = signed(auth, {})
+    now[0] += 301
+    assert not verify(stale)
+    assert not verify(signed(OAuth1("ck", "cs", "tk", "ts", realm="999", clock=lambda: now[0]), {}))
+    assert verify(signed(auth, {}))
