@@ -23,7 +23,7 @@ from __future__ import annotations
 import base64
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -87,7 +87,8 @@ class PostRead:
 @dataclass(frozen=True)
 class ChangedSince:
     """How a stream asks for records changed after a time (for delta runs): a query parameter
-    whose value is `template` with {iso} (2026-01-15T10:00:00Z) or {epoch} filled in, sent to
+    whose value is `template` with {iso} (2026-01-15T10:00:00Z), {epoch} or {compact}
+    (20260115100000, UTC: 37signals' `since`) filled in, sent to
     `path` when the vendor filters on another endpoint (Insightly's /{Object}/Search), or a
     header; a 304 Not Modified then reads as an empty page."""
 
@@ -98,7 +99,9 @@ class ChangedSince:
 
     def params(self, since: datetime) -> dict[str, str]:
         iso = since.strftime("%Y-%m-%dT%H:%M:%SZ")
-        return {self.param: self.template.format(iso=iso, epoch=int(since.timestamp()))}
+        compact = since.astimezone(UTC).strftime("%Y%m%d%H%M%S")
+        filled = self.template.format(iso=iso, epoch=int(since.timestamp()), compact=compact)
+        return {self.param: filled}
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,26 @@ class RateState:
     reset_seconds: float  # until the window starts over
 
 
+@dataclass
+class RateWindow:
+    """A limit of its own on some routes, besides the account's window (Highrise's
+    /recordings.xml: 10 requests in 10 seconds): `burst` requests per `seconds`, per account."""
+
+    seconds: float
+    burst: int
+    _used: dict[str, tuple[float, int]] = field(default_factory=dict)  # account -> start, used
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def spend(self, account_id: str, now: float) -> RateState:
+        """One request of the account at `now`: the window after it (`remaining` < 0: over)."""
+        with self._lock:
+            start, used = self._used.get(account_id, (now, 0))
+            if now - start >= self.seconds:
+                start, used = now, 0
+            self._used[account_id] = (start, used + 1)
+        return RateState(self.burst, self.burst - used - 1, start + self.seconds - now)
+
+
 @dataclass(frozen=True)
 class RateHeaders:
     """A vendor's rate-limit headers, as data: names (None: not sent), and whether the reset is

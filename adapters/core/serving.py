@@ -23,11 +23,12 @@ import binascii
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
+from starlette.responses import Response
 
 from adapters.core.emulation import VendorError, base_url_of
 from adapters.core.mapping import parse_time, value_at
@@ -222,7 +223,8 @@ def link_header(request: Request, page: Served) -> dict[str, str]:
 @dataclass(frozen=True)
 class Since:
     """The changed-since filter of a list: records whose `field` is after the parameter's time.
-    `form` is how the vendor writes the time: "iso" (any ISO 8601), "epoch" or "epoch_ms"."""
+    `form` is how the vendor writes the time: "iso" (any ISO 8601), "epoch", "epoch_ms" or
+    "compact" (yyyymmddhhmmss in UTC, 37signals' `since`)."""
 
     param: str
     field: str = "updated_at"
@@ -235,6 +237,8 @@ class Since:
             except (TypeError, ValueError):
                 seconds = None
             parsed = None if seconds is None else datetime.fromtimestamp(seconds).astimezone()
+        elif self.form == "compact":
+            parsed = _compact_time(str(raw))
         else:
             parsed = parse_time(str(raw))
         if parsed is None:
@@ -248,8 +252,19 @@ class Since:
     def _after(self, value: Any, since: datetime) -> bool:
         if value is None:
             return False
-        stamp = self.moment(value) if self.form != "iso" else parse_time(str(value))
+        epoch = self.form in ("epoch", "epoch_ms")  # a record's times are ISO but in these
+        stamp = self.moment(value) if epoch else parse_time(str(value))
         return stamp is not None and stamp > since
+
+
+def _compact_time(text: str) -> datetime | None:
+    """yyyymmddhhmmss in UTC, or None."""
+    if len(text) != 14 or not text.isdigit():
+        return None
+    try:
+        return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -285,3 +300,15 @@ class Collection:
         unknown = sorted(set(params) - allowed)
         if unknown:
             raise VendorError(400, "invalid_parameter", f"Unsupported parameter: {unknown[0]}.")
+
+
+# --- a file's bytes ----------------------------------------------------------------------------
+
+
+def file_response(data: bytes, name: str, media_type: str | None, **headers: str) -> Response:
+    """A file's bytes as vendors serve a download: its type, its length and an inline
+    Content-Disposition naming it (RFC 6266: an ASCII `filename` and the UTF-8 `filename*`)."""
+    plain = name.encode("ascii", "replace").decode().replace('"', "'")
+    named = f"inline; filename=\"{plain}\"; filename*=UTF-8''{quote(name)}"
+    disposition = {"Content-Disposition": named, "Content-Length": str(len(data))}
+    return Response(data, 200, {**disposition, **headers}, media_type or "application/octet-stream")

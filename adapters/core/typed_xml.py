@@ -7,6 +7,10 @@ Reading (`typed_xml`, a `SourceSpec.decode`) takes xmltodict's mapping (decoders
 into the list of its items (of one, or of none). Any other `type` (a record's class, as in
 `<party type="Person">`) stays as "@type" beside the record's fields.
 
+Records are then read with `items` (a container's items, as a list whether it holds one, several
+or none) and `rows_of` (a page's records; an answer without its container is unreadable), and
+Rails' error bodies (`<errors><error>...</error></errors>`) by `error_text`.
+
 Writing (`element`) is the inverse for an emulator's rows: a list is a container (its items'
 element and whether it is marked `type="array"` from `children`), a dict an element ("@x" keys
 its attributes), a bool or int typed so, an `id`, `*-id` or `*_id` an integer, `*-at` a
@@ -22,6 +26,7 @@ from xml.sax.saxutils import escape, quoteattr
 import httpx
 
 from adapters.core.decoders import xml
+from adapters.core.errors import UnreadableResponse
 
 CASTS: dict[str, Callable[[str], Any]] = {
     "integer": int,
@@ -59,6 +64,38 @@ def typed_xml(*, lists: tuple[str, ...] = ()) -> Callable[[httpx.Response], Any]
     """A decoder of typed XML; `lists` as for decoders.xml (elements always read as lists)."""
     read = xml(lists=lists)
     return lambda response: typed(read(response))
+
+
+def items(node: Any, item: str) -> list[Any]:
+    """The items of a container: a list (an array), or the `item` elements inside it."""
+    if isinstance(node, dict):
+        node = node.get(item)
+    if node in (None, ""):
+        return []
+    return node if isinstance(node, list) else [node]
+
+
+def rows_of(root: str, item: str) -> Callable[[Any], list[dict[str, Any]]]:
+    """The records of a page (`Stream.rows`): the `item` elements of `<root>`; an answer
+    without that container is not the list asked for (an error, not an empty page)."""
+
+    def rows(body: Any) -> list[dict[str, Any]]:
+        if not isinstance(body, dict) or root not in body:
+            raise UnreadableResponse(f"no <{root}> list in the answer")
+        return [row for row in items(body[root], item) if isinstance(row, dict)]
+
+    return rows
+
+
+def error_text(response: httpx.Response) -> str:
+    """What a Rails error says (`SourceSpec.error_text`): its `<error>`s, else the body's text
+    or the status line."""
+    try:
+        body = response.json()  # the client's decoding of the XML
+    except ValueError:
+        return response.text.strip()[:200] or response.reason_phrase
+    errors = items(body.get("errors") if isinstance(body, dict) else None, "error")
+    return "; ".join(str(e) for e in errors) or response.reason_phrase
 
 
 def kind_of(name: str, value: Any) -> str:

@@ -1,7 +1,7 @@
 """An emulator of the Highrise API (37signals) for the sandbox, seeded from the reference company.
 
 Vendor facts it follows (github basecamp/highrise-api: README.md and sections/people.md,
-companies.md, deals.md, categories.md, tasks.md, notes.md, recordings.md, users.md,
+companies.md, deals.md, categories.md, tasks.md, notes.md, emails.md, recordings.md, users.md,
 custom_fields.md, tags.md, data_reference.md; research notes ../shared/research/source-crms.md,
 "Highrise"):
 - Each account has its own host, `https://{subdomain}.highrisehq.com`, and answers XML only
@@ -22,7 +22,14 @@ custom_fields.md, tags.md, data_reference.md; research notes ../shared/research/
   `"date"`, `"boolean"`; `nil="true"` for an empty one; `type="array"` on the lists the docs
   mark so (deals, categories, subject fields, recordings, a record's `tags`, `subject_datas`,
   a deal's `parties`). Custom values are a party's or deal's `subject_datas` (`subject_field_id`,
-  `value`, `subject_field_label`); a deal's tags are read at `/deals/{id}/tags.xml`.
+  `value`, `subject_field_label`); a deal's tags are read at `/deals/{id}/tags.xml`. A deal's
+  `category-id` may be nil (a deal in no category).
+- Notes and e-mails carry their files: `<attachments><attachment>` with `id`, `url`
+  (`https://example.highrisehq.com/files/1`: the account's own host), `name` and `size`; adding
+  one through the API "is not yet supported". The docs say no more of the URL; a client reads
+  the bytes by a GET of it with the same token (Highton, seibert-media/Highton pull 19, reads
+  `files/{id}` so). Here the URL is on the sandbox account's host and answers the bytes (type,
+  length, an inline Content-Disposition) to the token.
 - Rate limit: 150 requests per 5 seconds for an account, 10 per 10 seconds on
   `/recordings.xml`; over it Highrise answers 503 Service Unavailable with `Retry-After`
   (seconds). No rate-limit headers otherwise.
@@ -41,19 +48,30 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from adapters.core.emulated_auth import basic_pair
-from adapters.core.emulation import EmulatedAccount, RateState, SourceEmulator, VendorError
-from adapters.core.serving import Collection, Since, integer
+from adapters.core.emulation import (
+    EmulatedAccount,
+    RateState,
+    RateWindow,
+    SourceEmulator,
+    VendorError,
+    base_url_of,
+)
+from adapters.core.serving import Collection, Since, file_response, integer
 from adapters.core.typed_xml import container, element
-from adapters.highrise.render import IDS, held, render
+from adapters.highrise.render import HOST, IDS, held, render
 
 API = "/{account_id}"
 # List element -> (its items' element, whether Highrise marks it type="array").
 CHILDREN = {
-    "tags": ("tag", True), "subject_datas": ("subject_data", True), "parties": ("party", True),
-    "email-addresses": ("email-address", False), "phone-numbers": ("phone-number", False),
-    "addresses": ("address", False), "attachments": ("attachment", False),
-}  # fmt: skip
-RECORDINGS_WINDOW, RECORDINGS_BURST = 10.0, 10
+    "tags": ("tag", True),
+    "subject_datas": ("subject_data", True),
+    "parties": ("party", True),
+    "email-addresses": ("email-address", False),
+    "phone-numbers": ("phone-number", False),
+    "addresses": ("address", False),
+    "attachments": ("attachment", False),
+    "errors": ("error", False),
+}
 
 
 @dataclass(frozen=True)
@@ -63,32 +81,21 @@ class Listing:
     item: str
     array: bool = False
     page: int | None = None  # records a page (`?n=` offsets); None: the whole list at once
-    since: bool = False
-    filters: dict[str, str] = field(default_factory=dict)
-    tagged: bool = False  # takes `tag_id`
+    filters: dict[str, str] = field(default_factory=dict)  # paged ones also take `since`
 
 
 LISTINGS = {
     "users.xml": Listing("users", "users", "user"),
-    "people.xml": Listing("people", "people", "person", page=500, since=True,
-                          filters={"title": "title"}, tagged=True),
-    "companies.xml": Listing("companies", "companies", "company", page=500, since=True,
-                             tagged=True),
-    "deals.xml": Listing("deals", "deals", "deal", True, 500, True, {"status": "status"}),
-    "recordings.xml": Listing("recordings", "recordings", "recording", True, 25, True),
+    "people.xml": Listing("people", "people", "person", page=500, filters={"title": "title"}),
+    "companies.xml": Listing("companies", "companies", "company", page=500),
+    "deals.xml": Listing("deals", "deals", "deal", True, 500, {"status": "status"}),
+    "recordings.xml": Listing("recordings", "recordings", "recording", True, 25),
     "deal_categories.xml": Listing("deal_categories", "deal-categories", "deal-category", True),
     "task_categories.xml": Listing("task_categories", "task-categories", "task-category", True),
     "tasks/all.xml": Listing("tasks", "tasks", "task"),
-}  # fmt: skip
+}
 FIELDS = Listing("subject_fields", "subject-fields", "subject-field", True)
-
-
-def iso_since(value: str) -> str:
-    """`since` (yyyymmddhhmmss, UTC) as an ISO time; anything else is refused."""
-    if len(value) != 14 or not value.isdigit():
-        raise VendorError(400, "invalid_parameter", "since must be yyyymmddhhmmss")
-    v = value
-    return f"{v[:4]}-{v[4:6]}-{v[6:8]}T{v[8:10]}:{v[10:12]}:{v[12:]}Z"
+SINCE = Since("since", "updated-at", form="compact")
 
 
 class HighriseEmulator(SourceEmulator):
@@ -99,10 +106,12 @@ class HighriseEmulator(SourceEmulator):
     gate = staticmethod(basic_pair("api_token", None))  # the token, any password ("X")
     credential_names = ("api_token",)
     rate = None  # no rate-limit headers
+    render = staticmethod(render)  # the reference company in the vendor's shapes
+    held = staticmethod(held)  # what of it the vendor can hold
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._recordings: dict[str, tuple[float, int]] = {}  # account -> (window start, used)
+        self._recordings = RateWindow(seconds=10.0, burst=10)  # /recordings.xml's own window
 
     def routes(self) -> list[BaseRoute]:
         lists = [Route(f"{API}/{path}", self._lister(it)) for path, it in LISTINGS.items()]
@@ -110,12 +119,9 @@ class HighriseEmulator(SourceEmulator):
             Route(f"{API}/me.xml", self.me),
             Route(f"{API}/subject_fields.xml", self.subject_fields),
             Route(f"{API}/deals/{{deal_id:int}}/tags.xml", self.deal_tags),
+            Route(f"{API}/files/{{file_id:int}}", self.file),
             *lists,
         ]
-
-    render = staticmethod(render)  # the reference company in the vendor's shapes
-
-    held = staticmethod(held)  # what of it the vendor can hold
 
     def authenticate(self, account: EmulatedAccount, request: Request) -> bool:
         if not request.headers.get("user-agent"):
@@ -135,8 +141,7 @@ class HighriseEmulator(SourceEmulator):
         if exc.status == 401:  # Rails' answer to a refused Basic login
             challenge = {"WWW-Authenticate": 'Basic realm="Application"', **exc.headers}
             return Response("HTTP Basic: Access denied.\n", 401, challenge, media_type="text/plain")
-        body = container("errors", "error", [exc.message], False, CHILDREN)
-        return self.xml(body, exc.status, **exc.headers)
+        return self.xml(element("errors", [exc.message], CHILDREN), exc.status, **exc.headers)
 
     async def me(self, request: Request) -> Response:
         account = self.account(request)
@@ -154,52 +159,47 @@ class HighriseEmulator(SourceEmulator):
         return self.xml(container(FIELDS.root, FIELDS.item, rows, FIELDS.array, CHILDREN))
 
     async def deal_tags(self, request: Request) -> Response:
-        account = self.account(request)
-        wanted = request.path_params["deal_id"]
-        deal = next((d for d in account.table("deals") if d["id"] == wanted), None)
-        if deal is None:
-            raise VendorError(404, "not_found", "The record could not be found")
+        deal = self._find(self.account(request), "deals", request.path_params["deal_id"])
         return self.xml(element("tags", deal["tags"], CHILDREN))
 
+    async def file(self, request: Request) -> Response:
+        found = self._find(self.account(request), "files", request.path_params["file_id"])
+        return file_response(found["_bytes"], found["name"], found["type"])
+
+    def _find(self, account: EmulatedAccount, table: str, wanted: int) -> dict[str, Any]:
+        found = next((row for row in account.table(table) if row["id"] == wanted), None)
+        if found is None:
+            raise VendorError(404, "not_found", "The record could not be found")
+        return found
+
     def _lister(self, listing: Listing) -> Any:
-        known = {"n"} if listing.page else set()
-        since = Since("since", "updated-at") if listing.since else None
-        order = (lambda row: row["updated-at"]) if listing.since else None
+        paged = listing.page is not None
+        tagged = listing.table in ("people", "companies")  # they take `tag_id`
+        known = frozenset({"n", "tag_id"} if tagged else {"n"} if paged else ())
 
         async def serve(request: Request) -> Response:
             account = self.account(request)
             if listing.table == "recordings":
-                self._spend_recordings(account)
-            params = dict(request.query_params)
-            if since and params.get("since"):
-                params["since"] = iso_since(params["since"])
-            tag = params.get("tag_id") if listing.tagged else None
+                state = self._recordings.spend(account.id, self.clock())
+                if state.remaining < 0:
+                    raise self.rate_limited(state)
+            params = request.query_params
+            tag = params.get("tag_id") if tagged else None
             collection = Collection(
                 listing.table,
-                since=since,
+                since=SINCE if paged else None,
                 filters=listing.filters,
-                known=frozenset(known | ({"tag_id"} if listing.tagged else set())),
+                known=known,
                 keep=(lambda row: any(str(t["id"]) == tag for t in row["tags"])) if tag else None,
-                order=order if params.get("since") else None,
+                order=(lambda row: row["updated-at"]) if params.get("since") else None,
             )
             rows = collection.rows(account.table(listing.table), params)
-            if listing.page:
+            if paged:
                 start = integer(params, "n", 0, lo=0)
-                rows = rows[start : start + listing.page]
+                rows = rows[start : start + (listing.page or 0)]
             if listing.table == "deals":  # a deal's tags are not in its XML
                 rows = [{k: v for k, v in row.items() if k != "tags"} for row in rows]
-            return self.xml(container(listing.root, listing.item, rows, listing.array, CHILDREN))
+            body = container(listing.root, listing.item, rows, listing.array, CHILDREN)
+            return self.xml(body.replace(HOST, base_url_of(request)))  # attachments' URLs
 
         return serve
-
-    def _spend_recordings(self, account: EmulatedAccount) -> None:
-        """`/recordings.xml` has a window of its own: 10 requests in 10 seconds."""
-        now = self.clock()
-        with self._lock:
-            start, used = self._recordings.get(account.id, (now, 0))
-            if now - start >= RECORDINGS_WINDOW:
-                start, used = now, 0
-            self._recordings[account.id] = (start, used + 1)
-        if used + 1 > RECORDINGS_BURST:
-            wait = str(max(1, math.ceil(start + RECORDINGS_WINDOW - now)))
-            raise VendorError(503, "rate_limited", "Rate limit exceeded", {"Retry-After": wait})

@@ -5,17 +5,15 @@ Vendor facts (sources in the emulator's docstring): the account's own host
 `X`, a `User-Agent` on every request; people, companies and deals paged by `?n=<offset>` 500 a
 page, notes read from `/recordings.xml` 25 a page, all four with `since=yyyymmddhhmmss` for
 delta runs; tasks, users and categories whole. Typed XML values (`type="integer"`,
-`nil="true"`, `type="array"`) are read as numbers, None and lists (`typed`). Deal categories are
-the stages of one pipeline; custom values are `subject_datas`; tags are labels.
+`nil="true"`, `type="array"`) are read as numbers, None and lists (adapters/core/typed_xml.py).
+Deal categories are the stages of one pipeline, with a stage of its own for the deals without
+one; custom values are `subject_datas`; tags are labels. Files are the attachments of notes and
+e-mails, on the note's records, their bytes at each attachment's `url` (the account's host).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC
 from typing import Any
-
-import httpx
 
 from adapters.core.auth import BasicAuth, CredentialField
 from adapters.core.canonical import Entity, FieldType
@@ -25,13 +23,13 @@ from adapters.core.declarative import (
     Derived,
     Detail,
     FieldCatalog,
+    FileContent,
     Join,
     Lookup,
-    Run,
+    RunState,
     SourceSpec,
     Stream,
 )
-from adapters.core.errors import UnreadableResponse
 from adapters.core.mapping import (
     Getter,
     Raw,
@@ -46,70 +44,46 @@ from adapters.core.mapping import (
     utc_date,
     utc_hhmm,
     utc_time,
+    value_at,
 )
 from adapters.core.paginators import OffsetPaginator
-from adapters.core.typed_xml import typed_xml
+from adapters.core.typed_xml import error_text, items, rows_of, typed_xml
 
 USER_AGENT = "Ferry/1.0 (CRM migration to Pipedrive)"
 PIPELINE_ID = "deals"  # the one pipeline: deal categories are its stages
+NO_CATEGORY = "none"  # the stage of the deals without a category
 # Elements that are always lists, even of one (a record list, or a list Highrise marks as an
 # array). Not `address`, `email-address` (also plain values: an e-mail's, a user's) nor `user`
-# (also /me.xml's root): lists of those are read as one item or several (`many`).
+# (also /me.xml's root): lists of those are read as one item or several (`items`).
 LISTS = (
-    "person", "company", "task", "recording", "deal", "tag", "subject_data", "party",
-    "subject-field", "deal-category", "task-category",
-)  # fmt: skip
+    "person",
+    "company",
+    "task",
+    "recording",
+    "deal",
+    "tag",
+    "subject_data",
+    "party",
+    "subject-field",
+    "deal-category",
+    "task-category",
+    "attachment",
+)
 ARRAYS = frozenset({"deals", "recordings"})  # paged lists Highrise marks type="array"
 
 
-def many(node: Any, item: str) -> list[Any]:
-    """The items of a container: a list (an array), or the `item` elements inside it."""
-    if isinstance(node, dict):
-        node = node.get(item)
-    if node in (None, ""):
-        return []
-    return node if isinstance(node, list) else [node]
-
-
-def rows_of(root: str, item: str) -> Callable[[Any], list[Raw]]:
-    """The records of a page; an answer without the container is not a Highrise list."""
-
-    def rows(body: Any) -> list[Raw]:
-        if not isinstance(body, dict) or root not in body:
-            raise UnreadableResponse(f"Highrise: no <{root}> list in the answer")
-        return [row for row in many(body[root], item) if isinstance(row, dict)]
-
-    return rows
-
-
-def offsets(size: int, records: str) -> OffsetPaginator:
-    """`?n=<offset>`: a full page (`size`) means more may follow; a short or empty one ends."""
-    return OffsetPaginator(start_param="n", limit_param=None, limit=size, more_path=None,
-                           next_start_path=None, records_path=records)  # fmt: skip
-
-
-def since(params: dict[str, Any], run: Run) -> dict[str, Any]:
-    """A delta run's `since`, as Highrise writes it: yyyymmddhhmmss in UTC."""
-    if run.since is None:
-        return params
-    return {**params, "since": run.since.astimezone(UTC).strftime("%Y%m%d%H%M%S")}
-
-
-DELTA: dict[str, Any] = {"changed_since": ChangedSince("since"), "query": since}
-
-
 def address(raw: Raw) -> str | None:
-    for place in many((raw.get("contact-data") or {}).get("addresses"), "address"):
+    for place in items(value_at(raw, "contact-data.addresses"), "address"):
         parts = [place.get(k) for k in ("street", "city", "state", "zip", "country")]
         if any(parts):
             return ", ".join(str(p) for p in parts if p)
     return None
 
 
-def tags(getter: Getter = "tags") -> Getter:
+def tags(path: str = "tags") -> Getter:
     def read(raw: Raw) -> list[str]:
-        found = getter(raw) if callable(getter) else raw.get(getter)
-        return [t["name"] for t in many(found, "tag") if isinstance(t, dict) and t.get("name")]
+        found = items(value_at(raw, path), "tag")
+        return [t["name"] for t in found if isinstance(t, dict) and t.get("name")]
 
     return read
 
@@ -118,7 +92,7 @@ def custom_values(raw: Raw) -> dict[str, Any]:
     """A party's or deal's `subject_datas` by subject field id."""
     return {
         str(d["subject_field_id"]): d.get("value")
-        for d in many(raw.get("subject_datas"), "subject_data")
+        for d in items(raw.get("subject_datas"), "subject_data")
         if isinstance(d, dict) and d.get("subject_field_id") is not None
     }
 
@@ -127,7 +101,7 @@ def on_party(kind: str) -> Getter:
     """A deal's person or company: among its `parties`, else its `party`."""
 
     def read(raw: Raw) -> str | None:
-        for party in [*many(raw.get("parties"), "party"), *many(raw.get("party"), "party")]:
+        for party in [*items(raw.get("parties"), "party"), *items(raw.get("party"), "party")]:
             if isinstance(party, dict) and party.get("@type") == kind:
                 return ref("id")(party)
         return None
@@ -148,12 +122,12 @@ def subject(kind: str) -> Getter:
     A Party subject is a company when the account's companies hold its id."""
 
     def read(raw: Raw) -> str | None:
-        party = raw.get("subject-type") == "Party"
         if kind == "deal":
             if raw.get("subject-type") == "Deal":
                 return ref("subject-id")(raw)
             return ref("collection-id")(raw) if raw.get("collection-type") == "Deal" else None
-        if party and (raw.get("_company") is not None) == (kind == "company"):
+        company = raw.get("_company") is not None
+        if raw.get("subject-type") == "Party" and company == (kind == "company"):
             return ref("subject-id")(raw)
         return None
 
@@ -165,34 +139,61 @@ def party_id(raw: Raw) -> Any:
 
 
 # A task's kind by its category's name (Highrise's default categories and the canonical kinds).
-KINDS = {"call": "call", "email": "email", "meeting": "meeting", "follow-up": "task",
-         "milestone": "deadline", "thank-you": "task", "lunch": "lunch", "deadline": "deadline"}  # fmt: skip
+KINDS = {
+    **{kind: kind for kind in ("call", "email", "meeting", "lunch", "deadline")},
+    **{"follow-up": "task", "thank-you": "task", "milestone": "deadline"},
+}
 
 
 def task_kind(raw: Raw) -> str:
-    name = str((raw.get("_category") or {}).get("name") or "").strip().lower()
-    return KINDS.get(name, "task")
+    return KINDS.get(str(value_at(raw, "_category.name") or "").strip().lower(), "task")
 
 
-def positioned(rows: Callable[[Any], list[Raw]]) -> Callable[[Any], list[Raw]]:
-    return lambda body: [{**row, "_position": i} for i, row in enumerate(rows(body), 1)]
+def stages(rows: list[Raw], state: RunState) -> list[Raw]:
+    """The categories in list order, then a stage of their own for the deals that have no
+    category, when there are any (Highrise lets a deal have none; Pipedrive's need a stage)."""
+    if "None" in state["deal_category_ids"]:
+        rows = [*rows, {"id": NO_CATEGORY, "name": "No category"}]
+    return [{**row, "_position": i} for i, row in enumerate(rows, 1)]
+
+
+def about_a_record(raw: Raw) -> bool:
+    """A recording about a party or a deal (not only a case)."""
+    return raw.get("subject-type") in ("Party", "Deal") or raw.get("collection-type") == "Deal"
 
 
 def is_note(raw: Raw) -> bool:
-    """A note (not an e-mail or comment) about a party or a deal (not only a case)."""
-    about = raw.get("subject-type") in ("Party", "Deal") or raw.get("collection-type") == "Deal"
-    return raw.get("@type") == "Note" and about
+    """A note (not an e-mail or comment) with text: one with only attachments carries files."""
+    carrier = bool(raw.get("attachments")) and not str(raw.get("body") or "").strip()
+    return raw.get("@type") == "Note" and about_a_record(raw) and not carrier
+
+
+def attachments(raw: Raw) -> list[Raw]:
+    """A note's or e-mail's attachments, each with the recording it hangs on (`_file`: it)."""
+    if raw.get("@type") not in ("Note", "Email") or not about_a_record(raw):
+        return []
+    return [{**raw, "_file": item} for item in items(raw.get("attachments"), "attachment")]
+
+
+def offsets(size: int, records: str) -> OffsetPaginator:
+    """`?n=<offset>`: a full page (`size`) means more may follow; a short or empty one ends."""
+    return OffsetPaginator(
+        start_param="n", limit_param=None, limit=size, more_path=None, records_path=records
+    )
 
 
 def _list(entity: Entity, path: str, where: str, fields: dict[str, Getter], **extra: Any) -> Stream:
-    """A stream of the `<root><item>` list at `where` ("people.person"); with `size`, paged."""
+    """A stream of the `<root><item>` list at `where` ("people.person"); with `size`, paged
+    (and read by `since` in delta runs)."""
     root, _, item = where.partition(".")
     size = extra.pop("size", None)
     counted = root if root in ARRAYS else where  # an array is a list itself
-    paged: dict[str, Any] = {"paginator": offsets(size, counted)} if size else {}
-    return Stream(entity, path, fields, rows=rows_of(root, item), **paged, **extra)
+    if size:
+        extra.update(paginator=offsets(size, counted), changed_since=SINCE)
+    return Stream(entity, path, fields, rows=rows_of(root, item), **extra)
 
 
+SINCE = ChangedSince("since", "{compact}")
 OWNER = first(ref("owner-id"), ref("author-id"))  # `owner-id` only when visible to its owner
 EMAILS = "contact-data.email-addresses.email-address"
 PHONES = "contact-data.phone-numbers.phone-number"
@@ -219,7 +220,6 @@ STREAMS = (
         {**PARTY_FIELDS, "name": text("name"), "address": address},
         size=500,
         custom_values=custom_values,
-        **DELTA,
     ),
     _list(
         Entity.persons,
@@ -238,7 +238,6 @@ STREAMS = (
         },
         size=500,
         custom_values=custom_values,
-        **DELTA,
     ),
     Stream(
         Entity.pipelines,
@@ -246,16 +245,18 @@ STREAMS = (
         {"source_id": const(PIPELINE_ID), "name": const("Deals")},
         rows_of="pipeline",  # Highrise has none: one, named so here
     ),
-    Stream(
+    _list(
         Entity.stages,
         "/deal_categories.xml",
+        "deal-categories.deal-category",
         {
             "source_id": ref("id"),
             "name": text("name"),
             "pipeline_source_id": const(PIPELINE_ID),
             "order_nr": "_position",
         },
-        rows=positioned(rows_of("deal-categories", "deal-category")),
+        needs=("deal_category_ids",),
+        select=stages,
     ),
     _list(
         Entity.deals,
@@ -270,16 +271,15 @@ STREAMS = (
             "person_source_id": on_party("Person"),
             "org_source_id": on_party("Company"),
             "pipeline_source_id": const(PIPELINE_ID),
-            "stage_source_id": ref("category-id"),
+            "stage_source_id": first(ref("category-id"), const(NO_CATEGORY)),
             "owner_source_id": ref("responsible-party-id"),
             "won_time": closed_on("won"),
             "lost_time": closed_on("lost"),
-            "labels": tags(lambda raw: (raw.get("_tags") or {}).get("tags")),
+            "labels": tags("_tags.tags"),
         },
         size=500,
         custom_values=custom_values,
         detail=Detail("/deals/{id}/tags.xml", {"id": ref("id")}, "_tags"),  # not in its XML
-        **DELTA,
     ),
     _list(
         Entity.activities,
@@ -311,32 +311,52 @@ STREAMS = (
         size=25,
         keep=is_note,
         joins=(ON_COMPANY,),
-        **DELTA,
+    ),
+    _list(
+        Entity.files,
+        "/recordings.xml",  # the attachments of notes and e-mails, on their records
+        "recordings.recording",
+        {
+            "source_id": ref("_file.id"),
+            "name": text("_file.name"),
+            "size": "_file.size",
+            "content_ref": ref("_file.id"),
+            "add_time": utc_time("created-at"),
+            **PARENTS,
+        },
+        size=25,
+        explode=attachments,
+        joins=(ON_COMPANY,),
     ),
 )
+
+
+def _lookup(name: str, path: str, where: str, key: Getter, size: int | None = None) -> Lookup:
+    root, _, item = where.partition(".")
+    paginator = offsets(size, where if root not in ARRAYS else root) if size else None
+    return Lookup(name, path, key, None, paginator, rows=rows_of(root, item))
+
+
 LOOKUPS = (
-    Lookup("companies", "/companies.xml", ref("id"), None, offsets(500, "companies.company"),
-           rows=rows_of("companies", "company")),
-    Lookup("task_categories", "/task_categories.xml", ref("id"), None,
-           rows=rows_of("task-categories", "task-category")),
-)  # fmt: skip
+    _lookup("companies", "/companies.xml", "companies.company", ref("id"), 500),
+    _lookup("task_categories", "/task_categories.xml", "task-categories.task-category", ref("id")),
+    # The category ids the deals have ("None": some have none), for the stages.
+    _lookup("deal_category_ids", "/deals.xml", "deals.deal", "category-id", 500),
+)
 
 
 def catalog(entity: Entity, kind: str) -> FieldCatalog:
     """Party fields (shared by people and companies) or deal fields: a label, no type."""
-    return FieldCatalog(entity, "/subject_fields.xml", key=ref("id"), name="label", type="type",
-                        types={kind: FieldType.text}, records="subject-fields",
-                        params={"type": kind})  # fmt: skip
-
-
-def error_text(response: httpx.Response) -> str:
-    """Rails' `<errors><error>...</error></errors>`, or the status line."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text.strip()[:200] or response.reason_phrase
-    errors = many((body or {}).get("errors") if isinstance(body, dict) else None, "error")
-    return "; ".join(str(e) for e in errors) or response.reason_phrase
+    return FieldCatalog(
+        entity,
+        "/subject_fields.xml",
+        key=ref("id"),
+        name="label",
+        type="type",
+        types={kind: FieldType.text},
+        records="subject-fields",
+        params={"type": kind},
+    )
 
 
 SPEC = SourceSpec(
@@ -360,6 +380,8 @@ SPEC = SourceSpec(
     headers={"accept": "application/xml", "user-agent": USER_AGENT},
     error_text=error_text,
     decode=typed_xml(lists=LISTS),
+    # An attachment's bytes are at its `url`: /files/{id} on the account's host, to the token.
+    files=FileContent(path=lambda attachment_id: f"/files/{attachment_id}"),
     id="highrise",
     # The API token (My Info > Integrations in Highrise). `/me.xml` would also take the user's
     # name and password and answer the token, but the token alone is enough: Ferry asks for it.

@@ -6,7 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from adapters.core.typed_xml import element, typed_xml
+from adapters.core.errors import UnreadableResponse
+from adapters.core.typed_xml import element, error_text, items, rows_of, typed_xml
 
 CHILDREN = {"tags": ("tag", True), "emails": ("email", False)}
 
@@ -41,3 +42,16 @@ def test_an_empty_array_is_an_empty_list_and_a_cut_body_is_refused() -> None:
     assert decode(httpx.Response(200, content=b'<deals type="array"/>')) == {"deals": []}
     with pytest.raises(ValueError):
         decode(httpx.Response(200, content=b'<deals type="array"><deal><id type="int'))
+
+
+def test_rows_are_the_items_of_their_container_and_rails_errors_are_read() -> None:
+    rows = rows_of("people", "person")
+    decode = typed_xml(lists=("person",))
+    one = decode(httpx.Response(200, content=b"<people><person><id>1</id></person></people>"))
+    assert rows(one) == [{"id": "1"}] and rows({"people": None}) == []
+    with pytest.raises(UnreadableResponse):
+        rows({"html": {"body": "Maintenance"}})
+    assert items({"tag": {"id": 1}}, "tag") == [{"id": 1}] and items("", "tag") == []
+    said = httpx.Response(422, json={"errors": {"error": ["Name is blank", "Too long"]}})
+    assert error_text(said) == "Name is blank; Too long"
+    assert error_text(httpx.Response(503, text="Busy\n")) == "Busy"

@@ -1,10 +1,14 @@
 """The Highrise source against its emulator: typed XML read as values (nil, integers, arrays of
 one or none), every list walked to its end (offsets `?n=`, an empty container ends), a cut-short
 or foreign page an error, a bad token and a missing User-Agent refused, the 503 + Retry-After
-of the rate limits waited out, subject datas as custom values, tags as labels, `since` deltas."""
+of the rate limits waited out, subject datas as custom values, tags as labels, `since` deltas,
+notes' attachments as files on their records (bytes from the account's host), deals without a
+category in a stage of their own."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,18 +16,23 @@ import httpx
 import pytest
 
 from adapters.core.auth import BasicAuth
+from adapters.core.blobs import Blob
 from adapters.core.canonical import Entity
 from adapters.core.declarative import DeclarativeSource
 from adapters.core.errors import AuthFailed, UnreadableResponse
 from adapters.core.http import RetryPolicy
 from adapters.highrise.emulator import HighriseEmulator
-from adapters.highrise.render import IDS
+from adapters.highrise.render import IDS, held, render
 from adapters.highrise.source import SPEC, USER_AGENT
 from adapters.reference.dataset import generate
 from tests.adapters.sources import BASE, FakeClock, extract_records, provision
 
 SIZE = 30
 HELD = HighriseEmulator().held(generate(size=SIZE, seed=0))
+
+
+def vendor(reference_id: str) -> str:
+    return str(IDS.integer(reference_id))
 
 
 def new_emulator(
@@ -106,7 +115,8 @@ async def test_every_list_is_walked_by_offset_to_an_empty_container() -> None:
     people = [s for s in seen if s.startswith("/acme/people.xml")]
     assert people == ["/acme/people.xml?n=0", "/acme/people.xml?n=500", "/acme/people.xml?n=1000"]
     notes = {s for s in seen if s.startswith("/acme/recordings.xml")}  # some asked again (503)
-    assert notes == {f"/acme/recordings.xml?n={n}" for n in range(0, len(held.notes) + 1, 25)}
+    recordings = len(held.notes) + len(held.files)  # a file hangs on a note of its own
+    assert notes == {f"/acme/recordings.xml?n={n}" for n in range(0, recordings + 1, 25)}
 
 
 class Cutting(httpx.AsyncBaseTransport):
@@ -193,7 +203,7 @@ async def test_tags_are_labels_of_people_companies_and_deals(account: Any) -> No
     assert people == {str(IDS.integer(p.source_id)): p.labels for p in HELD.persons}
     deals = {d.source_id: d.labels for d in await extract_records(source, Entity.deals)}
     assert deals[str(IDS.integer("d1"))] == ["Hot", "Cold"]
-    assert HELD.leads == [] and HELD.files == [] and HELD.products == []
+    assert HELD.leads == [] and HELD.products == []
 
 
 async def test_since_reads_what_changed_and_tasks_are_read_whole(account: Any) -> None:
@@ -217,3 +227,52 @@ async def test_deal_categories_are_the_stages_of_one_pipeline(account: Any) -> N
     assert [(p.source_id, p.name) for p in pipelines] == [("deals", "Deals")]
     assert [s.name for s in stages] == [s.name for s in HELD.stages]
     assert [s.order_nr for s in stages] == list(range(1, len(HELD.stages) + 1))
+
+
+async def test_attachments_of_notes_are_files_on_the_notes_records_byte_for_byte() -> None:
+    emulator, token = new_emulator()
+    source = new_source(emulator, token)
+    files = {f.name: f for f in await extract_records(source, Entity.files)}
+    want = {f.name: f for f in HELD.files}
+    assert set(files) == set(want) and len(want) >= 4  # not the lead's file nor the task's
+    parents = ("deal_source_id", "person_source_id", "org_source_id")
+    for name, file in files.items():
+        on = [getattr(want[name], link) for link in parents]  # the deal, person or company
+        assert [getattr(file, link) for link in parents] == [i and vendor(i) for i in on]
+        with Blob(name, cap=10 << 20) as blob:
+            assert await source.download(file, blob) == file.size == want[name].size
+            got = hashlib.sha256(b"".join([chunk async for chunk in blob.chunks()])).hexdigest()
+        assert got == hashlib.sha256(HELD.file_bytes[want[name].source_id]).hexdigest(), name
+    notes = await extract_records(source, Entity.notes)
+    assert len(notes) == len(HELD.notes) and all(n.content for n in notes)  # no file's note
+    text = files["Umowa – Zażółć gęślą jaźń 契約.txt"]
+    async with raw_client(emulator, token) as client:
+        at = len(HELD.notes) + [f.name for f in HELD.files].index(text.name)  # notes come first
+        recordings = (await client.get("/recordings.xml", params={"n": at // 25 * 25})).text
+        url = f"{BASE}/files/{text.content_ref}"  # the account's own host, as Highrise's are
+        answer = await client.get(url)
+        refused = await client.get(url, auth=("wrong", "X"))
+    assert f"<url>{url}</url>" in recordings
+    assert answer.headers["content-type"].startswith("text/plain")
+    assert "filename*=UTF-8''Umowa%20" in answer.headers["content-disposition"]
+    assert refused.status_code == 401
+
+
+async def test_deals_without_a_category_get_a_stage_of_their_own() -> None:
+    company = generate(size=SIZE, seed=0)
+    d1 = company.deals[0].model_copy(update={"stage_source_id": None})
+    company = dataclasses.replace(company, deals=[d1, *company.deals[1:]])
+    emulator, token = new_emulator()
+    emulator.account_of("acme").tables.update(render(company))  # d1 in no category
+    source = new_source(emulator, token)
+    stages = await extract_records(source, Entity.stages)
+    expected = held(company)
+    assert [s.name for s in stages] == [s.name for s in expected.stages]
+    assert stages[-1].name == "No category" and stages[-1].order_nr == len(stages)
+    deals = {d.source_id: d for d in await extract_records(source, Entity.deals)}
+    assert deals[str(IDS.integer("d1"))].stage_source_id == stages[-1].source_id
+    assert deals[str(IDS.integer("d2"))].stage_source_id != stages[-1].source_id
+    # Where every deal has one, no such stage.
+    emulator, token = new_emulator()
+    names = [s.name for s in await extract_records(new_source(emulator, token), Entity.stages)]
+    assert "No category" not in names
