@@ -8,7 +8,13 @@ the SData protocol in adapters/core/sdata.py):
   opportunityContacts,history}` and `/sdata/slx/system/-/{activities,picklists}` (argos reads
   activities and picklists from the `system` contract); HTTP Basic with the user's name and
   password (SDataService sends `Authorization: Basic` with `X-Authorization-Mode:
-  no-challenge`).
+  no-challenge`). Also `dynamic/-/{products,opportunityProducts}` (argos' Product and
+  OpportunityProduct views: Name, Price, Program, Discount, Quantity, CalculatedPrice),
+  `system/-/systemoptions` (name, value; BaseCurrency, as argos requests it) and the metadata
+  contract's `metadata/-/entities('Account')/properties` (the "Saleslogix SData Endpoints"
+  whitepaper: an entity that does not exist is an empty feed; propertyName, isKey, isReadOnly
+  as clients select them; displayName, dataType and pickListName are the sandbox's reading).
+  A picklist's `allowMultiples` (whitepaper, PickLists endpoint) marks a multi-choice.
 - JSON only with `format=json` (the dynamic adapter's "json selector in format parameter"; its
   default is Atom, which the sandbox does not serve: without it, a BadQueryParameter
   diagnosis). Feeds `{$totalResults, $startIndex, $itemsPerPage, $resources, $next}`, paged

@@ -9,7 +9,11 @@ adapters/core/sdata.py):
 - On premises: `http(s)://{server}/sdata/{install}j/sagecrm2/-/{entity}` (`/sdata/crmj/
   sagecrm2/-/company`); the sandbox account's base URL stands for `.../sdata/{install}j`.
   Entities served: users, company, person, address, opportunity, communication, comm_link,
-  notes, currency, custom_captions (the selection lists; stages are family `oppo_stage`).
+  notes, currency, custom_captions (captions: selection lists, stages being family
+  `oppo_stage`; column captions family ColNames), custom_edits (each column's entry type: 10
+  text, 11 multiline, 21 selection, 28 multi-select, 32 numeric, 42 date, 51 currency),
+  newproduct, pricing and opportunityitems (quoted price per unit, list price less quoted is
+  the discount: Sage CRM help "New line items panel fields").
 - HTTP Basic with a CRM user's logon and password (a session login also exists; Basic is
   enough for a migration).
 - JSON feeds in the SData envelope `{$totalResults, $startIndex, $itemsPerPage, $resources}`,

@@ -148,7 +148,6 @@ def render(company: ReferenceCompany) -> Tables:
     kept = held(company)
     base = {"_created": STAMP, "_updated": STAMP}
     stages = {s.source_id: s for s in kept.stages}
-    currency_ids = CURRENCY_IDS
     tables = metadata(kept)
     return {
         "custom_edits": tables["custom_edits"],
@@ -170,8 +169,8 @@ def render(company: ReferenceCompany) -> Tables:
                 "pric_pricingid": n,
                 "pric_productid": IDS.integer(p.source_id),
                 "pric_price": x.price,
-                "pric_price_cid": currency_ids[x.currency],
-                "pric_pricinglistid": currency_ids[x.currency] - 8000,
+                "pric_price_cid": CURRENCY_IDS[x.currency],
+                "pric_pricinglistid": CURRENCY_IDS[x.currency] - 8000,
                 "pric_updateddate": STAMP,
             }
             for n, (p, x) in enumerate(((p, x) for p in kept.products for x in p.prices), 1)
@@ -235,7 +234,7 @@ def render(company: ReferenceCompany) -> Tables:
         ]
         + tables["custom_captions"],
         "currency": [
-            {"$key": i, "curr_currencyid": i, "curr_symbol": c} for c, i in currency_ids.items()
+            {"$key": i, "curr_currencyid": i, "curr_symbol": c} for c, i in CURRENCY_IDS.items()
         ],
         "opportunity": [
             _row(
@@ -244,7 +243,7 @@ def render(company: ReferenceCompany) -> Tables:
                 base,
                 oppo_description=d.title,
                 oppo_forecast=d.value,
-                oppo_forecast_cid=currency_ids.get(d.currency or ""),
+                oppo_forecast_cid=CURRENCY_IDS.get(d.currency or ""),
                 oppo_status=STATUS[d.status],
                 oppo_stage=code(stages[d.stage_source_id].name) if d.stage_source_id else None,
                 oppo_primarycompanyid=IDS.integer(d.org_source_id),
