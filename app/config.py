@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     allowed_hosts: list[str] = Field(default_factory=list)
     # How long one job run works on a session before handing over to the queue (fairness).
     chunk_seconds: float = 60.0
+    # What one POST /v1/uploads may send, and what a zip in it may unpack to.
+    max_upload_bytes: int = Field(default=200_000_000, ge=1)
     # Sessions one `ferry worker` runs at once; past it, they wait in the queue's order.
     worker_max_jobs: int = Field(default=10, ge=1, le=100)
     # Days a finished session keeps its staged rows (raw source records); its progress, errors

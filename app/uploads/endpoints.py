@@ -6,11 +6,11 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile as FormFile
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.config import get_settings
 from app.deps import CurrentAccount, DbSession
 from app.errors import Unprocessable, error_response, error_responses
 from app.guards import STREAMED_BODIES, invalid_characters_location
 from app.uploads import service
-from app.uploads.config import upload_settings
 from app.uploads.schemas import UploadList, UploadOut
 
 router = APIRouter(prefix="/v1/uploads", tags=["uploads"])
@@ -68,7 +68,7 @@ async def stream_upload(scope: Scope, receive: Receive, send: Send, app: ASGIApp
             scope, receive, send
         )
         return
-    limit = upload_settings().max_upload_bytes + FORM_OVERHEAD
+    limit = get_settings().max_upload_bytes + FORM_OVERHEAD
     declared = next((v for k, v in scope["headers"] if k.lower() == b"content-length"), None)
     if declared is not None and declared.isdigit() and int(declared) > limit:
         error = service.too_large()

@@ -20,9 +20,9 @@ from adapters.core.canonical import Entity
 from adapters.core.registry import get_system
 from adapters.files.layout import DEFINITIONS, FIELDS, ExportLayout, entity_of_file, find_layout
 from adapters.files.reading import CsvFile, Unreadable
+from app.config import get_settings
 from app.errors import Conflict, FerryError, NotFound, Unprocessable
 from app.models import MigrationSession, Upload, UploadFile, UploadRow
-from app.uploads.config import upload_settings
 from app.uploads.schemas import UploadedFileOut, UploadOut
 
 BATCH = 500
@@ -36,7 +36,7 @@ class UploadTooLarge(FerryError):
 
 
 def too_large() -> UploadTooLarge:
-    limit = upload_settings().max_upload_bytes
+    limit = get_settings().max_upload_bytes
     return UploadTooLarge(
         f"The upload is larger than {limit} bytes (FERRY_MAX_UPLOAD_BYTES); split the export "
         "or raise the limit.",
@@ -216,7 +216,7 @@ async def create_upload(
         upload = Upload(account_id=account_id, system=system, source_account="", size=size)
         db.add(upload)
         await db.flush()
-        budget = [upload_settings().max_upload_bytes]
+        budget = [get_settings().max_upload_bytes]
         stored: list[UploadFile] = []
         try:
             for part in sorted(parts, key=_order):
