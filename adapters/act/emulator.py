@@ -52,44 +52,27 @@ client chrisbutler/act.web.api, and ../shared/research/source-crms.md ("ACT!"):
 
 from __future__ import annotations
 
-import base64
-import json
 import secrets
 from typing import Any
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from adapters.act.render import CURRENCY, IDS, held, render
+from adapters.core.emulated_auth import jwt_like
 from adapters.core.emulation import EmulatedAccount, RateHeaders, SourceEmulator, VendorError, basic
 from adapters.core.emulation import bearer as bearer_token
 from adapters.core.odata import bad, odata
 
 API = "/{account_id}/act.web.api"
-# Lists under api/ (path -> table); documents are listed by Act! as `api/Documents`.
-LISTS = ("contacts", "companies", "opportunities", "activities", "history", "notes", "products",
-         "documents", "groups")  # fmt: skip
+LISTS = ("contacts", "companies", "opportunities", "activities", "history", "notes", "products")
+OCTETS = "application/octet-stream"
 REFUSALS = {
     4030: "Incompatibility issue with Act!",
     4031: "Subscription required.",
     4032: "API access permission required.",
 }
-
-
-def jwt(account: EmulatedAccount, username: str) -> str:
-    """A token shaped like Act!'s JWT (header.claims.signature); only this emulator reads it."""
-
-    def part(data: dict[str, Any]) -> str:
-        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
-
-    claims = {
-        "sub": username,
-        "db": account.credentials.get("database"),
-        "jti": secrets.token_hex(8),
-    }
-    return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.{secrets.token_urlsafe(24)}"
 
 
 def database_named(account: EmulatedAccount, request: Request) -> bool:
@@ -126,7 +109,9 @@ class ActEmulator(SourceEmulator):
             ("api/opportunities/processes", self._lister("processes")),
             ("api/opportunities/stages", self._lister("stages")),
             ("api/opportunities/{id}/products", self._lister("line_items", "opportunityID")),
+            ("api/groups", self._lister("groups")),
             ("api/groups/{id}/associated-contacts", self._lister("members", "_group")),
+            ("api/documents", self._lister("documents")),
             ("api/attachments/{kind}/{id}", self.attachment),
             *((f"api/{path}", self._lister(path)) for path in LISTS),
         ]
@@ -137,19 +122,16 @@ class ActEmulator(SourceEmulator):
         refusal = (account.table("refusal") or [{}])[0].get("code")
         if refusal in REFUSALS:
             return self.respond(request, {"message": REFUSALS[refusal], "code": refusal}, 403)
-        pair = basic(request)
+        given = basic(request) or ("", "")
         wanted = (account.credentials.get("username"), account.credentials.get("password"))
-        good = pair is not None and all(
-            secrets.compare_digest(given, str(want))
-            for given, want in zip(pair, wanted, strict=True)
-        )
-        if not good or not database_named(account, request):
-            message = "Invalid username, password or database."
-            return self.respond(request, {"message": message}, 401)
-        token = jwt(account, pair[0] if pair else "")
+        same = [secrets.compare_digest(g, str(w)) for g, w in zip(given, wanted, strict=True)]
+        if not all(same) or not database_named(account, request):
+            body = {"message": "Invalid username, password or database."}
+            return self.respond(request, body, 401)
+        claims = {"sub": given[0], "db": account.credentials.get("database")}
+        token = jwt_like({**claims, "jti": secrets.token_hex(8)})
         account.tokens.add(token)
-        state = getattr(request.state, "rate", None)
-        return PlainTextResponse(token, headers=self.rate_headers(state) if state else {})
+        return PlainTextResponse(token, headers=self.headers_of(request))
 
     async def users(self, request: Request) -> Response:
         account = self.account(request)
@@ -166,27 +148,21 @@ class ActEmulator(SourceEmulator):
         return self.respond(request, odata(account.table(table), request.query_params))
 
     async def attachment(self, request: Request) -> Response:
-        """An attachment's bytes, by the id of the record it is on."""
-        account = self.account(request)
-        wanted = f"{request.path_params['kind']}/{request.path_params['id']}"
-        found = next((b for b in account.table("blobs") if b["id"] == wanted), None)
-        if found is None:
+        """An attachment's bytes, by the kind and id of the record it is on."""
+        wanted = "{kind}/{id}".format(**request.path_params)
+        found = [b for b in self.account(request).table("blobs") if b["id"] == wanted]
+        if not found:
             raise VendorError(404, "404", "The attachment was not found.")
-        state = getattr(request.state, "rate", None)
-        headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(found['name'])}",
-                   **(self.rate_headers(state) if state else {})}  # fmt: skip
-        return Response(found["data"], 200, headers, media_type="application/octet-stream")
+        return self.respond_file(request, found[0]["data"], found[0]["name"], OCTETS)
 
     def _lister(self, table: str, parent: str | None = None) -> Any:
-        """A list route: an OData page of `table` (of the rows under the path's record when
-        `parent` names it); keys starting with "_" are the emulator's, never served."""
+        """A list route: an OData page of `table` (the rows under the path's record when
+        `parent` names the key that says whose they are)."""
 
         async def serve(request: Request) -> Response:
-            account = self.account(request)
-            rows = account.table(table)
+            rows = self.account(request).table(table)
             if parent:
                 rows = [r for r in rows if r.get(parent) == request.path_params["id"]]
-            rows = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
             return self.respond(request, odata(rows, request.query_params))
 
         return serve

@@ -39,7 +39,15 @@ from typing import Any
 from adapters.act.source import ACTIVITY_KINDS, RECORD_TYPES
 from adapters.act.source import EMAILS as SOURCE_EMAILS
 from adapters.act.source import PHONES as SOURCE_PHONES
-from adapters.core.canonical import Activity, CustomFieldDef, DealProduct, Entity, FieldType, File
+from adapters.core.canonical import (
+    Activity,
+    CustomFieldDef,
+    DealProduct,
+    Entity,
+    FieldType,
+    File,
+    Person,
+)
 from adapters.core.emulation import Tables
 from adapters.core.fields import ValueStyle, vendor_value
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
@@ -51,6 +59,7 @@ CURRENCY = "EUR"  # the sandbox database's one currency
 STAMP = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"
 EMAILS = {label: column for column, label in SOURCE_EMAILS}
 PHONES = {label: column for column, label in SOURCE_PHONES}
+SHOWN = {"contacts": "displayName"}  # what an embedded record shows of itself, else "name"
 KINDS = {kind: name for name, kind in ACTIVITY_KINDS.items()}
 VENDOR_TYPE = {
     **dict.fromkeys((FieldType.varchar, FieldType.enum, FieldType.set), "Character"),
@@ -92,7 +101,10 @@ def _act_only(company: ReferenceCompany) -> ReferenceCompany:
     groups, a contact's groups in name order, files known as above."""
     done = {a.source_id for a in company.activities if a.done}
     files = [_file(f, done) for f in company.files]
-    contents = {new.source_id: company.file_bytes[f.source_id] for f, new in zip(company.files, files, strict=True)}  # fmt: skip
+    contents = {
+        new.source_id: company.file_bytes[f.source_id]
+        for f, new in zip(company.files, files, strict=True)
+    }
     euros = lambda p: [x.model_copy(update={"currency": CURRENCY}) for x in p.prices]  # noqa: E731
     return dataclasses.replace(
         company,
@@ -125,7 +137,7 @@ HOLDS = Holds(
     files=True,
     file_parents=frozenset(
         {"deal_source_id", "person_source_id", "org_source_id", "activity_source_id"}
-    ),  # fmt: skip
+    ),
     extra=(_act_only,),
 )
 held = HOLDS.held
@@ -144,118 +156,121 @@ def _custom(company: ReferenceCompany, entity: Entity, values: dict[str, Any]) -
 def _metadata(company: ReferenceCompany, entity: Entity) -> tuple[list[Raw], list[Raw]]:
     """The record type's columns (two built in, then the custom ones) and its picklists."""
     record_type, number = RECORD_TYPES[entity], 1000 * (list(RECORD_TYPES).index(entity) + 1)
-    shared = {"recordType": record_type, "type": "Character", "isCustom": False}
-    columns: list[Raw] = [
-        {"id": IDS.guid(f"f{number + i}"), "name": name, "columnName": name.upper(),
-         "displayName": name, **shared}
-        for i, name in enumerate(("Name", "Website"))
-    ]  # fmt: skip
+    built_in = [("Name", "NAME", "Character", False), ("Website", "WEBSITE", "Character", False)]
+    customs = [f for f in company.custom_fields if f.entity is entity]
+    listed = [*built_in, *((f.name, column(f), VENDOR_TYPE[f.field_type], True) for f in customs)]
+    columns = [
+        {
+            "id": IDS.guid(f"f{number + i}"),
+            "columnName": key,
+            "displayName": name,
+            "type": kind,
+            "isCustom": custom,
+            "recordType": record_type,
+            "picklist": None,
+        }
+        for i, (name, key, kind, custom) in enumerate(listed)
+    ]
     picklists: list[Raw] = []
-    for f in (f for f in company.custom_fields if f.entity is entity):
-        number += 10
-        row: Raw = {**shared, "id": IDS.guid(f"f{number}"), "name": f.name, "columnName": column(f),
-                    "displayName": f.name, "type": VENDOR_TYPE[f.field_type], "isCustom": True,
-                    "picklist": None}  # fmt: skip
+    for row, f in zip(columns[len(built_in) :], customs, strict=True):
         if f.field_type in (FieldType.enum, FieldType.set):
-            multi = f.field_type is FieldType.set
-            picklist = {"id": IDS.guid(f"f{number + 1}"), "name": f.name}
-            row["picklist"] = {**picklist, "isMultiSelect": multi}
-            items = [{"id": IDS.guid(f"f{number * 100 + i}"), "value": o}
-                     for i, o in enumerate(f.options)]  # fmt: skip
-            picklists.append({**picklist, "type": "Character", "isEditable": False, "items": items})
-        columns.append(row)
+            picklist = {"id": IDS.guid(f"f{number + 500 + len(picklists)}"), "name": f.name}
+            row["picklist"] = {**picklist, "isMultiSelect": f.field_type is FieldType.set}
+            items = [{"id": f"{picklist['id']}:{i}", "value": o} for i, o in enumerate(f.options)]
+            picklists.append({**picklist, "isEditable": False, "items": items})
     return columns, picklists
 
 
 def _span(a: Activity) -> tuple[str | None, str | None, str]:
+    """An activity's start and end (UTC) and its length ("HH:MM:SS")."""
     if not a.due_date:
         return None, None, "00:00:00"
-    start = f"{a.due_date}T{a.due_time or '00:00'}:00Z"
+    start = datetime.fromisoformat(f"{a.due_date}T{a.due_time or '00:00'}:00+00:00")
     hours, _, minutes = (a.duration or "00:00").partition(":")
     length = timedelta(hours=int(hours), minutes=int(minutes))
-    end = datetime.fromisoformat(start.replace("Z", "+00:00")) + length
-    return start, end.strftime("%Y-%m-%dT%H:%M:%SZ"), str(length).zfill(8)
+    return _utc(start), _utc(start + length), str(length).zfill(8)
 
 
-def _embedded(record: Any, names: dict[str, str]) -> Raw:
-    """The `contacts[]`, `companies[]` and `opportunities[]` a record lists."""
-    people = [record.person_source_id, *getattr(record, "participant_source_ids", [])]
-    listed = {"contacts": people, "companies": [record.org_source_id],
-              "opportunities": [getattr(record, "deal_source_id", None)]}  # fmt: skip
-    label = {"contacts": "displayName", "companies": "name", "opportunities": "name"}
-    return {
-        kind: [{"id": IDS.guid(i), label[kind]: names[i]} for i in ids if i]
-        for kind, ids in listed.items()
-    }
-
-
-def _attachment(file: File | None) -> Raw | None:
-    if file is None:
-        return None
-    return {"displayName": file.name, "fileName": f"Attachments\\{file.name}",
-            "fileSize": file.size, "fileExtension": file.name.rpartition(".")[2],
-            "lastModified": file.add_time, "personal": False}  # fmt: skip
+def _utc(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def render(company: ReferenceCompany) -> Tables:
     kept = held(company)
-    base = {"edited": STAMP}
     names = {o.source_id: o.name for o in kept.organizations}
     names |= {p.source_id: p.name for p in kept.persons}
     names |= {d.source_id: d.title for d in kept.deals}
+
+    def record(r: Any, entity: Entity | None = None, **fields: Any) -> Raw:
+        """A record with what Act! records share: id, record manager, custom values, the
+        `contacts[]`, `companies[]` and `opportunities[]` it lists, its times."""
+        people = [getattr(r, "person_source_id", None), *getattr(r, "participant_source_ids", [])]
+        listed = {
+            "contacts": people,
+            "companies": [getattr(r, "org_source_id", None)],
+            "opportunities": [getattr(r, "deal_source_id", None)],
+        }
+        owner = getattr(r, "owner_source_id", None)
+        return {
+            "id": IDS.guid(r.source_id),
+            **fields,
+            "recordManagerID": IDS.guid(owner),
+            "customFields": _custom(kept, entity, r.custom_fields) if entity else None,
+            **{
+                kind: [{"id": IDS.guid(i), SHOWN.get(kind, "name"): names[i]} for i in ids if i]
+                for kind, ids in listed.items()
+                if entity not in (Entity.organizations, Entity.persons)
+            },
+            "created": getattr(r, "add_time", None) or STAMP,
+            "edited": STAMP,
+        }
+
     processes = {p.source_id: {"id": IDS.guid(p.source_id), "name": p.name} for p in kept.pipelines}
     stages = {
-        s.source_id: {"id": IDS.guid(s.source_id), "name": s.name, "description": "",
-                      "probability": s.deal_probability, "number": s.order_nr,
-                      "process": processes[s.pipeline_source_id]}
+        s.source_id: {
+            "id": IDS.guid(s.source_id),
+            "name": s.name,
+            "number": s.order_nr,
+            "probability": s.deal_probability,
+            "process": processes[s.pipeline_source_id],
+        }
         for s in kept.stages
-    }  # fmt: skip
+    }
     labels = sorted({label for r in (*kept.persons, *kept.deals) for label in r.labels})
     groups = {name: {"id": IDS.guid(f"g{i}"), "name": name} for i, name in enumerate(labels, 1)}
-    on = {f.activity_source_id: f for f in kept.files if f.activity_source_id}
-    products = {p.source_id: p for p in kept.products}
+    files = {f.activity_source_id: f for f in kept.files if f.activity_source_id}
+    contacts = {p.source_id: record(p, Entity.persons, **_contact(p, names)) for p in kept.persons}
+    activities = [
+        record(a, **_activity(a), attachment=_attachment(files.get(a.source_id)))
+        for a in kept.activities
+    ]
     tables: Tables = {
         "users": [
             {
                 "id": IDS.guid(u.source_id),
-                "username": (u.email or u.name).partition("@")[0],
                 "displayName": u.name,
-                "firstName": u.name.partition(" ")[0],
-                "lastName": u.name.partition(" ")[2],
                 "email": u.email,
-                "role": "Administrator" if u.source_id == "u1" else "Standard",
                 "status": "Active" if u.active else "Inactive",
             }
             for u in kept.users
         ],
         "companies": [
-            {
-                "id": IDS.guid(o.source_id),
-                "name": o.name,
-                "address": {"line1": o.address} if o.address else None,
-                "recordManagerID": IDS.guid(o.owner_source_id),
-                "customFields": _custom(kept, Entity.organizations, o.custom_fields),
-                "created": o.add_time or STAMP,
-                **base,
-            }
+            record(
+                o,
+                Entity.organizations,
+                name=o.name,
+                address={"line1": o.address} if o.address else None,
+            )
             for o in kept.organizations
         ],
-        "contacts": [_contact(kept, p, names, base) for p in kept.persons],
-        "groups": [{**g, "description": "", "parentID": None, **base} for g in groups.values()],
+        "contacts": list(contacts.values()),
+        "groups": list(groups.values()),
         "members": [
-            {**_contact(kept, p, names, base), "_group": groups[label]["id"]}
+            {**contacts[p.source_id], "_group": groups[label]["id"]}
             for p in kept.persons
             for label in p.labels
         ],
-        "processes": [
-            {
-                **processes[p.source_id],
-                "description": "",
-                "status": "Active",
-                "stagesCount": sum(1 for s in kept.stages if s.pipeline_source_id == p.source_id),
-            }
-            for p in kept.pipelines
-        ],  # fmt: skip
+        "processes": [{**processes[p.source_id], "status": "Active"} for p in kept.pipelines],
         "stages": list(stages.values()),
         "products": [
             {
@@ -264,30 +279,23 @@ def render(company: ReferenceCompany) -> Tables:
                 "itemNumber": p.code,
                 "price": p.prices[0].price if p.prices else None,
                 "cost": None,
-                "createDate": STAMP,
                 "editDate": STAMP,
             }
             for p in kept.products
-        ],  # fmt: skip
+        ],
         "opportunities": [
-            {
-                "id": IDS.guid(d.source_id),
-                "name": d.title,
-                "productTotal": d.value,
-                "status": d.status.capitalize(),
-                "stage": stages[d.stage_source_id] if d.stage_source_id else None,
-                "estimatedCloseDate": f"{d.expected_close_date}T00:00:00Z"
-                if d.expected_close_date
-                else None,
-                "actualCloseDate": d.won_time or d.lost_time,
-                "reason": d.lost_reason,
-                "recordManagerID": IDS.guid(d.owner_source_id),
-                "customFields": _custom(kept, Entity.deals, d.custom_fields),
-                "created": d.add_time or STAMP,
-                "groups": [groups[label] for label in d.labels],
-                **_embedded(d, names),
-                **base,
-            }
+            record(
+                d,
+                Entity.deals,
+                name=d.title,
+                productTotal=d.value,
+                status=d.status.capitalize(),
+                stage=stages.get(d.stage_source_id or ""),
+                estimatedCloseDate=d.expected_close_date and f"{d.expected_close_date}T00:00:00Z",
+                actualCloseDate=d.won_time or d.lost_time,
+                reason=d.lost_reason,
+                groups=[groups[label] for label in d.labels],
+            )
             for d in kept.deals
         ],
         "line_items": [
@@ -295,51 +303,29 @@ def render(company: ReferenceCompany) -> Tables:
                 "id": IDS.guid(i.source_id),
                 "opportunityID": IDS.guid(i.deal_source_id),
                 "productID": IDS.guid(i.product_source_id),
-                "name": products[i.product_source_id].name,
-                "itemNumber": products[i.product_source_id].code,
                 "price": i.item_price,
                 "quantity": i.quantity,
                 "discount": i.discount,
-                "discountPrice": round(i.item_price * (1 - i.discount / 100), 2),
                 "total": i.sum,
-                "createDate": STAMP,
-                "editDate": STAMP,
             }
             for i in kept.deal_products
-        ],  # fmt: skip
-        "activities": [
-            _activity(a, names, base, on.get(a.source_id)) for a in kept.activities if not a.done
         ],
-        "history": [
-            _activity(a, names, base, on.get(a.source_id)) for a in kept.activities if a.done
-        ],
+        "activities": [r for r, a in zip(activities, kept.activities, strict=True) if not a.done],
+        "history": [r for r, a in zip(activities, kept.activities, strict=True) if a.done],
         "notes": [
-            {
-                "id": IDS.guid(n.source_id),
-                "noteText": n.content,
-                "noteTypeID": 100,
-                "displayDate": n.add_time or STAMP,
-                "recordManagerID": IDS.guid(n.owner_source_id),
-                "created": n.add_time or STAMP,
-                **_embedded(n, names),
-                **base,
-            }
-            for n in kept.notes
+            record(n, noteText=n.content, displayDate=n.add_time or STAMP) for n in kept.notes
         ],
+        # A document is a history item of its own, the file its attachment.
         "documents": [
-            {
-                "id": IDS.guid(f.source_id),
-                "regarding": f.name,
-                "details": "",
-                "historyType": {"id": 40, "name": "Attachment"},
-                "created": f.add_time or STAMP,
-                "attachment": _attachment(f),
-                **_embedded(f, names),
-                **base,
-            }
+            record(
+                f,
+                regarding=f.name,
+                historyType={"id": 40, "name": "Attachment"},
+                attachment=_attachment(f),
+            )
             for f in kept.files
             if not f.activity_source_id
-        ],  # fmt: skip
+        ],
         "blobs": [
             {"id": f.content_ref, "name": f.name, "data": kept.file_bytes[f.source_id]}
             for f in kept.files
@@ -351,12 +337,11 @@ def render(company: ReferenceCompany) -> Tables:
     return tables
 
 
-def _contact(kept: ReferenceCompany, p: Any, names: dict[str, str], base: Raw) -> Raw:
+def _contact(p: Person, names: dict[str, str]) -> Raw:
+    """A contact's own columns: names, its company, e-mails and phones in their slots."""
     emails = slots(p.emails, tuple(EMAILS), "other")
     phones = slots(p.phones, tuple(PHONES), "other")
     return {
-        "id": IDS.guid(p.source_id),
-        "contactType": "Contact",
         "fullName": p.name,
         "firstName": p.first_name,
         "lastName": p.last_name,
@@ -364,25 +349,30 @@ def _contact(kept: ReferenceCompany, p: Any, names: dict[str, str], base: Raw) -
         "company": names.get(p.org_source_id or ""),
         **{EMAILS[label]: value for label, value in emails.items()},
         **{PHONES[label]: value for label, value in phones.items()},
-        "recordManagerID": IDS.guid(p.owner_source_id),
-        "customFields": _custom(kept, Entity.persons, p.custom_fields),
-        "created": p.add_time or STAMP,
-        **base,
     }
 
 
-def _activity(a: Activity, names: dict[str, str], base: Raw, file: File | None) -> Raw:
-    """An open activity, or (done) the history record Act! keeps of it."""
+def _attachment(file: File | None) -> Raw | None:
+    if file is None:
+        return None
+    shown = {"displayName": file.name, "fileName": f"Attachments\\{file.name}"}
+    return {**shown, "fileSize": file.size, "lastModified": file.add_time}
+
+
+def _activity(a: Activity) -> Raw:
+    """An open activity's columns, or (done) those of the history record Act! keeps of it."""
     start, end, length = _span(a)
     number, name = list(KINDS).index(a.type) + 1, KINDS[a.type]
-    shared = {"id": IDS.guid(a.source_id), "details": a.note, "startTime": start, "endTime": end,
-              "duration": length, "created": STAMP, "attachment": _attachment(file),
-              **_embedded(a, names), **base}  # fmt: skip
+    shared = {"details": a.note, "startTime": start, "endTime": end, "duration": length}
     if a.done:
-        kind = {"id": number, "name": f"{name} Completed", "activityTypeId": number}
-        return {**shared, "regarding": a.subject, "historyTypeID": number,
-                "historyType": {**kind, "activityTypeName": name},
-                "recordManagerID": IDS.guid(a.owner_source_id)}  # fmt: skip
-    return {**shared, "subject": a.subject, "activityTypeId": number, "activityTypeName": name,
-            "isTimeless": a.due_time is None, "isAllDay": False, "isCleared": False,
-            "scheduledForId": IDS.guid(a.owner_source_id)}  # fmt: skip
+        kind = {"id": number, "name": f"{name} Completed", "activityTypeName": name}
+        return {**shared, "regarding": a.subject, "historyTypeID": number, "historyType": kind}
+    owner = IDS.guid(a.owner_source_id)
+    flags = {"isTimeless": a.due_time is None, "isAllDay": False, "isCleared": False}
+    return {
+        **shared,
+        "subject": a.subject,
+        "activityTypeName": name,
+        **flags,
+        "scheduledForId": owner,
+    }

@@ -1,15 +1,11 @@
-"""Act! (the Act! Web API, act.web.api) as a source, described for the shared declarative engine.
+"""Act! (the Act! Web API, act.web.api) as a source, described for the shared declarative engine
+(vendor facts, with their sources, in the emulator's docstring).
 
-Vendor facts (sources in the emulator's docstring): the API lives at `https://{host}/act.web.api`
-on the customer's own server (Act! Premium) or a per-customer cloud host, so there is no default
-base URL; every call names its database in `Act-Database-Name`; `GET /authorize` with Basic
-username:password answers a JWT (the bare token as text), sent as a bearer afterwards and
-fetched again when a call comes back 401. Lists take OData `$top`/`$skip` and answer a plain
-JSON array (no envelope, no count): a short page is the last. Ids are GUIDs; notes, activities,
-histories, documents and opportunities link `contacts[]`, `companies[]`, `opportunities[]`;
-custom values sit in `customFields` by column name, defined at `api/metadata/{recordType}/fields`.
-Amounts are in the database's one currency, which no call names: the user states it (the
-`currency` setting); without it deals arrive without a currency and products are not read.
+The API sits on the customer's own server or a per-customer cloud host (no default base URL);
+`GET /authorize` with Basic username:password and `Act-Database-Name` answers a JWT, the bearer
+of every call. Lists are OData over bare arrays; records link `contacts[]`, `companies[]` and
+`opportunities[]`. Amounts are in the database's one currency, which no call names: the user
+states it (`currency`); without it deals arrive without one and products are not read.
 """
 
 from __future__ import annotations
@@ -20,17 +16,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.core.auth import CredentialField, TokenExchangeAuth
-from adapters.core.canonical import ContactPoint, Entity, FieldType
+from adapters.core.canonical import Entity, FieldType
 from adapters.core.declarative import (
     AccountCheck,
     ChangedSince,
-    Derived,
     FieldCatalog,
     FileContent,
     ForEach,
     Join,
     Lookup,
-    RunState,
     SourceSpec,
     Stream,
 )
@@ -38,27 +32,36 @@ from adapters.core.mapping import (
     Getter,
     Raw,
     between,
+    columns,
     joined,
+    nth_ref,
     number,
     ref,
     text,
+    unless,
+    utc_date,
+    utc_hhmm,
     utc_time,
     value_at,
 )
 from adapters.core.naming import mime_type
-from adapters.core.paginators import OffsetPaginator
+from adapters.core.odata import odata_pages
+from adapters.core.sdata import joined_rows
 
 API_PATH = "/act.web.api"
-PAGE = 200
 # Act! field types (MetaData.Schema.NewColumn) as canonical ones; a picklist column is a choice.
 # A Currency field is a bare amount in the database's one currency.
 FIELD_TYPES = {
-    **dict.fromkeys(("Character", "InitialCaps", "Lowercase", "Uppercase", "Email", "Url"),
-                    FieldType.varchar),
+    **dict.fromkeys(
+        ("Character", "InitialCaps", "Lowercase", "Uppercase", "Email", "Url"), FieldType.varchar
+    ),
     **dict.fromkeys(("Number", "Decimal", "Currency"), FieldType.double),
-    "Memo": FieldType.text, "Date": FieldType.date, "Phone": FieldType.phone,
-    "Picklist": FieldType.enum, "MultiPicklist": FieldType.set,
-}  # fmt: skip
+    "Memo": FieldType.text,
+    "Date": FieldType.date,
+    "Phone": FieldType.phone,
+    "Picklist": FieldType.enum,
+    "MultiPicklist": FieldType.set,
+}
 RECORD_TYPES = {
     Entity.organizations: "company",
     Entity.persons: "contact",
@@ -87,18 +90,6 @@ NO_CURRENCY = (
 )
 
 
-def pages() -> OffsetPaginator:
-    """OData `$skip`/`$top` over a bare array: a full page may have more after it."""
-    return OffsetPaginator(
-        start_param="$skip",
-        limit_param="$top",
-        limit=PAGE,
-        more_path=None,
-        next_start_path=None,
-        records_path=None,
-    )
-
-
 def act_auth(credentials: dict[str, str], base_url: str) -> TokenExchangeAuth:
     host = base_url.rstrip("/").removesuffix(API_PATH)
     pair = f"{credentials['username']}:{credentials['password']}".encode()
@@ -113,34 +104,6 @@ def act_auth(credentials: dict[str, str], base_url: str) -> TokenExchangeAuth:
     )
 
 
-def linked(kind: str, index: int = 0) -> Getter:
-    """The id of the record at `index` of a `contacts[]`/`companies[]`/`opportunities[]` list."""
-
-    def read(raw: Raw) -> str | None:
-        items = raw.get(kind) or []
-        return ref("id")(items[index]) if len(items) > index else None
-
-    return read
-
-
-def points(columns: tuple[tuple[str, str], ...]) -> Getter:
-    """Fixed columns as a list of contact points; the first filled is the primary."""
-
-    def read(raw: Raw) -> list[ContactPoint]:
-        filled = [(raw[column], label) for column, label in columns if raw.get(column)]
-        return [
-            ContactPoint(value=str(value), label=label, primary=i == 0)
-            for i, (value, label) in enumerate(filled)
-        ]
-
-    return read
-
-
-def names(path: str) -> Getter:
-    """The names of an embedded list (an opportunity's `groups[]`), or of joined rows."""
-    return lambda raw: [str(value_at(item, path)) for item in raw.get("groups") or []]
-
-
 def custom(raw: Raw) -> dict[str, Any]:
     return raw.get("customFields") or {}
 
@@ -148,8 +111,8 @@ def custom(raw: Raw) -> dict[str, Any]:
 def _list(entity: Entity, path: str, fields: dict[str, Getter], **extra: Any) -> Stream:
     """A list at `api/{path}`, OData-paged, changed since a time by its `edited` stamp."""
     extra.setdefault("changed_since", ChangedSince("$filter", "edited gt {iso}"))
-    return Stream(entity, f"/api/{path}", {"source_id": ref("id"), **fields}, paginator=pages(),
-                  records=None, **extra)  # fmt: skip
+    fields = {"source_id": ref("id"), **fields}
+    return Stream(entity, f"/api/{path}", fields, paginator=odata_pages(), records=None, **extra)
 
 
 def field_type(raw: Raw) -> str:
@@ -159,20 +122,6 @@ def field_type(raw: Raw) -> str:
     return str(raw.get("type") or "")
 
 
-def definitions(record_type: str) -> Any:
-    """A record type's columns with their picklist's items (`_items`): one derived table."""
-
-    def build(state: RunState) -> dict[str, Any]:
-        lists = state[f"picklists_{record_type}"]
-        out = {}
-        for key, column in state[f"fields_{record_type}"].items():
-            picklist = lists.get(str((column.get("picklist") or {}).get("id")), {})
-            out[key] = {**column, "_items": picklist.get("items") or []}
-        return out
-
-    return build
-
-
 LOOKUPS = (
     *(
         Lookup(f"{name}_{record_type}", f"/api/metadata/{record_type}/{name}", key, None)
@@ -180,21 +129,22 @@ LOOKUPS = (
         for name, key in (("fields", "columnName"), ("picklists", "id"))
     ),
     # A contact's groups, from each group's members (one list a group, not one a contact).
-    Lookup("groups", "/api/groups", "id", None, pages()),
+    Lookup("groups", "/api/groups", "id", None, odata_pages()),
     Lookup(
         "members",
         "/api/groups/{id}/associated-contacts",
         "id",
         None,
-        pages(),
+        odata_pages(),
         {"$select": "id"},
         many=True,
         for_each=ForEach("groups", {"id": "id", "name": "name"}, tag="group"),
-    ),  # fmt: skip
-    Lookup("opportunity_ids", "/api/opportunities", "id", None, pages(), {"$select": "id"}),
+    ),
+    Lookup("opportunity_ids", "/api/opportunities", "id", None, odata_pages(), {"$select": "id"}),
 )
+# A record type's columns, each with its picklist (`_picklist`).
 DERIVED = tuple(
-    Derived(f"defs_{rt}", (f"fields_{rt}", f"picklists_{rt}"), definitions(rt))
+    joined_rows(f"defs_{rt}", f"fields_{rt}", Join(f"picklists_{rt}", "picklist.id", "_picklist"))
     for rt in RECORD_TYPES.values()
 )
 CATALOGS = tuple(
@@ -207,16 +157,18 @@ CATALOGS = tuple(
         types=FIELD_TYPES,
         records=None,
         is_custom=lambda raw: bool(raw.get("isCustom")),
-        options=lambda raw: [(i["value"], i["value"]) for i in raw["_items"]],
+        options=lambda raw: [
+            (i["value"], i["value"]) for i in (raw["_picklist"] or {}).get("items", [])
+        ],
         separator=";",
         rows_of=f"defs_{record_type}",
     )
     for entity, record_type in RECORD_TYPES.items()
 )
 LINKS = {
-    "person_source_id": linked("contacts"),
-    "org_source_id": linked("companies"),
-    "deal_source_id": linked("opportunities"),
+    "person_source_id": nth_ref("contacts"),
+    "org_source_id": nth_ref("companies"),
+    "deal_source_id": nth_ref("opportunities"),
 }
 
 
@@ -227,29 +179,26 @@ def activity(done: Any, type_name: str, subject: str, owner: str) -> dict[str, G
     return {
         "subject": lambda raw: raw.get(subject) or "",
         "type": lambda raw: ACTIVITY_KINDS.get(str(value_at(raw, type_name) or ""), "task"),
-        "due_date": lambda raw: (utc_time("startTime")(raw) or "")[:10] or None,
-        "due_time": lambda raw: None if timeless(raw) else (utc_time("startTime")(raw) or "")[11:16] or None,
-        "duration": lambda raw: None if timeless(raw) else between("startTime", "endTime")(raw),
+        "due_date": utc_date("startTime"),
+        "due_time": unless(timeless, utc_hhmm("startTime")),
+        "duration": unless(timeless, between("startTime", "endTime")),
         "done": done,
         "note": text("details"),
         "owner_source_id": ref(owner),
-        "participant_source_ids": lambda raw: [
-            str(c["id"]) for c in (raw.get("contacts") or [])[1:] if c.get("id")
-        ],
+        "participant_source_ids": lambda raw: [ref("id")(c) for c in raw["contacts"][1:]],
         **LINKS,
-    }  # fmt: skip
+    }
 
 
 def attachments(path: str, kind: str, links: Mapping[str, Getter]) -> Stream:
     """The files attached to a list's records (one `attachment` a record, known by the record's
     id), their bytes at `api/attachments/{kind}/{id}`."""
-    label = lambda raw: text("attachment.displayName")(raw) or ""  # noqa: E731
     return _list(
         Entity.files,
         path,
         {
-            "name": label,
-            "mime_type": lambda raw: mime_type(label(raw)),
+            "name": "attachment.displayName",
+            "mime_type": lambda raw: mime_type(raw["attachment"]["displayName"]),
             "size": "attachment.fileSize",
             "content_ref": lambda raw: f"{kind}/{raw['id']}",
             "add_time": utc_time("attachment.lastModified"),
@@ -259,10 +208,18 @@ def attachments(path: str, kind: str, links: Mapping[str, Getter]) -> Stream:
     )
 
 
+def closed(status: str, getter: Getter) -> Getter:
+    """What an opportunity closed as `status` says of it (its close time, its reason)."""
+    return lambda raw: value_at(raw, getter) if raw.get("status") == status else None
+
+
 def priced(currency: str | None) -> Getter:
     """A product's one price, in the database's currency (none without it)."""
-    return lambda raw: [] if raw.get("price") is None or not currency else [
-        {"price": raw["price"], "currency": currency}]  # fmt: skip
+    return lambda raw: (
+        []
+        if raw.get("price") is None or not currency
+        else [{"price": raw["price"], "currency": currency}]
+    )
 
 
 STREAMS = (
@@ -295,8 +252,8 @@ STREAMS = (
             "name": text("fullName"),
             "first_name": text("firstName"),
             "last_name": text("lastName"),
-            "emails": points(EMAILS),
-            "phones": points(PHONES),
+            "emails": columns(*EMAILS),
+            "phones": columns(*PHONES),
             "org_source_id": ref("companyID"),
             "owner_source_id": ref("recordManagerID"),
             "add_time": utc_time("created"),
@@ -305,9 +262,7 @@ STREAMS = (
         custom_values=custom,
         joins=(Join("members", ref("id"), "_groups"),),
     ),
-    _list(
-        Entity.pipelines, "opportunities/processes", {"name": text("name")}, changed_since=None
-    ),  # fmt: skip
+    _list(Entity.pipelines, "opportunities/processes", {"name": text("name")}, changed_since=None),
     _list(
         Entity.stages,
         "opportunities/stages",
@@ -328,7 +283,7 @@ STREAMS = (
             "prices": priced(None),
         },
         changed_since=ChangedSince("$filter", "editDate gt {iso}"),
-    ),  # fmt: skip
+    ),
     _list(
         Entity.deals,
         "opportunities",
@@ -336,20 +291,20 @@ STREAMS = (
             "title": text("name"),
             "value": number("productTotal"),
             "status": lambda raw: STATUSES.get(str(raw.get("status")), "open"),
-            "person_source_id": linked("contacts"),
-            "org_source_id": linked("companies"),
+            "person_source_id": nth_ref("contacts"),
+            "org_source_id": nth_ref("companies"),
             "pipeline_source_id": ref("stage.process.id"),
             "stage_source_id": ref("stage.id"),
             "owner_source_id": ref("recordManagerID"),
-            "expected_close_date": lambda raw: (text("estimatedCloseDate")(raw) or "")[:10] or None,
-            "won_time": lambda raw: closed(raw, "Won"),
-            "lost_time": lambda raw: closed(raw, "Lost"),
-            "lost_reason": lambda raw: text("reason")(raw) if raw.get("status") == "Lost" else None,
+            "expected_close_date": utc_date("estimatedCloseDate"),
+            "won_time": closed("Won", utc_time("actualCloseDate")),
+            "lost_time": closed("Lost", utc_time("actualCloseDate")),
+            "lost_reason": closed("Lost", text("reason")),
             "add_time": utc_time("created"),
-            "labels": names("name"),
+            "labels": lambda raw: [group["name"] for group in raw.get("groups") or []],
         },
         custom_values=custom,
-    ),  # fmt: skip
+    ),
     # Line items: one list per opportunity (no call lists them all).
     Stream(
         Entity.deal_products,
@@ -362,7 +317,7 @@ STREAMS = (
             "quantity": "quantity",
             "discount": lambda raw: raw.get("discount") or 0.0,  # a percentage
         },
-        paginator=pages(),
+        paginator=odata_pages(),
         records=None,
         for_each=ForEach("opportunity_ids", {"id": "id"}),
     ),
@@ -373,12 +328,12 @@ STREAMS = (
         activity(
             lambda raw: bool(raw.get("isCleared")), "activityTypeName", "subject", "scheduledForId"
         ),
-    ),  # fmt: skip
+    ),
     _list(
         Entity.activities,
         "history",
         activity(lambda raw: True, "historyType.activityTypeName", "regarding", "recordManagerID"),
-    ),  # fmt: skip
+    ),
     _list(
         Entity.notes,
         "notes",
@@ -396,10 +351,6 @@ STREAMS = (
 )
 
 
-def closed(raw: Raw, status: str) -> str | None:
-    return utc_time("actualCloseDate")(raw) if raw.get("status") == status else None
-
-
 def with_currency(spec: SourceSpec, settings: Mapping[str, str]) -> tuple[SourceSpec, list[str]]:
     """The spec for a connection: amounts in the currency it states; without one, no products
     or line items (a price needs a currency) and deals without a currency."""
@@ -409,9 +360,13 @@ def with_currency(spec: SourceSpec, settings: Mapping[str, str]) -> tuple[Source
             Entity.deals: {"currency": lambda raw: code},
             Entity.products: {"prices": priced(code)},
         }
-        return dataclasses.replace(spec, streams=tuple(
-            dataclasses.replace(s, fields={**s.fields, **money.get(s.entity, {})})
-            for s in spec.streams)), []  # fmt: skip
+        return dataclasses.replace(
+            spec,
+            streams=tuple(
+                dataclasses.replace(s, fields={**s.fields, **money.get(s.entity, {})})
+                for s in spec.streams
+            ),
+        ), []
     kept = tuple(s for s in spec.streams if s.entity not in (Entity.products, Entity.deal_products))
     return dataclasses.replace(spec, streams=kept), [NO_CURRENCY]
 

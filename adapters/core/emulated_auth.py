@@ -113,6 +113,16 @@ class ExpiringTokens:
         return check
 
 
+def jwt_like(claims: Mapping[str, Any]) -> str:
+    """A token shaped like a JWT (header.claims.signature, the signature random), for vendors
+    whose clients may look inside; only the emulator that issued it reads it back."""
+
+    def part(data: Mapping[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.{secrets.token_urlsafe(24)}"
+
+
 def any_of(*gates: Gate) -> Gate:
     """Any one of several ways in (an OAuth token or a service-account key)."""
     return lambda account, request: any(gate(account, request) for gate in gates)

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -261,9 +262,18 @@ class SourceEmulator:
 
     def respond(self, request: Request, body: Any, status: int = 200, **headers: str) -> Response:
         """JSON with the vendor's rate-limit headers."""
+        return JSONResponse(body, status, headers={**self.headers_of(request), **headers})
+
+    def headers_of(self, request: Request) -> dict[str, str]:
+        """The vendor's rate-limit headers for the request's answer (a body that is not JSON)."""
         state = getattr(request.state, "rate", None)
-        extra = self.rate_headers(state) if state else {}
-        return JSONResponse(body, status, headers={**extra, **headers})
+        return self.rate_headers(state) if state else {}
+
+    def respond_file(self, request: Request, data: bytes, name: str, media_type: str) -> Response:
+        """A file's bytes, named for download (RFC 6266), with the rate-limit headers."""
+        named = f"attachment; filename*=UTF-8''{quote(name)}"
+        headers = {"Content-Disposition": named, **self.headers_of(request)}
+        return Response(data, 200, headers, media_type=media_type)
 
     def issue_token(self, account: EmulatedAccount) -> str:
         token = secrets.token_hex(24)

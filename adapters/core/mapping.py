@@ -220,3 +220,31 @@ def between(start: Getter, end: Getter) -> Callable[[Raw], str | None]:
         return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
     return read
+
+
+def unless(condition: Getter, getter: Getter) -> Callable[[Raw], Any]:
+    """`getter`'s value, or None where `condition` holds (no time of day for a timeless task)."""
+    return lambda raw: None if value_at(raw, condition) else value_at(raw, getter)
+
+
+def nth_ref(path: str, index: int = 0) -> Callable[[Raw], str | None]:
+    """The id of the item at `index` of a list of linked objects (an embedded `contacts[]`)."""
+
+    def read(raw: Raw) -> str | None:
+        items = value_at(raw, path)
+        return ident(items[index]) if isinstance(items, list) and len(items) > index else None
+
+    return read
+
+
+def columns(*pairs: tuple[str, str]) -> Callable[[Raw], list[ContactPoint]]:
+    """Contact points from fixed columns, as (column, label) pairs (`businessPhone`, "work"): the
+    first one filled is the primary."""
+
+    def read(raw: Raw) -> list[ContactPoint]:
+        found = [(str(raw[c]), label) for c, label in pairs if not _blank(raw.get(c))]
+        return [
+            ContactPoint(value=v, label=label, primary=i == 0) for i, (v, label) in enumerate(found)
+        ]
+
+    return read

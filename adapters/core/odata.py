@@ -1,5 +1,6 @@
-"""An OData query over a list, as an emulator serves it (`$top`, `$skip`, `$filter`,
-`$orderby`, `$select`): for vendors whose lists are OData (the Act! Web API, Dynamics).
+"""OData lists both ways, for vendors whose lists are OData (the Act! Web API, Dynamics): the
+pages a source walks (`odata_pages`) and the query an emulator serves (`odata`: `$top`,
+`$skip`, `$filter`, `$orderby`, `$select`).
 
 `$filter` takes comparisons (eq ne gt ge lt le) joined by `and`, on dotted (`a/b`) paths;
 literals are quoted strings ('' for a quote), null, true, false, numbers or unquoted
@@ -15,10 +16,24 @@ from typing import Any
 
 from adapters.core.emulation import VendorError
 from adapters.core.mapping import parse_time, value_at
+from adapters.core.paginators import OffsetPaginator
 
 OPTIONS = frozenset({"$top", "$skip", "$filter", "$orderby", "$select"})
 _COMPARISON = re.compile(r"^\s*([\w/]+)\s+(eq|ne|gt|ge|lt|le)\s+(.+?)\s*$")
 Raw = dict[str, Any]
+
+
+def odata_pages(limit: int = 200) -> OffsetPaginator:
+    """`$skip`/`$top` pages of a bare array (no count, no next link): a full page may have more
+    after it, a short one is the last."""
+    return OffsetPaginator(
+        start_param="$skip",
+        limit_param="$top",
+        limit=limit,
+        more_path=None,
+        next_start_path=None,
+        records_path=None,
+    )
 
 
 def bad(message: str) -> VendorError:
@@ -26,7 +41,8 @@ def bad(message: str) -> VendorError:
 
 
 def odata(rows: list[Raw], params: Mapping[str, str], *, key: str = "id") -> list[Raw]:
-    """One page of `rows` as the query asks, in `key` order unless `$orderby` says."""
+    """One page of `rows` as the query asks, in `key` order unless `$orderby` says; keys that
+    start with "_" are the emulator's own, never served."""
     unknown = sorted(set(params) - OPTIONS)
     if unknown:
         raise bad(f"The query parameter '{unknown[0]}' is not supported.")
@@ -39,10 +55,11 @@ def odata(rows: list[Raw], params: Mapping[str, str], *, key: str = "id") -> lis
         rows.sort(key=lambda r: str(value_at(r, path) or ""), reverse=descending)
     skip, top = _count(params, "$skip", 0), _count(params, "$top", len(rows))
     rows = rows[skip : skip + top]
-    if params.get("$select"):
-        names = {n.strip() for n in params["$select"].split(",")} | {key}
-        rows = [{k: v for k, v in r.items() if k in names} for r in rows]
-    return rows
+    names = {n.strip() for n in params.get("$select", "").split(",") if n.strip()}
+    names |= {key} if names else set()
+    return [
+        {k: v for k, v in r.items() if (k in names or not names) and k[:1] != "_"} for r in rows
+    ]
 
 
 def _matches(query: str) -> Callable[[Raw], bool]:

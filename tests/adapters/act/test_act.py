@@ -15,11 +15,12 @@ import pytest
 
 from adapters.act.emulator import ActEmulator
 from adapters.act.render import IDS
-from adapters.act.source import SPEC, pages, with_currency
+from adapters.act.source import SPEC, with_currency
 from adapters.core.canonical import Entity
 from adapters.core.declarative import DeclarativeSource, SourceSpec
 from adapters.core.errors import AuthFailed, UnreadableResponse
 from adapters.core.http import RetryPolicy
+from adapters.core.odata import odata_pages
 from adapters.core.registry import settings
 from adapters.reference.dataset import generate
 from tests.adapters.sources import BASE, FakeClock, extract_records, provision
@@ -80,7 +81,7 @@ def paged(size: int) -> SourceSpec:
     def small(stream: Any) -> Any:
         if stream.paginator is None:
             return stream
-        return dataclasses.replace(stream, paginator=dataclasses.replace(pages(), limit=size))
+        return dataclasses.replace(stream, paginator=odata_pages(size))
 
     return dataclasses.replace(SPEC, streams=tuple(small(s) for s in SPEC.streams))
 
