@@ -1,53 +1,44 @@
 """An emulator of the Act! Web API (act.web.api) for the sandbox, seeded from the reference company.
 
 Vendor facts it follows: the provider's Swagger 2.0 (apimta.act.com/act.web.api/swagger/docs/v1,
-kept verbatim with Act!'s home and OData pages summarised in api-evangelist/act: conventions,
-errors, data-model), the OData page (actforweb.actops.com/act.web.api/OData/index), the Meteor
-client chrisbutler/act.web.api, and ../shared/research/source-crms.md ("ACT!"):
+kept with Act!'s home and OData pages summarised in api-evangelist/act), the OData page
+(actforweb.actops.com/act.web.api/OData/index), the Meteor client chrisbutler/act.web.api, a
+generated Java client of the Swagger, and ../shared/research/source-crms.md ("ACT!"):
 - `https://{server}/act.web.api` on the customer's own IIS (Act! Premium) or a per-customer
   cloud host: no one base URL. Every call names its database in `Act-Database-Name`.
 - `GET /authorize` with HTTP Basic user name:password (and the database header) answers the JWT
-  itself as the body (the Meteor client uses the body as the token); then
-  `Authorization: Bearer <jwt>`. Tokens expire: a 401 means authorize again.
+  itself as the body; then `Authorization: Bearer <jwt>`. A 401 means authorize again.
 - Errors are ASP.NET's `{"message": ...}`; 401 for bad or expired credentials; 403 with Act!'s
   codes 4030 (incompatible with Act!), 4031 (subscription required), 4032 (API access
-  permission required). The body of those (`{"message", "code"}`) is chosen here.
-- Lists answer a bare JSON array: no envelope, no count, no next link; OData `$top`/`$skip`
-  page them (a short page is the last), `$filter` (eq ne gt ge lt le, `and`; datetimes
-  unquoted: `edited gt 2018-10-01T08:00:00-07:00`), `$orderby`, `$select`. "Anything not
-  listed is unsupported" and throws: an unknown option is a 400 here. `GET /api/users` takes
-  no OData (its Swagger entry names none).
-- Records: Contacts.Contact (`fullName`, `firstName`, `lastName`, `companyID`, `emailAddress`,
-  `altEmailAddress`, `personalEmailAddress`, `businessPhone`, `mobilePhone`, `homePhone`,
-  `alternatePhone`, `recordManagerID`, `customFields`, `created`, `edited`), Companies
-  (`name`, `recordManagerID`, `customFields`; the `address.line1` shape is chosen here),
-  Opportunities.Opportunity (`productTotal`, `status` Open/Won/Lost/Inactive, `stage` {id,
-  name, number, probability, process}, `estimatedCloseDate`, `actualCloseDate`, `reason`,
-  `contacts[]`, `companies[]`), `api/opportunities/processes` and `api/opportunities/stages`,
-  Activities (`subject`, `details`, `startTime`, `endTime`, `duration`, `isTimeless`,
-  `isCleared`, `activityTypeName`, `scheduledForId`, `contacts[]` attendees, `companies[]`,
-  `opportunities[]`), Histories.History at `api/history` (`regarding`, `details`, times,
-  `historyType` {activityTypeName}, `recordManagerID`, the three arrays), Notes.Note
-  (`noteText`, `displayDate`, the three arrays), Products.Product (`name`, `itemNumber`,
-  `price`, `cost`, `editDate`), Users.UserInfo (`displayName`, `email`, `status`). GUID ids.
-- Line items: `GET api/opportunities/{id}/products` (Opportunities.OpportunityProduct: `productID`,
-  `opportunityID`, `price`, `quantity`, `discount` a percentage, `discountPrice`, `total`; no tax).
-  An opportunity lists its `groups[]` ({id, name}); a contact does not: its groups are read from
-  `GET api/groups` and each group's `GET api/groups/{id}/associated-contacts` (Contacts tag).
-  Groups of companies: no documented list of a group's companies (not served here).
-- Files (SupplementalFiles, Documents tags): a document is a history item whose `attachment` is
-  Attachments.Attachment (`displayName`, `fileName`, `fileSize` in bytes, `fileType` a system type
-  name, not MIME), listed by `GET api/Documents` (OData); its bytes at `GET api/attachments/
-  documents/{id}`, those of a history item's or an activity's attachment at `api/attachments/
-  history/{id}` and `api/attachments/activities/{id}` (the answer's type is not documented: the
-  bytes as application/octet-stream here). Documents are left out of `api/history` here.
-- Custom fields: `GET /api/metadata/{recordType}/fields` (MetaData.Schema.Column: `columnName`,
-  `displayName`, `type`, `isCustom`, `picklist` {id, isMultiSelect}) and
-  `/api/metadata/{recordType}/picklists` (here as DropDownList: `items` [{id, value}]; which
-  model that list answers is not certain from the Swagger). Values in `customFields` by column.
+  permission required), whose body (`{"message", "code"}`) is chosen here.
+- Lists answer a bare JSON array (no envelope, count or next link), paged by OData `$top`/`$skip`
+  (a short page is the last), with `$filter` (datetimes unquoted: `edited gt 2018-10-01T08:00:00
+  -07:00`), `$orderby`, `$select`; "anything not listed is unsupported": a 400 here. `GET
+  /api/users` takes no OData. Routes are case-insensitive (`api/Products`); lower case here.
+- Records are the Swagger's models, GUID ids: Contacts.Contact (`fullName`, e-mail and phone
+  columns, `companyID`), Companies.Company, Opportunities.Opportunity (`productTotal`, `status`
+  Open/Won/Lost/Inactive, `stage` {id, name, number, probability, process}, `actualCloseDate`,
+  `reason`, `groups[]`), Activities.Activity (`isTimeless`, `isCleared`, `scheduledForId`),
+  Histories.History at `api/history` (`regarding`, `historyType`), Notes.Note, Products.Product
+  (`itemNumber`, one `price`, `cost`, `editDate`), Users.UserInfo; activities, histories, notes
+  and opportunities list `contacts[]`, `companies[]`, `opportunities[]` (a company's
+  `address.line1` is chosen here). Processes and stages at `api/opportunities/processes|stages`.
+- Line items: `GET api/opportunities/{id}/products` (OpportunityProduct: `productID`,
+  `opportunityID`, `price`, `quantity`, `discount` a percentage, `total`; no tax or comment).
+- Groups: `GET api/groups`, and a group's contacts at `api/groups/{id}/associated-contacts`; no
+  documented call lists a group's companies (none served here).
+- Files: a document is a history item whose `attachment` is an Attachments.Attachment
+  (`displayName`, `fileName`, `fileSize` in bytes, `fileType` a system type name, not MIME),
+  listed by `GET api/Documents`; its bytes at `GET api/attachments/documents/{id}`, those of a
+  history item's or activity's attachment at `api/attachments/history|activities/{id}` (the
+  answer's type is not documented: application/octet-stream here; documents are not in
+  `api/history` here).
+- Custom fields: `GET api/metadata/{recordType}/fields` (MetaData.Schema.Column: `columnName`,
+  `displayName`, `type`, `isCustom`, `picklist` {id, isMultiSelect}) and `.../picklists` (here
+  as DropDownList `items` [{id, value}]: which model it answers is not certain from the
+  Swagger); values in `customFields` by column.
 - Rate limits: Act! Premium Cloud sends `X-RateLimit-Limit/-Remaining/-Reset`; the status on
   exhaustion is undocumented: a 429 with Retry-After here.
-- ASP.NET routes are case-insensitive (`api/Products`, `api/History`); these are lower case.
 """
 
 from __future__ import annotations
@@ -63,7 +54,7 @@ from adapters.act.render import CURRENCY, IDS, held, render
 from adapters.core.emulated_auth import jwt_like
 from adapters.core.emulation import EmulatedAccount, RateHeaders, SourceEmulator, VendorError, basic
 from adapters.core.emulation import bearer as bearer_token
-from adapters.core.odata import bad, odata
+from adapters.core.odata import odata
 
 API = "/{account_id}/act.web.api"
 LISTS = ("contacts", "companies", "opportunities", "activities", "history", "notes", "products")
@@ -104,8 +95,8 @@ class ActEmulator(SourceEmulator):
     def routes(self) -> list[BaseRoute]:
         named = [
             ("authorize", self.authorize),
-            ("api/users", self.users),
-            ("api/metadata/{record_type}/{kind}", self.metadata),
+            ("api/users", self._lister("users", options=frozenset())),  # no OData
+            ("api/metadata/{record_type}/{kind}", self._lister("{kind}_{record_type}")),
             ("api/opportunities/processes", self._lister("processes")),
             ("api/opportunities/stages", self._lister("stages")),
             ("api/opportunities/{id}/products", self._lister("line_items", "opportunityID")),
@@ -128,24 +119,10 @@ class ActEmulator(SourceEmulator):
         if not all(same) or not database_named(account, request):
             body = {"message": "Invalid username, password or database."}
             return self.respond(request, body, 401)
-        claims = {"sub": given[0], "db": account.credentials.get("database")}
-        token = jwt_like({**claims, "jti": secrets.token_hex(8)})
+        database = account.credentials.get("database")
+        token = jwt_like({"sub": given[0], "db": database, "jti": secrets.token_hex(8)})
         account.tokens.add(token)
         return PlainTextResponse(token, headers=self.headers_of(request))
-
-    async def users(self, request: Request) -> Response:
-        account = self.account(request)
-        if request.query_params:
-            raise bad(f"The query parameter '{next(iter(request.query_params))}' is not supported.")
-        return self.respond(request, account.table("users"))
-
-    async def metadata(self, request: Request) -> Response:
-        account = self.account(request)
-        record_type, kind = request.path_params["record_type"], request.path_params["kind"]
-        table = f"{kind}_{record_type.lower()}"
-        if kind not in ("fields", "picklists") or table not in account.tables:
-            raise VendorError(404, "404", f"No record type '{record_type}'.")
-        return self.respond(request, odata(account.table(table), request.query_params))
 
     async def attachment(self, request: Request) -> Response:
         """An attachment's bytes, by the kind and id of the record it is on."""
@@ -155,14 +132,18 @@ class ActEmulator(SourceEmulator):
             raise VendorError(404, "404", "The attachment was not found.")
         return self.respond_file(request, found[0]["data"], found[0]["name"], OCTETS)
 
-    def _lister(self, table: str, parent: str | None = None) -> Any:
-        """A list route: an OData page of `table` (the rows under the path's record when
-        `parent` names the key that says whose they are)."""
+    def _lister(self, table: str, parent: str | None = None, **query: Any) -> Any:
+        """A list route: an OData page of `table` (named from the path's parameters: a record
+        type's `fields_contact`), of the rows under the path's record when `parent` names the
+        key that says whose they are."""
 
         async def serve(request: Request) -> Response:
-            rows = self.account(request).table(table)
+            account, name = self.account(request), table.format(**request.path_params).lower()
+            if name not in account.tables:
+                raise VendorError(404, "404", f"No resource at '{request.url.path}'.")
+            rows = account.table(name)
             if parent:
                 rows = [r for r in rows if r.get(parent) == request.path_params["id"]]
-            return self.respond(request, odata(rows, request.query_params))
+            return self.respond(request, odata(rows, request.query_params, **query))
 
         return serve

@@ -1,33 +1,27 @@
 """The reference company as Act! holds it (`HOLDS`, `held`) and in the Act! Web API's record
 shapes (`render`: one table per list).
 
-- Users are Act! users (`displayName`, `email`, `status` Active/Inactive); ids are GUIDs.
-- Companies and contacts are apart; a contact names its company in `companyID`. A contact has
-  three e-mail columns (`emailAddress`, `altEmailAddress`, `personalEmailAddress`) and phone
-  columns per kind (business, mobile, home, alternate; fax and pager unused): a second address
-  of one kind goes to the spare column while it is free, the rest are lost; the first column
+- Companies and contacts are apart; a contact names its company in `companyID`, has three
+  e-mail columns and phone columns per kind (business, mobile, home, alternate): a second
+  address of one kind goes to the spare column while it is free, the rest are lost; the first
   filled is the main one. `fullName` is the shown name, first and last in display order.
-- Opportunity processes are the pipelines, their stages (`number`, `probability`) the stages.
-  Won and lost are `status`, closed at `actualCloseDate`; `reason` is the lost reason.
-- Amounts are in the database's one currency, which no call names: the sandbox database's is
-  the euro (`CURRENCY`, the connection's `currency`), so deals arrive in it and so do products
-  (one `price`; no unit, tax or owner; no custom fields) and line items (`opportunities/{id}/
-  products`: a percentage discount, no tax or comment; an amount off is folded into the price).
-  An Act! Currency field is a bare amount: money fields arrive as numbers.
-- Custom fields are columns (`api/metadata/{recordType}/fields`, `isCustom`), values in
-  `customFields` by column name; choices are picklist items (a multi-select joined by ";",
-  chosen here).
-- Open activities are activities (`isCleared` false, `isTimeless` when due on a day only); a
-  done one is a history record (Act!'s "record history"), always at a time of day. Both list
-  their `contacts[]` (the first the main person, the others participants), `companies[]` and
-  `opportunities[]`; so do notes. A cleared activity whose history was also recorded would
-  arrive twice: the source reads both lists as they are.
-- Labels are groups: an opportunity lists its `groups[]`, a contact's come from each group's
-  members (read in name order); companies' groups are not read (no list of a group's
-  companies). No lead object.
-- Files are attachments: a document (a history item of its own) on a contact, company or
-  opportunity, or the one attachment of an activity or history record, known by that record's
-  id. No MIME type (taken from the name).
+- Opportunity processes are the pipelines, their stages the stages. Won and lost are `status`,
+  closed at `actualCloseDate`; `reason` is the lost reason.
+- Amounts are in the database's one currency, which no call names: the sandbox's is the euro
+  (`CURRENCY`, as the connection states), for deals, products (one `price`; no unit, tax, owner
+  or custom fields) and line items (a percentage discount, an amount off folded into the price;
+  no tax or comment). A Currency field is a bare amount: money fields arrive as numbers.
+- Custom fields are columns (`isCustom`), values in `customFields` by column name; choices are
+  picklist items (a multi-select joined by ";", chosen here).
+- Open activities are activities (`isTimeless` when due on a day only); a done one is a history
+  record, always at a time of day. Both list their `contacts[]` (the first the main person, the
+  others participants), `companies[]`, `opportunities[]`; so do notes. A cleared activity
+  whose history was also recorded would arrive twice: both lists are read as they are.
+- Labels are groups: an opportunity's `groups[]`, a contact's from each group's members (in
+  name order); companies' groups are not read (no call lists them). No lead object.
+- Files: documents (history items of their own) on contacts, companies and opportunities, and
+  the one attachment of an activity or history record, known by that record's id. No MIME
+  type (taken from the name).
 """
 
 from __future__ import annotations
@@ -56,6 +50,7 @@ from adapters.reference.ids import DEFAULT_BASES, IdScheme
 
 IDS = IdScheme("act", {**DEFAULT_BASES, "dp": 670_000, "g": 690_000})
 CURRENCY = "EUR"  # the sandbox database's one currency
+UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 STAMP = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"
 EMAILS = {label: column for column, label in SOURCE_EMAILS}
 PHONES = {label: column for column, label in SOURCE_PHONES}
@@ -181,18 +176,14 @@ def _metadata(company: ReferenceCompany, entity: Entity) -> tuple[list[Raw], lis
     return columns, picklists
 
 
-def _span(a: Activity) -> tuple[str | None, str | None, str]:
-    """An activity's start and end (UTC) and its length ("HH:MM:SS")."""
+def _span(a: Activity) -> tuple[str | None, str | None]:
+    """An activity's start and end, UTC."""
     if not a.due_date:
-        return None, None, "00:00:00"
+        return None, None
     start = datetime.fromisoformat(f"{a.due_date}T{a.due_time or '00:00'}:00+00:00")
     hours, _, minutes = (a.duration or "00:00").partition(":")
-    length = timedelta(hours=int(hours), minutes=int(minutes))
-    return _utc(start), _utc(start + length), str(length).zfill(8)
-
-
-def _utc(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    end = start + timedelta(hours=int(hours), minutes=int(minutes))
+    return start.strftime(UTC_FORMAT), end.strftime(UTC_FORMAT)
 
 
 def render(company: ReferenceCompany) -> Tables:
@@ -361,9 +352,9 @@ def _attachment(file: File | None) -> Raw | None:
 
 def _activity(a: Activity) -> Raw:
     """An open activity's columns, or (done) those of the history record Act! keeps of it."""
-    start, end, length = _span(a)
+    start, end = _span(a)
     number, name = list(KINDS).index(a.type) + 1, KINDS[a.type]
-    shared = {"details": a.note, "startTime": start, "endTime": end, "duration": length}
+    shared = {"details": a.note, "startTime": start, "endTime": end}
     if a.done:
         kind = {"id": number, "name": f"{name} Completed", "activityTypeName": name}
         return {**shared, "regarding": a.subject, "historyTypeID": number, "historyType": kind}

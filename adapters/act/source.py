@@ -11,7 +11,6 @@ states it (`currency`); without it deals arrive without one and products are not
 from __future__ import annotations
 
 import base64
-import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -215,11 +214,8 @@ def closed(status: str, getter: Getter) -> Getter:
 
 def priced(currency: str | None) -> Getter:
     """A product's one price, in the database's currency (none without it)."""
-    return lambda raw: (
-        []
-        if raw.get("price") is None or not currency
-        else [{"price": raw["price"], "currency": currency}]
-    )
+    one = lambda raw: {"price": raw["price"], "currency": currency}  # noqa: E731
+    return lambda raw: [one(raw)] if currency and raw.get("price") is not None else []
 
 
 STREAMS = (
@@ -306,20 +302,18 @@ STREAMS = (
         custom_values=custom,
     ),
     # Line items: one list per opportunity (no call lists them all).
-    Stream(
+    _list(
         Entity.deal_products,
-        "/api/opportunities/{id}/products",
+        "opportunities/{id}/products",
         {
-            "source_id": ref("id"),
             "deal_source_id": ref("opportunityID"),
             "product_source_id": ref("productID"),
             "item_price": number("price"),
             "quantity": "quantity",
             "discount": lambda raw: raw.get("discount") or 0.0,  # a percentage
         },
-        paginator=odata_pages(),
-        records=None,
         for_each=ForEach("opportunity_ids", {"id": "id"}),
+        changed_since=None,
     ),
     # Scheduled activities; what was done is a history record, typed by its history type.
     _list(
@@ -355,20 +349,14 @@ def with_currency(spec: SourceSpec, settings: Mapping[str, str]) -> tuple[Source
     """The spec for a connection: amounts in the currency it states; without one, no products
     or line items (a price needs a currency) and deals without a currency."""
     code = settings.get("currency", "").strip().upper()
-    if code:
-        money = {
-            Entity.deals: {"currency": lambda raw: code},
-            Entity.products: {"prices": priced(code)},
-        }
-        return dataclasses.replace(
-            spec,
-            streams=tuple(
-                dataclasses.replace(s, fields={**s.fields, **money.get(s.entity, {})})
-                for s in spec.streams
-            ),
-        ), []
-    kept = tuple(s for s in spec.streams if s.entity not in (Entity.products, Entity.deal_products))
-    return dataclasses.replace(spec, streams=kept), [NO_CURRENCY]
+    if not code:
+        unpriced = (Entity.products, Entity.deal_products)
+        return spec.without(*unpriced), [NO_CURRENCY]
+    money = {
+        Entity.deals: {"currency": lambda raw: code},
+        Entity.products: {"prices": priced(code)},
+    }
+    return spec.with_fields(money), []
 
 
 SPEC = SourceSpec(
@@ -387,12 +375,8 @@ SPEC = SourceSpec(
         CredentialField("username", "Act! user name", secret=False),
         CredentialField("password", "Password"),
         CredentialField("database", "Database name (Act-Database-Name)", secret=False),
-        CredentialField(
-            "currency",
-            "The database's currency, ISO code (Act! names none; without it no products)",
-            secret=False,
-            required=False,
-        ),
+        # Act! names no currency: without it, no products (see `with_currency`).
+        CredentialField("currency", "The database's currency (ISO code)", False, False),
     ),
     auth=act_auth,
     default_base_url=None,  # the customer's own server, or a per-customer Act! cloud host

@@ -21,6 +21,7 @@ checkpoint cursor then says which stream and which page: "<stream index>:<page t
 from __future__ import annotations
 
 import base64
+import dataclasses
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -283,6 +284,23 @@ class SourceSpec:
     def entities(self) -> tuple[Entity, ...]:
         present = {stream.entity for stream in self.streams}
         return tuple(entity for entity in LOAD_ORDER if entity in present)
+
+    def without(self, *entities: Entity) -> SourceSpec:
+        """The spec without the streams of `entities` (what a connection's settings leave out)."""
+        return dataclasses.replace(
+            self, streams=tuple(s for s in self.streams if s.entity not in entities)
+        )
+
+    def with_fields(self, extra: Mapping[Entity, Mapping[str, Getter]]) -> SourceSpec:
+        """The spec with the fields `extra` names for an entity added to (or replacing those
+        of) its streams: a value a connection states, such as the currency no call names."""
+        return dataclasses.replace(
+            self,
+            streams=tuple(
+                dataclasses.replace(s, fields={**s.fields, **extra.get(s.entity, {})})
+                for s in self.streams
+            ),
+        )
 
     def root(self, base_url: str) -> str:
         """The client's root for a base URL the user gave (the host, or the API URL pasted)."""

@@ -40,10 +40,17 @@ def bad(message: str) -> VendorError:
     return VendorError(400, "400", message)
 
 
-def odata(rows: list[Raw], params: Mapping[str, str], *, key: str = "id") -> list[Raw]:
+def odata(
+    rows: list[Raw],
+    params: Mapping[str, str],
+    *,
+    key: str = "id",
+    options: frozenset[str] = OPTIONS,
+) -> list[Raw]:
     """One page of `rows` as the query asks, in `key` order unless `$orderby` says; keys that
-    start with "_" are the emulator's own, never served."""
-    unknown = sorted(set(params) - OPTIONS)
+    start with "_" are the emulator's own, never served. `options`: those the list takes (a
+    list that takes none refuses any)."""
+    unknown = sorted(set(params) - options)
     if unknown:
         raise bad(f"The query parameter '{unknown[0]}' is not supported.")
     if params.get("$filter"):

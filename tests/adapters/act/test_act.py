@@ -6,6 +6,8 @@ as arrays, refused credentials and Act!'s 403 codes, a 429 waited out, a cut-sho
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import io
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -229,3 +231,58 @@ async def test_a_cut_short_page_is_an_error_not_the_end(account: Any) -> None:
     source = new_source(*account, transport=Recorder(emulator, cut="/api/contacts"))
     with pytest.raises(UnreadableResponse):
         await extract_records(source, Entity.persons)
+
+
+async def test_attachments_arrive_as_files_on_their_records_with_their_bytes(account: Any) -> None:
+    source = new_source(*account)
+    files = {f.source_id: f for f in await extract_records(source, Entity.files)}
+    held = {IDS.guid(f.source_id): f for f in HELD.files}  # by the ids Act! knows them by
+    assert set(files) == set(held)
+    for source_id, file in files.items():
+        sink = io.BytesIO()
+        await source.download(file, sink)  # type: ignore[arg-type]
+        expected = HELD.file_bytes[held[source_id].source_id]
+        assert hashlib.sha256(sink.getvalue()).digest() == hashlib.sha256(expected).digest()
+    on_deal = next(f for f in files.values() if f.deal_source_id)
+    assert on_deal.content_ref == f"documents/{on_deal.source_id}" and on_deal.mime_type
+    assert len(files) == 6  # the file on a lead is lost: Act! has no leads
+    on_call = files[IDS.guid("a1")]  # the done call's history record carries the file
+    assert on_call.activity_source_id == IDS.guid("a1")
+    assert on_call.content_ref.startswith("history/") and on_call.name == "call-notes.csv"
+
+
+async def test_with_the_stated_currency_deals_products_and_line_items_carry_it(
+    account: Any,
+) -> None:
+    source = new_source(*account)
+    deals = await extract_records(source, Entity.deals)
+    assert {d.currency for d in deals} == {"EUR"}
+    products = await extract_records(source, Entity.products)
+    assert len(products) == len(HELD.products)
+    assert all(p.prices and p.prices[0].currency == "EUR" for p in products)
+    lines = await extract_records(source, Entity.deal_products)
+    assert len(lines) == len(HELD.deal_products)
+    assert all(line.discount_type == "percentage" and line.tax == 0 for line in lines)
+
+
+async def test_without_a_currency_no_products_are_read_and_the_session_is_told(
+    account: Any,
+) -> None:
+    emulator, credentials = account
+    transport = Recorder(emulator)
+    source = new_source(emulator, {**credentials, "currency": ""}, transport=transport)
+    assert Entity.products not in source.entities and Entity.deal_products not in source.entities
+    assert {d.currency for d in await extract_records(source, Entity.deals)} == {None}
+    assert any("currency" in note for note in source.skipped_fields)
+    assert not [r for r in transport.seen if "/products" in r.url.path]
+
+
+async def test_groups_are_labels_of_contacts_and_opportunities(account: Any) -> None:
+    source = new_source(*account)
+    persons = {p.source_id: p for p in await extract_records(source, Entity.persons)}
+    deals = {d.source_id: d for d in await extract_records(source, Entity.deals)}
+    for person in HELD.persons:
+        assert persons[IDS.guid(person.source_id)].labels == sorted(person.labels)
+    for deal in HELD.deals:
+        assert deals[IDS.guid(deal.source_id)].labels == deal.labels
+    assert any(p.labels for p in persons.values()) and any(d.labels for d in deals.values())

@@ -6,7 +6,6 @@ bytes served by an emulator."""
 from __future__ import annotations
 
 import base64
-import dataclasses
 import json
 from typing import Any
 
@@ -91,15 +90,8 @@ SPEC = SourceSpec(
 def priced(spec: SourceSpec, given: Any) -> tuple[SourceSpec, list[str]]:
     """Deals in the stated currency; without one, no deals, and the session is told."""
     if given.get("currency"):
-        deal = lambda raw: given["currency"]  # noqa: E731
-        money = {"currency": deal}
-        streams = tuple(
-            dataclasses.replace(s, fields={**s.fields, **money}) if s.entity is Entity.deals else s
-            for s in spec.streams
-        )
-        return dataclasses.replace(spec, streams=streams), []
-    kept = tuple(s for s in spec.streams if s.entity is not Entity.deals)
-    return dataclasses.replace(spec, streams=kept), ["deals: all (no currency stated)"]
+        return spec.with_fields({Entity.deals: {"currency": lambda raw: given["currency"]}}), []
+    return spec.without(Entity.deals), ["deals: all (no currency stated)"]
 
 
 async def test_a_source_is_configured_by_the_connections_non_secret_settings() -> None:
