@@ -152,6 +152,7 @@ class SourceEmulator:
     rate: RateHeaders | None = None
     unauthorized_message: str = "The credentials are not valid."
     rate_limited_message: str = "Too many requests."
+    rate_limited_status: int = 429  # a few answer 503 over their limit (Highrise)
     # The vendor's ids of the reference records (see `vendor_id`): a scheme and its form.
     ids: ClassVar[IdScheme | None] = None
     id_form: ClassVar[str] = "integer"  # or "hex24", "guid"
@@ -215,7 +216,9 @@ class SourceEmulator:
         headers = {}
         if self.rate is None or self.rate.retry_after:
             headers["Retry-After"] = str(max(1, math.ceil(state.reset_seconds)))
-        return VendorError(429, "rate_limited", self.rate_limited_message, headers)
+        return VendorError(
+            self.rate_limited_status, "rate_limited", self.rate_limited_message, headers
+        )
 
     def unauthorized(self) -> VendorError:
         return VendorError(401, "unauthorized", self.unauthorized_message)

@@ -1,59 +1,41 @@
 """The reference company as Highrise holds it (`HOLDS`, `held`) and in its API's record shapes
-(`render`: one table per list, rows keyed by the XML element names; the emulator writes them
-out as Highrise's typed XML).
+(`render`: a table per list, rows keyed by the XML elements, written out as typed XML).
 
-How Highrise keeps what Pipedrive links several ways (facts in the emulator's docstring):
-- People and companies are parties. A person names its company (`company-id`); e-mails and
-  phones sit in `contact-data` with a `location` (Work, Home, Other; phones also Mobile, Fax,
-  Pager, Skype) and no primary flag: the first listed is the main one. A party's owner is its
-  `author-id` (`owner-id` is only set for a party visible to its owner alone). The user list
-  does not say who left.
-- Deals have no pipelines and no stages: each has a `category-id` (deal categories). Ferry
-  carries the categories as the stages of one pipeline ("Deals", in the order of the list),
-  because a category is the one grouping a Highrise deal has and a Pipedrive deal needs a stage;
-  the stages have no probability. A deal in no category (`category-id` nil) goes to a stage of
-  its own, "No category", last in the pipeline and only when there are such deals: in the first
-  stage it would be lost among that category's deals. A deal is with one `party` and lists the
-  people and companies involved (`parties`): the person and the organization both come back.
-  `price` is an integer (amounts lose their cents), `status` pending/won/lost, closed on a day
-  (`status-changed-on`, no time); no expected close date and no lost reason. The responsible
-  user (`responsible-party-id`) is the owner. Tags of a deal are listed apart
-  (`/deals/{id}/tags.xml`).
-- Custom fields have a label and no type: every value is text (a choice its label, several
-  joined by ", ", an amount with its currency "12.5 EUR", a date YYYY-MM-DD). Party fields are
-  shared by people and companies: each field of either kind arrives on both. Deals have fields of
-  their own; products do not exist (no products at all).
-- Tasks are the activities: a `body` (no separate note), a category (Call, Email, Meeting;
-  Follow-up for a task, Milestone for a deadline, Lunch its own), due at a time (`due-at`: an
-  all-day one at midnight UTC), no duration, done when `done-at` is set, about one subject
-  (a deal, else the person, else the company).
-- Notes are about one subject, a party or a deal, and may be filed under a deal (`collection`):
-  a note keeps its deal and its person, else its company.
-- Files are attachments of notes and e-mails (tasks have none): a file on a person, a company or
-  a deal hangs on a note about it made for the file (no text of its own: not a note in
-  Pipedrive), and arrives on that record, byte for byte. Files on leads or activities are not
-  kept (Highrise has no leads, and a task no attachments).
-- Tags of people, companies and deals are their labels. No leads (Highrise has no lead object).
+What Highrise keeps of it (facts in the emulator's docstring):
+- People and companies are parties; a person names its company. E-mails and phones have a
+  `location` (Work, Home, Other; phones also Mobile, Fax, Pager, Skype) and no primary flag: the
+  first is the main one. A party's owner is its `author-id` (`owner-id` only for one visible to
+  its owner alone). The user list does not say who left.
+- Deals have no pipelines nor stages but a category: the categories are the stages of one
+  pipeline ("Deals", in list order, no probability), a category being a deal's one grouping
+  and a Pipedrive deal needing a stage. Deals in no category go to a stage of their own, "No
+  category", last and only when there are such deals (in the first stage they would be lost
+  among its deals). A deal's `parties` bring back its person and its organization; `price` is
+  an integer (no cents); closed on a day, no time; no expected close date, no lost reason; its
+  owner is its responsible user; its tags are listed apart.
+- Custom fields have a label and no type: every value is text (choices' labels joined by ", ",
+  "12.5 EUR", YYYY-MM-DD). Party fields serve people and companies: each arrives on both.
+  Deals have fields of their own; there are no products.
+- Tasks are the activities: a body (no note), a category (Call, Email, Meeting; Follow-up for a
+  task, Milestone for a deadline, Lunch its own), due at a time (all-day at midnight UTC), no
+  duration, done or not, about one record (the deal, else the person, else the company).
+- A note is about one party or deal and may be filed under a deal: it keeps its deal and its
+  person, else its company.
+- Files are notes' and e-mails' attachments (tasks have none): a file on a person, company or
+  deal hangs on a note about it made for it (no text: not a note in Pipedrive) and arrives on
+  that record byte for byte, with no content type. Files on leads or activities are lost.
+- Tags of people, companies and deals are labels. No leads (Highrise has none).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from typing import Any
 
-from adapters.core.canonical import (
-    Activity,
-    CustomFieldDef,
-    Deal,
-    Entity,
-    FieldType,
-    File,
-    Note,
-    Stage,
-)
+from adapters.core.canonical import Activity, Deal, Entity, File, Note, Organization, Person, Stage
 from adapters.core.emulation import Tables
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
+from adapters.reference.held import text_fields
 from adapters.reference.holds import ACTIVITY_TYPES, CloseTime, Holds, Names, Parents, listed
 from adapters.reference.ids import IdScheme
 
@@ -64,6 +46,7 @@ HOST = "https://example.highrisehq.com"  # the account's host, as attachments' U
 STAMP = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"
 STAMPS = {"created-at": STAMP, "updated-at": STAMP}
 PARTY = (Entity.organizations, Entity.persons)
+FIELD_TYPES = {Entity.organizations: "party", Entity.persons: "party", Entity.deals: "deal"}
 # The task category of each activity kind (Highrise's defaults, and Lunch of the account's own).
 CATEGORIES = {
     "call": "Call",
@@ -79,69 +62,12 @@ CARRIER_BASE = 10_000  # a file's note's id: its attachment's id plus this
 Raw = dict[str, Any]
 
 
-def as_text(field: CustomFieldDef, value: Any) -> str:
-    """A typed custom value as a Highrise user keeps it in a text field."""
-    kind = field.field_type
-    if kind is FieldType.set:
-        return ", ".join(value)
-    if kind is FieldType.monetary:
-        amount = as_text(field.model_copy(update={"field_type": FieldType.double}), value["value"])
-        return " ".join(filter(None, (amount, value.get("currency"))))
-    if kind is FieldType.double and float(value).is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _text_fields(company: ReferenceCompany) -> ReferenceCompany:
-    """Every field text; party fields on both people and companies; no product fields."""
-    fields = {(f.entity, f.key): f for f in company.custom_fields}
-    text = {"field_type": FieldType.text, "options": []}
+def _party_fields(company: ReferenceCompany) -> ReferenceCompany:
+    """Party fields shared by people and companies (each arrives on both); no product fields."""
     party = [f for f in company.custom_fields if f.entity in PARTY]
-    held = [f.model_copy(update={**text, "entity": e}) for e in PARTY for f in party]
-    held += [f.model_copy(update=text) for f in company.custom_fields if f.entity is Entity.deals]
-
-    def texts(entity: Entity, records: list[Any]) -> list[Any]:
-        def text_of(record: Any) -> Any:
-            values = {k: as_text(fields[(entity, k)], v) for k, v in record.custom_fields.items()}
-            return record.model_copy(update={"custom_fields": values})
-
-        return [text_of(r) for r in records]
-
-    return dataclasses.replace(
-        company,
-        custom_fields=held,
-        **{e.value: texts(e, company.records(e)) for e in (*PARTY, Entity.deals)},
-    )
-
-
-def _one_party_notes(company: ReferenceCompany) -> ReferenceCompany:
-    """A note is about one party (the person, else the company), filed under its deal."""
-    notes = [
-        n.model_copy(update={"org_source_id": None}) if n.person_source_id else n
-        for n in company.notes
-    ]
-    return dataclasses.replace(company, notes=notes)
-
-
-def _uncategorized(company: ReferenceCompany) -> ReferenceCompany:
-    """Deals without a category in a stage of their own, last in the pipeline."""
-    if all(d.stage_source_id for d in company.deals):
-        return company
-    stage = NO_CATEGORY.model_copy(update={"order_nr": len(company.stages) + 1})
-    deals = [
-        d if d.stage_source_id else d.model_copy(update={"stage_source_id": stage.source_id})
-        for d in company.deals
-    ]
-    return dataclasses.replace(company, stages=[*company.stages, stage], deals=deals)
-
-
-def _attachments(company: ReferenceCompany) -> ReferenceCompany:
-    """An attachment has an id (its bytes at /files/{id}), a name and a size; no content type."""
-    files = [
-        f.model_copy(update={"mime_type": None, "content_ref": str(IDS.integer(f.source_id))})
-        for f in company.files
-    ]
-    return dataclasses.replace(company, files=files)
+    shared = [f.model_copy(update={"entity": entity}) for entity in PARTY for f in party]
+    deals = [f for f in company.custom_fields if f.entity is Entity.deals]
+    return dataclasses.replace(company, custom_fields=[*shared, *deals])
 
 
 def _deal(deal: Deal) -> Deal:
@@ -171,7 +97,11 @@ HOLDS = Holds(
     labels=True,
     files=True,
     file_parents=frozenset({"deal_source_id", "person_source_id", "org_source_id"}),
-    extra=(_text_fields, _one_party_notes, _uncategorized, _attachments),
+    file_types=False,  # an attachment has a name and a size
+    file_ref=lambda file: str(IDS.integer(file.source_id)),  # its id: its bytes at /files/{id}
+    note_parents=Parents.one_party,  # about one party, filed under its deal
+    unstaged=NO_CATEGORY,  # deals in no category
+    extra=(text_fields, _party_fields),
 )
 held = HOLDS.held
 
@@ -184,16 +114,13 @@ DEAL = {"duration": None, "price-type": "fixed", **STAMPS}
 
 def render(company: ReferenceCompany) -> Tables:
     kept = held(company)
-    types = {f.source_id: f.mime_type for f in company.files}  # the bytes' own, as served
     keys = dict.fromkeys(f.key for f in kept.custom_fields)
     field_ids = {key: 600 + i for i, key in enumerate(keys, 1)}
     labels = {f.key: f.name for f in kept.custom_fields}
     records: tuple[Any, ...] = (*kept.organizations, *kept.persons, *kept.deals)
     tag_ids = {n: 900 + i for i, n in enumerate(sorted({n for r in records for n in r.labels}), 1)}
     orgs = {o.source_id: o for o in kept.organizations}
-    categories = {
-        s.source_id: IDS.integer(s.source_id) for s in kept.stages if s.source_id != "none"
-    }
+    categories = {s.source_id: IDS.integer(s.source_id) for s in company.stages}  # not "none"
     names = {r.source_id: getattr(r, "title", None) or r.name for r in records}
 
     def party(record: Any) -> Raw:
@@ -242,7 +169,7 @@ def render(company: ReferenceCompany) -> Tables:
             for u in kept.users
         ],
         "companies": [
-            {**party(o), "name": o.name, "contact-data": _contact_data(o.source_id, o.address)}
+            {**party(o), "name": o.name, "contact-data": _contact_data(o)}
             for o in kept.organizations
         ],
         "people": [
@@ -253,7 +180,7 @@ def render(company: ReferenceCompany) -> Tables:
                 "title": None,
                 "company-id": IDS.integer(p.org_source_id),
                 "company-name": orgs[p.org_source_id].name if p.org_source_id else None,
-                "contact-data": _contact_data(p.source_id, None, p.emails, p.phones),
+                "contact-data": _contact_data(p),
             }
             for p in kept.persons
         ],
@@ -264,11 +191,7 @@ def render(company: ReferenceCompany) -> Tables:
         ],
         "deals": [deal(d) for d in kept.deals],
         "subject_fields": [
-            {
-                "id": field_ids[f.key],
-                "label": f.name,
-                "type": "deal" if f.entity is Entity.deals else "party",
-            }
+            {"id": field_ids[f.key], "label": f.name, "type": FIELD_TYPES[f.entity]}
             for f in {f.key: f for f in kept.custom_fields}.values()
         ],
         "task_categories": [
@@ -280,29 +203,30 @@ def render(company: ReferenceCompany) -> Tables:
             *(_note_row(n, names) for n in kept.notes),
             *(_note_row(f, names, kept.users[0].source_id) for f in kept.files),
         ],
-        "files": [
-            {"id": IDS.integer(f.source_id), "name": f.name, "type": types[f.source_id]}
-            | {"_bytes": kept.file_bytes[f.source_id]}
-            for f in kept.files
+        "files": [  # the bytes of the files kept, served with their name and type
+            {"id": IDS.integer(f.source_id), "file": f, "bytes": company.file_bytes[f.source_id]}
+            for f in company.files
+            if f.source_id in kept.file_bytes
         ],
     }
 
 
-def _contact_data(
-    source_id: str, street: str | None, emails: Sequence[Any] = (), phones: Sequence[Any] = ()
-) -> Raw:
-    own = IDS.integer(source_id) or 0
+def _contact_data(party: Organization | Person) -> Raw:
+    """A party's contact data: a company's address, a person's e-mails and phones."""
+    own = IDS.integer(party.source_id) or 0
 
-    def points(found: Sequence[Any], key: str, locations: dict[str, str]) -> list[Raw]:
+    def points(kind: str, key: str, locations: dict[str, str]) -> list[Raw]:
+        found = getattr(party, kind, [])
         return [
             {"id": own * 10 + i, key: p.value, "location": locations[p.label]}
             for i, p in enumerate(found)
         ]
 
     place = {"city": None, "country": None, "state": None, "zip": None, "location": "Work"}
+    street = getattr(party, "address", None)
     return {
-        "email-addresses": points(emails, "address", EMAIL_LOCATIONS),
-        "phone-numbers": points(phones, "number", PHONE_LOCATIONS),
+        "email-addresses": points("emails", "address", EMAIL_LOCATIONS),
+        "phone-numbers": points("phones", "number", PHONE_LOCATIONS),
         "addresses": [{"id": own, **place, "street": street}] if street else [],
     }
 

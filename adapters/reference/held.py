@@ -44,6 +44,45 @@ def retyped_custom_fields(
     )
 
 
+def text_value(field: CustomFieldDef, value: Any) -> str:
+    """A typed custom value as a user keeps it in a text field: the labels of its choices joined
+    by ", ", an amount with its currency ("12.5 EUR"), a whole number without a fraction, a
+    date as YYYY-MM-DD."""
+    if field.field_type is FieldType.set:
+        return ", ".join(value)
+    if field.field_type is FieldType.monetary:
+        return " ".join(filter(None, (_number_text(value["value"]), value.get("currency"))))
+    return _number_text(value) if field.field_type is FieldType.double else str(value)
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def text_fields(company: ReferenceCompany) -> ReferenceCompany:
+    """Every custom field a text field (no options) and every value its text (`text_value`):
+    the company in a vendor whose custom fields have no type."""
+    fields = {(field.entity, field.key): field for field in company.custom_fields}
+
+    def texts(entity: Entity, records: list[Any]) -> list[Any]:
+        def text_of(record: Any) -> Any:
+            found = record.custom_fields.items()
+            values = {key: text_value(fields[(entity, key)], value) for key, value in found}
+            return record.model_copy(update={"custom_fields": values})
+
+        return [text_of(record) for record in records]
+
+    as_text = {"field_type": FieldType.text, "options": []}
+    return dataclasses.replace(
+        company,
+        custom_fields=[field.model_copy(update=as_text) for field in company.custom_fields],
+        organizations=texts(Entity.organizations, company.organizations),
+        persons=texts(Entity.persons, company.persons),
+        products=texts(Entity.products, company.products),
+        deals=texts(Entity.deals, company.deals),
+    )
+
+
 def without_archive(company: ReferenceCompany) -> ReferenceCompany:
     """The company in a system that has no archive: its archived deals are ordinary deals
     (Pipedrive keeps them apart; no other source can say a deal was archived)."""

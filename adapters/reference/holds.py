@@ -29,6 +29,7 @@ from adapters.core.canonical import (
     Person,
     Pipeline,
     Product,
+    Stage,
 )
 from adapters.core.naming import lead_title
 from adapters.reference.dataset import ReferenceCompany
@@ -70,6 +71,7 @@ class Parents(Enum):
     all = "all"  # its deal, person and organization
     one = "one"  # one record: the deal, else the person, else the organization
     no_org_with_deal = "no_org_with_deal"  # a deal's account is not kept beside the deal
+    one_party = "one_party"  # its deal and one party: the person, else the organization
 
 
 class CloseTime(Enum):
@@ -111,6 +113,9 @@ class Holds:
     lost_reason: bool = True
     # A closed deal's stage is its won/lost state: it arrives in its pipeline's first stage.
     closed_in_first_stage: bool = False
+    # A deal may have no stage at the vendor (a Highrise deal in no category): such deals go to
+    # this stage, added last to its pipeline when there are any. None: every deal has one.
+    unstaged: Stage | None = None
     deal: Callable[[Deal], Deal] | None = None
     # Line items (products on deals): off unless the vendor has them and its source reads them.
     deal_products: bool = False
@@ -139,6 +144,9 @@ class Holds:
     # Attached files: off unless the source reads them; the links a file may hang on.
     files: bool = False
     file_parents: frozenset[str] = frozenset(FILE_PARENTS)
+    file_types: bool = True  # whether the vendor says a file's content type
+    # What the source reads as a file's content_ref (the vendor's id of it); None: as it is.
+    file_ref: Callable[[File], str] | None = None
     # Whatever is the vendor's own, applied last, in order.
     extra: tuple[Step, ...] = ()
 
@@ -192,9 +200,22 @@ def held_by(company: ReferenceCompany, holds: Holds) -> ReferenceCompany:
         company = _unlabelled(company)
     if not holds.leads:
         company = dataclasses.replace(company, leads=[], lead_notes=[], lead_activities=[])
+    if holds.unstaged and not all(d.stage_source_id for d in company.deals):
+        company = _unstaged(company, holds.unstaged)
     for step in holds.extra:
         company = step(company)
     return _attached(_line_items(company, holds), holds)
+
+
+def _unstaged(company: ReferenceCompany, stage: Stage) -> ReferenceCompany:
+    """The deals without a stage in `stage`, last in its pipeline."""
+    in_pipeline = [s for s in company.stages if s.pipeline_source_id == stage.pipeline_source_id]
+    stage = stage.model_copy(update={"order_nr": len(in_pipeline) + 1})
+    deals = [
+        d if d.stage_source_id else d.model_copy(update={"stage_source_id": stage.source_id})
+        for d in company.deals
+    ]
+    return dataclasses.replace(company, stages=[*company.stages, stage], deals=deals)
 
 
 def _unlabelled(company: ReferenceCompany) -> ReferenceCompany:
@@ -227,6 +248,10 @@ def _attached(company: ReferenceCompany, holds: Holds) -> ReferenceCompany:
 
     files = [f for f in company.files if kept(f)]
     content = {f.source_id: company.file_bytes[f.source_id] for f in files}
+    if not holds.file_types:
+        files = [f.model_copy(update={"mime_type": None}) for f in files]
+    if holds.file_ref:
+        files = [f.model_copy(update={"content_ref": holds.file_ref(f)}) for f in files]
     return dataclasses.replace(company, files=files, file_bytes=content)
 
 
@@ -468,6 +493,8 @@ def parents(record: Activity | Note, rule: Parents) -> dict[str, Any]:
             return {"org_source_id": None}
     elif rule is Parents.no_org_with_deal and record.deal_source_id:
         return {"org_source_id": None}
+    elif rule is Parents.one_party:  # the person, else the organization
+        return {"org_source_id": None} if record.person_source_id else {}
     return {}
 
 

@@ -86,6 +86,7 @@ SOURCES = {
     "nimble",
     "redtail",
     "batchbook",
+    "highrise",
 }
 
 # Batchbook has no deals; Ferry does not read Nimble's (v2) deals yet.
@@ -107,5 +108,5 @@ async def test_systems_list_every_source_with_the_credentials_it_really_takes(
         )
         assert expected <= set(system["entities"]), system_id
     # Customers of these have their own host: a connection must say where.
-    for system_id in ("salesforce", "dynamics365", "sugarcrm", "batchbook"):
+    for system_id in ("salesforce", "dynamics365", "sugarcrm", "batchbook", "highrise"):
         assert systems[system_id]["default_base_url"] is None

@@ -1,15 +1,16 @@
 """Mechanisms a vendor's source or emulator reuses: a changed-since time written
 yyyymmddhhmmss in UTC (37signals' `since`) asked and served, a rate window of a route's own,
-and a file's bytes served as a download names them."""
+a file's bytes served as a download names them, and a status of its own over the limit."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from starlette.routing import BaseRoute
 
 from adapters.core.declarative import ChangedSince
-from adapters.core.emulation import RateWindow, VendorError
+from adapters.core.emulation import RateState, RateWindow, SourceEmulator, VendorError
 from adapters.core.serving import Since, file_response
 
 
@@ -42,3 +43,14 @@ def test_a_file_is_served_with_its_type_length_and_both_names() -> None:
     assert disposition.startswith("inline; filename=\"Umowa 'Za????'.txt\"")
     assert "filename*=UTF-8''Umowa%20%22Za%C5%BC%C3%B3%C5%82%C4%87%22.txt" in disposition
     assert file_response(b"", "x", None).headers["content-type"] == "application/octet-stream"
+
+
+def test_a_vendor_may_answer_another_status_over_its_limit() -> None:
+    class Busy(SourceEmulator):
+        rate_limited_status = 503  # Highrise's
+
+        def routes(self) -> list[BaseRoute]:
+            return []
+
+    over = Busy().rate_limited(RateState(limit=1, remaining=-1, reset_seconds=2.2))
+    assert over.status == 503 and over.headers == {"Retry-After": "3"}
