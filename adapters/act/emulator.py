@@ -51,8 +51,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from adapters.act.render import CURRENCY, IDS, held, render
-from adapters.core.emulated_auth import jwt_like
-from adapters.core.emulation import EmulatedAccount, RateHeaders, SourceEmulator, VendorError, basic
+from adapters.core.emulated_auth import basic_pair, jwt_like
+from adapters.core.emulation import EmulatedAccount, RateHeaders, SourceEmulator, VendorError
 from adapters.core.emulation import bearer as bearer_token
 from adapters.core.odata import odata
 
@@ -113,14 +113,14 @@ class ActEmulator(SourceEmulator):
         refusal = (account.table("refusal") or [{}])[0].get("code")
         if refusal in REFUSALS:
             return self.respond(request, {"message": REFUSALS[refusal], "code": refusal}, 403)
-        given = basic(request) or ("", "")
-        wanted = (account.credentials.get("username"), account.credentials.get("password"))
-        same = [secrets.compare_digest(g, str(w)) for g, w in zip(given, wanted, strict=True)]
-        if not all(same) or not database_named(account, request):
+        if not (
+            basic_pair("username", "password")(account, request)
+            and database_named(account, request)
+        ):
             body = {"message": "Invalid username, password or database."}
             return self.respond(request, body, 401)
-        database = account.credentials.get("database")
-        token = jwt_like({"sub": given[0], "db": database, "jti": secrets.token_hex(8)})
+        claims = {key: account.credentials.get(key) for key in ("username", "database")}
+        token = jwt_like({**claims, "jti": secrets.token_hex(8)})
         account.tokens.add(token)
         return PlainTextResponse(token, headers=self.headers_of(request))
 

@@ -27,26 +27,18 @@ shapes (`render`: one table per list).
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta
 from typing import Any
 
 from adapters.act.source import ACTIVITY_KINDS, RECORD_TYPES
 from adapters.act.source import EMAILS as SOURCE_EMAILS
 from adapters.act.source import PHONES as SOURCE_PHONES
-from adapters.core.canonical import (
-    Activity,
-    CustomFieldDef,
-    DealProduct,
-    Entity,
-    FieldType,
-    File,
-    Person,
-)
+from adapters.core.canonical import Activity, Entity, FieldType, File
 from adapters.core.emulation import Tables
 from adapters.core.fields import ValueStyle, vendor_value
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import ACTIVITY_TYPES, Holds, Names, slots, slotted
 from adapters.reference.ids import DEFAULT_BASES, IdScheme
+from adapters.reference.steps import in_one_currency, percentage_discount, span
 
 IDS = IdScheme("act", {**DEFAULT_BASES, "dp": 670_000, "g": 690_000})
 CURRENCY = "EUR"  # the sandbox database's one currency
@@ -73,15 +65,6 @@ def _done_at_a_time(activity: Activity) -> Activity:
     return activity
 
 
-def _line(item: DealProduct) -> DealProduct:
-    """A line item with a percentage discount only (an amount off folded into the price)."""
-    price, discount = item.item_price, item.discount
-    if item.discount_type == "amount":
-        price, discount = round(item.sum / item.quantity, 2), 0.0
-    update = {"item_price": price, "discount": discount, "discount_type": "percentage"}
-    return item.model_copy(update={**update, "tax": 0.0, "comments": None})
-
-
 def _file(file: File, done: set[str]) -> File:
     """A file as Act! serves it: a document, or an activity's attachment by the activity's id."""
     on = file.activity_source_id
@@ -92,22 +75,22 @@ def _file(file: File, done: set[str]) -> File:
 
 
 def _act_only(company: ReferenceCompany) -> ReferenceCompany:
-    """What Act! keeps beyond the profile: one currency, line items as above, no company
-    groups, a contact's groups in name order, files known as above."""
+    """What Act! keeps beyond the profile: line items as above, no company groups, a
+    contact's groups in name order, files known as above."""
     done = {a.source_id for a in company.activities if a.done}
     files = [_file(f, done) for f in company.files]
     contents = {
         new.source_id: company.file_bytes[f.source_id]
         for f, new in zip(company.files, files, strict=True)
     }
-    euros = lambda p: [x.model_copy(update={"currency": CURRENCY}) for x in p.prices]  # noqa: E731
     return dataclasses.replace(
         company,
         organizations=[o.model_copy(update={"labels": []}) for o in company.organizations],
         persons=[p.model_copy(update={"labels": sorted(p.labels)}) for p in company.persons],
-        products=[p.model_copy(update={"prices": euros(p)}) for p in company.products],
-        deals=[d.model_copy(update={"currency": CURRENCY}) for d in company.deals],
-        deal_products=[_line(item) for item in company.deal_products],
+        deal_products=[  # a percentage discount only, no tax or comment
+            percentage_discount(item).model_copy(update={"tax": 0.0, "comments": None})
+            for item in company.deal_products
+        ],
         files=files,
         file_bytes=contents,
     )
@@ -133,12 +116,12 @@ HOLDS = Holds(
     file_parents=frozenset(
         {"deal_source_id", "person_source_id", "org_source_id", "activity_source_id"}
     ),
-    extra=(_act_only,),
+    extra=(in_one_currency(CURRENCY), _act_only),
 )
 held = HOLDS.held
 
 
-def column(f: CustomFieldDef) -> str:
+def column(f: Any) -> str:
     return f"CUST_{f.key}"
 
 
@@ -174,16 +157,6 @@ def _metadata(company: ReferenceCompany, entity: Entity) -> tuple[list[Raw], lis
             items = [{"id": f"{picklist['id']}:{i}", "value": o} for i, o in enumerate(f.options)]
             picklists.append({**picklist, "isEditable": False, "items": items})
     return columns, picklists
-
-
-def _span(a: Activity) -> tuple[str | None, str | None]:
-    """An activity's start and end, UTC."""
-    if not a.due_date:
-        return None, None
-    start = datetime.fromisoformat(f"{a.due_date}T{a.due_time or '00:00'}:00+00:00")
-    hours, _, minutes = (a.duration or "00:00").partition(":")
-    end = start + timedelta(hours=int(hours), minutes=int(minutes))
-    return start.strftime(UTC_FORMAT), end.strftime(UTC_FORMAT)
 
 
 def render(company: ReferenceCompany) -> Tables:
@@ -328,7 +301,7 @@ def render(company: ReferenceCompany) -> Tables:
     return tables
 
 
-def _contact(p: Person, names: dict[str, str]) -> Raw:
+def _contact(p: Any, names: dict[str, str]) -> Raw:
     """A contact's own columns: names, its company, e-mails and phones in their slots."""
     emails = slots(p.emails, tuple(EMAILS), "other")
     phones = slots(p.phones, tuple(PHONES), "other")
@@ -352,7 +325,8 @@ def _attachment(file: File | None) -> Raw | None:
 
 def _activity(a: Activity) -> Raw:
     """An open activity's columns, or (done) those of the history record Act! keeps of it."""
-    start, end = _span(a)
+    moments = span(a)
+    start, end = (m.strftime(UTC_FORMAT) for m in moments) if moments else (None, None)
     number, name = list(KINDS).index(a.type) + 1, KINDS[a.type]
     shared = {"details": a.note, "startTime": start, "endTime": end}
     if a.done:

@@ -10,11 +10,10 @@ states it (`currency`); without it deals arrive without one and products are not
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from typing import Any
 
-from adapters.core.auth import CredentialField, TokenExchangeAuth
+from adapters.core.auth import CredentialField, TokenExchangeAuth, basic_token_login
 from adapters.core.canonical import Entity, FieldType
 from adapters.core.declarative import (
     AccountCheck,
@@ -91,16 +90,9 @@ NO_CURRENCY = (
 
 def act_auth(credentials: dict[str, str], base_url: str) -> TokenExchangeAuth:
     host = base_url.rstrip("/").removesuffix(API_PATH)
-    pair = f"{credentials['username']}:{credentials['password']}".encode()
-    return TokenExchangeAuth(
-        f"{host}{API_PATH}/authorize",
-        {},
-        secret_keys=(),
-        method="GET",
-        login_headers={"Authorization": f"Basic {base64.b64encode(pair).decode()}"},
-        bare_token=True,
-        headers={"Act-Database-Name": credentials["database"]},
-    )
+    database = {"Act-Database-Name": credentials["database"]}
+    login = (credentials["username"], credentials["password"])
+    return basic_token_login(f"{host}{API_PATH}/authorize", *login, headers=database)
 
 
 def custom(raw: Raw) -> dict[str, Any]:

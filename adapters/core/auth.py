@@ -297,6 +297,24 @@ def password_login(
     )
 
 
+def basic_token_login(
+    token_url: str, username: str, password: str, *, headers: dict[str, str] | None = None
+) -> TokenExchangeAuth:
+    """A GET with HTTP Basic credentials that answers the token itself as its body (Act!'s
+    `/authorize`), sent as a bearer afterwards; `headers` go with every call, the login too."""
+    pair = base64.b64encode(f"{username}:{password}".encode()).decode()
+    login = {"Authorization": f"Basic {pair}"}
+    return TokenExchangeAuth(
+        token_url,
+        {},
+        secret_keys=(),
+        method="GET",
+        login_headers=login,
+        bare_token=True,
+        headers=headers,
+    )
+
+
 def _passing(response: httpx.Response) -> bool:
     """A token endpoint's answer that says "later" (rate limited, unavailable), not "no"."""
     return response.status_code == 429 or response.status_code >= 500

@@ -1,4 +1,4 @@
-"""Mechanisms an OData vendor and a vendor with a stated setting share: the OData query an
+"""Mechanisms an OData vendor and a vendor with a stated setting share (Act!'s first): the OData query an
 emulator serves and the pages a source walks, a spec configured by a connection's non-secret
 settings, getters for embedded lists and fixed contact columns, a JWT-shaped token, a file's
 bytes served by an emulator."""
@@ -15,14 +15,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from adapters.core.auth import CredentialField
-from adapters.core.canonical import ContactPoint, Entity
+from adapters.core.auth import CredentialField, basic_token_login
+from adapters.core.canonical import Activity, ContactPoint, Entity
 from adapters.core.declarative import AccountCheck, SourceSpec, Stream
 from adapters.core.emulated_auth import jwt_like
 from adapters.core.emulation import SourceEmulator, VendorError
 from adapters.core.mapping import columns, nth_ref, unless
 from adapters.core.odata import odata, odata_pages
 from adapters.core.registry import configured_source, settings
+from adapters.reference.dataset import generate
+from adapters.reference.steps import in_one_currency, percentage_discount, span
 
 ROWS = [
     {"id": "b", "n": 2, "edited": "2026-01-02T00:00:00Z", "owner": {"name": "Ann"}, "_secret": 1},
@@ -132,3 +134,41 @@ async def test_an_emulator_serves_a_files_bytes_named_for_download() -> None:
     assert answer.headers["content-disposition"] == (
         "attachment; filename*=UTF-8''Umowa%20%E2%80%93%20%E5%A5%91%E7%B4%84.txt"
     )
+
+
+async def test_a_basic_token_login_gets_the_bare_token_and_sends_it_as_a_bearer() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path == "/authorize":
+            return httpx.Response(200, text="a.jwt.token")
+        return httpx.Response(200, json=[])
+
+    auth = basic_token_login("https://x.test/authorize", "chris", "pw", headers={"Db": "ACT"})
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer), auth=auth) as client:
+        await client.get("https://x.test/api/users")
+    login, call = seen
+    assert login.method == "GET" and login.headers["authorization"] == "Basic Y2hyaXM6cHc="
+    assert call.headers["authorization"] == "Bearer a.jwt.token"
+    assert login.headers["db"] == call.headers["db"] == "ACT"
+
+
+def test_held_steps_for_one_currency_percentage_discounts_and_activity_spans() -> None:
+    company = generate(size=30, seed=0)
+    euros = in_one_currency("EUR")(company)
+    assert {d.currency for d in euros.deals} == {"EUR"}
+    assert {p.currency for product in euros.products for p in product.prices} == {"EUR"}
+    by_amount = next(i for i in company.deal_products if i.discount_type == "amount")
+    folded = percentage_discount(by_amount)
+    assert (folded.discount, folded.discount_type) == (0.0, "percentage")
+    assert folded.sum == pytest.approx(by_amount.sum, abs=0.01 * by_amount.quantity)
+    timed = Activity(
+        source_id="a1", subject="x", due_date="2026-01-02", due_time="09:30", duration="01:15"
+    )
+    start, end = span(timed) or (None, None)
+    assert (start.isoformat(), end.isoformat()) == (  # type: ignore[union-attr]
+        "2026-01-02T09:30:00+00:00",
+        "2026-01-02T10:45:00+00:00",
+    )
+    assert span(Activity(source_id="a2", subject="y")) is None
