@@ -17,31 +17,67 @@ Saleslogix/SDataJavaScriptClientLib src/SDataUri.js and SDataService.js):
 Client side: `SDataPages` (startIndex/count, `$next` followed when given, the feed's
 `$totalResults` honoured: a page that ends short of it is an error, never the end),
 `changed_since` (a `where=` on the modify date), `and_where` (a stream's own filter joined with
-it), `feed_lookup` (a whole feed as a lookup table), `joined_rows` (a table's rows with other
-tables' rows in them: field definitions with their choices), `total` and `error_text`. Emulator side: `FeedPages` (the page server), `feed` (the
-envelope), `where_test` (the `where=` filter), `serve_feed` (a feed route in one call) and
-`DIAGNOSIS` (the error shape).
+it), `feed_stream` (a feed as a stream), `feed_lookup` (a whole feed as a lookup table),
+`joined_rows` (a table's rows with other tables' rows in them: field definitions with their
+choices), `points` (fixed columns as contact points), `closed` (a close date kept for one
+status), `lead_streams` (a lead feed whose records hold their own person and company, read as
+the three), `total` and `error_text`.
+
+Emulator side: `FeedPages` (the page server), `feed` (the envelope), `where_test` (the `where=`
+filter), `serve_feed` (a feed route in one call), `serve_file` (a file's bytes by its key) and
+`DIAGNOSIS` (the error shape). For the reference company: `lines` (line items as a vendor keeps
+them), `only_labels` (the contact points a record keeps), `own_parties` (each lead's person and
+company of its own), `content_refs` (files named by the vendor's key) and `span` (an
+activity's start and end).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 
-from adapters.core.declarative import ChangedSince, Derived, Join, Lookup, Run, RunState
+from adapters.core.canonical import (
+    Activity,
+    ContactPoint,
+    DealProduct,
+    Entity,
+    File,
+    Organization,
+    Person,
+)
+from adapters.core.declarative import (
+    ChangedSince,
+    Derived,
+    Join,
+    Lookup,
+    Run,
+    RunState,
+    Stream,
+)
 from adapters.core.emulation import SourceEmulator, VendorError
 from adapters.core.errors import UnreadableResponse
 from adapters.core.http import default_error_text
-from adapters.core.mapping import Getter, parse_time, value_at
+from adapters.core.mapping import Getter, parse_time, ref, value_at
 from adapters.core.paginators import PageRequest, Paginator, Token
-from adapters.core.serving import Collection, Pages, Params, Served, integer, next_url
+from adapters.core.serving import (
+    Collection,
+    Pages,
+    Params,
+    Served,
+    file_response,
+    integer,
+    next_url,
+)
+from adapters.reference.dataset import ReferenceCompany
+from adapters.reference.holds import Points, Step
 
 Raw = dict[str, Any]
 QUERY_ARGS = frozenset({"format", "select", "include", "orderby", "orderBy", "where"})
@@ -139,6 +175,82 @@ def _int(value: Any, default: Any) -> Any:
         return int(value) if value is not None else default
     except (TypeError, ValueError):
         raise UnreadableResponse(f"an SData feed gave {value!r} for a number") from None
+
+
+def feed_stream(
+    entity: Entity,
+    path: str,
+    fields: Mapping[str, Getter],
+    changed: ChangedSince | None,
+    **extra: Any,
+) -> Stream:
+    """A feed as a stream: its records' `$key` the source id, paged to `$totalResults`."""
+    return Stream(
+        entity,
+        path,
+        {"source_id": ref("$key"), **fields},
+        paginator=extra.pop("paginator", None) or SDataPages(),
+        records="$resources",
+        changed_since=changed,
+        total=total,
+        **extra,
+    )
+
+
+def lead_streams(
+    path: str,
+    company: Getter,
+    lead: Mapping[str, Getter],
+    person: Mapping[str, Getter],
+    owner: Getter,
+    changed: ChangedSince | None,
+    **extra: Any,
+) -> tuple[Stream, ...]:
+    """A lead feed whose records hold their person and company as fields of their own, read
+    three times: as the lead, as a person of its own and, when it names a company (`company`),
+    as an organization of its own, the two under the lead's `$key` (the lead's person and
+    organization, the person's organization); `owner` owns all three."""
+
+    def own_org(raw: Raw) -> str | None:
+        return ref("$key")(raw) if value_at(raw, company) else None
+
+    links = {"org_source_id": own_org, "owner_source_id": owner}
+    return (
+        feed_stream(
+            Entity.leads, path, {**lead, "person_source_id": ref("$key"), **links}, changed, **extra
+        ),
+        feed_stream(Entity.persons, path, {**person, **links}, changed, **extra),
+        feed_stream(
+            Entity.organizations,
+            path,
+            {"name": lambda raw: str(value_at(raw, company)), "owner_source_id": owner},
+            changed,
+            keep=lambda raw: bool(value_at(raw, company)),
+            **extra,
+        ),
+    )
+
+
+def points(*columns: tuple[str, str]) -> Getter:
+    """Fixed columns (column, label) as contact points; the first filled is the primary."""
+
+    def read(raw: Raw) -> list[ContactPoint]:
+        found = [(label, raw.get(column)) for column, label in columns if raw.get(column)]
+        return [
+            ContactPoint(value=str(value), label=label, primary=i == 0)
+            for i, (label, value) in enumerate(found)
+        ]
+
+    return read
+
+
+def closed(status: str, field: str, statuses: Mapping[str, str], at: Getter) -> Getter:
+    """A deal's close time (`at`) when its `field` is a status `statuses` reads as `status`."""
+
+    def read(raw: Raw) -> Any:
+        return value_at(raw, at) if statuses.get(str(raw.get(field) or "")) == status else None
+
+    return read
 
 
 def feed_lookup(
@@ -296,6 +408,95 @@ def serve_feed(
         lambda page, req: feed(page, req, with_next=with_next),
         shape=shape,
     )
+
+
+def serve_file(
+    emulator: SourceEmulator,
+    request: Request,
+    table: str,
+    key: str,
+    name: str,
+    mime: Callable[[Raw], str | None] = lambda row: None,
+) -> Response:
+    """A file's bytes (the row's `_bytes`) by its row's `$key`, named by the row's `name`
+    column; a key that lists no file is a ResourceKindNotFound diagnosis (404)."""
+    account = emulator.account(request)
+    row = next((r for r in account.table(table) if r.get("$key") == key), None)
+    if row is None or "_bytes" not in row:
+        raise VendorError(404, "not_found", f"The resource '{key}' was not found.")
+    return file_response(row["_bytes"], str(row.get(name) or key), mime(row))
+
+
+def without_bytes(row: Raw) -> Raw:
+    """A file's row as a feed lists it: without the bytes (a feed `shape`)."""
+    return {k: v for k, v in row.items() if k != "_bytes"}
+
+
+# --- the reference company as SData vendors keep it ---------------------------------------------
+
+
+def lines(price: Callable[[DealProduct], float], discount: Callable[[DealProduct], float]) -> Step:
+    """The step keeping line items as a vendor does: at `price`, a percentage `discount`, no tax
+    and no comment."""
+
+    def line(item: DealProduct) -> DealProduct:
+        update: dict[str, Any] = {"item_price": price(item), "discount": discount(item)}
+        update |= {"discount_type": "percentage", "tax": 0.0, "comments": None}
+        return item.model_copy(update=update)
+
+    def step(company: ReferenceCompany) -> ReferenceCompany:
+        return dataclasses.replace(company, deal_products=[line(i) for i in company.deal_products])
+
+    return step
+
+
+def only_labels(*labels: str) -> Points:
+    """The contact points of these labels (a record's fixed columns), the first the primary."""
+
+    def held(found: list[ContactPoint]) -> list[ContactPoint]:
+        kept = [p for p in found if p.label in labels]
+        return [p.model_copy(update={"primary": i == 0}) for i, p in enumerate(kept)]
+
+    return held
+
+
+def own_parties(company: ReferenceCompany) -> dict[str, tuple[Person, Organization | None]]:
+    """Each lead's person and organization of its own (under the lead's id), by lead id: what
+    the vendor shows as the lead's fields, not as contacts or companies."""
+    persons = {p.source_id: p for p in company.persons}
+    orgs = {o.source_id: o for o in company.organizations}
+    return {
+        lead.source_id: (persons[lead.source_id], orgs.get(lead.source_id))
+        for lead in company.leads
+        if lead.source_id in persons
+    }
+
+
+def content_refs(ref_of: Callable[[File], str]) -> Step:
+    """The step naming each file's bytes as the vendor does (`content_ref`: its key)."""
+
+    def step(company: ReferenceCompany) -> ReferenceCompany:
+        files = [f.model_copy(update={"content_ref": ref_of(f)}) for f in company.files]
+        return dataclasses.replace(company, files=files)
+
+    return step
+
+
+def span(activity: Activity) -> tuple[datetime | None, datetime | None]:
+    """An activity's start (midnight UTC when it has no time) and end (None without a
+    duration)."""
+    if not activity.due_date:
+        return None, None
+    start = datetime.fromisoformat(f"{activity.due_date}T{activity.due_time or '00:00'}:00+00:00")
+    if not activity.duration:
+        return start, None
+    hours, _, minutes = activity.duration.partition(":")
+    return start, start + timedelta(hours=int(hours), minutes=int(minutes))
+
+
+def stamp(moment: datetime | None) -> str | None:
+    """A time as SData feeds write it (UTC, `Z`)."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
 
 def _unwrap(text: str) -> str:

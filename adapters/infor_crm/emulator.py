@@ -15,6 +15,17 @@ the SData protocol in adapters/core/sdata.py):
   whitepaper: an entity that does not exist is an empty feed; propertyName, isKey, isReadOnly
   as clients select them; displayName, dataType and pickListName are the sandbox's reading).
   A picklist's `allowMultiples` (whitepaper, PickLists endpoint) marks a multi-choice.
+- Leads: `dynamic/-/leads` (argos' Lead model: Company, FirstName, LastName, Email, WorkPhone,
+  Mobile, Title, Owner, CreateDate, ModifyDate; its AccountManager is the sandbox's reading of
+  who owns one); Activity and History name one by LeadId (argos' AttachmentManager context).
+  A lead converted in the Web Client is its account and contact, no longer a lead (the
+  sandbox's reading: no converted lead is served).
+- Attachments: `system/-/attachments` (the whitepaper's Attachments endpoint; argos' views
+  select fileName, fileSize, attachDate, description, dataType, url; a file is dataType R, a URL
+  link U; AttachmentManager files one on a contact with the contact's accountId, on an
+  opportunity with its accountId, on an activity or history with its links, on a lead by
+  leadId) and a file's bytes at `attachments('<key>')/file` (the whitepaper's `/file`
+  relationship property, AttachmentManager.getAttachmentUrl); an unknown key is a diagnosis.
 - JSON only with `format=json` (the dynamic adapter's "json selector in format parameter"; its
   default is Atom, which the sandbox does not serve: without it, a BadQueryParameter
   diagnosis). Feeds `{$totalResults, $startIndex, $itemsPerPage, $resources, $next}`, paged
@@ -36,6 +47,7 @@ the SData protocol in adapters/core/sdata.py):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -45,15 +57,23 @@ from starlette.routing import BaseRoute, Route
 from adapters.core.canonical import Entity
 from adapters.core.emulated_auth import basic_pair
 from adapters.core.emulation import PIPELINE_IDS, RateHeaders, SourceEmulator, VendorError, filled
-from adapters.core.sdata import DIAGNOSIS, FeedPages, diagnosis_code, serve_feed
-from adapters.infor_crm.render import PIPELINE_ID, held, key, render
+from adapters.core.sdata import (
+    DIAGNOSIS,
+    FeedPages,
+    diagnosis_code,
+    serve_feed,
+    serve_file,
+    without_bytes,
+)
+from adapters.infor_crm.render import PIPELINE_ID, Raw, held, key, render
 
 SDATA = "/{account_id}/sdata/slx"
 PAGES = FeedPages(default=100, most=100)
-DYNAMIC = ("users", "accounts", "contacts", "opportunities", "opportunityContacts", "history")
-DYNAMIC += ("products", "opportunityProducts")
-SYSTEM = ("activities", "picklists", "systemoptions")
+DYNAMIC: tuple[str, ...] = ("users", "accounts", "contacts", "opportunities", "history")
+DYNAMIC += ("opportunityContacts", "products", "opportunityProducts", "leads")
+SYSTEM = ("activities", "picklists", "systemoptions", "attachments")
 PROPERTIES = f"{SDATA}/metadata/-/entities('{{entity}}')/properties"
+FILE = f"{SDATA}/system/-/attachments('{{key}}')/file"
 
 
 class InforCrmEmulator(SourceEmulator):
@@ -69,7 +89,7 @@ class InforCrmEmulator(SourceEmulator):
     def routes(self) -> list[BaseRoute]:
         feeds = [("dynamic", name) for name in DYNAMIC] + [("system", name) for name in SYSTEM]
         routes = [Route(f"{SDATA}/{where}/-/{name}", self._feed(name)) for where, name in feeds]
-        return [*routes, Route(PROPERTIES, self._feed(None))]
+        return [*routes, Route(PROPERTIES, self._feed(None)), Route(FILE, self._file)]
 
     render = staticmethod(render)  # the reference company in the vendor's shapes
 
@@ -93,12 +113,17 @@ class InforCrmEmulator(SourceEmulator):
                 raise VendorError(
                     400, "BadQueryParameter", "The sandbox serves feeds as JSON only (format=json)."
                 )
-            shape = None
+            shape: Callable[[Raw], Raw] | None = without_bytes if table == "attachments" else None
             if table == "picklists" and "items" not in request.query_params.get("include", ""):
                 shape = _deferred_items
             return serve_feed(self, request, table, PAGES, shape=shape)
 
         return serve
+
+    async def _file(self, request: Request) -> Response:
+        """An attachment's file, byte for byte (its `file` relationship property)."""
+        key = request.path_params["key"]
+        return serve_file(self, request, "attachments", key, "fileName", lambda r: None)
 
 
 def _deferred_items(picklist: dict[str, Any]) -> dict[str, Any]:

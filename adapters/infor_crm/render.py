@@ -23,28 +23,51 @@ holds of it (`HOLDS`, `held`).
 - Open activities are Activities (Type atPhoneCall, atAppointment, atToDo, atEMail; deadlines
   become to-dos, lunches appointments); done ones are History records of the same types.
   Notes are History records of Type atNote (LongNotes holds the whole text).
-- Not carried: users' retired state (every user arrives active), labels, leads (the Lead
-  entity is not read) and attachments.
+- Leads: a lead holds its person and company as its own properties (FirstName, LastName, Email,
+  WorkPhone, Mobile, Company as text), so each comes back with a person and, when it names a
+  company, an organization of its own; it has no title of its own ("Name (Company)"), value,
+  currency, close date or labels. Its activities and history name it by LeadId.
+- Files are the Attachments of dataType R (a URL link, U, has no bytes) on an account, contact,
+  opportunity, lead, activity or history record, with their bytes; none on a product.
+- Not carried: users' retired state (every user arrives active) and labels.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
-from adapters.core.canonical import Activity, CustomFieldDef, DealProduct, Entity, FieldType
+from adapters.core.canonical import (
+    Activity,
+    CustomFieldDef,
+    DealProduct,
+    Entity,
+    FieldType,
+    File,
+    Lead,
+    Note,
+    Organization,
+    Person,
+)
 from adapters.core.emulation import Tables
 from adapters.core.fields import ValueStyle, vendor_value
+from adapters.core.sdata import content_refs, lines, only_labels, own_parties, span, stamp
 from adapters.infor_crm.source import ENTITIES, OWN, percent
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
-from adapters.reference.holds import Holds, Names, listed, slotted
+from adapters.reference.holds import (
+    FILE_PARENTS,
+    Holds,
+    Names,
+    leads_with_their_own_records,
+    listed,
+    slotted,
+)
 from adapters.reference.ids import kind_and_number
 
 STAMP = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"
 PIPELINE_ID = "kPCKL0000001"  # the "Opportunity Stage" picklist
 PIPELINE_NAME = "Opportunity Stage"
 PREFIX = {"u": "U", "o": "A", "p": "C", "d": "O", "a": "V", "n": "H", "s": "k", "pl": "k"}
-PREFIX |= {"pr": "P", "dp": "E"}
+PREFIX |= {"pr": "P", "dp": "E", "l": "L", "fl": "Q"}
 BASE_CURRENCY = "EUR"  # the BaseCurrency system option
 DATA_TYPES = {FieldType.varchar: "Text", FieldType.text: "Memo", FieldType.double: "Decimal",
               FieldType.date: "DateTime", FieldType.phone: "Phone", FieldType.enum: "PickList",
@@ -52,20 +75,8 @@ DATA_TYPES = {FieldType.varchar: "Text", FieldType.text: "Memo", FieldType.doubl
 TYPES = {"call": "atPhoneCall", "meeting": "atAppointment", "task": "atToDo", "email": "atEMail"}
 STATUS = {"open": "Open", "won": "Closed - Won", "lost": "Closed - Lost"}
 PHONES = {"work": "WorkPhone", "home": "HomePhone", "mobile": "Mobile"}
+LEAD_PHONES = ("work", "mobile")  # a lead's WorkPhone and Mobile
 Raw = dict[str, Any]
-
-
-def percent_lines(company: ReferenceCompany) -> ReferenceCompany:
-    """Line items as an OpportunityProduct keeps them: a Discount that is a fraction of the
-    price (an amount off becomes its share of the line), no tax, no comment."""
-
-    def line(item: DealProduct) -> DealProduct:
-        return item.model_copy(
-            update={"discount": percent(discount_fraction(item)), "discount_type": "percentage",
-                    "tax": 0.0, "comments": None}
-        )  # fmt: skip
-
-    return dataclasses.replace(company, deal_products=[line(i) for i in company.deal_products])
 
 
 def discount_fraction(item: DealProduct) -> float:
@@ -89,7 +100,16 @@ HOLDS = Holds(
     deal_products=True,
     lost_reason=False,
     activity_types={"deadline": "task", "lunch": "meeting"},
-    extra=(percent_lines,),
+    leads=True,
+    files=True,
+    file_parents=frozenset(FILE_PARENTS) - {"product_source_id"},
+    extra=(
+        # Line items as an OpportunityProduct keeps them: a Discount that is a fraction of the
+        # price (an amount off becomes its share of the line), no tax, no comment.
+        lines(lambda item: item.item_price, lambda item: percent(discount_fraction(item))),
+        leads_with_their_own_records(emails=only_labels("work"), phones=only_labels(*LEAD_PHONES)),
+        content_refs(lambda f: str(key(f.source_id))),
+    ),
 )
 held = HOLDS.held
 
@@ -122,7 +142,7 @@ def custom(company: ReferenceCompany, entity: Entity, values: dict[str, Any]) ->
 def properties(company: ReferenceCompany, entity: Entity) -> list[Raw]:
     """An entity's metadata properties: its key, one it reads itself and the custom ones."""
     name = ENTITIES[entity]
-    rows = [{"propertyName": "Id", "dataType": "Text", "isKey": True},
+    rows: list[Raw] = [{"propertyName": "Id", "dataType": "Text", "isKey": True},
             {"propertyName": "ModifyDate", "dataType": "DateTime", "isReadOnly": True},
             {"propertyName": sorted(OWN[name])[0], "dataType": "Text"}]  # fmt: skip
     for f in (f for f in company.custom_fields if f.entity is entity):
@@ -160,6 +180,8 @@ def render(company: ReferenceCompany) -> Tables:
     stage_names = {s.source_id: s.name for s in stages}
     base = {"CreateDate": STAMP, "ModifyDate": STAMP}
     choices = [f for f in kept.custom_fields if f.options]
+    own = own_parties(kept)  # the lead's fields, not accounts or contacts
+    activities = [*kept.activities, *kept.lead_activities]
     return {
         **{f"properties_{ENTITIES[e]}": properties(kept, e) for e in ENTITIES},
         "systemoptions": [
@@ -215,10 +237,12 @@ def render(company: ReferenceCompany) -> Tables:
                 **custom(kept, Entity.organizations, o.custom_fields),
             }
             for o in kept.organizations
+            if o.source_id not in own
         ],
         "contacts": [
             {**_contact(p, base), **custom(kept, Entity.persons, p.custom_fields)}
             for p in kept.persons
+            if p.source_id not in own
         ],
         "picklists": [
             {
@@ -263,29 +287,93 @@ def render(company: ReferenceCompany) -> Tables:
             for i, d in enumerate(kept.deals, 1)
             if d.person_source_id
         ],
-        "activities": [_activity(a, base) for a in kept.activities if not a.done],
+        "activities": [_activity(a, base) for a in activities if not a.done],
         "history": [
-            *(_activity(a, base) for a in kept.activities if a.done),
-            *(
-                {
-                    "$key": key(n.source_id),
-                    "Type": "atNote",
-                    "Category": "Note",
-                    "Description": n.content[:64],
-                    "Notes": n.content[:255],
-                    "LongNotes": n.content,
-                    "AccountId": key(n.org_source_id),
-                    "ContactId": key(n.person_source_id),
-                    "OpportunityId": key(n.deal_source_id),
-                    "UserId": key(n.owner_source_id),
-                    "StartDate": n.add_time or STAMP,
-                    "CompletedDate": n.add_time or STAMP,
-                    "Timeless": False,
-                    **base,
-                }
-                for n in kept.notes
-            ),
+            *(_activity(a, base) for a in activities if a.done),
+            *(_note(n, base) for n in [*kept.notes, *kept.lead_notes]),
         ],
+        "leads": [_lead(lead, *own[lead.source_id], base) for lead in kept.leads],
+        "attachments": [
+            *(_attachment(f, kept, base) for f in kept.files),
+            {  # a URL link, not a file: dataType U, its address in `url`
+                "$key": "Q6UJ9A999999",
+                "fileName": "Website.url",
+                "dataType": "U",
+                "url": "https://www.example.com/",
+                "accountId": key(kept.organizations[0].source_id),
+                **base,
+            },
+        ],
+    }
+
+
+def _note(n: Note, base: Raw) -> Raw:
+    return {
+        "$key": key(n.source_id),
+        "Type": "atNote",
+        "Category": "Note",
+        "Description": n.content[:64],
+        "Notes": n.content[:255],
+        "LongNotes": n.content,
+        **_links(n),
+        "StartDate": n.add_time or STAMP,
+        "CompletedDate": n.add_time or STAMP,
+        "Timeless": False,
+        **base,
+    }
+
+
+def _links(record: Activity | Note) -> Raw:
+    return {
+        "AccountId": key(record.org_source_id),
+        "ContactId": key(record.person_source_id),
+        "OpportunityId": key(record.deal_source_id),
+        "LeadId": key(record.lead_source_id),
+        "UserId": key(record.owner_source_id),
+    }
+
+
+def _lead(lead: Lead, person: Person, org: Organization | None, base: Raw) -> Raw:
+    """A lead with its person and company as its own fields (LastName required: a lead without
+    a person has its company's name there)."""
+    phones = {ph.label: ph.value for ph in person.phones}
+    return {
+        "$key": key(lead.source_id),
+        "FirstName": person.first_name,
+        "LastName": person.last_name,
+        "Company": org.name if org else None,
+        "Email": person.emails[0].value if person.emails else None,
+        "WorkPhone": phones.get("work"),
+        "Mobile": phones.get("mobile"),
+        "AccountManager": link(lead.owner_source_id),
+        **base,
+        "CreateDate": lead.add_time or STAMP,
+    }
+
+
+def _attachment(f: File, company: ReferenceCompany, base: Raw) -> Raw:
+    """A file attachment (dataType R) as the Web Client files it: on a contact it names the
+    contact's account too, on an opportunity the opportunity's account."""
+    person = next((p for p in company.persons if p.source_id == f.person_source_id), None)
+    deal = next((d for d in company.deals if d.source_id == f.deal_source_id), None)
+    activities = [*company.activities, *company.lead_activities]
+    activity = next((a for a in activities if a.source_id == f.activity_source_id), None)
+    account = f.org_source_id or next((r.org_source_id for r in (person, deal) if r), None)
+    return {
+        "$key": f.content_ref,
+        "fileName": f.name,
+        "fileSize": f.size,
+        "description": f.name.rsplit(".", 1)[0],
+        "dataType": "R",
+        "attachDate": f.add_time or STAMP,
+        "accountId": key(account),
+        "contactId": key(f.person_source_id),
+        "opportunityId": key(f.deal_source_id),
+        "leadId": key(f.lead_source_id),
+        "activityId": key(f.activity_source_id) if activity and not activity.done else None,
+        "historyId": key(f.activity_source_id) if activity and activity.done else None,
+        "_bytes": company.file_bytes[f.source_id],
+        **base,
     }
 
 
@@ -306,23 +394,17 @@ def _contact(p: Any, base: Raw) -> Raw:
 
 
 def _activity(a: Activity, base: Raw) -> Raw:
-    start = f"{a.due_date}T{a.due_time or '00:00'}:00Z" if a.due_date else None
-    minutes = None
-    if a.duration:
-        hours, _, mins = a.duration.partition(":")
-        minutes = int(hours) * 60 + int(mins)
+    start, end = span(a)
+    minutes = int((end - start).total_seconds() // 60) if start and end else None
     return {
         "$key": key(a.source_id),
         "Type": TYPES[a.type],
         "Description": a.subject,
         "LongNotes": a.note,
-        "StartDate": start,
+        "StartDate": stamp(start),
         "Timeless": a.due_time is None,
         "Duration": minutes,
-        "CompletedDate": start if a.done else None,
-        "AccountId": key(a.org_source_id),
-        "ContactId": key(a.person_source_id),
-        "OpportunityId": key(a.deal_source_id),
-        "UserId": key(a.owner_source_id),
+        "CompletedDate": stamp(start) if a.done else None,
+        **_links(a),
         **base,
     }

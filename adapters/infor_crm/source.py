@@ -17,10 +17,11 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.core.auth import BasicAuth, CredentialField
-from adapters.core.canonical import ContactPoint, Entity, FieldType
+from adapters.core.canonical import Entity, FieldType
 from adapters.core.declarative import (
     AccountCheck,
     FieldCatalog,
+    FileContent,
     Join,
     Lookup,
     SourceSpec,
@@ -39,14 +40,18 @@ from adapters.core.mapping import (
     utc_time,
     value_at,
 )
+from adapters.core.naming import lead_title, mime_type
 from adapters.core.sdata import (
     SDataPages,
     and_where,
     changed_since,
+    closed,
     error_text,
     feed_lookup,
+    feed_stream,
     joined_rows,
-    total,
+    lead_streams,
+    points,
 )
 
 SDATA = "/sdata/slx"
@@ -125,48 +130,19 @@ def price(raw: Raw) -> list[dict[str, Any]]:
     return [] if found is None else [{"price": found, "currency": value_at(raw, "_base.value")}]
 
 
-def points(*columns: tuple[str, str]) -> Getter:
-    """Fixed columns as contact points; the first filled is the primary."""
-
-    def read(raw: Raw) -> list[ContactPoint]:
-        found = [(label, raw.get(column)) for column, label in columns if raw.get(column)]
-        return [
-            ContactPoint(value=str(value), label=label, primary=i == 0)
-            for i, (label, value) in enumerate(found)
-        ]
-
-    return read
-
-
-def closed(status: str) -> Getter:
-    def read(raw: Raw) -> str | None:
-        return (
-            utc_time("ActualClose")(raw) if STATUS.get(raw.get("Status") or "") == status else None
-        )
-
-    return read
-
-
 def timed(getter: Getter) -> Getter:
     """The time of day of a StartDate, unless the activity is timeless (all day)."""
     return lambda raw: None if raw.get("Timeless") else utc_hhmm(getter)(raw)
 
 
 def _feed(entity: Entity, path: str, fields: dict[str, Getter], **extra: Any) -> Stream:
-    return Stream(
-        entity,
-        path,
-        {"source_id": ref("$key"), **fields},
-        paginator=SDataPages(),
-        records="$resources",
-        params={**JSON, **extra.pop("params", {})},
-        changed_since=extra.pop("changed", changed_since("ModifyDate")),
-        total=total,
-        **extra,
-    )
+    changed = extra.pop("changed", changed_since("ModifyDate"))
+    params = {**JSON, **extra.pop("params", {})}
+    return feed_stream(entity, path, fields, changed, params=params, **extra)
 
 
 LINKS: dict[str, Getter] = {
+    "lead_source_id": ref("LeadId"),
     "deal_source_id": ref("OpportunityId"),
     "person_source_id": ref("ContactId"),
     "org_source_id": ref("AccountId"),
@@ -190,6 +166,27 @@ def _activities(path: str, done: bool, **extra: Any) -> Stream:
         },
         **extra,
     )
+
+
+# An attachment's record: the most particular one it names (one on a contact names its account
+# too, one on an activity its contact, account, opportunity or lead).
+ATTACHED = (("activityId", "activity_source_id"), ("historyId", "activity_source_id"),
+            ("opportunityId", "deal_source_id"), ("leadId", "lead_source_id"),
+            ("contactId", "person_source_id"), ("accountId", "org_source_id"))  # fmt: skip
+FILES = FileContent(path=lambda key: f"{SYSTEM}/attachments('{key}')/file")
+
+
+def attached(link: str) -> Getter:
+    def read(raw: Raw) -> str | None:
+        found = next(((other, raw[c]) for c, other in ATTACHED if raw.get(c)), (None, None))
+        return str(found[1]) if found[0] == link else None
+
+    return read
+
+
+def size(raw: Raw) -> int | None:
+    found = number("fileSize")(raw)
+    return None if found is None else int(found)
 
 
 STREAMS = (
@@ -259,8 +256,8 @@ STREAMS = (
             "stage_source_id": ref("_stage.$key"),
             "owner_source_id": ref("AccountManager.$key"),
             "expected_close_date": utc_date("EstimatedClose"),
-            "won_time": closed("won"),
-            "lost_time": closed("lost"),
+            "won_time": closed("won", "Status", STATUS, utc_time("ActualClose")),
+            "lost_time": closed("lost", "Status", STATUS, utc_time("ActualClose")),
         },
         joins=(
             Join("primary_contacts", ref("$key"), "_primary"),
@@ -280,6 +277,26 @@ STREAMS = (
             "discount_type": lambda raw: "percentage",
         },
     ),
+    *lead_streams(
+        f"{DYNAMIC}/leads",
+        "Company",
+        {
+            "title": lambda raw: lead_title(
+                joined("FirstName", "LastName")(raw), raw.get("Company")
+            ),
+            "add_time": utc_time("CreateDate"),
+        },
+        {
+            "name": joined("FirstName", "LastName"),
+            "first_name": text("FirstName"),
+            "last_name": text("LastName"),
+            "emails": points(("Email", "work")),
+            "phones": points(("WorkPhone", "work"), ("Mobile", "mobile")),
+        },
+        ref("AccountManager.$key"),
+        changed_since("ModifyDate"),
+        params=JSON,
+    ),
     _activities(f"{SYSTEM}/activities", done=False),
     _activities(f"{DYNAMIC}/history", done=True, query=and_where(NOT_ACTIVITIES)),
     _feed(
@@ -291,6 +308,20 @@ STREAMS = (
             **LINKS,
         },
         query=and_where("Type eq 'atNote'"),
+    ),
+    _feed(  # file attachments (dataType R), not URL links (U)
+        Entity.files,
+        f"{SYSTEM}/attachments",
+        {
+            "name": lambda raw: str(raw.get("fileName") or ""),
+            "mime_type": lambda raw: mime_type(raw.get("fileName")),
+            "size": size,
+            **{link: attached(link) for link in dict.fromkeys(link for _, link in ATTACHED)},
+            "content_ref": ref("$key"),
+            "add_time": utc_time("attachDate"),
+        },
+        params={"where": "dataType eq 'R'"},
+        changed=None,
     ),
 )
 
@@ -331,6 +362,7 @@ SPEC = SourceSpec(
             rows=lambda body: [item for p in body.get("$resources") or [] for item in items(p)],
         ),
     ),
+    files=FILES,
     error_text=error_text,
     id="infor_crm",
     # A user of the Infor CRM server (Web Client login); SData takes it as HTTP Basic.

@@ -14,6 +14,13 @@ adapters/core/sdata.py):
   text, 11 multiline, 21 selection, 28 multi-select, 32 numeric, 42 date, 51 currency),
   newproduct, pricing and opportunityitems (quoted price per unit, list price less quoted is
   the discount: Sage CRM help "New line items panel fields").
+- Leads: `lead` (Sage CRM help, "Data upload file: leads": lead_companyname,
+  lead_personfirstname, lead_personlastname, lead_description, lead_assigneduserid,
+  lead_personemail; lead_personphonenumber is the sandbox's reading of the phone). A lead
+  converted to an opportunity keeps its row, linked by Lead_OpportunityID, its Lead_Status
+  'Opportunity' (community post "What happens when a Lead is converted to an Opportunity?");
+  a lead's communications name it by comm_leadid (the same post: conversion relinks them) and
+  its notes by note_foreigntableid 4 (the sandbox's reading).
 - HTTP Basic with a CRM user's logon and password (a session login also exists; Basic is
   enough for a migration).
 - JSON feeds in the SData envelope `{$totalResults, $startIndex, $itemsPerPage, $resources}`,
@@ -59,6 +66,7 @@ FEEDS = (
     "newproduct",
     "pricing",
     "opportunityitems",
+    "lead",
 )
 
 

@@ -25,21 +25,37 @@ of it (`HOLDS`, `held`).
   currency), no unit, tax or owner. A line item (OpportunityItems) keeps its quantity and its
   quoted price, the price per unit after any discount (Sage CRM shows the discount as list
   price less quoted price): it arrives undiscounted at that net price, with no tax or comment.
-- Not carried: disabled users (every user arrives active), labels, leads (the Lead entity is
-  not read) and attachments (Library documents).
+- Leads are the open Lead rows (not those converted to an opportunity): a lead holds its
+  person and company as its own columns (lead_personfirstname, lead_personlastname, one e-mail
+  and one phone, lead_companyname as text), so each comes back with a person and, when it names
+  a company, an organization of its own; its title is its lead_description; it keeps no value,
+  currency, close date or labels. Its communications (comm_leadid) and notes (table 4) stay on
+  it.
+- Not carried: disabled users (every user arrives active), labels and attachments. Documents
+  are Library files on the CRM server's disk (Sage CRM help "About the library": each has a
+  Library row naming the file); the RESTful API (developer.sage.com/crm references; the 2022
+  R2 announcement adds only "Upload a file to a folder") serves no file's bytes, so none can be
+  carried.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from datetime import datetime, timedelta
 from typing import Any
 
-from adapters.core.canonical import Activity, DealProduct, Entity, FieldType
+from adapters.core.canonical import (
+    Activity,
+    DealProduct,
+    Entity,
+    FieldType,
+    Lead,
+    Organization,
+    Person,
+)
 from adapters.core.emulation import Tables
+from adapters.core.sdata import lines, own_parties, span, stamp
 from adapters.reference.dataset import CURRENCIES, REFERENCE_DATE, ReferenceCompany
-from adapters.reference.holds import Holds, Names, Parents, listed
+from adapters.reference.holds import Holds, Names, Parents, leads_with_their_own_records, listed
 from adapters.reference.ids import DEFAULT_BASES, IdScheme
 from adapters.sagecrm.source import ENTITIES, PIPELINE_NAME
 
@@ -48,22 +64,10 @@ ENTRY_TYPES = {FieldType.varchar: 10, FieldType.text: 11, FieldType.enum: 21, Fi
                FieldType.double: 32, FieldType.date: 42, FieldType.phone: 50,
                FieldType.monetary: 51}  # fmt: skip
 STAMP = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"
-TABLES = {"deal_source_id": 10, "person_source_id": 13, "org_source_id": 5}  # Bord_TableId
+TABLES = {"deal_source_id": 10, "lead_source_id": 4, "person_source_id": 13, "org_source_id": 5}
 ACTIONS = {"call": "PhoneOut", "meeting": "Meeting", "task": "ToDo", "email": "EmailOut"}
 STATUS = {"open": "In Progress", "won": "Won", "lost": "Lost"}
 Raw = dict[str, Any]
-
-
-def net_lines(company: ReferenceCompany) -> ReferenceCompany:
-    """Line items as OpportunityItems keep them: at the quoted (net) price per unit."""
-
-    def line(item: DealProduct) -> DealProduct:
-        return item.model_copy(
-            update={"item_price": quoted(item), "discount": 0.0, "discount_type": "percentage",
-                    "tax": 0.0, "comments": None}
-        )  # fmt: skip
-
-    return dataclasses.replace(company, deal_products=[line(i) for i in company.deal_products])
 
 
 def quoted(item: DealProduct) -> float:
@@ -86,7 +90,12 @@ HOLDS = Holds(
     lost_reason=False,
     activity_types={"deadline": "task", "lunch": "meeting"},
     note_parents=Parents.one,
-    extra=(net_lines,),
+    leads=True,
+    extra=(
+        # Line items as OpportunityItems keep them: at the quoted (net) price per unit.
+        lines(quoted, lambda item: 0.0),
+        leads_with_their_own_records(title=None),
+    ),
 )
 held = HOLDS.held
 
@@ -149,6 +158,8 @@ def render(company: ReferenceCompany) -> Tables:
     base = {"_created": STAMP, "_updated": STAMP}
     stages = {s.source_id: s for s in kept.stages}
     tables = metadata(kept)
+    own = own_parties(kept)  # the lead's fields, not companies or persons
+    activities = [*kept.activities, *kept.lead_activities]
     return {
         "custom_edits": tables["custom_edits"],
         "newproduct": [
@@ -204,6 +215,7 @@ def render(company: ReferenceCompany) -> Tables:
                 **custom(kept, Entity.organizations, o.custom_fields),
             )
             for o in kept.organizations
+            if o.source_id not in own
         ],
         "person": [
             _row(
@@ -219,6 +231,7 @@ def render(company: ReferenceCompany) -> Tables:
                 **custom(kept, Entity.persons, p.custom_fields),
             )
             for p in kept.persons
+            if p.source_id not in own
         ],
         "custom_captions": [
             {
@@ -257,7 +270,7 @@ def render(company: ReferenceCompany) -> Tables:
             )
             for d in kept.deals
         ],
-        "communication": [_communication(a, base) for a in kept.activities],
+        "communication": [_communication(a, base) for a in activities],
         "comm_link": [
             {
                 "$key": IDS.integer(a.source_id),
@@ -268,9 +281,44 @@ def render(company: ReferenceCompany) -> Tables:
                 "cmli_comm_userid": IDS.integer(a.owner_source_id),
                 "cmli_updateddate": STAMP,
             }
-            for a in kept.activities
+            for a in activities
         ],
-        "notes": [_note(n, base) for n in kept.notes],
+        "notes": [_note(n, base) for n in [*kept.notes, *kept.lead_notes]],
+        "lead": [
+            *(_lead(lead, *own[lead.source_id], base) for lead in kept.leads),
+            *(_converted(_lead(lead, *own[lead.source_id], base)) for lead in kept.leads[:1]),
+        ],
+    }
+
+
+def _lead(lead: Lead, person: Person, org: Organization | None, base: Raw) -> Raw:
+    """A lead with its person and company as its own columns (a last name is required: a lead
+    without a person has its company's name there)."""
+    return _row(
+        "lead",
+        lead.source_id,
+        {**base, "_created": lead.add_time or STAMP},
+        lead_description=lead.title,
+        lead_companyname=org.name if org else None,
+        lead_personfirstname=person.first_name,
+        lead_personlastname=person.last_name,
+        lead_personemail=person.emails[0].value if person.emails else None,
+        lead_personphonenumber=person.phones[0].value if person.phones else None,
+        lead_assigneduserid=IDS.integer(lead.owner_source_id),
+        lead_status="In Progress",
+        lead_opportunityid=None,
+    )
+
+
+def _converted(row: Raw) -> Raw:
+    """A lead already converted to an opportunity: Lead_Status 'Opportunity', linked to it."""
+    number = int(row["$key"]) + 900
+    return {
+        **row,
+        "$key": number,
+        "lead_leadid": number,
+        "lead_status": "Opportunity",
+        "lead_opportunityid": row["$key"],
     }
 
 
@@ -310,15 +358,7 @@ def _row(prefix: str, source_id: str, base: Raw, **columns: Any) -> Raw:
 
 
 def _communication(a: Activity, base: Raw) -> Raw:
-    start = (
-        datetime.fromisoformat(f"{a.due_date}T{a.due_time or '00:00'}:00+00:00")
-        if a.due_date
-        else None
-    )
-    end = None
-    if start and a.duration:
-        hours, _, minutes = a.duration.partition(":")
-        end = start + timedelta(hours=int(hours), minutes=int(minutes))
+    start, end = span(a)
     return _row(
         "comm",
         a.source_id,
@@ -328,15 +368,12 @@ def _communication(a: Activity, base: Raw) -> Raw:
         comm_status="Complete" if a.done else "Pending",
         comm_subject=a.subject,
         comm_note=a.note,
-        comm_datetime=when(start),
-        comm_todatetime=when(end),
+        comm_datetime=stamp(start),
+        comm_todatetime=stamp(end),
         comm_isallday="Y" if a.due_date and a.due_time is None else None,
         comm_opportunityid=IDS.integer(a.deal_source_id),
+        comm_leadid=IDS.integer(a.lead_source_id),
     )
-
-
-def when(moment: datetime | None) -> str | None:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
 
 def _note(n: Any, base: Raw) -> Raw:

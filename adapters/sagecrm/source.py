@@ -41,10 +41,14 @@ from adapters.core.mapping import (
 )
 from adapters.core.sdata import (
     SDataPages,
+    and_where,
     changed_since,
+    closed,
     error_text,
     feed_lookup,
+    feed_stream,
     joined_rows,
+    lead_streams,
     total,
 )
 
@@ -57,7 +61,7 @@ CHOICES = {"where": "capt_familytype eq 'Choices'"}
 ACTIONS = {"PhoneOut": "call", "PhoneIn": "call", "Meeting": "meeting", "ToDo": "task"}
 ACTIONS |= {"EmailOut": "email", "EmailIn": "email"}
 STATUS = {"Won": "won", "Lost": "lost"}
-TABLES = {"10": "deal", "13": "person", "5": "org"}  # note_foreigntableid: Bord_TableId
+TABLES = {"10": "deal", "4": "lead", "13": "person", "5": "org"}  # note_foreigntableid
 # The tables custom columns are read from, and their column prefixes.
 ENTITIES = {Entity.organizations: ("Company", "comp"), Entity.persons: ("Person", "pers"),
             Entity.deals: ("Opportunity", "oppo"), Entity.products: ("NewProduct", "prod")}  # fmt: skip
@@ -76,17 +80,6 @@ SYSTEM = ("createdby", "createddate", "updatedby", "updateddate", "timestamp", "
 
 def pages() -> SDataPages:
     return SDataPages(count=100)
-
-
-def closed(status: str) -> Getter:
-    def read(raw: Raw) -> str | None:
-        return (
-            utc_time("oppo_closed")(raw)
-            if STATUS.get(raw.get("oppo_status") or "") == status
-            else None
-        )
-
-    return read
 
 
 def catalog(entity: Entity, table: str) -> FieldCatalog:
@@ -152,16 +145,8 @@ def _feed(
     if entity in ENTITIES:  # custom columns: amounts need their currencies
         extra["needs"] = (*extra.get("needs", ()), "currencies")
         extra["amend"] = amounts
-    return Stream(
-        entity,
-        f"{API}/{name}",
-        {"source_id": ref("$key"), **fields},
-        paginator=pages(),
-        records="$resources",
-        changed_since=changed_since(f"{prefix}_updateddate"),
-        total=total,
-        **extra,
-    )
+    changed = changed_since(f"{prefix}_updateddate")
+    return feed_stream(entity, f"{API}/{name}", fields, changed, paginator=pages(), **extra)
 
 
 def _lookup(name: str, feed: str, key: str, **extra: Any) -> Lookup:
@@ -245,8 +230,8 @@ STREAMS = (
             "stage_source_id": ref("_stage.$key"),
             "owner_source_id": ref("oppo_assigneduserid"),
             "expected_close_date": utc_date("oppo_targetclose"),
-            "won_time": closed("won"),
-            "lost_time": closed("lost"),
+            "won_time": closed("won", "oppo_status", STATUS, utc_time("oppo_closed")),
+            "lost_time": closed("lost", "oppo_status", STATUS, utc_time("oppo_closed")),
         },
         joins=(
             Join("stage_codes", text("oppo_stage"), "_stage"),
@@ -266,6 +251,25 @@ STREAMS = (
         },
         keep=lambda raw: raw.get("oitm_lineitemtype", "i") == "i",  # not free text or comments
     ),
+    *lead_streams(  # open leads: not those converted to an opportunity
+        f"{API}/lead",
+        "lead_companyname",
+        {
+            "title": lambda raw: raw.get("lead_description") or "",
+            "add_time": utc_time("lead_createddate"),
+        },
+        {
+            "name": joined("lead_personfirstname", "lead_personlastname"),
+            "first_name": text("lead_personfirstname"),
+            "last_name": text("lead_personlastname"),
+            "emails": contact_points("lead_personemail"),
+            "phones": contact_points("lead_personphonenumber"),
+        },
+        ref("lead_assigneduserid"),
+        changed_since("lead_updateddate"),
+        paginator=pages(),
+        query=and_where("lead_status ne 'Opportunity'"),
+    ),
     _feed(
         Entity.activities,
         "communication",
@@ -281,6 +285,7 @@ STREAMS = (
             "done": lambda raw: raw.get("comm_status") == "Complete",
             "note": text("comm_note"),
             "deal_source_id": ref("comm_opportunityid"),
+            "lead_source_id": ref("comm_leadid"),
             "person_source_id": ref("_link.cmli_comm_personid"),
             "org_source_id": ref("_link.cmli_comm_companyid"),
             "owner_source_id": ref("_link.cmli_comm_userid"),
@@ -296,6 +301,7 @@ STREAMS = (
             "content": lambda raw: raw.get("note_note") or "",
             "add_time": utc_time("note_createddate"),
             "deal_source_id": on("deal"),
+            "lead_source_id": on("lead"),
             "person_source_id": on("person"),
             "org_source_id": on("org"),
             "owner_source_id": ref("note_createdby"),

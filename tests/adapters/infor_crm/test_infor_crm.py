@@ -6,6 +6,7 @@ History, stages from the "Opportunity Stage" picklist."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from datetime import UTC, datetime
 
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from adapters.core.auth import BasicAuth
+from adapters.core.blobs import Blob
 from adapters.core.canonical import Entity
 from adapters.core.declarative import DeclarativeSource, SourceSpec
 from adapters.core.errors import AdapterError, AuthFailed, UnreadableResponse
@@ -26,6 +28,8 @@ from tests.adapters.sources import BASE, FakeClock, extract_records, provision
 
 SIZE = 30
 HELD = InforCrmEmulator().held(generate(size=SIZE, seed=0))
+OWN = {lead.source_id for lead in HELD.leads}  # a lead's person and company: its own fields
+CONTACTS = [p for p in HELD.persons if p.source_id not in OWN]
 Creds = tuple[InforCrmEmulator, dict[str, str]]
 
 
@@ -75,13 +79,13 @@ async def test_feeds_are_walked_by_next_links_to_their_total(account: Creds) -> 
     source = new_source(account, spec=paged(7))
     persons = await extract_records(source, Entity.persons)
     assert [p.source_id for p in persons] == [key(p.source_id) for p in HELD.persons]
-    assert len(persons) > 7
+    assert len(persons) > 7 and len(CONTACTS) == 30
     async with raw_client(account) as client:
         body = (await client.get("/contacts", params={"format": "json", "count": 7})).json()
         last = (
             await client.get("/contacts", params={"format": "json", "count": 7, "startIndex": 29})
         ).json()
-    assert body["$totalResults"] == len(HELD.persons) and body["$startIndex"] == 1
+    assert body["$totalResults"] == len(CONTACTS) and body["$startIndex"] == 1
     assert body["$itemsPerPage"] == 7 and len(body["$resources"]) == 7
     assert body["$next"].endswith("/sdata/slx/dynamic/-/contacts?format=json&count=7&startIndex=8")
     assert "$next" not in last and len(last["$resources"]) == 2
@@ -171,13 +175,13 @@ async def test_a_delta_reads_what_was_modified_since() -> None:
 async def test_notes_and_done_activities_come_from_history(account: Creds) -> None:
     source = new_source(account)
     notes = {n.source_id: n for n in await extract_records(source, Entity.notes)}
-    assert set(notes) == {key(n.source_id) for n in HELD.notes}
+    assert set(notes) == {key(n.source_id) for n in [*HELD.notes, *HELD.lead_notes]}
     first = HELD.notes[0]
     assert notes[key(first.source_id)].content == first.content  # LongNotes, whole
     assert notes[key(first.source_id)].deal_source_id == key(first.deal_source_id)
     activities = await extract_records(source, Entity.activities)
     assert sorted(a.source_id for a in activities) == sorted(
-        key(a.source_id) for a in HELD.activities
+        key(a.source_id) for a in [*HELD.activities, *HELD.lead_activities]
     )
     assert {a.done for a in activities} == {True, False}
     emulator, _ = account
@@ -201,7 +205,6 @@ async def test_stages_are_the_opportunity_stage_picklist_in_one_pipeline(account
     async with raw_client(account) as client:
         bare = (await client.get("../../system/-/picklists", params={"format": "json"})).json()
     assert bare["$resources"][0]["items"] == {"$deferred": True}  # only with include=items
-    assert HELD.files == []
 
 
 async def test_custom_fields_are_the_entity_properties_beyond_those_read(account: Creds) -> None:
@@ -226,3 +229,41 @@ async def test_products_and_their_lines_on_deals(account: Creds) -> None:
     by_amount = lines[1]  # 150 off 3 x 850 is its share of the line
     assert (by_amount.discount, by_amount.discount_type) == (5.8824, "percentage")
     assert by_amount.deal_source_id == key("d1") and by_amount.product_source_id == key("pr2")
+
+
+async def test_leads_come_with_a_person_and_company_of_their_own(account: Creds) -> None:
+    source = new_source(account)
+    leads = {lead.source_id: lead for lead in await extract_records(source, Entity.leads)}
+    persons = {p.source_id: p for p in await extract_records(source, Entity.persons)}
+    orgs = {o.source_id: o for o in await extract_records(source, Entity.organizations)}
+    assert set(leads) == {key(lead.source_id) for lead in HELD.leads} and len(leads) == 3
+    for lead in leads.values():
+        assert lead.person_source_id == lead.source_id and lead.source_id in persons
+        if lead.org_source_id:
+            assert orgs[lead.org_source_id].name in lead.title  # "Name (Company)"
+            assert persons[lead.source_id].org_source_id == lead.org_source_id
+    notes = [n for n in await extract_records(source, Entity.notes) if n.lead_source_id]
+    assert {n.lead_source_id for n in notes} == {key(n.lead_source_id) for n in HELD.lead_notes}
+    activities = await extract_records(source, Entity.activities)
+    assert sum(bool(a.lead_source_id) for a in activities) == len(HELD.lead_activities) > 0
+
+
+async def test_attachments_are_files_on_their_records_byte_for_byte(account: Creds) -> None:
+    source = new_source(account)
+    files = {f.name: f for f in await extract_records(source, Entity.files)}
+    want = {f.name: f for f in HELD.files}
+    assert set(files) == set(want) and len(want) >= 6  # not the URL link (dataType U)
+    links = ("deal_source_id", "person_source_id", "org_source_id", "lead_source_id")
+    for name, file in files.items():  # the most particular record: not the contact's account
+        expected = [key(getattr(want[name], link)) for link in (*links, "activity_source_id")]
+        assert [getattr(file, link) for link in (*links, "activity_source_id")] == expected
+        with Blob(name, cap=10 << 20) as blob:
+            assert await source.download(file, blob) == file.size == want[name].size
+            got = hashlib.sha256(b"".join([chunk async for chunk in blob.chunks()])).hexdigest()
+        assert got == hashlib.sha256(HELD.file_bytes[want[name].source_id]).hexdigest(), name
+    async with raw_client(account) as client:
+        listed = (await client.get("../../system/-/attachments", params={"format": "json"})).json()
+        missing = await client.get("../../system/-/attachments('QNOSUCHFILE0')/file")
+    assert {a["dataType"] for a in listed["$resources"]} == {"R", "U"}
+    assert all("_bytes" not in a for a in listed["$resources"])
+    assert missing.status_code == 404 and missing.json()[0]["$sdataCode"] == "ResourceKindNotFound"

@@ -26,6 +26,7 @@ from tests.adapters.sources import BASE, FakeClock, extract_records, provision
 
 SIZE = 30
 HELD = SageCrmEmulator().held(generate(size=SIZE, seed=0))
+OWN = {lead.source_id for lead in HELD.leads}  # a lead's person and company: its own columns
 Creds = tuple[SageCrmEmulator, dict[str, str]]
 
 
@@ -86,7 +87,7 @@ async def test_feeds_run_from_start_index_1_to_the_total(account: Creds) -> None
         last = (await client.get("/person", params={"count": 7, "startIndex": 29})).json()
         zero = await client.get("/person", params={"startIndex": 0})
         big = await client.get("/person", params={"count": 101})
-    assert first["$startIndex"] == 1 and first["$totalResults"] == len(HELD.persons)
+    assert first["$startIndex"] == 1 and first["$totalResults"] == len(HELD.persons) - len(OWN)
     assert first["$resources"][0]["$key"] == IDS.integer("p1")  # an integer key
     assert [r["$key"] for r in last["$resources"]] == [IDS.integer("p29"), IDS.integer("p30")]
     assert zero.status_code == 400 and big.status_code == 400  # from 1, at most 100
@@ -170,7 +171,7 @@ async def test_a_delta_asks_where_updateddate_gt() -> None:
 
 async def test_notes_name_their_one_record_by_foreign_table(account: Creds) -> None:
     notes = {n.source_id: n for n in await extract_records(new_source(account), Entity.notes)}
-    assert len(notes) == len(HELD.notes)
+    assert len(notes) == len(HELD.notes) + len(HELD.lead_notes)
     rows = {r["$key"]: r for r in account[0].account_of("acme").table("notes")}
     for note in HELD.notes:
         got, row = notes[vid(note.source_id) or ""], rows[IDS.integer(note.source_id)]
@@ -185,6 +186,9 @@ async def test_notes_name_their_one_record_by_foreign_table(account: Creds) -> N
         else:
             assert row["note_foreigntableid"] == 5 and got.org_source_id == vid(note.org_source_id)
     assert notes[vid("n1") or ""].content == HELD.notes[0].content  # the long note whole
+    for note in HELD.lead_notes:  # table 4: a lead
+        assert rows[IDS.integer(note.source_id)]["note_foreigntableid"] == 4
+        assert notes[vid(note.source_id) or ""].lead_source_id == vid(note.lead_source_id)
 
 
 async def test_communications_are_linked_through_comm_link(account: Creds) -> None:
@@ -223,3 +227,22 @@ async def test_products_keep_their_prices_and_lines_their_quoted_price(account: 
     lines = await extract_records(source, Entity.deal_products)
     assert [(i.item_price, i.discount) for i in lines[:2]] == [(1080.0, 0.0), (800.0, 0.0)]
     assert lines[1].deal_source_id == vid("d1") and lines[1].product_source_id == vid("pr2")
+
+
+async def test_open_leads_come_with_a_person_and_company_of_their_own(account: Creds) -> None:
+    source = new_source(account)
+    leads = {lead.source_id: lead for lead in await extract_records(source, Entity.leads)}
+    persons = {p.source_id: p for p in await extract_records(source, Entity.persons)}
+    orgs = {o.source_id: o for o in await extract_records(source, Entity.organizations)}
+    assert set(leads) == {vid(lead.source_id) for lead in HELD.leads}  # not the converted one
+    rows = account[0].account_of("acme").table("lead")
+    assert len(rows) == len(leads) + 1 and rows[-1]["lead_status"] == "Opportunity"
+    for lead in HELD.leads:
+        got = leads[vid(lead.source_id) or ""]
+        assert got.title == lead.title and got.person_source_id == got.source_id  # description
+        assert persons[got.source_id].owner_source_id == vid(lead.owner_source_id)
+        if got.org_source_id:
+            assert orgs[got.org_source_id].name == rows[HELD.leads.index(lead)]["lead_companyname"]
+    activities = await extract_records(source, Entity.activities)
+    on_leads = {a.source_id: a.lead_source_id for a in activities if a.lead_source_id}
+    assert on_leads == {vid(a.source_id): vid(a.lead_source_id) for a in HELD.lead_activities}
