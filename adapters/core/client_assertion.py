@@ -141,3 +141,49 @@ def new_private_key(curve: str = "P-256") -> str:
 def public_key_of(private_key: str) -> str:
     """The public part of a PEM private key, in PEM."""
     return bytes(JsonWebKey.import_key(private_key).as_pem(is_private=False)).decode()
+
+
+def assertion_login(
+    clock: Callable[[], float],
+    token: Callable[[Any], str],
+    *,
+    algorithms: Sequence[str] = ALGORITHMS,
+    longest: int = 3600,
+    scope: str | None = None,
+    answer: Callable[[str, Any, Any], Any] | None = None,
+) -> Any:
+    """An emulator's token endpoint (an `emulated_auth.Login`) for `client_assertion_auth`:
+    the client_credentials grant with an assertion that passes `check_assertion` against the
+    account's credentials (`client_id` the issuer, `certificate_id` the kid, the public part of
+    `private_key`), addressed to the endpoint itself. Refused with 400 and RFC 6749's codes:
+    no assertion `invalid_request`, a wrong one `invalid_grant`, another grant
+    `unsupported_grant_type`."""
+    from adapters.core.emulated_auth import Login, oauth2_answer  # emulators only
+
+    def checked(account: Any, request: Any, given: Mapping[str, str]) -> str | None:
+        assertion = given.get("client_assertion")
+        if given.get("client_assertion_type") != JWT_BEARER or not assertion:
+            return "client_assertion"
+        creds = account.credentials
+        wrong = check_assertion(
+            assertion,
+            public_key_of(creds["private_key"]),
+            now=clock(),
+            issuer=creds["client_id"],
+            audience=str(request.url).split("?")[0],
+            key_id=creds["certificate_id"],
+            algorithms=algorithms,
+            longest=longest,
+            scope=scope,
+        )
+        return None if wrong is None else "assertion"
+
+    codes = {"grant_type": "unsupported_grant_type", "assertion": "invalid_grant"}
+    return Login(
+        {},
+        "client_credentials",
+        answer=answer or oauth2_answer,
+        refusal=lambda reason, given: (400, {"error": codes.get(reason, "invalid_request")}),
+        token=token,
+        checks=(checked,),
+    )

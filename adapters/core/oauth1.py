@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 from urllib.parse import parse_qsl
 from urllib.request import parse_http_list, parse_keqv_list
 
@@ -182,3 +183,35 @@ class Verifier:
             return False
         self._nonces.add(used)
         return True
+
+
+def signed_gate(
+    clock: Callable[[], float],
+    *,
+    realm: str = "account_id",
+    consumer: tuple[str, str] = ("consumer_key", "consumer_secret"),
+    token: tuple[str, str] = ("token_id", "token_secret"),
+) -> Callable[[Any, Any], bool]:
+    """An emulator's gate (`SourceEmulator.gate`): a request signed with the account's
+    credentials of these names (the realm, the consumer's key and secret, the token's id and
+    secret), checked by a `Verifier` of the account's own (its nonces)."""
+    verifiers: dict[str, Verifier] = {}
+
+    def check(account: Any, request: Any) -> bool:
+        creds = account.credentials
+        verifier = verifiers.setdefault(account.id, Verifier(clock))
+        return verifier.verify(
+            request.method,
+            str(request.url),
+            request.query_params.multi_items(),
+            request.headers.get("authorization", ""),
+            expected={
+                "realm": creds[realm],
+                "oauth_consumer_key": creds[consumer[0]],
+                "oauth_token": creds[token[0]],
+            },
+            consumer_secret=creds[consumer[1]],
+            token_secret=creds[token[1]],
+        )
+
+    return check

@@ -3,10 +3,11 @@ are of the same kind): the client adds a changed-since condition to its query, a
 answers a query over its tables.
 
 Served: `SELECT * | col[, col] FROM table [WHERE cond [AND cond ...]] [ORDER BY col [ASC|DESC]]`
-where a condition is `col = 'text'` or `col > TO_TIMESTAMP('YYYY-MM-DD HH24:MI:SS', format)`
-(the format given as written: the vendor's). Anything else is a `QueryError`, which the
-emulator answers in its vendor's words: `kind` says what was wrong ("query", "table",
-"column", "condition", "time") and `name` what.
+where a condition is `col = 'text'`, `col > TO_TIMESTAMP('YYYY-MM-DD HH24:MI:SS', format)`
+(the format given as written: the vendor's) or `col IN (SELECT col FROM table [WHERE cond])`
+(a subquery of one condition at most). Anything else is a `QueryError`, which the emulator
+answers in its vendor's words: `kind` says what was wrong ("query", "table", "column",
+"condition", "time") and `name` what.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ QUERY = re.compile(
     re.I | re.S,
 )
 EQUALS = re.compile(r"(\w+)\s*=\s*'([^']*)'", re.S)
+IN = re.compile(r"(\w+)\s+IN\s*\(\s*(SELECT\s+\w+\s+FROM\s+[^()]+?)\s*\)", re.I | re.S)
 AFTER = re.compile(r"(\w+)\s*>\s*TO_TIMESTAMP\(\s*'([^']+)'\s*,\s*'([^']+)'\s*\)", re.I)
 
 
@@ -68,6 +70,11 @@ def select(
 
     rows = list(tables.get(table, []))
     for condition in filter(None, re.split(r"\s+AND\s+", found["where"] or "", flags=re.I)):
+        if within := IN.fullmatch(condition.strip()):  # a column's values in another table
+            name, inner = column(within[1]), select(tables, within[2], columns=columns, form=form)
+            values = {next(iter(r.values())) for r in inner}
+            rows = [r for r in rows if r.get(name) in values]
+            continue
         rows = [r for r in rows if _holds(condition.strip(), column, form)(r)]
     if found["order"]:
         name = column(found["order"])

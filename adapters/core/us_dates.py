@@ -57,3 +57,20 @@ def iso_time(value: Any) -> str | None:
     is taken as UTC."""
     day = iso_date(value)
     return f"{day}T{iso_hhmm(value) or '00:00'}:00Z" if day else None
+
+
+def hhmm_later(hhmm: str | None, duration: str | None) -> str | None:
+    """ "HH:MM" a duration ("HH:MM") after a time of day, from 00:00 again past midnight."""
+    if not hhmm or not duration:
+        return None
+    total = sum(int(t[:2]) * 60 + int(t[3:5]) for t in (hhmm, duration))
+    return f"{total // 60 % 24:02d}:{total % 60:02d}"
+
+
+def hhmm_between(start: Any, end: Any) -> str | None:
+    """The length ("HH:MM") from one "h:mm am" to another (an earlier end is the next day's)."""
+    since, until = iso_hhmm(start), iso_hhmm(end)
+    if not since or not until:
+        return None
+    minutes = (int(until[:2]) - int(since[:2])) * 60 + int(until[3:]) - int(since[3:])
+    return f"{minutes % 1440 // 60:02d}:{minutes % 60:02d}"

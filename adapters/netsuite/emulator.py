@@ -42,10 +42,19 @@ Assumptions (not documented, or only by third parties):
   query ... Record 'x' was not found" / "Field 'y' for record 'x' was not found".
 - Dates show in the account's default format (M/D/YYYY, h:mm am, the user's time zone: GMT
   here); `lastmodifieddate > TO_TIMESTAMP('2026-01-15 10:00:00', 'YYYY-MM-DD HH24:MI:SS')`.
-- Custom field metadata (`customfield`: scriptid in upper case, name, fieldtype ENTITY/BODY,
-  fieldvaluetype, fieldvaluetyperecord = the list's internal id), `customlist` (internalid,
-  scriptid) and one table per custom list (`customlist_x`: id, name, isinactive): described
-  by a public SuiteScript module's notes (SuiteQL has no table of all list values).
+- Opportunities are rows of `transaction` with `type` 'Opprtnty' (a public SuiteQL query,
+  JEMackay11/NetSpot); their lines are `transactionline` (`transaction`, `mainline` 'T' for
+  the one line holding no item, `item`, `quantity`, `rate`, `memo`: netsuitediagnostics.com's
+  SuiteQL notes, CData's SuiteQL table reference). A line's quantity carries the inventory
+  sign, negative for what a sale takes out (shown for components there; assumed for sales).
+- Items are `item` (`itemid`, `displayname`, `itemtype`); their prices `pricing` (`item`,
+  `pricelevel`, `currency`, `unitprice`: a SuiteQL pricing query in a public repository;
+  multiple currencies give a row per currency), the Base Price level's internal id being 1.
+- Custom field metadata (`customfield`: scriptid in upper case, name, fieldtype ENTITY/ITEM/
+  BODY, fieldvaluetype, fieldvaluetyperecord = the list's internal id), `customlist`
+  (internalid, scriptid) and one table per custom list (`customlist_x`: id, name,
+  isinactive): described by a public SuiteScript module's notes (SuiteQL has no table of all
+  list values).
 - `GET /services/rest/record/v1/employee?limit=1` lists employees as `{id, links}` items (the
   connection check).
 SuiteQL is served in the small subset of adapters/core/sql_subset.py (what Ferry sends);
@@ -64,16 +73,16 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from adapters.core import client_assertion as jwt
-from adapters.core.emulated_auth import Login
+from adapters.core.emulated_auth import ExpiringTokens
 from adapters.core.emulation import (
     EmulatedAccount,
-    RateState,
+    RateHeaders,
     SourceEmulator,
     Tables,
     VendorError,
     bearer,
 )
-from adapters.core.oauth1 import Verifier
+from adapters.core.oauth1 import signed_gate
 from adapters.core.serving import OffsetPages, Served, next_url
 from adapters.core.sql_subset import QueryError, select
 from adapters.core.us_dates import us_datetime
@@ -85,10 +94,7 @@ HOUR = 3600
 PAGES = OffsetPages(default=1000, most=1000)
 TYPES = {400: "15.5.1", 401: "15.5.2", 404: "15.5.5", 405: "15.5.6", 429: "15.5.30"}
 TITLES = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests"}
-LOGIN = (
-    "Invalid login attempt. For more details, see the Login Audit Trail in the NetSuite UI at "
-    "Setup > Users/Roles > User Management > View Login Audit Trail."
-)
+CODES = {"unauthorized": "INVALID_LOGIN", "rate_limited": "CONCURRENCY_LIMIT_EXCEEDED"}
 SEARCH = "Invalid search query. Search error occurred: "
 QUERY_ERRORS = {
     "table": SEARCH + "Record '{name}' was not found.",
@@ -97,7 +103,6 @@ QUERY_ERRORS = {
     "condition": "Invalid search query: the condition '{name}' is not served.",
     "query": "Invalid search query: only SELECT ... FROM ... [WHERE] [ORDER BY] is served.",
 }
-GRANT_ERRORS = {"grant_type": "unsupported_grant_type", "assertion": "invalid_grant"}
 
 
 def bad(message: str, code: str = "INVALID_PARAMETER") -> VendorError:
@@ -118,27 +123,32 @@ class NetSuiteEmulator(SourceEmulator):
     credential_values = {"account_id": "{account}"}
     window_seconds = 1.0  # concurrency, modelled as requests per second
     default_burst = 1000
+    rate = RateHeaders(None, None, None, retry_after=False)
+    unauthorized_message = (
+        "Invalid login attempt. For more details, see the Login Audit Trail in the NetSuite UI "
+        "at Setup > Users/Roles > User Management > View Login Audit Trail."
+    )
+    rate_limited_message = "Request blocked: the account's concurrency limit is exceeded."
+    render = staticmethod(render)  # the reference company in the vendor's shapes
+    held = staticmethod(held)  # what of it the vendor can hold
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        self._signed: dict[str, Verifier] = {}  # each account's nonces
-        self._expiry: dict[str, float] = {}  # access token -> when it expires
+        self._signed = signed_gate(self.clock)
+        self._tokens = ExpiringTokens(HOUR, HOUR, self.clock)  # M2M access tokens: 60 minutes
 
     def routes(self) -> list[BaseRoute]:
-        login = Login(
-            {},
-            "client_credentials",
-            checks=(self._assertion,),
-            refusal=lambda reason, given: (
-                400,
-                {"error": GRANT_ERRORS.get(reason, "invalid_request")},
-            ),
+        login = jwt.assertion_login(
+            self.clock,
+            lambda account: self._tokens.issue(account),
+            algorithms=jwt.ALGORITHMS[:6],  # PS* and ES*, not RS256
+            longest=HOUR,
+            scope="rest_webservices",
             answer=lambda token, request, account: {
                 "access_token": token,
                 "expires_in": str(HOUR),
                 "token_type": "Bearer",
             },
-            token=self._access_token,
         )
         return [
             Route(f"{API}/query/v1/suiteql", self.suiteql, methods=["POST"]),
@@ -152,75 +162,21 @@ class NetSuiteEmulator(SourceEmulator):
         key = {"certificate_id": secrets.token_urlsafe(32), "private_key": jwt.new_private_key()}
         return {**super().new_credentials(base_url), **key}
 
-    render = staticmethod(render)  # the reference company in the vendor's shapes
-    held = staticmethod(held)  # what of it the vendor can hold
-
     def render_account(self, company: ReferenceCompany, credentials: dict[str, str]) -> Tables:
         return render(company)
-
-    # --- auth, errors, the limit -------------------------------------------------------------
-
-    def _assertion(self, account: EmulatedAccount, request: Request, given: Any) -> str | None:
-        """The client credentials grant's assertion, checked against the mapped certificate."""
-        if given.get("client_assertion_type") != jwt.JWT_BEARER or not given.get(
-            "client_assertion"
-        ):
-            return "client_assertion"
-        creds = account.credentials
-        wrong = jwt.check_assertion(
-            given["client_assertion"],
-            jwt.public_key_of(creds["private_key"]),
-            now=self.clock(),
-            issuer=creds["client_id"],
-            audience=str(request.url).split("?")[0],
-            key_id=creds["certificate_id"],
-            algorithms=jwt.ALGORITHMS[:6],  # PS* and ES*, not RS256
-            longest=HOUR,
-            scope="rest_webservices",
-        )
-        return None if wrong is None else "assertion"
-
-    def _access_token(self, account: EmulatedAccount) -> str:
-        token = secrets.token_urlsafe(48)
-        self._expiry[token] = self.clock() + HOUR
-        return token
 
     def authenticate(self, account: EmulatedAccount, request: Request) -> bool:
         """An M2M access token not expired, or a token-based signature (realm, consumer and
         token the account's, HMAC-SHA256, fresh, its nonce unused)."""
-        token = bearer(request)
-        if token is not None:
-            return token in account.tokens and self._expiry.get(token, 0) > self.clock()
-        creds = account.credentials
-        verifier = self._signed.setdefault(account.id, Verifier(self.clock))
-        return verifier.verify(
-            request.method,
-            str(request.url),
-            request.query_params.multi_items(),
-            request.headers.get("authorization", ""),
-            expected={
-                "realm": creds["account_id"],
-                "oauth_consumer_key": creds["consumer_key"],
-                "oauth_token": creds["token_id"],
-            },
-            consumer_secret=creds["consumer_secret"],
-            token_secret=creds["token_secret"],
-        )
-
-    def unauthorized(self) -> VendorError:
-        return VendorError(401, "INVALID_LOGIN", LOGIN)
-
-    def rate_limited(self, state: RateState) -> VendorError:
-        message = "Request blocked: the account's concurrency limit is exceeded."
-        return VendorError(429, "CONCURRENCY_LIMIT_EXCEEDED", message)
+        gate = self._tokens.gate() if bearer(request) is not None else self._signed
+        return gate(account, request)
 
     def error_body(self, status: int, code: str, message: str) -> Any:
-        section = TYPES.get(status, "15.5.1")
         return {
-            "type": f"https://www.rfc-editor.org/rfc/rfc9110.html#section-{section}",
+            "type": f"https://www.rfc-editor.org/rfc/rfc9110.html#section-{TYPES.get(status)}",
             "title": TITLES.get(status, "Error"),
             "status": status,
-            "o:errorDetails": [{"detail": message, "o:errorCode": code.upper()}],
+            "o:errorDetails": [{"detail": message, "o:errorCode": CODES.get(code, code).upper()}],
         }
 
     # --- routes ----------------------------------------------------------------------------------
@@ -241,9 +197,8 @@ class NetSuiteEmulator(SourceEmulator):
         except QueryError as exc:
             raise bad(QUERY_ERRORS[exc.kind].format(name=exc.name, table=exc.table)) from None
         page = _page(request, [_shown(row) for row in rows])
-        return self.respond(
-            request, _envelope(request, page, [{"links": [], **r} for r in page.items])
-        )
+        items = [{"links": [], **row} for row in page.items]
+        return self.respond(request, _envelope(request, page, items))
 
     async def employees(self, request: Request) -> Response:
         account = self.account(request)
@@ -258,11 +213,10 @@ class NetSuiteEmulator(SourceEmulator):
 def _page(request: Request, rows: list[dict[str, Any]]) -> Served:
     """A page of `limit` (1 to 1000) rows from `offset`, a multiple of it; any other query
     parameter refused."""
-    params = request.query_params
-    unknown = sorted(set(params) - PAGES.params)
+    unknown = sorted(set(request.query_params) - PAGES.params)
     if unknown:
         raise bad(f"Invalid query parameter: {unknown[0]}.")
-    page = PAGES.serve(rows, params)
+    page = PAGES.serve(rows, request.query_params)
     if page.start % page.size:
         raise bad("offset must be a multiple of limit.")
     return page

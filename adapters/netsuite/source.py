@@ -1,62 +1,50 @@
 """NetSuite (SuiteTalk REST web services, SuiteQL) as a source, described for the shared engine.
 
-Vendor facts (sources in the emulator's docstring): every list is a SuiteQL query, `POST
-/services/rest/query/v1/suiteql?limit=1000&offset=N` with `Prefer: transient` and `{"q": ...}`,
-walked while `hasMore`; `items` carry the rows, `count` how many this page holds (a page whose
-items disagree with its count is refused, never read short). Token-based authentication:
-OAuth 1.0a signed with HMAC-SHA256 (adapters/core/oauth1.py), realm = the account id; or OAuth
-2.0 client credentials (M2M), a JWT signed with the mapped certificate's private key traded at
+Vendor facts (sources in the emulator's docstring): every list is a SuiteQL query POSTed with
+`Prefer: transient`, paged by `?limit=1000&offset=` while `hasMore`, each page's `items`
+checked against its `count` (adapters/core/query_reads.py). Token-based authentication: OAuth
+1.0a signed with HMAC-SHA256, realm = the account id (adapters/core/oauth1.py); or OAuth 2.0
+client credentials (M2M), a JWT signed with the mapped certificate's private key traded at
 `/services/rest/auth/oauth2/v1/token` for a bearer token (adapters/core/client_assertion.py).
 
 The base URL is the account's own host, `https://<account id>.suitetalk.api.netsuite.com`
-(the id in lower case, `_` as `-`: 1234567_SB1 is 1234567-sb1); the account id itself is a
-credential, as the signature's realm. Records are read with `SELECT *`, so that an account's
-custom columns come whatever records they apply to; custom field definitions from the
-`customfield` table, their choices from each custom list's table.
+(the id in lower case, `_` as `-`: 1234567_SB1 is 1234567-sb1). Records are read with `SELECT
+*`, so an account's custom columns come whatever records they apply to; custom field
+definitions from the `customfield` table, their choices from each custom list's table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
 from adapters.core.auth import CredentialAuth, CredentialField
-from adapters.core.canonical import ContactPoint, Entity, FieldType, Record
+from adapters.core.canonical import Entity, FieldType, Record
 from adapters.core.client_assertion import client_assertion_auth
 from adapters.core.declarative import (
     AccountCheck,
-    ChangedSince,
     Derived,
     FieldCatalog,
     ForEach,
     Join,
-    Lookup,
-    PostRead,
     RunState,
     SourceSpec,
     Stream,
 )
-from adapters.core.errors import UnreadableResponse
 from adapters.core.http import default_error_text
-from adapters.core.mapping import Getter, Raw, const, first, number, ref, text
+from adapters.core.mapping import Getter, Raw, columns, const, first, number, ref, text
 from adapters.core.oauth1 import OAuth1
-from adapters.core.paginators import OffsetPaginator
-from adapters.core.sql_subset import changed_after
-from adapters.core.us_dates import DATE, iso_date, iso_hhmm, iso_time
+from adapters.core.query_reads import QueryApi
+from adapters.core.us_dates import DATE, hhmm_between, iso_date, iso_hhmm, iso_time
 
-SUITEQL = "/services/rest/query/v1/suiteql"
+API = QueryApi("NetSuite", "/services/rest/query/v1/suiteql")
+SUITEQL = API.path
 TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"
 TOKEN_BASED = ("consumer_key", "consumer_secret", "token_id", "token_secret")
 PIPELINE_ID = "1"  # NetSuite has no pipelines: every opportunity status is in this one
-PAGES = OffsetPaginator(
-    start_param="offset",
-    limit=1000,
-    more_path="hasMore",
-    next_start_path=None,
-    records_path="items",
-)
+OPPORTUNITIES = "FROM transaction WHERE type = 'Opprtnty'"
 CUSTOM_TYPES = {
     **dict.fromkeys(("Free-Form Text", "Email Address", "Hyperlink"), FieldType.varchar),
     **dict.fromkeys(("Long Text", "Text Area", "Rich Text"), FieldType.text),
@@ -69,45 +57,12 @@ CUSTOM_TYPES = {
 KINDS = {"phonecall": "call", "calendarevent": "meeting", "task": "task"}
 
 
-def suiteql(query: str, *, delta: bool = True) -> PostRead:
-    """A SuiteQL read; a delta run adds `lastmodifieddate >` the time (before ORDER BY)."""
-
-    def build(params: Mapping[str, Any], state: RunState) -> dict[str, Any]:
-        since = params.get("since") if delta else None
-        form = "YYYY-MM-DD HH24:MI:SS"
-        return {"q": changed_after(query, "lastmodifieddate", str(since), form) if since else query}
-
-    return PostRead(build, page_in_query=True)
-
-
-def items(body: Any) -> list[Raw]:
-    """A page's rows; an answer that is not SuiteQL's, or whose items are fewer than its
-    count says, is refused (read as a short page it would end the list)."""
-    found = body.get("items") if isinstance(body, dict) else None
-    if not isinstance(found, list) or not isinstance(body.get("hasMore"), bool):
-        raise UnreadableResponse("NetSuite: an answer is not a SuiteQL page")
-    if body.get("count") != len(found):
-        raise UnreadableResponse(
-            f"NetSuite: a page holds {len(found)} of its {body.get('count')} rows"
-        )
-    return [row for row in found if isinstance(row, dict)]
-
-
-def total(response: httpx.Response, body: Any) -> int | None:
-    value = body.get("totalResults") if isinstance(body, dict) else None
-    return value if isinstance(value, int) else None
-
-
 def error_text(response: httpx.Response) -> str:
     try:
         detail = response.json()["o:errorDetails"][0]
         return f"{detail['o:errorCode']}: {detail['detail']}"
     except (ValueError, LookupError, TypeError):
         return default_error_text(response)
-
-
-def at(read: Callable[[Any], Any], column: str) -> Getter:
-    return lambda raw: read(raw.get(column))
 
 
 def custom_values(raw: Raw) -> dict[str, Any]:
@@ -117,18 +72,27 @@ def custom_values(raw: Raw) -> dict[str, Any]:
 
 
 def choices(state: RunState) -> dict[str, Any]:
-    """The custom field definitions, each with its list's (id, name) choices."""
-    rows = [
-        row
-        for value in state["lists"].values()
-        for row in (value if isinstance(value, list) else [value])
-    ]
-    lists = {row.get("internalid"): str(row.get("scriptid", "")).lower() for row in rows}
-    out = {}
-    for key, field in state["fields"].items():
-        listed = state["list_values"].get(lists.get(field.get("fieldvaluetyperecord"), ""), [])
-        options = [(v["id"], v["name"]) for v in listed if v.get("isinactive") != "T"]
-        out[key] = {**field, "_options": options}
+    """The custom field definitions, each with its list's active (id, name) choices."""
+    listed = state["list_values"]
+    return {
+        key: {
+            **field,
+            "_options": [
+                (v["id"], v["name"])
+                for v in listed.get(str(field.get("fieldvaluetyperecord")), [])
+                if v.get("isinactive") != "T"
+            ],
+        }
+        for key, field in state["fields"].items()
+    }
+
+
+def prices(state: RunState) -> dict[str, Any]:
+    """Each item's base prices (price level 1), one per currency, the currency as its code."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in (r for rows in state["pricing"].values() for r in rows):
+        code = state["currencies"].get(row.get("currency"), {}).get("symbol")
+        out.setdefault(row["item"], []).append({"price": row["unitprice"], "currency": code})
     return out
 
 
@@ -146,39 +110,9 @@ def _catalog(entity: Entity, placement: str) -> FieldCatalog:
     )
 
 
-def _lookup(name: str, query: str, key: Getter) -> Lookup:
-    return Lookup(name, SUITEQL, key, None, PAGES, rows=items, post=suiteql(query, delta=False))
-
-
-def _stream(entity: Entity, query: str, fields: Mapping[str, Getter], **extra: Any) -> Stream:
-    """A list read by `query` (its changed-since as `suiteql` adds it); `extra` for Stream."""
-    return Stream(
-        entity,
-        SUITEQL,
-        fields,
-        paginator=PAGES,
-        records=None,
-        rows=items,
-        post=suiteql(query),
-        changed_since=ChangedSince("since"),
-        total=total,
-        **extra,
-    )
-
-
 def _linked(entity: Entity, query: str, fields: Mapping[str, Getter], **extra: Any) -> Stream:
     """A stream whose entity links say a customer id or a contact's: see `kind_of`."""
-    return _stream(entity, query, fields, needs=("customers",), amend=kind_of, **extra)
-
-
-def points(**labels: str) -> Getter:
-    """Emails or phones from one column each (column=label), the first found primary."""
-
-    def read(raw: Raw) -> list[ContactPoint]:
-        found = [(str(raw[c]), label) for c, label in labels.items() if raw.get(c)]
-        return [ContactPoint(value=v, label=lab, primary=not i) for i, (v, lab) in enumerate(found)]
-
-    return read
+    return API.stream(entity, query, fields, needs=("customers",), amend=kind_of, **extra)
 
 
 def kind_of(record: Record, raw: Raw, state: RunState) -> None:
@@ -198,28 +132,23 @@ ENTITY = {
     "first_name": text("firstname"),
     "last_name": text("lastname"),
     "owner_source_id": ref("salesrep"),
-    "emails": points(email="work", altemail="other"),
-    "phones": points(phone="work", mobilephone="mobile", homephone="home", altphone="other"),
+    "emails": columns(("email", "work"), ("altemail", "other")),
+    "phones": columns(
+        ("phone", "work"), ("mobilephone", "mobile"), ("homephone", "home"), ("altphone", "other")
+    ),
 }
 
 
 def _activities(table: str, owner: str) -> Stream:
-    start = iso_hhmm if table != "task" else (lambda value: None)
-
-    def duration(raw: Raw) -> str | None:
-        begin, end = start(raw.get("starttime")), start(raw.get("endtime"))
-        if not begin or not end:
-            return None
-        minutes = (int(end[:2]) * 60 + int(end[3:])) - (int(begin[:2]) * 60 + int(begin[3:]))
-        return f"{minutes % 1440 // 60:02d}:{minutes % 60:02d}"
-
+    """Tasks (due on a date) or calls and events (`starttime` to `endtime`, "h:mm am")."""
+    timed = table != "task"
     fields: dict[str, Getter] = {
         "source_id": ref("id"),
         "subject": first("title", const("")),
         "type": const(KINDS[table]),
         "due_date": lambda raw: iso_date(raw.get("duedate") or raw.get("startdate")),
-        "due_time": at(start, "starttime"),
-        "duration": duration,
+        "due_time": lambda raw: iso_hhmm(raw.get("starttime")) if timed else None,
+        "duration": lambda raw: hhmm_between(raw.get("starttime"), raw.get("endtime")),
         "done": lambda raw: raw.get("status") == "COMPLETE",
         "note": text("message"),
         "owner_source_id": ref(owner),
@@ -261,10 +190,6 @@ def _positions(rows: list[Raw], state: RunState) -> list[Raw]:
     return [{**row, "_position": i} for i, row in enumerate(rows, 1)]
 
 
-def _list_query(params: Mapping[str, Any], state: RunState) -> dict[str, Any]:
-    return {"q": f"SELECT id, name, isinactive FROM {params['list']} ORDER BY id"}
-
-
 def _script_id(raw: Raw) -> str:
     return str(raw.get("scriptid")).lower()
 
@@ -272,7 +197,7 @@ def _script_id(raw: Raw) -> str:
 SPEC = SourceSpec(
     name="NetSuite",
     streams=(
-        _stream(
+        API.stream(
             Entity.users,
             "SELECT id, entityid, email, isinactive FROM employee ORDER BY id",
             {
@@ -282,24 +207,36 @@ SPEC = SourceSpec(
                 "active": lambda raw: raw.get("isinactive") != "T",
             },
         ),
-        _stream(
+        API.stream(
             Entity.organizations,
             "SELECT * FROM customer WHERE isperson = 'F' ORDER BY id",
             {k: ENTITY[k] for k in ("source_id", "owner_source_id")}
             | {"name": first("companyname", "entityid")},
             custom_values=custom_values,
         ),
-        _stream(
+        API.stream(
             Entity.persons,
             "SELECT * FROM customer WHERE isperson = 'T' ORDER BY id",
             ENTITY,
             custom_values=custom_values,
         ),
-        _stream(
+        API.stream(
             Entity.persons,
             "SELECT * FROM contact ORDER BY id",
             {**ENTITY, "owner_source_id": const(None), "org_source_id": ref("company")},
             custom_values=custom_values,
+        ),
+        API.stream(
+            Entity.products,
+            "SELECT * FROM item ORDER BY id",
+            {
+                "source_id": ref("id"),
+                "name": first("displayname", "itemid"),
+                "code": text("itemid"),
+                "prices": "_prices",
+            },
+            custom_values=custom_values,
+            joins=(Join("prices", "id", "_prices"),),
         ),
         Stream(
             Entity.pipelines,
@@ -307,7 +244,7 @@ SPEC = SourceSpec(
             {"source_id": const(PIPELINE_ID), "name": const("Opportunities")},
             rows_of="pipeline",
         ),
-        _stream(
+        API.stream(
             Entity.stages,
             "SELECT id, name, probability FROM entitystatus WHERE stage = 'PROSPECT' ORDER BY id",
             {
@@ -321,7 +258,7 @@ SPEC = SourceSpec(
         ),
         _linked(
             Entity.deals,
-            "SELECT * FROM opportunity ORDER BY id",
+            f"SELECT * {OPPORTUNITIES} ORDER BY id",
             {
                 "source_id": ref("id"),
                 "title": first("title", "tranid"),
@@ -332,12 +269,28 @@ SPEC = SourceSpec(
                 "pipeline_source_id": const(PIPELINE_ID),
                 "stage_source_id": ref("entitystatus"),
                 "owner_source_id": ref("salesrep"),
-                "expected_close_date": at(iso_date, "expectedclosedate"),
+                "expected_close_date": lambda raw: iso_date(raw.get("expectedclosedate")),
                 "won_time": _closed("won"),
                 "lost_time": _closed("lost"),
             },
             custom_values=custom_values,
             joins=(Join("currencies", "currency", "_currency"),),
+        ),
+        # An opportunity's item lines (its main line holds no item); a sale's quantity is
+        # negative, as it leaves the inventory.
+        API.stream(
+            Entity.deal_products,
+            "SELECT * FROM transactionline WHERE mainline = 'F' "
+            f"AND transaction IN (SELECT id {OPPORTUNITIES}) ORDER BY uniquekey",
+            {
+                "source_id": ref("uniquekey"),
+                "deal_source_id": ref("transaction"),
+                "product_source_id": ref("item"),
+                "item_price": number("rate"),
+                "quantity": lambda raw: abs(float(raw.get("quantity") or 1)),
+                "comments": text("memo"),
+            },
+            delta=False,  # a line has no lastmodifieddate of its own
         ),
         _activities("task", "assigned"),
         _activities("phonecall", "assigned"),
@@ -349,44 +302,49 @@ SPEC = SourceSpec(
                 "source_id": ref("id"),
                 "content": first("note", "title", const("")),
                 "owner_source_id": ref("author"),
-                "add_time": at(iso_time, "notedate"),
+                "add_time": lambda raw: iso_time(raw.get("notedate")),
                 "deal_source_id": ref("transaction"),
                 "person_source_id": ref("entity"),
             },
         ),
     ),
     lookups=(
-        _lookup("customers", "SELECT id, isperson FROM customer ORDER BY id", "id"),
-        _lookup("currencies", "SELECT id, symbol FROM currency ORDER BY id", "id"),
-        _lookup(
+        API.lookup("customers", "SELECT id, isperson FROM customer ORDER BY id", "id"),
+        API.lookup("currencies", "SELECT id, symbol FROM currency ORDER BY id", "id"),
+        API.lookup(
+            "pricing",
+            "SELECT item, currency, unitprice FROM pricing WHERE pricelevel = '1' ORDER BY item",
+            "item",
+            many=True,
+        ),
+        API.lookup(
             "fields",
             "SELECT scriptid, name, fieldtype, fieldvaluetype, fieldvaluetyperecord "
             "FROM customfield WHERE isinactive = 'F' ORDER BY scriptid",
             _script_id,
         ),
-        _lookup(
+        API.lookup(
             "lists", "SELECT internalid, scriptid FROM customlist ORDER BY scriptid", "internalid"
         ),
-        Lookup(
+        # Each list's values from its own table, keyed by the list's internal id.
+        API.lookup(
             "list_values",
-            SUITEQL,
-            lambda raw: raw["_list"]["list"],
-            None,
-            PAGES,
-            {"list": "{list}"},
+            lambda params: f"SELECT id, name, isinactive FROM {params['list']} ORDER BY id",
+            "_list.id",
+            params={"list": "{list}"},
             many=True,
-            rows=items,
-            for_each=ForEach("lists", {"list": _script_id}, tag="_list"),
-            post=PostRead(_list_query, page_in_query=True),
+            for_each=ForEach("lists", {"list": _script_id, "id": ref("internalid")}, tag="_list"),
         ),
     ),
     derived=(
         Derived("pipeline", (), lambda state: {PIPELINE_ID: {"id": PIPELINE_ID}}),
-        Derived("custom_fields", ("fields", "lists", "list_values"), choices),
+        Derived("custom_fields", ("fields", "list_values"), choices),
+        Derived("prices", ("pricing", "currencies"), prices),
     ),
     field_catalogs=(
         _catalog(Entity.organizations, "ENTITY"),
         _catalog(Entity.persons, "ENTITY"),
+        _catalog(Entity.products, "ITEM"),
         _catalog(Entity.deals, "BODY"),
     ),
     check=AccountCheck(

@@ -6,13 +6,23 @@ from __future__ import annotations
 import pytest
 
 from adapters.core.sql_subset import QueryError, changed_after, select
-from adapters.core.us_dates import iso_date, iso_hhmm, iso_time, us_date, us_datetime, us_time
+from adapters.core.us_dates import (
+    hhmm_between,
+    hhmm_later,
+    iso_date,
+    iso_hhmm,
+    iso_time,
+    us_date,
+    us_datetime,
+    us_time,
+)
 
 TABLES = {
     "customer": [
         {"id": "10", "name": "B", "isperson": "F", "modified": "2026-01-15T08:00:00Z"},
         {"id": "9", "name": "A", "isperson": "T", "modified": "2026-01-16T08:00:00Z"},
-    ]
+    ],
+    "line": [{"id": "1", "of": "9"}, {"id": "2", "of": "7"}],
 }
 
 
@@ -40,6 +50,10 @@ def test_select_filters_orders_and_picks_columns() -> None:
     assert select(TABLES, both) == [{"id": "9"}]
     empty = select({"note": []}, "SELECT * FROM note", columns={"note": frozenset({"id", "title"})})
     assert empty == []
+    within = "SELECT id FROM line WHERE of IN (SELECT id FROM customer)"
+    assert select(TABLES, within) == [{"id": "1"}]
+    picked = "SELECT id FROM line WHERE of IN (SELECT id FROM customer WHERE isperson = 'F')"
+    assert select(TABLES, picked) == []
 
 
 @pytest.mark.parametrize(
@@ -73,3 +87,6 @@ def test_us_dates_both_ways() -> None:
     assert iso_time("1/5/2026 1:05 pm") == "2026-01-05T13:05:00Z"
     assert iso_time("12/31/2025") == "2025-12-31T00:00:00Z"
     assert iso_date("2026-01-05") is None and iso_time(None) is None
+    assert hhmm_later("23:30", "01:15") == "00:45" and hhmm_later("09:00", None) is None
+    assert hhmm_between("11:30 pm", "12:45 am") == "01:15"
+    assert hhmm_between("9:00 am", "10:30 am") == "01:30" and hhmm_between(None, "1:00 pm") is None
