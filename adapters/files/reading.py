@@ -130,9 +130,12 @@ def _decode(name: str, data: bytes, *, final: bool) -> str:
 def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
     first = sample.splitlines()[0] if sample.splitlines() else sample
     try:
-        return csv.Sniffer().sniff(first, delimiters=DELIMITERS)
+        sniffed = csv.Sniffer().sniff(first, delimiters=DELIMITERS)
     except csv.Error:
         return csv.excel
+    if sniffed.escapechar is None:  # a header seldom shows it: quotes in values are doubled
+        sniffed.doublequote = True
+    return sniffed
 
 
 class _Chained(io.RawIOBase):

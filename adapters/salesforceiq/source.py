@@ -90,7 +90,7 @@ def prop(name: str) -> Callable[[Raw], Any]:
     return read
 
 
-def points(name: str) -> Getter:
+def points(name: str) -> Callable[[Raw], list[ContactPoint]]:
     """E-mails or phones: `metadata.stype` the label, `metadata.primary` "true" the main one."""
 
     def read(record: Raw) -> list[ContactPoint]:
