@@ -1,64 +1,52 @@
 """An emulator of NetSuite's REST web services (SuiteQL) for the sandbox, seeded from the
 reference company.
 
-Vendor facts it follows (Oracle NetSuite Help Center: "Executing SuiteQL Queries Through REST
-Web Services", "Using SuiteQL with SuiteTalk REST Web Services", "Error Handling in REST Web
-Services", "Concurrency Governance and Session Management", the TBA "Step One" page; the
-ehmad11/suiteql client (limit at most 1000); an answer quoted in kinuski-dev/misc-python's
-SuiteQL notes; a 401 quoted in jacobsvante/netsuite#27):
+Vendor facts (Oracle NetSuite Help Center: "Executing SuiteQL Queries Through REST Web
+Services", "Using SuiteQL with SuiteTalk REST Web Services", "Error Handling in REST Web
+Services", "Concurrency Governance and Session Management", the TBA "Step One" page, "OAuth 2.0
+Client Credentials Setup", "The Request Token Structure", "POST Request to the Token Endpoint
+and the Access Token Response"; the ehmad11/suiteql client; kinuski-dev/misc-python's SuiteQL
+notes; a 401 quoted in jacobsvante/netsuite#27):
 - `https://{account}.suitetalk.api.netsuite.com`; SuiteQL is `POST /services/rest/query/v1/
-  suiteql?limit=&offset=` with header `Prefer: transient` and body `{"q": "SELECT ..."}`.
-  Answer `{links, count, hasMore, items, offset, totalResults}`, each item with its `links`;
-  values are strings, a null column is left out of its item. `limit` is 1..1000.
-- REST web services take no user login: OAuth 2.0 or token-based authentication, OAuth 1.0a
-  with realm = the account id, signature method HMAC-SHA256 only, a nonce of at least six
-  characters, a positive integer timestamp. A refused login is a 401 with o:errorCode
-  INVALID_LOGIN ("Invalid login attempt. For more details, see the Login Audit Trail...").
-- OAuth 2.0 client credentials (M2M; "OAuth 2.0 Client Credentials Setup", "The Request
-  Token Structure", "POST Request to the Token Endpoint and the Access Token Response"): the
-  integration's client ID and a certificate whose public part is mapped to it (its Certificate
-  ID is the JWT's `kid`). `POST /services/rest/auth/oauth2/v1/token`, form-encoded,
-  `grant_type=client_credentials`, `client_assertion_type=urn:ietf:params:oauth:client-
-  assertion-type:jwt-bearer`, `client_assertion=<JWT>`: header typ JWT, alg PS256/384/512 or
-  ES256/384/512, kid; claims iss = the client ID, scope (restlets, rest_webservices,
-  suite_analytics, comma-separated), aud = that token URL, iat, exp less than 60 minutes after
-  iat. Answer `{access_token, expires_in: "3600", token_type: "Bearer"}`: the token is valid
-  60 minutes and goes as `Authorization: Bearer`. Token endpoint errors are `{"error": code}`
-  (the authorization code flow's documented shape).
-- Errors are `{"type", "title", "status", "o:errorDetails": [{"detail", "o:errorCode"}]}`.
-- Concurrency is governed per account; a request over the limit is refused with 429.
+  suiteql?limit=&offset=` (limit 1..1000) with `Prefer: transient` and body `{"q": "SELECT
+  ..."}`, answered `{links, count, hasMore, items, offset, totalResults}`, each item with its
+  `links`, its values strings, a null column left out.
+- No user login: token-based authentication, OAuth 1.0a with realm = the account id, HMAC-
+  SHA256 only, a nonce of six characters or more, an integer timestamp; a refused login is a
+  401 INVALID_LOGIN ("Invalid login attempt. For more details, see the Login Audit Trail...").
+- Or OAuth 2.0 client credentials (M2M): the integration's client ID and a certificate mapped
+  to it (its Certificate ID the JWT's `kid`). `POST /services/rest/auth/oauth2/v1/token`,
+  form-encoded, `grant_type=client_credentials`, `client_assertion_type=...:jwt-bearer`,
+  `client_assertion=<JWT>` (alg PS256/384/512 or ES256/384/512; iss the client ID, scope
+  rest_webservices among others, aud that URL, exp within 60 minutes of iat), answered
+  `{access_token, expires_in: "3600", token_type: "Bearer"}`; errors `{"error": code}`.
+- Errors are `{"type", "title", "status", "o:errorDetails": [{"detail", "o:errorCode"}]}`;
+  concurrency is governed per account, a request over the limit refused with 429.
+- Opportunities are `transaction` rows of `type` 'Opprtnty' (JEMackay11/NetSpot's SuiteQL);
+  their lines `transactionline` (`transaction`, `mainline` 'T' on the one line without an
+  item, `item`, `quantity`, `rate`, `memo`: netsuitediagnostics.com's SuiteQL notes, CData's
+  SuiteQL tables), a quantity signed as it moves inventory (negative out).
+- Items are `item` (`itemid`, `displayname`, `itemtype`), their prices `pricing` (`item`,
+  `pricelevel`, `currency`, `unitprice`, a row per currency: a public SuiteQL pricing query);
+  the Base Price level is id 1.
 Assumptions (not documented, or only by third parties):
-- A timestamp more than 5 minutes from the server's clock is refused, and so is a nonce
-  already used with the token: 401 INVALID_LOGIN, as for a wrong signature.
-- A refused assertion (a signature not by the mapped certificate, another kid or issuer, a
-  wrong audience, an expired one, no rest_webservices scope) is 400 `{"error":
-  "invalid_grant"}`; a missing parameter `invalid_request`, another grant
-  `unsupported_grant_type`. An expired access token is a 401 INVALID_LOGIN.
-- The 429 carries no Retry-After and its code is CONCURRENCY_LIMIT_EXCEEDED; the limit is
-  modelled as a number of requests per second.
-- `offset` must be a multiple of `limit` (said of the record API's paging in
-  ehmad11/netsuite-rest#25); an unknown query parameter is a 400 INVALID_PARAMETER.
-- A query naming an unknown table or column is a 400 INVALID_PARAMETER, "Invalid search
-  query ... Record 'x' was not found" / "Field 'y' for record 'x' was not found".
-- Dates show in the account's default format (M/D/YYYY, h:mm am, the user's time zone: GMT
-  here); `lastmodifieddate > TO_TIMESTAMP('2026-01-15 10:00:00', 'YYYY-MM-DD HH24:MI:SS')`.
-- Opportunities are rows of `transaction` with `type` 'Opprtnty' (a public SuiteQL query,
-  JEMackay11/NetSpot); their lines are `transactionline` (`transaction`, `mainline` 'T' for
-  the one line holding no item, `item`, `quantity`, `rate`, `memo`: netsuitediagnostics.com's
-  SuiteQL notes, CData's SuiteQL table reference). A line's quantity carries the inventory
-  sign, negative for what a sale takes out (shown for components there; assumed for sales).
-- Items are `item` (`itemid`, `displayname`, `itemtype`); their prices `pricing` (`item`,
-  `pricelevel`, `currency`, `unitprice`: a SuiteQL pricing query in a public repository;
-  multiple currencies give a row per currency), the Base Price level's internal id being 1.
-- Custom field metadata (`customfield`: scriptid in upper case, name, fieldtype ENTITY/ITEM/
-  BODY, fieldvaluetype, fieldvaluetyperecord = the list's internal id), `customlist`
-  (internalid, scriptid) and one table per custom list (`customlist_x`: id, name,
-  isinactive): described by a public SuiteScript module's notes (SuiteQL has no table of all
-  list values).
-- `GET /services/rest/record/v1/employee?limit=1` lists employees as `{id, links}` items (the
-  connection check).
-SuiteQL is served in the small subset of adapters/core/sql_subset.py (what Ferry sends);
-anything else is a 400.
+- A timestamp 5 minutes off the server's clock, or a nonce used again with the token, is a
+  401 INVALID_LOGIN; so is an expired access token. A refused assertion (another key, kid,
+  issuer or audience, expired, no rest_webservices) is 400 `invalid_grant`, a missing one
+  `invalid_request`, another grant `unsupported_grant_type`.
+- The 429 is CONCURRENCY_LIMIT_EXCEEDED without Retry-After; the limit, requests per second.
+- `offset` is a multiple of `limit` (ehmad11/netsuite-rest#25, of the record API); an unknown
+  parameter, table or column is a 400 INVALID_PARAMETER ("Invalid search query ... Record 'x'
+  was not found" / "Field 'y' for record 'x' was not found").
+- Dates in the account's default format (M/D/YYYY, h:mm am, GMT here); `lastmodifieddate >
+  TO_TIMESTAMP('2026-01-15 10:00:00', 'YYYY-MM-DD HH24:MI:SS')`. A sale's line quantity is
+  negative (shown there for an assembly's components).
+- Custom fields in `customfield` (scriptid in upper case, name, fieldtype ENTITY/ITEM/BODY,
+  fieldvaluetype, fieldvaluetyperecord = the list's internal id), lists in `customlist`
+  (internalid, scriptid), each list's values in a table of its own (`customlist_x`: id, name,
+  isinactive): a public SuiteScript module's notes (SuiteQL has no table of all list values).
+SuiteQL is served in the subset of adapters/core/sql_subset.py (what Ferry sends); anything
+else is a 400.
 """
 
 from __future__ import annotations
@@ -66,6 +54,7 @@ from __future__ import annotations
 import json
 import secrets
 from functools import cache
+from http import HTTPStatus
 from typing import Any
 
 from starlette.requests import Request
@@ -78,7 +67,6 @@ from adapters.core.emulation import (
     EmulatedAccount,
     RateHeaders,
     SourceEmulator,
-    Tables,
     VendorError,
     bearer,
 )
@@ -87,13 +75,12 @@ from adapters.core.serving import OffsetPages, Served, next_url
 from adapters.core.sql_subset import QueryError, select
 from adapters.core.us_dates import us_datetime
 from adapters.netsuite.render import IDS, held, render
-from adapters.reference.dataset import ReferenceCompany, generate
+from adapters.reference.dataset import generate
 
 API = "/{account_id}/services/rest"
 HOUR = 3600
 PAGES = OffsetPages(default=1000, most=1000)
 TYPES = {400: "15.5.1", 401: "15.5.2", 404: "15.5.5", 405: "15.5.6", 429: "15.5.30"}
-TITLES = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests"}
 CODES = {"unauthorized": "INVALID_LOGIN", "rate_limited": "CONCURRENCY_LIMIT_EXCEEDED"}
 SEARCH = "Invalid search query. Search error occurred: "
 QUERY_ERRORS = {
@@ -152,7 +139,6 @@ class NetSuiteEmulator(SourceEmulator):
         )
         return [
             Route(f"{API}/query/v1/suiteql", self.suiteql, methods=["POST"]),
-            Route(f"{API}/record/v1/employee", self.employees, methods=["GET"]),
             self.login_route(f"{API}/auth/oauth2/v1/token", login),
         ]
 
@@ -161,9 +147,6 @@ class NetSuiteEmulator(SourceEmulator):
         ID and private key in PEM, the public part mapped to the integration) for M2M."""
         key = {"certificate_id": secrets.token_urlsafe(32), "private_key": jwt.new_private_key()}
         return {**super().new_credentials(base_url), **key}
-
-    def render_account(self, company: ReferenceCompany, credentials: dict[str, str]) -> Tables:
-        return render(company)
 
     def authenticate(self, account: EmulatedAccount, request: Request) -> bool:
         """An M2M access token not expired, or a token-based signature (realm, consumer and
@@ -174,7 +157,7 @@ class NetSuiteEmulator(SourceEmulator):
     def error_body(self, status: int, code: str, message: str) -> Any:
         return {
             "type": f"https://www.rfc-editor.org/rfc/rfc9110.html#section-{TYPES.get(status)}",
-            "title": TITLES.get(status, "Error"),
+            "title": HTTPStatus(status).phrase,
             "status": status,
             "o:errorDetails": [{"detail": message, "o:errorCode": CODES.get(code, code).upper()}],
         }
@@ -198,15 +181,6 @@ class NetSuiteEmulator(SourceEmulator):
             raise bad(QUERY_ERRORS[exc.kind].format(name=exc.name, table=exc.table)) from None
         page = _page(request, [_shown(row) for row in rows])
         items = [{"links": [], **row} for row in page.items]
-        return self.respond(request, _envelope(request, page, items))
-
-    async def employees(self, request: Request) -> Response:
-        account = self.account(request)
-        page, base = _page(request, account.table("employee")), str(request.url).split("?")[0]
-        items = [
-            {"links": [{"rel": "self", "href": f"{base}/{r['id']}"}], "id": r["id"]}
-            for r in page.items
-        ]
         return self.respond(request, _envelope(request, page, items))
 
 

@@ -43,6 +43,7 @@ from adapters.core.canonical import Activity, CustomFieldDef, DealProduct, Entit
 from adapters.core.emulation import Tables
 from adapters.core.fields import ValueStyle, vendor_value
 from adapters.core.us_dates import hhmm_later, us_date, us_datetime, us_time
+from adapters.netsuite.source import CUSTOM_TYPES
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import CloseTime, Holds, Parents, listed, slotted
 from adapters.reference.ids import DEFAULT_BASES, IdScheme
@@ -57,16 +58,8 @@ PREFIX = {
     Entity.deals: "custbody_",
 }
 PLACEMENT = {Entity.products: "ITEM", Entity.deals: "BODY"}  # else ENTITY
-# NetSuite's value type of each canonical field type (`customfield.fieldvaluetype`).
-VALUE_TYPES = {
-    FieldType.varchar: "Free-Form Text",
-    FieldType.text: "Long Text",
-    FieldType.double: "Decimal Number",
-    FieldType.date: "Date",
-    FieldType.enum: "List/Record",
-    FieldType.set: "Multiple Select",
-    FieldType.phone: "Phone Number",
-}
+# NetSuite's value type of each canonical field type (`customfield.fieldvaluetype`): the first.
+VALUE_TYPES = {kind: name for name, kind in reversed(CUSTOM_TYPES.items())}
 # A choice is its list value's id (its position in the list); several are joined by ", ".
 STYLE = ValueStyle(lambda field, label: str(field.options.index(label) + 1), ", ", "", True)
 TABLE = {"call": "phonecall", "meeting": "calendarevent", "task": "task"}
@@ -89,14 +82,11 @@ def _fields(company: ReferenceCompany) -> ReferenceCompany:
 
         return [keyed(r) for r in records]
 
-    return dataclasses.replace(
-        company,
-        custom_fields=defs,
-        **{e.value: renamed(company.records(e), e) for e in dict.fromkeys(PREFIX)},
-    )
+    records: dict[str, Any] = {e.value: renamed(company.records(e), e) for e in PREFIX}
+    return dataclasses.replace(company, custom_fields=defs, **records)
 
 
-def _line(item: DealProduct) -> DealProduct:
+def _folded(item: DealProduct) -> DealProduct:
     """A line's discount folded into its rate; no tax."""
     price = round(item.sum / item.quantity, 2) if item.discount else item.item_price
     update = {"item_price": price, "discount": 0.0, "discount_type": "percentage", "tax": 0.0}
@@ -134,7 +124,7 @@ def _links(company: ReferenceCompany) -> ReferenceCompany:
         ],
         products=[p.model_copy(update={"code": p.code or p.name}) for p in company.products],
         deals=deals,
-        deal_products=[_line(item) for item in company.deal_products],
+        deal_products=[_folded(item) for item in company.deal_products],
         activities=activities,
     )
 
@@ -180,21 +170,13 @@ def _list_of(field: CustomFieldDef) -> str:
     return "customlist_" + field.key.split("_", 1)[1]
 
 
-def _custom(kept: ReferenceCompany, entity: Entity, values: dict[str, Any]) -> Raw:
-    """A record's custom columns: every field of its kind (unset ones null)."""
-    fields = [f for f in kept.custom_fields if f.entity is entity]
-    return {f.key: _value(f, values.get(f.key)) for f in fields}
-
-
-def _customfield(field: CustomFieldDef, lists: list[str]) -> Raw:
+def _customfield(field: CustomFieldDef, lists: dict[str, str]) -> Raw:
     return {
         "scriptid": field.key.upper(),
         "name": field.name,
         "fieldtype": PLACEMENT.get(field.entity, "ENTITY"),
         "fieldvaluetype": VALUE_TYPES[field.field_type],
-        "fieldvaluetyperecord": str(lists.index(_list_of(field)) + 1)
-        if _list_of(field) in lists
-        else None,
+        "fieldvaluetyperecord": lists.get(_list_of(field)),
         "isinactive": "F",
     }
 
@@ -203,8 +185,16 @@ def _customfield(field: CustomFieldDef, lists: list[str]) -> Raw:
 
 
 def _record(kept: ReferenceCompany, entity: Entity, record: Any, /, **columns: Any) -> Raw:
-    custom = _custom(kept, entity, record.custom_fields)
+    """A row: its id, `columns`, its time, and every custom column of its kind (unset: null)."""
+    fields = [f for f in kept.custom_fields if f.entity is entity]
+    custom = {f.key: _value(f, record.custom_fields.get(f.key)) for f in fields}
     return {"id": _id(record.source_id), **columns, "lastmodifieddate": STAMP, **custom}
+
+
+def _customer(kept: ReferenceCompany, entity: Entity, record: Any, **names: Any) -> Raw:
+    """An organization (isperson F) or an individual (T) as a customer row."""
+    person, owner = _flag(entity is Entity.persons), _id(record.owner_source_id)
+    return _record(kept, entity, record, isperson=person, **names, salesrep=owner)
 
 
 def _entity(person: Any) -> Raw:
@@ -214,21 +204,23 @@ def _entity(person: Any) -> Raw:
     return {"entityid": person.name, **names, "email": emails[0], "altemail": emails[1], **phones}
 
 
-def _opportunity(deal: Any, currencies: list[str]) -> Raw:
-    closed = deal.won_time or deal.lost_time
-    return {
-        "type": "Opprtnty",
-        "tranid": f"OPP{IDS.integer(deal.source_id)}",
-        "title": deal.title,
-        "entity": _id(deal.org_source_id or deal.person_source_id),
-        "entitystatus": _id(deal.stage_source_id),
-        "projectedtotal": None if deal.value is None else str(deal.value),
-        "currency": str(currencies.index(deal.currency) + 1) if deal.currency else None,
-        "expectedclosedate": us_date(deal.expected_close_date),
-        "closedate": us_date(closed),
-        "status": {"won": "C", "lost": "D"}.get(deal.status, "A"),
-        "salesrep": _id(deal.owner_source_id),
-    }
+def _opportunity(kept: ReferenceCompany, deal: Any, currency: dict[str, str]) -> Raw:
+    return _record(
+        kept,
+        Entity.deals,
+        deal,
+        type="Opprtnty",
+        tranid=f"OPP{IDS.integer(deal.source_id)}",
+        title=deal.title,
+        entity=_id(deal.org_source_id or deal.person_source_id),
+        entitystatus=_id(deal.stage_source_id),
+        projectedtotal=None if deal.value is None else str(deal.value),
+        currency=currency.get(deal.currency or ""),
+        expectedclosedate=us_date(deal.expected_close_date),
+        closedate=us_date(deal.won_time or deal.lost_time),
+        status={"won": "C", "lost": "D"}.get(deal.status, "A"),
+        salesrep=_id(deal.owner_source_id),
+    )
 
 
 def _activity(activity: Activity, individuals: set[str]) -> Raw:
@@ -249,10 +241,9 @@ def _activity(activity: Activity, individuals: set[str]) -> Raw:
     }
     if table == "task":
         return row | {"duedate": row["startdate"]}
-    end = hhmm_later(start, activity.duration)
     return row | {
         "starttime": us_time(start),
-        "endtime": us_time(end),
+        "endtime": us_time(hhmm_later(start, activity.duration)),
         "timedevent": _flag(start is not None),
         "status": "COMPLETE" if activity.done else "SCHEDULED",
     }
@@ -263,16 +254,27 @@ def _status(id: str | None, name: str, probability: Any, stage: str = "PROSPECT"
     return {"id": id, "name": name, "probability": chance, "stage": stage, "isinactive": "F"}
 
 
+def _line(item: DealProduct) -> Raw:
+    """An item line; a sale's quantity is negative (it leaves the inventory)."""
+    return {
+        "uniquekey": _id(item.source_id),
+        "transaction": _id(item.deal_source_id),
+        "mainline": "F",
+        "item": _id(item.product_source_id),
+        "quantity": str(-item.quantity),
+        "rate": str(item.item_price),
+        "memo": item.comments,
+    }
+
+
 def render(company: ReferenceCompany) -> Tables:
     kept = held(company)
-    lists = {_list_of(f): f.options for f in kept.custom_fields if f.options}
-    names = list(lists)
+    options = {_list_of(f): f.options for f in kept.custom_fields if f.options}
+    lists = {name: str(i) for i, name in enumerate(options, 1)}
     prices = [(p, price) for p in kept.products for price in p.prices]
-    currencies = sorted(
-        {d.currency for d in kept.deals if d.currency} | {x.currency for _, x in prices}
-    )
+    codes = {d.currency for d in kept.deals if d.currency} | {x.currency for _, x in prices}
+    currency = {code: str(i) for i, code in enumerate(sorted(codes), 1)}
     individuals = {p.source_id for p in kept.persons if p.org_source_id is None}
-    currency = {code: str(i) for i, code in enumerate(currencies, 1)}
     tables: Tables = {
         "employee": [
             {
@@ -285,15 +287,11 @@ def render(company: ReferenceCompany) -> Tables:
             for u in kept.users
         ],
         "customer": [
-            _record(
-                kept, Entity.organizations, o, entityid=o.name, companyname=o.name, isperson="F"
-            )
-            | {"salesrep": _id(o.owner_source_id)}
+            _customer(kept, Entity.organizations, o, entityid=o.name, companyname=o.name)
             for o in kept.organizations
         ]
         + [
-            _record(kept, Entity.persons, p, isperson="T", **_entity(p))
-            | {"salesrep": _id(p.owner_source_id)}
+            _customer(kept, Entity.persons, p, **_entity(p))
             for p in kept.persons
             if p.source_id in individuals
         ],
@@ -307,38 +305,22 @@ def render(company: ReferenceCompany) -> Tables:
             _record(kept, Entity.products, p, itemid=p.code, displayname=p.name, itemtype="Service")
             for p in kept.products
         ],
+        # Each item's Base Price (price level 1) in each of its currencies.
         "pricing": [
-            {
-                "item": _id(p.source_id),
-                "pricelevel": "1",
-                "currency": currency[price.currency],
-                "unitprice": str(price.price),
-            }
-            for p, price in prices
+            {"item": _id(p.source_id), "pricelevel": "1", "currency": currency[x.currency]}
+            | {"unitprice": str(x.price)}
+            for p, x in prices
         ],
         # The Prospect stage's statuses are the deal stages; a Lead and a Customer one besides.
         "entitystatus": [_status(_id(s.source_id), s.name, s.deal_probability) for s in kept.stages]
         + [_status("6", "Unqualified", 0, "LEAD"), _status("13", "Closed Won", 100, "CUSTOMER")],
-        "transaction": [
-            _record(kept, Entity.deals, d, **_opportunity(d, currencies)) for d in kept.deals
-        ],
+        "transaction": [_opportunity(kept, d, currency) for d in kept.deals],
         # Each opportunity's main line (no item), then its item lines.
         "transactionline": [
             {"uniquekey": _id(d.source_id), "transaction": _id(d.source_id), "mainline": "T"}
             for d in kept.deals
         ]
-        + [
-            {
-                "uniquekey": _id(i.source_id),
-                "transaction": _id(i.deal_source_id),
-                "mainline": "F",
-                "item": _id(i.product_source_id),
-                "quantity": str(-i.quantity),
-                "rate": str(i.item_price),
-                "memo": i.comments,
-            }
-            for i in kept.deal_products
-        ],
+        + [_line(item) for item in kept.deal_products],
         "note": [
             {
                 "id": _id(n.source_id),
@@ -352,16 +334,16 @@ def render(company: ReferenceCompany) -> Tables:
             }
             for n in kept.notes
         ],
-        "customfield": list({f.key: _customfield(f, names) for f in kept.custom_fields}.values()),
+        "customfield": list({f.key: _customfield(f, lists) for f in kept.custom_fields}.values()),
         "customlist": [
-            {"internalid": str(i), "scriptid": name.upper(), "name": name, "isinactive": "F"}
-            for i, name in enumerate(names, 1)
+            {"internalid": i, "scriptid": name.upper(), "name": name, "isinactive": "F"}
+            for name, i in lists.items()
         ],
     }
     tables |= {table: [] for table in TABLE.values()}
     for activity in kept.activities:
         tables[TABLE[activity.type]].append(_activity(activity, individuals))
-    for name, values in lists.items():
+    for name, values in options.items():
         tables[name] = [
             {"id": str(i), "name": value, "isinactive": "F"} for i, value in enumerate(values, 1)
         ]

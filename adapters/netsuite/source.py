@@ -1,16 +1,10 @@
-"""NetSuite (SuiteTalk REST web services, SuiteQL) as a source, described for the shared engine.
-
-Vendor facts (sources in the emulator's docstring): every list is a SuiteQL query POSTed with
-`Prefer: transient`, paged by `?limit=1000&offset=` while `hasMore`, each page's `items`
-checked against its `count` (adapters/core/query_reads.py). Token-based authentication: OAuth
-1.0a signed with HMAC-SHA256, realm = the account id (adapters/core/oauth1.py); or OAuth 2.0
-client credentials (M2M), a JWT signed with the mapped certificate's private key traded at
-`/services/rest/auth/oauth2/v1/token` for a bearer token (adapters/core/client_assertion.py).
-
-The base URL is the account's own host, `https://<account id>.suitetalk.api.netsuite.com`
-(the id in lower case, `_` as `-`: 1234567_SB1 is 1234567-sb1). Records are read with `SELECT
-*`, so an account's custom columns come whatever records they apply to; custom field
-definitions from the `customfield` table, their choices from each custom list's table.
+"""NetSuite (SuiteTalk REST web services, SuiteQL) as a source, described for the shared engine
+(vendor facts in the emulator's docstring): every list a SuiteQL query (adapters/core/
+query_reads.py); token-based authentication (OAuth 1.0a, adapters/core/oauth1.py) or OAuth 2.0
+M2M (a client assertion, adapters/core/client_assertion.py), as the credentials given say. The
+base URL is the account's host, `https://<account id>.suitetalk.api.netsuite.com` (lower case,
+`_` as `-`). Records are read with `SELECT *`, so custom columns come whatever records they
+apply to; their definitions from `customfield`, choices from each custom list's table.
 """
 
 from __future__ import annotations
@@ -55,6 +49,19 @@ CUSTOM_TYPES = {
     "Phone Number": FieldType.phone,
 }
 KINDS = {"phonecall": "call", "calendarevent": "meeting", "task": "task"}
+# Token-based authentication's (Setup > Integration > Manage Integrations, Access Tokens) or
+# OAuth 2.0 M2M's (the integration's client ID; Setup > Integration > OAuth 2.0 Client
+# Credentials (M2M) Setup maps a certificate to it) credentials: one set or the other, none
+# required alone, as (name, label, secret).
+EITHER = (
+    ("consumer_key", "Consumer key (token-based auth: integration record)", True),
+    ("consumer_secret", "Consumer secret (token-based auth)", True),
+    ("token_id", "Token ID (token-based auth: access token)", True),
+    ("token_secret", "Token secret (token-based auth)", True),
+    ("client_id", "Client ID (OAuth 2.0 M2M: integration record)", False),
+    ("certificate_id", "Certificate ID (OAuth 2.0 M2M mapping)", False),
+    ("private_key", "Certificate private key, PEM (OAuth 2.0 M2M)", True),
+)
 
 
 def error_text(response: httpx.Response) -> str:
@@ -72,19 +79,12 @@ def custom_values(raw: Raw) -> dict[str, Any]:
 
 
 def choices(state: RunState) -> dict[str, Any]:
-    """The custom field definitions, each with its list's active (id, name) choices."""
-    listed = state["list_values"]
-    return {
-        key: {
-            **field,
-            "_options": [
-                (v["id"], v["name"])
-                for v in listed.get(str(field.get("fieldvaluetyperecord")), [])
-                if v.get("isinactive") != "T"
-            ],
-        }
-        for key, field in state["fields"].items()
-    }
+    """The custom field definitions, each with its list's (id, name) choices."""
+    listed, out = state["list_values"], {}
+    for key, field in state["fields"].items():
+        values = listed.get(str(field.get("fieldvaluetyperecord")), [])
+        out[key] = {**field, "_options": [(v["id"], v["name"]) for v in values]}
+    return out
 
 
 def prices(state: RunState) -> dict[str, Any]:
@@ -100,7 +100,7 @@ def _catalog(entity: Entity, placement: str) -> FieldCatalog:
     return FieldCatalog(
         entity,
         SUITEQL,
-        key=lambda raw: str(raw.get("scriptid", "")).lower(),
+        key=_script_id,
         name="name",
         type="fieldvaluetype",
         types=CUSTOM_TYPES,
@@ -121,12 +121,12 @@ def kind_of(record: Record, raw: Raw, state: RunState) -> None:
     customers = state["customers"]
     org, person = getattr(record, "org_source_id", None), getattr(record, "person_source_id", None)
     if org is not None and customers.get(org, {}).get("isperson", "T") == "T":
-        record.org_source_id, record.person_source_id = None, org  # type: ignore[union-attr]
+        record.org_source_id, record.person_source_id = None, org  # type: ignore[attr-defined]
     elif person is not None and customers.get(person, {}).get("isperson") == "F":
-        record.person_source_id, record.org_source_id = None, person  # type: ignore[union-attr]
+        record.person_source_id, record.org_source_id = None, person  # type: ignore[attr-defined]
 
 
-ENTITY = {
+ENTITY: dict[str, Getter] = {
     "source_id": ref("id"),
     "name": "entityid",
     "first_name": text("firstname"),
@@ -179,11 +179,6 @@ def auth(c: dict[str, str], base_url: str) -> CredentialAuth:
         private_key=c.get("private_key", ""),
         claims={"scope": "rest_webservices"},
     )
-
-
-def _either(name: str, label: str, secret: bool = True) -> CredentialField:
-    """A credential of one of the two styles: none is required alone."""
-    return CredentialField(name, label, secret=secret, required=False)
 
 
 def _positions(rows: list[Raw], state: RunState) -> list[Raw]:
@@ -329,7 +324,7 @@ SPEC = SourceSpec(
         # Each list's values from its own table, keyed by the list's internal id.
         API.lookup(
             "list_values",
-            lambda params: f"SELECT id, name, isinactive FROM {params['list']} ORDER BY id",
+            lambda p: f"SELECT id, name FROM {p['list']} WHERE isinactive = 'F' ORDER BY id",
             "_list.id",
             params={"list": "{list}"},
             many=True,
@@ -348,27 +343,21 @@ SPEC = SourceSpec(
         _catalog(Entity.deals, "BODY"),
     ),
     check=AccountCheck(
-        "/services/rest/record/v1/employee",
+        f"{SUITEQL}?limit=1",
         {"account": lambda body: str(body["links"][0]["href"]).split("/services/")[0]},
-        params={"limit": 1},
+        body={"q": "SELECT id FROM employee ORDER BY id"},
     ),
     headers={"Prefer": "transient"},
     error_text=error_text,
     id="netsuite",
-    # Token-based authentication (Setup > Integration > Manage Integrations, Access Tokens),
-    # or OAuth 2.0 M2M (the integration's client ID; Setup > Integration > OAuth 2.0 Client
-    # Credentials (M2M) Setup maps a certificate to it): one set or the other.
     credentials=(
         CredentialField(
             "account_id", "Account ID (the realm, e.g. 1234567 or 1234567_SB1)", secret=False
         ),
-        _either("consumer_key", "Consumer key (token-based auth: integration record)"),
-        _either("consumer_secret", "Consumer secret (token-based auth)"),
-        _either("token_id", "Token ID (token-based auth: access token)"),
-        _either("token_secret", "Token secret (token-based auth)"),
-        _either("client_id", "Client ID (OAuth 2.0 M2M: integration record)", secret=False),
-        _either("certificate_id", "Certificate ID (OAuth 2.0 M2M mapping)", secret=False),
-        _either("private_key", "Certificate private key, PEM (OAuth 2.0 M2M)"),
+        *(
+            CredentialField(name, label, secret=secret, required=False)
+            for name, label, secret in EITHER
+        ),
     ),
     auth=auth,
     api_path="/services/rest",

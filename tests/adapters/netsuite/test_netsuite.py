@@ -1,7 +1,8 @@
 """The NetSuite source against its emulator: SuiteQL pages walked to the end by `hasMore`, the
 token-based signature verified (a wrong secret, a stale timestamp, a reused nonce refused; a
 retried request signed afresh), a 429 waited out, a cut-short page an error, customers split
-by `isperson`, custom list values, and the changed-since query."""
+by `isperson`, custom list values, items' prices and opportunity lines, and the changed-since
+query."""
 
 from __future__ import annotations
 
@@ -308,3 +309,21 @@ async def test_the_token_endpoint_refuses_an_expired_or_misaddressed_assertion(
     assert ok.status_code == 200
     assert refused.status_code == 401
     assert refused.json()["o:errorDetails"][0]["o:errorCode"] == "INVALID_LOGIN"
+
+
+async def test_items_carry_base_prices_per_currency_and_lines_read_positive(account: Any) -> None:
+    source = new_source(account)
+    products = {p.source_id: p for p in await extract_records(source, Entity.products)}
+    for product in HELD.products:  # every currency's Base Price, none of another level
+        got = products[str(IDS.integer(product.source_id))]
+        assert (got.code, got.prices) == (product.code, product.prices)
+    assert any(len(p.prices) > 1 for p in products.values())
+    lines = await extract_records(source, Entity.deal_products)
+    assert len(lines) == len(HELD.deal_products) > 0  # each opportunity's main line left out
+    assert all(line.quantity > 0 for line in lines)
+    async with raw_client(account) as client:
+        q = {"q": "SELECT quantity FROM transactionline WHERE mainline = 'F'"}
+        stored = (await client.post(SUITEQL, json=q)).json()["items"]
+    assert all(float(row["quantity"]) < 0 for row in stored)  # a sale's quantity is negative
+    fields = {(f.entity, f.key) for f in await source.custom_fields()}
+    assert (Entity.products, "custitem_category") in fields
