@@ -2,13 +2,16 @@
 copy it (Maximizer's `SearchQuery`): `{"$AND": [...]}`, `{"$OR": [...]}` and
 `{field: {"$EQ": value, ...}}` with `$EQ`, `$NE`, `$IN`, `$NIN`, `$GT`, `$GE`, `$LT`, `$LE` and
 `$TREE` (a path under another), any case; an order of `[{field: "ASC" | "DESC"}]`; and a scope
-of the fields an answer carries (`1`: all). A malformed query is `QueryError`, which the
-emulator answers in its vendor's words.
+of the fields an answer carries (`1`: all); and the request body they come in, a JSON object.
+A malformed query or body is `QueryError`, which the emulator answers in its vendor's words.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+from starlette.requests import Request
 
 from adapters.core.mapping import parse_time
 
@@ -86,3 +89,14 @@ def scoped(row: Raw, fields: Any, known: set[str]) -> Raw:
     if unknown:
         raise QueryError(f"Invalid field {unknown[0]}.")
     return {name: row.get(name) for name in fields}
+
+
+async def json_object(request: Request) -> Raw:
+    """The request's body: a JSON object (an empty body is `{}`)."""
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except ValueError:
+        raise QueryError("The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise QueryError("The request body must be an object.")
+    return body

@@ -39,7 +39,6 @@ unknown object, field or operator is `Code -1`; the rate limit is a 429 with Ret
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -48,7 +47,7 @@ from starlette.routing import BaseRoute, Route
 
 from adapters.core.emulated_auth import ExpiringTokens, Login, json_fields
 from adapters.core.emulation import EmulatedAccount, SourceEmulator, Tables, VendorError
-from adapters.core.json_query import QueryError, matches, ordered, scoped
+from adapters.core.json_query import QueryError, json_object, matches, ordered, scoped
 from adapters.core.serving import CursorPages
 from adapters.maximizer import source
 from adapters.maximizer.render import held, keys, render
@@ -56,7 +55,7 @@ from adapters.reference.dataset import ReferenceCompany, generate
 
 API = "/{account_id}"
 PAGES = CursorPages(size_param="PageSize", cursor_param="PageKey", default=100, most=1000)
-OBJECTS = {"AbEntry", "User", "Opportunity", "Task", "Appointment", "Note", "Schema"}
+OBJECTS = {"AbEntry", "User", "Lead", "Opportunity", "Task", "Appointment", "Note", "Schema"}
 OBJECTS |= {"SalesProcessSetup", "SalesStageSetup"}
 ASIDE = frozenset({"Compatibility", "Configuration"})
 LOGIN = Login(
@@ -76,11 +75,17 @@ class MaximizerEmulator(SourceEmulator):
     default_burst = 1000
     credential_names = ("password", "vendor_id", "app_key")
     credential_values = {"database": "{account}", "uid": "USER1"}
+    error_shape = {"Code": -1, "Msg": ["{message}"]}
 
     def __init__(self, **kwargs: Any) -> None:
         self._keys: dict[str, str] = {}
         self.tokens = ExpiringTokens(idle=600, life=86_400, clock=lambda: self.clock())
+        self.gate = self.tokens.gate()
         super().__init__(**kwargs)
+        self.app.add_exception_handler(QueryError, self._refused)  # a malformed body or query
+
+    async def _refused(self, request: Request, exc: Exception) -> Response:
+        return await self._vendor_error(request, fault(str(exc)))
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -103,18 +108,12 @@ class MaximizerEmulator(SourceEmulator):
             self._keys.update(keys(held(generate(size=30, seed=0))))
         return self._keys.get(reference_id)
 
-    def authenticate(self, account: EmulatedAccount, request: Request) -> bool:
-        return self.tokens.gate()(account, request)
-
     def unauthorized(self) -> VendorError:
         return fault("Token is invalid")
 
-    def error_body(self, status: int, code: str, message: str) -> Any:
-        return {"Code": -1, "Msg": [message]}
-
     async def session(self, request: Request) -> Response:
         account = self.account(request)
-        await _body(request)
+        await json_object(request)
         user = account.table("User")[0]
         book = {"Database": account.credentials["database"], "DisplayValue": account.id}
         who = {
@@ -125,57 +124,36 @@ class MaximizerEmulator(SourceEmulator):
 
     async def read(self, request: Request) -> Response:
         account = self.account(request)
-        body = await _body(request)
+        body = await json_object(request)
         named = [name for name in body if name not in ASIDE]
         if len(named) != 1 or named[0] not in OBJECTS or not isinstance(body[named[0]], dict):
             raise fault("A Read names one object that is supported.")
         name, query = named[0], body[named[0]]
-        if "FieldOptions" in query:
-            return self.respond(request, {"Code": 0, name: _options(account, name, query)})
-        rows = account.table(name)
-        known = {k for row in rows for k in row if not k.startswith("_")} | _udfs(account, name)
-        criteria, order = query.get("Criteria") or {}, query.get("OrderBy") or {}
         try:
-            found = [r for r in rows if matches(r, criteria.get("SearchQuery") or {}, known)]
-            found = ordered(found, order.get("Fields"), known)[: criteria.get("Top")]
-            answer: dict[str, Any] = {}
-            if "PageSize" in order or order.get("PageKey"):
-                page = PAGES.serve(found, order)
-                found, answer["PageKey"] = page.items, (page.next or {}).get("PageKey")
-            data = [
-                scoped(row, (query.get("Scope") or {}).get("Fields", 1), known) for row in found
-            ]
-        except QueryError as exc:
-            raise fault(str(exc)) from None
+            return self.respond(request, {"Code": 0, name: _read(account, name, query)})
         except VendorError as exc:  # a page size or key refused
             raise fault(exc.message) from None
-        return self.respond(request, {"Code": 0, name: {"Data": data, **answer}})
 
 
-def _udfs(account: EmulatedAccount, name: str) -> set[str]:
-    prefix = f"/{name}/"
-    return {d["Key"][len(prefix) :] for d in account.table("Schema") if d["Key"].startswith(prefix)}
-
-
-def _options(account: EmulatedAccount, name: str, query: dict[str, Any]) -> dict[str, Any]:
-    wanted = query["FieldOptions"]
-    if not isinstance(wanted, dict):
-        raise fault("FieldOptions must be an object.")
+def _read(account: EmulatedAccount, name: str, query: dict[str, Any]) -> dict[str, Any]:
     defs = {d["Key"]: d for d in account.table("Schema")}
-    out = {}
-    for field in wanted:
-        definition = defs.get(f"/{name}/{field}")
-        if definition is None or not definition["HasOption"]:
-            raise fault(f"{field} has no options.")
-        out[field] = definition["_items"]
-    return {"FieldOptions": out}
-
-
-async def _body(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.body() or b"{}")
-    except ValueError:
-        raise fault("The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise fault("The request body must be an object.")
-    return body
+    if "FieldOptions" in query:  # a table UDF's items
+        wanted = query["FieldOptions"]
+        tables = {k.removeprefix(f"/{name}/"): d for k, d in defs.items() if d["HasOption"]}
+        if not isinstance(wanted, dict):
+            raise QueryError("FieldOptions must be an object.")
+        if missing := sorted(set(wanted) - set(tables)):
+            raise QueryError(f"{missing[0]} has no options.")
+        return {"FieldOptions": {field: tables[field]["_items"] for field in wanted}}
+    rows = account.table(name)
+    known = {k for row in rows for k in row if not k.startswith("_")}
+    known |= {k.removeprefix(f"/{name}/") for k in defs if k.startswith(f"/{name}/")}
+    criteria, order = query.get("Criteria") or {}, query.get("OrderBy") or {}
+    found = [r for r in rows if matches(r, criteria.get("SearchQuery") or {}, known)]
+    found = ordered(found, order.get("Fields"), known)[: criteria.get("Top")]
+    answer: dict[str, Any] = {}
+    if "PageSize" in order or order.get("PageKey"):
+        page = PAGES.serve(found, order)
+        found, answer["PageKey"] = page.items, (page.next or {}).get("PageKey")
+    fields = (query.get("Scope") or {}).get("Fields", 1)
+    return {"Data": [scoped(row, fields, known) for row in found], **answer}

@@ -3,7 +3,7 @@ record shapes (`render`: one table per object, and `keys`: each reference id's M
 
 - Keys are base64 of tab-joined parts (Compatibility AbEntryKey 2.0): `Company\\t<Client_Id>\\t0`,
   `Individual\\t<Client_Id>\\t0`, `Contact\\t<its parent's Client_Id>\\t<Contact_Number>`,
-  `User\\t<UID>`, `Opportunity\\t<id>\\t0`, `Task\\t<n>`, `SalesProcess\\t<id>\\t0`...
+  `User\\t<UID>`, `Opportunity\\t<id>\\t0`, `Lead\\t<id>LE\\t0`, `Task\\t<n>`, `SalesProcess\\t<id>\\t0`...
 - The address book holds companies, individuals (a person on their own) and contacts (a person
   whose `ParentKey` is their company). A person has at most 3 e-mails (`Email1..3`) and 4
   phones (`Phone1..4`), each with a free `Description` (its label) and a `Default` flag; one
@@ -13,14 +13,21 @@ record shapes (`render`: one table per object, and `keys`: each reference id's M
   `SalesStageSetupKey`; a closed one keeps its stage), `AbEntryKey` (company, else the person)
   and `ContactKey`, `Leader` (owner), `CloseDate`; no won/lost time or lost reason is read.
 - Tasks (a day or a moment, done or not, no length) name one address book entry (the person,
-  else the company) and the opportunity (`WithKey`); appointments (meetings, lunches: always at
-  a time, no completion) name their entries (`AbEntries`) and the opportunity. Notes hang on
-  one parent (`ParentKey`: the opportunity, else the person, else the company).
+  else the company) or a lead (`LeadKey`), and the opportunity (`WithKey`); appointments
+  (meetings, lunches: always at a time, no completion) name their entries (`AbEntries`) and the
+  opportunity. Notes hang on one parent (`ParentKey`: the opportunity, else the person, else the
+  company; or the lead).
+- Leads (the Lead object) hold their person and company as fields of their own (`FirstName`,
+  `LastName`, one `Email`, `Phone1` and `Phone2`, `CompanyName` and `Address` as text), linked to
+  no address book entry (`AbEntryKey` is the entry a lead was converted into: such a lead is not
+  read again), so each comes back as a person and a company of its own; one without a person
+  has its company's name as its `LastName`. A lead has no title, value, close date or tags: its
+  title is "Name (Company)".
 - User-defined fields (UDFs: alphanumeric, numeric, date, single or multiple choice tables)
   are read from `Schema` and their table items from `FieldOptions`: no long text, phone or
   money type (those become alphanumeric and numeric); products and their fields are not
   carried (Maximizer's product list is an opportunity field, not a catalogue with prices).
-- Leads (Maximizer's Lead object), labels and documents are not read by this source.
+- Labels and documents are not read by this source.
 """
 
 from __future__ import annotations
@@ -32,9 +39,18 @@ from typing import Any
 
 from adapters.core.canonical import CustomFieldDef, Entity, FieldType
 from adapters.core.emulation import Tables
-from adapters.core.fields import ValueStyle, vendor_value
+from adapters.core.fields import vendor_value
+from adapters.maximizer import source
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
-from adapters.reference.holds import ACTIVITY_TYPES, CloseTime, Holds, Names, Parents, listed
+from adapters.reference.holds import (
+    ACTIVITY_TYPES,
+    CloseTime,
+    Holds,
+    Names,
+    Parents,
+    leads_with_their_own_records,
+    listed,
+)
 from adapters.reference.ids import IdScheme, kind_and_number
 
 IDS = IdScheme("maximizer")
@@ -43,13 +59,7 @@ APPOINTMENTS = frozenset({"meeting", "lunch"})  # the rest are tasks
 TASKS = ACTIVITY_TYPES - APPOINTMENTS
 TABLE = {True: "Appointment", False: "Task"}  # an activity's, by whether it is an appointment
 STATUS = {"open": "In Progress", "won": "Won", "lost": "Lost"}
-UDF_TYPES = {
-    FieldType.varchar: "StringField",
-    FieldType.double: "NumericField",
-    FieldType.date: "DateTimeField",
-    FieldType.enum: "EnumField<StringItem>",
-    FieldType.set: "EnumField<StringItem>",
-}
+UDF_TYPES = {kind: name.removesuffix("[]") for name, kind in source.UDF_TYPES.items()}
 Raw = dict[str, Any]
 
 
@@ -58,9 +68,9 @@ def key(*parts: Any) -> str:
     return base64.b64encode("\t".join(str(p) for p in parts).encode()).decode()
 
 
-def client_id(source_id: str) -> str:
-    """An address book entry's Client_Id (22 characters, as Maximizer's look)."""
-    return f"260115{IDS.integer(source_id):015d}C"
+def client_id(source_id: str, kind: str = "C") -> str:
+    """An entry's Client_Id (22 characters, as Maximizer's look; a lead's ends in LE)."""
+    return f"260115{IDS.integer(source_id):015d}{kind}"
 
 
 def _one_task_entry(activity: Any) -> Any:
@@ -77,6 +87,10 @@ def _deal_links(company: ReferenceCompany) -> ReferenceCompany:
     return dataclasses.replace(company, notes=notes)
 
 
+def _slots(most: int) -> Any:
+    return listed(primary_first=False, most=most, labels=None, first_is_primary=False)
+
+
 HOLDS = Holds(
     field_types={
         FieldType.text: FieldType.varchar,
@@ -85,8 +99,8 @@ HOLDS = Holds(
     },
     keeps_field=lambda f: f.entity is not Entity.products,
     names=Names.display_order,
-    emails=listed(primary_first=False, most=3, labels=None, first_is_primary=False),
-    phones=listed(primary_first=False, most=4, labels=None, first_is_primary=False),
+    emails=_slots(3),
+    phones=_slots(4),
     products=False,
     close_time=CloseTime.none,
     lost_reason=False,
@@ -96,13 +110,18 @@ HOLDS = Holds(
     no_done=APPOINTMENTS,
     activity=_one_task_entry,
     note_parents=Parents.one,
-    extra=(_deal_links,),
+    leads=True,
+    extra=(
+        _deal_links,
+        leads_with_their_own_records(emails=_slots(1), phones=_slots(2), addressed=True),
+    ),
 )
 held = HOLDS.held
 
 
 def keys(company: ReferenceCompany) -> dict[str, str]:
-    """Every reference record's Maximizer key, by reference id."""
+    """Every reference record's Maximizer key, by reference id (a lead's own person and company
+    are the lead)."""
     n = IDS.integer
 
     def entry(p: Any) -> tuple[Any, ...]:  # a contact's key is its company's Client_Id and n
@@ -116,33 +135,19 @@ def keys(company: ReferenceCompany) -> dict[str, str]:
         (company.persons, entry),
         (company.pipelines, lambda p: ("SalesProcess", f"SP{n(p.source_id)}", 0)),
         (company.stages, lambda s: ("SalesProcessStageSetup", f"{n(s.source_id)}G", 0)),
-        (company.deals, lambda d: ("Opportunity", f"260115{n(d.source_id):015d}O", 0)),
-        (company.activities, lambda a: (TABLE[a.type in APPOINTMENTS], n(a.source_id))),
-        (company.notes, lambda note: ("Note", n(note.source_id))),
+        (company.deals, lambda d: ("Opportunity", client_id(d.source_id, "O"), 0)),
+        (company.leads, lambda lead: ("Lead", client_id(lead.source_id, "LE"), 0)),
+        (
+            company.activities + company.lead_activities,
+            lambda a: (TABLE[a.type in APPOINTMENTS], n(a.source_id)),
+        ),
+        (company.notes + company.lead_notes, lambda note: ("Note", n(note.source_id))),
     )
     return {r.source_id: key(*shape(r)) for records, shape in parts for r in records}
 
 
 def uid(source_id: str) -> str:
     return f"USER{kind_and_number(source_id)[1]}"
-
-
-def udf_key(definition: CustomFieldDef, fields: list[CustomFieldDef]) -> str:
-    """A UDF's key as records carry it: `Udf/$TYPEID(<id>)`, ids from 60001."""
-    return f"Udf/$TYPEID({60_001 + fields.index(definition)})"
-
-
-def _item(definition: CustomFieldDef, fields: list[CustomFieldDef], label: str) -> Raw:
-    """A table UDF's item: its key (`UdfItem\t<udf id>\t<n>`) and label."""
-    udf = 60_001 + fields.index(definition)
-    return {"Key": key("UdfItem", udf, definition.options.index(label) + 1), "Name": label}
-
-
-def _points(points: list[Any], slot: str, value: str, count: int) -> Raw:
-    out: Raw = {f"{slot}{i}": None for i in range(1, count + 1)}
-    for i, p in enumerate(points[:count], start=1):
-        out[f"{slot}{i}"] = {value: p.value, "Description": p.label, "Default": bool(p.primary)}
-    return out
 
 
 def _iso(day: str | None, at: str | None, minutes: int = 0) -> str | None:
@@ -158,21 +163,22 @@ def render(company: ReferenceCompany) -> Tables:
     ids = keys(kept)
     fields = kept.custom_fields
     by_key = {(f.entity, f.key): f for f in fields}
+    own = {lead.source_id for lead in kept.leads}  # a lead's own person and company
     base = {"CreationDate": STAMP, "LastModifyDate": STAMP}
 
-    def item(definition: CustomFieldDef, label: str) -> Raw:  # as records carry it
-        return {"Key": _item(definition, fields, label)["Key"], "Value": label}
+    def udf(definition: CustomFieldDef) -> str:  # as records carry it: ids from 60001
+        return f"Udf/$TYPEID({60_001 + fields.index(definition)})"
 
-    style = ValueStyle(option=lambda definition, label: [item(definition, label)])
+    def item(definition: CustomFieldDef, label: str, name: str = "Value") -> Raw:
+        n = (60_001 + fields.index(definition), definition.options.index(label) + 1)
+        return {"Key": key("UdfItem", *n), name: label}  # records say Value, FieldOptions Name
 
     def udfs(entity: Entity, values: dict[str, Any]) -> Raw:
         out: Raw = {}
         for name, value in values.items():
-            definition = by_key[(entity, name)]
-            if definition.field_type is FieldType.set:  # a table's items, each {Key, Value}
-                out[udf_key(definition, fields)] = [item(definition, label) for label in value]
-            else:
-                out[udf_key(definition, fields)] = vendor_value(definition, value, style)
+            d = by_key[(entity, name)]
+            labels = value if d.field_type is FieldType.set else [value]
+            out[udf(d)] = [item(d, x) for x in labels] if d.options else vendor_value(d, value)
         return out
 
     def of(source_id: str | None) -> str | None:
@@ -183,10 +189,7 @@ def render(company: ReferenceCompany) -> Tables:
 
     def entry(record: Any, entity: Entity, **shape: Any) -> Raw:
         emails, phones = getattr(record, "emails", []), getattr(record, "phones", [])
-        contact = {
-            **_points(emails, "Email", "Address", 3),
-            **_points(phones, "Phone", "Number", 4),
-        }
+        contact = {**source.EMAILS.shaped(emails), **source.PHONES.shaped(phones)}
         values = udfs(entity, record.custom_fields)
         return row(record, AccountManager=of(record.owner_source_id), **contact, **shape, **values)
 
@@ -197,7 +200,7 @@ def render(company: ReferenceCompany) -> Tables:
             task = {"Activity": a.subject, "Category": [a.type], "DateTime": when}
             ab = of(a.person_source_id or a.org_source_id)
             task |= {"Completed": a.done, "AssignedTo": of(a.owner_source_id), "AbEntryKey": ab}
-            return row(a, **task, **links)
+            return row(a, **task, **links, LeadKey=of(a.lead_source_id))
         hours, _, minutes = (a.duration or "00:00").partition(":")
         start = _iso(a.due_date, a.due_time)
         end = _iso(a.due_date, a.due_time, int(hours) * 60 + int(minutes))
@@ -218,7 +221,7 @@ def render(company: ReferenceCompany) -> Tables:
         )
 
     def note(n: Any) -> Raw:
-        parent = of(n.deal_source_id or n.person_source_id or n.org_source_id)
+        parent = of(n.deal_source_id or n.person_source_id or n.org_source_id or n.lead_source_id)
         when = n.add_time or STAMP
         return row(
             n, Text=n.content, DateTime=when, ParentKey=parent, Creator=of(n.owner_source_id)
@@ -237,38 +240,51 @@ def render(company: ReferenceCompany) -> Tables:
         where = {"AddressLine1": o.address}
         return entry(o, Entity.organizations, Type="Company", CompanyName=o.name, Address=where)
 
+    persons = {p.source_id: p for p in kept.persons}
+    orgs = {o.source_id: o for o in kept.organizations}
+
+    def lead(lead: Any) -> Raw:
+        p, o = persons[lead.source_id], orgs.get(lead.source_id)
+        company = {"CompanyName": o and o.name, "Address": {"AddressLine1": o and o.address}}
+        contact = {**source.LEAD_EMAIL.shaped(p.emails), **source.LEAD_PHONES.shaped(p.phones)}
+        names = {"FirstName": p.first_name, "LastName": p.last_name, **company, **contact}
+        return {
+            **row(lead, **names, AssignedTo=of(lead.owner_source_id), AbEntryKey=None),
+            "CreationDate": lead.add_time or STAMP,
+        }
+
     users = [
         {"Key": ids[u.source_id], "Uid": uid(u.source_id), "DisplayName": u.name}
         | {"Email1": {"Address": u.email, "Default": True}, "Disabled": not u.active}
         for u in kept.users
     ]
     stages = sorted(kept.stages, key=lambda s: (s.pipeline_source_id, s.order_nr))
+    activities = kept.activities + kept.lead_activities
+    entries = [org(o) for o in orgs.values() if o.source_id not in own]
     return {
         "User": users,
-        "AbEntry": [org(o) for o in kept.organizations] + [person(p) for p in kept.persons],
+        "AbEntry": entries + [person(p) for p in persons.values() if p.source_id not in own],
+        "Lead": [lead(x) for x in kept.leads],
         "SalesProcessSetup": [row(p, Description=p.name) for p in kept.pipelines],
         "SalesStageSetup": [stage(s) for s in stages],
         "Opportunity": [deal(d) for d in kept.deals],
-        "Task": [activity(a) for a in kept.activities if a.type not in APPOINTMENTS],
-        "Appointment": [activity(a) for a in kept.activities if a.type in APPOINTMENTS],
-        "Note": [note(n) for n in kept.notes],
-        "Schema": [_udf(f, fields) for f in fields],
+        "Task": [activity(a) for a in activities if a.type not in APPOINTMENTS],
+        "Appointment": [activity(a) for a in activities if a.type in APPOINTMENTS],
+        "Note": [note(n) for n in kept.notes + kept.lead_notes],
+        "Schema": [_udf(d, udf(d), [item(d, x, "Name") for x in d.options]) for d in fields],
     }
 
 
-def _udf(definition: CustomFieldDef, fields: list[CustomFieldDef]) -> Raw:
-    obj, applies = {
-        Entity.organizations: ("AbEntry", ["Company"]),
-        Entity.persons: ("AbEntry", ["Individual", "Contact"]),
-        Entity.deals: ("Opportunity", ["Opportunity"]),
-    }[definition.entity]
+def _udf(definition: CustomFieldDef, name: str, items: list[Raw]) -> Raw:
+    obj, applies = source.UDF_OBJECTS[definition.entity]
     table = definition.field_type in (FieldType.enum, FieldType.set)
+    multi = {"MultiSelect": definition.field_type is FieldType.set}
     return {
-        "Key": f"/{obj}/{udf_key(definition, fields)}",
+        "Key": f"/{obj}/{name}",
         "Name": definition.name,
         "Type": UDF_TYPES[definition.field_type],
-        "AppliesTo": applies,
+        "AppliesTo": list(applies),
         "HasOption": table,
-        "Attributes": {"MultiSelect": definition.field_type is FieldType.set} if table else {},
-        "_items": [_item(definition, fields, label) for label in definition.options],
+        "Attributes": multi if table else {},
+        "_items": items,
     }

@@ -11,14 +11,14 @@ import binascii
 from collections.abc import Mapping
 from typing import Any
 
+from adapters.core.asked_fields import asked_fields
 from adapters.core.auth import CredentialField, TokenExchangeAuth
 from adapters.core.body_code import CodeInBody
-from adapters.core.canonical import ContactPoint, Entity, FieldType
+from adapters.core.canonical import Entity, FieldType
+from adapters.core.contact_slots import Slots
 from adapters.core.declarative import (
     AccountCheck,
     ChangedSince,
-    Derived,
-    FieldCatalog,
     Lookup,
     PostRead,
     Run,
@@ -26,6 +26,7 @@ from adapters.core.declarative import (
     SourceSpec,
     Stream,
 )
+from adapters.core.field_options import OptionedFields
 from adapters.core.mapping import (
     Getter,
     Raw,
@@ -40,6 +41,7 @@ from adapters.core.mapping import (
     utc_hhmm,
     utc_time,
 )
+from adapters.core.naming import lead_title
 from adapters.core.paginators import CursorInBody
 
 DEFAULT_BASE_URL = "https://api.maximizer.com/octopus"
@@ -56,6 +58,14 @@ UDF_TYPES = {
 LOGIN = {"Database": "database", "UID": "uid", "Password": "password"}  # field: credential
 CLOUD = {"VendorId": "vendor_id", "AppKey": "app_key"}  # Maximizer Cloud's too
 PERSON_KINDS = ("Individual", "Contact")
+UDF_OBJECTS = {  # where an entity's UDFs are, and the entries they apply to
+    Entity.organizations: ("AbEntry", ("Company",)),
+    Entity.persons: ("AbEntry", PERSON_KINDS),
+    Entity.deals: ("Opportunity", ("Opportunity",)),
+}
+EMAILS = Slots("Address", ("Email1", "Email2", "Email3"))  # each {Address, Description, Default}
+PHONES = Slots("Number", ("Phone1", "Phone2", "Phone3", "Phone4"))
+LEAD_EMAIL, LEAD_PHONES = Slots("Address", ("Email",)), Slots("Number", ("Phone1", "Phone2"))
 STAMPS = ("CreationDate", "LastModifyDate")  # asked for on every read but the users'
 
 
@@ -114,20 +124,6 @@ def key_of(getter: Getter, *kinds: str) -> Getter:
     return read
 
 
-def points(slot: str, value: str, count: int) -> Getter:
-    """Addresses kept in `slot1..count`, each with its `Description` (label) and `Default`."""
-
-    def read(raw: Raw) -> list[ContactPoint]:
-        out = []
-        for item in (raw.get(f"{slot}{i}") or {} for i in range(1, count + 1)):
-            if item.get(value):
-                label, primary = item.get("Description") or "work", bool(item.get("Default"))
-                out.append(ContactPoint(value=str(item[value]), label=label, primary=primary))
-        return out
-
-    return read
-
-
 def udf_values(raw: Raw) -> dict[str, Any]:
     """UDF values by key; a table UDF's items (`[{Key, Value}]`) as their labels."""
     out = {name: value for name, value in raw.items() if name.startswith("Udf/")}
@@ -150,7 +146,6 @@ def stream(
     entity: Entity,
     obj: str,
     fields: dict[str, Getter],
-    reads: str,
     search: Mapping[str, Any] | None = None,
     *,
     udfs: bool = False,
@@ -158,18 +153,19 @@ def stream(
     changes: bool = True,
     **extra: Any,
 ) -> Stream:
-    """A stream of `obj` read by PageKey, asking for the fields named in `reads` (and its
-    stamps)."""
+    """A stream of `obj` read by PageKey, asking for the fields its mapping (and `keep`) reads
+    and its stamps."""
     paginator = CursorInBody(
         cursor_path=f"{obj}.PageKey", cursor_param="PageKey", limit_param="PageSize", limit=100
     )
+    reads = asked_fields(ref("Key"), *fields.values(), *filter(None, [extra.get("keep")]))
     return Stream(
         entity,
         "/Read",
         {"source_id": ref("Key"), **fields},
         paginator=paginator,
         rows=CODES.rows(f"{obj}.Data"),
-        post=read(obj, ("Key", *reads.split(), *(STAMPS if stamps else ())), search),
+        post=read(obj, (*reads, *(STAMPS if stamps else ())), search),
         query=with_udfs if udfs else None,
         custom_values=udf_values if udfs else None,
         changed_since=ChangedSince("since") if stamps and changes else None,
@@ -177,8 +173,35 @@ def stream(
     )
 
 
-ENTRY = "Type CompanyName FirstName LastName ParentKey Address AccountManager Email1 Email2 Email3"
-ENTRY += " Phone1 Phone2 Phone3 Phone4"
+def _own_org(raw: Raw) -> str | None:
+    """A lead's company is its own, under the lead's key (when it names one)."""
+    return str(raw["Key"]) if raw.get("CompanyName") else None
+
+
+def _open_lead(entity: Entity) -> Any:
+    """Leads not converted (a converted one is its address book entry); as companies, those
+    that name one."""
+    named = entity is not Entity.organizations
+    return lambda raw: not raw.get("AbEntryKey") and (named or bool(raw.get("CompanyName")))
+
+
+NAMES = {"first_name": text("FirstName"), "last_name": text("LastName")}
+NAMES["name"] = joined("FirstName", "LastName")
+LEAD_AS: dict[Entity, dict[str, Getter]] = {  # a lead, and its own person and company
+    Entity.leads: {
+        "title": lambda raw: lead_title(NAMES["name"](raw), raw.get("CompanyName")),
+        "person_source_id": ref("Key"),
+        "org_source_id": _own_org,
+        "add_time": utc_time("CreationDate"),
+    },
+    Entity.persons: {
+        **NAMES,
+        "emails": LEAD_EMAIL,
+        "phones": LEAD_PHONES,
+        "org_source_id": _own_org,
+    },
+    Entity.organizations: {"name": text("CompanyName"), "address": text("Address.AddressLine1")},
+}
 STREAMS = (
     stream(
         Entity.users,
@@ -188,7 +211,6 @@ STREAMS = (
             "email": text("Email1.Address"),
             "active": lambda raw: not raw.get("Disabled"),
         },
-        "Uid DisplayName Email1 Disabled",
         stamps=False,
     ),
     stream(
@@ -199,7 +221,6 @@ STREAMS = (
             "address": text("Address.AddressLine1"),
             "owner_source_id": ref("AccountManager"),
         },
-        ENTRY,
         {"Type": {"$EQ": "Company"}},
         udfs=True,
     ),
@@ -207,25 +228,20 @@ STREAMS = (
         Entity.persons,
         "AbEntry",
         {
-            "name": joined("FirstName", "LastName"),
-            "first_name": text("FirstName"),
-            "last_name": text("LastName"),
-            "emails": points("Email", "Address", 3),
-            "phones": points("Phone", "Number", 4),
+            **NAMES,
+            "emails": EMAILS,
+            "phones": PHONES,
             "org_source_id": key_of("ParentKey", "Company"),
             "owner_source_id": ref("AccountManager"),
         },
-        ENTRY,
         {"Type": {"$IN": list(PERSON_KINDS)}},
         udfs=True,
     ),
-    stream(
-        Entity.pipelines,
-        "SalesProcessSetup",
-        {"name": text("Description")},
-        "Description",
-        changes=False,
+    *(
+        stream(entity, "Lead", {**f, "owner_source_id": ref("AssignedTo")}, keep=_open_lead(entity))
+        for entity, f in LEAD_AS.items()
     ),
+    stream(Entity.pipelines, "SalesProcessSetup", {"name": text("Description")}, changes=False),
     stream(
         Entity.stages,
         "SalesStageSetup",
@@ -235,7 +251,6 @@ STREAMS = (
             "order_nr": "_order",
             "deal_probability": "ProbabilityClose",
         },
-        "Description SalesProcessSetupKey ProbabilityClose",
         changes=False,
         select=positioned,
     ),
@@ -253,8 +268,6 @@ STREAMS = (
             "owner_source_id": ref("Leader"),
             "expected_close_date": utc_date("CloseDate"),
         },
-        "Objective Status ForecastRevenue AbEntryKey ContactKey Leader SalesProcessSetupKey"
-        " SalesStageSetupKey CloseDate",
         udfs=True,
     ),
     stream(
@@ -271,8 +284,8 @@ STREAMS = (
             "deal_source_id": ref("WithKey"),
             "person_source_id": key_of("AbEntryKey", *PERSON_KINDS),
             "org_source_id": key_of("AbEntryKey", "Company"),
+            "lead_source_id": ref("LeadKey"),
         },
-        "Activity Category DateTime Completed Description AssignedTo WithKey AbEntryKey",
     ),
     stream(
         Entity.activities,
@@ -289,7 +302,6 @@ STREAMS = (
             "person_source_id": key_of("AbEntries", *PERSON_KINDS),
             "org_source_id": key_of("AbEntries", "Company"),
         },
-        "Subject Category StartDate EndDate Description Organizer WithKey AbEntries",
     ),
     stream(
         Entity.notes,
@@ -301,31 +313,18 @@ STREAMS = (
             "deal_source_id": key_of("ParentKey", "Opportunity"),
             "person_source_id": key_of("ParentKey", *PERSON_KINDS),
             "org_source_id": key_of("ParentKey", "Company"),
+            "lead_source_id": key_of("ParentKey", "Lead"),
         },
-        "Text DateTime ParentKey Creator",
     ),
 )
-
-
-def _schema(params: Mapping[str, Any], state: RunState) -> dict[str, Any]:
-    fields = {name: 1 for name in ("Key", "Name", "Type", "AppliesTo", "HasOption", "Attributes")}
-    trees = [{"Key": {"$TREE": f"/{obj}/Udf"}} for obj in ("AbEntry", "Opportunity")]
-    query = {"Scope": {"Fields": fields}, "Criteria": {"SearchQuery": {"$OR": trees}}}
-    return {"Schema": query, "Compatibility": COMPATIBILITY}
-
-
-SCHEMA = PostRead(_schema)
 
 
 def _udf(definition: Raw) -> str:
     return str(definition["Key"]).split("/", 2)[2]  # "/AbEntry/Udf/$TYPEID(1)" -> "Udf/..."
 
 
-NEEDS = ("udf_defs",)
-
-
 def _items(obj: str) -> Lookup:
-    """The items of `obj`'s table UDFs, in one FieldOptions read."""
+    """The items of `obj`'s table UDFs, in one FieldOptions read, by their UDF's Schema key."""
 
     def build(params: Mapping[str, Any], state: RunState) -> dict[str, Any]:
         defs = state["udf_defs"].values()
@@ -339,31 +338,25 @@ def _items(obj: str) -> Lookup:
 
     post = PostRead(build)
     return Lookup(
-        f"{obj}_items", "/Read", "_udf", None, many=True, rows=rows, post=post, needs=NEEDS
+        f"{obj}_items", "/Read", "_udf", None, many=True, rows=rows, post=post, needs=("udf_defs",)
     )
 
 
-def _with_items(state: RunState) -> dict[str, Any]:
-    items = {**state["AbEntry_items"], **state["Opportunity_items"]}
-    return {
-        k: {**d, "_options": [(i["Key"], i["Name"]) for i in items.get(k, [])]}
-        for k, d in state["udf_defs"].items()
-    }
+UDF_TREES = {"$OR": [{"Key": {"$TREE": f"/{obj}/Udf"}} for obj in ("AbEntry", "Opportunity")]}
+SCHEMA = read("Schema", ("Key", "Name", "Type", "AppliesTo", "HasOption", "Attributes"), UDF_TREES)
+UDFS = OptionedFields("udfs", "udf_defs", ("AbEntry_items", "Opportunity_items"), "Key", "Name")
 
 
-def _catalog(entity: Entity, obj: str, applies: tuple[str, ...]) -> FieldCatalog:
+def _catalog(entity: Entity) -> Any:
+    obj, applies = UDF_OBJECTS[entity]
+
     def custom(raw: Raw) -> bool:
         return str(raw["Key"]).startswith(f"/{obj}/") and bool({*raw["AppliesTo"]} & {*applies})
 
     def multi(raw: Raw) -> str:
         return str(raw["Type"]) + ("[]" if (raw.get("Attributes") or {}).get("MultiSelect") else "")
 
-    def options(raw: Raw) -> list[tuple[str, str]]:
-        return list(raw.get("_options") or [])
-
-    return FieldCatalog(
-        entity, "/Read", _udf, "Name", multi, UDF_TYPES, None, custom, options, rows_of="udfs"
-    )
+    return UDFS.catalog(entity, _udf, "Name", multi, UDF_TYPES, custom)
 
 
 SPEC = SourceSpec(
@@ -381,17 +374,13 @@ SPEC = SourceSpec(
             "User": {"Key": {"Value": 1, "Uid": 1}, "DisplayName": 1},
         },
     ),
-    field_catalogs=(
-        _catalog(Entity.organizations, "AbEntry", ("Company",)),
-        _catalog(Entity.persons, "AbEntry", PERSON_KINDS),
-        _catalog(Entity.deals, "Opportunity", ("Opportunity",)),
-    ),
+    field_catalogs=tuple(_catalog(entity) for entity in UDF_OBJECTS),
     lookups=(
         Lookup("udf_defs", "/Read", "Key", None, rows=CODES.rows("Schema.Data"), post=SCHEMA),
         _items("AbEntry"),
         _items("Opportunity"),
     ),
-    derived=(Derived("udfs", ("udf_defs", "AbEntry_items", "Opportunity_items"), _with_items),),
+    derived=(UDFS.derived,),
     is_auth_failure=CODES.is_auth_failure,
     error_text=CODES.error_text,
     id="maximizer",
