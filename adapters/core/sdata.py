@@ -16,14 +16,17 @@ Saleslogix/SDataJavaScriptClientLib src/SDataUri.js and SDataService.js):
 
 Client side: `SDataPages` (startIndex/count, `$next` followed when given, the feed's
 `$totalResults` honoured: a page that ends short of it is an error, never the end),
-`changed_since` (a `where=` on the modify date), `and_where` (a stream's own filter joined with
+`basic_login` (a server user's name and password, as HTTP Basic), `changed_since` (a `where=`
+on the modify date), `and_where` (a stream's own filter joined with
 it), `feed_stream` (a feed as a stream), `feed_lookup` (a whole feed as a lookup table),
 `joined_rows` (a table's rows with other tables' rows in them: field definitions with their
-choices), `points` (fixed columns as contact points), `closed` (a close date kept for one
-status), `lead_streams` (a lead feed whose records hold their own person and company, read as
-the three), `total` and `error_text`.
+choices), `points` (fixed columns as contact points), `most_particular` (one link of several named),
+`closed` (a close date kept for one
+status), `LeadColumns` (where a lead holds its own person and company: its feed read as the
+three, its emulated row), `FileColumns` (the same of attachment records), `total` and `error_text`.
 
-Emulator side: `FeedPages` (the page server), `feed` (the envelope), `where_test` (the `where=`
+Emulator side: `SDataEmulator` (what their emulators share: HTTP Basic, diagnoses, no
+published rate limit, feed routes), `FeedPages` (the page server), `feed` (the envelope), `where_test` (the `where=`
 filter), `serve_feed` (a feed route in one call), `serve_file` (a file's bytes by its key) and
 `DIAGNOSIS` (the error shape). For the reference company: `lines` (line items as a vendor keeps
 them), `only_labels` (the contact points a record keeps), `own_parties` (each lead's person and
@@ -43,13 +46,16 @@ from typing import Any
 import httpx
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
+from adapters.core.auth import BasicAuth, CredentialField
 from adapters.core.canonical import (
     Activity,
     ContactPoint,
     DealProduct,
     Entity,
     File,
+    Lead,
     Organization,
     Person,
 )
@@ -62,10 +68,12 @@ from adapters.core.declarative import (
     RunState,
     Stream,
 )
-from adapters.core.emulation import SourceEmulator, VendorError
+from adapters.core.emulated_auth import basic_pair
+from adapters.core.emulation import RateHeaders, SourceEmulator, VendorError, filled
 from adapters.core.errors import UnreadableResponse
 from adapters.core.http import default_error_text
-from adapters.core.mapping import Getter, parse_time, ref, value_at
+from adapters.core.mapping import Getter, joined, parse_time, ref, text, utc_time, value_at
+from adapters.core.naming import lead_title, mime_type
 from adapters.core.paginators import PageRequest, Paginator, Token
 from adapters.core.serving import (
     Collection,
@@ -197,38 +205,92 @@ def feed_stream(
     )
 
 
-def lead_streams(
-    path: str,
-    company: Getter,
-    lead: Mapping[str, Getter],
-    person: Mapping[str, Getter],
-    owner: Getter,
-    changed: ChangedSince | None,
-    **extra: Any,
-) -> tuple[Stream, ...]:
-    """A lead feed whose records hold their person and company as fields of their own, read
-    three times: as the lead, as a person of its own and, when it names a company (`company`),
-    as an organization of its own, the two under the lead's `$key` (the lead's person and
-    organization, the person's organization); `owner` owns all three."""
+@dataclass(frozen=True)
+class LeadColumns:
+    """Where a vendor's lead keeps its person and company as columns of its own: read by
+    `streams`, written (the emulator's lead) by `row`."""
 
-    def own_org(raw: Raw) -> str | None:
-        return ref("$key")(raw) if value_at(raw, company) else None
+    first: str
+    last: str
+    company: str
+    email: str
+    phones: tuple[tuple[str, str], ...]  # (column, label)
+    owner: str  # a path to the owner's id
+    created: str
+    title: str | None = None  # the lead's own title; None: it has none, "Name (Company)"
 
-    links = {"org_source_id": own_org, "owner_source_id": owner}
-    return (
-        feed_stream(
-            Entity.leads, path, {**lead, "person_source_id": ref("$key"), **links}, changed, **extra
-        ),
-        feed_stream(Entity.persons, path, {**person, **links}, changed, **extra),
-        feed_stream(
-            Entity.organizations,
-            path,
-            {"name": lambda raw: str(value_at(raw, company)), "owner_source_id": owner},
-            changed,
-            keep=lambda raw: bool(value_at(raw, company)),
-            **extra,
-        ),
-    )
+    def streams(self, path: str, changed: ChangedSince | None, **extra: Any) -> tuple[Stream, ...]:
+        """The lead feed read three times: as the lead, as a person of its own and, when it
+        names a company, as an organization of its own, the two under the lead's `$key` (the
+        lead's person and organization, the person's organization)."""
+        company, owner = text(self.company), ref(self.owner)
+        name = joined(self.first, self.last)
+
+        def own_org(raw: Raw) -> str | None:
+            return ref("$key")(raw) if company(raw) else None
+
+        def title(raw: Raw) -> str:
+            given = raw.get(self.title) if self.title else lead_title(name(raw), company(raw))
+            return str(given or "")
+
+        lead = {"title": title, "person_source_id": ref("$key"), "add_time": utc_time(self.created)}
+        person: dict[str, Getter] = {
+            "name": name,
+            "first_name": text(self.first),
+            "last_name": text(self.last),
+        }
+        person |= {"emails": points((self.email, "work")), "phones": points(*self.phones)}
+        links = {"org_source_id": own_org, "owner_source_id": owner}
+        org = {"name": lambda raw: str(company(raw)), "owner_source_id": owner}
+        return (
+            feed_stream(Entity.leads, path, {**lead, **links}, changed, **extra),
+            feed_stream(Entity.persons, path, {**person, **links}, changed, **extra),
+            feed_stream(Entity.organizations, path, org, changed, keep=own_org, **extra),
+        )
+
+    def row(self, lead: Lead, person: Person, org: Organization | None) -> Raw:
+        """A lead's own columns: its person's names, first e-mail and phones by label (a last
+        name is required: a lead without a person has its company's name there), its company's
+        name and its title."""
+        phones = {p.label: p.value for p in reversed(person.phones)}
+        out = {self.first: person.first_name, self.last: person.last_name}
+        out |= {self.email: person.emails[0].value if person.emails else None}
+        out |= {column: phones.get(label) for column, label in self.phones}
+        out |= {self.company: org.name if org else None}
+        return out | ({self.title: lead.title} if self.title else {})
+
+
+@dataclass(frozen=True)
+class FileColumns:
+    """Where a vendor's attachment records keep a file's name, size, date and records: read by
+    `stream` (the bytes fetched by the record's `$key`), written by `row`."""
+
+    name: str
+    size: str
+    added: str
+    links: Mapping[str, str]  # column -> link field, the most particular first
+
+    def stream(self, path: str, changed: ChangedSince | None, **extra: Any) -> Stream:
+        def size(raw: Raw) -> int | None:
+            given = raw.get(self.size)
+            return None if given in (None, "") else int(given)
+
+        fields: dict[str, Getter] = {
+            "name": lambda raw: str(raw.get(self.name) or ""),
+            "mime_type": lambda raw: mime_type(raw.get(self.name)),
+            "size": size,
+            **most_particular(self.links),
+            "content_ref": ref("$key"),
+            "add_time": utc_time(self.added),
+        }
+        return feed_stream(Entity.files, path, fields, changed, **extra)
+
+    def row(self, file: File, data: bytes, links: Mapping[str, Any]) -> Raw:
+        """A file's record under its `content_ref`, with the link columns given and its bytes
+        (`_bytes`: served by `serve_file`, never listed)."""
+        out = {"$key": file.content_ref, self.name: file.name, self.size: len(data)}
+        out |= {self.added: file.add_time, **links}
+        return out | {"_bytes": data}
 
 
 def points(*columns: tuple[str, str]) -> Getter:
@@ -242,6 +304,21 @@ def points(*columns: tuple[str, str]) -> Getter:
         ]
 
     return read
+
+
+def most_particular(columns: Mapping[str, str]) -> dict[str, Getter]:
+    """The links of a record that names its record and that record's parents (a file on a
+    contact naming the contact's account too): only the first filled of `columns` (column ->
+    link field, the most particular first) is kept, every other link None."""
+
+    def link(field: str) -> Getter:
+        def read(raw: Raw) -> str | None:
+            found = next(((to, raw[c]) for c, to in columns.items() if raw.get(c)), (None, None))
+            return str(found[1]) if found[0] == field else None
+
+        return read
+
+    return {field: link(field) for field in dict.fromkeys(columns.values())}
 
 
 def closed(status: str, field: str, statuses: Mapping[str, str], at: Getter) -> Getter:
@@ -282,6 +359,20 @@ def joined_rows(name: str, table: str, *joins: Join) -> Derived:
     return Derived(name, (table, *(j.lookup for j in joins)), build)
 
 
+def basic_login(user_label: str) -> dict[str, Any]:
+    """A server user's name and password, sent as HTTP Basic: the `credentials` and `auth` of
+    a SourceSpec (the login name is not secret)."""
+    return {
+        "credentials": (
+            CredentialField("username", user_label, secret=False),
+            CredentialField("password", "Password"),
+        ),
+        "auth": lambda credentials, _url: BasicAuth(
+            credentials["username"], credentials["password"]
+        ),
+    }
+
+
 def changed_since(field: str) -> ChangedSince:
     """A delta read as SData asks it: `where=<field> gt @<time>@`."""
     return ChangedSince("where", field + " gt @{iso}@")
@@ -314,6 +405,40 @@ def diagnosis_code(code: str) -> str:
     return code if code[:1].isupper() else "ApplicationDiagnosis"
 
 
+class SDataEmulator(SourceEmulator):
+    """What the emulators of SData vendors share: HTTP Basic with a user's name and password,
+    errors as diagnoses, no rate-limit headers (on-premises servers publish no limit: 429 with
+    Retry-After over the burst), feeds paged up to 100 records."""
+
+    window_seconds = 10.0
+    default_burst = 1000
+    gate = staticmethod(basic_pair("username", "password"))
+    credential_names = ("username", "password")
+    error_shape = DIAGNOSIS
+    rate = RateHeaders(limit=None, remaining=None, reset=None)
+
+    def error_body(self, status: int, code: str, message: str) -> Any:
+        return filled(DIAGNOSIS, {"code": diagnosis_code(code), "message": message})
+
+    # Feeds only in JSON, when asked `format=json` (a provider whose default is Atom).
+    json_only: bool = False
+
+    def feed_route(self, path: str, table: str | Callable[[Request], str], **options: Any) -> Route:
+        """A route serving `table` (or the table a request names) as a feed, with
+        `serve_feed`'s options; a provider serving JSON only with `format=json` refuses any
+        other request with a BadQueryParameter diagnosis (after the auth check)."""
+
+        async def serve(request: Request) -> Response:
+            if self.json_only and request.query_params.get("format") != "json":
+                self.account(request)
+                message = "The sandbox serves feeds as JSON only (format=json)."
+                raise VendorError(400, "BadQueryParameter", message)
+            name = table if isinstance(table, str) else table(request)
+            return serve_feed(self, request, name, PAGES, **options)
+
+        return Route(path, serve)
+
+
 @dataclass(frozen=True)
 class FeedPages(Pages):
     """The page server: `startIndex` from 1, `count` up to `most`."""
@@ -330,6 +455,9 @@ class FeedPages(Pages):
 
     def next_params(self, page: Served, items: list[Raw]) -> dict[str, str]:
         return {self.start_param: str(page.start + page.size + 1), self.size_param: str(page.size)}
+
+
+PAGES = FeedPages(default=100, most=100)
 
 
 def feed(page: Served, request: Request, *, with_next: bool = True) -> Raw:
@@ -387,13 +515,20 @@ def serve_feed(
     *,
     with_next: bool = True,
     keep: Callable[[Raw], bool] | None = None,
-    shape: Callable[[Raw], Raw] | None = None,
+    deferred: tuple[str, ...] = (),
 ) -> Response:
     """A feed route in one call: the account (auth, rate limit), the table's records that pass
     `keep` and the request's `where=`, one page of them in the SData envelope. The query
     arguments SData defines are taken (`select` and `orderby` are not applied here); any
-    other parameter is a BadQueryParameter diagnosis."""
+    other parameter is a BadQueryParameter diagnosis. A `deferred` relationship property is
+    only a `{"$deferred": true}` link unless `include=` names it; a file's bytes are never
+    listed."""
     tests: list[Callable[[Raw], bool]] = []
+    included = set(request.query_params.get("include", "").split(","))
+
+    def shape(item: Raw) -> Raw:
+        links = {name: {"$deferred": True} for name in deferred if name not in included}
+        return {k: v for k, v in item.items() if k != "_bytes"} | links
 
     def kept(item: Raw) -> bool:
         if not tests:  # compiled once the auth check has passed
@@ -425,11 +560,6 @@ def serve_file(
     if row is None or "_bytes" not in row:
         raise VendorError(404, "not_found", f"The resource '{key}' was not found.")
     return file_response(row["_bytes"], str(row.get(name) or key), mime(row))
-
-
-def without_bytes(row: Raw) -> Raw:
-    """A file's row as a feed lists it: without the bytes (a feed `shape`)."""
-    return {k: v for k, v in row.items() if k != "_bytes"}
 
 
 # --- the reference company as SData vendors keep it ---------------------------------------------

@@ -47,28 +47,16 @@ the SData protocol in adapters/core/sdata.py):
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from adapters.core.canonical import Entity
-from adapters.core.emulated_auth import basic_pair
-from adapters.core.emulation import PIPELINE_IDS, RateHeaders, SourceEmulator, VendorError, filled
-from adapters.core.sdata import (
-    DIAGNOSIS,
-    FeedPages,
-    diagnosis_code,
-    serve_feed,
-    serve_file,
-    without_bytes,
-)
-from adapters.infor_crm.render import PIPELINE_ID, Raw, held, key, render
+from adapters.core.emulation import PIPELINE_IDS
+from adapters.core.sdata import SDataEmulator, serve_file
+from adapters.infor_crm.render import PIPELINE_ID, held, key, render
 
 SDATA = "/{account_id}/sdata/slx"
-PAGES = FeedPages(default=100, most=100)
 DYNAMIC: tuple[str, ...] = ("users", "accounts", "contacts", "opportunities", "history")
 DYNAMIC += ("opportunityContacts", "products", "opportunityProducts", "leads")
 SYSTEM = ("activities", "picklists", "systemoptions", "attachments")
@@ -76,20 +64,21 @@ PROPERTIES = f"{SDATA}/metadata/-/entities('{{entity}}')/properties"
 FILE = f"{SDATA}/system/-/attachments('{{key}}')/file"
 
 
-class InforCrmEmulator(SourceEmulator):
+class InforCrmEmulator(SDataEmulator):
     one_pipeline = PIPELINE_ID
-    window_seconds = 10.0
-    default_burst = 1000
-    gate = staticmethod(basic_pair("username", "password"))
-    credential_names = ("username", "password")
-    error_shape = DIAGNOSIS
-    rate = RateHeaders(limit=None, remaining=None, reset=None)
+    json_only = True  # the dynamic adapter's default is Atom
     unauthorized_message = "The user name or password is not valid."
 
     def routes(self) -> list[BaseRoute]:
         feeds = [("dynamic", name) for name in DYNAMIC] + [("system", name) for name in SYSTEM]
-        routes = [Route(f"{SDATA}/{where}/-/{name}", self._feed(name)) for where, name in feeds]
-        return [*routes, Route(PROPERTIES, self._feed(None)), Route(FILE, self._file)]
+        return [
+            *(
+                self.feed_route(f"{SDATA}/{at}/-/{name}", name, deferred=_deferred(name))
+                for at, name in feeds
+            ),
+            self.feed_route(PROPERTIES, lambda r: f"properties_{r.path_params['entity']}"),
+            Route(FILE, self._file),
+        ]
 
     render = staticmethod(render)  # the reference company in the vendor's shapes
 
@@ -100,32 +89,11 @@ class InforCrmEmulator(SourceEmulator):
             return PIPELINE_ID
         return key(reference_id)
 
-    def error_body(self, status: int, code: str, message: str) -> Any:
-        return filled(DIAGNOSIS, {"code": diagnosis_code(code), "message": message})
-
-    def _feed(self, name: str | None) -> Any:
-        """A feed; None: an entity's properties (the entity from the path)."""
-
-        async def serve(request: Request) -> Response:
-            table = name or f"properties_{request.path_params['entity']}"
-            if request.query_params.get("format") != "json":
-                self.account(request)  # the auth check first
-                raise VendorError(
-                    400, "BadQueryParameter", "The sandbox serves feeds as JSON only (format=json)."
-                )
-            shape: Callable[[Raw], Raw] | None = without_bytes if table == "attachments" else None
-            if table == "picklists" and "items" not in request.query_params.get("include", ""):
-                shape = _deferred_items
-            return serve_feed(self, request, table, PAGES, shape=shape)
-
-        return serve
-
     async def _file(self, request: Request) -> Response:
         """An attachment's file, byte for byte (its `file` relationship property)."""
-        key = request.path_params["key"]
-        return serve_file(self, request, "attachments", key, "fileName", lambda r: None)
+        return serve_file(self, request, "attachments", request.path_params["key"], "fileName")
 
 
-def _deferred_items(picklist: dict[str, Any]) -> dict[str, Any]:
-    """A picklist without `include=items`: its items are a link, not listed."""
-    return {**picklist, "items": {"$deferred": True}}
+def _deferred(feed: str) -> tuple[str, ...]:
+    """A picklist's items are listed only with `include=items`."""
+    return ("items",) if feed == "picklists" else ()

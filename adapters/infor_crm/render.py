@@ -51,7 +51,7 @@ from adapters.core.canonical import (
 from adapters.core.emulation import Tables
 from adapters.core.fields import ValueStyle, vendor_value
 from adapters.core.sdata import content_refs, lines, only_labels, own_parties, span, stamp
-from adapters.infor_crm.source import ENTITIES, OWN, percent
+from adapters.infor_crm.source import ATTACHMENTS, ENTITIES, LEADS, OWN, percent
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import (
     FILE_PARENTS,
@@ -69,13 +69,12 @@ PIPELINE_NAME = "Opportunity Stage"
 PREFIX = {"u": "U", "o": "A", "p": "C", "d": "O", "a": "V", "n": "H", "s": "k", "pl": "k"}
 PREFIX |= {"pr": "P", "dp": "E", "l": "L", "fl": "Q"}
 BASE_CURRENCY = "EUR"  # the BaseCurrency system option
-DATA_TYPES = {FieldType.varchar: "Text", FieldType.text: "Memo", FieldType.double: "Decimal",
-              FieldType.date: "DateTime", FieldType.phone: "Phone", FieldType.enum: "PickList",
-              FieldType.set: "PickList"}  # fmt: skip
+DATA_TYPES = {FieldType.varchar: "Text", FieldType.text: "Memo", FieldType.double: "Decimal"}
+DATA_TYPES |= {FieldType.date: "DateTime", FieldType.phone: "Phone"}
+DATA_TYPES |= dict.fromkeys((FieldType.enum, FieldType.set), "PickList")
 TYPES = {"call": "atPhoneCall", "meeting": "atAppointment", "task": "atToDo", "email": "atEMail"}
 STATUS = {"open": "Open", "won": "Closed - Won", "lost": "Closed - Lost"}
 PHONES = {"work": "WorkPhone", "home": "HomePhone", "mobile": "Mobile"}
-LEAD_PHONES = ("work", "mobile")  # a lead's WorkPhone and Mobile
 Raw = dict[str, Any]
 
 
@@ -107,7 +106,9 @@ HOLDS = Holds(
         # Line items as an OpportunityProduct keeps them: a Discount that is a fraction of the
         # price (an amount off becomes its share of the line), no tax, no comment.
         lines(lambda item: item.item_price, lambda item: percent(discount_fraction(item))),
-        leads_with_their_own_records(emails=only_labels("work"), phones=only_labels(*LEAD_PHONES)),
+        leads_with_their_own_records(
+            emails=only_labels("work"), phones=only_labels(*(label for _, label in LEADS.phones))
+        ),
         content_refs(lambda f: str(key(f.source_id))),
     ),
 )
@@ -142,9 +143,11 @@ def custom(company: ReferenceCompany, entity: Entity, values: dict[str, Any]) ->
 def properties(company: ReferenceCompany, entity: Entity) -> list[Raw]:
     """An entity's metadata properties: its key, one it reads itself and the custom ones."""
     name = ENTITIES[entity]
-    rows: list[Raw] = [{"propertyName": "Id", "dataType": "Text", "isKey": True},
-            {"propertyName": "ModifyDate", "dataType": "DateTime", "isReadOnly": True},
-            {"propertyName": sorted(OWN[name])[0], "dataType": "Text"}]  # fmt: skip
+    rows: list[Raw] = [
+        {"propertyName": "Id", "dataType": "Text", "isKey": True},
+        {"propertyName": "ModifyDate", "dataType": "DateTime", "isReadOnly": True},
+        {"propertyName": sorted(OWN[name])[0], "dataType": "Text"},
+    ]
     for f in (f for f in company.custom_fields if f.entity is entity):
         choice = f.field_type in (FieldType.enum, FieldType.set)
         row = {
@@ -334,17 +337,10 @@ def _links(record: Activity | Note) -> Raw:
 
 
 def _lead(lead: Lead, person: Person, org: Organization | None, base: Raw) -> Raw:
-    """A lead with its person and company as its own fields (LastName required: a lead without
-    a person has its company's name there)."""
-    phones = {ph.label: ph.value for ph in person.phones}
+    own = LEADS.row(lead, person, org)
     return {
         "$key": key(lead.source_id),
-        "FirstName": person.first_name,
-        "LastName": person.last_name,
-        "Company": org.name if org else None,
-        "Email": person.emails[0].value if person.emails else None,
-        "WorkPhone": phones.get("work"),
-        "Mobile": phones.get("mobile"),
+        **own,
         "AccountManager": link(lead.owner_source_id),
         **base,
         "CreateDate": lead.add_time or STAMP,
@@ -353,28 +349,19 @@ def _lead(lead: Lead, person: Person, org: Organization | None, base: Raw) -> Ra
 
 def _attachment(f: File, company: ReferenceCompany, base: Raw) -> Raw:
     """A file attachment (dataType R) as the Web Client files it: on a contact it names the
-    contact's account too, on an opportunity the opportunity's account."""
-    person = next((p for p in company.persons if p.source_id == f.person_source_id), None)
-    deal = next((d for d in company.deals if d.source_id == f.deal_source_id), None)
-    activities = [*company.activities, *company.lead_activities]
-    activity = next((a for a in activities if a.source_id == f.activity_source_id), None)
-    account = f.org_source_id or next((r.org_source_id for r in (person, deal) if r), None)
-    return {
-        "$key": f.content_ref,
-        "fileName": f.name,
-        "fileSize": f.size,
-        "description": f.name.rsplit(".", 1)[0],
-        "dataType": "R",
-        "attachDate": f.add_time or STAMP,
-        "accountId": key(account),
-        "contactId": key(f.person_source_id),
-        "opportunityId": key(f.deal_source_id),
-        "leadId": key(f.lead_source_id),
-        "activityId": key(f.activity_source_id) if activity and not activity.done else None,
-        "historyId": key(f.activity_source_id) if activity and activity.done else None,
-        "_bytes": company.file_bytes[f.source_id],
-        **base,
-    }
+    contact's account too, on an opportunity the opportunity's account; on a done activity it
+    is the history's."""
+    orgs = {p.source_id: p.org_source_id for p in company.persons}
+    orgs |= {d.source_id: d.org_source_id for d in company.deals}
+    done = {a.source_id: a.done for a in [*company.activities, *company.lead_activities]}
+    links = {"accountId": f.org_source_id or orgs.get(f.person_source_id or f.deal_source_id or "")}
+    links |= {"contactId": f.person_source_id, "opportunityId": f.deal_source_id}
+    links |= {"leadId": f.lead_source_id}
+    links["historyId" if done.get(f.activity_source_id or "") else "activityId"] = (
+        f.activity_source_id
+    )
+    row = ATTACHMENTS.row(f, company.file_bytes[f.source_id], {c: key(v) for c, v in links.items()})
+    return {**base, **row, "description": f.name.rsplit(".", 1)[0], "dataType": "R"}
 
 
 def _contact(p: Any, base: Raw) -> Raw:

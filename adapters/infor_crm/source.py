@@ -1,22 +1,13 @@
 """Infor CRM (Saleslogix) as a source, described for the shared declarative engine over SData
-(adapters/core/sdata.py).
-
-Vendor facts (sources in the emulator's docstring): the user's own server,
-`/sdata/slx/dynamic/-/{entity}?format=json` (activities and picklists in `system/-/`), HTTP
-Basic; SData feeds paged by startIndex/count, `where=ModifyDate gt @...@` for deltas; links
-as `{"$key"}` or id columns; stages are the "Opportunity Stage" picklist's items, a deal's
-stage its text and its person the primary OpportunityContact; notes are History of Type
-atNote, done activities the other History. Custom fields are the properties the metadata feed
-`metadata/-/entities('<Entity>')/properties` lists beyond those read here (choices from the
-picklist a PickList property names); products and their lines on deals are `products` and
-`opportunityProducts`, prices in the BaseCurrency system option.
+(adapters/core/sdata.py); the vendor facts and their sources are in the emulator's docstring,
+what a migration carries in render's. Stages are the "Opportunity Stage" picklist's items;
+notes are History of Type atNote, done activities the other History.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from adapters.core.auth import BasicAuth, CredentialField
 from adapters.core.canonical import Entity, FieldType
 from adapters.core.declarative import (
     AccountCheck,
@@ -40,17 +31,18 @@ from adapters.core.mapping import (
     utc_time,
     value_at,
 )
-from adapters.core.naming import lead_title, mime_type
 from adapters.core.sdata import (
+    FileColumns,
+    LeadColumns,
     SDataPages,
     and_where,
+    basic_login,
     changed_since,
     closed,
     error_text,
     feed_lookup,
     feed_stream,
     joined_rows,
-    lead_streams,
     points,
 )
 
@@ -64,24 +56,24 @@ STATUS = {"Closed - Won": "won", "Closed - Lost": "lost"}
 NOT_ACTIVITIES = "Type ne 'atNote' and Type ne 'atDatabaseChange'"
 BASE = {**JSON, "where": "name eq 'BaseCurrency'"}
 PICKLIST = Join("picklists", text("pickListName"), "_picklist")
-ENTITIES = {Entity.organizations: "Account", Entity.persons: "Contact",
-            Entity.deals: "Opportunity", Entity.products: "Product"}  # fmt: skip
+ENTITIES = {Entity.organizations: "Account", Entity.persons: "Contact"}
+ENTITIES |= {Entity.deals: "Opportunity", Entity.products: "Product"}
 # Property data types as canonical ones (a Currency property is a bare amount: a number).
 FIELD_TYPES = {
     **dict.fromkeys(("Text", "Unicode Text", "Email", "Url", "Char"), FieldType.varchar),
-    "Memo": FieldType.text, "Phone": FieldType.phone, "DateTime": FieldType.date,
     **dict.fromkeys(("Decimal", "Double", "Integer", "Currency"), FieldType.double),
-    "PickList": FieldType.enum, "PickList (multiple)": FieldType.set,
-}  # fmt: skip
+    **{"Memo": FieldType.text, "Phone": FieldType.phone, "DateTime": FieldType.date},
+    **{"PickList": FieldType.enum, "PickList (multiple)": FieldType.set},
+}
 # The properties the streams read themselves: every other one a user may write is custom.
 OWN = {
     "Account": {"AccountName", "Address", "AccountManager"},
-    "Contact": {"FirstName", "LastName", "Email", "SecondaryEmail", "WorkPhone", "HomePhone",
-                "Mobile", "Account", "AccountManager"},
-    "Opportunity": {"Description", "SalesPotential", "ExchangeRateCode", "Status", "Stage",
-                    "Account", "AccountManager", "EstimatedClose", "ActualClose"},
+    "Contact": {"FirstName", "LastName", "Email", "SecondaryEmail", "WorkPhone", "HomePhone"}
+    | {"Mobile", "Account", "AccountManager"},
+    "Opportunity": {"Description", "SalesPotential", "ExchangeRateCode", "Status", "Stage"}
+    | {"Account", "AccountManager", "EstimatedClose", "ActualClose"},
     "Product": {"Name", "ActualId", "Unit", "Price", "Status"},
-}  # fmt: skip
+}
 
 
 def items(picklist: Raw) -> list[Raw]:
@@ -170,23 +162,21 @@ def _activities(path: str, done: bool, **extra: Any) -> Stream:
 
 # An attachment's record: the most particular one it names (one on a contact names its account
 # too, one on an activity its contact, account, opportunity or lead).
-ATTACHED = (("activityId", "activity_source_id"), ("historyId", "activity_source_id"),
-            ("opportunityId", "deal_source_id"), ("leadId", "lead_source_id"),
-            ("contactId", "person_source_id"), ("accountId", "org_source_id"))  # fmt: skip
+ATTACHED = {"activityId": "activity_source_id", "historyId": "activity_source_id"}
+ATTACHED |= {"opportunityId": "deal_source_id", "leadId": "lead_source_id"}
+ATTACHED |= {"contactId": "person_source_id", "accountId": "org_source_id"}
+ATTACHMENTS = FileColumns("fileName", "fileSize", "attachDate", ATTACHED)
+# A lead's person and company: its own properties (no title of its own: "Name (Company)").
+LEADS = LeadColumns(
+    first="FirstName",
+    last="LastName",
+    company="Company",
+    email="Email",
+    phones=(("WorkPhone", "work"), ("Mobile", "mobile")),
+    owner="AccountManager.$key",
+    created="CreateDate",
+)
 FILES = FileContent(path=lambda key: f"{SYSTEM}/attachments('{key}')/file")
-
-
-def attached(link: str) -> Getter:
-    def read(raw: Raw) -> str | None:
-        found = next(((other, raw[c]) for c, other in ATTACHED if raw.get(c)), (None, None))
-        return str(found[1]) if found[0] == link else None
-
-    return read
-
-
-def size(raw: Raw) -> int | None:
-    found = number("fileSize")(raw)
-    return None if found is None else int(found)
 
 
 STREAMS = (
@@ -277,26 +267,7 @@ STREAMS = (
             "discount_type": lambda raw: "percentage",
         },
     ),
-    *lead_streams(
-        f"{DYNAMIC}/leads",
-        "Company",
-        {
-            "title": lambda raw: lead_title(
-                joined("FirstName", "LastName")(raw), raw.get("Company")
-            ),
-            "add_time": utc_time("CreateDate"),
-        },
-        {
-            "name": joined("FirstName", "LastName"),
-            "first_name": text("FirstName"),
-            "last_name": text("LastName"),
-            "emails": points(("Email", "work")),
-            "phones": points(("WorkPhone", "work"), ("Mobile", "mobile")),
-        },
-        ref("AccountManager.$key"),
-        changed_since("ModifyDate"),
-        params=JSON,
-    ),
+    *LEADS.streams(f"{DYNAMIC}/leads", changed_since("ModifyDate"), params=JSON),
     _activities(f"{SYSTEM}/activities", done=False),
     _activities(f"{DYNAMIC}/history", done=True, query=and_where(NOT_ACTIVITIES)),
     _feed(
@@ -309,19 +280,8 @@ STREAMS = (
         },
         query=and_where("Type eq 'atNote'"),
     ),
-    _feed(  # file attachments (dataType R), not URL links (U)
-        Entity.files,
-        f"{SYSTEM}/attachments",
-        {
-            "name": lambda raw: str(raw.get("fileName") or ""),
-            "mime_type": lambda raw: mime_type(raw.get("fileName")),
-            "size": size,
-            **{link: attached(link) for link in dict.fromkeys(link for _, link in ATTACHED)},
-            "content_ref": ref("$key"),
-            "add_time": utc_time("attachDate"),
-        },
-        params={"where": "dataType eq 'R'"},
-        changed=None,
+    ATTACHMENTS.stream(  # file attachments (dataType R), not URL links (U)
+        f"{SYSTEM}/attachments", None, params={**JSON, "where": "dataType eq 'R'"}
     ),
 )
 
@@ -366,10 +326,6 @@ SPEC = SourceSpec(
     error_text=error_text,
     id="infor_crm",
     # A user of the Infor CRM server (Web Client login); SData takes it as HTTP Basic.
-    credentials=(
-        CredentialField("username", "User name", secret=False),
-        CredentialField("password", "Password"),
-    ),
-    auth=lambda credentials, _url: BasicAuth(credentials["username"], credentials["password"]),
+    **basic_login("User name"),
     api_path=SDATA,
 )

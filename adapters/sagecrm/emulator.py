@@ -37,62 +37,26 @@ adapters/core/sdata.py):
 
 from __future__ import annotations
 
-from typing import Any
+from starlette.routing import BaseRoute
 
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
-
-from adapters.core.emulated_auth import basic_pair
-from adapters.core.emulation import RateHeaders, SourceEmulator, filled
-from adapters.core.sdata import DIAGNOSIS, FeedPages, diagnosis_code, serve_feed
+from adapters.core.sdata import SDataEmulator
 from adapters.sagecrm.render import IDS, held, render
 from adapters.sagecrm.source import PIPELINE_ID
 
 API = "/{account_id}/sagecrm2/-"
-PAGES = FeedPages(default=100, most=100)
-FEEDS = (
-    "users",
-    "company",
-    "person",
-    "address",
-    "opportunity",
-    "communication",
-    "comm_link",
-    "notes",
-    "currency",
-    "custom_captions",
-    "custom_edits",
-    "newproduct",
-    "pricing",
-    "opportunityitems",
-    "lead",
-)
+FEEDS: tuple[str, ...] = ("users", "company", "person", "address", "opportunity", "notes")
+FEEDS += ("communication", "comm_link", "currency", "custom_captions", "custom_edits")
+FEEDS += ("newproduct", "pricing", "opportunityitems", "lead")
 
 
-class SageCrmEmulator(SourceEmulator):
+class SageCrmEmulator(SDataEmulator):
     ids = IDS
     one_pipeline = PIPELINE_ID
-    window_seconds = 10.0
-    default_burst = 1000
-    gate = staticmethod(basic_pair("username", "password"))
-    credential_names = ("username", "password")
-    error_shape = DIAGNOSIS
-    rate = RateHeaders(limit=None, remaining=None, reset=None)
     unauthorized_message = "Logon failed: the user name or password is not valid."
 
-    def routes(self) -> list[BaseRoute]:
-        return [Route(f"{API}/{name}", self._feed(name)) for name in FEEDS]
+    def routes(self) -> list[BaseRoute]:  # no `$next` links: paged by startIndex only
+        return [self.feed_route(f"{API}/{name}", name, with_next=False) for name in FEEDS]
 
     render = staticmethod(render)  # the reference company in the vendor's shapes
 
     held = staticmethod(held)  # what of it the vendor can hold
-
-    def error_body(self, status: int, code: str, message: str) -> Any:
-        return filled(DIAGNOSIS, {"code": diagnosis_code(code), "message": message})
-
-    def _feed(self, table: str) -> Any:
-        async def serve(request: Request) -> Response:
-            return serve_feed(self, request, table, PAGES, with_next=False)
-
-        return serve

@@ -57,12 +57,12 @@ from adapters.core.sdata import lines, own_parties, span, stamp
 from adapters.reference.dataset import CURRENCIES, REFERENCE_DATE, ReferenceCompany
 from adapters.reference.holds import Holds, Names, Parents, leads_with_their_own_records, listed
 from adapters.reference.ids import DEFAULT_BASES, IdScheme
-from adapters.sagecrm.source import ENTITIES, PIPELINE_NAME
+from adapters.sagecrm.source import ENTITIES, LEADS, PIPELINE_NAME
 
 IDS = IdScheme("sagecrm", {**DEFAULT_BASES, "dp": 950_000})
-ENTRY_TYPES = {FieldType.varchar: 10, FieldType.text: 11, FieldType.enum: 21, FieldType.set: 28,
-               FieldType.double: 32, FieldType.date: 42, FieldType.phone: 50,
-               FieldType.monetary: 51}  # fmt: skip
+ENTRY_TYPES = {FieldType.varchar: 10, FieldType.text: 11, FieldType.enum: 21, FieldType.set: 28}
+ENTRY_TYPES |= {FieldType.double: 32, FieldType.date: 42, FieldType.phone: 50}
+ENTRY_TYPES |= {FieldType.monetary: 51}
 STAMP = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"
 TABLES = {"deal_source_id": 10, "lead_source_id": 4, "person_source_id": 13, "org_source_id": 5}
 ACTIONS = {"call": "PhoneOut", "meeting": "Meeting", "task": "ToDo", "email": "EmailOut"}
@@ -129,25 +129,42 @@ def custom(company: ReferenceCompany, entity: Entity, values: dict[str, Any]) ->
 
 
 def metadata(company: ReferenceCompany) -> Tables:
-    """Custom_Edits (a column's entry type) and the captions of columns and their choices."""
+    """Custom_Edits (a column's entry type) and Custom_Captions: the stages (family oppo_stage),
+    the captions of columns (ColNames) and their choices (family: the column)."""
     fields = [(f, column(f.entity, f.key)) for f in company.custom_fields]
     edits = [(f.entity, name, ENTRY_TYPES[f.field_type]) for f, name in fields]
     edits += [(e, f"{ENTITIES[e][1]}_name", 10) for e in (Entity.organizations, Entity.products)]
+    stages = [
+        (IDS.integer(s.source_id), "oppo_stage", code(s.name), s.name, s.order_nr)
+        for s in company.stages
+    ]
     captions = [("ColNames", name, f.name, 0) for f, name in fields]
     captions += [(name, code(o), o, i) for f, name in fields for i, o in enumerate(f.options, 1)]
+    stages += [(n, *caption) for n, caption in enumerate(captions, 50_001)]
     return {
         "custom_edits": [
-            {"$key": n, "colp_colpropsid": n, "colp_entity": ENTITIES[e][0], "colp_colname": c,
-             "colp_entrytype": t}
+            {
+                "$key": n,
+                "colp_colpropsid": n,
+                "colp_entity": ENTITIES[e][0],
+                "colp_colname": c,
+                "colp_entrytype": t,
+            }
             for n, (e, c, t) in enumerate(edits, 60_001)
         ],
         "custom_captions": [
-            {"$key": n, "capt_captionid": n, "capt_family": family, "capt_code": c,
-             "capt_familytype": "Tags" if family == "ColNames" else "Choices", "capt_us": us,
-             "capt_order": order}
-            for n, (family, c, us, order) in enumerate(captions, 50_001)
+            {
+                "$key": n,
+                "capt_captionid": n,
+                "capt_family": family,
+                "capt_code": c,
+                "capt_familytype": "Tags" if family == "ColNames" else "Choices",
+                "capt_us": us,
+                "capt_order": order,
+            }
+            for n, family, c, us, order in stages
         ],
-    }  # fmt: skip
+    }
 
 
 CURRENCY_IDS = {c: 9000 + i for i, c in enumerate(CURRENCIES, 1)}
@@ -233,19 +250,7 @@ def render(company: ReferenceCompany) -> Tables:
             for p in kept.persons
             if p.source_id not in own
         ],
-        "custom_captions": [
-            {
-                "$key": IDS.integer(s.source_id),
-                "capt_captionid": IDS.integer(s.source_id),
-                "capt_family": "oppo_stage",
-                "capt_familytype": "Choices",
-                "capt_code": code(s.name),
-                "capt_order": s.order_nr,
-                "capt_us": s.name,
-            }
-            for s in kept.stages
-        ]
-        + tables["custom_captions"],
+        "custom_captions": tables["custom_captions"],
         "currency": [
             {"$key": i, "curr_currencyid": i, "curr_symbol": c} for c, i in CURRENCY_IDS.items()
         ],
@@ -272,15 +277,15 @@ def render(company: ReferenceCompany) -> Tables:
         ],
         "communication": [_communication(a, base) for a in activities],
         "comm_link": [
-            {
-                "$key": IDS.integer(a.source_id),
-                "cmli_commlinkid": IDS.integer(a.source_id),
-                "cmli_comm_communicationid": IDS.integer(a.source_id),
-                "cmli_comm_personid": IDS.integer(a.person_source_id),
-                "cmli_comm_companyid": IDS.integer(a.org_source_id),
-                "cmli_comm_userid": IDS.integer(a.owner_source_id),
-                "cmli_updateddate": STAMP,
-            }
+            _row(
+                "cmli",
+                a.source_id,
+                base,
+                cmli_comm_communicationid=IDS.integer(a.source_id),
+                cmli_comm_personid=IDS.integer(a.person_source_id),
+                cmli_comm_companyid=IDS.integer(a.org_source_id),
+                cmli_comm_userid=IDS.integer(a.owner_source_id),
+            )
             for a in activities
         ],
         "notes": [_note(n, base) for n in [*kept.notes, *kept.lead_notes]],
@@ -292,18 +297,12 @@ def render(company: ReferenceCompany) -> Tables:
 
 
 def _lead(lead: Lead, person: Person, org: Organization | None, base: Raw) -> Raw:
-    """A lead with its person and company as its own columns (a last name is required: a lead
-    without a person has its company's name there)."""
+    own = LEADS.row(lead, person, org)
     return _row(
         "lead",
         lead.source_id,
         {**base, "_created": lead.add_time or STAMP},
-        lead_description=lead.title,
-        lead_companyname=org.name if org else None,
-        lead_personfirstname=person.first_name,
-        lead_personlastname=person.last_name,
-        lead_personemail=person.emails[0].value if person.emails else None,
-        lead_personphonenumber=person.phones[0].value if person.phones else None,
+        **own,
         lead_assigneduserid=IDS.integer(lead.owner_source_id),
         lead_status="In Progress",
         lead_opportunityid=None,
@@ -337,20 +336,16 @@ def _item(company: ReferenceCompany, item: DealProduct, base: Raw) -> Raw:
     )
 
 
+# A column prefix's table where it is not the prefix itself (`<prefix>_<table>id` is the key).
+PREFIXES = {"oitm": "opportunityitems", "prod": "product", "comp": "company", "pers": "person"}
+PREFIXES |= {"oppo": "opportunity", "addr": "address", "comm": "communication"}
+PREFIXES |= {"cmli": "commlink"}
+
+
 def _row(prefix: str, source_id: str, base: Raw, **columns: Any) -> Raw:
-    table = {
-        "oitm": "opportunityitems",
-        "prod": "product",
-        "comp": "company",
-        "pers": "person",
-        "oppo": "opportunity",
-        "addr": "address",
-        "comm": "communication",
-    }
-    entity = table.get(prefix, prefix)
     return {
         "$key": IDS.integer(source_id),
-        f"{prefix}_{entity}id": IDS.integer(source_id),
+        f"{prefix}_{PREFIXES.get(prefix, prefix)}id": IDS.integer(source_id),
         f"{prefix}_createddate": base["_created"],
         f"{prefix}_updateddate": base["_updated"],
         **columns,

@@ -1,14 +1,6 @@
 """Sage CRM (REST API, `sagecrm2`) as a source, described for the shared declarative engine over
-SData (adapters/core/sdata.py).
-
-Vendor facts (sources in the emulator's docstring): the user's own server, base URL
-`https://{server}/sdata/{install}j`, entities at `/sagecrm2/-/{entity}`, HTTP Basic; SData
-feeds paged by startIndex/count (<= 100), deltas by `where=<prefix>_updateddate gt @...@`;
-links are id columns; stages the `oppo_stage` selection list (custom_captions), one pipeline;
-communications are the activities, their person, company and user in Comm_Link; a note names
-its one record by note_foreigntableid / note_foreignid. Custom fields are the columns
-Custom_Edits lists beyond those read here, captioned and given their choices by
-Custom_Captions; products are NewProduct with their Pricing rows, line items OpportunityItems.
+SData (adapters/core/sdata.py); the vendor facts and their sources are in the emulator's
+docstring, what a migration carries in render's. Base URL `https://{server}/sdata/{install}j`.
 """
 
 from __future__ import annotations
@@ -40,6 +32,7 @@ from adapters.core.mapping import (
     utc_time,
 )
 from adapters.core.sdata import (
+    LeadColumns,
     SDataPages,
     and_where,
     changed_since,
@@ -48,7 +41,6 @@ from adapters.core.sdata import (
     feed_lookup,
     feed_stream,
     joined_rows,
-    lead_streams,
     total,
 )
 
@@ -63,18 +55,31 @@ ACTIONS |= {"EmailOut": "email", "EmailIn": "email"}
 STATUS = {"Won": "won", "Lost": "lost"}
 TABLES = {"10": "deal", "4": "lead", "13": "person", "5": "org"}  # note_foreigntableid
 # The tables custom columns are read from, and their column prefixes.
-ENTITIES = {Entity.organizations: ("Company", "comp"), Entity.persons: ("Person", "pers"),
-            Entity.deals: ("Opportunity", "oppo"), Entity.products: ("NewProduct", "prod")}  # fmt: skip
+ENTITIES = {Entity.organizations: ("Company", "comp"), Entity.persons: ("Person", "pers")}
+ENTITIES |= {Entity.deals: ("Opportunity", "oppo"), Entity.products: ("NewProduct", "prod")}
 # Custom_Edits entry types as canonical ones (12 e-mail, 13 URL, 31 integer, 41 date and time).
 ENTRY_TYPES = {
-    **dict.fromkeys(("10", "12", "13"), FieldType.varchar), "11": FieldType.text,
-    "21": FieldType.enum, "28": FieldType.set, "31": FieldType.double, "32": FieldType.double,
-    "41": FieldType.date, "42": FieldType.date, "50": FieldType.phone, "51": FieldType.monetary,
-}  # fmt: skip
+    **dict.fromkeys(("10", "12", "13"), FieldType.varchar),
+    **dict.fromkeys(("31", "32"), FieldType.double),
+    **dict.fromkeys(("41", "42"), FieldType.date),
+    **{"11": FieldType.text, "21": FieldType.enum, "28": FieldType.set},
+    **{"50": FieldType.phone, "51": FieldType.monetary},
+}
 # Columns the streams read themselves, or the system keeps: never custom fields.
-OWN = {"comp_name", "pers_firstname", "pers_lastname", "pers_emailaddress", "oppo_description",
-       "pers_phonefullnumber", "oppo_stage", "oppo_status", "oppo_forecast", "prod_name",
-       "prod_code", "oppo_targetclose", "oppo_closed"}  # fmt: skip
+OWN = {"comp_name", "pers_firstname", "pers_lastname", "pers_emailaddress", "oppo_description"}
+OWN |= {"pers_phonefullnumber", "oppo_stage", "oppo_status", "oppo_forecast", "prod_name"}
+OWN |= {"prod_code", "oppo_targetclose", "oppo_closed"}
+# A lead's person and company: its own columns; its title is its description.
+LEADS = LeadColumns(
+    first="lead_personfirstname",
+    last="lead_personlastname",
+    company="lead_companyname",
+    email="lead_personemail",
+    phones=(("lead_personphonenumber", "work"),),
+    owner="lead_assigneduserid",
+    created="lead_createddate",
+    title="lead_description",
+)
 SYSTEM = ("createdby", "createddate", "updatedby", "updateddate", "timestamp", "deleted")
 
 
@@ -86,8 +91,8 @@ def catalog(entity: Entity, table: str) -> FieldCatalog:
     def custom(raw: Raw) -> bool:
         name = str(raw.get("colp_colname") or "").lower()
         is_key = name.endswith("id") and str(raw.get("colp_entrytype")) == "31"
-        return (raw.get("colp_entity") == table and name not in OWN and not is_key
-                and not name.endswith(SYSTEM))  # fmt: skip
+        own = name in OWN or is_key or name.endswith(SYSTEM)
+        return raw.get("colp_entity") == table and not own
 
     return FieldCatalog(
         entity,
@@ -251,21 +256,8 @@ STREAMS = (
         },
         keep=lambda raw: raw.get("oitm_lineitemtype", "i") == "i",  # not free text or comments
     ),
-    *lead_streams(  # open leads: not those converted to an opportunity
+    *LEADS.streams(  # open leads: not those converted to an opportunity
         f"{API}/lead",
-        "lead_companyname",
-        {
-            "title": lambda raw: raw.get("lead_description") or "",
-            "add_time": utc_time("lead_createddate"),
-        },
-        {
-            "name": joined("lead_personfirstname", "lead_personlastname"),
-            "first_name": text("lead_personfirstname"),
-            "last_name": text("lead_personlastname"),
-            "emails": contact_points("lead_personemail"),
-            "phones": contact_points("lead_personphonenumber"),
-        },
-        ref("lead_assigneduserid"),
         changed_since("lead_updateddate"),
         paginator=pages(),
         query=and_where("lead_status ne 'Opportunity'"),

@@ -4,25 +4,33 @@ SData's `where=` on the emulator side, and diagnoses as the error text."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import httpx
 import pytest
 
+from adapters.core.canonical import ContactPoint, DealProduct, Lead, Organization, Person
 from adapters.core.declarative import Join
 from adapters.core.emulation import VendorError
 from adapters.core.errors import UnreadableResponse
-from adapters.core.mapping import text
+from adapters.core.mapping import text, value_at
 from adapters.core.paginators import PageRequest
 from adapters.core.sdata import (
+    FileColumns,
+    LeadColumns,
     SDataPages,
     and_where,
     changed_since,
     error_text,
     feed_lookup,
     joined_rows,
+    lines,
+    most_particular,
+    only_labels,
     where_test,
 )
+from adapters.reference.dataset import generate
 
 ROWS = [{"$key": f"A{i:011d}", "ModifyDate": f"2026-01-{i:02d}T10:00:00Z"} for i in range(1, 8)]
 
@@ -131,3 +139,81 @@ def test_a_feed_lookup_reads_the_whole_feed_by_start_index() -> None:
     lookup = feed_lookup("users", "/users", text("$key"), {"format": "json"}, many=True)
     assert lookup.records == "$resources" and isinstance(lookup.paginator, SDataPages)
     assert lookup.params == {"format": "json"} and lookup.many
+
+
+# --- leads, files and line items as SData vendors keep them ------------------------------------
+
+LEADS = LeadColumns(
+    first="First",
+    last="Last",
+    company="Firm",
+    email="Mail",
+    phones=(("Work", "work"), ("Cell", "mobile")),
+    owner="Owner.$key",
+    created="Created",
+)
+
+
+def test_a_lead_with_its_own_person_and_company_is_read_as_the_three() -> None:
+    lead_stream, person_stream, org_stream = LEADS.streams("/leads", None)
+    row = {"$key": "L1", "First": "Anna", "Last": "Nowak", "Firm": "Acme", "Mail": "a@x.pl"}
+    row |= {"Cell": "+48 600", "Owner": {"$key": "U1"}, "Created": "2026-01-02T10:00:00Z"}
+    lead = {k: value_at(row, g) for k, g in lead_stream.fields.items()}
+    person = {k: value_at(row, g) for k, g in person_stream.fields.items()}
+    assert lead["title"] == "Anna Nowak (Acme)" and lead["person_source_id"] == "L1"
+    assert lead["org_source_id"] == "L1" and lead["owner_source_id"] == "U1"
+    assert [(p.label, p.primary) for p in person["phones"]] == [("mobile", True)]
+    assert org_stream.keep is not None and not org_stream.keep({"$key": "L2", "Firm": ""})
+    with_title = dataclasses.replace(LEADS, title="Topic")
+    assert value_at({"Topic": "Demo"}, with_title.streams("/l", None)[0].fields["title"]) == "Demo"
+
+
+def test_a_leads_row_is_its_person_and_company_in_its_columns() -> None:
+    person = Person(source_id="l1", name="Acme", last_name="Acme")  # no person: the firm's name
+    person.phones = [ContactPoint(value="+48 1", label="work", primary=True)]
+    row = LEADS.row(
+        Lead(source_id="l1", title="Acme"), person, Organization(source_id="l1", name="Acme")
+    )
+    assert row == {
+        "First": None,
+        "Last": "Acme",
+        "Mail": None,
+        "Work": "+48 1",
+        "Cell": None,
+        "Firm": "Acme",
+    }
+
+
+def test_a_file_names_only_its_most_particular_record() -> None:
+    links = most_particular({"contactId": "person_source_id", "accountId": "org_source_id"})
+    on_contact = {"contactId": "C1", "accountId": "A1"}
+    assert {k: value_at(on_contact, g) for k, g in links.items()} == {
+        "person_source_id": "C1",
+        "org_source_id": None,
+    }
+    files = FileColumns("name", "size", "at", {"accountId": "org_source_id"})
+    stream = files.stream("/files", None)
+    raw = {"$key": "F1", "name": "a.pdf", "size": "12", "accountId": "A1"}
+    read = {k: value_at(raw, g) for k, g in stream.fields.items()}
+    assert (read["mime_type"], read["size"], read["content_ref"]) == ("application/pdf", 12, "F1")
+
+
+def test_line_items_and_points_as_a_vendor_keeps_them() -> None:
+    item = DealProduct(
+        source_id="dp1",
+        deal_source_id="d1",
+        product_source_id="p1",
+        item_price=10.0,
+        discount=5.0,
+        tax=8.0,
+        comments="x",
+    )
+    step = lines(lambda i: 9.5, lambda i: 0.0)
+    company = step(dataclasses.replace(generate(size=5, seed=0), deal_products=[item]))
+    kept = company.deal_products[0]
+    assert (kept.item_price, kept.discount, kept.tax, kept.comments) == (9.5, 0.0, 0.0, None)
+    phones = [
+        ContactPoint(value="1", label="home", primary=True),
+        ContactPoint(value="2", label="mobile"),
+    ]
+    assert [(p.value, p.primary) for p in only_labels("work", "mobile")(phones)] == [("2", True)]
