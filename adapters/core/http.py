@@ -141,17 +141,27 @@ def default_is_auth_failure(response: httpx.Response) -> bool:
     return response.status_code in (401, 403)
 
 
+def error_text_at(*keys: str) -> Callable[[httpx.Response], str]:
+    """A vendor's message: the first of `keys` that its JSON object body holds as text, else
+    the reason phrase."""
+
+    def read(response: httpx.Response) -> str:
+        try:
+            body = response.json()
+        except ValueError:
+            return response.reason_phrase
+        if isinstance(body, dict):
+            for key in keys:
+                if isinstance(body.get(key), str) and body[key]:
+                    return body[key]
+        return response.reason_phrase
+
+    return read
+
+
 def default_error_text(response: httpx.Response) -> str:
     """The vendor's message from common body shapes, else the reason phrase."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.reason_phrase
-    if isinstance(body, dict):
-        for key in ("error", "message", "error_description", "detail"):
-            if isinstance(body.get(key), str) and body[key]:
-                return body[key]
-    return response.reason_phrase
+    return error_text_at("error", "message", "error_description", "detail")(response)
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:

@@ -222,13 +222,14 @@ def link_header(request: Request, page: Served) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Since:
-    """The changed-since filter of a list: records whose `field` is after the parameter's time.
-    `form` is how the vendor writes the time: "iso" (any ISO 8601), "epoch", "epoch_ms" or
-    "compact" (yyyymmddhhmmss in UTC, 37signals' `since`)."""
+    """The changed-since filter of a list: records whose `field` is after the parameter's time
+    (at or after it when `inclusive`). `form` is how the vendor writes the time: "iso" (any ISO
+    8601), "epoch", "epoch_ms" or "compact" (yyyymmddhhmmss in UTC, 37signals' `since`)."""
 
     param: str
     field: str = "updated_at"
     form: str = "iso"
+    inclusive: bool = False
 
     def moment(self, raw: Any) -> datetime:
         if self.form in ("epoch", "epoch_ms"):
@@ -254,7 +255,7 @@ class Since:
             return False
         epoch = self.form in ("epoch", "epoch_ms")  # a record's times are ISO but in these
         stamp = self.moment(value) if epoch else parse_time(str(value))
-        return stamp is not None and stamp > since
+        return stamp is not None and (stamp >= since if self.inclusive else stamp > since)
 
 
 def _compact_time(text: str) -> datetime | None:

@@ -27,7 +27,6 @@ timelf123/node-salesforceiq, davejagoda/relateiq2postgres):
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -45,14 +44,8 @@ API = "/{account_id}/v2"
 PAGES = OffsetPages(size_param="_limit", start_param="_start", default=50, most=200)
 
 
-class AtOrAfter(Since):
-    """`modifiedDate`: modified at or after the time (the docs' words), not strictly after."""
-
-    def _after(self, value: Any, since: datetime) -> bool:
-        return value is not None and self.moment(value) >= since
-
-
-MODIFIED = AtOrAfter("modifiedDate", "modifiedDate", "epoch_ms")
+# "modified at or after this timestamp" (the docs' words), not strictly after.
+MODIFIED = Since("modifiedDate", "modifiedDate", "epoch_ms", inclusive=True)
 
 
 def envelope(page: Served, request: Request) -> Any:
@@ -61,10 +54,8 @@ def envelope(page: Served, request: Request) -> Any:
 
 def items_envelope(page: Served, request: Request) -> Any:
     total = page.total if "_ids" in request.query_params else 0
-    return {
-        "totalSize": total, "offset": 0, "limit": 0, "queryId": None,
-        "objects": page.items, "size": 0, "errorSize": 0,
-    }  # fmt: skip
+    counts = {"totalSize": total, "offset": 0, "limit": 0, "size": 0, "errorSize": 0}
+    return {**counts, "queryId": None, "objects": page.items}
 
 
 class SalesforceIqEmulator(SourceEmulator):
@@ -83,7 +74,6 @@ class SalesforceIqEmulator(SourceEmulator):
     rate_limited_message = "Rate limit exceeded"
 
     render = staticmethod(render)  # the reference company in the vendor's shapes
-
     held = staticmethod(held)  # what of it the vendor can hold
 
     def vendor_id(self, entity: Entity, field: str, reference_id: str) -> str | None:

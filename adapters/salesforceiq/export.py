@@ -1,15 +1,6 @@
 """SalesforceIQ's last export: the company as the CSV files its owners hold now that the
 service is gone (`export_files`; the sandbox serves an account's with `SalesforceIqEmulator
-.export`).
-
-SalesforceIQ exported one CSV per List from the List grid, and the Contact Gallery and the
-Accounts view as CSV too; the exact column headers of those files are not documented anywhere
-that survives. The layout (export_layout.py: its files and columns) is a faithful, plausible
-one designed after the API's objects (every record with its API id, so links resolve; ids
-24-hex): files written as adapters/files/columns.py says (UTF-8, no byte-order mark, RFC 4180,
-values as held, several in one cell "; "-joined), times RFC 3339 UTC ("2026-01-15T08:00:00Z"),
-dates "YYYY-MM-DD", numbers as the API's decimal strings.
-"""
+.export`), written by the table of export_layout.py, which says its files and columns."""
 
 from __future__ import annotations
 

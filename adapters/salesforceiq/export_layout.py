@@ -1,18 +1,22 @@
-"""SalesforceIQ's CSV export (adapters/salesforceiq/export.py): its files and columns, as one
-table the sandbox writes the export by (from the API's records) and the generic CSV reader
-(adapters/files) reads it back by. Uploaded with `system salesforceiq` and named as
-`{"system": "salesforceiq", "upload_id": ...}`.
+"""SalesforceIQ's CSV export: its files and columns, as one table the sandbox writes the
+export by (from the API's records, export.py) and the generic CSV reader (adapters/files) reads
+it back by. Uploaded with `system salesforceiq` and named as `{"system": "salesforceiq",
+"upload_id": ...}`.
 
+SalesforceIQ exported one CSV per List from the List grid, and the Contact Gallery and the
+Accounts view as CSV too; the exact column headers of those files are not documented anywhere
+that survives. This layout is a faithful, plausible one designed after the API's objects: every
+record with its API id (24-hex), so links resolve; times RFC 3339 UTC, numbers the API's
+decimal strings, several values in a cell "; "-joined (adapters/files/columns.py writes them).
 - users.csv, accounts.csv (organizations), contacts.csv (persons), lists.csv (pipelines) and
   one `list_<List ID>.csv` per list (its deals; the file's name gives their pipeline). Accounts
   and list items have one more column per custom field, headed by its name (picklist values as
   their option labels).
-- account_fields.csv and list_fields.csv describe, not hold, records: one row per field and
-  option (a field without options has one, its Option empty), giving the custom fields' types
-  and options (Text, Numeric, Date, List; multi-select lists are sets), and each list's stages
-  (the options of its Status field "0" but the outcomes "Deal Won" and "Deal Lost").
-- A deal's Status is its stage, or its outcome: a won or lost deal goes to its pipeline's first
-  stage, and its Close Date is when it closed (an open deal's: its expected close).
+- account_fields.csv and list_fields.csv describe, not hold, records: the API's fields, one row
+  per field and option (Option empty for a field without), read as the source reads the API's.
+- A deal's Status is its stage, or its outcome ("Deal Won", "Deal Lost"): a won or lost deal
+  goes to its pipeline's first stage, and its Close Date is when it closed (an open deal's: its
+  expected close).
 - A contact names its account twice (Company, the name; Account ID, the account of that name):
   the id is the link. Its first e-mail and phone are the primary ones. Modified dates are not
   carried (Pipedrive keeps its own update time).
@@ -20,27 +24,13 @@ table the sandbox writes the export by (from the API's records) and the generic 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
-from adapters.core.canonical import Entity, FieldType, Stage
-from adapters.core.mapping import Getter, Raw, ref, text, value_at
+from adapters.core.canonical import Entity, Stage
+from adapters.core.declarative import map_record, read_field
+from adapters.core.mapping import Raw, number, ref, text, utc_time
 from adapters.files.columns import Column, Value, meanings
 from adapters.files.layout import Described, ExportLayout
 from adapters.salesforceiq import render as siq
-from adapters.salesforceiq.source import TYPES, kind, points, prop, raw
-
-
-def when(getter: Getter) -> Value:
-    """Epoch ms as an RFC 3339 UTC time."""
-
-    def read(record: Raw) -> str | None:
-        found = value_at(record, getter)
-        if found in (None, ""):
-            return None
-        return datetime.fromtimestamp(int(found) / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-    return read
+from adapters.salesforceiq.source import SPEC, points, prop, raw, stages, status_labels
 
 
 def ordered(name: str) -> Value:
@@ -63,11 +53,7 @@ def customs(fields: list[Raw]) -> tuple[Column, ...]:
     return tuple(Column(f["name"], shown(f)) for f in fields if f["id"] not in siq.BUILT_IN)
 
 
-def status(item: Raw) -> Any:
-    return shown(next(f for f in item["_list"]["fields"] if f["id"] == siq.STATUS))(item)
-
-
-MODIFIED = Column("Modified Date", when("modifiedDate"))
+MODIFIED = Column("Modified Date", utc_time("modifiedDate"))
 USERS = (
     Column("User ID", ref("id"), "id"),
     Column("Name", text("name"), "name"),
@@ -101,12 +87,14 @@ ITEMS = (  # `_list`: the item's list
     Column("Name", text("name"), "title"),
     Column("Account ID", ref("accountId"), "organization"),
     Column("Contact IDs", lambda i: i.get("contactIds"), "person"),  # the first the main one
-    Column("Status", status, "stage"),  # a stage's name, or "Deal Won"/"Deal Lost"
+    Column(
+        "Status", lambda i: status_labels(i["_list"]).get(raw(siq.STATUS)(i)), "stage"
+    ),  # a stage's name, or "Deal Won"/"Deal Lost"
     Column("Owner ID", raw(siq.OWNER), "owner"),
     Column("Revenue", raw(siq.REVENUE), "value"),
     Column("Currency", raw(siq.CURRENCY), "currency"),
-    Column("Close Date", when(raw(siq.CLOSE)), "expected_close_date"),
-    Column("Created Date", when(raw(siq.CREATED)), "add_time"),
+    Column("Close Date", utc_time(number(raw(siq.CLOSE))), "expected_close_date"),
+    Column("Created Date", utc_time(number(raw(siq.CREATED))), "add_time"),
     MODIFIED,
 )
 FIELDS = (  # one row per field and option: {"listId", "field", "option"}
@@ -121,32 +109,36 @@ LIST_FIELDS = (Column("List ID", ref("listId")), *FIELDS)
 DEFINES = {"account_fields.csv": Entity.organizations, "list_fields.csv": Entity.deals}
 
 
+def _lists(rows: list[dict[str, str]]) -> list[Raw]:
+    """Definition rows back as the API's lists of fields (the account fields: one, no id)."""
+    lists: dict[str, dict[str, Raw]] = {}
+    for row in rows:
+        field_id, multi = row.get("Field ID", ""), row.get("Multi Select", "").casefold()
+        made = siq.field(
+            field_id, row.get("Field Name", ""), row.get("Data Type", ""), multi == "true"
+        )
+        found = lists.setdefault(row.get("List ID", ""), {}).setdefault(field_id, made)
+        if row.get("Option"):
+            found["listOptions"].append({"id": row.get("Option ID", ""), "display": row["Option"]})
+    return [{"id": list_id, "fields": list(fields.values())} for list_id, fields in lists.items()]
+
+
 def describe(files: dict[str, list[dict[str, str]]]) -> Described:
+    """The definition files as the source reads the API's fields: custom fields (types and
+    options, a field the lists share once) and each list's stages."""
+    catalogs = {catalog.entity: catalog for catalog in SPEC.field_catalogs}
+    staged = next(stream for stream in SPEC.streams if stream.entity is Entity.stages)
     described = Described()
     for name, entity in DEFINES.items():
-        for row in files.get(name, []):
-            field_id, label, option = row.get("Field ID"), row.get("Field Name"), row.get("Option")
-            if field_id == siq.STATUS and entity is Entity.deals:
-                if option and option not in (siq.WON, siq.LOST):
-                    listed = row.get("List ID", "")
-                    order = 1 + sum(s.pipeline_source_id == listed for s in described.stages)
-                    stage_id = f"{listed}.{row.get('Option ID', '')}"
-                    described.stages.append(
-                        Stage(
-                            source_id=stage_id,
-                            name=option,
-                            pipeline_source_id=listed,
-                            order_nr=order,
-                        )
-                    )
-            elif field_id not in siq.BUILT_IN and label:
-                multi = row.get("Multi Select", "").casefold() == "true"
-                vendor = kind({"dataType": row.get("Data Type"), "isMultiSelect": multi})
-                field_type = TYPES.get(vendor, FieldType.varchar)
-                options = described.fields.get((entity, label), (field_type, []))[1]
-                if option and option not in options:
-                    options.append(option)
-                described.fields[(entity, label)] = (field_type, options)
+        for listed in _lists(files.get(name, [])):
+            if entity is Entity.deals:
+                found = [map_record(Entity.stages, s, staged.fields, {}) for s in stages(listed)]
+                described.stages += [s for s in found if isinstance(s, Stage)]
+            for field in listed["fields"]:
+                read = read_field(catalogs[entity], field)
+                if read is not None:
+                    known = (read.definition.field_type, read.definition.options)
+                    described.fields.setdefault((entity, read.definition.name), known)
     return described
 
 

@@ -32,8 +32,10 @@ import functools
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.core import canonical as c
 from adapters.core.canonical import ContactPoint, CustomFieldDef, Entity, FieldType
 from adapters.core.emulation import Tables
+from adapters.core.fields import ValueStyle, vendor_value
 from adapters.core.mapping import parse_time
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany, generate
 from adapters.reference.holds import Holds, Names
@@ -55,20 +57,14 @@ VENDOR_TYPE = {
 LABELS = {"home": "personal"}  # canonical label -> metadata.stype
 STAMP_MS = int(datetime(*REFERENCE_DATE.timetuple()[:3], 8, tzinfo=UTC).timestamp() * 1000)
 Raw = dict[str, Any]
+# Custom values: a picklist's as its option ids, a number as a decimal string.
+STYLE = ValueStyle(option=lambda f, label: str(f.options.index(label)), numbers_as_text=True)
 
 
 def _salesforceiq(company: ReferenceCompany) -> ReferenceCompany:
-    """No notes or activities; contacts have no owner; a closed deal's Close Date is its close."""
-    return dataclasses.replace(
-        company,
-        persons=[p.model_copy(update={"owner_source_id": None}) for p in company.persons],
-        deals=[
-            d.model_copy(update={"expected_close_date": None}) if d.status != "open" else d
-            for d in company.deals
-        ],
-        notes=[],
-        activities=[],
-    )
+    """No notes or activities; contacts have no owner."""
+    persons = [p.model_copy(update={"owner_source_id": None}) for p in company.persons]
+    return dataclasses.replace(company, persons=persons, notes=[], activities=[])
 
 
 HOLDS = Holds(
@@ -84,15 +80,11 @@ HOLDS = Holds(
     products=False,
     lost_reason=False,
     closed_in_first_stage=True,
+    # One Close Date: a closed deal's is its close, so it keeps no expected close date.
+    deal=lambda d: d if d.status == "open" else d.model_copy(update={"expected_close_date": None}),
     extra=(_salesforceiq,),
 )
 held = HOLDS.held
-
-
-def ms(moment: str | None) -> int | None:
-    """An RFC 3339 time or a date (midnight UTC) in epoch milliseconds."""
-    parsed = parse_time(moment)
-    return None if parsed is None else int(parsed.timestamp() * 1000)
 
 
 @functools.cache
@@ -108,147 +100,128 @@ def stage_id(reference_id: str) -> str:
     return f"{IDS.hex24(pipeline)}.{option}"
 
 
-def field_ids(company: ReferenceCompany, entity: Entity) -> dict[str, str]:
-    """The vendor's id of each custom field (reference key -> "10", "11", ...)."""
+def field(field_id: str, name: str, kind: str, multi: bool = False, options: Any = ()) -> Raw:
+    listed = [{"id": str(i), "display": label} for i, label in enumerate(options)]
+    shape = {"isMultiSelect": multi, "isEditable": True, "isLinkedField": False}
+    return {"id": field_id, "name": name, "dataType": kind, "listOptions": listed, **shape}
+
+
+def _custom(company: ReferenceCompany, entity: Entity) -> dict[str, CustomFieldDef]:
+    """The entity's custom fields by the vendor's id ("10", "11", ...)."""
     fields = [f for f in company.custom_fields if f.entity is entity]
-    return {f.key: str(10 + i) for i, f in enumerate(fields)}
-
-
-def field(
-    field_id: str, name: str, data_type: str, options: list[str] | None = None, multi: bool = False
-) -> Raw:
-    listed = [{"id": str(i), "display": label} for i, label in enumerate(options or [])]
-    return {"id": field_id, "name": name, "listOptions": listed, "isMultiSelect": multi,
-            "isEditable": True, "isLinkedField": False, "dataType": data_type}  # fmt: skip
+    return {str(10 + i): f for i, f in enumerate(fields)}
 
 
 def custom_fields(company: ReferenceCompany, entity: Entity) -> list[Raw]:
-    ids = field_ids(company, entity)
-    out = []
-    for f in company.custom_fields:
-        if f.entity is entity:
-            kind, multi = VENDOR_TYPE[f.field_type]
-            out.append(field(ids[f.key], f.name, kind, f.options, multi))
-    return out
+    found = _custom(company, entity).items()
+    return [field(i, f.name, *VENDOR_TYPE[f.field_type], f.options) for i, f in found]
 
 
-def raw_values(definition: CustomFieldDef, value: Any) -> list[Raw]:
-    """A canonical value as the vendor's [{raw}] list."""
-    kind = definition.field_type
-    if kind in (FieldType.enum, FieldType.set):
-        chosen = value if isinstance(value, list) else [value]
-        return [{"raw": str(definition.options.index(label))} for label in chosen]
-    return [{"raw": str(value)}]
+def raws(values: dict[str, Any]) -> dict[str, list[Raw]]:
+    """`fieldValues`, {field id: [{raw}]}, of the values given as text (a list: one raw each)."""
+    listed = {key: value if isinstance(value, list) else [value] for key, value in values.items()}
+    return {
+        key: [{"raw": str(v)} for v in found] for key, found in listed.items() if found != [None]
+    }
 
 
 def _values(company: ReferenceCompany, entity: Entity, values: dict[str, Any]) -> dict[str, Any]:
-    ids = field_ids(company, entity)
-    defs = {f.key: f for f in company.custom_fields if f.entity is entity}
-    return {ids[k]: raw_values(defs[k], v) for k, v in values.items() if k in defs}
+    """Custom values as `fieldValues`: a picklist's raws are its option ids, numbers text."""
+    found = _custom(company, entity).items()
+    return raws({i: vendor_value(f, values.get(f.key), STYLE) for i, f in found})
 
 
-def _points(points: list[ContactPoint]) -> list[Raw]:
-    return [
-        {
-            "value": p.value,
-            "metadata": {"stype": LABELS.get(p.label, p.label), "primary": str(p.primary).lower()},
-        }
-        for p in points
-    ]
+def _point(point: ContactPoint) -> Raw:
+    stype = LABELS.get(point.label, point.label)
+    return {
+        "value": point.value,
+        "metadata": {"stype": stype, "primary": str(point.primary).lower()},
+    }
 
 
 def _list(company: ReferenceCompany, pipeline: str, title: str) -> Raw:
     stages = sorted(
         (s for s in company.stages if s.pipeline_source_id == pipeline), key=lambda s: s.order_nr
     )
-    return {
-        "id": IDS.hex24(pipeline),
-        "title": title,
-        "listType": "account",
-        "modifiedDate": 0,
-        "fields": [
-            field(STATUS, "Status", "List", [s.name for s in stages] + [WON, LOST]),
-            field(OWNER, "Owner", "User"),
-            field(CLOSE, "Close Date", "DateTime"),
-            field(CREATED, "Created Date", "DateTime"),
-            field(REVENUE, "Revenue", "Numeric"),
-            field(CURRENCY, "Currency", "Text"),
-            *custom_fields(company, Entity.deals),
-        ],
-        "size": 0,
+    status = field(STATUS, "Status", "List", options=[s.name for s in stages] + [WON, LOST])
+    fields = [
+        status,
+        field(OWNER, "Owner", "User"),
+        field(CLOSE, "Close Date", "DateTime"),
+        field(CREATED, "Created Date", "DateTime"),
+        field(REVENUE, "Revenue", "Numeric"),
+        field(CURRENCY, "Currency", "Text"),
+        *custom_fields(company, Entity.deals),
+    ]
+    shape = {"listType": "account", "modifiedDate": 0, "size": 0}
+    return {"id": IDS.hex24(pipeline), "title": title, **shape, "fields": fields}
+
+
+def _status(deal: c.Deal, listed: Raw) -> str:
+    """The deal's Status option: its stage's, or its outcome's."""
+    if deal.status == "open":
+        return _stage_positions()[deal.stage_source_id or ""][1]
+    labels = [o["display"] for o in listed["fields"][0]["listOptions"]]
+    return str(labels.index(WON if deal.status == "won" else LOST))
+
+
+def _stamped(i: int, source_id: str, **fields: Any) -> Raw:
+    """A record with its id, modified a minute after the one before it."""
+    return {"id": IDS.hex24(source_id), "modifiedDate": STAMP_MS + i * 60_000, **fields}
+
+
+def _account(kept: ReferenceCompany, i: int, org: c.Organization) -> Raw:
+    values = _values(kept, Entity.organizations, org.custom_fields)
+    values |= raws({ADDRESS: org.address, OWNER: IDS.hex24(org.owner_source_id)})
+    return _stamped(i, org.source_id, name=org.name, fieldValues=values)
+
+
+def _contact(i: int, person: c.Person, company_name: str | None) -> Raw:
+    properties = {
+        "name": [{"value": person.name, "metadata": {}}],
+        "email": [_point(p) for p in person.emails],
+        "phone": [_point(p) for p in person.phones],
+        "company": [{"value": company_name, "metadata": {}}] if company_name else [],
     }
+    properties = {key: found for key, found in properties.items() if found}
+    ids = {"mergedIds": [], "requestedIds": [IDS.hex24(person.source_id)]}
+    return _stamped(i, person.source_id, properties=properties, state="ACTIVE", **ids)
+
+
+def _item(kept: ReferenceCompany, i: int, deal: c.Deal, listed: Raw) -> Raw:
+    close = parse_time(deal.won_time or deal.lost_time or deal.expected_close_date)
+    fixed = {STATUS: _status(deal, listed), CREATED: STAMP_MS, REVENUE: deal.value}
+    fixed |= {OWNER: IDS.hex24(deal.owner_source_id), CURRENCY: deal.currency}
+    fixed[CLOSE] = None if close is None else int(close.timestamp() * 1000)
+    values = _values(kept, Entity.deals, deal.custom_fields) | raws(fixed)
+    contact_ids = [IDS.hex24(deal.person_source_id)] if deal.person_source_id else []
+    item = {"listId": listed["id"], "version": 1, "createdDate": STAMP_MS, "linkedItemIds": {}}
+    links = {"accountId": IDS.hex24(deal.org_source_id), "contactIds": contact_ids}
+    return _stamped(i, deal.source_id, name=deal.title, fieldValues=values, **item, **links)
 
 
 def render(company: ReferenceCompany) -> Tables:
     kept = held(company)
-    orgs = {o.source_id: o for o in kept.organizations}
+    names = {o.source_id: o.name for o in kept.organizations}
     lists = {p.source_id: _list(kept, p.source_id, p.name) for p in kept.pipelines}
-    accounts = []
-    for i, org in enumerate(kept.organizations):
-        values = _values(kept, Entity.organizations, org.custom_fields)
-        if org.address:
-            values[ADDRESS] = [{"raw": org.address}]
-        if org.owner_source_id:
-            values[OWNER] = [{"raw": IDS.hex24(org.owner_source_id)}]
-        accounts.append(
-            {"id": IDS.hex24(org.source_id), "modifiedDate": STAMP_MS + i * 60_000,
-             "name": org.name, "fieldValues": values}
-        )  # fmt: skip
-    contacts = []
-    for i, person in enumerate(kept.persons):
-        properties: dict[str, list[Raw]] = {"name": [{"value": person.name, "metadata": {}}]}
-        if person.emails:
-            properties["email"] = _points(person.emails)
-        if person.phones:
-            properties["phone"] = _points(person.phones)
-        if person.org_source_id:
-            properties["company"] = [{"value": orgs[person.org_source_id].name, "metadata": {}}]
-        contacts.append(
-            {"id": IDS.hex24(person.source_id), "modifiedDate": STAMP_MS + i * 60_000,
-             "mergedIds": [], "requestedIds": [IDS.hex24(person.source_id)],
-             "properties": properties, "state": "ACTIVE"}
-        )  # fmt: skip
-    items = []
-    for i, deal in enumerate(kept.deals):
-        pipeline = deal.pipeline_source_id or "pl1"
-        if deal.status == "open":
-            status = _stage_positions()[deal.stage_source_id or ""][1]
-        else:
-            options = lists[pipeline]["fields"][0]["listOptions"]
-            status = next(
-                o["id"] for o in options if o["display"] == (WON if deal.status == "won" else LOST)
-            )
-        values = _values(kept, Entity.deals, deal.custom_fields)
-        values[STATUS] = [{"raw": status}]
-        values[CREATED] = [{"raw": str(STAMP_MS)}]
-        close = deal.won_time or deal.lost_time or deal.expected_close_date
-        for key, value in (
-            (OWNER, IDS.hex24(deal.owner_source_id)),
-            (REVENUE, None if deal.value is None else str(deal.value)),
-            (CURRENCY, deal.currency),
-            (CLOSE, None if close is None else str(ms(close))),
-        ):
-            if value is not None:
-                values[key] = [{"raw": value}]
-        items.append(
-            {"id": IDS.hex24(deal.source_id), "listId": IDS.hex24(pipeline), "version": 1,
-             "createdDate": STAMP_MS, "modifiedDate": STAMP_MS + i * 60_000, "name": deal.title,
-             "accountId": IDS.hex24(deal.org_source_id),
-             "contactIds": [IDS.hex24(deal.person_source_id)] if deal.person_source_id else [],
-             "fieldValues": values, "linkedItemIds": {}}
-        )  # fmt: skip
+    account_fields = [
+        field(ADDRESS, "Address", "Location"),
+        field("primary_contact", "Primary Contact", "Contact"),
+        field(OWNER, "Owner", "User"),
+        *custom_fields(kept, Entity.organizations),
+    ]
     return {
         "users": [
             {"id": IDS.hex24(u.source_id), "name": u.name, "email": u.email} for u in kept.users
         ],
-        "accounts": accounts,
-        "account_fields": [
-            field(ADDRESS, "Address", "Location"),
-            field("primary_contact", "Primary Contact", "Contact"),
-            field(OWNER, "Owner", "User"),
-            *custom_fields(kept, Entity.organizations),
+        "accounts": [_account(kept, i, o) for i, o in enumerate(kept.organizations)],
+        "account_fields": account_fields,
+        "contacts": [
+            _contact(i, p, names.get(p.org_source_id or "")) for i, p in enumerate(kept.persons)
         ],
-        "contacts": contacts,
         "lists": list(lists.values()),
-        "listitems": items,
+        "listitems": [
+            _item(kept, i, d, lists[d.pipeline_source_id or "pl1"])
+            for i, d in enumerate(kept.deals)
+        ],
     }

@@ -1,9 +1,5 @@
-"""SalesforceIQ (RelateIQ, API v2) as a source, described for the shared declarative engine.
-
-Vendor facts (sources in the emulator's docstring): `https://api.salesforceiq.com/v2`, HTTP
-Basic API key:secret; lists paged by `_start`/`_limit` (at most 200) in `{"objects": [...]}`,
-a short page ending them (`nextPage` is always null); `modifiedDate` (epoch ms, at or after)
-for delta reads of accounts, contacts and list items.
+"""SalesforceIQ (RelateIQ, API v2) as a source, described for the shared declarative engine
+(vendor facts and their sources: the emulator's docstring; record shapes: render's).
 - Pipelines are the lists, deals their items (read list by list), stages the options of a
   list's "Status" field "0" but "Deal Won" and "Deal Lost", which are a deal's outcome: a closed
   deal arrives in its pipeline's first stage. A deal's person is its first contact.
@@ -16,11 +12,10 @@ for delta reads of accounts, contacts and list items.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from adapters.core.auth import BasicAuth, CredentialField
-from adapters.core.canonical import ContactPoint, Entity, FieldType
+from adapters.core.canonical import ContactPoint, Entity
 from adapters.core.declarative import (
     AccountCheck,
     ChangedSince,
@@ -33,21 +28,18 @@ from adapters.core.declarative import (
     SourceSpec,
     Stream,
 )
-from adapters.core.mapping import Getter, Raw, number, ref, text
+from adapters.core.http import error_text_at
+from adapters.core.mapping import Getter, Raw, number, ref, text, unless, utc_date, utc_time
 from adapters.core.paginators import OffsetPaginator
 from adapters.salesforceiq import render as siq
 
 API = "/v2"
 DEFAULT_BASE_URL = "https://api.salesforceiq.com"
 CHANGED = ChangedSince("modifiedDate", "{epoch}000")  # epoch milliseconds
-TYPES = {
-    "Text": FieldType.varchar,
-    "Numeric": FieldType.double,
-    "Date": FieldType.date,
-    "List": FieldType.enum,
-    "MultiList": FieldType.set,
-}
+# The vendor's types as `kind` names them ("MultiList": a multi-select List).
+TYPES = {("Multi" if multi else "") + kind: t for t, (kind, multi) in siq.VENDOR_TYPE.items()}
 STYPES = {"personal": "home"}  # metadata.stype -> canonical label
+OUTCOMES = {siq.WON: "won", siq.LOST: "lost"}
 
 
 def pages() -> OffsetPaginator:
@@ -61,17 +53,6 @@ def pages() -> OffsetPaginator:
     )
 
 
-def raw(key: str) -> Callable[[Raw], Any]:
-    """The first raw value of a field in `fieldValues`."""
-
-    def read(record: Raw) -> Any:
-        values = (record.get("fieldValues") or {}).get(key) or []
-        found = values[0].get("raw") if values else None
-        return None if found in (None, "") else found
-
-    return read
-
-
 def values(record: Raw) -> dict[str, Any]:
     """`fieldValues` as {field id: raw}, several raws (a multi-select) as a list."""
     out: dict[str, Any] = {}
@@ -82,12 +63,21 @@ def values(record: Raw) -> dict[str, Any]:
     return out
 
 
-def prop(name: str) -> Callable[[Raw], Any]:
+def raw(key: str) -> Callable[[Raw], Any]:
+    """The first raw value of a field in `fieldValues`."""
+
     def read(record: Raw) -> Any:
-        found = ((record.get("properties") or {}).get(name) or [{}])[0].get("value")
-        return found or None
+        found = values(record).get(key)
+        return found[0] if isinstance(found, list) else found
 
     return read
+
+
+def prop(name: str) -> Callable[[Raw], Any]:
+    """The first value of a contact's property."""
+    return lambda record: (
+        ((record.get("properties") or {}).get(name) or [{}])[0].get("value") or None
+    )
 
 
 def points(name: str) -> Callable[[Raw], list[ContactPoint]]:
@@ -100,8 +90,8 @@ def points(name: str) -> Callable[[Raw], list[ContactPoint]]:
             label = str(meta.get("stype") or "work").lower()
             primary = str(meta.get("primary")).lower() == "true"
             if item.get("value"):
-                found.append(ContactPoint(value=item["value"], label=STYPES.get(label, label),
-                                          primary=primary))  # fmt: skip
+                label = STYPES.get(label, label)
+                found.append(ContactPoint(value=item["value"], label=label, primary=primary))
         if found and not any(p.primary for p in found):
             found[0].primary = True
         return found
@@ -114,56 +104,40 @@ def kind(field: Raw) -> str:
     return "MultiList" if multi else str(field.get("dataType"))
 
 
-def options(field: Raw) -> list[tuple[str, str]]:
-    return [(str(o["id"]), o["display"]) for o in field.get("listOptions") or []]
-
-
-def status_options(listed: Raw) -> list[Raw]:
+def status_labels(listed: Raw) -> dict[str, str]:
+    """A list's Status options, {option id: label}: its stages, then the outcomes."""
     for field in listed.get("fields") or []:
         if str(field.get("id")) == siq.STATUS:
-            return list(field.get("listOptions") or [])
-    return []
+            return {str(o["id"]): o["display"] for o in field.get("listOptions") or []}
+    return {}
 
 
 def stages(listed: Raw) -> list[Raw]:
     """A list's stages: its Status options but the outcomes."""
-    open_ones = [o for o in status_options(listed) if o.get("display") not in (siq.WON, siq.LOST)]
+    labels = status_labels(listed).items()
     return [
-        {
-            "id": f"{listed['id']}.{o['id']}",
-            "name": o["display"],
-            "listId": listed["id"],
-            "order": i,
-        }
-        for i, o in enumerate(open_ones, start=1)
+        {"id": f"{listed['id']}.{key}", "name": name, "listId": listed["id"], "order": i}
+        for i, (key, name) in enumerate(((k, n) for k, n in labels if n not in OUTCOMES), 1)
     ]
 
 
 def outcome(item: Raw) -> str:
-    chosen = raw(siq.STATUS)(item)
-    labels = {str(o["id"]): o["display"] for o in status_options(item.get("_list") or {})}
-    return {siq.WON: "won", siq.LOST: "lost"}.get(labels.get(str(chosen), ""), "open")
+    label = status_labels(item.get("_list") or {}).get(str(raw(siq.STATUS)(item)), "")
+    return OUTCOMES.get(label, "open")
 
 
 def stage(item: Raw) -> str | None:
     """The deal's stage; a closed deal's is its pipeline's first."""
+    chosen = raw(siq.STATUS)(item)
     if outcome(item) == "open":
-        chosen = raw(siq.STATUS)(item)
         return f"{item['listId']}.{chosen}" if chosen is not None else None
     first = stages(item.get("_list") or {})
     return first[0]["id"] if first else None
 
 
-def close(status: str, form: str) -> Getter:
+def close(status: str, form: Callable[[Getter], Getter]) -> Getter:
     """Close Date (epoch ms) as the deal's close (`status`) or its expected close ("open")."""
-
-    def read(item: Raw) -> str | None:
-        when = raw(siq.CLOSE)(item)
-        if when is None or outcome(item) != status:
-            return None
-        return datetime.fromtimestamp(int(when) / 1000, UTC).strftime(form)
-
-    return read
+    return unless(lambda item: outcome(item) != status, form(number(raw(siq.CLOSE))))
 
 
 def list_fields(state: RunState) -> dict[str, Raw]:
@@ -185,16 +159,20 @@ def _catalog(entity: Entity, path: str, **extra: Any) -> FieldCatalog:
         type=kind,
         types=TYPES,
         is_custom=lambda field: str(field.get("id")) not in siq.BUILT_IN,
-        options=options,
+        options=lambda f: [(str(o["id"]), o["display"]) for o in f.get("listOptions") or []],
         **extra,
     )
 
 
 def _stream(entity: Entity, path: str, fields: dict[str, Getter], **extra: Any) -> Stream:
     return Stream(
-        entity, API + path, {"source_id": ref("id"), **fields}, paginator=pages(),
-        records="objects", **extra,
-    )  # fmt: skip
+        entity,
+        API + path,
+        {"source_id": ref("id"), **fields},
+        paginator=pages(),
+        records="objects",
+        **extra,
+    )
 
 
 STREAMS = (
@@ -230,7 +208,7 @@ STREAMS = (
         "/lists/{list}/listitems",
         {
             "title": lambda item: item.get("name") or "",
-            "value": lambda item: number(raw(siq.REVENUE))(item),
+            "value": number(raw(siq.REVENUE)),
             "currency": raw(siq.CURRENCY),
             "status": outcome,
             "person_source_id": lambda item: (item.get("contactIds") or [None])[0],
@@ -238,9 +216,9 @@ STREAMS = (
             "pipeline_source_id": ref("listId"),
             "stage_source_id": stage,
             "owner_source_id": raw(siq.OWNER),
-            "expected_close_date": close("open", "%Y-%m-%d"),
-            "won_time": close("won", "%Y-%m-%dT%H:%M:%SZ"),
-            "lost_time": close("lost", "%Y-%m-%dT%H:%M:%SZ"),
+            "expected_close_date": close("open", utc_date),
+            "won_time": close("won", utc_time),
+            "lost_time": close("lost", utc_time),
         },
         custom_values=values,
         changed_since=CHANGED,
@@ -269,7 +247,7 @@ SPEC = SourceSpec(
         Lookup("accounts_by_name", API + "/accounts", "name", "objects", pages()),
     ),
     derived=(Derived("list_fields", ("lists",), list_fields),),
-    error_text=lambda response: _error_text(response),
+    error_text=error_text_at("userMessage", "errorMessage"),  # {statusCode, userMessage, ...}
     id="salesforceiq",
     # Settings > Integrations > API: a key and its secret, sent as HTTP Basic key:secret.
     credentials=(
@@ -280,13 +258,3 @@ SPEC = SourceSpec(
     default_base_url=DEFAULT_BASE_URL,
     api_path=API,
 )
-
-
-def _error_text(response: Any) -> str:
-    """The error object's `userMessage` ({statusCode, userMessage, errorMessage})."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    found = body.get("userMessage") or body.get("errorMessage") if isinstance(body, dict) else None
-    return str(found or response.reason_phrase)
