@@ -87,6 +87,13 @@ SOURCES = {
     "redtail",
     "batchbook",
     "highrise",
+    "netsuite",
+    "maximizer",
+    "sagecrm",
+    "act",
+    "infor_crm",
+    "salesforceiq",
+    "solve360",
 }
 
 # Batchbook has no deals; Ferry does not read Nimble's (v2) deals yet.
@@ -108,5 +115,9 @@ async def test_systems_list_every_source_with_the_credentials_it_really_takes(
         )
         assert expected <= set(system["entities"]), system_id
     # Customers of these have their own host: a connection must say where.
-    for system_id in ("salesforce", "dynamics365", "sugarcrm", "batchbook", "highrise"):
-        assert systems[system_id]["default_base_url"] is None
+    own_hosts = ("salesforce", "dynamics365", "sugarcrm", "batchbook", "highrise", "netsuite")
+    for system_id in (*own_hosts, "sagecrm", "act", "infor_crm"):
+        assert systems[system_id]["default_base_url"] is None, system_id
+    # A CSV export is read from an upload: no credentials, no sandbox of its own.
+    csv = systems["csv"]
+    assert csv["roles"] == ["source"] and csv["credential_fields"] == [], csv
