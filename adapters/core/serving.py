@@ -271,7 +271,8 @@ def _compact_time(text: str) -> datetime | None:
 @dataclass(frozen=True)
 class Collection:
     """A list endpoint's records: a table of the account, `since` for delta reads, `filters`
-    (parameter -> record field, equal to one of the comma-separated values given), and any
+    (parameter -> record field, equal to one of the comma-separated values given; a field that
+    is a list, such as the contacts a record links, holding one of them), and any
     `known` parameters the route reads itself. Any other parameter is refused with the vendor's
     400, as a real API refuses or (worse) ignores it: an emulator that ignored it would hide a
     client's bug."""
@@ -291,7 +292,7 @@ class Collection:
         for param, path in self.filters.items():
             if params.get(param) not in (None, ""):
                 wanted = set(str(params[param]).split(","))
-                items = [item for item in items if str(value_at(item, path)) in wanted]
+                items = [item for item in items if _matches(value_at(item, path), wanted)]
         return sorted(items, key=self.order) if self.order else items
 
     def refuse_unknown(self, params: Params, pages: Pages | None) -> None:
@@ -301,6 +302,10 @@ class Collection:
         unknown = sorted(set(params) - allowed)
         if unknown:
             raise VendorError(400, "invalid_parameter", f"Unsupported parameter: {unknown[0]}.")
+
+
+def _matches(value: Any, wanted: set[str]) -> bool:
+    return any(str(v) in wanted for v in value) if isinstance(value, list) else str(value) in wanted
 
 
 # --- a file's bytes ----------------------------------------------------------------------------

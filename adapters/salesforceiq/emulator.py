@@ -64,11 +64,7 @@ class SalesforceIqEmulator(SourceEmulator):
     default_burst = 500
     gate = staticmethod(basic_pair("api_key", "api_secret"))
     credential_names = ("api_key", "api_secret")
-    error_shape = {
-        "statusCode": "{status}",
-        "userMessage": "{message}",
-        "errorMessage": "{message}",
-    }
+    error_shape = dict(statusCode="{status}", userMessage="{message}", errorMessage="{message}")
     rate = RateHeaders(limit=None, remaining=None, reset=None, retry_after=True)
     unauthorized_message = "Unauthorized"
     rate_limited_message = "Rate limit exceeded"
@@ -118,15 +114,10 @@ class SalesforceIqEmulator(SourceEmulator):
         list_id = request.path_params["list_id"]
         if not any(row["id"] == list_id for row in self.account(request).table("lists")):
             raise VendorError(404, "not_found", "List not found")
-        contacts = set(filter(None, request.query_params.get("contactIds", "").split(",")))
         collection = Collection(
             "listitems",
             since=MODIFIED,
-            filters={"_ids": "id", "accountIds": "accountId"},
-            known=frozenset({"contactIds"}),
-            keep=lambda row: (
-                row["listId"] == list_id
-                and (not contacts or bool(contacts & set(row["contactIds"])))
-            ),
+            filters={"_ids": "id", "accountIds": "accountId", "contactIds": "contactIds"},
+            keep=lambda row: row["listId"] == list_id,
         )
         return self.serve_list(request, collection, PAGES, items_envelope)

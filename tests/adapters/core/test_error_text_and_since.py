@@ -1,5 +1,6 @@
-"""Two small shared readers: an error's message at a vendor's own keys, and a changed-since
-filter that keeps records changed at the very moment asked (SalesforceIQ's `modifiedDate`)."""
+"""Small shared pieces: an error's message at a vendor's own keys; a changed-since filter that
+keeps records changed at the very moment asked (SalesforceIQ's `modifiedDate`); a list filter
+on a field that is itself a list (the contacts a deal links)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from adapters.core.emulation import VendorError
 from adapters.core.http import default_error_text, error_text_at
-from adapters.core.serving import Since
+from adapters.core.serving import Collection, Since
 
 
 def test_error_text_is_read_at_the_vendors_keys_in_order() -> None:
@@ -33,3 +34,11 @@ def test_inclusive_since_keeps_what_changed_at_the_moment_itself() -> None:
     assert Since("since", "at").keep(iso, "2026-01-15T08:00:00Z") == []
     with pytest.raises(VendorError):
         at_or_after.keep(items, "yesterday")
+
+
+def test_a_filter_on_a_list_field_keeps_records_holding_one_of_the_values() -> None:
+    rows = [{"id": "a", "contactIds": ["c1", "c2"]}, {"id": "b", "contactIds": []}, {"id": "c"}]
+    listed = Collection("deals", filters={"contactIds": "contactIds", "ids": "id"})
+    assert [r["id"] for r in listed.rows(rows, {"contactIds": "c9,c2"})] == ["a"]
+    assert [r["id"] for r in listed.rows(rows, {"contactIds": "c9"})] == []
+    assert [r["id"] for r in listed.rows(rows, {"ids": "b,c"})] == ["b", "c"]

@@ -113,12 +113,19 @@ async def test_lists_are_pipelines_their_items_deals_and_status_options_stages(
         listed = (await client.get("/lists")).json()
         items = await client.get(f"/lists/{IDS.hex24('pl1')}/listitems", params={"_limit": 2})
         missing = await client.get(f"/lists/{IDS.hex24('pl9')}/listitems")
+        person = open_deal.person_source_id or ""
+        by_contact = await client.get(
+            f"/lists/{IDS.hex24(open_deal.pipeline_source_id)}/listitems",
+            params={"contactIds": f"{IDS.hex24('p999')},{IDS.hex24(person)}"},
+        )
     assert set(listed) == {"objects", "nextPage"} and listed["nextPage"] is None
     status = next(f for f in listed["objects"][0]["fields"] if f["id"] == "0")
     assert [o["display"] for o in status["listOptions"]][-2:] == ["Deal Won", "Deal Lost"]
     assert {"totalSize", "objects", "errorSize"} <= set(items.json())
     assert all(i["listId"] == IDS.hex24("pl1") for i in items.json()["objects"])
     assert missing.status_code == 404
+    assert IDS.hex24(open_deal.source_id) in {i["id"] for i in by_contact.json()["objects"]}
+    assert all(IDS.hex24(person) in i["contactIds"] for i in by_contact.json()["objects"])
 
 
 async def test_contacts_find_their_account_by_company_name(world: World) -> None:
