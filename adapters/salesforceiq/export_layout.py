@@ -1,25 +1,20 @@
 """SalesforceIQ's CSV export: its files and columns, as one table the sandbox writes the
 export by (from the API's records, export.py) and the generic CSV reader (adapters/files) reads
-it back by. Uploaded with `system salesforceiq` and named as `{"system": "salesforceiq",
+it back by. Uploaded with `system salesforceiq`, named as `{"system": "salesforceiq",
 "upload_id": ...}`.
 
-SalesforceIQ exported one CSV per List from the List grid, and the Contact Gallery and the
-Accounts view as CSV too; the exact column headers of those files are not documented anywhere
-that survives. This layout is a faithful, plausible one designed after the API's objects: every
-record with its API id (24-hex), so links resolve; times RFC 3339 UTC, numbers the API's
-decimal strings, several values in a cell "; "-joined (adapters/files/columns.py writes them).
-- users.csv, accounts.csv (organizations), contacts.csv (persons), lists.csv (pipelines) and
-  one `list_<List ID>.csv` per list (its deals; the file's name gives their pipeline). Accounts
-  and list items have one more column per custom field, headed by its name (picklist values as
-  their option labels).
-- account_fields.csv and list_fields.csv describe, not hold, records: the API's fields, one row
-  per field and option (Option empty for a field without), read as the source reads the API's.
-- A deal's Status is its stage, or its outcome ("Deal Won", "Deal Lost"): a won or lost deal
-  goes to its pipeline's first stage, and its Close Date is when it closed (an open deal's: its
-  expected close).
-- A contact names its account twice (Company, the name; Account ID, the account of that name):
-  the id is the link. Its first e-mail and phone are the primary ones. Modified dates are not
-  carried (Pipedrive keeps its own update time).
+SalesforceIQ exported each List from its grid, and the Contact Gallery and the Accounts view,
+as CSV; the exact headers of those files are documented nowhere that survives. This layout is
+a plausible one designed after the API's objects: every record with its API id, so links
+resolve; times RFC 3339 UTC, numbers the API's decimal strings, several values "; "-joined.
+- users.csv, accounts.csv, contacts.csv, lists.csv (pipelines) and one `list_<List ID>.csv` per
+  list (its deals; the name gives their pipeline). Accounts and list items have a column more
+  per custom field, headed by its name (picklist values as their option labels).
+- account_fields.csv and list_fields.csv hold the API's field definitions, one row per field
+  and option, read back as the source reads the API's (types, options, each list's stages).
+- A won or lost deal's Status is its outcome: it goes to its pipeline's first stage, and its
+  Close Date is when it closed. A contact's first e-mail and phone are its primary ones.
+  Modified dates are not carried (Pipedrive keeps its own update time).
 """
 
 from __future__ import annotations
@@ -30,7 +25,7 @@ from adapters.core.mapping import Raw, number, ref, text, utc_time
 from adapters.files.columns import Column, Value, meanings
 from adapters.files.layout import Described, ExportLayout
 from adapters.salesforceiq import render as siq
-from adapters.salesforceiq.source import SPEC, points, prop, raw, stages, status_labels
+from adapters.salesforceiq.source import SPEC, points, prop, raw, raws, stages, status_labels
 
 
 def ordered(name: str) -> Value:
@@ -41,12 +36,7 @@ def ordered(name: str) -> Value:
 def shown(field: Raw) -> Value:
     """A field's values as the grid shows them: option labels for a picklist."""
     labels = {o["id"]: o["display"] for o in field["listOptions"]}
-
-    def read(record: Raw) -> list[str]:
-        found = (record.get("fieldValues") or {}).get(field["id"]) or []
-        return [labels.get(str(v["raw"]), str(v["raw"])) for v in found]
-
-    return read
+    return lambda record: [labels.get(str(v), str(v)) for v in raws(record, field["id"])]
 
 
 def customs(fields: list[Raw]) -> tuple[Column, ...]:
@@ -87,9 +77,8 @@ ITEMS = (  # `_list`: the item's list
     Column("Name", text("name"), "title"),
     Column("Account ID", ref("accountId"), "organization"),
     Column("Contact IDs", lambda i: i.get("contactIds"), "person"),  # the first the main one
-    Column(
-        "Status", lambda i: status_labels(i["_list"]).get(raw(siq.STATUS)(i)), "stage"
-    ),  # a stage's name, or "Deal Won"/"Deal Lost"
+    # Status: a stage's name, or "Deal Won"/"Deal Lost".
+    Column("Status", lambda i: status_labels(i["_list"]).get(raw(siq.STATUS)(i)), "stage"),
     Column("Owner ID", raw(siq.OWNER), "owner"),
     Column("Revenue", raw(siq.REVENUE), "value"),
     Column("Currency", raw(siq.CURRENCY), "currency"),
@@ -113,10 +102,8 @@ def _lists(rows: list[dict[str, str]]) -> list[Raw]:
     """Definition rows back as the API's lists of fields (the account fields: one, no id)."""
     lists: dict[str, dict[str, Raw]] = {}
     for row in rows:
-        field_id, multi = row.get("Field ID", ""), row.get("Multi Select", "").casefold()
-        made = siq.field(
-            field_id, row.get("Field Name", ""), row.get("Data Type", ""), multi == "true"
-        )
+        field_id, multi = row.get("Field ID", ""), row.get("Multi Select", "").casefold() == "true"
+        made = siq.field(field_id, row.get("Field Name", ""), row.get("Data Type", ""), multi)
         found = lists.setdefault(row.get("List ID", ""), {}).setdefault(field_id, made)
         if row.get("Option"):
             found["listOptions"].append({"id": row.get("Option ID", ""), "display": row["Option"]})

@@ -140,12 +140,10 @@ def _point(point: ContactPoint) -> Raw:
 
 
 def _list(company: ReferenceCompany, pipeline: str, title: str) -> Raw:
-    stages = sorted(
-        (s for s in company.stages if s.pipeline_source_id == pipeline), key=lambda s: s.order_nr
-    )
-    status = field(STATUS, "Status", "List", options=[s.name for s in stages] + [WON, LOST])
+    stages = sorted(company.stages, key=lambda s: s.order_nr)
+    names = [s.name for s in stages if s.pipeline_source_id == pipeline] + [WON, LOST]
     fields = [
-        status,
+        field(STATUS, "Status", "List", options=names),
         field(OWNER, "Owner", "User"),
         field(CLOSE, "Close Date", "DateTime"),
         field(CREATED, "Created Date", "DateTime"),

@@ -1,13 +1,9 @@
 """SalesforceIQ (RelateIQ, API v2) as a source, described for the shared declarative engine
-(vendor facts and their sources: the emulator's docstring; record shapes: render's).
-- Pipelines are the lists, deals their items (read list by list), stages the options of a
-  list's "Status" field "0" but "Deal Won" and "Deal Lost", which are a deal's outcome: a closed
-  deal arrives in its pipeline's first stage. A deal's person is its first contact.
-- A contact names its account by the company's name only: it is joined to the account of that
-  name (account names are unique in SalesforceIQ: creating one of a known name finds it).
-- Custom fields are the account fields (`/accounts/fields`) and the lists' fields, apart from
-  the built-in ones; values are `fieldValues` ({field id: [{raw}]}, option ids for picklists).
-"""
+(vendor facts and their sources: the emulator's docstring; record shapes: render's). Pipelines
+are the lists, deals their items (read list by list), stages a list's Status options but the
+outcomes; a deal's person is its first contact. A contact names its account by the company's
+name only: it is joined to the account of that name (account names are unique in SalesforceIQ:
+creating one of a known name finds it)."""
 
 from __future__ import annotations
 
@@ -29,7 +25,7 @@ from adapters.core.declarative import (
     Stream,
 )
 from adapters.core.http import error_text_at
-from adapters.core.mapping import Getter, Raw, number, ref, text, unless, utc_date, utc_time
+from adapters.core.mapping import Getter, Raw, contact_points, number, ref, text, utc_date, utc_time
 from adapters.core.paginators import OffsetPaginator
 from adapters.salesforceiq import render as siq
 
@@ -53,50 +49,39 @@ def pages() -> OffsetPaginator:
     )
 
 
+def raws(record: Raw, key: str) -> list[Any]:
+    """A field's raw values in `fieldValues` ({field id: [{raw}]})."""
+    items = (record.get("fieldValues") or {}).get(key) or []
+    return [item.get("raw") for item in items if item.get("raw") not in (None, "")]
+
+
 def values(record: Raw) -> dict[str, Any]:
     """`fieldValues` as {field id: raw}, several raws (a multi-select) as a list."""
-    out: dict[str, Any] = {}
-    for key, items in (record.get("fieldValues") or {}).items():
-        raws = [item.get("raw") for item in items or [] if item.get("raw") not in (None, "")]
-        if raws:
-            out[key] = raws[0] if len(raws) == 1 else raws
-    return out
+    found = {key: raws(record, key) for key in record.get("fieldValues") or {}}
+    return {key: each[0] if len(each) == 1 else each for key, each in found.items() if each}
 
 
 def raw(key: str) -> Callable[[Raw], Any]:
-    """The first raw value of a field in `fieldValues`."""
-
-    def read(record: Raw) -> Any:
-        found = values(record).get(key)
-        return found[0] if isinstance(found, list) else found
-
-    return read
+    """The first raw value of a field."""
+    return lambda record: next(iter(raws(record, key)), None)
 
 
 def prop(name: str) -> Callable[[Raw], Any]:
-    """The first value of a contact's property."""
-    return lambda record: (
-        ((record.get("properties") or {}).get(name) or [{}])[0].get("value") or None
-    )
+    """The first value of a contact's property ({name: [{value, metadata}]})."""
+    return lambda record: text("value")(((record.get("properties") or {}).get(name) or [{}])[0])
 
 
 def points(name: str) -> Callable[[Raw], list[ContactPoint]]:
     """E-mails or phones: `metadata.stype` the label, `metadata.primary` "true" the main one."""
 
-    def read(record: Raw) -> list[ContactPoint]:
-        found = []
-        for item in (record.get("properties") or {}).get(name) or []:
-            meta = item.get("metadata") or {}
-            label = str(meta.get("stype") or "work").lower()
-            primary = str(meta.get("primary")).lower() == "true"
-            if item.get("value"):
-                label = STYPES.get(label, label)
-                found.append(ContactPoint(value=item["value"], label=label, primary=primary))
-        if found and not any(p.primary for p in found):
-            found[0].primary = True
-        return found
+    def flat(record: Raw) -> list[Raw]:
+        items = (record.get("properties") or {}).get(name) or []
+        return [{**(item.get("metadata") or {}), "value": item.get("value")} for item in items]
 
-    return read
+    def primary(record: Raw) -> list[Raw]:
+        return [{**p, "primary": str(p.get("primary")).lower() == "true"} for p in flat(record)]
+
+    return contact_points(primary, label_key="stype", labels=STYPES)
 
 
 def kind(field: Raw) -> str:
@@ -135,9 +120,10 @@ def stage(item: Raw) -> str | None:
     return first[0]["id"] if first else None
 
 
-def close(status: str, form: Callable[[Getter], Getter]) -> Getter:
+def close(status: str, form: Callable[[Getter], Callable[[Raw], Any]]) -> Getter:
     """Close Date (epoch ms) as the deal's close (`status`) or its expected close ("open")."""
-    return unless(lambda item: outcome(item) != status, form(number(raw(siq.CLOSE))))
+    read = form(number(raw(siq.CLOSE)))
+    return lambda item: read(item) if outcome(item) == status else None
 
 
 def list_fields(state: RunState) -> dict[str, Raw]:
