@@ -61,3 +61,18 @@ class OptionedFields:
         return FieldCatalog(
             entity, "", key, name, type, types, None, is_custom, options_of, rows_of=self.name
         )
+
+
+def prefixed_values(prefix: str, label: str = "Value") -> Callable[[Raw], dict[str, Any]]:
+    """A `custom_values` for records that keep their custom values among their own fields, by
+    a name prefix (Maximizer's `Udf/`); a choice kept as a list of option objects (`[{Key,
+    Value}]`) reads as their labels."""
+
+    def read(raw: Raw) -> dict[str, Any]:
+        out = {name: value for name, value in raw.items() if name.startswith(prefix)}
+        for name, value in out.items():
+            if isinstance(value, list):
+                out[name] = [item.get(label) for item in value if isinstance(item, dict)]
+        return out
+
+    return read

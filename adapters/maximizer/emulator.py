@@ -1,39 +1,41 @@
 """An emulator of Maximizer CRM's Octopus API (Maximizer.Web.Data) for the sandbox.
 
 Vendor facts it follows (developer.maximizer.com/reference/octopus-api and its pages on
-authentication, token validation, OrderBy, Key, AbEntry and System; the official Postman
-collections maximizercrm/octopus-api `postman/collections/OctopusAPI.json` and its two
-environments, and the older maximizercrm/maximizerwebdata-postman):
-- Every call is `POST {base}/{Method}` with a JSON body: Maximizer Cloud's base is
-  `https://api.maximizer.com/octopus`, an on-premises or CRM Live server's is its own
+authentication, token validation, OrderBy, Key, AbEntry, Lead, Note and System; the Postman
+collections maximizercrm/octopus-api `postman/collections/OctopusAPI.json` with its two
+environments, and maximizercrm/maximizerwebdata-postman):
+- Every call is `POST {base}/{Method}` with a JSON body; Maximizer Cloud's base is
+  `https://api.maximizer.com/octopus`, an on-premises or CRM Live server's its own
   (`https://ca1.maximizercrmlive.com/api160/Data.svc/json`).
 - `Authenticate` takes `Database`, `UID`, `Password` and, on the cloud, `VendorId` and `AppKey`
-  (without them the login fails), and answers `{"Code": 0, "Data": {"Token": ...}}`; every
-  other call sends `Authorization: Bearer <token>` (the collection's auth). `TokenValid`
-  answers a bad token with HTTP 200 `{"Code": -1, "Msg": ["Token is invalid"]}`: errors are a
-  negative `Code` with `Msg[]`, in a 200. A token lives 10 minutes from its issue, each use
-  moving that to 10 minutes after the use, 24 hours at most (Token Validation page).
-- `Read` bodies name one object (`AbEntry`, `User`, `Opportunity`, `Task`, `Appointment`,
-  `Note`, `SalesProcessSetup`, `SalesStageSetup`, `Schema`) with `Scope.Fields` (the fields
-  returned; `1` for all), `Criteria.SearchQuery` (`$AND`, `$OR`, `$EQ`, `$NE`, `$GT`, `$GE`,
-  `$LT`, `$LE`, `$IN`, `$NIN`, and `$TREE` on Schema keys), `Criteria.Top`, and `OrderBy`
-  (`Fields: [{name: ASC|DESC}]`, `PageKey`, `PageSize`); the answer is
-  `{"Code": 0, "<Object>": {"Data": [...]}}`. "Octopus API returns the key of the next page
-  in the response" (OrderBy page); the example's second page key is `MTA=`.
-- `FieldOptions` reads (`{"AbEntry": {"FieldOptions": {"Udf/$TYPEID(n)": [{"Key": 1,
-  "Name": 1}]}}}`) list a table UDF's items; UDF definitions are `Schema` rows keyed
-  `/AbEntry/Udf/$TYPEID(n)` (Key, Name, Type, AppliesTo, HasOption, Attributes...), read with
-  `Compatibility.SchemaObject` 1.0; a record carries a UDF's value under `Udf/$TYPEID(n)`, a
-  table UDF's as `[{"Key", "Value"}]`.
+  (without them it fails) and answers `{"Code": 0, "Data": {"Token": ...}}`, sent by every other
+  call as `Authorization: Bearer`. Errors are a negative `Code` with `Msg[]` in a 200: `TokenValid`
+  answers a bad token `{"Code": -1, "Msg": ["Token is invalid"]}`. A token lives 10 minutes from
+  its issue or its last use, 24 hours at most (Token Validation page).
+- `Read` names one object (`AbEntry`, `Lead`, `User`, `Opportunity`, `Task`, `Appointment`,
+  `Note`, `SalesProcessSetup`, `SalesStageSetup`, `Schema`) with `Scope.Fields` (`1`: all),
+  `Criteria.SearchQuery` (`$AND`, `$OR`, `$EQ`, `$NE`, `$GT`, `$GE`, `$LT`, `$LE`, `$IN`, `$NIN`,
+  `$TREE` on Schema keys), `Criteria.Top` and `OrderBy` (`Fields: [{name: ASC|DESC}]`,
+  `PageKey`, `PageSize`), and answers `{"Code": 0, "<Object>": {"Data": [...]}}`; "Octopus API
+  returns the key of the next page in the response" (the example's second page key: `MTA=`).
+- UDF definitions are `Schema` rows keyed `/AbEntry/Udf/$TYPEID(n)` (Key, Name, Type, AppliesTo,
+  HasOption, Attributes; `Compatibility.SchemaObject` 1.0); a table UDF's items come from a
+  `FieldOptions` read (`{"AbEntry": {"FieldOptions": {"Udf/$TYPEID(n)": [{"Key": 1, "Name":
+  1}]}}}`); a record carries a UDF's value under `Udf/$TYPEID(n)`, a table's as `[{Key, Value}]`.
 - Keys are base64 of tab-joined parts: `Company\\t<Client_Id>\\t0`, `Contact\\t<Client_Id>\\t1`,
-  `User\\tMASTER`, `Task\\t1284`, `SalesProcess\\tDEFAULT\\t0`, `UdfDefinition\\t60030\\t0`
-  (examples in the collection); a contact's Client_Id is its parent's (Key page: ID is the
-  Client_Id, Number the Contact_Number).
+  `Lead\\t240424000000003927695LE\\t0`, `User\\tMASTER`, `Task\\t1284`, `SalesProcess\\tDEFAULT\\t0`
+  (the collection's examples); a contact's Client_Id is its parent's (Key page).
+- A Lead holds `FirstName`, `LastName`, `CompanyName`, one `Email` and `Phone1`/`Phone2` (each
+  `{Address|Number, Description, Default}`), `Address`, `AssignedTo` (a user key),
+  `AbEntryKey` and `OpportunityKey` (null before "Convert Lead"); a task names its lead by
+  `LeadKey`; a note's `ParentKey` "can be Key from Opportunity, Lead, AbEntry, Case or Campaign".
 - `GetSessionInfo` tells the token's user (`User.Key.{Value,Uid}`, `DisplayName`) and address
   book (`AddressBook.{Database,DisplayValue}`).
 Assumptions (not documented): the next page key sits beside `Data` as `PageKey` (null on the
 last page); a PageSize over 1000 is refused; Read answers a bad token as TokenValid does; an
-unknown object, field or operator is `Code -1`; the rate limit is a 429 with Retry-After.
+unknown object, field or operator is `Code -1`; the rate limit is a 429 with Retry-After; a
+Lead carries `CreationDate` and `LastModifyDate` as the others do, and a converted one its
+entry's key in `AbEntryKey`.
 """
 
 from __future__ import annotations
@@ -55,8 +57,6 @@ from adapters.reference.dataset import ReferenceCompany, generate
 
 API = "/{account_id}"
 PAGES = CursorPages(size_param="PageSize", cursor_param="PageKey", default=100, most=1000)
-OBJECTS = {"AbEntry", "User", "Lead", "Opportunity", "Task", "Appointment", "Note", "Schema"}
-OBJECTS |= {"SalesProcessSetup", "SalesStageSetup"}
 ASIDE = frozenset({"Compatibility", "Configuration"})
 LOGIN = Login(
     matches={**source.LOGIN, **source.CLOUD},
@@ -116,19 +116,17 @@ class MaximizerEmulator(SourceEmulator):
         await json_object(request)
         user = account.table("User")[0]
         book = {"Database": account.credentials["database"], "DisplayValue": account.id}
-        who = {
-            "Key": {"Value": user["Key"], "Uid": user["Uid"]},
-            "DisplayName": user["DisplayName"],
-        }
+        user_key = {"Value": user["Key"], "Uid": user["Uid"]}
+        who = {"Key": user_key, "DisplayName": user["DisplayName"]}
         return self.respond(request, {"Code": 0, "AddressBook": book, "User": who})
 
     async def read(self, request: Request) -> Response:
         account = self.account(request)
         body = await json_object(request)
         named = [name for name in body if name not in ASIDE]
-        if len(named) != 1 or named[0] not in OBJECTS or not isinstance(body[named[0]], dict):
+        name, query = (named[0], body[named[0]]) if len(named) == 1 else ("", None)
+        if name not in account.tables or not isinstance(query, dict):
             raise fault("A Read names one object that is supported.")
-        name, query = named[0], body[named[0]]
         try:
             return self.respond(request, {"Code": 0, name: _read(account, name, query)})
         except VendorError as exc:  # a page size or key refused

@@ -1,39 +1,34 @@
 """The reference company as Maximizer CRM holds it (`HOLDS`, `held`) and in the Octopus API's
 record shapes (`render`: one table per object, and `keys`: each reference id's Maximizer key).
 
-- Keys are base64 of tab-joined parts (Compatibility AbEntryKey 2.0): `Company\\t<Client_Id>\\t0`,
-  `Individual\\t<Client_Id>\\t0`, `Contact\\t<its parent's Client_Id>\\t<Contact_Number>`,
-  `User\\t<UID>`, `Opportunity\\t<id>\\t0`, `Lead\\t<id>LE\\t0`, `Task\\t<n>`, `SalesProcess\\t<id>\\t0`...
+- Keys (AbEntryKey 2.0): `Company\\t<Client_Id>\\t0`, `Individual\\t<Client_Id>\\t0`, `Contact\\t<its
+  company's Client_Id>\\t<Contact_Number>`, `Lead\\t<id>LE\\t0`, `User\\t<UID>`, `Task\\t<n>`...
 - The address book holds companies, individuals (a person on their own) and contacts (a person
-  whose `ParentKey` is their company). A person has at most 3 e-mails (`Email1..3`) and 4
-  phones (`Phone1..4`), each with a free `Description` (its label) and a `Default` flag; one
-  address line. The owner is the `AccountManager` (a user key).
-- Opportunities: `Objective` (title), `ForecastRevenue` (in the corporate currency: no currency
-  of its own), `Status`, one sales process and stage (`SalesProcessSetupKey`,
-  `SalesStageSetupKey`; a closed one keeps its stage), `AbEntryKey` (company, else the person)
-  and `ContactKey`, `Leader` (owner), `CloseDate`; no won/lost time or lost reason is read.
+  whose `ParentKey` is their company). A person has at most 3 e-mails (`Email1..3`) and 4 phones
+  (`Phone1..4`), each with a free `Description` (its label) and a `Default` flag; one address
+  line. The owner is the `AccountManager` (a user key).
+- Opportunities: `Objective` (title), `ForecastRevenue` (in the corporate currency: none of its
+  own), `Status`, one sales process and stage (a closed one keeps its stage), `AbEntryKey`
+  (company, else the person) and `ContactKey`, `Leader` (owner), `CloseDate`; no won/lost time
+  or lost reason is read.
 - Tasks (a day or a moment, done or not, no length) name one address book entry (the person,
-  else the company) or a lead (`LeadKey`), and the opportunity (`WithKey`); appointments
-  (meetings, lunches: always at a time, no completion) name their entries (`AbEntries`) and the
-  opportunity. Notes hang on one parent (`ParentKey`: the opportunity, else the person, else the
-  company; or the lead).
-- Leads (the Lead object) hold their person and company as fields of their own (`FirstName`,
-  `LastName`, one `Email`, `Phone1` and `Phone2`, `CompanyName` and `Address` as text), linked to
-  no address book entry (`AbEntryKey` is the entry a lead was converted into: such a lead is not
-  read again), so each comes back as a person and a company of its own; one without a person
-  has its company's name as its `LastName`. A lead has no title, value, close date or tags: its
-  title is "Name (Company)".
-- User-defined fields (UDFs: alphanumeric, numeric, date, single or multiple choice tables)
-  are read from `Schema` and their table items from `FieldOptions`: no long text, phone or
-  money type (those become alphanumeric and numeric); products and their fields are not
-  carried (Maximizer's product list is an opportunity field, not a catalogue with prices).
-- Labels and documents are not read by this source.
+  else the company) or a lead, and the opportunity; appointments (meetings, lunches: always at
+  a time, no completion) name their entries and the opportunity. A note hangs on one parent:
+  the opportunity, else the person, else the company; or the lead.
+- A lead holds its person and company as fields of its own (names, one e-mail, two phones, the
+  company's name and address as text), linked to no entry, so it comes back as a person and a
+  company of its own (one without a person has its company's name as its `LastName`); it has no
+  title, value, close date or tags: its title is "Name (Company)". A converted lead is its
+  entry, not read again.
+- UDFs (alphanumeric, numeric, date, single or multiple choice tables): no long text, phone or
+  money type (those become alphanumeric and numeric). Products are not carried (Maximizer's
+  product list is an opportunity field, not a catalogue with prices); nor are labels and
+  documents.
 """
 
 from __future__ import annotations
 
 import base64
-import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -80,13 +75,6 @@ def _one_task_entry(activity: Any) -> Any:
     return activity
 
 
-def _deal_links(company: ReferenceCompany) -> ReferenceCompany:
-    """An opportunity is on a company (or a person) and its contact: an activity or note
-    whose only link is gone keeps nothing."""
-    notes = [n for n in company.notes if n.deal_source_id or n.person_source_id or n.org_source_id]
-    return dataclasses.replace(company, notes=notes)
-
-
 def _slots(most: int) -> Any:
     return listed(primary_first=False, most=most, labels=None, first_is_primary=False)
 
@@ -111,10 +99,7 @@ HOLDS = Holds(
     activity=_one_task_entry,
     note_parents=Parents.one,
     leads=True,
-    extra=(
-        _deal_links,
-        leads_with_their_own_records(emails=_slots(1), phones=_slots(2), addressed=True),
-    ),
+    extra=(leads_with_their_own_records(emails=_slots(1), phones=_slots(2), addressed=True),),
 )
 held = HOLDS.held
 
@@ -138,10 +123,10 @@ def keys(company: ReferenceCompany) -> dict[str, str]:
         (company.deals, lambda d: ("Opportunity", client_id(d.source_id, "O"), 0)),
         (company.leads, lambda lead: ("Lead", client_id(lead.source_id, "LE"), 0)),
         (
-            company.activities + company.lead_activities,
+            company.records(Entity.activities),
             lambda a: (TABLE[a.type in APPOINTMENTS], n(a.source_id)),
         ),
-        (company.notes + company.lead_notes, lambda note: ("Note", n(note.source_id))),
+        (company.records(Entity.notes), lambda note: ("Note", n(note.source_id))),
     )
     return {r.source_id: key(*shape(r)) for records, shape in parts for r in records}
 
@@ -214,18 +199,14 @@ def render(company: ReferenceCompany) -> Tables:
         on["ContactKey"] = of(d.person_source_id) if d.org_source_id else None
         setup = {"SalesProcessSetupKey": of(d.pipeline_source_id)}
         setup["SalesStageSetupKey"] = of(d.stage_source_id)
-        values = udfs(Entity.deals, d.custom_fields)
         shape = {"Objective": d.title, "Status": status, "ForecastRevenue": d.value, **on, **setup}
-        return row(
-            d, **shape, Leader=of(d.owner_source_id), CloseDate=d.expected_close_date, **values
-        )
+        shape |= {"Leader": of(d.owner_source_id), "CloseDate": d.expected_close_date}
+        return row(d, **shape, **udfs(Entity.deals, d.custom_fields))
 
     def note(n: Any) -> Raw:
         parent = of(n.deal_source_id or n.person_source_id or n.org_source_id or n.lead_source_id)
-        when = n.add_time or STAMP
-        return row(
-            n, Text=n.content, DateTime=when, ParentKey=parent, Creator=of(n.owner_source_id)
-        )
+        shape = {"Text": n.content, "DateTime": n.add_time or STAMP, "ParentKey": parent}
+        return row(n, **shape, Creator=of(n.owner_source_id))
 
     def stage(s: Any) -> Raw:
         process = {"SalesProcessSetupKey": ids[s.pipeline_source_id]}
@@ -247,11 +228,9 @@ def render(company: ReferenceCompany) -> Tables:
         p, o = persons[lead.source_id], orgs.get(lead.source_id)
         company = {"CompanyName": o and o.name, "Address": {"AddressLine1": o and o.address}}
         contact = {**source.LEAD_EMAIL.shaped(p.emails), **source.LEAD_PHONES.shaped(p.phones)}
-        names = {"FirstName": p.first_name, "LastName": p.last_name, **company, **contact}
-        return {
-            **row(lead, **names, AssignedTo=of(lead.owner_source_id), AbEntryKey=None),
-            "CreationDate": lead.add_time or STAMP,
-        }
+        shape = {"FirstName": p.first_name, "LastName": p.last_name, **company, **contact}
+        shape |= {"AssignedTo": of(lead.owner_source_id), "AbEntryKey": None}
+        return {**row(lead, **shape), "CreationDate": lead.add_time or STAMP}
 
     users = [
         {"Key": ids[u.source_id], "Uid": uid(u.source_id), "DisplayName": u.name}
@@ -270,21 +249,15 @@ def render(company: ReferenceCompany) -> Tables:
         "Opportunity": [deal(d) for d in kept.deals],
         "Task": [activity(a) for a in activities if a.type not in APPOINTMENTS],
         "Appointment": [activity(a) for a in activities if a.type in APPOINTMENTS],
-        "Note": [note(n) for n in kept.notes + kept.lead_notes],
+        "Note": [note(n) for n in kept.records(Entity.notes)],
         "Schema": [_udf(d, udf(d), [item(d, x, "Name") for x in d.options]) for d in fields],
     }
 
 
 def _udf(definition: CustomFieldDef, name: str, items: list[Raw]) -> Raw:
-    obj, applies = source.UDF_OBJECTS[definition.entity]
-    table = definition.field_type in (FieldType.enum, FieldType.set)
-    multi = {"MultiSelect": definition.field_type is FieldType.set}
-    return {
-        "Key": f"/{obj}/{name}",
-        "Name": definition.name,
-        "Type": UDF_TYPES[definition.field_type],
-        "AppliesTo": list(applies),
-        "HasOption": table,
-        "Attributes": multi if table else {},
-        "_items": items,
-    }
+    """A UDF's Schema row (its `_items` are what FieldOptions answers)."""
+    kind, (obj, applies) = definition.field_type, source.UDF_OBJECTS[definition.entity]
+    table = kind in (FieldType.enum, FieldType.set)
+    shape: Raw = {"Key": f"/{obj}/{name}", "Name": definition.name, "Type": UDF_TYPES[kind]}
+    shape |= {"AppliesTo": list(applies), "HasOption": table, "_items": items}
+    return shape | {"Attributes": {"MultiSelect": kind is FieldType.set} if table else {}}

@@ -21,12 +21,12 @@ from adapters.core.declarative import (
     ChangedSince,
     Lookup,
     PostRead,
-    Run,
     RunState,
     SourceSpec,
     Stream,
 )
-from adapters.core.field_options import OptionedFields
+from adapters.core.field_options import OptionedFields, prefixed_values
+from adapters.core.listed import first_of, numbered
 from adapters.core.mapping import (
     Getter,
     Raw,
@@ -102,44 +102,17 @@ def read(obj: str, fields: tuple[str, ...], search: Mapping[str, Any] | None = N
     return PostRead(build, page_into=f"{obj}.OrderBy")
 
 
-def with_udfs(params: dict[str, Any], run: Run) -> Mapping[str, Any]:
-    return {**params, "udfs": sorted(run.custom)}
+def kind(key: Any) -> str | None:
+    """A key's kind (its first part: Company, Individual, Contact, Lead, Opportunity...)."""
+    try:
+        return base64.b64decode(str(key)).decode().split("\t")[0]
+    except (binascii.Error, UnicodeDecodeError):
+        return None
 
 
-def key_of(getter: Getter, *kinds: str) -> Getter:
-    """The key at `getter` (or the first of a list there) naming an entry of one of `kinds`
-    (a key's first part: Company, Individual, Contact, Opportunity...)."""
-
-    def kind(key: Any) -> str | None:
-        try:
-            return base64.b64decode(str(key)).decode().split("\t")[0]
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-
-    def read(raw: Raw) -> str | None:
-        found = raw.get(getter) if isinstance(getter, str) else getter(raw)
-        listed = found if isinstance(found, list) else [found]
-        return next((str(k) for k in listed if k and kind(k) in kinds), None)
-
-    return read
-
-
-def udf_values(raw: Raw) -> dict[str, Any]:
-    """UDF values by key; a table UDF's items (`[{Key, Value}]`) as their labels."""
-    out = {name: value for name, value in raw.items() if name.startswith("Udf/")}
-    for name, value in out.items():
-        if isinstance(value, list):
-            out[name] = [item.get("Value") for item in value if isinstance(item, dict)]
-    return out
-
-
-def positioned(raws: list[Raw], state: RunState) -> list[Raw]:
-    """Stages in list order within their sales process."""
-    seen: dict[str, int] = {}
-    for raw in raws:
-        process = str(raw.get("SalesProcessSetupKey"))
-        seen[process] = raw["_order"] = seen.get(process, 0) + 1
-    return raws
+def key_of(field: str, *kinds: str) -> Getter:
+    """The key in `field` (or the first of a list there) naming an entry of one of `kinds`."""
+    return first_of(field, lambda key: kind(key) in kinds)
 
 
 def stream(
@@ -166,23 +139,16 @@ def stream(
         paginator=paginator,
         rows=CODES.rows(f"{obj}.Data"),
         post=read(obj, (*reads, *(STAMPS if stamps else ())), search),
-        query=with_udfs if udfs else None,
-        custom_values=udf_values if udfs else None,
+        query=(lambda params, run: {**params, "udfs": sorted(run.custom)}) if udfs else None,
+        custom_values=prefixed_values("Udf/") if udfs else None,
         changed_since=ChangedSince("since") if stamps and changes else None,
         **extra,
     )
 
 
-def _own_org(raw: Raw) -> str | None:
+def _own(raw: Raw) -> str | None:
     """A lead's company is its own, under the lead's key (when it names one)."""
     return str(raw["Key"]) if raw.get("CompanyName") else None
-
-
-def _open_lead(entity: Entity) -> Any:
-    """Leads not converted (a converted one is its address book entry); as companies, those
-    that name one."""
-    named = entity is not Entity.organizations
-    return lambda raw: not raw.get("AbEntryKey") and (named or bool(raw.get("CompanyName")))
 
 
 NAMES = {"first_name": text("FirstName"), "last_name": text("LastName")}
@@ -191,17 +157,21 @@ LEAD_AS: dict[Entity, dict[str, Getter]] = {  # a lead, and its own person and c
     Entity.leads: {
         "title": lambda raw: lead_title(NAMES["name"](raw), raw.get("CompanyName")),
         "person_source_id": ref("Key"),
-        "org_source_id": _own_org,
+        "org_source_id": _own,
         "add_time": utc_time("CreationDate"),
     },
-    Entity.persons: {
-        **NAMES,
-        "emails": LEAD_EMAIL,
-        "phones": LEAD_PHONES,
-        "org_source_id": _own_org,
-    },
+    Entity.persons: {**NAMES, "emails": LEAD_EMAIL, "phones": LEAD_PHONES, "org_source_id": _own},
     Entity.organizations: {"name": text("CompanyName"), "address": text("Address.AddressLine1")},
 }
+
+
+def _open_lead(entity: Entity) -> Any:
+    """Leads not converted (a converted one is its address book entry); as companies, those
+    naming one."""
+    company = entity is Entity.organizations
+    return lambda raw: not raw.get("AbEntryKey") and (not company or bool(raw.get("CompanyName")))
+
+
 STREAMS = (
     stream(
         Entity.users,
@@ -252,7 +222,7 @@ STREAMS = (
             "deal_probability": "ProbabilityClose",
         },
         changes=False,
-        select=positioned,
+        select=numbered("_order", "SalesProcessSetupKey"),
     ),
     stream(
         Entity.deals,

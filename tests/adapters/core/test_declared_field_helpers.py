@@ -1,6 +1,7 @@
 """Small declarative helpers first written for Maximizer: custom fields whose options are read
 apart (`OptionedFields`), the fields a mapping reads (`asked_fields`), e-mails and phones in
-fixed slots (`Slots`), and an emulator's JSON body (`json_object`)."""
+fixed slots (`Slots`), picking from lists (`first_of`, `numbered`), custom values among a
+record's fields (`prefixed_values`), and an emulator's JSON body (`json_object`)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from adapters.core.asked_fields import asked_fields
 from adapters.core.canonical import ContactPoint, Entity, FieldType
 from adapters.core.contact_slots import Slots
 from adapters.core.declarative import read_field
-from adapters.core.field_options import OptionedFields, options_of
+from adapters.core.field_options import OptionedFields, options_of, prefixed_values
 from adapters.core.json_query import QueryError, json_object
+from adapters.core.listed import first_of, numbered
 from adapters.core.mapping import first, joined, ref, text, utc_date
 
 
@@ -99,3 +101,18 @@ async def test_a_json_body_must_be_an_object() -> None:
     for bad in (b'{"User": ', b"[1, 2]"):
         with pytest.raises(QueryError):
             await json_object(request_with(bad))
+
+
+def test_picking_from_lists() -> None:
+    company = first_of("links", lambda v: str(v).startswith("C"))
+    assert company({"links": ["P1", "", None, "C2", "C3"]}) == "C2"
+    assert company({"links": "C9"}) == "C9" and company({"links": ["P1"]}) is None
+    stages = [{"p": "a"}, {"p": "b"}, {"p": "a"}]
+    assert [r["n"] for r in numbered("n", "p")(stages, MappingProxyType({}))] == [1, 1, 2]
+    assert [r["n"] for r in numbered("n")(stages, MappingProxyType({}))] == [1, 2, 3]
+
+
+def test_custom_values_among_the_fields() -> None:
+    values = prefixed_values("Udf/")
+    raw = {"Key": "k", "Udf/1": "x", "Udf/2": [{"Key": "i1", "Value": "Red"}, "junk"]}
+    assert values(raw) == {"Udf/1": "x", "Udf/2": ["Red"]}

@@ -1,7 +1,8 @@
 """The Maximizer CRM source against its Octopus API emulator: Authenticate then a bearer, every
 entity to the end of its PageKey pages, a negative Code in a 200 refused (never an end of the
 list), a page key handed back twice stopping the run, base64 keys, the three kinds of address
-book entry, UDF values, changed-since, a 429 waited out and a cut-short page."""
+book entry, leads with their own person and company (a converted one left out), UDF values,
+changed-since, a 429 waited out, a cut-short page and a body that is not JSON."""
 
 from __future__ import annotations
 
@@ -262,3 +263,55 @@ async def test_a_token_expired_mid_run_is_renewed_and_the_run_goes_on() -> None:
     assert len(logins) == 3
     with pytest.raises(AuthFailed):  # a wrong password still fails
         await new_source(emulator, {**credentials, "password": "wrong"}, clock=clock).check()
+
+
+async def test_leads_come_with_their_own_person_and_company_and_their_notes_and_tasks() -> None:
+    emulator, credentials = new_emulator()
+    source = new_source(emulator, credentials)
+    leads = {r.source_id: r for r in await extract_records(source, Entity.leads)}
+    want = {KEYS[lead.source_id]: lead for lead in HELD.leads}
+    assert set(leads) == set(want) and {decoded(k)[0] for k in leads} == {"Lead"}
+    for lead_key, lead in leads.items():
+        held = want[lead_key]
+        assert lead.title == held.title and lead.add_time == held.add_time  # type: ignore[attr-defined]
+        assert lead.person_source_id == lead_key  # type: ignore[attr-defined]
+        assert lead.org_source_id == (lead_key if held.org_source_id else None)  # type: ignore[attr-defined]
+        assert lead.owner_source_id == KEYS[held.owner_source_id or ""]  # type: ignore[attr-defined]
+    persons = {p.source_id: p for p in await extract_records(source, Entity.persons)}
+    for lead in HELD.leads:  # its own person: names, one e-mail, two phones
+        own = next(p for p in HELD.persons if p.source_id == lead.source_id)
+        got = persons[KEYS[lead.source_id]]
+        assert (got.first_name, got.last_name, got.emails, got.phones) == (  # type: ignore[attr-defined]
+            own.first_name,
+            own.last_name,
+            own.emails,
+            own.phones,
+        )
+    companies = {o.source_id: o for o in await extract_records(source, Entity.organizations)}
+    for lead in HELD.leads:
+        own_org = next((o for o in HELD.organizations if o.source_id == lead.source_id), None)
+        if own_org:
+            assert companies[KEYS[lead.source_id]].address == own_org.address  # type: ignore[attr-defined]
+    on_leads = [
+        (r.source_id, r.lead_source_id)  # type: ignore[attr-defined]
+        for entity in (Entity.notes, Entity.activities)
+        for r in await extract_records(source, entity)
+        if r.lead_source_id  # type: ignore[attr-defined]
+    ]
+    held_on = [(KEYS[r.source_id], KEYS[r.lead_source_id or ""]) for r in HELD.lead_notes]
+    held_on += [(KEYS[r.source_id], KEYS[r.lead_source_id or ""]) for r in HELD.lead_activities]
+    assert held_on and sorted(on_leads) == sorted(held_on)
+    # A converted lead names its address book entry and is that entry now: not read again.
+    table = emulator.account_of("acme").tables["Lead"]
+    table[0]["AbEntryKey"] = KEYS[HELD.organizations[0].source_id]
+    assert len(await extract_records(source, Entity.leads)) == len(HELD.leads) - 1
+
+
+async def test_a_body_that_is_not_json_is_a_negative_code(account: Any) -> None:
+    emulator, credentials = account
+    async with raw(emulator, await token(emulator, credentials)) as client:
+        for content in (b'{"User": ', b"[1]"):
+            answer = await client.post("/Read", content=content)
+            assert answer.status_code == 200 and answer.json()["Code"] == -1
+        answer = await client.post("/Read", json={"Lead": {"FieldOptions": {"Udf/x": []}}})
+        assert answer.json() == {"Code": -1, "Msg": ["Udf/x has no options."]}
