@@ -42,8 +42,6 @@ from adapters.salesforceiq.render import IDS, held, render, stage_id
 
 API = "/{account_id}/v2"
 PAGES = OffsetPages(size_param="_limit", start_param="_start", default=50, most=200)
-
-
 # "modified at or after this timestamp" (the docs' words), not strictly after.
 MODIFIED = Since("modifiedDate", "modifiedDate", "epoch_ms", inclusive=True)
 

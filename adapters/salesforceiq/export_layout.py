@@ -7,14 +7,11 @@ SalesforceIQ exported each List from its grid, and the Contact Gallery and the A
 as CSV; the exact headers of those files are documented nowhere that survives. This layout is
 a plausible one designed after the API's objects: every record with its API id, so links
 resolve; times RFC 3339 UTC, numbers the API's decimal strings, several values "; "-joined.
-- users.csv, accounts.csv, contacts.csv, lists.csv (pipelines) and one `list_<List ID>.csv` per
-  list (its deals; the name gives their pipeline). Accounts and list items have a column more
-  per custom field, headed by its name (picklist values as their option labels).
-- account_fields.csv and list_fields.csv hold the API's field definitions, one row per field
-  and option, read back as the source reads the API's (types, options, each list's stages).
-- A won or lost deal's Status is its outcome: it goes to its pipeline's first stage, and its
-  Close Date is when it closed. A contact's first e-mail and phone are its primary ones.
-  Modified dates are not carried (Pipedrive keeps its own update time).
+One `list_<List ID>.csv` per list holds its deals; accounts and list items have a column more
+per custom field, headed by its name (picklist values as their option labels). The definition
+files hold the API's fields, one row per field and option, read back as the source reads the
+API's (types, options, each list's stages). A won or lost deal's Status is its outcome: it goes
+to its pipeline's first stage. Modified dates are not carried (Pipedrive keeps its own).
 """
 
 from __future__ import annotations
@@ -102,7 +99,8 @@ def _lists(rows: list[dict[str, str]]) -> list[Raw]:
     """Definition rows back as the API's lists of fields (the account fields: one, no id)."""
     lists: dict[str, dict[str, Raw]] = {}
     for row in rows:
-        field_id, multi = row.get("Field ID", ""), row.get("Multi Select", "").casefold() == "true"
+        field_id = row.get("Field ID", "")
+        multi = row.get("Multi Select", "").casefold() == "true"
         made = siq.field(field_id, row.get("Field Name", ""), row.get("Data Type", ""), multi)
         found = lists.setdefault(row.get("List ID", ""), {}).setdefault(field_id, made)
         if row.get("Option"):
@@ -121,11 +119,9 @@ def describe(files: dict[str, list[dict[str, str]]]) -> Described:
             if entity is Entity.deals:
                 found = [map_record(Entity.stages, s, staged.fields, {}) for s in stages(listed)]
                 described.stages += [s for s in found if isinstance(s, Stage)]
-            for field in listed["fields"]:
-                read = read_field(catalogs[entity], field)
-                if read is not None:
-                    known = (read.definition.field_type, read.definition.options)
-                    described.fields.setdefault((entity, read.definition.name), known)
+            read = [read_field(catalogs[entity], field) for field in listed["fields"]]
+            for d in (found.definition for found in read if found is not None):
+                described.fields.setdefault((entity, d.name), (d.field_type, d.options))
     return described
 
 

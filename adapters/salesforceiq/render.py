@@ -131,12 +131,9 @@ def _values(company: ReferenceCompany, entity: Entity, values: dict[str, Any]) -
     return raws({i: vendor_value(f, values.get(f.key), STYLE) for i, f in found})
 
 
-def _point(point: ContactPoint) -> Raw:
-    stype = LABELS.get(point.label, point.label)
-    return {
-        "value": point.value,
-        "metadata": {"stype": stype, "primary": str(point.primary).lower()},
-    }
+def _point(p: ContactPoint) -> Raw:
+    stype = LABELS.get(p.label, p.label)
+    return {"value": p.value, "metadata": {"stype": stype, "primary": str(p.primary).lower()}}
 
 
 def _list(company: ReferenceCompany, pipeline: str, title: str) -> Raw:
@@ -174,7 +171,8 @@ def _account(kept: ReferenceCompany, i: int, org: c.Organization) -> Raw:
     return _stamped(i, org.source_id, name=org.name, fieldValues=values)
 
 
-def _contact(i: int, person: c.Person, company_name: str | None) -> Raw:
+def _contact(i: int, person: c.Person, names: dict[str, str]) -> Raw:
+    company_name = names.get(person.org_source_id or "")
     properties = {
         "name": [{"value": person.name, "metadata": {}}],
         "email": [_point(p) for p in person.emails],
@@ -186,7 +184,8 @@ def _contact(i: int, person: c.Person, company_name: str | None) -> Raw:
     return _stamped(i, person.source_id, properties=properties, state="ACTIVE", **ids)
 
 
-def _item(kept: ReferenceCompany, i: int, deal: c.Deal, listed: Raw) -> Raw:
+def _item(kept: ReferenceCompany, i: int, deal: c.Deal, lists: dict[str, Raw]) -> Raw:
+    listed = lists[deal.pipeline_source_id or "pl1"]
     close = parse_time(deal.won_time or deal.lost_time or deal.expected_close_date)
     fixed = {STATUS: _status(deal, listed), CREATED: STAMP_MS, REVENUE: deal.value}
     fixed |= {OWNER: IDS.hex24(deal.owner_source_id), CURRENCY: deal.currency}
@@ -214,12 +213,7 @@ def render(company: ReferenceCompany) -> Tables:
         ],
         "accounts": [_account(kept, i, o) for i, o in enumerate(kept.organizations)],
         "account_fields": account_fields,
-        "contacts": [
-            _contact(i, p, names.get(p.org_source_id or "")) for i, p in enumerate(kept.persons)
-        ],
+        "contacts": [_contact(i, p, names) for i, p in enumerate(kept.persons)],
         "lists": list(lists.values()),
-        "listitems": [
-            _item(kept, i, d, lists[d.pipeline_source_id or "pl1"])
-            for i, d in enumerate(kept.deals)
-        ],
+        "listitems": [_item(kept, i, d, lists) for i, d in enumerate(kept.deals)],
     }

@@ -1,9 +1,7 @@
 """SalesforceIQ (RelateIQ, API v2) as a source, described for the shared declarative engine
-(vendor facts and their sources: the emulator's docstring; record shapes: render's). Pipelines
-are the lists, deals their items (read list by list), stages a list's Status options but the
-outcomes; a deal's person is its first contact. A contact names its account by the company's
-name only: it is joined to the account of that name (account names are unique in SalesforceIQ:
-creating one of a known name finds it)."""
+(vendor facts and their sources: the emulator's docstring; record shapes and what becomes what:
+render's). A contact is joined to the account of its company's name (account names are unique
+in SalesforceIQ: creating one of a known name finds it); a deal's person is its first contact."""
 
 from __future__ import annotations
 
@@ -30,7 +28,6 @@ from adapters.core.paginators import OffsetPaginator
 from adapters.salesforceiq import render as siq
 
 API = "/v2"
-DEFAULT_BASE_URL = "https://api.salesforceiq.com"
 CHANGED = ChangedSince("modifiedDate", "{epoch}000")  # epoch milliseconds
 # The vendor's types as `kind` names them ("MultiList": a multi-select List).
 TYPES = {("Multi" if multi else "") + kind: t for t, (kind, multi) in siq.VENDOR_TYPE.items()}
@@ -116,8 +113,7 @@ def stage(item: Raw) -> str | None:
     chosen = raw(siq.STATUS)(item)
     if outcome(item) == "open":
         return f"{item['listId']}.{chosen}" if chosen is not None else None
-    first = stages(item.get("_list") or {})
-    return first[0]["id"] if first else None
+    return next((s["id"] for s in stages(item.get("_list") or {})), None)
 
 
 def close(status: str, form: Callable[[Getter], Callable[[Raw], Any]]) -> Getter:
@@ -129,10 +125,9 @@ def close(status: str, form: Callable[[Getter], Callable[[Raw], Any]]) -> Getter
 def list_fields(state: RunState) -> dict[str, Raw]:
     """The custom fields of every list, by id (the lists share their custom fields' ids)."""
     found: dict[str, Raw] = {}
-    for listed in state["lists"].values():
-        for field in listed.get("fields") or []:
-            if field["id"] not in siq.BUILT_IN:
-                found.setdefault(field["id"], field)
+    for field in (f for listed in state["lists"].values() for f in listed.get("fields") or []):
+        if field["id"] not in siq.BUILT_IN:
+            found.setdefault(field["id"], field)
     return found
 
 
@@ -151,14 +146,8 @@ def _catalog(entity: Entity, path: str, **extra: Any) -> FieldCatalog:
 
 
 def _stream(entity: Entity, path: str, fields: dict[str, Getter], **extra: Any) -> Stream:
-    return Stream(
-        entity,
-        API + path,
-        {"source_id": ref("id"), **fields},
-        paginator=pages(),
-        records="objects",
-        **extra,
-    )
+    mapping = {"source_id": ref("id"), **fields}
+    return Stream(entity, API + path, mapping, paginator=pages(), records="objects", **extra)
 
 
 STREAMS = (
@@ -241,6 +230,6 @@ SPEC = SourceSpec(
         CredentialField("api_secret", "API secret"),
     ),
     auth=lambda c, _url: BasicAuth(c["api_key"], c["api_secret"], secret_username=True),
-    default_base_url=DEFAULT_BASE_URL,
+    default_base_url="https://api.salesforceiq.com",
     api_path=API,
 )

@@ -66,9 +66,13 @@ def raw(world: World, auth: Any = "default") -> httpx.AsyncClient:
 def paged_by(size: int) -> SourceSpec:
     """The spec with pages of `size` records, so that every list takes several."""
     small = OffsetPaginator(
-        start_param="_start", limit_param="_limit", limit=size,
-        more_path=None, next_start_path=None, records_path="objects",
-    )  # fmt: skip
+        start_param="_start",
+        limit_param="_limit",
+        limit=size,
+        more_path=None,
+        next_start_path=None,
+        records_path="objects",
+    )
     return dataclasses.replace(
         SPEC, streams=tuple(dataclasses.replace(s, paginator=small) for s in SPEC.streams)
     )
@@ -89,9 +93,12 @@ async def test_lists_are_pipelines_their_items_deals_and_status_options_stages(
     assert {p.name for p in pipelines} == {p.name for p in HELD.pipelines}
     # Every Status option but the outcomes is a stage, in order, named by its list and option.
     assert [(s.name, s.order_nr) for s in stages if s.pipeline_source_id == IDS.hex24("pl1")] == [
-        ("Qualified", 1), ("Contact made", 2), ("Demo scheduled", 3), ("Proposal made", 4),
+        ("Qualified", 1),
+        ("Contact made", 2),
+        ("Demo scheduled", 3),
+        ("Proposal made", 4),
         ("Negotiations started", 5),
-    ]  # fmt: skip
+    ]
     assert {s.source_id for s in stages} == {stage_id(s.source_id) for s in HELD.stages}
     assert not {"Deal Won", "Deal Lost"} & {s.name for s in stages}
     # A won deal sits in "Deal Won": it arrives won, in its pipeline's first stage.
@@ -150,8 +157,10 @@ async def test_basic_key_and_secret_are_required(world: World) -> None:
         )
     assert bare.status_code == bearer.status_code == 401
     assert bare.json() == {
-        "statusCode": 401, "userMessage": "Unauthorized", "errorMessage": "Unauthorized"
-    }  # fmt: skip
+        "statusCode": 401,
+        "userMessage": "Unauthorized",
+        "errorMessage": "Unauthorized",
+    }
 
 
 async def test_start_and_limit_are_walked_to_the_end(world: World) -> None:
@@ -234,16 +243,24 @@ def test_the_export_holds_every_record_with_resolvable_links() -> None:
     files = export_files(generate(size=SIZE, seed=0))
     lists = table(files, "lists.csv")
     assert set(files) == {
-        "users.csv", "accounts.csv", "account_fields.csv", "contacts.csv", "lists.csv",
-        "list_fields.csv", *(f"list_{x['List ID']}.csv" for x in lists),
-    }  # fmt: skip
+        "users.csv",
+        "accounts.csv",
+        "account_fields.csv",
+        "contacts.csv",
+        "lists.csv",
+        "list_fields.csv",
+        *(f"list_{x['List ID']}.csv" for x in lists),
+    }
     users, accounts = table(files, "users.csv"), table(files, "accounts.csv")
     contacts = table(files, "contacts.csv")
     items = [row for x in lists for row in table(files, f"list_{x['List ID']}.csv")]
     assert (len(users), len(accounts), len(contacts), len(lists), len(items)) == (
-        len(HELD.users), len(HELD.organizations), len(HELD.persons), len(HELD.pipelines),
+        len(HELD.users),
+        len(HELD.organizations),
+        len(HELD.persons),
+        len(HELD.pipelines),
         len(HELD.deals),
-    )  # fmt: skip
+    )
     assert (
         files["accounts.csv"]
         .decode()
@@ -251,9 +268,18 @@ def test_the_export_holds_every_record_with_resolvable_links() -> None:
         .startswith("Account ID,Name,Address,Owner ID,Modified Date,Industry,")
     )
     assert list(table(files, f"list_{lists[0]['List ID']}.csv")[0])[:11] == [
-        "List Item ID", "Name", "Account ID", "Contact IDs", "Status", "Owner ID", "Revenue",
-        "Currency", "Close Date", "Created Date", "Modified Date",
-    ]  # fmt: skip
+        "List Item ID",
+        "Name",
+        "Account ID",
+        "Contact IDs",
+        "Status",
+        "Owner ID",
+        "Revenue",
+        "Currency",
+        "Close Date",
+        "Created Date",
+        "Modified Date",
+    ]
     user_ids, account_ids = {u["User ID"] for u in users}, {a["Account ID"] for a in accounts}
     contact_ids = {c["Contact ID"] for c in contacts}
     assert {a["Owner ID"] for a in accounts} - {""} <= user_ids
