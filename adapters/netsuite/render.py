@@ -31,7 +31,12 @@ How NetSuite keeps what Pipedrive links several ways (facts in the emulator's do
   field arrives on both; item fields (`custitem...`) on products, transaction body fields
   (`custbody...`) on deals. List values are rows of each custom list's own table.
 - Not held: labels (no tags), leads (a lead is a customer in the Lead stage: not read apart),
-  files (the File Cabinet is not read).
+  files. REST web services serve File Cabinet files and folders through the document service
+  (`/services/rest/document/v1`, 10 MB a request: Oracle help "Working with File Cabinet
+  Records in REST Web Services", article_0909085903), but none of its documented reads says
+  which customer, contact, opportunity, task or note a file is attached to: the record service
+  only writes that link (`!attach`/`!detach`: "Attach and Detach Operations",
+  article_0113084334), and SuiteQL's `file` rows name their folder, not the record.
 """
 
 from __future__ import annotations
@@ -147,6 +152,7 @@ HOLDS = Holds(
     all_day_no_duration=frozenset({"call", "meeting"}),
     note_parents=Parents.one,
     note_chars=4000,
+    files=False,  # no REST read links a file to its record (docstring)
     extra=(_fields, _links),
 )
 held = HOLDS.held
