@@ -1,41 +1,28 @@
 """An emulator of Maximizer CRM's Octopus API (Maximizer.Web.Data) for the sandbox.
 
-Vendor facts it follows (developer.maximizer.com/reference/octopus-api and its pages on
-authentication, token validation, OrderBy, Key, AbEntry, Lead, Note and System; the Postman
-collections maximizercrm/octopus-api `postman/collections/OctopusAPI.json` with its two
-environments, and maximizercrm/maximizerwebdata-postman):
-- Every call is `POST {base}/{Method}` with a JSON body; Maximizer Cloud's base is
-  `https://api.maximizer.com/octopus`, an on-premises or CRM Live server's its own
-  (`https://ca1.maximizercrmlive.com/api160/Data.svc/json`).
-- `Authenticate` takes `Database`, `UID`, `Password` and, on the cloud, `VendorId` and `AppKey`
-  (without them it fails) and answers `{"Code": 0, "Data": {"Token": ...}}`, sent by every other
-  call as `Authorization: Bearer`. Errors are a negative `Code` with `Msg[]` in a 200: `TokenValid`
-  answers a bad token `{"Code": -1, "Msg": ["Token is invalid"]}`. A token lives 10 minutes from
-  its issue or its last use, 24 hours at most (Token Validation page).
-- `Read` names one object (`AbEntry`, `Lead`, `User`, `Opportunity`, `Task`, `Appointment`,
-  `Note`, `SalesProcessSetup`, `SalesStageSetup`, `Schema`) with `Scope.Fields` (`1`: all),
-  `Criteria.SearchQuery` (`$AND`, `$OR`, `$EQ`, `$NE`, `$GT`, `$GE`, `$LT`, `$LE`, `$IN`, `$NIN`,
-  `$TREE` on Schema keys), `Criteria.Top` and `OrderBy` (`Fields: [{name: ASC|DESC}]`,
-  `PageKey`, `PageSize`), and answers `{"Code": 0, "<Object>": {"Data": [...]}}`; "Octopus API
-  returns the key of the next page in the response" (the example's second page key: `MTA=`).
-- UDF definitions are `Schema` rows keyed `/AbEntry/Udf/$TYPEID(n)` (Key, Name, Type, AppliesTo,
-  HasOption, Attributes; `Compatibility.SchemaObject` 1.0); a table UDF's items come from a
-  `FieldOptions` read (`{"AbEntry": {"FieldOptions": {"Udf/$TYPEID(n)": [{"Key": 1, "Name":
-  1}]}}}`); a record carries a UDF's value under `Udf/$TYPEID(n)`, a table's as `[{Key, Value}]`.
-- Keys are base64 of tab-joined parts: `Company\\t<Client_Id>\\t0`, `Contact\\t<Client_Id>\\t1`,
-  `Lead\\t240424000000003927695LE\\t0`, `User\\tMASTER`, `Task\\t1284`, `SalesProcess\\tDEFAULT\\t0`
-  (the collection's examples); a contact's Client_Id is its parent's (Key page).
-- A Lead holds `FirstName`, `LastName`, `CompanyName`, one `Email` and `Phone1`/`Phone2` (each
-  `{Address|Number, Description, Default}`), `Address`, `AssignedTo` (a user key),
-  `AbEntryKey` and `OpportunityKey` (null before "Convert Lead"); a task names its lead by
-  `LeadKey`; a note's `ParentKey` "can be Key from Opportunity, Lead, AbEntry, Case or Campaign".
-- `GetSessionInfo` tells the token's user (`User.Key.{Value,Uid}`, `DisplayName`) and address
-  book (`AddressBook.{Database,DisplayValue}`).
-Assumptions (not documented): the next page key sits beside `Data` as `PageKey` (null on the
-last page); a PageSize over 1000 is refused; Read answers a bad token as TokenValid does; an
-unknown object, field or operator is `Code -1`; the rate limit is a 429 with Retry-After; a
-Lead carries `CreationDate` and `LastModifyDate` as the others do, and a converted one its
-entry's key in `AbEntryKey`.
+Vendor facts (developer.maximizer.com/reference/octopus-api pages; the Postman collections
+maximizercrm/octopus-api `postman/collections/OctopusAPI.json` and maximizerwebdata-postman):
+- Every call is `POST {base}/{Method}` with a JSON body (base
+  `https://api.maximizer.com/octopus`).
+- `Authenticate` takes `Database`, `UID`, `Password` (on the cloud also `VendorId`, `AppKey`) and
+  answers `{"Code": 0, "Data": {"Token": ...}}`, sent as `Authorization: Bearer`; a token lives 10
+  minutes from its last use, 24 hours at most. Errors are a negative `Code` with `Msg[]` in a 200
+  (`TokenValid` on a bad token: `{"Code": -1, "Msg": ["Token is invalid"]}`).
+- `Read` names one object with `Scope.Fields` (`1`: all), `Criteria.SearchQuery` ($AND, $OR, $EQ,
+  $IN, $GT, $TREE...), `Criteria.Top` and `OrderBy` (`Fields`, `PageKey`, `PageSize`), answering
+  `{"Code": 0, "<Object>": {"Data": [...]}}` and "the key of the next page".
+- UDFs are `Schema` rows keyed `/AbEntry/Udf/$TYPEID(n)`, a table's items from a `FieldOptions`
+  read; a record carries a value under `Udf/$TYPEID(n)`, a table's as `[{Key, Value}]`.
+- Keys are base64 of tab-joined parts (`Contact\\t<Client_Id>\\t1`: its company's Client_Id).
+- A Lead has its names, `CompanyName`, `Email`, `Phone1`/`Phone2`, `Address`, `AssignedTo`, and
+  `AbEntryKey` (null before "Convert Lead"); a task names it by `LeadKey`, a note by `ParentKey`.
+  `GetSessionInfo` tells the token's user and address book.
+- A `Document` has `Key` (`Document\\t<n>`), `Name`, `Ext` (".xlsx"), `Type` (1 Maximizer
+  document, 3 e-mail, 7 other, 8 linked, 12 hyperlink, 14 profile picture), `Size`, `ParentKey`
+  (Opportunity, AbEntry, Lead or Case), `DateTime`; its bytes: `GET {base}/BinaryDownload/<key>`.
+Assumptions (not documented): the next page key is `PageKey` beside `Data` (null at the end); a
+PageSize over 1000, an unknown object, field or operator, a missing document or a bad token is
+`Code -1`; the rate limit is a 429 with Retry-After; a Lead has the stamps the others have.
 """
 
 from __future__ import annotations
@@ -50,7 +37,7 @@ from starlette.routing import BaseRoute, Route
 from adapters.core.emulated_auth import ExpiringTokens, Login, json_fields
 from adapters.core.emulation import EmulatedAccount, SourceEmulator, Tables, VendorError
 from adapters.core.json_query import QueryError, json_object, matches, ordered, scoped
-from adapters.core.serving import CursorPages
+from adapters.core.serving import CursorPages, file_response
 from adapters.maximizer import source
 from adapters.maximizer.render import held, keys, render
 from adapters.reference.dataset import ReferenceCompany, generate
@@ -94,6 +81,7 @@ class MaximizerEmulator(SourceEmulator):
             ),
             Route(f"{API}/Read", self.read, methods=["POST"]),
             Route(f"{API}/GetSessionInfo", self.session, methods=["POST"]),
+            Route(f"{API}/BinaryDownload/{{key:path}}", self.download),
         ]
 
     def render_account(self, company: ReferenceCompany, credentials: dict[str, str]) -> Tables:
@@ -112,13 +100,20 @@ class MaximizerEmulator(SourceEmulator):
         return fault("Token is invalid")
 
     async def session(self, request: Request) -> Response:
-        account = self.account(request)
-        await json_object(request)
+        account, _ = self.account(request), await json_object(request)
         user = account.table("User")[0]
         book = {"Database": account.credentials["database"], "DisplayValue": account.id}
-        user_key = {"Value": user["Key"], "Uid": user["Uid"]}
-        who = {"Key": user_key, "DisplayName": user["DisplayName"]}
+        key = {"Value": user["Key"], "Uid": user["Uid"]}
+        who = {"Key": key, "DisplayName": user["DisplayName"]}
         return self.respond(request, {"Code": 0, "AddressBook": book, "User": who})
+
+    async def download(self, request: Request) -> Response:
+        account, key = self.account(request), request.path_params["key"]
+        document = next((d for d in account.table("Document") if d["Key"] == key), None)
+        if document is None:
+            raise fault("Document not found.")
+        named = f"{document['Name']}{document['Ext']}"
+        return file_response(document["_bytes"], named, None, **self.headers_of(request))
 
     async def read(self, request: Request) -> Response:
         account = self.account(request)

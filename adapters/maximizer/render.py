@@ -1,29 +1,20 @@
 """The reference company as Maximizer CRM holds it (`HOLDS`, `held`) and in the Octopus API's
 record shapes (`render`: one table per object, and `keys`: each reference id's Maximizer key).
 
-- Keys (AbEntryKey 2.0): `Company\\t<Client_Id>\\t0`, `Individual\\t<Client_Id>\\t0`, `Contact\\t<its
-  company's Client_Id>\\t<Contact_Number>`, `Lead\\t<id>LE\\t0`, `User\\t<UID>`, `Task\\t<n>`...
-- The address book holds companies, individuals (a person on their own) and contacts (a person
-  whose `ParentKey` is their company). A person has at most 3 e-mails (`Email1..3`) and 4 phones
-  (`Phone1..4`), each with a free `Description` (its label) and a `Default` flag; one address
-  line. The owner is the `AccountManager` (a user key).
-- Opportunities: `Objective` (title), `ForecastRevenue` (in the corporate currency: none of its
-  own), `Status`, one sales process and stage (a closed one keeps its stage), `AbEntryKey`
-  (company, else the person) and `ContactKey`, `Leader` (owner), `CloseDate`; no won/lost time
-  or lost reason is read.
-- Tasks (a day or a moment, done or not, no length) name one address book entry (the person,
-  else the company) or a lead, and the opportunity; appointments (meetings, lunches: always at
-  a time, no completion) name their entries and the opportunity. A note hangs on one parent:
-  the opportunity, else the person, else the company; or the lead.
-- A lead holds its person and company as fields of its own (names, one e-mail, two phones, the
-  company's name and address as text), linked to no entry, so it comes back as a person and a
-  company of its own (one without a person has its company's name as its `LastName`); it has no
-  title, value, close date or tags: its title is "Name (Company)". A converted lead is its
-  entry, not read again.
-- UDFs (alphanumeric, numeric, date, single or multiple choice tables): no long text, phone or
-  money type (those become alphanumeric and numeric). Products are not carried (Maximizer's
-  product list is an opportunity field, not a catalogue with prices); nor are labels and
-  documents.
+- The address book holds companies, individuals and contacts (a person whose `ParentKey` is their
+  company). A person has at most 3 e-mails and 4 phones, each with a free `Description` (its
+  label) and a `Default` flag; one address line. The owner is the `AccountManager`.
+- Opportunities: `Objective`, `ForecastRevenue` (corporate currency), `Status`, a process and
+  stage, `AbEntryKey` (company, else person), `ContactKey`, `Leader`, `CloseDate`: no lost reason.
+- Tasks (a day or a moment, done or not, no length) name one entry (the person, else the company)
+  or a lead, and the opportunity; appointments (meetings, lunches: at a time, never done) name
+  their entries. A note or document hangs on one parent: the opportunity, else the person, else
+  the company; or the lead (a file on a task or appointment is lost).
+- A lead holds its person and company as fields of its own (one e-mail, two phones, the company's
+  name and address): they come back as its own; no title (it is "Name (Company)"), value, close
+  date or tags. A converted lead is its entry, not read again.
+- UDFs have no long text, phone or money type (alphanumeric, numeric instead). No products (an
+  opportunity field, not a priced catalogue) or labels. A document: `Name`, `Ext`, `Size`, no type.
 """
 
 from __future__ import annotations
@@ -36,23 +27,14 @@ from adapters.core.canonical import CustomFieldDef, Entity, FieldType
 from adapters.core.emulation import Tables
 from adapters.core.fields import vendor_value
 from adapters.maximizer import source
+from adapters.reference import holds
 from adapters.reference.dataset import REFERENCE_DATE, ReferenceCompany
-from adapters.reference.holds import (
-    ACTIVITY_TYPES,
-    CloseTime,
-    Holds,
-    Names,
-    Parents,
-    leads_with_their_own_records,
-    listed,
-)
 from adapters.reference.ids import IdScheme, kind_and_number
 
 IDS = IdScheme("maximizer")
 STAMP = f"{REFERENCE_DATE.isoformat()}T08:00:00Z"
 APPOINTMENTS = frozenset({"meeting", "lunch"})  # the rest are tasks
-TASKS = ACTIVITY_TYPES - APPOINTMENTS
-TABLE = {True: "Appointment", False: "Task"}  # an activity's, by whether it is an appointment
+TASKS = holds.ACTIVITY_TYPES - APPOINTMENTS
 STATUS = {"open": "In Progress", "won": "Won", "lost": "Lost"}
 UDF_TYPES = {kind: name.removesuffix("[]") for name, kind in source.UDF_TYPES.items()}
 Raw = dict[str, Any]
@@ -76,37 +58,40 @@ def _one_task_entry(activity: Any) -> Any:
 
 
 def _slots(most: int) -> Any:
-    return listed(primary_first=False, most=most, labels=None, first_is_primary=False)
+    return holds.listed(primary_first=False, most=most, labels=None, first_is_primary=False)
 
 
-HOLDS = Holds(
+HOLDS = holds.Holds(
     field_types={
         FieldType.text: FieldType.varchar,
         FieldType.phone: FieldType.varchar,
         FieldType.monetary: FieldType.double,
     },
     keeps_field=lambda f: f.entity is not Entity.products,
-    names=Names.display_order,
+    names=holds.Names.display_order,
     emails=_slots(3),
     phones=_slots(4),
     products=False,
-    close_time=CloseTime.none,
+    close_time=holds.CloseTime.none,
     lost_reason=False,
     deal=lambda d: d.model_copy(update={"currency": None}),  # the corporate currency
     no_duration=TASKS,
     timed=APPOINTMENTS,
     no_done=APPOINTMENTS,
     activity=_one_task_entry,
-    note_parents=Parents.one,
+    note_parents=holds.Parents.one,
     leads=True,
-    extra=(leads_with_their_own_records(emails=_slots(1), phones=_slots(2), addressed=True),),
+    files=True,
+    file_parents=frozenset(source.PARENT),  # one opportunity, entry or lead
+    file_types=False,  # a document has a name and an extension
+    file_ref=lambda file: key("Document", IDS.integer(file.source_id)),
+    extra=(holds.leads_with_their_own_records(emails=_slots(1), phones=_slots(2), addressed=True),),
 )
 held = HOLDS.held
 
 
 def keys(company: ReferenceCompany) -> dict[str, str]:
-    """Every reference record's Maximizer key, by reference id (a lead's own person and company
-    are the lead)."""
+    """Each reference record's Maximizer key, by its id (a lead's own person and company: its)."""
     n = IDS.integer
 
     def entry(p: Any) -> tuple[Any, ...]:  # a contact's key is its company's Client_Id and n
@@ -124,9 +109,10 @@ def keys(company: ReferenceCompany) -> dict[str, str]:
         (company.leads, lambda lead: ("Lead", client_id(lead.source_id, "LE"), 0)),
         (
             company.records(Entity.activities),
-            lambda a: (TABLE[a.type in APPOINTMENTS], n(a.source_id)),
+            lambda a: ("Appointment" if a.type in APPOINTMENTS else "Task", n(a.source_id)),
         ),
         (company.records(Entity.notes), lambda note: ("Note", n(note.source_id))),
+        (company.files, lambda file: ("Document", n(file.source_id))),
     )
     return {r.source_id: key(*shape(r)) for records, shape in parts for r in records}
 
@@ -203,10 +189,18 @@ def render(company: ReferenceCompany) -> Tables:
         shape |= {"Leader": of(d.owner_source_id), "CloseDate": d.expected_close_date}
         return row(d, **shape, **udfs(Entity.deals, d.custom_fields))
 
+    def parent(r: Any) -> str | None:  # a note's or document's
+        return of(r.deal_source_id or r.person_source_id or r.org_source_id or r.lead_source_id)
+
     def note(n: Any) -> Raw:
-        parent = of(n.deal_source_id or n.person_source_id or n.org_source_id or n.lead_source_id)
-        shape = {"Text": n.content, "DateTime": n.add_time or STAMP, "ParentKey": parent}
+        shape = {"Text": n.content, "DateTime": n.add_time or STAMP, "ParentKey": parent(n)}
         return row(n, **shape, Creator=of(n.owner_source_id))
+
+    def document(f: Any) -> Raw:  # Type 1 (a Maximizer document); `_bytes` are downloaded
+        stem, dot, ext = f.name.rpartition(".")
+        named = {"Name": stem, "Ext": dot + ext} if stem else {"Name": f.name, "Ext": ""}
+        shape = {"Type": 1, "Size": f.size, "ParentKey": parent(f), "DateTime": f.add_time}
+        return {"Key": ids[f.source_id], **named, **shape, "_bytes": kept.file_bytes[f.source_id]}
 
     def stage(s: Any) -> Raw:
         process = {"SalesProcessSetupKey": ids[s.pipeline_source_id]}
@@ -250,6 +244,7 @@ def render(company: ReferenceCompany) -> Tables:
         "Task": [activity(a) for a in activities if a.type not in APPOINTMENTS],
         "Appointment": [activity(a) for a in activities if a.type in APPOINTMENTS],
         "Note": [note(n) for n in kept.records(Entity.notes)],
+        "Document": [document(f) for f in kept.files],
         "Schema": [_udf(d, udf(d), [item(d, x, "Name") for x in d.options]) for d in fields],
     }
 

@@ -1,7 +1,6 @@
-"""Maximizer CRM (the Octopus API) as a source, described for the shared declarative engine:
-every call a POST, `Read` bodies paged by `OrderBy.PageKey`, failures a negative `Code` in a 200,
-base64 keys that tell the kind of entry they name, UDFs from `Schema` and `FieldOptions` (the
-vendor facts and their sources are in the emulator's docstring).
+"""Maximizer CRM (the Octopus API) as a source for the declarative engine: POSTed `Read` bodies
+paged by `OrderBy.PageKey`, failures a negative `Code` in a 200, base64 keys that tell their kind,
+UDFs from `Schema` and `FieldOptions` (the vendor facts and their sources: the emulator's).
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from adapters.core.contact_slots import Slots
 from adapters.core.declarative import (
     AccountCheck,
     ChangedSince,
+    FileContent,
     Lookup,
     PostRead,
     RunState,
@@ -70,9 +70,8 @@ STAMPS = ("CreationDate", "LastModifyDate")  # asked for on every read but the u
 
 
 def maximizer_auth(credentials: dict[str, str], base_url: str) -> TokenExchangeAuth:
-    """`Authenticate` with the address book and user (and on the cloud the app's VendorId and
-    AppKey); the token in `Data.Token` goes as a bearer. A token lives 10 minutes from its last
-    use (24 hours at most): one refused is renewed by a new login and the call resent."""
+    """`Authenticate` with the address book and user (on the cloud also VendorId and AppKey); the
+    token in `Data.Token` goes as a bearer, one refused renewed by a new login."""
     cloud = credentials.get("vendor_id") or credentials.get("app_key")
     names = {**LOGIN, **(CLOUD if cloud else {})}
     return TokenExchangeAuth(
@@ -126,8 +125,7 @@ def stream(
     changes: bool = True,
     **extra: Any,
 ) -> Stream:
-    """A stream of `obj` read by PageKey, asking for the fields its mapping (and `keep`) reads
-    and its stamps."""
+    """A stream of `obj` by PageKey, asking for what its mapping (and `keep`) reads."""
     paginator = CursorInBody(
         cursor_path=f"{obj}.PageKey", cursor_param="PageKey", limit_param="PageSize", limit=100
     )
@@ -166,12 +164,17 @@ LEAD_AS: dict[Entity, dict[str, Getter]] = {  # a lead, and its own person and c
 
 
 def _open_lead(entity: Entity) -> Any:
-    """Leads not converted (a converted one is its address book entry); as companies, those
-    naming one."""
+    """Leads not converted (a converted one is its entry); as companies, those naming one."""
     company = entity is Entity.organizations
     return lambda raw: not raw.get("AbEntryKey") and (not company or bool(raw.get("CompanyName")))
 
 
+PARENT = {  # a note's or document's one parent
+    "deal_source_id": key_of("ParentKey", "Opportunity"),
+    "person_source_id": key_of("ParentKey", *PERSON_KINDS),
+    "org_source_id": key_of("ParentKey", "Company"),
+    "lead_source_id": key_of("ParentKey", "Lead"),
+}
 STREAMS = (
     stream(
         Entity.users,
@@ -280,11 +283,21 @@ STREAMS = (
             "content": lambda raw: raw.get("Text") or "",
             "add_time": utc_time("DateTime"),
             "owner_source_id": ref("Creator"),
-            "deal_source_id": key_of("ParentKey", "Opportunity"),
-            "person_source_id": key_of("ParentKey", *PERSON_KINDS),
-            "org_source_id": key_of("ParentKey", "Company"),
-            "lead_source_id": key_of("ParentKey", "Lead"),
+            **PARENT,
         },
+    ),
+    stream(
+        Entity.files,
+        "Document",
+        {
+            "name": lambda raw: f"{raw.get('Name') or ''}{raw.get('Ext') or ''}",
+            "size": "Size",
+            "content_ref": ref("Key"),
+            "add_time": utc_time("DateTime"),
+            **PARENT,
+        },
+        {"Type": {"$IN": [1, 3, 7]}},  # Maximizer documents, e-mails, others: bytes held
+        stamps=False,
     ),
 )
 
@@ -354,8 +367,7 @@ SPEC = SourceSpec(
     is_auth_failure=CODES.is_auth_failure,
     error_text=CODES.error_text,
     id="maximizer",
-    # The address book (database name), a user enabled for service access and their password;
-    # on Maximizer Cloud also the app's VendorId and AppKey (from Maximizer), else left empty.
+    # The address book, a user enabled for service access, their password; cloud: the app's keys.
     credentials=(
         CredentialField("database", "Database (address book)", secret=False),
         CredentialField("uid", "User ID", secret=False),
@@ -365,4 +377,5 @@ SPEC = SourceSpec(
     ),
     auth=maximizer_auth,
     default_base_url=DEFAULT_BASE_URL,
+    files=FileContent(path=lambda key: f"/BinaryDownload/{key}"),  # the document's bytes
 )

@@ -2,12 +2,13 @@
 entity to the end of its PageKey pages, a negative Code in a 200 refused (never an end of the
 list), a page key handed back twice stopping the run, base64 keys, the three kinds of address
 book entry, leads with their own person and company (a converted one left out), UDF values,
-changed-since, a 429 waited out, a cut-short page and a body that is not JSON."""
+changed-since, documents and their bytes, a 429 waited out, a cut-short page and a body that is not JSON."""
 
 from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from adapters.core.blobs import Blob
 from adapters.core.canonical import Entity
 from adapters.core.declarative import DeclarativeSource, SourceSpec
 from adapters.core.errors import AdapterError, AuthFailed
@@ -315,3 +317,27 @@ async def test_a_body_that_is_not_json_is_a_negative_code(account: Any) -> None:
             assert answer.status_code == 200 and answer.json()["Code"] == -1
         answer = await client.post("/Read", json={"Lead": {"FieldOptions": {"Udf/x": []}}})
         assert answer.json() == {"Code": -1, "Msg": ["Udf/x has no options."]}
+
+
+async def test_documents_keep_their_parent_and_their_bytes(account: Any) -> None:
+    emulator, credentials = account
+    source = new_source(emulator, credentials)
+    files = {f.name: f for f in await extract_records(source, Entity.files)}
+    reference = generate(size=SIZE, seed=0)
+    on_activities = {f.name for f in reference.files if f.activity_source_id}
+    assert on_activities and set(files) == {f.name for f in reference.files} - on_activities
+    links = ("deal_source_id", "person_source_id", "org_source_id", "lead_source_id")
+    for want in HELD.files:
+        got = files[want.name]
+        assert [getattr(got, x) for x in links] == [KEYS.get(getattr(want, x)) for x in links]
+        assert decoded(got.content_ref)[0] == "Document" and got.size == want.size
+        with Blob(want.name, cap=10 << 20) as blob:
+            assert await source.download(got, blob) == want.size
+            data = b"".join([chunk async for chunk in blob.chunks()])
+        assert (
+            hashlib.sha256(data).digest()
+            == hashlib.sha256(HELD.file_bytes[want.source_id]).digest()
+        )
+    async with raw(emulator, await token(emulator, credentials)) as client:
+        answer = await client.get("/BinaryDownload/RG9jdW1lbnQJOTk=")  # Document\t99: none
+    assert answer.json() == {"Code": -1, "Msg": ["Document not found."]}
