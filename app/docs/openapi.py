@@ -9,6 +9,7 @@ from typing import Any
 
 from app.docs.examples import BODY_EXAMPLES
 from app.error_codes import ANY, BODY, INPUT, KEY, POST, ErrorCode, catalogue_markdown, codes_for
+from app.guards import STREAMED_BODIES
 from app.idempotency import HEADER, HEADER_DESCRIPTION, MAX_KEY_LENGTH, REPLAYED_HEADER
 
 ERROR_REF = "#/components/schemas/ErrorResponse"
@@ -61,9 +62,9 @@ def enrich(document: dict[str, Any]) -> None:
 
 
 def _enrich_operation(method: str, path: str, operation: dict[str, Any]) -> None:
-    if method == "post":
+    if _replayable(method, path):
         _document_idempotency(operation)
-    _document_errors(operation, codes_for(method, path, _traits(method, operation)))
+    _document_errors(operation, codes_for(method, path, _traits(method, path, operation)))
     body = operation.get("requestBody", {}).get("content", {}).get("application/json")
     if body is not None:
         examples = BODY_EXAMPLES.get(_schema_name(body.get("schema", {})) or "")
@@ -71,7 +72,7 @@ def _enrich_operation(method: str, path: str, operation: dict[str, Any]) -> None
             body["examples"] = examples
 
 
-def _traits(method: str, operation: dict[str, Any]) -> set[str]:
+def _traits(method: str, path: str, operation: dict[str, Any]) -> set[str]:
     traits = {ANY}
     if operation.get("security"):
         traits.add(KEY)
@@ -79,9 +80,14 @@ def _traits(method: str, operation: dict[str, Any]) -> set[str]:
         traits.update({BODY, INPUT})
     if operation.get("parameters"):
         traits.add(INPUT)
-    if method == "post":
+    if _replayable(method, path):
         traits.add(POST)
     return traits
+
+
+def _replayable(method: str, path: str) -> bool:
+    """POSTs take an Idempotency-Key, except those that stream their body (uploads)."""
+    return method == "post" and path not in STREAMED_BODIES
 
 
 def _document_idempotency(operation: dict[str, Any]) -> None:

@@ -82,11 +82,20 @@ async def test_every_error_response_has_the_one_error_shape(client: httpx.AsyncC
                 assert "`" in response["description"], (method, path, status)  # names codes
 
 
+# Uploads stream their body to the database: nothing holds it to compare a replay with.
+STREAMED = {"/v1/uploads"}
+
+
 async def test_every_post_documents_the_idempotency_key(client: httpx.AsyncClient) -> None:
     document = await _document(client)
     posts = [(path, op) for method, path, op in _operations(document) if method == "post"]
     assert posts
+    for path in STREAMED:
+        operation = document["paths"][path]["post"]
+        assert not [p for p in operation.get("parameters", []) if p["in"] == "header"], path
     for path, operation in posts:
+        if path in STREAMED:
+            continue
         headers = [p for p in operation.get("parameters", []) if p["in"] == "header"]
         assert [h["name"] for h in headers] == ["Idempotency-Key"], path
         assert headers[0]["schema"]["maxLength"] == 255
