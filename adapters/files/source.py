@@ -1,6 +1,8 @@
 """A CSV export as a source: one file per entity, read row by row from where the upload is kept
 (an `UploadStore`: the database, so that any worker reads it), each row mapped to its canonical
-record by what its columns mean (adapters/files/layout.py).
+record by what its columns mean (adapters/files/layout.py) and built by its entity's builder
+(adapters/files/records.py). This module reads the upload, resolves links and keeps the indexes
+they are resolved by.
 
 Records keep the export's ids where it has an id column, else `<file>#<row>`: the same upload
 read again gives the same ids, so a resume or a second session creates nothing twice. Links go
@@ -11,7 +13,6 @@ number, no title) is a problem of its page, named by file and line, never droppe
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,19 +20,14 @@ from typing import Any, Protocol
 
 from adapters.core.canonical import (
     CUSTOM_FIELD_ENTITIES,
-    Activity,
     ContactPoint,
     CustomFieldDef,
-    Deal,
     Entity,
     FieldType,
     File,
-    Note,
     Organization,
     Person,
     Pipeline,
-    Product,
-    ProductPrice,
     Record,
     Stage,
     User,
@@ -39,7 +35,7 @@ from adapters.core.canonical import (
 from adapters.core.errors import AdapterError
 from adapters.core.http import Sink
 from adapters.core.protocols import ConnectionInfo, Page, RecordProblem, StagedItem
-from adapters.files import values
+from adapters.files import records, values
 from adapters.files.layout import (
     DEFINITIONS,
     FIELDS,
@@ -49,22 +45,11 @@ from adapters.files.layout import (
     ExportLayout,
     column_field,
 )
+from adapters.files.records import BadRow, DealStage, RowParts, RowValues
 
 PAGE = 500
 FIRST_STAGE = "Open"  # the stage of a pipeline made for deals that name none
 UNREADABLE = "row_unreadable"
-ACTIVITY_TYPES = {
-    "call": "call",
-    "phonecall": "call",
-    "phone": "call",
-    "meeting": "meeting",
-    "event": "meeting",
-    "task": "task",
-    "todo": "task",
-    "deadline": "deadline",
-    "email": "email",
-    "lunch": "lunch",
-}
 KINDS = {"number": FieldType.double, "date": FieldType.date}
 VARCHAR_MAX = 255
 # Entities made from the names rows give when the export has no file of them.
@@ -97,10 +82,6 @@ class UploadStore(Protocol):
     async def rows(self, file_id: int, after: int, limit: int) -> list[StoredRow]:
         """The file's rows after row `after`, in order, at most `limit`."""
         ...
-
-
-class BadRow(Exception):
-    pass
 
 
 def _as_dict(file: StoredFile, row: StoredRow) -> dict[str, str]:
@@ -359,138 +340,10 @@ class FileSource:
 
     async def _record(self, file: StoredFile, row: StoredRow, source_id: str) -> Record:
         found, custom = self._cells(file, row)
-        get = _Getter(found, file)
+        get = RowValues(found)
         links = {f: await self.link(LINKS[f], get.text(f)) for f in LINKS if f in found}
-        entity = Entity(file.entity)
-        owner = links.get("owner")
-        if entity is Entity.users:
-            email = get.text("email")
-            name = get.text("name") or email or source_id
-            active = get.flag("active")
-            return User(source_id=source_id, name=name, email=email, active=active is not False)
-        if entity is Entity.organizations:
-            return Organization(
-                source_id=source_id,
-                name=get.required("name"),
-                address=get.text("address"),
-                owner_source_id=owner,
-                add_time=get.moment("add_time"),
-                labels=get.labels(self.layout.separator),
-                custom_fields=custom,
-            )
-        if entity is Entity.persons:
-            first, last = get.text("first_name"), get.text("last_name")
-            emails = [
-                ContactPoint(value=e, primary=i == 0) for i, e in enumerate(found.get("email", []))
-            ]
-            phones = [
-                ContactPoint(value=p, primary=i == 0) for i, p in enumerate(found.get("phone", []))
-            ]
-            name = get.text("name") or " ".join(p for p in (first, last) if p)
-            name = name or (emails[0].value if emails else "")
-            if not name:
-                raise BadRow("the person has no name, first or last name, nor e-mail")
-            return Person(
-                source_id=source_id,
-                name=name,
-                first_name=first,
-                last_name=last,
-                emails=emails,
-                phones=phones,
-                org_source_id=links.get("organization"),
-                owner_source_id=owner,
-                add_time=get.moment("add_time"),
-                labels=get.labels(self.layout.separator),
-                custom_fields=custom,
-            )
-        if entity is Entity.pipelines:
-            return Pipeline(source_id=source_id, name=get.required("name"))
-        if entity is Entity.stages:
-            pipeline = links.get("pipeline") or await self._default_pipeline()
-            return Stage(
-                source_id=source_id,
-                name=get.required("name"),
-                pipeline_source_id=pipeline,
-                order_nr=int(get.number("order_nr") or row.row),
-                deal_probability=_int(get.number("deal_probability")),
-            )
-        if entity is Entity.products:
-            price = get.number("price")
-            currency = get.text("currency") or "USD"
-            return Product(
-                source_id=source_id,
-                name=get.required("name"),
-                code=get.text("code"),
-                unit=get.text("unit"),
-                tax=get.number("tax"),
-                prices=[ProductPrice(price=price, currency=currency)] if price is not None else [],
-                owner_source_id=owner,
-                custom_fields=custom,
-            )
-        if entity is Entity.deals:
-            stage, pipeline_id, outcome = await self._deal_stage(get)
-            status = values.status(get.text("status") or "") if "status" in found else outcome
-            status = status or "open"
-            close = get.day("expected_close_date")
-            closed_at = get.moment("expected_close_date") if status != "open" else None
-            if self.layout.close_is_outcome and status != "open":
-                close = None  # the close date of a closed deal is its close
-            person_ids = await self._many(Entity.persons, found.get("person", []))
-            return Deal(
-                source_id=source_id,
-                title=get.required("title"),
-                value=get.number("value"),
-                currency=get.text("currency"),
-                status=status,
-                person_source_id=person_ids[0] if person_ids else None,
-                org_source_id=links.get("organization"),
-                pipeline_source_id=pipeline_id,
-                stage_source_id=stage,
-                owner_source_id=owner,
-                expected_close_date=close,
-                won_time=get.moment("won_time")
-                or (closed_at if self.layout.close_is_outcome and status == "won" else None),
-                lost_time=get.moment("lost_time")
-                or (closed_at if self.layout.close_is_outcome and status == "lost" else None),
-                lost_reason=get.text("lost_reason"),
-                add_time=get.moment("add_time"),
-                labels=get.labels(self.layout.separator),
-                custom_fields=custom,
-            )
-        if entity is Entity.activities:
-            person_ids = await self._many(Entity.persons, found.get("person", []))
-            due = get.text("due_date") or ""
-            at = values.moment(due) if re.search(r"\d:\d", due) else None
-            due_time = get.clock("due_time") or (at.strftime("%H:%M") if at else None)
-            kind = ACTIVITY_TYPES.get(
-                re.sub(r"[^a-z]", "", (get.text("type") or "task").casefold())
-            )
-            return Activity(
-                source_id=source_id,
-                subject=get.required("subject"),
-                type=kind or "task",
-                due_date=get.day("due_date"),
-                due_time=due_time,
-                duration=get.clock("duration"),
-                done=bool(get.flag("done")),
-                note=get.text("note"),
-                deal_source_id=links.get("deal"),
-                person_source_id=person_ids[0] if person_ids else None,
-                participant_source_ids=person_ids[1:],
-                org_source_id=links.get("organization"),
-                owner_source_id=owner,
-            )
-        if entity is Entity.notes:
-            return Note(
-                source_id=source_id,
-                content=get.required("content"),
-                deal_source_id=links.get("deal"),
-                person_source_id=links.get("person"),
-                org_source_id=links.get("organization"),
-                owner_source_id=owner,
-                add_time=get.moment("add_time"),
-            )
-        raise BadRow(f"Ferry reads no {entity.value} from a CSV export")
+        parts = RowParts(source_id=source_id, row=row.row, get=get, links=links, custom=custom)
+        return await records.build(Entity(file.entity), parts, self)
 
     # -- links -----------------------------------------------------------------------------
 
@@ -500,13 +353,13 @@ class FileSource:
             return None
         files = await self.files()
         if entity is Entity.stages and entity not in files and not self.described.stages:
-            return None  # a deal's stage is placed by _deal_stage
+            return None  # a deal's stage is placed by deal_stage
         if entity not in files and entity is not Entity.stages:
             return f"{entity.value}:{_key(value)}"
         index = await self._index(entity)
         return index.get(value.strip()) or index.get(_key(value))
 
-    async def _many(self, entity: Entity, cells: list[str]) -> list[str]:
+    async def many(self, entity: Entity, cells: list[str]) -> list[str]:
         found: list[str] = []
         for cell in cells:
             for part in cell.split(self.layout.separator):
@@ -548,14 +401,14 @@ class FileSource:
 
     # -- what rows name without a file of it -------------------------------------------------
 
-    async def _default_pipeline(self) -> str:
+    async def default_pipeline(self) -> str:
         files = await self.files()
         for stored in files.get(Entity.pipelines, []):
             async for row in self._rows(stored):
                 return self.source_id(stored, row)
         return "pipelines:default"
 
-    async def _deal_stage(self, get: _Getter) -> tuple[str | None, str | None, str | None]:
+    async def deal_stage(self, get: RowValues) -> DealStage:
         """A deal's stage and pipeline source ids, and its outcome when its stage is one
         ("Closed Won", "Deal Lost": it goes to its pipeline's first stage)."""
         files = await self.files()
@@ -564,7 +417,7 @@ class FileSource:
         pipeline_id = await self.link(Entity.pipelines, pipeline)
         if outcome in ("won", "lost"):
             if Entity.stages not in files and not self.described.stages:
-                pipeline_id = pipeline_id or await self._default_pipeline()
+                pipeline_id = pipeline_id or await self.default_pipeline()
             return None, pipeline_id, outcome
         if Entity.stages in files or self.described.stages:
             if not stage:
@@ -574,7 +427,7 @@ class FileSource:
                 Entity.stages, stage
             )
             return found, pipeline_id, outcome
-        pipeline_id = pipeline_id or await self._default_pipeline()
+        pipeline_id = pipeline_id or await self.default_pipeline()
         if not stage:  # its pipeline's first stage
             return None, pipeline_id, outcome
         return f"stages:{pipeline_id}/{_key(stage)}", pipeline_id, outcome
@@ -612,104 +465,51 @@ class FileSource:
     async def _named(
         self, entity: Entity, file: StoredFile, found: dict[str, list[str]]
     ) -> list[Record]:
-        records: list[Record] = []
-        get = _Getter(found, file)
+        """The records of `entity` one row names without the export having a file of them."""
         if entity in DERIVABLE:
-            link = next(k for k, v in LINKS.items() if v is entity)
-            for cell in found.get(link, []):
-                parts = cell.split(self.layout.separator) if entity is Entity.persons else [cell]
-                for value in (p.strip() for p in parts if p.strip()):
-                    source_id = f"{entity.value}:{_key(value)}"
-                    email = value if "@" in value else None
-                    if entity is Entity.users:
-                        records.append(User(source_id=source_id, name=value, email=email))
-                    elif entity is Entity.organizations:
-                        records.append(Organization(source_id=source_id, name=value))
-                    else:
-                        emails = [ContactPoint(value=email, primary=True)] if email else []
-                        records.append(Person(source_id=source_id, name=value, emails=emails))
-            return records
-        if entity is not Entity.pipelines and entity is not Entity.stages:
-            return records
+            return self._named_by_link(entity, found)
+        if entity is Entity.pipelines or entity is Entity.stages:
+            return await self._named_pipeline_or_stage(entity, file, RowValues(found))
+        return []
+
+    def _named_by_link(self, entity: Entity, found: dict[str, list[str]]) -> list[Record]:
+        """The owners, companies or contacts a row's link columns name (by name or e-mail)."""
+        named: list[Record] = []
+        link = next(k for k, v in LINKS.items() if v is entity)
+        for cell in found.get(link, []):
+            parts = cell.split(self.layout.separator) if entity is Entity.persons else [cell]
+            for value in (p.strip() for p in parts if p.strip()):
+                source_id = f"{entity.value}:{_key(value)}"
+                email = value if "@" in value else None
+                if entity is Entity.users:
+                    named.append(User(source_id=source_id, name=value, email=email))
+                elif entity is Entity.organizations:
+                    named.append(Organization(source_id=source_id, name=value))
+                else:
+                    emails = [ContactPoint(value=email, primary=True)] if email else []
+                    named.append(Person(source_id=source_id, name=value, emails=emails))
+        return named
+
+    async def _named_pipeline_or_stage(
+        self, entity: Entity, file: StoredFile, get: RowValues
+    ) -> list[Record]:
+        """The pipeline a stage or deal row names, or the stage a deal row names."""
         pipeline = get.text("pipeline")
         if entity is Entity.pipelines and file.entity in (Entity.stages, Entity.deals):
             if file.entity == Entity.deals:
-                _, pipeline_id, _ = await self._deal_stage(get)
+                _, pipeline_id, _ = await self.deal_stage(get)
             else:
                 pipeline_id = f"pipelines:{_key(pipeline)}" if pipeline else "pipelines:default"
-            if pipeline_id and pipeline_id.startswith("pipelines:"):
-                records.append(Pipeline(source_id=pipeline_id, name=pipeline or "Pipeline"))
-            return records
+            if pipeline_id and pipeline_id.startswith("pipelines:"):  # not one of the export's
+                return [Pipeline(source_id=pipeline_id, name=pipeline or "Pipeline")]
+            return []
         files = await self.files()
         if entity is Entity.stages and file.entity == Entity.deals and Entity.stages not in files:
-            stage_id, pipeline_id, _ = await self._deal_stage(get)
+            stage_id, pipeline_id, _ = await self.deal_stage(get)
             if stage_id and pipeline_id:
                 name = get.text("stage") or ""
-                records.append(Stage(source_id=stage_id, name=name, pipeline_source_id=pipeline_id))
-        return records
-
-
-class _Getter:
-    """The values a row gives its fields, read as the field's kind."""
-
-    def __init__(self, found: dict[str, list[str]], file: StoredFile) -> None:
-        self.found = found
-        self.file = file
-
-    def text(self, name: str) -> str | None:
-        cells = self.found.get(name)
-        return cells[0] if cells else None
-
-    def required(self, name: str) -> str:
-        text = self.text(name)
-        if not text:
-            raise BadRow(f"the record has no {name.replace('_', ' ')}")
-        return text
-
-    def number(self, name: str) -> float | None:
-        text = self.text(name)
-        if text is None:
-            return None
-        found = values.number(text)
-        if found is None:
-            raise BadRow(f"{name.replace('_', ' ')} {text!r} is not a number")
-        return found
-
-    def moment(self, name: str) -> str | None:
-        text = self.text(name)
-        if text is None:
-            return None
-        found = values.rfc3339(text)
-        if found is None:
-            raise BadRow(f"{name.replace('_', ' ')} {text!r} is not a date")
-        return found
-
-    def day(self, name: str) -> str | None:
-        found = self.moment(name)
-        return found[:10] if found else None
-
-    def clock(self, name: str) -> str | None:
-        text = self.text(name)
-        if text is None:
-            return None
-        found = values.clock(text)
-        if found is None:
-            raise BadRow(f"{name.replace('_', ' ')} {text!r} is not a time (HH:MM)")
-        return found
-
-    def flag(self, name: str) -> bool | None:
-        text = self.text(name)
-        return None if text is None else values.yes(text)
-
-    def labels(self, separator: str) -> list[str]:
-        parts: list[str] = []
-        for cell in self.found.get("labels", []):
-            parts.extend(p.strip() for p in re.split(rf"[{re.escape(separator)},]", cell))
-        return list(dict.fromkeys(p for p in parts if p))
-
-
-def _int(value: float | None) -> int | None:
-    return None if value is None else int(value)
+                return [Stage(source_id=stage_id, name=name, pipeline_source_id=pipeline_id)]
+        return []
 
 
 def fields_of(entity: Entity) -> tuple[str, ...]:
