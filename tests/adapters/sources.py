@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 from adapters.core.canonical import Entity, Record
+from adapters.core.declarative import DeclarativeSource, SourceSpec
 from adapters.core.emulation import SourceEmulator
+from adapters.core.http import RetryPolicy
 from adapters.core.protocols import SourceAdapter
 
 BASE = "http://sandbox/acme"  # an in-process account's base URL: account id "acme"
@@ -36,6 +40,28 @@ def provision(
     limits = {"burst": burst} if burst else {}
     emulator.provision("acme", credentials, dataset=dataset, size=size, limits=limits)
     return credentials
+
+
+def in_process_source(
+    spec: SourceSpec,
+    auth: httpx.Auth,
+    app: Any,
+    *,
+    clock: FakeClock | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    attempts: int = 3,
+    wait_initial: float = 0.01,
+) -> DeclarativeSource:
+    """`spec`'s source reading account "acme" of an emulator's ASGI `app` in process (or
+    through `transport`, a fault-injecting wrapper say), its waits taken on `clock`."""
+    client = spec.client(
+        BASE,
+        auth,
+        transport or httpx.ASGITransport(app=app),
+        sleep=(clock or FakeClock()).sleep,
+        retry=RetryPolicy(attempts=attempts, wait_initial=wait_initial),
+    )
+    return DeclarativeSource(spec, client)
 
 
 async def extract_records(

@@ -20,12 +20,11 @@ from adapters.core.blobs import Blob
 from adapters.core.canonical import Entity
 from adapters.core.declarative import DeclarativeSource
 from adapters.core.errors import AuthFailed, UnreadableResponse
-from adapters.core.http import RetryPolicy
 from adapters.highrise.emulator import HighriseEmulator
 from adapters.highrise.render import IDS, held, render
 from adapters.highrise.source import SPEC, USER_AGENT
 from adapters.reference.dataset import generate
-from tests.adapters.sources import BASE, FakeClock, extract_records, provision
+from tests.adapters.sources import BASE, FakeClock, extract_records, in_process_source, provision
 
 SIZE = 30
 HELD = HighriseEmulator().held(generate(size=SIZE, seed=0))
@@ -48,14 +47,14 @@ def new_source(
     clock: FakeClock | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> DeclarativeSource:
-    client = SPEC.client(
-        BASE,
+    return in_process_source(
+        SPEC,
         BasicAuth(token, "X", secret_username=True),
-        transport or httpx.ASGITransport(app=emulator.app),
-        sleep=(clock or FakeClock()).sleep,
-        retry=RetryPolicy(attempts=4, wait_initial=0.01),
+        emulator.app,
+        clock=clock,
+        transport=transport,
+        attempts=4,
     )
-    return DeclarativeSource(SPEC, client)
 
 
 def raw_client(emulator: HighriseEmulator, token: str) -> httpx.AsyncClient:

@@ -18,13 +18,12 @@ from adapters.core.blobs import Blob
 from adapters.core.canonical import Entity
 from adapters.core.declarative import DeclarativeSource, SourceSpec
 from adapters.core.errors import AdapterError, AuthFailed, UnreadableResponse
-from adapters.core.http import RetryPolicy
 from adapters.core.sdata import SDataPages
 from adapters.infor_crm.emulator import InforCrmEmulator
 from adapters.infor_crm.render import key
 from adapters.infor_crm.source import SPEC
 from adapters.reference.dataset import generate
-from tests.adapters.sources import BASE, FakeClock, extract_records, provision
+from tests.adapters.sources import BASE, FakeClock, extract_records, in_process_source, provision
 
 SIZE = 30
 HELD = InforCrmEmulator().held(generate(size=SIZE, seed=0))
@@ -46,14 +45,13 @@ def new_source(
     password: str | None = None,
 ) -> DeclarativeSource:
     emulator, credentials = account
-    client = spec.client(
-        BASE,
+    return in_process_source(
+        spec,
         BasicAuth(credentials["username"], password or credentials["password"]),
-        transport or httpx.ASGITransport(app=emulator.app),
-        sleep=(clock or FakeClock()).sleep,
-        retry=RetryPolicy(attempts=3, wait_initial=0.01),
+        emulator.app,
+        clock=clock,
+        transport=transport,
     )
-    return DeclarativeSource(spec, client)
 
 
 def raw_client(account: Creds) -> httpx.AsyncClient:

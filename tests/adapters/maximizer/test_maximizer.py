@@ -20,13 +20,13 @@ from adapters.core.blobs import Blob
 from adapters.core.canonical import Entity
 from adapters.core.declarative import DeclarativeSource, SourceSpec
 from adapters.core.errors import AdapterError, AuthFailed
-from adapters.core.http import RetryPolicy, UnexpectedResponse
+from adapters.core.http import UnexpectedResponse
 from adapters.core.paginators import CursorInBody, RepeatedPageToken
 from adapters.maximizer.emulator import MaximizerEmulator
 from adapters.maximizer.render import keys
 from adapters.maximizer.source import SPEC, maximizer_auth, read
 from adapters.reference.dataset import generate
-from tests.adapters.sources import BASE, FakeClock, extract_records, provision
+from tests.adapters.sources import BASE, FakeClock, extract_records, in_process_source, provision
 
 SIZE = 30
 HELD = MaximizerEmulator().held(generate(size=SIZE, seed=0))
@@ -51,14 +51,9 @@ def new_source(
     spec: SourceSpec = SPEC,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> DeclarativeSource:
-    client = spec.client(
-        BASE,
-        maximizer_auth(credentials, BASE),
-        transport or httpx.ASGITransport(app=emulator.app),
-        sleep=(clock or FakeClock()).sleep,
-        retry=RetryPolicy(attempts=3, wait_initial=0.01),
+    return in_process_source(
+        spec, maximizer_auth(credentials, BASE), emulator.app, clock=clock, transport=transport
     )
-    return DeclarativeSource(spec, client)
 
 
 def small_pages(size: int) -> SourceSpec:

@@ -24,14 +24,13 @@ from adapters.core.client_assertion import (
 )
 from adapters.core.declarative import DeclarativeSource, SourceSpec
 from adapters.core.errors import AuthFailed, UnreadableResponse
-from adapters.core.http import RetryPolicy
 from adapters.core.oauth1 import OAuth1
 from adapters.core.paginators import OffsetPaginator
 from adapters.netsuite.emulator import NetSuiteEmulator
 from adapters.netsuite.render import IDS
 from adapters.netsuite.source import SPEC, SUITEQL, TOKEN_PATH
 from adapters.reference.dataset import generate
-from tests.adapters.sources import BASE, FakeClock, extract_records, provision
+from tests.adapters.sources import BASE, FakeClock, extract_records, in_process_source, provision
 
 SIZE = 30
 HELD = NetSuiteEmulator().held(generate(size=SIZE, seed=0))
@@ -66,14 +65,15 @@ def new_source(
     **change: str,
 ) -> DeclarativeSource:
     emulator, credentials, clock = account
-    client = spec.client(
-        BASE,
+    return in_process_source(
+        spec,
         auth or signer(credentials, clock, **change),
-        transport or httpx.ASGITransport(app=emulator.app),
-        sleep=clock.sleep,
-        retry=RetryPolicy(attempts=4, wait_initial=1.0),
+        emulator.app,
+        clock=clock,
+        transport=transport,
+        attempts=4,
+        wait_initial=1.0,
     )
-    return DeclarativeSource(spec, client)
 
 
 def raw_client(account: Any, **change: str) -> httpx.AsyncClient:

@@ -16,13 +16,12 @@ from adapters.core.auth import BasicAuth
 from adapters.core.canonical import Entity
 from adapters.core.declarative import DeclarativeSource, SourceSpec
 from adapters.core.errors import AdapterError, AuthFailed, UnreadableResponse
-from adapters.core.http import RetryPolicy
 from adapters.core.sdata import SDataPages
 from adapters.reference.dataset import generate
 from adapters.sagecrm.emulator import SageCrmEmulator
 from adapters.sagecrm.render import IDS
 from adapters.sagecrm.source import SPEC
-from tests.adapters.sources import BASE, FakeClock, extract_records, provision
+from tests.adapters.sources import BASE, FakeClock, extract_records, in_process_source, provision
 
 SIZE = 30
 HELD = SageCrmEmulator().held(generate(size=SIZE, seed=0))
@@ -47,14 +46,13 @@ def new_source(
     password: str | None = None,
 ) -> DeclarativeSource:
     emulator, credentials = account
-    client = spec.client(
-        BASE,
+    return in_process_source(
+        spec,
         BasicAuth(credentials["username"], password or credentials["password"]),
-        transport or httpx.ASGITransport(app=emulator.app),
-        sleep=(clock or FakeClock()).sleep,
-        retry=RetryPolicy(attempts=3, wait_initial=0.01),
+        emulator.app,
+        clock=clock,
+        transport=transport,
     )
-    return DeclarativeSource(spec, client)
 
 
 def raw_client(account: Creds, password: str | None = None) -> httpx.AsyncClient:

@@ -17,14 +17,13 @@ from adapters.core.auth import BasicAuth
 from adapters.core.canonical import Entity, Organization
 from adapters.core.declarative import DeclarativeSource, SourceSpec
 from adapters.core.errors import AuthFailed, UnreadableResponse
-from adapters.core.http import RetryPolicy
 from adapters.core.paginators import OffsetPaginator
 from adapters.reference.dataset import generate
 from adapters.salesforceiq.emulator import SalesforceIqEmulator
 from adapters.salesforceiq.export import export_files
 from adapters.salesforceiq.render import IDS, STAMP_MS, stage_id
 from adapters.salesforceiq.source import SPEC
-from tests.adapters.sources import BASE, FakeClock, extract_records, provision
+from tests.adapters.sources import BASE, FakeClock, extract_records, in_process_source, provision
 
 SIZE = 30
 HELD = SalesforceIqEmulator().held(generate(size=SIZE, seed=0))
@@ -44,14 +43,13 @@ def source(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> DeclarativeSource:
     emulator, creds, clock = world
-    client = spec.client(
-        BASE,
+    return in_process_source(
+        spec,
         BasicAuth(creds["api_key"], secret or creds["api_secret"]),
-        transport or httpx.ASGITransport(app=emulator.app),
-        sleep=clock.sleep,
-        retry=RetryPolicy(attempts=3, wait_initial=0.01),
+        emulator.app,
+        clock=clock,
+        transport=transport,
     )
-    return DeclarativeSource(spec, client)
 
 
 def raw(world: World, auth: Any = "default") -> httpx.AsyncClient:

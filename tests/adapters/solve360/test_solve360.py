@@ -17,12 +17,11 @@ from adapters.core.auth import BasicAuth
 from adapters.core.canonical import Entity
 from adapters.core.declarative import DeclarativeSource, SourceSpec
 from adapters.core.errors import AuthFailed, UnreadableResponse
-from adapters.core.http import RetryPolicy
 from adapters.reference.dataset import generate
 from adapters.solve360.emulator import Solve360Emulator
 from adapters.solve360.render import IDS
 from adapters.solve360.source import SPEC, pages
-from tests.adapters.sources import BASE, FakeClock, extract_records, provision
+from tests.adapters.sources import BASE, FakeClock, extract_records, in_process_source, provision
 
 SIZE = 30
 HELD = Solve360Emulator().held(generate(size=SIZE, seed=0))
@@ -64,14 +63,7 @@ def new_source(
     app: Any, credentials: dict[str, str], clock: FakeClock | None = None, spec: SourceSpec = SPEC
 ) -> DeclarativeSource:
     auth = BasicAuth(credentials["email"], credentials["api_token"])
-    client = spec.client(
-        BASE,
-        auth,
-        httpx.ASGITransport(app=app),
-        sleep=(clock or FakeClock()).sleep,
-        retry=RetryPolicy(attempts=3, wait_initial=0.01),
-    )
-    return DeclarativeSource(spec, client)
+    return in_process_source(spec, auth, app, clock=clock)
 
 
 def raw_client(emulator: Solve360Emulator, credentials: dict[str, str]) -> httpx.AsyncClient:
