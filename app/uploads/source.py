@@ -110,13 +110,10 @@ async def upload_system(
             code="unknown_upload",
             details={"upload_id": upload_id, "system": upload.system},
         )
-    files: dict[str, list[StoredFile]] = {}
-    for stored in await DbUploadStore(upload_id, layout).files():
-        files.setdefault(stored.entity, []).append(stored)
+    reader = FileSource(DbUploadStore(upload_id, layout), layout, columns=columns)
+    files = {entity.value: stored for entity, stored in (await reader.files()).items()}
     _check_columns(columns or {}, files)
     found = file_system(system, upload_id, layout, columns or {})
-    reader = FileSource(DbUploadStore(upload_id, layout), layout, columns=columns)
-    await reader.files()
     return dataclasses.replace(found, entities=reader.entities), base_url_of(upload_id)
 
 
