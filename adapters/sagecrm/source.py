@@ -21,10 +21,10 @@ from adapters.core.declarative import (
 from adapters.core.mapping import (
     Getter,
     Raw,
+    between,
     contact_points,
     joined,
     number,
-    parse_time,
     ref,
     text,
     utc_date,
@@ -124,14 +124,6 @@ def amounts(record: Record, raw: Raw, state: RunState) -> None:
             for p in raw.get("_prices") or []
             if p.get("pric_price") is not None
         ]
-
-
-def duration(raw: Raw) -> str | None:
-    start, end = parse_time(raw.get("comm_datetime")), parse_time(raw.get("comm_todatetime"))
-    if not start or not end:
-        return None
-    minutes = int((end - start).total_seconds() // 60)
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def on(kind: str) -> Getter:
@@ -273,7 +265,7 @@ STREAMS = (
             "due_time": lambda raw: (
                 None if raw.get("comm_isallday") == "Y" else utc_hhmm("comm_datetime")(raw)
             ),
-            "duration": duration,
+            "duration": between("comm_datetime", "comm_todatetime"),
             "done": lambda raw: raw.get("comm_status") == "Complete",
             "note": text("comm_note"),
             "deal_source_id": ref("comm_opportunityid"),

@@ -13,7 +13,6 @@ the stages of one pipeline. No changed-since filter is documented: delta runs re
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
 from adapters.core.auth import BasicAuth, CredentialField
@@ -28,7 +27,7 @@ from adapters.core.declarative import (
     SourceSpec,
     Stream,
 )
-from adapters.core.mapping import Getter, Raw, first, joined, number, ref, text, utc_time
+from adapters.core.mapping import Getter, Raw, between, first, joined, number, ref, text, utc_time
 from adapters.core.paginators import OffsetPaginator
 
 DEFAULT_BASE_URL = "https://secure.solve360.com"
@@ -111,19 +110,6 @@ def of_type(*typeids: str) -> Any:
 
 def parent(typeid: str) -> Getter:
     return lambda raw: ref("_parent.id")(raw) if raw["_parent"]["typeid"] == typeid else None
-
-
-def moment(raw: Raw, key: str) -> datetime | None:
-    value = (raw.get("fields") or {}).get(key)
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
-
-
-def duration(raw: Raw) -> str | None:
-    start, end = moment(raw, "start"), moment(raw, "end")
-    if not start or not end:
-        return None
-    minutes = int((end - start).total_seconds() // 60)
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def status(raw: Raw) -> str:
@@ -250,7 +236,7 @@ STREAMS = (
                 (text("fields.duedate")(raw) or text("fields.start")(raw) or "")[:10] or None
             ),
             "due_time": lambda raw: (text("fields.start")(raw) or "")[11:16] or None,
-            "duration": duration,
+            "duration": between("fields.start", "fields.end"),
             "done": lambda raw: str((raw.get("fields") or {}).get("completed")) == "1",
             "note": text("fields.details"),
             "owner_source_id": ref("fields.assignedto"),
